@@ -1,0 +1,153 @@
+// Package registry is the decoy model: which honeytokens exist, in which vault,
+// of which type, and what became of them. It also reads and writes the
+// Microsoft Sentinel "HoneyTokens" watchlist CSV so teams can migrate from, or
+// feed, Sentinel.
+//
+// Key Vault compares vault ids and object names case-insensitively; so does
+// every function here. Decoys keep the spelling they were given for display.
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Type is the kind of Key Vault object a decoy is.
+type Type string
+
+// The three object types a vault holds.
+const (
+	Secret      Type = "secret"
+	Key         Type = "key"
+	Certificate Type = "certificate"
+)
+
+// Types lists every Type in a stable order.
+var Types = []Type{Secret, Key, Certificate}
+
+// ParseType reads a type name case-insensitively ("Secret", "key", ...).
+func ParseType(s string) (Type, error) {
+	switch t := Type(strings.ToLower(strings.TrimSpace(s))); t {
+	case Secret, Key, Certificate:
+		return t, nil
+	}
+	return "", fmt.Errorf("registry: unknown decoy type %q (want secret, key or certificate)", s)
+}
+
+// Status is where a decoy is in its life.
+type Status string
+
+// Decoy statuses.
+const (
+	// Active decoys are planted and watched.
+	Active Status = "active"
+	// Missing decoys are in the registry but were not found in their vault
+	// (deleted or changed outside honeyvault).
+	Missing Status = "missing"
+	// Retired decoys were removed on purpose; the row is kept for history.
+	Retired Status = "retired"
+)
+
+// ParseStatus reads a status name case-insensitively.
+func ParseStatus(s string) (Status, error) {
+	switch st := Status(strings.ToLower(strings.TrimSpace(s))); st {
+	case Active, Missing, Retired:
+		return st, nil
+	}
+	return "", fmt.Errorf("registry: unknown decoy status %q (want active, missing or retired)", s)
+}
+
+// Decoy is one honeytoken in one vault.
+type Decoy struct {
+	ID        int64     // store-assigned; 0 before the decoy is stored
+	VaultID   string    // the vault's ARM id, as first seen
+	VaultName string    // the vault's name (last segment of VaultID)
+	Name      string    // the object name in the vault
+	Type      Type      // secret, key or certificate
+	CreatedBy string    // who planted or imported it
+	CreatedAt time.Time // when it was planted or imported
+	Status    Status    // active, missing or retired
+	Memo      string    // free text
+}
+
+// Validate reports the first thing wrong with d, naming the field. It fills
+// VaultName from VaultID when empty and Status with Active when empty.
+func (d *Decoy) Validate() error {
+	name, err := VaultNameFromID(d.VaultID)
+	if err != nil {
+		return err
+	}
+	if d.VaultName == "" {
+		d.VaultName = name
+	} else if !strings.EqualFold(d.VaultName, name) {
+		return fmt.Errorf("registry: vault name %q does not match vault id %q", d.VaultName, d.VaultID)
+	}
+	if !ValidObjectName(d.Name) {
+		return fmt.Errorf("registry: invalid object name %q: want 1-127 letters, digits and dashes", d.Name)
+	}
+	if _, err := ParseType(string(d.Type)); err != nil {
+		return err
+	}
+	if d.Status == "" {
+		d.Status = Active
+	}
+	if _, err := ParseStatus(string(d.Status)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Key is the decoy's identity as Key Vault sees it: lower-cased vault id,
+// type and lower-cased name. Two decoys with the same Key are the same decoy.
+func (d Decoy) Key() string {
+	return KeyOf(d.VaultID, d.Type, d.Name)
+}
+
+// KeyOf builds the identity key of an object without a Decoy at hand.
+func KeyOf(vaultID string, t Type, name string) string {
+	return strings.ToLower(strings.TrimRight(vaultID, "/")) + "|" + string(t) + "|" + strings.ToLower(name)
+}
+
+var objectNameRE = regexp.MustCompile(`^[0-9a-zA-Z-]{1,127}$`)
+
+// ValidObjectName reports whether s is a valid secret, key or certificate name.
+func ValidObjectName(s string) bool { return objectNameRE.MatchString(s) }
+
+var vaultNameRE = regexp.MustCompile(`^[a-zA-Z0-9-]{3,24}$`)
+
+// ValidVaultName reports whether s is a valid vault name (a 3-24 character DNS label).
+func ValidVaultName(s string) bool { return vaultNameRE.MatchString(s) }
+
+// ErrBadVaultID is returned for a string that is not a Key Vault ARM id.
+var ErrBadVaultID = errors.New("registry: not a Key Vault resource id")
+
+// VaultNameFromID returns the vault name of an ARM id of the form
+// /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name},
+// in any letter case.
+func VaultNameFromID(id string) (string, error) {
+	p := strings.Split(strings.Trim(id, "/"), "/")
+	if len(p) != 8 || !strings.EqualFold(p[0], "subscriptions") || !strings.EqualFold(p[2], "resourceGroups") ||
+		!strings.EqualFold(p[4], "providers") || !strings.EqualFold(p[5], "Microsoft.KeyVault") ||
+		!strings.EqualFold(p[6], "vaults") || p[1] == "" || p[3] == "" || !ValidVaultName(p[7]) ||
+		!strings.HasPrefix(id, "/") {
+		return "", fmt.Errorf("%w: %q (want /subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name})", ErrBadVaultID, id)
+	}
+	return p[7], nil
+}
+
+// SubscriptionFromID returns the subscription id of an ARM id, or "".
+func SubscriptionFromID(id string) string {
+	p := strings.Split(strings.Trim(id, "/"), "/")
+	if len(p) >= 2 && strings.EqualFold(p[0], "subscriptions") {
+		return p[1]
+	}
+	return ""
+}
+
+// VaultID builds a vault's ARM id from its parts.
+func VaultID(subscription, resourceGroup, vault string) string {
+	return "/subscriptions/" + subscription + "/resourceGroups/" + resourceGroup + "/providers/Microsoft.KeyVault/vaults/" + vault
+}

@@ -1,0 +1,176 @@
+package registry
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WatchlistHeader is the header row of Sentinel's HoneyTokens watchlist.
+var WatchlistHeader = []string{"ResourceProvider", "ResourceId", "HoneyToken", "Properties"}
+
+// WatchlistProvider is the ResourceProvider value of every row.
+const WatchlistProvider = "Microsoft.KeyVault"
+
+// maxWatchlistRows bounds an import so that a hostile file cannot exhaust memory.
+const maxWatchlistRows = 5_000_000
+
+// RowError reports a malformed watchlist row with its line number (1-based,
+// counting the header as line 1).
+type RowError struct {
+	Line int
+	Err  error
+}
+
+func (e *RowError) Error() string {
+	return fmt.Sprintf("registry: watchlist line %d: %v", e.Line, e.Err)
+}
+
+func (e *RowError) Unwrap() error { return e.Err }
+
+// ReadWatchlist parses a Sentinel HoneyTokens watchlist CSV. It accepts CRLF or
+// LF line ends, a UTF-8 byte-order mark, header names in any case and order,
+// and extra columns (ignored: portal exports add some). It returns every row
+// or, at the first malformed row, nothing and a *RowError: an import is all or
+// nothing. Duplicate rows (same vault, type and name in any case) collapse to
+// the first.
+func ReadWatchlist(r io.Reader) ([]Decoy, error) {
+	cr := csv.NewReader(skipBOM(r))
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &RowError{Line: 1, Err: errors.New("empty file: want header " + strings.Join(WatchlistHeader, ","))}
+	}
+	if err != nil {
+		return nil, csvError(err)
+	}
+	col, err := watchlistColumns(header)
+	if err != nil {
+		return nil, &RowError{Line: 1, Err: err}
+	}
+	var out []Decoy
+	seen := make(map[string]bool)
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, csvError(err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		if len(rec) < len(header) {
+			return nil, &RowError{Line: line, Err: fmt.Errorf("%d fields, want %d", len(rec), len(header))}
+		}
+		d, err := watchlistRow(rec, col)
+		if err != nil {
+			return nil, &RowError{Line: line, Err: err}
+		}
+		if seen[d.Key()] {
+			continue
+		}
+		if len(out) == maxWatchlistRows {
+			return nil, &RowError{Line: line, Err: fmt.Errorf("more than %d rows", maxWatchlistRows)}
+		}
+		seen[d.Key()] = true
+		out = append(out, d)
+	}
+}
+
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &RowError{Line: pe.StartLine, Err: pe.Err}
+	}
+	return fmt.Errorf("registry: reading watchlist: %w", err)
+}
+
+func watchlistColumns(header []string) (map[string]int, error) {
+	col := make(map[string]int)
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, want := range WatchlistHeader {
+		if _, ok := col[strings.ToLower(want)]; !ok {
+			return nil, fmt.Errorf("header lacks column %q: want %s", want, strings.Join(WatchlistHeader, ","))
+		}
+	}
+	return col, nil
+}
+
+func watchlistRow(rec []string, col map[string]int) (Decoy, error) {
+	field := func(name string) string { return strings.TrimSpace(rec[col[strings.ToLower(name)]]) }
+	if p := field("ResourceProvider"); !strings.EqualFold(p, WatchlistProvider) {
+		return Decoy{}, fmt.Errorf("ResourceProvider %q: want %s", p, WatchlistProvider)
+	}
+	t, err := propertiesType(field("Properties"))
+	if err != nil {
+		return Decoy{}, err
+	}
+	d := Decoy{VaultID: field("ResourceId"), Name: field("HoneyToken"), Type: t, Status: Active}
+	if err := d.Validate(); err != nil {
+		return Decoy{}, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	return d, nil
+}
+
+// propertiesType reads the Type out of the Properties column, a JSON object
+// such as {"Type":"key"}; the key is matched case-insensitively.
+func propertiesType(s string) (Type, error) {
+	var props map[string]any
+	if err := json.Unmarshal([]byte(s), &props); err != nil {
+		return "", fmt.Errorf("Properties %q: not a JSON object: %v", s, err)
+	}
+	for k, v := range props {
+		if !strings.EqualFold(k, "Type") {
+			continue
+		}
+		str, ok := v.(string)
+		if !ok {
+			return "", fmt.Errorf("Properties %q: Type is not a string", s)
+		}
+		t, err := ParseType(str)
+		if err != nil {
+			return "", fmt.Errorf("Properties %q: %s", s, strings.TrimPrefix(err.Error(), "registry: "))
+		}
+		return t, nil
+	}
+	return "", fmt.Errorf("Properties %q: no Type (want {\"Type\":\"key\"|\"secret\"|\"certificate\"})", s)
+}
+
+// WriteWatchlist writes decoys as Sentinel's HoneyTokens watchlist: the four
+// columns, CRLF line ends, fields quoted as RFC 4180 (and Sentinel) quote them,
+// Properties as {"Type":"secret"}.
+func WriteWatchlist(w io.Writer, decoys []Decoy) error {
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(WatchlistHeader); err != nil {
+		return err
+	}
+	for _, d := range decoys {
+		props := `{"Type":"` + string(d.Type) + `"}`
+		if err := cw.Write([]string{WatchlistProvider, d.VaultID, d.Name, props}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func skipBOM(r io.Reader) io.Reader {
+	buf := make([]byte, 3)
+	n, _ := io.ReadFull(r, buf)
+	buf = buf[:n]
+	if bytes.Equal(buf, []byte("\xef\xbb\xbf")) {
+		return r
+	}
+	return io.MultiReader(bytes.NewReader(buf), r)
+}
