@@ -1,0 +1,142 @@
+// Package config holds honeyvault's settings and reads them from three places
+// with the precedence flag > HONEYVAULT_* environment variable > YAML file >
+// default. Every setting is declared once, in schema.go, with its YAML key,
+// its environment variable, its flag and its documentation; the example file
+// honeyvault.example.yaml at the repository root shows them all.
+//
+// The zero Config is not valid; start from Default().
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is every setting of honeyvault serve (and the verbs that share it).
+type Config struct {
+	Listen      string   `yaml:"listen"`
+	DB          string   `yaml:"db"`
+	ExternalURL string   `yaml:"external_url"`
+	Watchlist   []string `yaml:"watchlist"`
+	AdminToken  string   `yaml:"admin_token"`
+	IngestToken string   `yaml:"ingest_token"`
+	Log         Log      `yaml:"log"`
+	Notify      Notify   `yaml:"notify"`
+	Shutdown    Duration `yaml:"shutdown_timeout"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	Format string `yaml:"format"` // text or json
+	Level  string `yaml:"level"`  // debug, info, warn or error
+}
+
+// Notify configures notification channels.
+type Notify struct {
+	Webhooks []string `yaml:"webhooks"`
+}
+
+// Default returns the settings honeyvault uses when nothing is configured.
+func Default() Config {
+	return Config{
+		Listen:   "127.0.0.1:8080",
+		DB:       "sqlite:./honeyvault.db",
+		Log:      Log{Format: "text", Level: "info"},
+		Shutdown: Duration(15 * time.Second),
+	}
+}
+
+// Error is a setting that is wrong: which one, and why.
+type Error struct {
+	Setting string // the YAML key, e.g. "log.level"
+	Source  string // where the value came from: flag --x, env HONEYVAULT_X, file F
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Source != "" {
+		return fmt.Sprintf("config: %s (from %s): %v", e.Setting, e.Source, e.Err)
+	}
+	return fmt.Sprintf("config: %s: %v", e.Setting, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Validate checks every setting and returns the first that is wrong.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return &Error{Setting: "listen", Err: fmt.Errorf("%q is not host:port", c.Listen)}
+	}
+	if _, _, err := SplitDSN(c.DB); err != nil {
+		return &Error{Setting: "db", Err: err}
+	}
+	if c.ExternalURL != "" {
+		u, err := url.Parse(c.ExternalURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &Error{Setting: "external_url", Err: fmt.Errorf("%q is not an http(s) URL", c.ExternalURL)}
+		}
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return &Error{Setting: "log.format", Err: fmt.Errorf("%q: want text or json", c.Log.Format)}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return &Error{Setting: "log.level", Err: fmt.Errorf("%q: want debug, info, warn or error", c.Log.Level)}
+	}
+	for name, tok := range map[string]string{"admin_token": c.AdminToken, "ingest_token": c.IngestToken} {
+		if tok != "" && len(tok) < 16 {
+			return &Error{Setting: name, Err: errors.New("too short: use at least 16 characters (e.g. openssl rand -hex 32)")}
+		}
+	}
+	if c.AdminToken != "" && c.AdminToken == c.IngestToken {
+		return &Error{Setting: "ingest_token", Err: errors.New("must differ from admin_token")}
+	}
+	for _, w := range c.Notify.Webhooks {
+		u, err := url.Parse(w)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &Error{Setting: "notify.webhooks", Err: fmt.Errorf("%q is not an http(s) URL", redactURL(w))}
+		}
+	}
+	if c.Shutdown <= 0 {
+		return &Error{Setting: "shutdown_timeout", Err: errors.New("must be positive")}
+	}
+	return nil
+}
+
+// SplitDSN splits a database setting into its driver ("sqlite" or
+// "postgres") and the string that driver understands.
+func SplitDSN(dsn string) (driver, rest string, err error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		rest = strings.TrimPrefix(dsn, "sqlite:")
+		if rest == "" {
+			return "", "", fmt.Errorf("%q has no file path: want sqlite:PATH", dsn)
+		}
+		return "sqlite", rest, nil
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		if _, err := url.Parse(dsn); err != nil {
+			return "", "", fmt.Errorf("bad PostgreSQL URL: %v", errors.Unwrap(err))
+		}
+		return "postgres", dsn, nil
+	}
+	return "", "", fmt.Errorf("%q: want sqlite:PATH or postgres://USER@HOST/DB", redactURL(dsn))
+}
+
+// redactURL hides a password or query token in a URL before it is shown.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		if i := strings.IndexAny(s, "@?"); i >= 0 {
+			return s[:i] + "…"
+		}
+		return s
+	}
+	return u.Redacted()
+}

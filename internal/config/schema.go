@@ -1,0 +1,97 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Setting describes one scalar or list setting: where it lives in the YAML
+// file, its environment variable, its flag and what it means. Structured
+// settings (lists of sources, channels) live only in the file.
+type Setting struct {
+	Key   string // YAML path, dotted
+	Env   string // HONEYVAULT_...; "" if none
+	Flag  string // flag name without dashes; "" if none
+	Usage string
+	field func(*Config) any // pointer to the field: *string, *[]string, *Duration, *int, *bool
+}
+
+// Settings is the schema: every setting that can come from a flag or the
+// environment. List settings take a comma-separated environment value and a
+// repeatable flag.
+var Settings = []Setting{
+	{Key: "listen", Env: "HONEYVAULT_LISTEN", Flag: "listen",
+		Usage: "address the HTTP server listens on",
+		field: func(c *Config) any { return &c.Listen }},
+	{Key: "db", Env: "HONEYVAULT_DB", Flag: "db",
+		Usage: "database: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB",
+		field: func(c *Config) any { return &c.DB }},
+	{Key: "external_url", Env: "HONEYVAULT_EXTERNAL_URL", Flag: "external-url",
+		Usage: "URL people use to reach the console (for links in notifications); default http://LISTEN",
+		field: func(c *Config) any { return &c.ExternalURL }},
+	{Key: "watchlist", Env: "HONEYVAULT_WATCHLIST", Flag: "watchlist",
+		Usage: "Sentinel HoneyTokens watchlist CSV to import at start (repeatable)",
+		field: func(c *Config) any { return &c.Watchlist }},
+	{Key: "admin_token", Env: "HONEYVAULT_ADMIN_TOKEN",
+		Usage: "bootstrap bearer token with the admin role (environment only is recommended)",
+		field: func(c *Config) any { return &c.AdminToken }},
+	{Key: "ingest_token", Env: "HONEYVAULT_INGEST_TOKEN",
+		Usage: "bootstrap bearer token with the ingest role",
+		field: func(c *Config) any { return &c.IngestToken }},
+	{Key: "log.format", Env: "HONEYVAULT_LOG_FORMAT", Flag: "log-format",
+		Usage: "log format: text or json",
+		field: func(c *Config) any { return &c.Log.Format }},
+	{Key: "log.level", Env: "HONEYVAULT_LOG_LEVEL", Flag: "log-level",
+		Usage: "log level: debug, info, warn or error",
+		field: func(c *Config) any { return &c.Log.Level }},
+	{Key: "notify.webhooks", Env: "HONEYVAULT_NOTIFY_WEBHOOK", Flag: "notify-webhook",
+		Usage: "webhook URL that receives incidents (repeatable)",
+		field: func(c *Config) any { return &c.Notify.Webhooks }},
+	{Key: "shutdown_timeout", Env: "HONEYVAULT_SHUTDOWN_TIMEOUT", Flag: "shutdown-timeout",
+		Usage: "how long a graceful shutdown may take",
+		field: func(c *Config) any { return &c.Shutdown }},
+}
+
+// set parses value into the setting's field of c. Lists are comma-separated.
+func (s Setting) set(c *Config, value string) error {
+	switch p := s.field(c).(type) {
+	case *string:
+		*p = value
+	case *[]string:
+		*p = nil
+		for _, v := range strings.Split(value, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				*p = append(*p, v)
+			}
+		}
+	case *Duration:
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (e.g. 30s, 5m)", value)
+		}
+		*p = Duration(d)
+	default:
+		panic(fmt.Sprintf("config: setting %s has unsupported type %T", s.Key, p))
+	}
+	return nil
+}
+
+// Duration is a time.Duration written as "30s" in YAML.
+type Duration time.Duration
+
+// UnmarshalText reads "30s", "5m", "1h30m".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (e.g. 30s, 5m)", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes the duration as "30s".
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// String formats the duration like time.Duration.
+func (d Duration) String() string { return time.Duration(d).String() }

@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/registry"
+)
+
+const decoyColumns = "id, vault_id, vault_name, name, type, created_by, created_at, status, updated_at, memo"
+
+// DecoyFilter selects decoys. The zero value selects all.
+type DecoyFilter struct {
+	VaultID       string          // one vault, any case
+	Subscriptions []string        // only these subscriptions, any case (empty: all)
+	Status        registry.Status // "" for any
+	Type          registry.Type   // "" for any
+	UpdatedAfter  time.Time       // only decoys changed after this time
+	AfterID       int64           // paging: ids greater than this
+	Limit         int             // 0 for no limit
+}
+
+// AddDecoy stores one decoy, filling its ID (and CreatedAt when zero). It
+// returns ErrConflict if the vault already has that object as a decoy.
+func (s *Store) AddDecoy(ctx context.Context, d *registry.Decoy) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	if d.CreatedAt.IsZero() {
+		d.CreatedAt = s.now()
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		id, err := insertDecoy(ctx, tx, *d, s.now(), false)
+		if err != nil {
+			if s.dialect.isUniqueViolation(err) {
+				return fmt.Errorf("%w: %s %q in %s", ErrConflict, d.Type, d.Name, d.VaultName)
+			}
+			return fmt.Errorf("store: unable to add decoy: %w", err)
+		}
+		d.ID = id
+		return nil
+	})
+}
+
+// ImportDecoys stores every decoy that is not there yet, in one transaction:
+// all or nothing. Decoys already present (same vault, type and name in any
+// case) are left as they are, so importing the same list twice adds nothing.
+// It returns how many were added.
+func (s *Store) ImportDecoys(ctx context.Context, decoys []registry.Decoy) (added int, err error) {
+	for i := range decoys {
+		if err := decoys[i].Validate(); err != nil {
+			return 0, fmt.Errorf("store: decoy %d: %w", i+1, err)
+		}
+	}
+	now := s.now()
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		added = 0
+		for _, d := range decoys {
+			if d.CreatedAt.IsZero() {
+				d.CreatedAt = now
+			}
+			id, err := insertDecoy(ctx, tx, d, now, true)
+			if err != nil {
+				return fmt.Errorf("store: unable to import decoy %q: %w", d.Name, err)
+			}
+			if id != 0 {
+				added++
+			}
+		}
+		return nil
+	})
+	return added, err
+}
+
+// insertDecoy inserts d and returns its id; with skipExisting an existing
+// decoy is left alone and 0 is returned.
+func insertDecoy(ctx context.Context, tx *sql.Tx, d registry.Decoy, now time.Time, skipExisting bool) (int64, error) {
+	q := `INSERT INTO decoys (vault_id, vault_key, vault_name, subscription_key, name, name_key, type, created_by, created_at, status, updated_at, memo)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+	if skipExisting {
+		q += " ON CONFLICT (vault_key, type, name_key) DO NOTHING"
+	}
+	q += " RETURNING id"
+	var id int64
+	err := tx.QueryRowContext(ctx, q, d.VaultID, vaultKey(d.VaultID), d.VaultName,
+		strings.ToLower(registry.SubscriptionFromID(d.VaultID)), d.Name, strings.ToLower(d.Name), string(d.Type),
+		d.CreatedBy, micros(d.CreatedAt), string(d.Status), micros(now), d.Memo).Scan(&id)
+	if skipExisting && errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+func vaultKey(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
+
+// GetDecoy returns one decoy by id, or ErrNotFound.
+func (s *Store) GetDecoy(ctx context.Context, id int64) (registry.Decoy, error) {
+	row := s.r.QueryRowContext(ctx, "SELECT "+decoyColumns+" FROM decoys WHERE id = $1", id)
+	d, err := scanDecoy(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("%w: decoy %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return d, fmt.Errorf("store: unable to fetch decoy %d: %w", id, err)
+	}
+	return d, nil
+}
+
+// ListDecoys returns the decoys f selects, ordered by id.
+func (s *Store) ListDecoys(ctx context.Context, f DecoyFilter) ([]registry.Decoy, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.VaultID != "" {
+		where = append(where, "vault_key = "+arg(vaultKey(f.VaultID)))
+	}
+	if len(f.Subscriptions) > 0 {
+		var ph []string
+		for _, sub := range f.Subscriptions {
+			ph = append(ph, arg(strings.ToLower(sub)))
+		}
+		where = append(where, "subscription_key IN ("+strings.Join(ph, ", ")+")")
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+arg(string(f.Status)))
+	}
+	if f.Type != "" {
+		where = append(where, "type = "+arg(string(f.Type)))
+	}
+	if !f.UpdatedAfter.IsZero() {
+		where = append(where, "updated_at > "+arg(micros(f.UpdatedAfter)))
+	}
+	if f.AfterID > 0 {
+		where = append(where, "id > "+arg(f.AfterID))
+	}
+	q := "SELECT " + decoyColumns + " FROM decoys"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id"
+	if f.Limit > 0 {
+		q += " LIMIT " + arg(f.Limit)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list decoys: %w", err)
+	}
+	defer rows.Close()
+	var out []registry.Decoy
+	for rows.Next() {
+		d, err := scanDecoy(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to list decoys: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: unable to list decoys: %w", err)
+	}
+	return out, nil
+}
+
+// SetDecoyStatus changes a decoy's status (and memo, when memo is not nil).
+func (s *Store) SetDecoyStatus(ctx context.Context, id int64, st registry.Status, memo *string) error {
+	if _, err := registry.ParseStatus(string(st)); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		q, args := "UPDATE decoys SET status = $1, updated_at = $2 WHERE id = $3", []any{string(st), micros(s.now()), id}
+		if memo != nil {
+			q, args = "UPDATE decoys SET status = $1, updated_at = $2, memo = $4 WHERE id = $3", append(args, *memo)
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("store: unable to update decoy %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: decoy %d", ErrNotFound, id)
+		}
+		return nil
+	})
+}
+
+// CountDecoys returns how many decoys have each status.
+func (s *Store) CountDecoys(ctx context.Context) (map[registry.Status]int, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT status, COUNT(*) FROM decoys GROUP BY status")
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to count decoys: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[registry.Status]int)
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("store: unable to count decoys: %w", err)
+		}
+		out[registry.Status(st)] = n
+	}
+	return out, rows.Err()
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanDecoy(sc scanner) (registry.Decoy, error) {
+	var d registry.Decoy
+	var typ, status string
+	var created, updated int64
+	err := sc.Scan(&d.ID, &d.VaultID, &d.VaultName, &d.Name, &typ, &d.CreatedBy, &created, &status, &updated, &d.Memo)
+	d.Type, d.Status, d.CreatedAt = registry.Type(typ), registry.Status(status), fromMicros(created)
+	return d, err
+}
+
+func nowUTC() time.Time { return time.Now().UTC() }

@@ -1,0 +1,118 @@
+// Package store persists honeyvault's state — the decoy registry, events,
+// incidents, the notification outbox, tokens — in SQLite (embedded, the
+// default) or PostgreSQL (to run several replicas). One Store type serves both:
+// the SQL is written once with $N placeholders and the few dialect
+// differences live in dialect.go. Schema migrations are embedded and applied
+// by Open.
+//
+// A Store is safe for concurrent use.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/config"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrConflict = errors.New("store: already exists")
+)
+
+// Store is the database. Writes go through w; reads through r. For SQLite
+// they are separate pools so that readers never wait behind the single
+// writer; for PostgreSQL they are the same pool.
+type Store struct {
+	w, r    *sql.DB
+	dialect dialect
+	now     func() time.Time
+}
+
+// Open connects to dsn ("sqlite:PATH" or "postgres://..."), applies pending
+// migrations and returns the Store.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	driver, rest, err := config.SplitDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	var s *Store
+	switch driver {
+	case "sqlite":
+		s, err = openSQLite(rest)
+	case "postgres":
+		s, err = openPostgres(rest)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Driver names the backend: "sqlite" or "postgres".
+func (s *Store) Driver() string { return s.dialect.name() }
+
+// Ready reports whether the database answers and every migration is applied.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: database unreachable: %w", err)
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if want := latestMigration(); v < want {
+		return fmt.Errorf("store: schema at version %d, want %d", v, want)
+	}
+	return nil
+}
+
+// tx runs fn in a write transaction, committing when fn returns nil.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: unable to begin transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: unable to commit: %w", err)
+	}
+	return nil
+}
+
+// micros converts a time to the integer microseconds the schema stores.
+// Integers sort, compare and index identically in both databases.
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros is the inverse of micros, in UTC.
+func fromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
