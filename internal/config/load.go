@@ -46,6 +46,7 @@ func AddFlags(fs *pflag.FlagSet) {
 // validates the result. getenv is os.Getenv outside tests.
 func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 	c := Default()
+	source := make(map[string]string) // setting key → where its value came from
 	path, _ := fs.GetString("config")
 	src := "flag --config"
 	if path == "" {
@@ -54,6 +55,9 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 	if path != "" {
 		if err := loadFile(&c, path); err != nil {
 			return Config{}, &Error{Setting: "config", Source: src, Err: err}
+		}
+		for _, s := range Settings {
+			source[s.Key] = "file " + path
 		}
 	}
 	for _, s := range Settings {
@@ -64,6 +68,7 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 			if err := s.set(&c, v); err != nil {
 				return Config{}, &Error{Setting: s.Key, Source: "env " + s.Env, Err: err}
 			}
+			source[s.Key] = "env " + s.Env
 		}
 	}
 	for _, s := range Settings {
@@ -73,9 +78,14 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 		if err := setFromFlag(&c, s, fs); err != nil {
 			return Config{}, &Error{Setting: s.Key, Source: "flag --" + s.Flag, Err: err}
 		}
+		source[s.Key] = "flag --" + s.Flag
 	}
 	c.normalize()
 	if err := c.Validate(); err != nil {
+		var ce *Error
+		if errors.As(err, &ce) && ce.Source == "" {
+			ce.Source = source[ce.Setting]
+		}
 		return Config{}, err
 	}
 	return c, nil

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -219,3 +220,19 @@ func scanDecoy(sc scanner) (registry.Decoy, error) {
 }
 
 func nowUTC() time.Time { return time.Now().UTC() }
+
+// ImportWatchlist reads a Sentinel HoneyTokens watchlist CSV from r and adds
+// its decoys, recording createdBy on the new ones. Like ImportDecoys it is
+// idempotent and all or nothing. It returns the number of rows read and of
+// decoys added.
+func (s *Store) ImportWatchlist(ctx context.Context, r io.Reader, createdBy string) (rows, added int, err error) {
+	decoys, err := registry.ReadWatchlist(r)
+	if err != nil {
+		return 0, 0, err
+	}
+	for i := range decoys {
+		decoys[i].CreatedBy = createdBy
+	}
+	added, err = s.ImportDecoys(ctx, decoys)
+	return len(decoys), added, err
+}

@@ -1,0 +1,62 @@
+package auth
+
+import (
+	"errors"
+	"net/http/httptest"
+	"testing"
+)
+
+func TestAuthenticateBootstrapTokens(t *testing.T) {
+	a := &Authenticator{}
+	a.AddBootstrap("admin-secret-0123456789", Admin)
+	a.AddBootstrap("ingest-secret-0123456789", Ingest)
+	a.AddBootstrap("", Admin) // unset tokens are ignored, never "empty matches"
+	tests := []struct {
+		header  string
+		role    Role
+		wantErr error
+	}{
+		{"Bearer admin-secret-0123456789", Admin, nil},
+		{"bearer ingest-secret-0123456789", Ingest, nil},
+		{"Bearer  admin-secret-0123456789 ", Admin, nil},
+		{"", "", ErrNoCredentials},
+		{"Bearer ", "", ErrNoCredentials},
+		{"Basic YWRtaW46eA==", "", ErrNoCredentials},
+		{"Bearer admin-secret-012345678", "", ErrBadCredentials},
+		{"Bearer admin-secret-0123456789x", "", ErrBadCredentials},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("GET", "/", nil)
+		if tt.header != "" {
+			r.Header.Set("Authorization", tt.header)
+		}
+		p, err := a.Authenticate(r)
+		if !errors.Is(err, tt.wantErr) || p.Role != tt.role {
+			t.Errorf("%q: got %v, %v; want %v, %v", tt.header, p.Role, err, tt.role, tt.wantErr)
+		}
+	}
+}
+
+func TestRolesGrantPermissions(t *testing.T) {
+	tests := []struct {
+		role Role
+		perm Permission
+		want bool
+	}{
+		{Admin, ManageSettings, true},
+		{Admin, ReadDecoys, true},
+		{Analyst, ReadDecoys, true},
+		{Analyst, ManageSettings, false},
+		{Analyst, WriteRecords, false},
+		{Owner, ReadDecoys, true},
+		{Owner, ReadIncidents, false},
+		{Ingest, WriteRecords, true},
+		{Ingest, ReadDecoys, false},
+		{"", ReadDecoys, false},
+	}
+	for _, tt := range tests {
+		if got := (Principal{Role: tt.role}).Allows(tt.perm); got != tt.want {
+			t.Errorf("%s may %s: got %v; want %v", tt.role, tt.perm, got, tt.want)
+		}
+	}
+}

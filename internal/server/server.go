@@ -1,0 +1,113 @@
+// Package server assembles a running honeyvault from its configuration: the
+// store, the registry import, authentication and the HTTP server. honeyvault
+// serve and honeyvault lab both start one.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/store"
+	"github.com/honeyvault/honeyvault/internal/web"
+)
+
+// Server is a configured honeyvault, ready to serve.
+type Server struct {
+	cfg   config.Config
+	log   *slog.Logger
+	Store *store.Store
+	http  *http.Server
+}
+
+// New opens the store (applying migrations), imports the configured
+// watchlists and builds the HTTP handler. It does not listen yet.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, Store: st}
+	for _, path := range cfg.Watchlist {
+		if err := s.importWatchlist(ctx, path); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	authn := &auth.Authenticator{}
+	authn.AddBootstrap(cfg.AdminToken, auth.Admin)
+	authn.AddBootstrap(cfg.IngestToken, auth.Ingest)
+	if cfg.AdminToken == "" {
+		log.Warn("no admin token configured: set HONEYVAULT_ADMIN_TOKEN to use the API")
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(newDecoyCollector(st, log))
+	s.http = &http.Server{
+		Handler:           web.New(web.Options{Store: st, Auth: authn, Logger: log, Registry: reg}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+func (s *Server) importWatchlist(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("watchlist: %w", err)
+	}
+	defer f.Close()
+	rows, added, err := s.Store.ImportWatchlist(ctx, f, "watchlist:"+path)
+	if err != nil {
+		return fmt.Errorf("watchlist %s: %w", path, err)
+	}
+	s.log.Info("watchlist imported", "file", path, "rows", rows, "added", added)
+	return nil
+}
+
+// Serve answers requests on l until ctx ends, then shuts down gracefully
+// within the configured timeout and closes the store.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	defer s.Store.Close()
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(l) }()
+	s.log.Info("honeyvault serving", "addr", l.Addr().String(), "db", s.Store.Driver())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.cfg.Shutdown))
+	defer cancel()
+	if err := s.http.Shutdown(sctx); err != nil {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("server: %w", err)
+	}
+	return nil
+}
+
+// ListenAndServe listens on the configured address and serves until ctx ends.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	l, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		s.Store.Close()
+		return fmt.Errorf("server: %w", err)
+	}
+	return s.Serve(ctx, l)
+}

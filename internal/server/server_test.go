@@ -1,0 +1,116 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/config"
+)
+
+const adminToken = "admin-token-for-server-test"
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServeImportsWatchlistAndShutsDownGracefully(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "HoneyTokens.csv")
+	os.WriteFile(csv, []byte("ResourceProvider,ResourceId,HoneyToken,Properties\r\n"+
+		`Microsoft.KeyVault,/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-one,db-password,"{""Type"":""secret""}"`+"\r\n"), 0o600)
+	cfg := config.Default()
+	cfg.DB = "sqlite:" + filepath.Join(dir, "hv.db")
+	cfg.Watchlist = []string{csv, csv} // importing twice is harmless
+	cfg.AdminToken = adminToken
+	cfg.Log.Level = "debug"
+	var logs syncBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := New(ctx, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, l) }()
+
+	req, _ := http.NewRequest("GET", "http://"+l.Addr().String()+"/api/v1/honeytokens", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.Count(string(body), `"name":"db-password"`) != 1 {
+		t.Errorf("got %d %s; want the imported decoy once", resp.StatusCode, body)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Serve did not return after cancel")
+	}
+	if strings.Contains(logs.String(), adminToken) {
+		t.Error("the admin token appears in the logs")
+	}
+	if !strings.Contains(logs.String(), `"added":1`) || !strings.Contains(logs.String(), `"added":0`) {
+		t.Errorf("import not logged as expected:\n%s", logs.String())
+	}
+}
+
+func TestNewFailsOnBadWatchlistAndChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("ResourceProvider,ResourceId,HoneyToken,Properties\n"+
+		`Microsoft.KeyVault,/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-one,good,"{""Type"":""secret""}"`+"\n"+
+		`Microsoft.KeyVault,/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-one,bad name,"{""Type"":""secret""}"`+"\n"), 0o600)
+	cfg := config.Default()
+	cfg.DB = "sqlite:" + filepath.Join(dir, "hv.db")
+	cfg.Watchlist = []string{bad}
+	_, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("got %v; want an error naming line 3", err)
+	}
+	cfg.Watchlist = nil
+	srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Store.Close()
+	counts, _ := srv.Store.CountDecoys(context.Background())
+	if n := counts["active"]; n != 0 {
+		t.Errorf("%d decoys stored from a rejected watchlist", n)
+	}
+}

@@ -1,0 +1,32 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// writeJSON sends v with status code.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.Encode(v)
+}
+
+// apiError is the one place API errors are answered and logged: a JSON body
+// {"error": msg}. Server errors are logged with the request's route; the
+// message sent never carries internal details.
+func (h *handler) apiError(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+// serverError logs err and answers 500 without its details.
+func (h *handler) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	h.apiError(w, r, http.StatusInternalServerError, "internal error")
+}
+
+func (h *handler) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	h.apiError(w, r, http.StatusNotFound, "no such API route")
+}
