@@ -85,12 +85,12 @@ func (s *Store) migrate(ctx context.Context) error {
 		version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: unable to create schema_migrations: %w", err)
 	}
-	current, err := schemaVersion(ctx, conn)
+	applied, err := appliedMigrations(ctx, conn)
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if applied[m.version] {
 			continue
 		}
 		if err := applyMigration(ctx, conn, s.dialect, m); err != nil {
@@ -137,6 +137,26 @@ func splitStatements(s string) []string {
 		}
 	}
 	return out
+}
+
+// appliedMigrations returns the versions already applied. Each migration is
+// checked on its own (not just "newer than the newest") so that one merged
+// from a parallel branch with a lower number is still applied.
+func appliedMigrations(ctx context.Context, conn *sql.Conn) (map[int]bool, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read applied migrations: %w", err)
+	}
+	defer rows.Close()
+	applied := make(map[int]bool)
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("store: unable to read applied migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	return applied, rows.Err()
 }
 
 type queryer interface {
