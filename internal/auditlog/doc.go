@@ -1,0 +1,30 @@
+// Package auditlog turns every shape of Azure Key Vault audit record — and
+// Azure Activity-log records — into one normalised Event.
+//
+// Shapes, detected per record (see ParseRecord) and per stream (see
+// Decoder): raw AuditEvent records from Event Hubs and storage; the
+// {"records":[...]} documents that wrap them, as a whole file,
+// pretty-printed or not, or one per line; JSON lines (storage PT1H.json);
+// JSON arrays of Log Analytics rows (AzureDiagnostics, AZKVAuditLogs,
+// AzureActivity); Activity-log records as exported by diagnostic settings
+// and as returned by the REST API; any of them gzip-compressed.
+//
+// Entry points:
+//   - Decoder streams records from an io.Reader with bounded memory
+//     (DefaultMaxRecordSize per record) and reports each malformed record
+//     as a *RecordError with its position, then carries on.
+//   - ParseBody parses one in-memory body of any shape (an HTTP push, an
+//     Event Hubs message).
+//   - ParseRecord parses one record; ParseObjectURI reads the object a Key
+//     Vault URI names.
+//
+// The object an audit event touched comes from properties.id (what Key
+// Vault returned) when present, else from the request URI (what the caller
+// sent, in any spelling: case, trailing slash, version, percent-encoding,
+// port, sovereign-cloud host, /deleted* path). The vault comes from the
+// record's ARM resource id, else from the host.
+//
+// This package must not import internal/store, internal/web or
+// internal/kvemu (an import-boundary test checks it): it is the parser the
+// emulator is an oracle for, and it sits upstream of persistence.
+package auditlog

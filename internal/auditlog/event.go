@@ -1,0 +1,148 @@
+package auditlog
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/registry"
+)
+
+// Kind tells the two families of records apart.
+type Kind string
+
+// Record kinds.
+const (
+	// KindAudit is a Key Vault data-plane AuditEvent (any of its shapes).
+	KindAudit Kind = "audit"
+	// KindActivity is an Azure Activity-log (control-plane) record.
+	KindActivity Kind = "activity"
+)
+
+// Shape names the record layout an event was read from.
+type Shape string
+
+// Record shapes.
+const (
+	ShapeAuditEvent       Shape = "AuditEvent"       // raw diagnostic record (Event Hubs, storage)
+	ShapeAzureDiagnostics Shape = "AzureDiagnostics" // Log Analytics legacy table row
+	ShapeAZKVAuditLogs    Shape = "AZKVAuditLogs"    // Log Analytics resource-specific table row
+	ShapeActivity         Shape = "Activity"         // Activity log: diagnostic export or REST event
+	ShapeAzureActivity    Shape = "AzureActivity"    // Activity log: Log Analytics row
+)
+
+// Event is one normalised audit or activity record. Every shape decodes to
+// it; fields a shape lacks stay zero.
+type Event struct {
+	Kind  Kind
+	Shape Shape
+	Time  time.Time // UTC
+
+	// VaultID is the vault's ARM id as the record spells it (upper-cased in
+	// diagnostic records, lower-cased in Log Analytics), "" when the record
+	// names no vault resource. For activity records on a vault's
+	// sub-resource (a diagnostic setting, an access policy) it is the
+	// vault's part of ResourceID.
+	VaultID string
+	// VaultName is the lower-cased vault name: from VaultID, else the first
+	// label of a Key Vault host in ObjectURI or RequestURI.
+	VaultName string
+
+	// The object the request named, from ObjectURI when it names one, else
+	// from RequestURI. ObjectType is "" when the request named no object
+	// (list calls, vault operations).
+	ObjectType    registry.Type
+	ObjectName    string // as spelled in the record
+	ObjectVersion string // "" when the request named no version
+	Deleted       bool   // reached through /deletedsecrets, /deletedkeys or /deletedcertificates
+	Action        string // lower-cased verb segment after the object: backup, recover, sign, versions, ...
+
+	Operation       string // operationName (audit) or operationName.value (activity)
+	Category        string // AuditEvent, Administrative, ...
+	ResultType      string // Success, Failure, ...
+	ResultSignature string // OK, Forbidden, Unauthorized, ...
+	HTTPStatus      int    // 0 when unknown
+	CorrelationID   string
+	RequestURI      string // what the caller sent (properties.requestUri, requestUri_s, RequestUri)
+	ObjectURI       string // what Key Vault returned (properties.id, id_s, Id)
+
+	// ResourceID is the ARM id the record is about: the vault for audit
+	// records, the resource acted on for activity records.
+	ResourceID string
+	// Status is an activity record's status (Started, Succeeded, Failed, ...).
+	Status string
+
+	Caller Caller
+	Source Position
+}
+
+// Caller is who made the request.
+type Caller struct {
+	ObjectID   string // oid claim
+	UPN        string // upn claim, else unique_name
+	AppID      string // appid claim
+	TenantID   string // tid claim
+	IP         string // callerIpAddress, else the ipaddr claim
+	ClientInfo string // user agent
+	// Name is an activity record's free-form caller (a UPN, an object id or
+	// an application id) when no claim says which it is.
+	Name string
+}
+
+// IsZero reports whether nothing is known about the caller.
+func (c Caller) IsZero() bool { return c == Caller{} }
+
+// Position is where a record was read.
+type Position struct {
+	File   string // as given to the decoder; "" for in-memory bodies
+	Line   int64  // 1-based line of the record's first byte; 0 when unknown
+	Offset int64  // byte offset of the record's first byte in the (decompressed) stream
+}
+
+// String formats the position as "file:line" (grep's style), "line N" without
+// a file name.
+func (p Position) String() string {
+	switch {
+	case p.File != "" && p.Line > 0:
+		return p.File + ":" + strconv.FormatInt(p.Line, 10)
+	case p.File != "":
+		return p.File + ": offset " + strconv.FormatInt(p.Offset, 10)
+	case p.Line > 0:
+		return "line " + strconv.FormatInt(p.Line, 10)
+	}
+	return "offset " + strconv.FormatInt(p.Offset, 10)
+}
+
+// DedupKey returns a stable idempotency key for the event: the same record
+// read twice — from the same sink or from two sinks (Event Hubs and Log
+// Analytics spell vault ids and times differently) — yields the same key,
+// and two different records practically never do. It covers the kind,
+// correlation id, time (to the 100 ns tick), operation and vault, plus the
+// request URI for audit records and the resource id and status for activity
+// records (an activity operation logs Started and Succeeded under one
+// correlation id). The key is 32 hex characters.
+func (e *Event) DedupKey() string {
+	h := sha256.New()
+	field := func(s string) {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	field(string(e.Kind))
+	field(strings.ToLower(e.CorrelationID))
+	field(e.Time.UTC().Truncate(100 * time.Nanosecond).Format(time.RFC3339Nano))
+	field(strings.ToLower(e.Operation))
+	vault := strings.ToLower(strings.TrimRight(e.VaultID, "/"))
+	if vault == "" {
+		vault = e.VaultName
+	}
+	field(vault)
+	if e.Kind == KindActivity {
+		field(strings.ToLower(strings.TrimRight(e.ResourceID, "/")))
+		field(strings.ToLower(e.Status))
+	} else {
+		field(e.RequestURI)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}

@@ -1,0 +1,235 @@
+package auditlog
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/registry"
+)
+
+// ParseRecord reads one record — an AuditEvent, an AzureDiagnostics or
+// AZKVAuditLogs row, or an Activity-log record — into an Event. It returns
+// an error saying what is wrong when raw is not a JSON object or not
+// recognisably one of those records. It does not unwrap {"records":[...]}
+// documents or arrays: use ParseBody or a Decoder for those.
+func ParseRecord(raw []byte) (Event, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return Event{}, errors.New("not a JSON object")
+	}
+	var w wire
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return Event{}, fmt.Errorf("invalid JSON: %v", err)
+	}
+	if w.isActivity() {
+		return w.activity()
+	}
+	return w.audit()
+}
+
+// activityCategories are the Activity log's categories.
+var activityCategories = map[string]bool{
+	"administrative": true, "policy": true, "security": true, "servicehealth": true,
+	"alert": true, "recommendation": true, "autoscale": true, "resourcehealth": true,
+}
+
+func (w *wire) isActivity() bool {
+	op := valueString(w.OperationName)
+	return w.OperationNameValue != "" || strings.EqualFold(string(w.Type), "AzureActivity") ||
+		isObject(w.OperationName) || strings.Contains(op, "/") ||
+		activityCategories[strings.ToLower(valueString(w.Category))]
+}
+
+func (w *wire) audit() (Event, error) {
+	ev := Event{Kind: KindAudit, Shape: ShapeAuditEvent}
+	switch {
+	case strings.EqualFold(string(w.Type), "AZKVAuditLogs") || w.LowerResource != "" || w.RequestURI != "":
+		ev.Shape = ShapeAZKVAuditLogs
+	case w.TimeGenerated != "" || w.RequestURIS != "" || w.IDS != "" || w.ResourceProvid != "":
+		ev.Shape = ShapeAzureDiagnostics
+	}
+	var props wireProperties
+	if isObject(w.Properties) {
+		_ = json.Unmarshal(w.Properties, &props) // flexible fields: a valid object always decodes
+	}
+	var err error
+	if ev.Time, err = parseTime(first(string(w.Time), string(w.TimeGenerated))); err != nil {
+		return Event{}, err
+	}
+	ev.Operation = strings.TrimSpace(valueString(w.OperationName))
+	ev.Category = valueString(w.Category)
+	ev.ResultType = string(w.ResultType)
+	ev.ResultSignature = string(w.ResultSignature)
+	ev.CorrelationID = strings.TrimSpace(string(w.CorrelationID))
+	ev.RequestURI = first(string(props.RequestURI), string(w.RequestURIS), string(w.RequestURI))
+	ev.ObjectURI = first(string(props.ID), string(w.IDS), string(w.ID))
+	ev.HTTPStatus = int(firstInt(props.HTTPStatusCode, w.HTTPStatusD, w.HTTPStatusCode))
+	if ev.Operation == "" && ev.RequestURI == "" && ev.ObjectURI == "" {
+		return Event{}, errors.New("no operationName, requestUri or id: not a Key Vault audit record")
+	}
+	ev.ResourceID = first(string(w.ResourceID), string(w.LowerResource))
+	ev.VaultID = VaultIDOf(ev.ResourceID)
+	ev.setObject()
+	if ev.VaultName == "" {
+		if r := strings.ToLower(strings.TrimSpace(string(w.Resource))); registry.ValidVaultName(r) {
+			ev.VaultName = r
+		}
+	}
+
+	c := &ev.Caller
+	c.IP = strings.TrimSpace(string(w.CallerIPAddress))
+	c.ClientInfo = first(string(props.ClientInfo), string(w.ClientInfoS), string(w.ClientInfo))
+	identityClaims(w.Identity).fill(c)
+	setIfEmpty(&c.ObjectID, first(string(w.ClaimOID), string(w.ClaimOIDURI)))
+	setIfEmpty(&c.UPN, first(string(w.ClaimUPN), string(w.ClaimUPNURI), string(w.ClaimUnique), string(w.ClaimNameURI)))
+	setIfEmpty(&c.AppID, string(w.ClaimAppID))
+	setIfEmpty(&c.TenantID, first(string(w.ClaimTID), string(w.ClaimTIDURI)))
+	setIfEmpty(&c.IP, string(w.ClaimIPAddr))
+	return ev, nil
+}
+
+// setObject fills the object fields and VaultName from ObjectURI, else
+// RequestURI. Restore requests name no object in their URI (POST
+// /secrets/restore), and certificate issuers and contacts live under
+// /certificates without being certificates: for those the URI's "name" is
+// Key Vault's endpoint, not an object.
+func (ev *Event) setObject() {
+	id, req := ParseObjectURI(ev.ObjectURI), ParseObjectURI(ev.RequestURI)
+	op := strings.ToLower(ev.Operation)
+	if strings.HasSuffix(op, "restore") {
+		req = ObjectRef{VaultName: req.VaultName}
+	}
+	if strings.HasPrefix(op, "certificateissuer") || strings.HasPrefix(op, "certificatecontact") {
+		id, req = ObjectRef{VaultName: id.VaultName}, ObjectRef{VaultName: req.VaultName}
+	}
+	ref := req
+	if id.Type != "" {
+		ref = id
+		ref.Deleted = id.Deleted || req.Deleted
+		if ref.Action == "" {
+			ref.Action = req.Action
+		}
+	}
+	ev.ObjectType, ev.ObjectName, ev.ObjectVersion, ev.Deleted, ev.Action = ref.Type, ref.Name, ref.Version, ref.Deleted, ref.Action
+	if ev.VaultID != "" {
+		name, _ := registry.VaultNameFromID(ev.VaultID)
+		ev.VaultName = strings.ToLower(name)
+	} else {
+		ev.VaultName = first(id.VaultName, req.VaultName)
+	}
+}
+
+func (w *wire) activity() (Event, error) {
+	ev := Event{Kind: KindActivity, Shape: ShapeActivity}
+	if w.OperationNameValue != "" || strings.EqualFold(string(w.Type), "AzureActivity") {
+		ev.Shape = ShapeAzureActivity
+	}
+	var err error
+	if ev.Time, err = parseTime(first(string(w.Time), string(w.EventTimestamp), string(w.TimeGenerated))); err != nil {
+		return Event{}, err
+	}
+	ev.Operation = first(valueString(w.OperationName), string(w.OperationNameValue))
+	if ev.Operation == "" {
+		return Event{}, errors.New("no operationName: not an Activity-log record")
+	}
+	ev.Category = valueString(w.Category)
+	ev.ResultType = string(w.ResultType)
+	ev.ResultSignature = string(w.ResultSignature)
+	ev.Status = first(valueString(w.Status), string(w.ActivityStatusValue), string(w.ResultType))
+	ev.CorrelationID = strings.TrimSpace(string(w.CorrelationID))
+	ev.ResourceID = first(string(w.ResourceID), string(w.LowerResource))
+	ev.VaultID = VaultIDOf(ev.ResourceID)
+	if ev.VaultID != "" {
+		name, _ := registry.VaultNameFromID(ev.VaultID)
+		ev.VaultName = strings.ToLower(name)
+	}
+
+	c := &ev.Caller
+	c.Name = strings.TrimSpace(string(w.Caller))
+	c.IP = strings.TrimSpace(string(w.CallerIPAddress))
+	if c.IP == "" && isObject(w.HTTPRequest) {
+		var hr struct {
+			ClientIPAddress flexString `json:"clientIpAddress"`
+		}
+		_ = json.Unmarshal(w.HTTPRequest, &hr)
+		c.IP = strings.TrimSpace(string(hr.ClientIPAddress))
+	}
+	parseClaims(w.Claims).fill(c)
+	identityClaims(w.Identity).fill(c)
+	if c.UPN == "" && strings.Contains(c.Name, "@") {
+		c.UPN = c.Name
+	}
+	return ev, nil
+}
+
+// VaultIDOf returns the vault part of an ARM resource id — the id itself for
+// a vault, the vault's id for one of its sub-resources (a diagnostic
+// setting, an access policy) — as spelled in rid, or "" when rid is not
+// within a Key Vault.
+func VaultIDOf(rid string) string {
+	rid = strings.TrimSpace(rid)
+	lower := strings.ToLower(rid)
+	const marker = "/providers/microsoft.keyvault/vaults/"
+	i := strings.Index(lower, marker)
+	if i < 0 {
+		return ""
+	}
+	end := i + len(marker)
+	if j := strings.IndexByte(rid[end:], '/'); j >= 0 {
+		end += j
+	} else {
+		end = len(rid)
+	}
+	id := rid[:end]
+	if _, err := registry.VaultNameFromID(id); err != nil {
+		return ""
+	}
+	return id
+}
+
+// timeLayouts are the spellings of a record's time seen in exports: RFC 3339
+// with up to 9 fractional digits, and Log Analytics' zone-less variants (UTC).
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+}
+
+func parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, errors.New("no time")
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	if len(s) > 64 {
+		s = s[:64] + "..."
+	}
+	return time.Time{}, fmt.Errorf("time %q: want RFC 3339", s)
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func firstInt(vals ...flexInt) flexInt {
+	for _, v := range vals {
+		if v != 0 {
+			return v
+		}
+	}
+	return 0
+}
