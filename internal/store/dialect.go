@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -22,6 +23,12 @@ type dialect interface {
 	schema(sql string) string
 	// isUniqueViolation reports a unique-constraint error.
 	isUniqueViolation(err error) bool
+	// placeholder is the n-th bound parameter, in a statement whose
+	// parameters appear in order. SQL elsewhere is written with $n, which
+	// both accept; statements with thousands of parameters use this, because
+	// SQLite (and its driver) look $n and ?n up by linear search, which is
+	// quadratic over a statement, and plain ? is not.
+	placeholder(n int) string
 }
 
 type sqliteDialect struct{}
@@ -37,7 +44,11 @@ func (sqliteDialect) isUniqueViolation(err error) bool {
 	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
+func (sqliteDialect) placeholder(int) string { return "?" }
+
 type postgresDialect struct{}
+
+func (postgresDialect) placeholder(n int) string { return "$" + strconv.Itoa(n) }
 
 func (postgresDialect) name() string { return "postgres" }
 

@@ -1,0 +1,309 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/registry"
+)
+
+// Batch is what one ingest source hands over for durable acceptance: the
+// events it parsed, the records it could not parse, and how far it has read.
+// All three are committed together, so a source that restarts from its
+// checkpoint never skips a record and never counts one twice.
+type Batch struct {
+	Source      string
+	Events      []auditlog.Event
+	DeadLetters []DeadLetter
+	Checkpoints []Checkpoint
+}
+
+// DeadLetter is a record that could not be parsed.
+type DeadLetter struct {
+	ID         int64
+	ReceivedAt time.Time
+	Source     string
+	Position   string // where in the source: file:line, partition/offset, blob@offset
+	Reason     string
+	Raw        string // the record, cut at MaxDeadLetterRaw bytes
+}
+
+// MaxDeadLetterRaw bounds how much of an unparseable record is kept.
+const MaxDeadLetterRaw = 64 << 10
+
+// Checkpoint is how far a source has read one of its items (a blob, a file,
+// a query): an opaque value the source understands.
+type Checkpoint struct {
+	Source string
+	Item   string
+	Value  string
+}
+
+// Fresh is an event stored for the first time by Accept, with its id and the
+// index of the batch it came from.
+type Fresh struct {
+	ID    int64
+	Batch int
+	Event *auditlog.Event
+}
+
+// Accepted counts what Accept did with each batch.
+type Accepted struct {
+	New, Duplicate, DeadLetters int
+}
+
+// Tx is a write transaction in progress, handed to Accept's hook so that what
+// the hook writes (alerts, incidents, notifications) commits or fails
+// together with the events it was derived from.
+type Tx struct {
+	tx *sql.Tx
+	s  *Store
+}
+
+// Accept durably stores batches in one transaction: events not seen before
+// (by DedupKey), dead letters and checkpoints. hook, if not nil, runs inside
+// the same transaction with the fresh events; if it fails nothing is stored.
+// When Accept returns nil everything is on disk, and a source may acknowledge.
+func (s *Store) Accept(ctx context.Context, batches []Batch, hook func(*Tx, []Fresh) error) ([]Accepted, error) {
+	out := make([]Accepted, len(batches))
+	now := s.now()
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for i := range out {
+			out[i] = Accepted{}
+		}
+		var fresh []Fresh
+		for bi, b := range batches {
+			f, dup, err := insertEvents(ctx, tx, s.dialect, b, now)
+			if err != nil {
+				return err
+			}
+			for j := range f {
+				f[j].Batch = bi
+			}
+			fresh = append(fresh, f...)
+			out[bi].New, out[bi].Duplicate = len(f), dup
+			for _, d := range b.DeadLetters {
+				if err := insertDeadLetter(ctx, tx, b.Source, d, now); err != nil {
+					return err
+				}
+			}
+			out[bi].DeadLetters = len(b.DeadLetters)
+			for _, c := range b.Checkpoints {
+				if err := saveCheckpoint(ctx, tx, c, now); err != nil {
+					return err
+				}
+			}
+		}
+		if hook != nil {
+			return hook(&Tx{tx: tx, s: s}, fresh)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+const eventColumns = "dedup_key, kind, time, received_at, source, vault_id, vault_name, object_type, object_name, object_version, " +
+	"operation, result_type, http_status, correlation_id, request_uri, resource_id, caller_key, caller_object_id, caller_upn, " +
+	"caller_app_id, caller_ip, client_info"
+
+const eventColumnCount = 22
+
+// eventChunk rows go in one INSERT: well under both databases' limits on
+// bound parameters, and far fewer round trips than a row at a time.
+const eventChunk = 400
+
+// insertEvents stores b's events, skipping those already stored (and repeats
+// within b), and returns the fresh ones and how many were duplicates.
+func insertEvents(ctx context.Context, tx *sql.Tx, d dialect, b Batch, now time.Time) ([]Fresh, int, error) {
+	keys := make([]string, 0, len(b.Events))
+	idx := make(map[string]int, len(b.Events)) // dedup key → first event with it
+	for i := range b.Events {
+		k := b.Events[i].DedupKey()
+		if _, seen := idx[k]; !seen {
+			idx[k] = i
+			keys = append(keys, k)
+		}
+	}
+	var fresh []Fresh
+	args := make([]any, 0, eventChunk*eventColumnCount)
+	for start := 0; start < len(keys); start += eventChunk {
+		chunk := keys[start:min(start+eventChunk, len(keys))]
+		args = args[:0]
+		var q strings.Builder
+		q.WriteString("INSERT INTO events (" + eventColumns + ") VALUES ")
+		for n, k := range chunk {
+			if n > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for c := 0; c < eventColumnCount; c++ {
+				if c > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString(d.placeholder(len(args) + c + 1))
+			}
+			q.WriteByte(')')
+			args = appendEventArgs(args, k, &b.Events[idx[k]], b.Source, now)
+		}
+		q.WriteString(" ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key")
+		rows, err := tx.QueryContext(ctx, q.String(), args...)
+		if err != nil {
+			return nil, 0, fmt.Errorf("store: unable to insert events: %w", err)
+		}
+		for rows.Next() {
+			var f Fresh
+			var k string
+			if err := rows.Scan(&f.ID, &k); err != nil {
+				rows.Close()
+				return nil, 0, fmt.Errorf("store: unable to insert events: %w", err)
+			}
+			f.Event = &b.Events[idx[k]]
+			fresh = append(fresh, f)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, 0, fmt.Errorf("store: unable to insert events: %w", err)
+		}
+	}
+	return fresh, len(b.Events) - len(fresh), nil
+}
+
+func appendEventArgs(args []any, key string, e *auditlog.Event, source string, now time.Time) []any {
+	c := e.Caller
+	return append(args, key, string(e.Kind), micros(e.Time), micros(now), source,
+		strings.ToLower(e.VaultID), strings.ToLower(e.VaultName), string(e.ObjectType), e.ObjectName, e.ObjectVersion,
+		e.Operation, e.ResultType, e.HTTPStatus, e.CorrelationID, e.RequestURI, e.ResourceID, CallerKey(c),
+		c.ObjectID, c.UPN, c.AppID, c.IP, c.ClientInfo)
+}
+
+// CallerKey is the identity events of one caller share, for grouping and for
+// "everything this caller did": the object id, else the app id, else the
+// UPN (or activity caller name), else the IP address; lower-cased.
+func CallerKey(c auditlog.Caller) string {
+	for _, v := range []string{c.ObjectID, c.AppID, c.UPN, c.Name, c.IP} {
+		if v = strings.TrimSpace(v); v != "" {
+			return strings.ToLower(v)
+		}
+	}
+	return ""
+}
+
+func insertDeadLetter(ctx context.Context, tx *sql.Tx, source string, d DeadLetter, now time.Time) error {
+	if len(d.Raw) > MaxDeadLetterRaw {
+		d.Raw = d.Raw[:MaxDeadLetterRaw]
+	}
+	if d.Source == "" {
+		d.Source = source
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO dead_letters (received_at, source, position, reason, raw) VALUES ($1, $2, $3, $4, $5)",
+		micros(now), d.Source, d.Position, d.Reason, strings.ToValidUTF8(d.Raw, "\uFFFD"))
+	if err != nil {
+		return fmt.Errorf("store: unable to store dead letter: %w", err)
+	}
+	return nil
+}
+
+// EventFilter selects stored events. Zero fields do not filter.
+type EventFilter struct {
+	CallerKey string    // see CallerKey
+	VaultName string    // any case
+	From, To  time.Time // event time, From inclusive, To exclusive
+	Kind      auditlog.Kind
+	AfterID   int64
+	Limit     int // 0: 1000
+}
+
+// StoredEvent is an event as stored: the normalised fields that matter for
+// investigation.
+type StoredEvent struct {
+	ID         int64
+	ReceivedAt time.Time
+	Source     string
+	Event      auditlog.Event
+}
+
+// ListEvents returns stored events in time order.
+func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]StoredEvent, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.CallerKey != "" {
+		where = append(where, "caller_key = "+arg(strings.ToLower(f.CallerKey)))
+	}
+	if f.VaultName != "" {
+		where = append(where, "vault_name = "+arg(strings.ToLower(f.VaultName)))
+	}
+	if !f.From.IsZero() {
+		where = append(where, "time >= "+arg(micros(f.From)))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "time < "+arg(micros(f.To)))
+	}
+	if f.Kind != "" {
+		where = append(where, "kind = "+arg(string(f.Kind)))
+	}
+	if f.AfterID > 0 {
+		where = append(where, "id > "+arg(f.AfterID))
+	}
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	q := "SELECT id, received_at, source, kind, time, vault_id, vault_name, object_type, object_name, object_version, operation, " +
+		"result_type, http_status, correlation_id, request_uri, resource_id, caller_object_id, caller_upn, caller_app_id, caller_ip, client_info FROM events"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY time, id LIMIT " + arg(f.Limit)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list events: %w", err)
+	}
+	defer rows.Close()
+	var out []StoredEvent
+	for rows.Next() {
+		var se StoredEvent
+		var recv, t int64
+		var kind, typ string
+		e := &se.Event
+		if err := rows.Scan(&se.ID, &recv, &se.Source, &kind, &t, &e.VaultID, &e.VaultName, &typ, &e.ObjectName, &e.ObjectVersion,
+			&e.Operation, &e.ResultType, &e.HTTPStatus, &e.CorrelationID, &e.RequestURI, &e.ResourceID,
+			&e.Caller.ObjectID, &e.Caller.UPN, &e.Caller.AppID, &e.Caller.IP, &e.Caller.ClientInfo); err != nil {
+			return nil, fmt.Errorf("store: unable to list events: %w", err)
+		}
+		se.ReceivedAt, e.Time, e.Kind, e.ObjectType = fromMicros(recv), fromMicros(t), auditlog.Kind(kind), registry.Type(typ)
+		out = append(out, se)
+	}
+	return out, rows.Err()
+}
+
+// PruneEvents deletes events received before cutoff, at most limit rows per
+// call, so that a large backlog is removed in short transactions that never
+// hold the writer long enough to stall ingestion. Call it until it returns 0.
+func (s *Store) PruneEvents(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < $1 ORDER BY received_at LIMIT $2)",
+			micros(cutoff), limit)
+		if err != nil {
+			return fmt.Errorf("store: unable to prune events: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}
+
+// CountEvents returns how many events are stored.
+func (s *Store) CountEvents(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM events").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: unable to count events: %w", err)
+	}
+	return n, nil
+}
