@@ -1,0 +1,114 @@
+package detect
+
+import (
+	"strings"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
+)
+
+// Class is what an operation does to an object. The package documentation
+// holds the table of every operation, its class and its severity.
+type Class string
+
+// Operation classes.
+const (
+	ClassRead         Class = "read"          // the value or material came back
+	ClassCrypto       Class = "crypto"        // the key was used
+	ClassBackup       Class = "backup"        // an encrypted copy left the vault
+	ClassRestore      Class = "restore"       // a backup of the object was brought back
+	ClassRecover      Class = "recover"       // a deleted object was brought back
+	ClassListVersions Class = "list-versions" // its versions were enumerated
+	ClassGetDeleted   Class = "get-deleted"   // its deleted copy was read
+	ClassMetadata     Class = "metadata"      // policies, pending operations, attributes
+	ClassWrite        Class = "write"         // a new version was set, created or imported
+	ClassUpdate       Class = "update"        // attributes, tags or policies changed
+	ClassDelete       Class = "delete"
+	ClassPurge        Class = "purge"
+	ClassOther        Class = "other"        // an operation this table does not know
+	ClassList         Class = "list"         // names no object: never alerts
+	ClassNotification Class = "notification" // Key Vault's own Event Grid events: never alert
+)
+
+// Severity ranks an alert.
+type Severity string
+
+// Severities.
+const (
+	High   Severity = "high"
+	Medium Severity = "medium"
+)
+
+// Alerts reports whether an access of this class raises an alert.
+func (c Class) Alerts() bool { return c != ClassList && c != ClassNotification }
+
+// Severity is the class's severity: High when the caller got or used the
+// decoy's value (read, crypto, backup, restore, recover), Medium otherwise.
+func (c Class) Severity() Severity {
+	switch c {
+	case ClassRead, ClassCrypto, ClassBackup, ClassRestore, ClassRecover:
+		return High
+	}
+	return Medium
+}
+
+// operations maps lower-cased Key Vault operation names to classes.
+var operations = map[string]Class{}
+
+func init() {
+	for class, ops := range map[Class][]string{
+		ClassRead: {"SecretGet", "KeyGet", "CertificateGet", "KeyRelease", "KeyExport"},
+		ClassCrypto: {"KeySign", "KeyVerify", "KeyEncrypt", "KeyDecrypt", "KeyWrap", "KeyUnwrap",
+			"KeyWrapKey", "KeyUnwrapKey"},
+		ClassBackup:       {"SecretBackup", "KeyBackup", "CertificateBackup"},
+		ClassRestore:      {"SecretRestore", "KeyRestore", "CertificateRestore"},
+		ClassRecover:      {"SecretRecover", "KeyRecover", "CertificateRecover"},
+		ClassListVersions: {"SecretListVersions", "KeyListVersions", "CertificateListVersions"},
+		ClassGetDeleted:   {"SecretGetDeleted", "KeyGetDeleted", "CertificateGetDeleted"},
+		ClassMetadata: {"CertificatePolicyGet", "CertificatePendingGet", "KeyRotationPolicyGet",
+			"KeyGetAttestation", "CertificateGetPending"},
+		ClassWrite: {"SecretSet", "KeyCreate", "KeyImport", "CertificateCreate", "CertificateImport",
+			"KeyRotate", "KeyRotateIfDue", "CertificatePendingMerge"},
+		ClassUpdate: {"SecretUpdate", "KeyUpdate", "CertificateUpdate", "CertificatePolicySet",
+			"CertificatePolicyUpdate", "KeyRotationPolicySet", "CertificatePendingUpdate"},
+		ClassDelete: {"SecretDelete", "KeyDelete", "CertificateDelete", "CertificatePendingDelete"},
+		ClassPurge:  {"SecretPurge", "KeyPurge", "CertificatePurge"},
+		ClassList: {"SecretList", "KeyList", "CertificateList", "SecretListDeleted", "KeyListDeleted",
+			"CertificateListDeleted", "VaultGet", "VaultPut", "VaultPatch", "VaultDelete"},
+	} {
+		for _, op := range ops {
+			operations[strings.ToLower(op)] = class
+		}
+	}
+}
+
+// actionClasses classifies by the request path's verb when the operation
+// name is unknown (or "Authentication": a failed sign-in says nothing of
+// what was attempted).
+var actionClasses = map[string]Class{
+	"backup": ClassBackup, "recover": ClassRecover, "restore": ClassRestore, "versions": ClassListVersions,
+	"sign": ClassCrypto, "verify": ClassCrypto, "encrypt": ClassCrypto, "decrypt": ClassCrypto,
+	"wrapkey": ClassCrypto, "unwrapkey": ClassCrypto, "release": ClassRead,
+	"create": ClassWrite, "import": ClassWrite, "rotate": ClassWrite,
+	"rotationpolicy": ClassMetadata, "pending": ClassMetadata, "policy": ClassMetadata, "attestation": ClassMetadata,
+}
+
+// Classify returns the class of an audit event's operation: by its name
+// (any case), else by the request path, else ClassOther — an unknown
+// operation that names a decoy still alerts. Key Vault's Event Grid
+// notifications (…EventGridNotification) are ClassNotification.
+func Classify(ev *auditlog.Event) Class {
+	op := strings.ToLower(ev.Operation)
+	if c, ok := operations[op]; ok {
+		return c
+	}
+	if strings.HasSuffix(op, "eventgridnotification") {
+		return ClassNotification
+	}
+	if c, ok := actionClasses[ev.Action]; ok {
+		return c
+	}
+	if ev.Deleted {
+		return ClassGetDeleted
+	}
+	return ClassOther
+}

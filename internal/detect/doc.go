@@ -1,0 +1,65 @@
+// Package detect decides, exactly, whether an audit event touched a decoy,
+// and how bad that is.
+//
+// An Index holds the decoys (added and removed at run time, safe for
+// concurrent lookups); a Matcher combines it with an AllowList and turns an
+// auditlog.Event into Alerts; a Prefilter lets bulk scans skip the records
+// that cannot touch a decoy without parsing them.
+//
+// # Matching
+//
+// An audit event touches a decoy when all of these hold:
+//   - same vault: the event's ARM id equals the decoy's (any case, trailing
+//     slash ignored) or, when the event has no ARM id, the vault name from
+//     its host equals the decoy's (vault names are globally unique);
+//   - same object name, ASCII case-insensitively, read from properties.id or
+//     else the request URI whatever its spelling — case, trailing slash,
+//     version segment, percent-encoding, ":443", any cloud's host,
+//     /deleted* paths (see auditlog.ParseObjectURI);
+//   - compatible type: the decoy's own, or key or secret for a certificate
+//     decoy (its private key and PFX are reached that way).
+//
+// So a name that merely starts or ends with a decoy's name, the same name
+// in another vault, and a key named like a secret decoy never match.
+//
+// # Operations, classes and severities
+//
+// Every operation that names a decoy alerts, failed attempts included (a
+// 401/403/404 is an attempt by someone who knew the name). List calls name
+// no object and never alert; Key Vault's own Event Grid notifications (near
+// expiry, new version) are not accesses and never alert.
+//
+//	class          severity  operations
+//	read           high      SecretGet, KeyGet (public key), CertificateGet, KeyRelease
+//	crypto         high      KeySign, KeyVerify, KeyEncrypt, KeyDecrypt, KeyWrap, KeyUnwrap
+//	backup         high      SecretBackup, KeyBackup, CertificateBackup
+//	restore        high      SecretRestore, KeyRestore, CertificateRestore (name from properties.id)
+//	recover        high      SecretRecover, KeyRecover, CertificateRecover
+//	list-versions  medium    SecretListVersions, KeyListVersions, CertificateListVersions
+//	get-deleted    medium    SecretGetDeleted, KeyGetDeleted, CertificateGetDeleted
+//	metadata       medium    CertificatePolicyGet, CertificatePendingGet, KeyRotationPolicyGet
+//	write          medium    SecretSet, KeyCreate, KeyImport, CertificateCreate, CertificateImport, KeyRotate
+//	update         medium    SecretUpdate, KeyUpdate, CertificateUpdate, *PolicySet/Update
+//	delete         medium    SecretDelete, KeyDelete, CertificateDelete
+//	purge          medium    SecretPurge, KeyPurge, CertificatePurge
+//	other          medium    any other operation naming a decoy (e.g. Authentication)
+//	list           —         SecretList, KeyList, CertificateList, *ListDeleted, Vault*: no alert
+//	notification   —         *EventGridNotification: no alert
+//
+// High means the caller obtained or used the decoy's value (or a copy of
+// it); medium means it learnt of, changed or removed the decoy. An
+// operation name this table does not know is classified by the request
+// path's verb (…/backup, …/sign, …/versions), else "other".
+//
+// # Allow-listing
+//
+// An AllowRule names an identity (object id, app id or UPN), optionally
+// operations and an expiry; accesses it covers yield alerts with Suppressed
+// set, so they are recorded but not raised. Key Vault logs the
+// unauthenticated first request of every SDK client (the 401 auth
+// challenge) with no identity: it cannot be allow-listed, so a planter
+// should make its first request to a vault one that names no decoy.
+//
+// This package must not import internal/store, internal/web or
+// internal/kvemu (an import-boundary test checks it).
+package detect

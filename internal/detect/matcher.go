@@ -1,0 +1,72 @@
+package detect
+
+import (
+	"sync/atomic"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/registry"
+)
+
+// Alert says that an event touched a decoy.
+type Alert struct {
+	Decoy    registry.Decoy // identity fields only (see Index)
+	Event    auditlog.Event
+	Class    Class
+	Severity Severity
+	// Suppressed is set when an allow rule covers the access; AllowedBy is
+	// that rule.
+	Suppressed bool
+	AllowedBy  *AllowRule
+}
+
+// Matcher decides which events touch decoys. It is safe for concurrent use,
+// also while its index or allow list change.
+type Matcher struct {
+	index *Index
+	allow atomic.Pointer[AllowList]
+}
+
+// NewMatcher returns a matcher over ix with an allow list.
+func NewMatcher(ix *Index, allow AllowList) *Matcher {
+	m := &Matcher{index: ix}
+	m.SetAllowList(allow)
+	return m
+}
+
+// Index returns the matcher's index, to add or remove decoys.
+func (m *Matcher) Index() *Index { return m.index }
+
+// SetAllowList replaces the allow list.
+func (m *Matcher) SetAllowList(l AllowList) {
+	c := append(AllowList(nil), l...)
+	m.allow.Store(&c)
+}
+
+// AllowList returns the current allow list (do not modify it).
+func (m *Matcher) AllowList() AllowList { return *m.allow.Load() }
+
+// Match returns an alert for every decoy the event touched, suppressed or
+// not, in no particular order; nil when it touched none. Every operation
+// that names a decoy alerts, failed ones included (a 403 is an attempt),
+// except list calls and Key Vault's own notifications (see Class).
+// Activity events never match here: tamper rules read them.
+func (m *Matcher) Match(ev *auditlog.Event) []Alert {
+	decoys := m.index.Lookup(ev)
+	if len(decoys) == 0 {
+		return nil
+	}
+	class := Classify(ev)
+	if !class.Alerts() {
+		return nil
+	}
+	rule, allowed := m.AllowList().Allowed(ev.Caller, ev.Operation, class, ev.Time)
+	alerts := make([]Alert, len(decoys))
+	for i, d := range decoys {
+		alerts[i] = Alert{Decoy: d, Event: *ev, Class: class, Severity: class.Severity(), Suppressed: allowed}
+		if allowed {
+			r := rule
+			alerts[i].AllowedBy = &r
+		}
+	}
+	return alerts
+}
