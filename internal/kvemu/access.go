@@ -1,0 +1,206 @@
+package kvemu
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// AccessPolicy grants one identity permissions on a vault that uses the
+// access-policy model. Permission names are Azure's ("get", "list", "set",
+// "delete", "recover", "backup", "restore", "purge", "create", "update",
+// "import", "sign", "verify", "encrypt", "decrypt", "wrapKey", "unwrapKey",
+// ... or "all"), compared case-insensitively.
+type AccessPolicy struct {
+	TenantID      string      `json:"tenantId"`
+	ObjectID      string      `json:"objectId"`
+	ApplicationID string      `json:"applicationId,omitempty"`
+	Permissions   Permissions `json:"permissions"`
+}
+
+// Permissions are an access policy's permission lists per object type.
+type Permissions struct {
+	Keys         []string `json:"keys,omitempty"`
+	Secrets      []string `json:"secrets,omitempty"`
+	Certificates []string `json:"certificates,omitempty"`
+	Storage      []string `json:"storage,omitempty"`
+}
+
+func (p AccessPolicy) validate() error {
+	if strings.TrimSpace(p.ObjectID) == "" {
+		return errors.New("access policy needs an object id")
+	}
+	return nil
+}
+
+func clonePolicies(ps []AccessPolicy) []AccessPolicy {
+	out := make([]AccessPolicy, len(ps))
+	for i, p := range ps {
+		out[i] = p
+		out[i].Permissions = Permissions{
+			Keys: slices.Clone(p.Permissions.Keys), Secrets: slices.Clone(p.Permissions.Secrets),
+			Certificates: slices.Clone(p.Permissions.Certificates), Storage: slices.Clone(p.Permissions.Storage),
+		}
+	}
+	return out
+}
+
+// list returns the permission list for an object kind.
+func (p Permissions) list(kind objectKind) []string {
+	switch kind {
+	case kindSecret:
+		return p.Secrets
+	case kindKey:
+		return p.Keys
+	case kindCertificate:
+		return p.Certificates
+	}
+	return nil
+}
+
+// RoleAssignment grants a built-in Key Vault role to a principal at a scope:
+// a subscription, resource group or vault ARM id, or an object under a
+// vault ("{vault id}/secrets/{name}").
+type RoleAssignment struct {
+	PrincipalID string // the identity's object id
+	Role        string // a built-in role name, e.g. "Key Vault Secrets User"
+	Scope       string // ARM id prefix the assignment covers
+}
+
+// builtinRoles maps Key Vault's built-in roles to their data actions.
+// Wildcards end in "*". The names and actions are Azure's.
+var builtinRoles = map[string][]string{
+	"key vault administrator": {"Microsoft.KeyVault/vaults/*"},
+	"key vault reader": {
+		"Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+	},
+	"key vault secrets officer": {"Microsoft.KeyVault/vaults/secrets/*", "Microsoft.KeyVault/vaults/deletedSecrets/*"},
+	"key vault secrets user": {
+		"Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+	},
+	"key vault crypto officer": {
+		"Microsoft.KeyVault/vaults/keys/*", "Microsoft.KeyVault/vaults/deletedKeys/*",
+		"Microsoft.KeyVault/vaults/keyrotationpolicies/*",
+	},
+	"key vault crypto user": {
+		"Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/update/action",
+		"Microsoft.KeyVault/vaults/keys/backup/action", "Microsoft.KeyVault/vaults/keys/encrypt/action",
+		"Microsoft.KeyVault/vaults/keys/decrypt/action", "Microsoft.KeyVault/vaults/keys/wrap/action",
+		"Microsoft.KeyVault/vaults/keys/unwrap/action", "Microsoft.KeyVault/vaults/keys/sign/action",
+		"Microsoft.KeyVault/vaults/keys/verify/action",
+	},
+	"key vault crypto service encryption user": {
+		"Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/wrap/action",
+		"Microsoft.KeyVault/vaults/keys/unwrap/action",
+	},
+	"key vault certificates officer": {
+		"Microsoft.KeyVault/vaults/certificatecas/*", "Microsoft.KeyVault/vaults/certificates/*",
+		"Microsoft.KeyVault/vaults/certificatecontacts/write", "Microsoft.KeyVault/vaults/deletedCertificates/*",
+	},
+	"key vault certificate user": {
+		"Microsoft.KeyVault/vaults/certificates/read", "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+		"Microsoft.KeyVault/vaults/secrets/readMetadata/action", "Microsoft.KeyVault/vaults/keys/read",
+	},
+}
+
+// BuiltinRoles lists the role names RoleAssignment accepts.
+func BuiltinRoles() []string {
+	out := []string{
+		"Key Vault Administrator", "Key Vault Reader", "Key Vault Secrets Officer", "Key Vault Secrets User",
+		"Key Vault Crypto Officer", "Key Vault Crypto User", "Key Vault Crypto Service Encryption User",
+		"Key Vault Certificates Officer", "Key Vault Certificate User",
+	}
+	return out
+}
+
+// AssignRole adds a role assignment to the estate. Only vaults with
+// EnableRBACAuthorization consult role assignments.
+func (e *Emulator) AssignRole(ra RoleAssignment) error {
+	if strings.TrimSpace(ra.PrincipalID) == "" {
+		return errors.New("kvemu: role assignment needs a principal id")
+	}
+	if _, ok := builtinRoles[strings.ToLower(ra.Role)]; !ok {
+		return fmt.Errorf("kvemu: unknown role %q", ra.Role)
+	}
+	if !strings.HasPrefix(ra.Scope, "/subscriptions/") {
+		return fmt.Errorf("kvemu: role scope %q is not an ARM id", ra.Scope)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.roles = append(e.roles, ra)
+	return nil
+}
+
+// RemoveRoleAssignments removes every assignment of principalID at scope
+// (any role when role is empty) and reports how many it removed.
+func (e *Emulator) RemoveRoleAssignments(principalID, role, scope string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	e.roles = slices.DeleteFunc(e.roles, func(ra RoleAssignment) bool {
+		hit := strings.EqualFold(ra.PrincipalID, principalID) && strings.EqualFold(ra.Scope, scope) &&
+			(role == "" || strings.EqualFold(ra.Role, role))
+		if hit {
+			n++
+		}
+		return hit
+	})
+	return n
+}
+
+// rbacAllows reports whether any role assignment of principal covers action
+// on resource (a vault id or an object under it).
+func (e *Emulator) rbacAllows(principal, resource, action string) bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	res := strings.ToLower(resource)
+	for _, ra := range e.roles {
+		if !strings.EqualFold(ra.PrincipalID, principal) {
+			continue
+		}
+		scope := strings.ToLower(strings.TrimSuffix(ra.Scope, "/"))
+		if res != scope && !strings.HasPrefix(res, scope+"/") {
+			continue
+		}
+		for _, granted := range builtinRoles[strings.ToLower(ra.Role)] {
+			if actionMatches(granted, action) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// actionMatches matches an RBAC action against a granted pattern, where "*"
+// stands for any run of characters (Azure's wildcard semantics).
+func actionMatches(pattern, action string) bool {
+	p, a := strings.ToLower(pattern), strings.ToLower(action)
+	before, after, wild := strings.Cut(p, "*")
+	if !wild {
+		return p == a
+	}
+	return len(a) >= len(before)+len(after) && strings.HasPrefix(a, before) && strings.HasSuffix(a, after)
+}
+
+// policyAllows reports whether the access policies grant perm on kind to
+// the caller (matched by object id and tenant).
+func policyAllows(policies []AccessPolicy, c *tokenClaims, kind objectKind, perm string) bool {
+	for _, p := range policies {
+		if !strings.EqualFold(p.ObjectID, c.OID) {
+			continue
+		}
+		if p.TenantID != "" && !strings.EqualFold(p.TenantID, c.TID) {
+			continue
+		}
+		if p.ApplicationID != "" && !strings.EqualFold(p.ApplicationID, c.AppID) {
+			continue
+		}
+		for _, granted := range p.Permissions.list(kind) {
+			if strings.EqualFold(granted, perm) || strings.EqualFold(granted, "all") {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,597 @@
+package kvemu
+
+import (
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	pkcs12 "software.sslmate.com/src/go-pkcs12"
+)
+
+// certVersion is one version of a certificate. Its key and secret share
+// the version id and live in the vault's keys and secrets, managed.
+type certVersion struct {
+	version string
+	der     []byte
+	policy  certPolicyJSON
+	meta
+}
+
+// certObj is a certificate: its display name and versions, oldest first.
+type certObj struct {
+	name     string
+	versions []*certVersion
+	deleted  *deletion
+	pending  *certOperationJSON // the last create operation
+}
+
+func (co *certObj) latest() *certVersion { return co.versions[len(co.versions)-1] }
+
+func (co *certObj) find(version string) *certVersion {
+	if version == "" {
+		return co.latest()
+	}
+	for _, cv := range co.versions {
+		if strings.EqualFold(cv.version, version) {
+			return cv
+		}
+	}
+	return nil
+}
+
+// certPolicyJSON is CertificatePolicy.
+type certPolicyJSON struct {
+	ID              string           `json:"id,omitempty"`
+	KeyProps        *certKeyProps    `json:"key_props,omitempty"`
+	SecretProps     *certSecretProps `json:"secret_props,omitempty"`
+	X509Props       *certX509Props   `json:"x509_props,omitempty"`
+	Issuer          *certIssuer      `json:"issuer,omitempty"`
+	Attributes      *attributesJSON  `json:"attributes,omitempty"`
+	LifetimeActions []rawAction      `json:"lifetime_actions,omitempty"`
+}
+
+// rawAction keeps a lifetime action as the client sent it.
+type rawAction = map[string]any
+
+type certKeyProps struct {
+	Exportable *bool  `json:"exportable,omitempty"`
+	Kty        string `json:"kty,omitempty"`
+	KeySize    *int   `json:"key_size,omitempty"`
+	ReuseKey   *bool  `json:"reuse_key,omitempty"`
+	Crv        string `json:"crv,omitempty"`
+}
+
+type certSecretProps struct {
+	ContentType string `json:"contentType,omitempty"`
+}
+
+type certX509Props struct {
+	Subject        string    `json:"subject,omitempty"`
+	SANs           *certSANs `json:"sans,omitempty"`
+	EKUs           []string  `json:"ekus,omitempty"`
+	KeyUsage       []string  `json:"key_usage,omitempty"`
+	ValidityMonths *int      `json:"validity_months,omitempty"`
+}
+
+type certSANs struct {
+	DNSNames []string `json:"dns_names,omitempty"`
+	Emails   []string `json:"emails,omitempty"`
+	UPNs     []string `json:"upns,omitempty"`
+}
+
+type certIssuer struct {
+	Name string `json:"name,omitempty"`
+	Cty  string `json:"cty,omitempty"`
+}
+
+// certOperationJSON is CertificateOperation.
+type certOperationJSON struct {
+	ID                    string      `json:"id"`
+	Issuer                *certIssuer `json:"issuer"`
+	CSR                   string      `json:"csr"`
+	CancellationRequested bool        `json:"cancellation_requested"`
+	Status                string      `json:"status"`
+	StatusDetails         string      `json:"status_details,omitempty"`
+	Target                string      `json:"target"`
+	RequestID             string      `json:"request_id"`
+}
+
+// certBundleJSON is CertificateBundle (and DeletedCertificateBundle).
+type certBundleJSON struct {
+	ID         string            `json:"id"`
+	KID        string            `json:"kid"`
+	SID        string            `json:"sid"`
+	X5T        string            `json:"x5t"`
+	CER        string            `json:"cer"`
+	Attributes *attributesJSON   `json:"attributes"`
+	Tags       map[string]string `json:"tags,omitempty"`
+	Policy     *certPolicyJSON   `json:"policy,omitempty"`
+	deletedJSON
+}
+
+// certItemJSON is CertificateItem (and DeletedCertificateItem).
+type certItemJSON struct {
+	ID         string            `json:"id"`
+	Attributes *attributesJSON   `json:"attributes"`
+	Tags       map[string]string `json:"tags,omitempty"`
+	X5T        string            `json:"x5t"`
+	deletedJSON
+}
+
+func (c *call) certID(name, version string) string {
+	id := "https://" + c.v.host() + "/certificates/" + name
+	if version != "" {
+		id += "/" + version
+	}
+	return id
+}
+
+func thumbprint(der []byte) string {
+	sum := sha1.Sum(der)
+	return b64url.EncodeToString(sum[:])
+}
+
+func (c *call) certAttributes(cv *certVersion) *attributesJSON {
+	a := cv.meta.attributes(c.v)
+	if cert, err := x509.ParseCertificate(cv.der); err == nil {
+		nbf, exp := cert.NotBefore.Unix(), cert.NotAfter.Unix()
+		a.NotBefore, a.Expires = &nbf, &exp
+	}
+	return a
+}
+
+func (c *call) certBundle(co *certObj, cv *certVersion, withPolicy bool) certBundleJSON {
+	b := certBundleJSON{
+		ID: c.certID(co.name, cv.version), KID: c.keyID(co.name, cv.version), SID: c.secretID(co.name, cv.version),
+		X5T: thumbprint(cv.der), CER: base64.StdEncoding.EncodeToString(cv.der),
+		Attributes: c.certAttributes(cv), Tags: cv.tags,
+	}
+	if withPolicy {
+		p := cv.policy
+		p.ID = c.certID(co.name, "") + "/policy"
+		b.Policy = &p
+	}
+	if co.deleted != nil {
+		b.deletedJSON = co.deleted.json(c.v, "deletedcertificates", co.name)
+	}
+	return b
+}
+
+func (c *call) certItem(co *certObj, cv *certVersion, withVersion bool) certItemJSON {
+	it := certItemJSON{ID: c.certID(co.name, ""), Attributes: c.certAttributes(cv), Tags: cv.tags, X5T: thumbprint(cv.der)}
+	if withVersion {
+		it.ID = c.certID(co.name, cv.version)
+	}
+	if co.deleted != nil {
+		it.deletedJSON = co.deleted.json(c.v, "deletedcertificates", co.name)
+	}
+	return it
+}
+
+func certSpec(name, perm, action string, class limitClass, run func(*call) (result, error)) *opSpec {
+	return &opSpec{name: name, kind: kindCertificate, perm: perm, action: "Microsoft.KeyVault/vaults/" + action, class: class, run: run}
+}
+
+func init() {
+	handle("GET", "certificates", certSpec("CertificateList", "list", "certificates/read", classOther, certList))
+	handle("GET", "certificates/{name}/versions", certSpec("CertificateListVersions", "list", "certificates/read", classOther, certListVersions))
+	handle("POST", "certificates/{name}/create", certSpec("CertificateCreate", "create", "certificates/create/action", classKeyCreate, certCreate))
+	handle("GET", "certificates/{name}/pending", certSpec("CertificatePendingGet", "get", "certificates/read", classOther, certPendingGet))
+	handle("GET", "certificates/{name}/policy", certSpec("CertificatePolicyGet", "get", "certificates/read", classOther, certPolicyGet))
+	handle("GET", "certificates/{name}", certSpec("CertificateGet", "get", "certificates/read", classOther, certGet))
+	handle("GET", "certificates/{name}/{version}", certSpec("CertificateGet", "get", "certificates/read", classOther, certGet))
+	handle("PATCH", "certificates/{name}/{version}", certSpec("CertificateUpdate", "update", "certificates/update/action", classOther, certUpdate))
+	handle("DELETE", "certificates/{name}", certSpec("CertificateDelete", "delete", "certificates/delete", classOther, certDelete))
+	handle("GET", "deletedcertificates", certSpec("CertificateListDeleted", "list", "deletedCertificates/read", classOther, certListDeleted))
+	handle("POST", "deletedcertificates/{name}/recover", certSpec("CertificateRecover", "recover", "deletedCertificates/recover/action", classOther, certRecover))
+	handle("GET", "deletedcertificates/{name}", certSpec("CertificateGetDeleted", "list", "deletedCertificates/read", classOther, certGetDeleted))
+	handle("DELETE", "deletedcertificates/{name}", certSpec("CertificatePurge", "purge", "deletedCertificates/delete", classOther, certPurge))
+}
+
+type certCreateBody struct {
+	Policy     *certPolicyJSON   `json:"policy"`
+	Attributes *attributesJSON   `json:"attributes"`
+	Tags       map[string]string `json:"tags"`
+}
+
+// parseSubject reads a distinguished name like "CN=app, O=Contoso, C=US".
+func parseSubject(s string) (pkix.Name, error) {
+	var n pkix.Name
+	for _, part := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || strings.TrimSpace(v) == "" {
+			return n, errBadParameter("The subject %q is not a valid X.500 distinguished name.", s)
+		}
+		v = strings.TrimSpace(v)
+		switch strings.ToUpper(strings.TrimSpace(k)) {
+		case "CN":
+			n.CommonName = v
+		case "O":
+			n.Organization = append(n.Organization, v)
+		case "OU":
+			n.OrganizationalUnit = append(n.OrganizationalUnit, v)
+		case "L":
+			n.Locality = append(n.Locality, v)
+		case "S", "ST":
+			n.Province = append(n.Province, v)
+		case "C":
+			n.Country = append(n.Country, v)
+		case "E":
+			// Kept only in the SANs; pkix has no e-mail attribute.
+		default:
+			return n, errBadParameter("The subject attribute %q is not supported.", k)
+		}
+	}
+	return n, nil
+}
+
+// issueSelfSigned makes the key, certificate and secret value of a
+// self-signed certificate version from its policy.
+func (c *call) issueSelfSigned(p *certPolicyJSON) (*keyVersion, []byte, string, string, error) {
+	x := p.X509Props
+	if x == nil || (x.Subject == "" && (x.SANs == nil || len(x.SANs.DNSNames) == 0)) {
+		return nil, nil, "", "", errBadParameter("The certificate policy needs x509_props with a subject or subject alternative names.")
+	}
+	kty, crv := "RSA", ""
+	var size *int
+	if kp := p.KeyProps; kp != nil {
+		kty, crv, size = orDefault(kp.Kty, "RSA"), kp.Crv, kp.KeySize
+	}
+	c.v.mu.Lock()
+	sku := c.v.sku
+	c.v.mu.Unlock()
+	kv, err := generateKey(kty, size, crv, nil, sku)
+	if err != nil {
+		return nil, nil, "", "", err
+	}
+	subject := pkix.Name{}
+	if x.Subject != "" {
+		if subject, err = parseSubject(x.Subject); err != nil {
+			return nil, nil, "", "", err
+		}
+	}
+	months := 12
+	if x.ValidityMonths != nil {
+		if *x.ValidityMonths < 1 || *x.ValidityMonths > 1200 {
+			return nil, nil, "", "", errBadParameter("validity_months must be between 1 and 1200.")
+		}
+		months = *x.ValidityMonths
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: randomSerial(), Subject: subject,
+		NotBefore: c.now.Add(-5 * time.Minute), NotAfter: c.now.AddDate(0, months, 0),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+	}
+	if x.SANs != nil {
+		tmpl.DNSNames, tmpl.EmailAddresses = x.SANs.DNSNames, x.SANs.Emails
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, kv.priv.Public(), kv.priv)
+	if err != nil {
+		return nil, nil, "", "", errBadParameter("The certificate could not be issued: %v", err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	contentType := "application/x-pkcs12"
+	if p.SecretProps != nil && p.SecretProps.ContentType != "" {
+		contentType = p.SecretProps.ContentType
+	}
+	var value string
+	switch contentType {
+	case "application/x-pkcs12":
+		pfx, err := pkcs12.Passwordless.Encode(kv.priv, cert, nil, "")
+		if err != nil {
+			return nil, nil, "", "", err
+		}
+		value = base64.StdEncoding.EncodeToString(pfx)
+	case "application/x-pem-file":
+		keyDER, err := x509.MarshalPKCS8PrivateKey(kv.priv)
+		if err != nil {
+			return nil, nil, "", "", err
+		}
+		value = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})) +
+			string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	default:
+		return nil, nil, "", "", errBadParameter("The content type %q is not supported: use application/x-pkcs12 or application/x-pem-file.", contentType)
+	}
+	return kv, der, value, contentType, nil
+}
+
+func certCreate(c *call) (result, error) {
+	var b certCreateBody
+	if err := decodeBody(c.body, &b); err != nil {
+		return result{}, err
+	}
+	if b.Policy == nil {
+		return result{}, errBadParameter("Property policy is required.")
+	}
+	if iss := b.Policy.Issuer; iss != nil && iss.Name != "" && !strings.EqualFold(iss.Name, "Self") {
+		return result{}, errBadParameter("The emulator issues only self-signed certificates (issuer Self), not %q.", iss.Name)
+	}
+	m, err := newMeta(b.Attributes, b.Tags, c.now)
+	if err != nil {
+		return result{}, err
+	}
+	kv, der, value, contentType, err := c.issueSelfSigned(b.Policy)
+	if err != nil {
+		return result{}, err
+	}
+	policy := *b.Policy
+	policy.Issuer = &certIssuer{Name: "Self"}
+	version := kv.version
+	kv.meta, kv.managed = meta{enabled: true, created: m.created, updated: m.updated, tags: map[string]string{}}, true
+	sv := &secretVersion{version: version, value: value, contentType: contentType, managed: true,
+		meta: meta{enabled: true, created: m.created, updated: m.updated, tags: map[string]string{}}}
+
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	key := strings.ToLower(c.name)
+	if c.v.deletedCerts[key] != nil {
+		return result{}, errDeletedConflict(kindCertificate, c.name)
+	}
+	if (c.v.keys[key] != nil && !c.v.keys[key].latest().managed) || (c.v.secrets[key] != nil && !c.v.secrets[key].latest().managed) ||
+		c.v.deletedKeys[key] != nil || c.v.deletedSecrets[key] != nil {
+		return result{}, errConflict("A key or secret named %s already exists; a certificate cannot reuse the name.", c.name)
+	}
+	co := c.v.certs[key]
+	if co == nil {
+		co = &certObj{name: c.name}
+		c.v.certs[key] = co
+	}
+	co.versions = append(co.versions, &certVersion{version: version, der: der, policy: policy, meta: m})
+	sv.kid = c.keyID(co.name, version)
+	if c.v.keys[key] == nil {
+		c.v.keys[key] = &keyObj{name: co.name}
+	}
+	c.v.keys[key].versions = append(c.v.keys[key].versions, kv)
+	if c.v.secrets[key] == nil {
+		c.v.secrets[key] = &secretObj{name: co.name}
+	}
+	c.v.secrets[key].versions = append(c.v.secrets[key].versions, sv)
+
+	csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: mustParseCert(der).Subject}, kv.priv)
+	if err != nil {
+		return result{}, err
+	}
+	op := &certOperationJSON{
+		ID: c.certID(co.name, "") + "/pending", Issuer: &certIssuer{Name: "Self"},
+		CSR: base64.StdEncoding.EncodeToString(csr), Status: "completed",
+		Target: c.certID(co.name, ""), RequestID: strings.ReplaceAll(uuid.NewString(), "-", ""),
+	}
+	co.pending = op
+	return result{status: http.StatusAccepted, body: op, id: c.certID(co.name, "")}, nil
+}
+
+func mustParseCert(der []byte) *x509.Certificate {
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		panic(err) // der was just made by x509.CreateCertificate
+	}
+	return cert
+}
+
+func (c *call) liveCert() (*certObj, error) {
+	co := c.v.certs[strings.ToLower(c.name)]
+	if co == nil {
+		return nil, errNotFound(kindCertificate, c.name)
+	}
+	return co, nil
+}
+
+func certPendingGet(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	co, err := c.liveCert()
+	if err != nil {
+		return result{}, err
+	}
+	if co.pending == nil {
+		return result{}, &apiError{status: http.StatusNotFound, code: "PendingCertificateNotFound", message: "Pending certificate not found: " + c.name}
+	}
+	return result{status: http.StatusOK, body: co.pending, id: co.pending.ID}, nil
+}
+
+func certPolicyGet(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	co, err := c.liveCert()
+	if err != nil {
+		return result{}, err
+	}
+	p := co.latest().policy
+	p.ID = c.certID(co.name, "") + "/policy"
+	return result{status: http.StatusOK, body: p, id: p.ID}, nil
+}
+
+func certGet(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	co, err := c.liveCert()
+	if err != nil {
+		return result{}, err
+	}
+	cv := co.find(c.version)
+	if cv == nil {
+		return result{}, errNotFound(kindCertificate, c.name+"/"+c.version)
+	}
+	out := c.certBundle(co, cv, true)
+	return result{status: http.StatusOK, body: out, id: out.ID}, nil
+}
+
+type certUpdateBody struct {
+	Attributes *attributesJSON   `json:"attributes"`
+	Tags       map[string]string `json:"tags"`
+}
+
+func certUpdate(c *call) (result, error) {
+	var b certUpdateBody
+	if err := decodeBody(c.body, &b); err != nil {
+		return result{}, err
+	}
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	co, err := c.liveCert()
+	if err != nil {
+		return result{}, err
+	}
+	cv := co.find(c.version)
+	if cv == nil {
+		return result{}, errNotFound(kindCertificate, c.name+"/"+c.version)
+	}
+	m := cv.meta
+	if err := m.apply(b.Attributes, b.Tags, c.now); err != nil {
+		return result{}, err
+	}
+	cv.meta = m
+	out := c.certBundle(co, cv, true)
+	return result{status: http.StatusOK, body: out, id: out.ID}, nil
+}
+
+func sortedCerts(m map[string]*certObj) []*certObj {
+	out := make([]*certObj, 0, len(m))
+	for _, co := range m {
+		out = append(out, co)
+	}
+	slices.SortFunc(out, func(a, b *certObj) int { return strings.Compare(strings.ToLower(a.name), strings.ToLower(b.name)) })
+	return out
+}
+
+func certList(c *call) (result, error) {
+	c.v.mu.Lock()
+	items := make([]certItemJSON, 0, len(c.v.certs))
+	for _, co := range sortedCerts(c.v.certs) {
+		items = append(items, c.certItem(co, co.latest(), false))
+	}
+	c.v.mu.Unlock()
+	p, err := pageOf(c, items, func(it certItemJSON) string { return strings.ToLower(it.ID) })
+	if err != nil {
+		return result{}, err
+	}
+	return result{status: http.StatusOK, body: p}, nil
+}
+
+func certListVersions(c *call) (result, error) {
+	c.v.mu.Lock()
+	co, err := c.liveCert()
+	if err != nil {
+		c.v.mu.Unlock()
+		return result{}, err
+	}
+	items := make([]certItemJSON, 0, len(co.versions))
+	for _, cv := range co.versions {
+		items = append(items, c.certItem(co, cv, true))
+	}
+	id := c.certID(co.name, "")
+	c.v.mu.Unlock()
+	slices.SortFunc(items, func(a, b certItemJSON) int { return strings.Compare(a.ID, b.ID) })
+	p, err := pageOf(c, items, func(it certItemJSON) string { return it.ID })
+	if err != nil {
+		return result{}, err
+	}
+	return result{status: http.StatusOK, body: p, id: id}, nil
+}
+
+// certDelete soft-deletes the certificate with its key and secret.
+func certDelete(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	co, err := c.liveCert()
+	if err != nil {
+		return result{}, err
+	}
+	key := strings.ToLower(c.name)
+	d := newDeletion(c.v, c.now)
+	delete(c.v.certs, key)
+	co.deleted = d
+	c.v.deletedCerts[key] = co
+	if k := c.v.keys[key]; k != nil {
+		delete(c.v.keys, key)
+		k.deleted = d
+		c.v.deletedKeys[key] = k
+	}
+	if s := c.v.secrets[key]; s != nil {
+		delete(c.v.secrets, key)
+		s.deleted = d
+		c.v.deletedSecrets[key] = s
+	}
+	out := c.certBundle(co, co.latest(), true)
+	return result{status: http.StatusOK, body: out, id: c.certID(co.name, "")}, nil
+}
+
+func certListDeleted(c *call) (result, error) {
+	c.v.mu.Lock()
+	items := make([]certItemJSON, 0, len(c.v.deletedCerts))
+	for _, co := range sortedCerts(c.v.deletedCerts) {
+		items = append(items, c.certItem(co, co.latest(), false))
+	}
+	c.v.mu.Unlock()
+	p, err := pageOf(c, items, func(it certItemJSON) string { return strings.ToLower(it.ID) })
+	if err != nil {
+		return result{}, err
+	}
+	return result{status: http.StatusOK, body: p}, nil
+}
+
+func certGetDeleted(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	co := c.v.deletedCerts[strings.ToLower(c.name)]
+	if co == nil {
+		return result{}, errDeletedNotFound(kindCertificate, c.name)
+	}
+	out := c.certBundle(co, co.latest(), true)
+	return result{status: http.StatusOK, body: out, id: out.RecoveryID}, nil
+}
+
+func certRecover(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	key := strings.ToLower(c.name)
+	co := c.v.deletedCerts[key]
+	if co == nil {
+		return result{}, errDeletedNotFound(kindCertificate, c.name)
+	}
+	if c.v.certs[key] != nil || c.v.keys[key] != nil || c.v.secrets[key] != nil {
+		return result{}, errConflict("Certificate %s already exists.", c.name)
+	}
+	delete(c.v.deletedCerts, key)
+	co.deleted = nil
+	c.v.certs[key] = co
+	if k := c.v.deletedKeys[key]; k != nil {
+		delete(c.v.deletedKeys, key)
+		k.deleted = nil
+		c.v.keys[key] = k
+	}
+	if s := c.v.deletedSecrets[key]; s != nil {
+		delete(c.v.deletedSecrets, key)
+		s.deleted = nil
+		c.v.secrets[key] = s
+	}
+	out := c.certBundle(co, co.latest(), true)
+	return result{status: http.StatusOK, body: out, id: out.ID}, nil
+}
+
+func certPurge(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	key := strings.ToLower(c.name)
+	co := c.v.deletedCerts[key]
+	if co == nil {
+		return result{}, errDeletedNotFound(kindCertificate, c.name)
+	}
+	if c.v.purgeProt {
+		return result{}, errForbidden("PurgeProtectionEnabled", "Operation 'DeleteDeletedCertificate' is not allowed because purge protection is enabled for this vault.")
+	}
+	delete(c.v.deletedCerts, key)
+	delete(c.v.deletedKeys, key)
+	delete(c.v.deletedSecrets, key)
+	return result{status: http.StatusNoContent, id: "https://" + c.v.host() + "/deletedcertificates/" + co.name}, nil
+}

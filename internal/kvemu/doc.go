@@ -1,0 +1,30 @@
+// Package kvemu is a faithful Azure Key Vault emulator that the unchanged
+// Azure SDK for Go talks to, the way Azurite stands in for Azure Storage.
+//
+// One TLS listener on 127.0.0.1 serves every emulated vault
+// (https://{vault}.vault.azure.net, routed by Host) and an Azure Resource
+// Manager endpoint (https://management.azure.com). Clients reach it through
+// [Emulator.HTTPClient], whose dialer sends every emulated host to the
+// listener and which trusts the emulator's generated CA, so vault URLs stay
+// real-looking and the SDK's challenge-resource check passes.
+//
+// Data plane: secrets, keys (real RSA and EC key material) and certificates
+// (self-signed, with the backing key and secret of the same name), soft
+// delete, recover, purge, backup and restore, paging with nextLink, the
+// bearer challenge, both permission models (access policies and RBAC) and
+// Azure's error bodies. Management plane: subscriptions, resource groups,
+// vaults, tags, access policies and diagnostic settings.
+//
+// Every data-plane request produces an AuditEvent record in Azure's shape
+// ([AuditRecord]); control-plane changes produce Activity-log records
+// ([ActivityRecord]). Records go only where a diagnostic setting sends them:
+// a diagnostic setting names destinations (a storage account, an Event Hubs
+// authorization rule, a workspace) and [Emulator.RegisterDestination] binds
+// a destination id to a [Sink] (memory, JSON-lines files in the storage
+// archive layout, HTTP push, Kafka, Azure Storage append blobs).
+//
+// The emulator is the oracle honeyvault's log parsers are tested against, so
+// it must never import them (see the import-boundary test).
+//
+// All methods of [Emulator] are safe for concurrent use.
+package kvemu

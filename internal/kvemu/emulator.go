@@ -1,0 +1,192 @@
+package kvemu
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// DefaultTenantID is the tenant of vaults and identities that name none.
+const DefaultTenantID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+// Options configure an Emulator. The zero value is a valid configuration.
+type Options struct {
+	// Addr is the TCP address to listen on; empty means "127.0.0.1:0"
+	// (a free port). Tests must keep to 127.0.0.1.
+	Addr string
+	// TenantID is the default tenant of vaults; empty means DefaultTenantID.
+	TenantID string
+	// Now returns the current time; nil means time.Now. It stamps objects,
+	// tokens and audit records and drives the throttling windows, so a test
+	// can move time on without sleeping.
+	Now func() time.Time
+	// PageSize is how many items a list page holds when the client sends no
+	// maxresults; zero means 25, Key Vault's default and maximum.
+	PageSize int
+	// URIClaims spells identity claims in audit records the long way
+	// (http://schemas.microsoft.com/identity/claims/objectidentifier, ...)
+	// instead of oid/upn/appid; Azure uses both spellings.
+	URIClaims bool
+	// Logger receives the emulator's own diagnostics (never secret values);
+	// nil discards them.
+	Logger *slog.Logger
+}
+
+// Emulator is an emulated Azure estate: subscriptions, resource groups and
+// key vaults, served over one TLS listener. Create it with New, then Start.
+// All methods are safe for concurrent use.
+type Emulator struct {
+	opts      Options
+	ca        *certAuthority
+	tokenKey  []byte // HMAC key of minted bearer tokens
+	backupKey []byte // AES key sealing backup blobs
+	log       *slog.Logger
+
+	mu           sync.RWMutex
+	subs         map[string]*subscription // by lower-case subscription id
+	vaults       map[string]*vault        // by lower-case vault name (names are global)
+	roles        []RoleAssignment
+	destinations map[string]*destination // by lower-case destination resource id
+
+	delivery *dispatcher
+
+	lnMu sync.Mutex
+	ln   net.Listener
+	srv  *http.Server
+}
+
+// New makes an emulator with an empty estate and a fresh CA. It does not
+// listen until Start.
+func New(opts Options) (*Emulator, error) {
+	if opts.TenantID == "" {
+		opts.TenantID = DefaultTenantID
+	}
+	if opts.PageSize <= 0 || opts.PageSize > 25 {
+		opts.PageSize = 25
+	}
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	e := &Emulator{
+		opts:         opts,
+		tokenKey:     randomBytes(32),
+		backupKey:    randomBytes(32),
+		subs:         map[string]*subscription{},
+		vaults:       map[string]*vault{},
+		destinations: map[string]*destination{},
+		log:          opts.Logger,
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	ca, err := newCertAuthority(e.now())
+	if err != nil {
+		return nil, err
+	}
+	e.ca = ca
+	e.delivery = newDispatcher(e.log)
+	return e, nil
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return b
+}
+
+// now is the emulator's clock.
+func (e *Emulator) now() time.Time {
+	if e.opts.Now != nil {
+		return e.opts.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Start listens on Options.Addr and serves in the background.
+func (e *Emulator) Start() error {
+	e.lnMu.Lock()
+	defer e.lnMu.Unlock()
+	if e.ln != nil {
+		return errors.New("kvemu: already started")
+	}
+	ln, err := net.Listen("tcp", e.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("kvemu: listen: %w", err)
+	}
+	e.srv = &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig: &tls.Config{
+			Certificates: []tls.Certificate{e.ca.leaf},
+			MinVersion:   tls.VersionTLS12,
+		},
+		ErrorLog: slog.NewLogLogger(e.log.Handler(), slog.LevelDebug),
+	}
+	e.ln = ln
+	go func() {
+		if err := e.srv.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Error("kvemu: serve", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Addr is the listener's address ("127.0.0.1:port"); empty before Start.
+func (e *Emulator) Addr() string {
+	e.lnMu.Lock()
+	defer e.lnMu.Unlock()
+	if e.ln == nil {
+		return ""
+	}
+	return e.ln.Addr().String()
+}
+
+// Close stops the listener, delivers the records still queued (waiting for
+// their delivery delay, at most 10 s). Sinks stay open: their owners close
+// them.
+func (e *Emulator) Close() error {
+	e.lnMu.Lock()
+	srv := e.srv
+	e.lnMu.Unlock()
+	var errs []error
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.delivery.close(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// CACertPEM returns the PEM of the CA that signed the emulator's
+// certificate; a client outside this process trusts it to connect.
+func (e *Emulator) CACertPEM() []byte {
+	return append([]byte(nil), e.ca.caPEM...)
+}
+
+// WriteCACert writes the CA certificate (PEM) into dir as kvemu-ca.pem and
+// returns the file's path.
+func (e *Emulator) WriteCACert(dir string) (string, error) {
+	path := filepath.Join(dir, "kvemu-ca.pem")
+	if err := os.WriteFile(path, e.ca.caPEM, 0o644); err != nil {
+		return "", fmt.Errorf("kvemu: write CA: %w", err)
+	}
+	return path, nil
+}

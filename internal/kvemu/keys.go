@@ -1,0 +1,523 @@
+package kvemu
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"math/big"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// keyVersion is one version of a key, with real private key material.
+type keyVersion struct {
+	version string
+	kty     string // RSA, RSA-HSM, EC, EC-HSM
+	crv     string // EC curve name
+	keyOps  []string
+	priv    crypto.Signer // *rsa.PrivateKey or *ecdsa.PrivateKey
+	meta
+	managed bool // true for a certificate's key
+}
+
+// keyObj is a key: its display name and versions, oldest first.
+type keyObj struct {
+	name     string
+	versions []*keyVersion
+	deleted  *deletion
+}
+
+func (k *keyObj) latest() *keyVersion { return k.versions[len(k.versions)-1] }
+
+func (k *keyObj) find(version string) *keyVersion {
+	if version == "" {
+		return k.latest()
+	}
+	for _, kv := range k.versions {
+		if strings.EqualFold(kv.version, version) {
+			return kv
+		}
+	}
+	return nil
+}
+
+// jwkJSON is a public JSON Web Key as Key Vault returns it.
+type jwkJSON struct {
+	KID    string   `json:"kid"`
+	Kty    string   `json:"kty"`
+	KeyOps []string `json:"key_ops"`
+	N      string   `json:"n,omitempty"`
+	E      string   `json:"e,omitempty"`
+	Crv    string   `json:"crv,omitempty"`
+	X      string   `json:"x,omitempty"`
+	Y      string   `json:"y,omitempty"`
+}
+
+// keyBundleJSON is KeyBundle (and DeletedKeyBundle).
+type keyBundleJSON struct {
+	Key        jwkJSON           `json:"key"`
+	Attributes *attributesJSON   `json:"attributes"`
+	Tags       map[string]string `json:"tags,omitempty"`
+	Managed    *bool             `json:"managed,omitempty"`
+	deletedJSON
+}
+
+// keyItemJSON is KeyItem (and DeletedKeyItem) in lists.
+type keyItemJSON struct {
+	KID        string            `json:"kid"`
+	Attributes *attributesJSON   `json:"attributes"`
+	Tags       map[string]string `json:"tags,omitempty"`
+	Managed    *bool             `json:"managed,omitempty"`
+	deletedJSON
+}
+
+func (c *call) keyID(name, version string) string {
+	id := "https://" + c.v.host() + "/keys/" + name
+	if version != "" {
+		id += "/" + version
+	}
+	return id
+}
+
+var b64url = base64.RawURLEncoding
+
+// publicJWK renders the public half of a key version.
+func publicJWK(kid string, kv *keyVersion) jwkJSON {
+	j := jwkJSON{KID: kid, Kty: kv.kty, KeyOps: slices.Clone(kv.keyOps)}
+	switch pub := kv.priv.Public().(type) {
+	case *rsa.PublicKey:
+		j.N = b64url.EncodeToString(pub.N.Bytes())
+		j.E = b64url.EncodeToString(big.NewInt(int64(pub.E)).Bytes())
+	case *ecdsa.PublicKey:
+		size := (pub.Curve.Params().BitSize + 7) / 8
+		j.Crv = kv.crv
+		j.X = b64url.EncodeToString(pub.X.FillBytes(make([]byte, size)))
+		j.Y = b64url.EncodeToString(pub.Y.FillBytes(make([]byte, size)))
+	}
+	return j
+}
+
+func (c *call) keyBundle(k *keyObj, kv *keyVersion) keyBundleJSON {
+	b := keyBundleJSON{Key: publicJWK(c.keyID(k.name, kv.version), kv), Attributes: kv.meta.attributes(c.v), Tags: kv.tags}
+	if kv.managed {
+		t := true
+		b.Managed = &t
+	}
+	if k.deleted != nil {
+		b.deletedJSON = k.deleted.json(c.v, "deletedkeys", k.name)
+	}
+	return b
+}
+
+func (c *call) keyItem(k *keyObj, kv *keyVersion, withVersion bool) keyItemJSON {
+	it := keyItemJSON{KID: c.keyID(k.name, ""), Attributes: kv.meta.attributes(c.v), Tags: kv.tags}
+	if withVersion {
+		it.KID = c.keyID(k.name, kv.version)
+	}
+	if kv.managed {
+		t := true
+		it.Managed = &t
+	}
+	if k.deleted != nil {
+		it.deletedJSON = k.deleted.json(c.v, "deletedkeys", k.name)
+	}
+	return it
+}
+
+func keySpec(name, perm, action string, class limitClass, run func(*call) (result, error)) *opSpec {
+	return &opSpec{name: name, kind: kindKey, perm: perm, action: "Microsoft.KeyVault/vaults/" + action, class: class, run: run}
+}
+
+func init() {
+	handle("GET", "keys", keySpec("KeyList", "list", "keys/read", classOther, keyList))
+	handle("POST", "keys/restore", keySpec("KeyRestore", "restore", "keys/restore/action", classSecretCreate, keyRestore))
+	handle("GET", "keys/{name}/versions", keySpec("KeyListVersions", "list", "keys/read", classOther, keyListVersions))
+	handle("POST", "keys/{name}/create", keySpec("KeyCreate", "create", "keys/create/action", classKeyCreate, keyCreate))
+	handle("POST", "keys/{name}/rotate", keySpec("KeyRotate", "rotate", "keys/rotate/action", classKeyCreate, keyRotate))
+	handle("POST", "keys/{name}/backup", keySpec("KeyBackup", "backup", "keys/backup/action", classOther, keyBackup))
+	for _, op := range keyOperations {
+		handle("POST", "keys/{name}/{version}/"+op.path, keySpec(op.audit, op.perm, "keys/"+op.action+"/action", classOther, op.run))
+	}
+	handle("GET", "keys/{name}", keySpec("KeyGet", "get", "keys/read", classOther, keyGet))
+	handle("GET", "keys/{name}/{version}", keySpec("KeyGet", "get", "keys/read", classOther, keyGet))
+	handle("PATCH", "keys/{name}/{version}", keySpec("KeyUpdate", "update", "keys/update/action", classOther, keyUpdate))
+	handle("DELETE", "keys/{name}", keySpec("KeyDelete", "delete", "keys/delete", classOther, keyDelete))
+	handle("GET", "deletedkeys", keySpec("KeyListDeleted", "list", "deletedKeys/read", classOther, keyListDeleted))
+	handle("POST", "deletedkeys/{name}/recover", keySpec("KeyRecover", "recover", "deletedKeys/recover/action", classOther, keyRecover))
+	handle("GET", "deletedkeys/{name}", keySpec("KeyGetDeleted", "list", "deletedKeys/read", classOther, keyGetDeleted))
+	handle("DELETE", "deletedkeys/{name}", keySpec("KeyPurge", "purge", "deletedKeys/delete", classOther, keyPurge))
+}
+
+type keyCreateBody struct {
+	Kty        string            `json:"kty"`
+	KeySize    *int              `json:"key_size"`
+	Crv        string            `json:"crv"`
+	KeyOps     []string          `json:"key_ops"`
+	Attributes *attributesJSON   `json:"attributes"`
+	Tags       map[string]string `json:"tags"`
+}
+
+var (
+	rsaKeyOps = []string{"encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"}
+	ecKeyOps  = []string{"sign", "verify"}
+	curves    = map[string]elliptic.Curve{"P-256": elliptic.P256(), "P-384": elliptic.P384(), "P-521": elliptic.P521()}
+)
+
+// generateKey makes real key material for a create request. It checks the
+// vault SKU: HSM-protected keys need a premium vault.
+func generateKey(kty string, size *int, crv string, ops []string, sku string) (*keyVersion, error) {
+	kv := &keyVersion{version: newVersion(), kty: kty}
+	switch kty {
+	case "RSA", "RSA-HSM":
+		bits := 2048
+		if size != nil {
+			bits = *size
+		}
+		if bits != 2048 && bits != 3072 && bits != 4096 {
+			return nil, errBadParameter("The key size %d is not supported: use 2048, 3072 or 4096.", bits)
+		}
+		priv, err := rsa.GenerateKey(rand.Reader, bits)
+		if err != nil {
+			return nil, err
+		}
+		kv.priv, kv.keyOps = priv, rsaKeyOps
+	case "EC", "EC-HSM":
+		if crv == "" {
+			crv = "P-256"
+		}
+		curve, ok := curves[crv]
+		if !ok {
+			return nil, errBadParameter("The curve %q is not supported: use P-256, P-384 or P-521.", crv)
+		}
+		priv, err := ecdsa.GenerateKey(curve, rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		kv.priv, kv.crv, kv.keyOps = priv, crv, ecKeyOps
+	case "oct", "oct-HSM":
+		return nil, errBadParameter("Key type %s is only supported by Managed HSM.", kty)
+	case "":
+		return nil, errBadParameter("Property kty is required.")
+	default:
+		return nil, errBadParameter("Invalid key type %q.", kty)
+	}
+	if strings.HasSuffix(kty, "-HSM") && sku != "premium" {
+		return nil, errBadParameter("HSM-protected keys (%s) require a premium vault.", kty)
+	}
+	if ops != nil {
+		kv.keyOps = slices.Clone(ops)
+	} else {
+		kv.keyOps = slices.Clone(kv.keyOps)
+	}
+	return kv, nil
+}
+
+func keyCreate(c *call) (result, error) {
+	var b keyCreateBody
+	if err := decodeBody(c.body, &b); err != nil {
+		return result{}, err
+	}
+	c.v.mu.Lock()
+	sku := c.v.sku
+	c.v.mu.Unlock()
+	kv, err := generateKey(b.Kty, b.KeySize, b.Crv, b.KeyOps, sku)
+	if err != nil {
+		return result{}, err
+	}
+	if kv.meta, err = newMeta(b.Attributes, b.Tags, c.now); err != nil {
+		return result{}, err
+	}
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	key := strings.ToLower(c.name)
+	if c.v.deletedKeys[key] != nil {
+		return result{}, errDeletedConflict(kindKey, c.name)
+	}
+	k := c.v.keys[key]
+	if k != nil && k.latest().managed {
+		return result{}, errConflict("Key %s is managed by a certificate and cannot be created directly.", c.name)
+	}
+	if k == nil {
+		k = &keyObj{name: c.name}
+		c.v.keys[key] = k
+	}
+	k.versions = append(k.versions, kv)
+	out := c.keyBundle(k, kv)
+	return result{status: http.StatusOK, body: out, id: out.Key.KID}, nil
+}
+
+// keyRotate makes a new version with the latest version's type and size.
+func keyRotate(c *call) (result, error) {
+	c.v.mu.Lock()
+	k := c.v.keys[strings.ToLower(c.name)]
+	if k == nil {
+		c.v.mu.Unlock()
+		return result{}, errNotFound(kindKey, c.name)
+	}
+	last := k.latest()
+	sku := c.v.sku
+	c.v.mu.Unlock()
+	var size *int
+	if pub, ok := last.priv.Public().(*rsa.PublicKey); ok {
+		bits := pub.N.BitLen()
+		size = &bits
+	}
+	kv, err := generateKey(last.kty, size, last.crv, last.keyOps, sku)
+	if err != nil {
+		return result{}, err
+	}
+	kv.meta = meta{enabled: true, created: c.now.Unix(), updated: c.now.Unix(), tags: cloneTags(last.tags)}
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	k.versions = append(k.versions, kv)
+	out := c.keyBundle(k, kv)
+	return result{status: http.StatusOK, body: out, id: out.Key.KID}, nil
+}
+
+func keyGet(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	k := c.v.keys[strings.ToLower(c.name)]
+	if k == nil {
+		return result{}, errNotFound(kindKey, c.name)
+	}
+	kv := k.find(c.version)
+	if kv == nil {
+		return result{}, errNotFound(kindKey, c.name+"/"+c.version)
+	}
+	out := c.keyBundle(k, kv)
+	return result{status: http.StatusOK, body: out, id: out.Key.KID}, nil
+}
+
+type keyUpdateBody struct {
+	KeyOps     []string          `json:"key_ops"`
+	Attributes *attributesJSON   `json:"attributes"`
+	Tags       map[string]string `json:"tags"`
+}
+
+func keyUpdate(c *call) (result, error) {
+	var b keyUpdateBody
+	if err := decodeBody(c.body, &b); err != nil {
+		return result{}, err
+	}
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	k := c.v.keys[strings.ToLower(c.name)]
+	if k == nil {
+		return result{}, errNotFound(kindKey, c.name)
+	}
+	kv := k.find(c.version)
+	if kv == nil {
+		return result{}, errNotFound(kindKey, c.name+"/"+c.version)
+	}
+	m := kv.meta
+	if err := m.apply(b.Attributes, b.Tags, c.now); err != nil {
+		return result{}, err
+	}
+	kv.meta = m
+	if b.KeyOps != nil {
+		kv.keyOps = slices.Clone(b.KeyOps)
+	}
+	out := c.keyBundle(k, kv)
+	return result{status: http.StatusOK, body: out, id: out.Key.KID}, nil
+}
+
+func sortedKeys(m map[string]*keyObj) []*keyObj {
+	out := make([]*keyObj, 0, len(m))
+	for _, k := range m {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b *keyObj) int { return strings.Compare(strings.ToLower(a.name), strings.ToLower(b.name)) })
+	return out
+}
+
+func keyList(c *call) (result, error) {
+	c.v.mu.Lock()
+	items := make([]keyItemJSON, 0, len(c.v.keys))
+	for _, k := range sortedKeys(c.v.keys) {
+		items = append(items, c.keyItem(k, k.latest(), false))
+	}
+	c.v.mu.Unlock()
+	p, err := pageOf(c, items, func(it keyItemJSON) string { return strings.ToLower(it.KID) })
+	if err != nil {
+		return result{}, err
+	}
+	return result{status: http.StatusOK, body: p}, nil
+}
+
+func keyListVersions(c *call) (result, error) {
+	c.v.mu.Lock()
+	k := c.v.keys[strings.ToLower(c.name)]
+	if k == nil {
+		c.v.mu.Unlock()
+		return result{}, errNotFound(kindKey, c.name)
+	}
+	items := make([]keyItemJSON, 0, len(k.versions))
+	for _, kv := range k.versions {
+		items = append(items, c.keyItem(k, kv, true))
+	}
+	id := c.keyID(k.name, "")
+	c.v.mu.Unlock()
+	slices.SortFunc(items, func(a, b keyItemJSON) int { return strings.Compare(a.KID, b.KID) })
+	p, err := pageOf(c, items, func(it keyItemJSON) string { return it.KID })
+	if err != nil {
+		return result{}, err
+	}
+	return result{status: http.StatusOK, body: p, id: id}, nil
+}
+
+func keyDelete(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	key := strings.ToLower(c.name)
+	k := c.v.keys[key]
+	if k == nil {
+		return result{}, errNotFound(kindKey, c.name)
+	}
+	if k.latest().managed {
+		return result{}, errForbidden("ManagedObjectOperationNotAllowed", "Operation delete is not allowed on key %s: it is managed by a certificate.", c.name)
+	}
+	delete(c.v.keys, key)
+	k.deleted = newDeletion(c.v, c.now)
+	c.v.deletedKeys[key] = k
+	out := c.keyBundle(k, k.latest())
+	return result{status: http.StatusOK, body: out, id: c.keyID(k.name, "")}, nil
+}
+
+func keyListDeleted(c *call) (result, error) {
+	c.v.mu.Lock()
+	items := make([]keyItemJSON, 0, len(c.v.deletedKeys))
+	for _, k := range sortedKeys(c.v.deletedKeys) {
+		items = append(items, c.keyItem(k, k.latest(), false))
+	}
+	c.v.mu.Unlock()
+	p, err := pageOf(c, items, func(it keyItemJSON) string { return strings.ToLower(it.KID) })
+	if err != nil {
+		return result{}, err
+	}
+	return result{status: http.StatusOK, body: p}, nil
+}
+
+func keyGetDeleted(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	k := c.v.deletedKeys[strings.ToLower(c.name)]
+	if k == nil {
+		return result{}, errDeletedNotFound(kindKey, c.name)
+	}
+	out := c.keyBundle(k, k.latest())
+	return result{status: http.StatusOK, body: out, id: out.RecoveryID}, nil
+}
+
+func keyRecover(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	key := strings.ToLower(c.name)
+	k := c.v.deletedKeys[key]
+	if k == nil {
+		return result{}, errDeletedNotFound(kindKey, c.name)
+	}
+	if c.v.keys[key] != nil {
+		return result{}, errConflict("Key %s already exists.", c.name)
+	}
+	delete(c.v.deletedKeys, key)
+	k.deleted = nil
+	c.v.keys[key] = k
+	out := c.keyBundle(k, k.latest())
+	return result{status: http.StatusOK, body: out, id: out.Key.KID}, nil
+}
+
+func keyPurge(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	key := strings.ToLower(c.name)
+	k := c.v.deletedKeys[key]
+	if k == nil {
+		return result{}, errDeletedNotFound(kindKey, c.name)
+	}
+	if c.v.purgeProt {
+		return result{}, errForbidden("PurgeProtectionEnabled", "Operation 'DeleteDeletedKey' is not allowed because purge protection is enabled for this vault.")
+	}
+	delete(c.v.deletedKeys, key)
+	return result{status: http.StatusNoContent, id: "https://" + c.v.host() + "/deletedkeys/" + k.name}, nil
+}
+
+// keyBackupPayload is a key inside a sealed backup blob.
+type keyBackupPayload struct {
+	Name     string             `json:"name"`
+	Versions []keyBackupVersion `json:"versions"`
+}
+
+type keyBackupVersion struct {
+	Version string     `json:"version"`
+	Kty     string     `json:"kty"`
+	Crv     string     `json:"crv,omitempty"`
+	KeyOps  []string   `json:"keyOps"`
+	PKCS8   []byte     `json:"pkcs8"`
+	Meta    backupMeta `json:"meta"`
+}
+
+func keyBackup(c *call) (result, error) {
+	c.v.mu.Lock()
+	k := c.v.keys[strings.ToLower(c.name)]
+	if k == nil {
+		c.v.mu.Unlock()
+		return result{}, errNotFound(kindKey, c.name)
+	}
+	p := keyBackupPayload{Name: k.name}
+	for _, kv := range k.versions {
+		der, err := x509.MarshalPKCS8PrivateKey(kv.priv)
+		if err != nil {
+			c.v.mu.Unlock()
+			return result{}, err
+		}
+		p.Versions = append(p.Versions, keyBackupVersion{Version: kv.version, Kty: kv.kty, Crv: kv.crv, KeyOps: kv.keyOps, PKCS8: der, Meta: kv.meta.backup()})
+	}
+	id := c.keyID(k.name, "")
+	c.v.mu.Unlock()
+	blob, err := c.e.sealBackup(kindKey, c.v.sub, p)
+	if err != nil {
+		return result{}, err
+	}
+	return result{status: http.StatusOK, body: backupResultJSON{Value: blob}, id: id}, nil
+}
+
+func keyRestore(c *call) (result, error) {
+	var b backupResultJSON
+	if err := decodeBody(c.body, &b); err != nil {
+		return result{}, err
+	}
+	var p keyBackupPayload
+	if err := c.e.openBackup(b.Value, kindKey, c.v.sub, &p); err != nil {
+		return result{}, err
+	}
+	if len(p.Versions) == 0 {
+		return result{}, errBadParameter("Backup blob holds no versions.")
+	}
+	k := &keyObj{name: p.Name}
+	for _, bv := range p.Versions {
+		priv, err := x509.ParsePKCS8PrivateKey(bv.PKCS8)
+		signer, ok := priv.(crypto.Signer)
+		if err != nil || !ok {
+			return result{}, errBadParameter("Backup blob contains invalid or corrupt version.")
+		}
+		k.versions = append(k.versions, &keyVersion{version: bv.Version, kty: bv.Kty, crv: bv.Crv, keyOps: bv.KeyOps, priv: signer, meta: bv.Meta.meta()})
+	}
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	key := strings.ToLower(p.Name)
+	if c.v.keys[key] != nil {
+		return result{}, errConflict("Key %s already exists.", p.Name)
+	}
+	if c.v.deletedKeys[key] != nil {
+		return result{}, errDeletedConflict(kindKey, p.Name)
+	}
+	c.v.keys[key] = k
+	out := c.keyBundle(k, k.latest())
+	return result{status: http.StatusOK, body: out, id: out.Key.KID}, nil
+}

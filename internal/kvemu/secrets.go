@@ -1,0 +1,404 @@
+package kvemu
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// secretVersion is one version of a secret.
+type secretVersion struct {
+	version     string
+	value       string
+	contentType string
+	meta
+	kid     string // the backing key of a certificate's secret
+	managed bool   // true for a certificate's secret
+}
+
+// secretObj is a secret: its display name and versions, oldest first.
+type secretObj struct {
+	name     string
+	versions []*secretVersion
+	deleted  *deletion
+}
+
+func (s *secretObj) latest() *secretVersion { return s.versions[len(s.versions)-1] }
+
+func (s *secretObj) find(version string) *secretVersion {
+	if version == "" {
+		return s.latest()
+	}
+	for _, sv := range s.versions {
+		if strings.EqualFold(sv.version, version) {
+			return sv
+		}
+	}
+	return nil
+}
+
+// secretBundleJSON is SecretBundle (and DeletedSecretBundle).
+type secretBundleJSON struct {
+	Value       *string           `json:"value,omitempty"`
+	ContentType string            `json:"contentType,omitempty"`
+	ID          string            `json:"id"`
+	Attributes  *attributesJSON   `json:"attributes"`
+	Tags        map[string]string `json:"tags,omitempty"`
+	KID         string            `json:"kid,omitempty"`
+	Managed     *bool             `json:"managed,omitempty"`
+	deletedJSON
+}
+
+// secretItemJSON is SecretItem (and DeletedSecretItem) in lists.
+type secretItemJSON struct {
+	ID          string            `json:"id"`
+	Attributes  *attributesJSON   `json:"attributes"`
+	Tags        map[string]string `json:"tags,omitempty"`
+	ContentType string            `json:"contentType,omitempty"`
+	Managed     *bool             `json:"managed,omitempty"`
+	deletedJSON
+}
+
+func (c *call) secretID(name, version string) string {
+	id := "https://" + c.v.host() + "/secrets/" + name
+	if version != "" {
+		id += "/" + version
+	}
+	return id
+}
+
+func (c *call) secretBundle(s *secretObj, sv *secretVersion, withValue bool) secretBundleJSON {
+	b := secretBundleJSON{
+		ContentType: sv.contentType, ID: c.secretID(s.name, sv.version),
+		Attributes: sv.meta.attributes(c.v), Tags: sv.tags, KID: sv.kid,
+	}
+	if withValue {
+		val := sv.value
+		b.Value = &val
+	}
+	if sv.managed {
+		t := true
+		b.Managed = &t
+	}
+	if s.deleted != nil {
+		b.deletedJSON = s.deleted.json(c.v, "deletedsecrets", s.name)
+	}
+	return b
+}
+
+func (c *call) secretItem(s *secretObj, sv *secretVersion, withVersion bool) secretItemJSON {
+	it := secretItemJSON{Attributes: sv.meta.attributes(c.v), Tags: sv.tags, ContentType: sv.contentType}
+	it.ID = c.secretID(s.name, "")
+	if withVersion {
+		it.ID = c.secretID(s.name, sv.version)
+	}
+	if sv.managed {
+		t := true
+		it.Managed = &t
+	}
+	if s.deleted != nil {
+		it.deletedJSON = s.deleted.json(c.v, "deletedsecrets", s.name)
+	}
+	return it
+}
+
+func secretSpec(name, perm, action string, class limitClass, run func(*call) (result, error)) *opSpec {
+	return &opSpec{name: name, kind: kindSecret, perm: perm, action: "Microsoft.KeyVault/vaults/" + action, class: class, run: run}
+}
+
+func init() {
+	handle("GET", "secrets", secretSpec("SecretList", "list", "secrets/readMetadata/action", classOther, secretList))
+	handle("POST", "secrets/restore", secretSpec("SecretRestore", "restore", "secrets/restore/action", classSecretCreate, secretRestore))
+	handle("GET", "secrets/{name}/versions", secretSpec("SecretListVersions", "list", "secrets/readMetadata/action", classOther, secretListVersions))
+	handle("POST", "secrets/{name}/backup", secretSpec("SecretBackup", "backup", "secrets/backup/action", classOther, secretBackup))
+	handle("PUT", "secrets/{name}", secretSpec("SecretSet", "set", "secrets/setSecret/action", classSecretCreate, secretSet))
+	handle("GET", "secrets/{name}", secretSpec("SecretGet", "get", "secrets/getSecret/action", classOther, secretGet))
+	handle("GET", "secrets/{name}/{version}", secretSpec("SecretGet", "get", "secrets/getSecret/action", classOther, secretGet))
+	handle("PATCH", "secrets/{name}", secretSpec("SecretUpdate", "set", "secrets/setSecret/action", classOther, secretUpdate))
+	handle("PATCH", "secrets/{name}/{version}", secretSpec("SecretUpdate", "set", "secrets/setSecret/action", classOther, secretUpdate))
+	handle("DELETE", "secrets/{name}", secretSpec("SecretDelete", "delete", "secrets/delete", classOther, secretDelete))
+	handle("GET", "deletedsecrets", secretSpec("SecretListDeleted", "list", "deletedSecrets/read", classOther, secretListDeleted))
+	handle("POST", "deletedsecrets/{name}/recover", secretSpec("SecretRecover", "recover", "deletedSecrets/recover/action", classOther, secretRecover))
+	handle("GET", "deletedsecrets/{name}", secretSpec("SecretGetDeleted", "list", "deletedSecrets/read", classOther, secretGetDeleted))
+	handle("DELETE", "deletedsecrets/{name}", secretSpec("SecretPurge", "purge", "deletedSecrets/delete", classOther, secretPurge))
+}
+
+type secretSetBody struct {
+	Value       *string           `json:"value"`
+	ContentType string            `json:"contentType"`
+	Attributes  *attributesJSON   `json:"attributes"`
+	Tags        map[string]string `json:"tags"`
+}
+
+func secretSet(c *call) (result, error) {
+	var b secretSetBody
+	if err := decodeBody(c.body, &b); err != nil {
+		return result{}, err
+	}
+	if b.Value == nil {
+		return result{}, errBadParameter("Property value is required.")
+	}
+	if len(*b.Value) > 25*1024 {
+		return result{}, errBadParameter("The secret value is larger than 25 KB.")
+	}
+	m, err := newMeta(b.Attributes, b.Tags, c.now)
+	if err != nil {
+		return result{}, err
+	}
+	sv := &secretVersion{version: newVersion(), value: *b.Value, contentType: b.ContentType, meta: m}
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	key := strings.ToLower(c.name)
+	if _, gone := c.v.deletedSecrets[key]; gone {
+		return result{}, errDeletedConflict(kindSecret, c.name)
+	}
+	s := c.v.secrets[key]
+	if s != nil && s.latest().managed {
+		return result{}, errConflict("Secret %s is managed by a certificate and cannot be set directly.", c.name)
+	}
+	if s == nil {
+		s = &secretObj{name: c.name}
+		c.v.secrets[key] = s
+	}
+	s.versions = append(s.versions, sv)
+	out := c.secretBundle(s, sv, true)
+	return result{status: http.StatusOK, body: out, id: out.ID}, nil
+}
+
+func secretGet(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	s := c.v.secrets[strings.ToLower(c.name)]
+	if s == nil {
+		return result{}, errNotFound(kindSecret, c.name)
+	}
+	sv := s.find(c.version)
+	if sv == nil {
+		return result{}, errNotFound(kindSecret, c.name+"/"+c.version)
+	}
+	if !sv.enabled {
+		return result{}, errForbidden("SecretDisabled", "Operation get is not allowed on a disabled secret.")
+	}
+	out := c.secretBundle(s, sv, true)
+	return result{status: http.StatusOK, body: out, id: out.ID}, nil
+}
+
+type secretUpdateBody struct {
+	ContentType *string           `json:"contentType"`
+	Attributes  *attributesJSON   `json:"attributes"`
+	Tags        map[string]string `json:"tags"`
+}
+
+func secretUpdate(c *call) (result, error) {
+	var b secretUpdateBody
+	if err := decodeBody(c.body, &b); err != nil {
+		return result{}, err
+	}
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	s := c.v.secrets[strings.ToLower(c.name)]
+	if s == nil {
+		return result{}, errNotFound(kindSecret, c.name)
+	}
+	sv := s.find(c.version)
+	if sv == nil {
+		return result{}, errNotFound(kindSecret, c.name+"/"+c.version)
+	}
+	m := sv.meta
+	if err := m.apply(b.Attributes, b.Tags, c.now); err != nil {
+		return result{}, err
+	}
+	sv.meta = m
+	if b.ContentType != nil {
+		sv.contentType = *b.ContentType
+	}
+	out := c.secretBundle(s, sv, false)
+	return result{status: http.StatusOK, body: out, id: out.ID}, nil
+}
+
+func sortedSecrets(m map[string]*secretObj) []*secretObj {
+	out := make([]*secretObj, 0, len(m))
+	for _, s := range m {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b *secretObj) int { return strings.Compare(strings.ToLower(a.name), strings.ToLower(b.name)) })
+	return out
+}
+
+func secretList(c *call) (result, error) {
+	c.v.mu.Lock()
+	items := make([]secretItemJSON, 0, len(c.v.secrets))
+	for _, s := range sortedSecrets(c.v.secrets) {
+		items = append(items, c.secretItem(s, s.latest(), false))
+	}
+	c.v.mu.Unlock()
+	p, err := pageOf(c, items, func(it secretItemJSON) string { return strings.ToLower(it.ID) })
+	if err != nil {
+		return result{}, err
+	}
+	return result{status: http.StatusOK, body: p}, nil
+}
+
+func secretListVersions(c *call) (result, error) {
+	c.v.mu.Lock()
+	s := c.v.secrets[strings.ToLower(c.name)]
+	if s == nil {
+		c.v.mu.Unlock()
+		return result{}, errNotFound(kindSecret, c.name)
+	}
+	items := make([]secretItemJSON, 0, len(s.versions))
+	for _, sv := range s.versions {
+		items = append(items, c.secretItem(s, sv, true))
+	}
+	id := c.secretID(s.name, "")
+	c.v.mu.Unlock()
+	slices.SortFunc(items, func(a, b secretItemJSON) int { return strings.Compare(a.ID, b.ID) })
+	p, err := pageOf(c, items, func(it secretItemJSON) string { return it.ID })
+	if err != nil {
+		return result{}, err
+	}
+	return result{status: http.StatusOK, body: p, id: id}, nil
+}
+
+func secretDelete(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	key := strings.ToLower(c.name)
+	s := c.v.secrets[key]
+	if s == nil {
+		return result{}, errNotFound(kindSecret, c.name)
+	}
+	if s.latest().managed {
+		return result{}, errForbidden("ManagedObjectOperationNotAllowed", "Operation delete is not allowed on secret %s: it is managed by a certificate.", c.name)
+	}
+	delete(c.v.secrets, key)
+	s.deleted = newDeletion(c.v, c.now)
+	c.v.deletedSecrets[key] = s
+	out := c.secretBundle(s, s.latest(), false)
+	return result{status: http.StatusOK, body: out, id: out.ID}, nil
+}
+
+func secretListDeleted(c *call) (result, error) {
+	c.v.mu.Lock()
+	items := make([]secretItemJSON, 0, len(c.v.deletedSecrets))
+	for _, s := range sortedSecrets(c.v.deletedSecrets) {
+		items = append(items, c.secretItem(s, s.latest(), false))
+	}
+	c.v.mu.Unlock()
+	p, err := pageOf(c, items, func(it secretItemJSON) string { return strings.ToLower(it.ID) })
+	if err != nil {
+		return result{}, err
+	}
+	return result{status: http.StatusOK, body: p}, nil
+}
+
+func secretGetDeleted(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	s := c.v.deletedSecrets[strings.ToLower(c.name)]
+	if s == nil {
+		return result{}, errDeletedNotFound(kindSecret, c.name)
+	}
+	out := c.secretBundle(s, s.latest(), false)
+	return result{status: http.StatusOK, body: out, id: out.RecoveryID}, nil
+}
+
+func secretRecover(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	key := strings.ToLower(c.name)
+	s := c.v.deletedSecrets[key]
+	if s == nil {
+		return result{}, errDeletedNotFound(kindSecret, c.name)
+	}
+	if c.v.secrets[key] != nil {
+		return result{}, errConflict("Secret %s already exists.", c.name)
+	}
+	delete(c.v.deletedSecrets, key)
+	s.deleted = nil
+	c.v.secrets[key] = s
+	out := c.secretBundle(s, s.latest(), false)
+	return result{status: http.StatusOK, body: out, id: out.ID}, nil
+}
+
+func secretPurge(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	key := strings.ToLower(c.name)
+	s := c.v.deletedSecrets[key]
+	if s == nil {
+		return result{}, errDeletedNotFound(kindSecret, c.name)
+	}
+	if c.v.purgeProt {
+		return result{}, errForbidden("PurgeProtectionEnabled", "Operation 'DeleteDeletedSecret' is not allowed because purge protection is enabled for this vault.")
+	}
+	delete(c.v.deletedSecrets, key)
+	return result{status: http.StatusNoContent, id: "https://" + c.v.host() + "/deletedsecrets/" + s.name}, nil
+}
+
+// secretBackupPayload is a secret inside a sealed backup blob.
+type secretBackupPayload struct {
+	Name     string                `json:"name"`
+	Versions []secretBackupVersion `json:"versions"`
+}
+
+type secretBackupVersion struct {
+	Version     string     `json:"version"`
+	Value       string     `json:"value"`
+	ContentType string     `json:"contentType,omitempty"`
+	Meta        backupMeta `json:"meta"`
+}
+
+type backupResultJSON struct {
+	Value string `json:"value"`
+}
+
+func secretBackup(c *call) (result, error) {
+	c.v.mu.Lock()
+	s := c.v.secrets[strings.ToLower(c.name)]
+	if s == nil {
+		c.v.mu.Unlock()
+		return result{}, errNotFound(kindSecret, c.name)
+	}
+	p := secretBackupPayload{Name: s.name}
+	for _, sv := range s.versions {
+		p.Versions = append(p.Versions, secretBackupVersion{Version: sv.version, Value: sv.value, ContentType: sv.contentType, Meta: sv.meta.backup()})
+	}
+	id := c.secretID(s.name, "")
+	c.v.mu.Unlock()
+	blob, err := c.e.sealBackup(kindSecret, c.v.sub, p)
+	if err != nil {
+		return result{}, err
+	}
+	return result{status: http.StatusOK, body: backupResultJSON{Value: blob}, id: id}, nil
+}
+
+func secretRestore(c *call) (result, error) {
+	var b backupResultJSON
+	if err := decodeBody(c.body, &b); err != nil {
+		return result{}, err
+	}
+	var p secretBackupPayload
+	if err := c.e.openBackup(b.Value, kindSecret, c.v.sub, &p); err != nil {
+		return result{}, err
+	}
+	if len(p.Versions) == 0 {
+		return result{}, errBadParameter("Backup blob holds no versions.")
+	}
+	s := &secretObj{name: p.Name}
+	for _, bv := range p.Versions {
+		s.versions = append(s.versions, &secretVersion{version: bv.Version, value: bv.Value, contentType: bv.ContentType, meta: bv.Meta.meta()})
+	}
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	key := strings.ToLower(p.Name)
+	if c.v.secrets[key] != nil {
+		return result{}, errConflict("Secret %s already exists.", p.Name)
+	}
+	if c.v.deletedSecrets[key] != nil {
+		return result{}, errDeletedConflict(kindSecret, p.Name)
+	}
+	c.v.secrets[key] = s
+	out := c.secretBundle(s, s.latest(), false)
+	return result{status: http.StatusOK, body: out, id: out.ID}, nil
+}
