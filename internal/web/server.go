@@ -20,6 +20,7 @@ type Options struct {
 	Auth     *auth.Authenticator
 	Logger   *slog.Logger         // nil: discard
 	Registry *prometheus.Registry // nil: a new one; /metrics serves it
+	Ingest   Submitter            // nil: the ingest endpoint answers 503
 }
 
 type handler struct {
@@ -27,6 +28,7 @@ type handler struct {
 	auth    *auth.Authenticator
 	log     *slog.Logger
 	metrics *httpMetrics
+	ingest  Submitter
 }
 
 // New returns the server's root handler.
@@ -37,7 +39,7 @@ func New(o Options) http.Handler {
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
-	h := &handler{store: o.Store, auth: o.Auth, log: o.Logger, metrics: newHTTPMetrics(o.Registry)}
+	h := &handler{store: o.Store, auth: o.Auth, log: o.Logger, metrics: newHTTPMetrics(o.Registry), ingest: o.Ingest}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
@@ -45,6 +47,7 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry}))
 	mux.Handle("GET /api/v1/honeytokens", h.require(auth.ReadDecoys, h.listHoneytokens))
 	mux.Handle("GET /api/v1/honeytokens/watchlist.csv", h.require(auth.ReadDecoys, h.exportWatchlist))
+	mux.Handle("POST /api/v1/ingest/azure-keyvault", h.require(auth.WriteRecords, h.ingestRecords))
 	mux.HandleFunc("/api/", h.apiNotFound)
 
 	return h.observe(mux, securityHeaders(mux))

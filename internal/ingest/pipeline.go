@@ -1,0 +1,191 @@
+// Package ingest is where audit records enter honeyvault. Every live source
+// (HTTP push, Event Hubs, Storage archive, Log Analytics, files — one
+// sub-package each) hands its records to one Pipeline, which stores them
+// durably, deduplicated, together with the source's checkpoint and with
+// whatever detection derives from them (alerts, incidents, notifications),
+// in one transaction. A source acknowledges (HTTP 202, Kafka offset commit)
+// only after Submit returns nil: at-least-once delivery from every source,
+// exactly-once effect in honeyvault.
+//
+// The Pipeline commits in groups: one writer goroutine takes whatever
+// batches are waiting and commits them together, so concurrent sources share
+// a disk flush without anyone waiting for a timer.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// Hook runs inside the acceptance transaction with the events stored for the
+// first time. Detection plugs in here: what it writes commits (or fails)
+// together with the events.
+type Hook func(tx *store.Tx, fresh []store.Fresh) error
+
+// Pipeline accepts batches from every source. Create it with New and start
+// Run before calling Submit. It is safe for concurrent use.
+type Pipeline struct {
+	store *store.Store
+	hook  Hook
+	log   *slog.Logger
+	reqs  chan *request
+	// AfterCommit, if set, is called by the writer after each successful
+	// commit that stored fresh events (to wake the notifier, say).
+	AfterCommit func(fresh int)
+	// MaxGroupRecords caps the records committed together.
+	MaxGroupRecords int
+
+	accepted   *prometheus.CounterVec
+	deadLetter *prometheus.CounterVec
+	commitTime prometheus.Histogram
+	groupSize  prometheus.Histogram
+}
+
+type request struct {
+	batch store.Batch
+	done  chan result
+}
+
+type result struct {
+	acc store.Accepted
+	err error
+}
+
+// New returns a pipeline writing to st and running hook in each commit.
+// reg may be nil.
+func New(st *store.Store, hook Hook, log *slog.Logger, reg prometheus.Registerer) *Pipeline {
+	p := &Pipeline{
+		store: st, hook: hook, log: log, reqs: make(chan *request, 256), MaxGroupRecords: 20000,
+		accepted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "honeyvault_ingest_records_total", Help: "Records accepted by source and outcome (new, duplicate).",
+		}, []string{"source", "outcome"}),
+		deadLetter: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "honeyvault_ingest_dead_letters_total", Help: "Unparseable records kept in the dead-letter table, by source.",
+		}, []string{"source"}),
+		commitTime: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "honeyvault_ingest_commit_seconds", Help: "Time to durably commit one group of batches.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}),
+		groupSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "honeyvault_ingest_group_batches", Help: "Batches committed together.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128},
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(p.accepted, p.deadLetter, p.commitTime, p.groupSize)
+	}
+	return p
+}
+
+// ErrStopped is returned by Submit when the pipeline is not running.
+var ErrStopped = errors.New("ingest: pipeline stopped")
+
+// Submit stores b durably and returns what became of its records. When it
+// returns nil the records are committed: the source may acknowledge them.
+func (p *Pipeline) Submit(ctx context.Context, b store.Batch) (store.Accepted, error) {
+	r := &request{batch: b, done: make(chan result, 1)}
+	select {
+	case p.reqs <- r:
+	case <-ctx.Done():
+		return store.Accepted{}, ctx.Err()
+	}
+	select {
+	case res := <-r.done:
+		return res.acc, res.err
+	case <-ctx.Done():
+		// The writer may still commit it; the source will send it again
+		// and dedupe makes that harmless.
+		return store.Accepted{}, ctx.Err()
+	}
+}
+
+// Run is the writer loop; it returns when ctx ends, after failing whatever
+// is still queued.
+func (p *Pipeline) Run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			p.drain()
+			return
+		case r := <-p.reqs:
+			p.commit(ctx, p.gather(r))
+		}
+	}
+}
+
+// gather takes first and whatever else is already waiting, up to the cap.
+func (p *Pipeline) gather(first *request) []*request {
+	group := []*request{first}
+	n := len(first.batch.Events)
+	for n < p.MaxGroupRecords {
+		select {
+		case r := <-p.reqs:
+			group = append(group, r)
+			n += len(r.batch.Events)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+func (p *Pipeline) commit(ctx context.Context, group []*request) {
+	batches := make([]store.Batch, len(group))
+	for i, r := range group {
+		batches[i] = r.batch
+	}
+	start := time.Now()
+	fresh := 0
+	acc, err := p.store.Accept(ctx, batches, func(tx *store.Tx, f []store.Fresh) error {
+		fresh = len(f)
+		if p.hook == nil || len(f) == 0 {
+			return nil
+		}
+		return p.hook(tx, f)
+	})
+	if err != nil && len(group) > 1 {
+		// One batch may be the cause: commit each on its own so that the
+		// others are not refused with it.
+		p.log.Warn("ingest: group commit failed, retrying batches one by one", "batches", len(group), "err", err)
+		for _, r := range group {
+			p.commit(ctx, []*request{r})
+		}
+		return
+	}
+	p.commitTime.Observe(time.Since(start).Seconds())
+	p.groupSize.Observe(float64(len(group)))
+	for i, r := range group {
+		if err != nil {
+			r.done <- result{err: err}
+			continue
+		}
+		p.accepted.WithLabelValues(r.batch.Source, "new").Add(float64(acc[i].New))
+		p.accepted.WithLabelValues(r.batch.Source, "duplicate").Add(float64(acc[i].Duplicate))
+		p.deadLetter.WithLabelValues(r.batch.Source).Add(float64(acc[i].DeadLetters))
+		r.done <- result{acc: acc[i]}
+	}
+	if err != nil {
+		p.log.Error("ingest: commit failed", "source", group[0].batch.Source, "err", err)
+		return
+	}
+	if fresh > 0 && p.AfterCommit != nil {
+		p.AfterCommit(fresh)
+	}
+}
+
+func (p *Pipeline) drain() {
+	for {
+		select {
+		case r := <-p.reqs:
+			r.done <- result{err: ErrStopped}
+		default:
+			return
+		}
+	}
+}
