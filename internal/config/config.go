@@ -27,6 +27,7 @@ type Config struct {
 	Log         Log      `yaml:"log"`
 	Notify      Notify   `yaml:"notify"`
 	Shutdown    Duration `yaml:"shutdown_timeout"`
+	Retention   Duration `yaml:"retention"`
 }
 
 // Log configures structured logging.
@@ -43,10 +44,11 @@ type Notify struct {
 // Default returns the settings honeyvault uses when nothing is configured.
 func Default() Config {
 	return Config{
-		Listen:   "127.0.0.1:8080",
-		DB:       "sqlite:./honeyvault.db",
-		Log:      Log{Format: "text", Level: "info"},
-		Shutdown: Duration(15 * time.Second),
+		Listen:    "127.0.0.1:8080",
+		DB:        "sqlite:./honeyvault.db",
+		Log:       Log{Format: "text", Level: "info"},
+		Shutdown:  Duration(15 * time.Second),
+		Retention: Duration(30 * 24 * time.Hour),
 	}
 }
 
@@ -106,6 +108,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Shutdown <= 0 {
 		return &Error{Setting: "shutdown_timeout", Err: errors.New("must be positive")}
+	}
+	if c.Retention < Duration(time.Hour) {
+		return &Error{Setting: "retention", Err: errors.New("must be at least 1h")}
 	}
 	return nil
 }

@@ -51,6 +51,9 @@ var Settings = []Setting{
 	{Key: "shutdown_timeout", Env: "HONEYVAULT_SHUTDOWN_TIMEOUT", Flag: "shutdown-timeout",
 		Usage: "how long a graceful shutdown may take",
 		field: func(c *Config) any { return &c.Shutdown }},
+	{Key: "retention", Env: "HONEYVAULT_RETENTION", Flag: "retention",
+		Usage: "how long every ingested event is kept for investigations (incidents and alerts are kept)",
+		field: func(c *Config) any { return &c.Retention }},
 }
 
 // set parses value into the setting's field of c. Lists are comma-separated.

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/auth"
 	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/ingest"
 	"github.com/honeyvault/honeyvault/internal/store"
 	"github.com/honeyvault/honeyvault/internal/web"
 )
@@ -28,6 +30,11 @@ type Server struct {
 	log   *slog.Logger
 	Store *store.Store
 	http  *http.Server
+	// Pipeline is where every source's records are stored and detected.
+	Pipeline *ingest.Pipeline
+	// tasks run in the background while the server serves; they stop after
+	// the HTTP server has drained, so in-flight requests still reach them.
+	tasks []func(context.Context)
 }
 
 // New opens the store (applying migrations), imports the configured
@@ -54,8 +61,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(newDecoyCollector(st, log))
+	s.Pipeline = ingest.New(st, nil, log, reg)
+	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents)
 	s.http = &http.Server{
-		Handler:           web.New(web.Options{Store: st, Auth: authn, Logger: log, Registry: reg}),
+		Handler:           web.New(web.Options{Store: st, Auth: authn, Logger: log, Registry: reg, Ingest: s.Pipeline}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
@@ -82,6 +91,14 @@ func (s *Server) importWatchlist(ctx context.Context, path string) error {
 // within the configured timeout and closes the store.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	defer s.Store.Close()
+	bg, stopTasks := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, task := range s.tasks {
+		wg.Add(1)
+		go func() { defer wg.Done(); task(bg) }()
+	}
+	defer wg.Wait()
+	defer stopTasks()
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(l) }()
 	s.log.Info("honeyvault serving", "addr", l.Addr().String(), "db", s.Store.Driver())
