@@ -18,6 +18,7 @@ const decoyColumns = "id, vault_id, vault_name, name, type, created_by, created_
 type DecoyFilter struct {
 	VaultID       string          // one vault, any case
 	Subscriptions []string        // only these subscriptions, any case (empty: all)
+	Scope         *VaultScope     // nil: all; else only decoys inside it (a vault owner's view)
 	Status        registry.Status // "" for any
 	Type          registry.Type   // "" for any
 	UpdatedAfter  time.Time       // only decoys changed after this time
@@ -128,6 +129,9 @@ func (s *Store) ListDecoys(ctx context.Context, f DecoyFilter) ([]registry.Decoy
 			ph = append(ph, arg(strings.ToLower(sub)))
 		}
 		where = append(where, "subscription_key IN ("+strings.Join(ph, ", ")+")")
+	}
+	if f.Scope != nil {
+		where = append(where, f.Scope.where(arg))
 	}
 	if f.Status != "" {
 		where = append(where, "status = "+arg(string(f.Status)))

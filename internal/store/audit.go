@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// AuditEntry is one action of honeyvault itself — not of the vaults it
+// watches — kept in an append-only trail that admins can read and export.
+//
+// Record one with RecordAudit whenever a person or a token changes something:
+// a sign-in, a token created or revoked, decoys planted or retired, an
+// incident's status changed, a setting changed. Actions are "noun.verb" in
+// lower case; the ones in use are:
+//
+//	auth.sign_in, auth.sign_in_failed, auth.sign_out   (internal/web)
+//	token.create, token.revoke                         (internal/web, honeyvault token)
+//	decoy.plant, decoy.retire, decoy.import            (planting, watchlist)
+//	incident.update                                    (incidents)
+//	setting.change                                     (settings)
+//
+// Never put a secret in any field: no token, no password, no decoy value.
+type AuditEntry struct {
+	ID         int64     // store-assigned
+	Time       time.Time // when; zero means now
+	Actor      string    // who: an e-mail, "token:12 (ci)", "bootstrap:admin", "cli:root", "system"
+	Action     string    // what, "noun.verb": "token.create"
+	Target     string    // to what: "token:12", a vault ARM id, "incident:7"; may be empty
+	Detail     string    // free text or JSON for people reading the trail
+	RemoteAddr string    // from where: the client IP; empty for local commands
+}
+
+// Limits on audit fields: long values are cut, never refused, because an
+// action must not fail for want of an audit row.
+const (
+	maxAuditField  = 512
+	maxAuditDetail = 4096
+)
+
+// RecordAudit appends e to the audit trail. Actor and Action are required;
+// text that PostgreSQL would refuse (NUL bytes, invalid UTF-8) is cleaned and
+// over-long fields are cut, so any caller-supplied text can be recorded.
+func (s *Store) RecordAudit(ctx context.Context, e AuditEntry) error {
+	if err := s.prepareAudit(&e); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error { return insertAudit(ctx, tx, e) })
+}
+
+// prepareAudit validates and cleans e in place.
+func (s *Store) prepareAudit(e *AuditEntry) error {
+	e.Actor = cleanText(e.Actor, maxAuditField)
+	e.Action = cleanText(e.Action, maxAuditField)
+	e.Target = cleanText(e.Target, maxAuditField)
+	e.Detail = cleanText(e.Detail, maxAuditDetail)
+	e.RemoteAddr = cleanText(e.RemoteAddr, maxAuditField)
+	if e.Actor == "" {
+		return errors.New("store: audit entry without an actor")
+	}
+	if e.Action == "" {
+		return errors.New("store: audit entry without an action")
+	}
+	if e.Time.IsZero() {
+		e.Time = s.now()
+	}
+	return nil
+}
+
+func insertAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, target, detail, remote_addr)
+		VALUES ($1, $2, $3, $4, $5, $6)`, micros(e.Time), e.Actor, e.Action, e.Target, e.Detail, e.RemoteAddr)
+	if err != nil {
+		return fmt.Errorf("store: unable to record audit entry: %w", err)
+	}
+	return nil
+}
+
+// cleanText makes s storable in both databases and at most max bytes long.
+func cleanText(s string, max int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+	s = strings.TrimSpace(s)
+	if len(s) <= max {
+		return s
+	}
+	cut := max - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// AuditFilter selects audit entries. The zero value selects all.
+type AuditFilter struct {
+	Actor    string    // exact, any case
+	Action   string    // exact, or a prefix ending in "." ("auth.")
+	Since    time.Time // at or after
+	Until    time.Time // before
+	BeforeID int64     // paging for ListAudit (newest first): ids below this
+	Limit    int       // 0 for no limit
+}
+
+func (f AuditFilter) where() (string, []any) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.Actor != "" {
+		where = append(where, "LOWER(actor) = "+arg(strings.ToLower(f.Actor)))
+	}
+	if strings.HasSuffix(f.Action, ".") {
+		where = append(where, fmt.Sprintf("SUBSTR(action, 1, %d) = %s", len(f.Action), arg(f.Action)))
+	} else if f.Action != "" {
+		where = append(where, "action = "+arg(f.Action))
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "at >= "+arg(micros(f.Since)))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "at < "+arg(micros(f.Until)))
+	}
+	if f.BeforeID > 0 {
+		where = append(where, "id < "+arg(f.BeforeID))
+	}
+	if len(where) == 0 {
+		return "", args
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+const auditColumns = "id, at, actor, action, target, detail, remote_addr"
+
+// ListAudit returns the entries f selects, newest first.
+func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	var out []AuditEntry
+	err := s.queryAudit(ctx, f, "DESC", func(e AuditEntry) error {
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// EachAudit calls fn for every entry f selects, oldest first, without
+// holding them all in memory: the export path. It stops at fn's first error
+// and returns it.
+func (s *Store) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) error) error {
+	return s.queryAudit(ctx, f, "ASC", fn)
+}
+
+func (s *Store) queryAudit(ctx context.Context, f AuditFilter, order string, fn func(AuditEntry) error) error {
+	where, args := f.where()
+	q := "SELECT " + auditColumns + " FROM audit_log" + where + " ORDER BY id " + order
+	if f.Limit > 0 {
+		args = append(args, f.Limit)
+		q += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("store: unable to read the audit trail: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &e.Detail, &e.RemoteAddr); err != nil {
+			return fmt.Errorf("store: unable to read the audit trail: %w", err)
+		}
+		e.Time = fromMicros(at)
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: unable to read the audit trail: %w", err)
+	}
+	return nil
+}
