@@ -1,13 +1,236 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/detect"
+	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/scan"
+)
 
 func newScanCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "scan",
+	var watchlists, allow []string
+	var format string
+	cmd := &cobra.Command{
+		Use:   "scan [--watchlist CSV]... [--allow IDENTITY]... [--format text|jsonl] [PATH|-]...",
 		Short: "Retro-hunt: search audit-log archives for decoy accesses",
-		RunE: func(*cobra.Command, []string) error {
-			return errNotBuilt("scan")
+		Long: `Search Key Vault audit logs for accesses to decoys. Inputs are files in any shape
+(AuditEvent records, {"records":[...]} documents, JSON lines, AzureDiagnostics or
+AZKVAuditLogs rows), gzip-compressed or not; "-" or no path reads standard input.
+Decoys come from Sentinel HoneyTokens watchlist CSVs. Accesses by an --allow identity
+(object id, app id or UPN) are suppressed: counted, not printed.
+
+Alerts go to standard output, one a line; malformed records are warned about on
+standard error as file:line and skipped; a summary ends on standard error.
+Exit status: 0 no alert, 1 alerts found, 2 error.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScan(cmd, watchlists, allow, format, args)
 		},
 	}
+	cmd.Flags().StringArrayVar(&watchlists, "watchlist", nil, "Sentinel HoneyTokens watchlist CSV listing the decoys (repeatable)")
+	cmd.Flags().StringArrayVar(&allow, "allow", nil, "object id, app id or UPN whose accesses are suppressed (repeatable)")
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or jsonl")
+	return cmd
+}
+
+func runScan(cmd *cobra.Command, watchlists, allow []string, format string, paths []string) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if format != "text" && format != "jsonl" {
+		return &ExitError{Code: 2, Err: fmt.Errorf("scan: --format %q: want text or jsonl", format)}
+	}
+	decoys, err := readWatchlists(watchlists)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	var rules detect.AllowList
+	for _, id := range allow {
+		r := detect.AllowRule{Identity: strings.TrimSpace(id), Note: "--allow"}
+		if err := r.Validate(); err != nil {
+			return &ExitError{Code: 2, Err: fmt.Errorf("scan: --allow %q: %w", id, err)}
+		}
+		rules = append(rules, r)
+	}
+	ix, err := detect.NewIndex(decoys)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	var names []string
+	ix.Names(func(n string) { names = append(names, n) })
+
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	warn := bufio.NewWriter(stderr)
+	s := &scan.Scanner{
+		Matcher:   detect.NewMatcher(ix, rules),
+		Prefilter: detect.NewPrefilter(names),
+		OnAlert: func(a detect.Alert) {
+			if a.Suppressed {
+				return
+			}
+			if format == "jsonl" {
+				writeAlertJSON(out, &a)
+			} else {
+				writeAlertText(out, &a)
+			}
+		},
+		OnMalformed: func(re *auditlog.RecordError) {
+			fmt.Fprintf(warn, "%s: malformed record: %v", re.Pos, re.Err)
+			if re.Rest {
+				fmt.Fprint(warn, " (rest of input skipped)")
+			}
+			fmt.Fprintln(warn)
+		},
+	}
+
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	start := time.Now()
+	var total scan.Stats
+	failed := false
+	for _, p := range paths {
+		var st scan.Stats
+		var err error
+		if p == "-" {
+			st, err = s.Scan(cmd.Context(), cmd.InOrStdin(), "<stdin>")
+		} else {
+			st, err = s.ScanFile(cmd.Context(), p)
+		}
+		total.Add(st)
+		if err != nil {
+			failed = true
+			warn.Flush()
+			fmt.Fprintln(warn, "honeyvault:", err)
+		}
+	}
+	if err := out.Flush(); err != nil {
+		failed = true
+		fmt.Fprintln(warn, "honeyvault: scan: writing output:", err)
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(warn, "honeyvault scan: %d files, %d records, %d malformed, %d alerts, %d suppressed; %d decoys; %s in %.2fs (%.0f MB/s)\n",
+		total.Files, total.Records, total.Malformed, total.Alerts, total.Suppressed, ix.Len(),
+		byteSize(total.Bytes), elapsed.Seconds(), float64(total.Bytes)/1e6/max(elapsed.Seconds(), 1e-9))
+	warn.Flush()
+	switch {
+	case failed:
+		return &ExitError{Code: 2}
+	case total.Alerts > 0:
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
+func readWatchlists(paths []string) ([]registry.Decoy, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("scan: no decoys to look for: give --watchlist CSV (Sentinel HoneyTokens format)")
+	}
+	var all []registry.Decoy
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		ds, err := registry.ReadWatchlist(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("scan: %s: %w", p, err)
+		}
+		all = append(all, ds...)
+	}
+	if len(all) == 0 {
+		return nil, errors.New("scan: the watchlists list no decoys")
+	}
+	return all, nil
+}
+
+// alertJSON is one line of --format jsonl (fields as in SPEC.md, plus a few).
+type alertJSON struct {
+	Time          string     `json:"time"`
+	CorrelationID string     `json:"correlation_id"`
+	VaultID       string     `json:"vault_id"`
+	Vault         string     `json:"vault"`
+	Token         string     `json:"token"`
+	TokenType     string     `json:"token_type"`
+	ObjectType    string     `json:"object_type"`
+	Operation     string     `json:"operation"`
+	Class         string     `json:"class"`
+	Status        int        `json:"status"`
+	Result        string     `json:"result,omitempty"`
+	Severity      string     `json:"severity"`
+	Caller        callerJSON `json:"caller"`
+	RequestURI    string     `json:"request_uri,omitempty"`
+	File          string     `json:"file"`
+	Line          int64      `json:"line"`
+	Offset        int64      `json:"offset"`
+}
+
+type callerJSON struct {
+	ObjectID   string `json:"object_id"`
+	UPN        string `json:"upn"`
+	AppID      string `json:"app_id"`
+	IP         string `json:"ip"`
+	ClientInfo string `json:"client_info,omitempty"`
+}
+
+func writeAlertJSON(w io.Writer, a *detect.Alert) {
+	ev := &a.Event
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(alertJSON{
+		Time: ev.Time.Format(time.RFC3339Nano), CorrelationID: ev.CorrelationID,
+		VaultID: a.Decoy.VaultID, Vault: a.Decoy.VaultName, Token: a.Decoy.Name, TokenType: string(a.Decoy.Type),
+		ObjectType: string(ev.ObjectType), Operation: ev.Operation, Class: string(a.Class),
+		Status: ev.HTTPStatus, Result: ev.ResultSignature, Severity: string(a.Severity),
+		Caller: callerJSON{
+			ObjectID: ev.Caller.ObjectID, UPN: ev.Caller.UPN, AppID: ev.Caller.AppID, IP: ev.Caller.IP,
+			ClientInfo: ev.Caller.ClientInfo,
+		},
+		RequestURI: ev.RequestURI, File: ev.Source.File, Line: ev.Source.Line, Offset: ev.Source.Offset,
+	})
+}
+
+func writeAlertText(w io.Writer, a *detect.Alert) {
+	ev := &a.Event
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s %s %s vault=%s %s=%s", ev.Source, ev.Time.Format(time.RFC3339Nano), a.Severity,
+		orDash(ev.Operation), a.Decoy.VaultName, a.Decoy.Type, a.Decoy.Name)
+	if ev.ObjectType != a.Decoy.Type {
+		fmt.Fprintf(&b, " (as %s)", ev.ObjectType)
+	}
+	fmt.Fprintf(&b, " status=%d", ev.HTTPStatus)
+	for _, kv := range [][2]string{{"upn", ev.Caller.UPN}, {"oid", ev.Caller.ObjectID}, {"appid", ev.Caller.AppID},
+		{"ip", ev.Caller.IP}, {"correlation", ev.CorrelationID}} {
+		if kv[1] != "" {
+			fmt.Fprintf(&b, " %s=%s", kv[0], kv[1])
+		}
+	}
+	b.WriteByte('\n')
+	io.WriteString(w, b.String())
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
