@@ -156,3 +156,24 @@ func TestIngestMixedBodyDeadLettersTheBad(t *testing.T) {
 		t.Errorf("dead letters: %+v", dls)
 	}
 }
+
+func TestIngestStatusAndDeadLetters(t *testing.T) {
+	srv, _ := newIngestServer(t)
+	post(t, srv.URL+"/api/v1/ingest/azure-keyvault", ingestToken, []byte(auditRecord(1)+"\n{broken\n"), nil)
+	resp, body := get(t, srv.URL+"/api/v1/ingest/status", adminToken)
+	if resp.StatusCode != 200 || !strings.Contains(body, `"events":1`) || !strings.Contains(body, `"http":1`) {
+		t.Errorf("status: %d %s", resp.StatusCode, body)
+	}
+	resp, body = get(t, srv.URL+"/api/v1/dead-letters", adminToken)
+	if resp.StatusCode != 200 || !strings.Contains(body, `"raw":"{broken"`) || !strings.Contains(body, `"position":"line 2"`) {
+		t.Errorf("dead letters: %d %s", resp.StatusCode, body)
+	}
+	for _, path := range []string{"/api/v1/ingest/status", "/api/v1/dead-letters"} {
+		if resp, _ := get(t, srv.URL+path, ingestToken); resp.StatusCode != 403 {
+			t.Errorf("%s with the ingest token: %d; want 403", path, resp.StatusCode)
+		}
+	}
+	if resp, _ := get(t, srv.URL+"/api/v1/dead-letters?limit=0", adminToken); resp.StatusCode != 400 {
+		t.Errorf("bad limit: %d", resp.StatusCode)
+	}
+}

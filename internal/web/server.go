@@ -48,6 +48,8 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /api/v1/honeytokens", h.require(auth.ReadDecoys, h.listHoneytokens))
 	mux.Handle("GET /api/v1/honeytokens/watchlist.csv", h.require(auth.ReadDecoys, h.exportWatchlist))
 	mux.Handle("POST /api/v1/ingest/azure-keyvault", h.require(auth.WriteRecords, h.ingestRecords))
+	mux.Handle("GET /api/v1/ingest/status", h.require(auth.ReadIncidents, h.ingestStatus))
+	mux.Handle("GET /api/v1/dead-letters", h.require(auth.ManageSettings, h.listDeadLetters))
 	mux.HandleFunc("/api/", h.apiNotFound)
 
 	return h.observe(mux, securityHeaders(mux))

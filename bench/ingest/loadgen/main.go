@@ -1,0 +1,107 @@
+// Command loadgen posts Key Vault audit records to a honeyvault server's
+// ingest endpoint from its own process, as a forwarder would, and reports
+// the sustained rate. Every record is unique; each batch is retried until it
+// is acknowledged, so at the end the server must hold exactly -records
+// events. Used by bench/ingest/run.sh.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	url := flag.String("url", "http://127.0.0.1:8080/api/v1/ingest/azure-keyvault", "ingest endpoint")
+	token := flag.String("token", os.Getenv("HONEYVAULT_INGEST_TOKEN"), "ingest bearer token")
+	records := flag.Int("records", 1_000_000, "records to send in all")
+	batch := flag.Int("batch", 500, "records per request")
+	conc := flag.Int("concurrency", 8, "requests in flight")
+	rate := flag.Int("rate", 0, "records per second to aim at (0: as fast as the server takes them)")
+	flag.Parse()
+
+	batches := make(chan int)
+	go func() {
+		interval := time.Duration(0)
+		if *rate > 0 {
+			interval = time.Duration(float64(time.Second) * float64(*batch) / float64(*rate))
+		}
+		next := time.Now()
+		for start := 0; start < *records; start += *batch {
+			if interval > 0 {
+				time.Sleep(time.Until(next))
+				next = next.Add(interval)
+			}
+			batches <- start
+		}
+		close(batches)
+	}()
+
+	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *conc}}
+	var sent, retries atomic.Int64
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for range *conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var body bytes.Buffer
+			for start := range batches {
+				n := min(*batch, *records-start)
+				body.Reset()
+				for i := start; i < start+n; i++ {
+					writeRecord(&body, i)
+				}
+				for !post(client, *url, *token, body.Bytes()) {
+					retries.Add(1)
+					time.Sleep(100 * time.Millisecond)
+				}
+				sent.Add(int64(n))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(begin)
+	fmt.Printf("records=%d seconds=%.2f rate=%.0f records/s retries=%d batch=%d concurrency=%d\n",
+		sent.Load(), elapsed.Seconds(), float64(sent.Load())/elapsed.Seconds(), retries.Load(), *batch, *conc)
+}
+
+func post(c *http.Client, url, token string, body []byte) bool {
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	resp, err := c.Do(req)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		fmt.Fprintln(os.Stderr, "loadgen: status", resp.StatusCode)
+		return false
+	}
+	return true
+}
+
+// writeRecord writes record i as a JSON line shaped like a real AuditEvent:
+// 200 vaults, 1,000 callers, gets, lists and key operations.
+func writeRecord(b *bytes.Buffer, i int) {
+	vault := fmt.Sprintf("kv-app%03d-prod", i%200)
+	ops := [...]string{"SecretGet", "SecretList", "KeySign", "SecretGet", "VaultGet"}
+	op := ops[i%len(ops)]
+	t := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Millisecond)
+	fmt.Fprintf(b, `{"time":"%s","resourceId":"/SUBSCRIPTIONS/0B1F6471-1BF0-4DDA-AEC3-CB9272F09590/RESOURCEGROUPS/RG-APPS/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/%s",`+
+		`"operationName":"%s","operationVersion":"7.4","category":"AuditEvent","resultType":"Success","resultSignature":"OK","resultDescription":"",`+
+		`"durationMs":"11","callerIpAddress":"10.1.%d.%d","correlationId":"%08x-5d0f-4c59-9f4b-0b3a4f0d2b11",`+
+		`"identity":{"claim":{"oid":"5c3f1a2b-9d4e-4f6a-8b7c-%012x","appid":"04b07795-8ddb-461a-bbee-02f9e1bf7b46"}},`+
+		`"properties":{"id":"https://%s.vault.azure.net/secrets/app-setting-%d/9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c","clientInfo":"azsdk-go-azsecrets/v1.5.1 (go1.26.8; linux)",`+
+		`"requestUri":"https://%s.vault.azure.net/secrets/app-setting-%d/?api-version=7.4","httpStatusCode":200,"isAccessPolicyMatch":true}}`+"\n",
+		t.Format("2006-01-02T15:04:05.0000000Z"), vault, op, (i/250)%250, i%250, i, i%1000, vault, i%40, vault, i%40)
+}
