@@ -27,8 +27,8 @@ const (
 )
 
 var (
-	admin = Identity{ObjectID: "aaaaaaaa-0000-0000-0000-000000000001", UPN: "alice@contoso.com", AppID: "04b07795-8ddb-461a-bbee-02f9e1bf7b46"}
-	app   = Identity{ObjectID: "bbbbbbbb-0000-0000-0000-000000000002", AppID: "cccccccc-0000-0000-0000-000000000003", IPAddress: "203.0.113.7"}
+	admin  = Identity{ObjectID: "aaaaaaaa-0000-0000-0000-000000000001", UPN: "alice@contoso.com", AppID: "04b07795-8ddb-461a-bbee-02f9e1bf7b46"}
+	app    = Identity{ObjectID: "bbbbbbbb-0000-0000-0000-000000000002", AppID: "cccccccc-0000-0000-0000-000000000003", IPAddress: "203.0.113.7"}
 	nobody = Identity{ObjectID: "dddddddd-0000-0000-0000-000000000004", UPN: "mallory@contoso.com", AppID: "04b07795-8ddb-461a-bbee-02f9e1bf7b46"}
 )
 

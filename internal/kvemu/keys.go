@@ -140,8 +140,12 @@ func init() {
 	handle("POST", "keys/{name}/create", keySpec("KeyCreate", "create", "keys/create/action", classKeyCreate, keyCreate))
 	handle("POST", "keys/{name}/rotate", keySpec("KeyRotate", "rotate", "keys/rotate/action", classKeyCreate, keyRotate))
 	handle("POST", "keys/{name}/backup", keySpec("KeyBackup", "backup", "keys/backup/action", classOther, keyBackup))
+	// With no version the SDK's path join collapses "/keys/x//sign" to
+	// "/keys/x/sign", which means the latest version.
 	for _, op := range keyOperations {
-		handle("POST", "keys/{name}/{version}/"+op.path, keySpec(op.audit, op.perm, "keys/"+op.action+"/action", classOther, op.run))
+		spec := keySpec(op.audit, op.perm, "keys/"+op.action+"/action", classOther, op.run)
+		handle("POST", "keys/{name}/"+op.path, spec)
+		handle("POST", "keys/{name}/{version}/"+op.path, spec)
 	}
 	handle("GET", "keys/{name}", keySpec("KeyGet", "get", "keys/read", classOther, keyGet))
 	handle("GET", "keys/{name}/{version}", keySpec("KeyGet", "get", "keys/read", classOther, keyGet))
