@@ -74,26 +74,32 @@ func newNamer(style *Style, keywords []string, taken takenSet) (*Namer, error) {
 func (n *Namer) Next(rng *rand.Rand) (string, error) {
 	rng = orCrypto(rng)
 	best, bestDist := "", -1
-	for range 64 {
-		c := n.candidate(rng)
-		if !n.acceptable(c) {
-			continue
-		}
-		d := n.distance(len(c))
-		if d == 0 {
-			best = c
-			break
-		}
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = c, d
+	// The shape (form, affixes, number) is drawn before the words and kept
+	// while the words vary, so that the length preference does not skew the
+	// mix of forms and affixes away from the vault's.
+	for range 4 {
+		sh := n.shape(rng)
+		for range 16 {
+			c := n.build(rng, sh)
+			if !n.acceptable(c) {
+				continue
+			}
+			if d := n.distance(len(c)); bestDist < 0 || d < bestDist {
+				best, bestDist = c, d
+			}
+			if bestDist == 0 {
+				n.taken.add(best)
+				return best, nil
+			}
 		}
 	}
 	for i := 0; best == "" && i < 64; i++ {
 		// Everything collided: the keywords are few for this vault. A number
 		// makes room, in the vault's own way of writing numbers if it has one.
-		c := n.candidate(rng)
+		sh := n.shape(rng)
+		c := n.build(rng, sh)
 		num := fmt.Sprint(2 + rng.IntN(10<<(i/8)))
-		if n.style.Digits.Dashed || n.style.Forms[0].Value.Dashed && n.style.Digits.Rate == 0 {
+		if n.style.Digits.Dashed || sh.form.Dashed && n.style.Digits.Rate == 0 {
 			num = "-" + num
 		}
 		if c += num; n.acceptable(c) {
@@ -126,17 +132,37 @@ func (n *Namer) distance(l int) int {
 	return 0
 }
 
-// candidate builds one name: a form, a keyword, maybe a qualifier word,
-// maybe the vault's prefix and suffix, maybe a trailing number.
-func (n *Namer) candidate(rng *rand.Rand) string {
+// shape is the outline of a name: its form, the affixes it carries and
+// whether it ends in a number.
+type shape struct {
+	form           Form
+	prefix, suffix Affix
+	number         bool
+}
+
+func (n *Namer) shape(rng *rand.Rand) shape {
 	s := n.style
-	form := pick(rng, s.Forms)
+	sh := shape{form: pick(rng, s.Forms)}
+	if !sh.form.Sections {
+		if len(s.Prefixes) > 0 && chance(rng, s.PrefixRate) {
+			sh.prefix = pick(rng, s.Prefixes)
+		}
+		if len(s.Suffixes) > 0 && chance(rng, s.SuffixRate) {
+			sh.suffix = pick(rng, s.Suffixes)
+		}
+	}
+	sh.number = chance(rng, s.Digits.Rate)
+	return sh
+}
+
+// build fills a shape with a keyword, maybe after a qualifier word.
+func (n *Namer) build(rng *rand.Rand, sh shape) string {
 	words := oneOf(rng, n.keywords)
-	if form.Sections {
-		return n.sectioned(rng, form, words) + n.digits(rng)
+	if sh.form.Sections {
+		return n.sectioned(rng, sh.form, words) + n.digits(rng, sh.number)
 	}
 	p := 0.2
-	if float64(len(words)) < math.Round(s.CoreWords) {
+	if float64(len(words)) < math.Round(n.style.CoreWords) {
 		p = 0.75
 	}
 	if chance(rng, p) {
@@ -144,15 +170,10 @@ func (n *Namer) candidate(rng *rand.Rand) string {
 			words = append([]string{q}, words...)
 		}
 	}
-	var parts []string
-	if len(s.Prefixes) > 0 && chance(rng, s.PrefixRate) {
-		parts = append(parts, n.affix(rng, pick(rng, s.Prefixes))...)
-	}
-	parts = append(parts, render(words, form.Case, form.Dashed))
-	if len(s.Suffixes) > 0 && chance(rng, s.SuffixRate) {
-		parts = append(parts, n.affix(rng, pick(rng, s.Suffixes))...)
-	}
-	return strings.Join(parts, "-") + n.digits(rng)
+	parts := n.affix(rng, sh.prefix)
+	parts = append(parts, render(words, sh.form.Case, sh.form.Dashed))
+	parts = append(parts, n.affix(rng, sh.suffix)...)
+	return strings.Join(parts, "-") + n.digits(rng, sh.number)
 }
 
 // sectioned builds a .NET configuration name, Section--Key: connection
@@ -264,11 +285,11 @@ func (n *Namer) affix(rng *rand.Rand, a Affix) []string {
 	return out
 }
 
-// digits is a trailing number in the vault's way, drawn just past the
-// range it uses, or "" for most names in vaults that rarely number them.
-func (n *Namer) digits(rng *rand.Rand) string {
+// digits is a trailing number in the vault's way, drawn from the range it
+// uses and just past it; "" when the shape has none.
+func (n *Namer) digits(rng *rand.Rand, number bool) string {
 	d := n.style.Digits
-	if !chance(rng, d.Rate) {
+	if !number {
 		return ""
 	}
 	lo, hi := max(0, d.Min), max(0, d.Max)+2

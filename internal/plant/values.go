@@ -95,9 +95,10 @@ func (v ValueSpec) generate(rng *rand.Rand) (string, error) {
 	return "", fmt.Errorf("plant: unknown value kind %q", v.Kind)
 }
 
-// withDefaults fills an empty application name so that resource names in
-// connection strings are never blank.
+// withDefaults drops hints that would give a decoy away and fills an empty
+// application name so that resource names in connection strings are never blank.
 func (h ValueHints) withDefaults(rng *rand.Rand) ValueHints {
+	h.App, h.Env, h.Region = hintWord(h.App), hintWord(h.Env), hintWord(h.Region)
 	if h.App == "" {
 		h.App = oneOf(rng, []string{"orders", "billing", "portal", "core", "payments", "crm", "inventory", "hr"})
 	}

@@ -28,7 +28,7 @@ var regionWords = set(
 // are never taken for an application prefix or suffix.
 var semanticWords = set(
 	"password", "passwd", "pwd", "pass", "passphrase", "secret", "secrets", "key", "keys",
-	"token", "tokens", "api", "apikey", "connection", "connections", "string", "strings",
+	"token", "tokens", "api", "connection", "connections", "string", "strings",
 	"conn", "connstr", "cert", "certs", "certificate", "certificates", "tls", "ssl", "pfx",
 	"pem", "client", "id", "user", "username", "login", "credential", "credentials", "creds",
 	"sas", "access", "private", "public", "signing", "encryption", "auth", "oauth", "jwt",
