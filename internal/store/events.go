@@ -215,8 +215,11 @@ type EventFilter struct {
 	VaultName string    // any case
 	From, To  time.Time // event time, From inclusive, To exclusive
 	Kind      auditlog.Kind
-	AfterID   int64
-	Limit     int // 0: 1000
+	// ByID orders by id instead of time: page through everything with
+	// AfterID set to the last id seen.
+	ByID    bool
+	AfterID int64
+	Limit   int // 0: 1000
 }
 
 // StoredEvent is an event as stored: the normalised fields that matter for
@@ -259,7 +262,12 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]StoredEvent, e
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY time, id LIMIT " + arg(f.Limit)
+	if f.ByID {
+		q += " ORDER BY id"
+	} else {
+		q += " ORDER BY time, id"
+	}
+	q += " LIMIT " + arg(f.Limit)
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list events: %w", err)
