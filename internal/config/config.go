@@ -28,6 +28,19 @@ type Config struct {
 	Notify      Notify   `yaml:"notify"`
 	Shutdown    Duration `yaml:"shutdown_timeout"`
 	Retention   Duration `yaml:"retention"`
+	Allow       []Allow  `yaml:"allow"`
+	// DecoySync is how often the detection index picks up decoys that other
+	// processes (replicas, the plant and watchlist verbs) added or retired.
+	DecoySync Duration `yaml:"decoy_sync_interval"`
+}
+
+// Allow is an allow-list rule: accesses by this identity do not alert
+// (they are still recorded as suppressed hits).
+type Allow struct {
+	Identity   string    `yaml:"identity"`   // object id, app id or UPN
+	Operations []string  `yaml:"operations"` // operation names or classes; empty: all
+	Expires    time.Time `yaml:"expires"`    // zero: never
+	Note       string    `yaml:"note"`
 }
 
 // Log configures structured logging.
@@ -49,6 +62,7 @@ func Default() Config {
 		Log:       Log{Format: "text", Level: "info"},
 		Shutdown:  Duration(15 * time.Second),
 		Retention: Duration(30 * 24 * time.Hour),
+		DecoySync: Duration(5 * time.Second),
 	}
 }
 
@@ -111,6 +125,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Retention < Duration(time.Hour) {
 		return &Error{Setting: "retention", Err: errors.New("must be at least 1h")}
+	}
+	if c.DecoySync < Duration(100*time.Millisecond) {
+		return &Error{Setting: "decoy_sync_interval", Err: errors.New("must be at least 100ms")}
+	}
+	for i, a := range c.Allow {
+		if strings.TrimSpace(a.Identity) == "" {
+			return &Error{Setting: fmt.Sprintf("allow[%d].identity", i), Err: errors.New("empty: want an object id, app id or UPN")}
+		}
 	}
 	return nil
 }

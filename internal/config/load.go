@@ -98,6 +98,9 @@ func (c *Config) normalize() {
 			*l = nil
 		}
 	}
+	if len(c.Allow) == 0 {
+		c.Allow = nil
+	}
 }
 
 func lookup(getenv func(string) string, name string) (string, bool) {

@@ -54,6 +54,9 @@ var Settings = []Setting{
 	{Key: "retention", Env: "HONEYVAULT_RETENTION", Flag: "retention",
 		Usage: "how long every ingested event is kept for investigations (incidents and alerts are kept)",
 		field: func(c *Config) any { return &c.Retention }},
+	{Key: "decoy_sync_interval", Env: "HONEYVAULT_DECOY_SYNC_INTERVAL",
+		Usage: "how often detection picks up decoys added or retired by other processes",
+		field: func(c *Config) any { return &c.DecoySync }},
 }
 
 // set parses value into the setting's field of c. Lists are comma-separated.

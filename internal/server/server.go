@@ -32,6 +32,7 @@ type Server struct {
 	http  *http.Server
 	// Pipeline is where every source's records are stored and detected.
 	Pipeline *ingest.Pipeline
+	detection *detection
 	// tasks run in the background while the server serves; they stop after
 	// the HTTP server has drained, so in-flight requests still reach them.
 	tasks []func(context.Context)
@@ -61,8 +62,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(newDecoyCollector(st, log))
-	s.Pipeline = ingest.New(st, nil, log, reg)
-	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents)
+	if s.detection, err = newDetection(ctx, st, cfg.Allow, reg); err != nil {
+		st.Close()
+		return nil, err
+	}
+	s.Pipeline = ingest.New(st, s.detection.hook, log, reg)
+	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents, s.syncDecoys)
 	s.http = &http.Server{
 		Handler:           web.New(web.Options{Store: st, Auth: authn, Logger: log, Registry: reg, Ingest: s.Pipeline}),
 		ReadHeaderTimeout: 10 * time.Second,

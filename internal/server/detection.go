@@ -1,0 +1,135 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/detect"
+	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// AlertRecorder turns alerts into incidents and notifications inside the
+// ingest transaction, so that an alert is never lost and never recorded
+// twice however often its record is delivered.
+type AlertRecorder interface {
+	Record(tx *store.Tx, alerts []detect.Alert) error
+}
+
+// detection keeps the matcher's index in step with the registry and runs the
+// matcher over every fresh event.
+type detection struct {
+	matcher  *detect.Matcher
+	recorder AlertRecorder
+	synced   time.Time // registry changes up to here are indexed
+	hits     *prometheus.CounterVec
+}
+
+// syncOverlap re-reads registry changes this far back on every sync: a slow
+// transaction elsewhere may commit a change stamped a little before the last
+// sync. Adding a decoy twice is harmless.
+const syncOverlap = time.Minute
+
+func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, reg prometheus.Registerer) (*detection, error) {
+	ix, err := detect.NewIndex(nil)
+	if err != nil {
+		return nil, err
+	}
+	d := &detection{
+		matcher: detect.NewMatcher(ix, allowList(allow)),
+		hits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "honeyvault_decoy_hits_total", Help: "Accesses to decoys by severity and whether an allow rule suppressed them.",
+		}, []string{"severity", "suppressed"}),
+	}
+	reg.MustRegister(d.hits)
+	start := time.Now()
+	for after := int64(0); ; {
+		page, err := st.ListDecoys(ctx, store.DecoyFilter{AfterID: after, Limit: 10000})
+		if err != nil {
+			return nil, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		if err := ix.Add(page...); err != nil {
+			return nil, fmt.Errorf("detection: %w", err)
+		}
+		after = page[len(page)-1].ID
+	}
+	d.synced = start
+	return d, nil
+}
+
+func allowList(rules []config.Allow) detect.AllowList {
+	out := make(detect.AllowList, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, detect.AllowRule{Identity: r.Identity, Operations: r.Operations, Expires: r.Expires, Note: r.Note})
+	}
+	return out
+}
+
+// hook is the ingest pipeline's hook: match every fresh event, record the
+// alerts in the same transaction.
+func (d *detection) hook(tx *store.Tx, fresh []store.Fresh) error {
+	var alerts []detect.Alert
+	for _, f := range fresh {
+		alerts = append(alerts, d.matcher.Match(f.Event)...)
+	}
+	if len(alerts) == 0 {
+		return nil
+	}
+	for _, a := range alerts {
+		d.hits.WithLabelValues(string(a.Severity), fmt.Sprint(a.Suppressed)).Inc()
+	}
+	if d.recorder == nil {
+		return nil
+	}
+	return d.recorder.Record(tx, alerts)
+}
+
+// sync indexes registry changes made since the last sync.
+func (d *detection) sync(ctx context.Context, st *store.Store) error {
+	start := time.Now()
+	changed, err := st.ListDecoys(ctx, store.DecoyFilter{UpdatedAfter: d.synced.Add(-syncOverlap)})
+	if err != nil {
+		return err
+	}
+	if err := d.matcher.Index().Add(changed...); err != nil {
+		return err
+	}
+	d.synced = start
+	return nil
+}
+
+// watch indexes decoys this process has just stored, without waiting for
+// the next sync.
+func (d *detection) watch(decoys ...registry.Decoy) error {
+	return d.matcher.Index().Add(decoys...)
+}
+
+// syncDecoys runs sync every interval until ctx ends.
+func (s *Server) syncDecoys(ctx context.Context) {
+	t := time.NewTicker(time.Duration(s.cfg.DecoySync))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.detection.sync(ctx, s.Store); err != nil && ctx.Err() == nil {
+				s.log.Warn("detection: registry sync failed", "err", err)
+			}
+		}
+	}
+}
+
+// WatchDecoys starts detection on decoys just added to the store by this
+// process (planting, imports through the API).
+func (s *Server) WatchDecoys(decoys ...registry.Decoy) error { return s.detection.watch(decoys...) }
+
+// SetAlertRecorder plugs in what turns alerts into incidents.
+func (s *Server) SetAlertRecorder(r AlertRecorder) { s.detection.recorder = r }
