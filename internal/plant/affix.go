@@ -43,18 +43,25 @@ func (s *Style) learnAffixes(infos []nameInfo) {
 	toks := make([][]string, len(infos))
 	support := map[string]int{}
 	plain, multi := 0, 0
+	segs := make([][]string, len(infos))
 	for i := range infos {
 		in := &infos[i]
 		if in.sections != nil || len(in.segs) == 0 {
 			continue
 		}
 		plain++
-		if len(in.segs) < 2 {
+		// A trailing number is the digit style's business: "sql-password-prd-01"
+		// ends in the {env} suffix all the same.
+		segs[i] = in.segs
+		if n := len(segs[i]); n > 1 && !hasLetter(segs[i][n-1]) {
+			segs[i] = segs[i][:n-1]
+		}
+		if len(segs[i]) < 2 {
 			continue
 		}
 		multi++
-		t := make([]string, len(in.segs))
-		for j, seg := range in.segs {
+		t := make([]string, len(segs[i]))
+		for j, seg := range segs[i] {
 			t[j], _ = affixToken(seg)
 		}
 		toks[i] = t
@@ -100,7 +107,7 @@ func (s *Style) learnAffixes(infos []nameInfo) {
 			suffixes[strings.Join(t[len(t)-sfx:], "-")]++
 			withSuffix++
 		}
-		for j, seg := range in.segs {
+		for j, seg := range segs[i] {
 			if j >= p && j < len(t)-sfx {
 				continue
 			}
@@ -116,7 +123,7 @@ func (s *Style) learnAffixes(infos []nameInfo) {
 				spell[t[j]][seg]++
 			}
 		}
-		in.core = in.segs[p : len(in.segs)-sfx]
+		in.core = segs[i][p : len(t)-sfx]
 	}
 	s.Prefixes = affixes(prefixes, spell)
 	s.Suffixes = affixes(suffixes, spell)

@@ -211,7 +211,7 @@ func (n *Namer) sectioned(rng *rand.Rand, form Form, words []string) string {
 	}
 	var head string
 	switch {
-	case len(words) >= 2 && specific(words):
+	case len(words) >= 2 && (techWords[words[0]] || sectionLeads[words[0]]):
 		// "smtp-password" reads as Smtp--Password, not Payments--SmtpPassword.
 		head, words = render(words[:1], form.Case, form.Dashed), words[1:]
 	case len(other) > 0 && chance(rng, 0.6):
@@ -250,6 +250,10 @@ func (n *Namer) qualifier(rng *rand.Rand, words []string) string {
 	}
 	return ""
 }
+
+// sectionLeads, like service names, become the section of a Section--Key
+// name when a keyword starts with one: "jwt-signing-key" → Jwt--SigningKey.
+var sectionLeads = set("jwt", "ssh", "sas", "webhook")
 
 // specificLeads are first words that make a keyword name its own purpose.
 var specificLeads = set("ssh", "jwt", "sas", "webhook", "root", "admin", "deploy", "service", "disk", "tde", "token")

@@ -64,6 +64,7 @@ func TestNamesFollowStyle(t *testing.T) {
 		{".NET sections", []string{"ConnectionStrings--Default", "AzureAd--ClientSecret", "Smtp--Password"}, `^[A-Z][A-Za-z0-9]*--[A-Z][A-Za-z0-9]*$`},
 		{"app and environment prefix", []string{"orders-prod-db-password", "orders-prod-api-key", "orders-uat-api-key"}, `^orders-(prod|uat)-[a-z0-9-]+$`},
 		{"environment and region suffix", []string{"db-password-prod-weu", "api-key-prod-weu", "storage-key-prod-weu"}, `^[a-z0-9-]+-prod-weu$`},
+		{"suffix and number", []string{"SQL-PASSWORD-PRD-01", "API-KEY-PRD-02", "REDIS-KEY-PRD-03"}, `^[A-Z-]+-PRD-0[0-5]$`},
 		{"numbered", []string{"sql-password-01", "api-key-02", "storage-key-03"}, `^[a-z-]+-0[0-5]$`},
 	}
 	for _, tt := range tests {

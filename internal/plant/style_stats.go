@@ -10,7 +10,7 @@ import (
 // keyword in a new name: a plain word that is not itself a keyword-like
 // word, an environment, a region or a giveaway.
 func qualifierWord(w string) bool {
-	if len(w) < 3 || len(w) > 20 || semanticWords[w] || envWords[w] || regionWords[w] {
+	if len(w) < 3 || len(w) > 20 || semanticWords[w] || envWords[w] || regionWords[w] || noiseWords[w] {
 		return false
 	}
 	for i := 0; i < len(w); i++ {

@@ -104,6 +104,21 @@ func TestLearnStyle(t *testing.T) {
 			digitRate: 0.75,
 		},
 		{
+			name:      "environment suffix before a number",
+			names:     []string{"SQL-PASSWORD-PRD-01", "SQL-PASSWORD-PRD-02", "API-KEY-PRD-01", "REDIS-KEY-PRD-03"},
+			forms:     "UPPER-KEBAB:4",
+			suffixes:  "{env}",
+			envs:      "PRD",
+			digitRate: 1,
+		},
+		{
+			name:     "CAF-style app prefix",
+			names:    []string{"app-payments-prod-db-connection-string", "app-payments-prod-api-key", "app-payments-dev-api-key", "tls-wildcard-contoso-com"},
+			forms:    "kebab:4",
+			prefixes: "app-payments-{env}",
+			envs:     "prod dev",
+		},
+		{
 			name:  "mixed keeps both, weighted",
 			names: []string{"db-password", "api-key", "storage-key", "ClientSecret", "SqlPassword"},
 			forms: "kebab:3 PascalCase:2",

@@ -33,7 +33,7 @@ var semanticWords = set(
 	"pem", "client", "id", "user", "username", "login", "credential", "credentials", "creds",
 	"sas", "access", "private", "public", "signing", "encryption", "auth", "oauth", "jwt",
 	"webhook", "hmac", "pat", "account", "sp", "spn", "principal", "tenant", "subscription",
-	"app", "application", "value", "setting", "settings", "config", "endpoint", "url", "uri",
+	"value", "setting", "settings", "config", "endpoint", "url", "uri",
 	"host", "name", "code", "pin", "salt", "seed", "master", "root", "admin",
 )
 
@@ -45,8 +45,12 @@ var techWords = set(
 	"azure", "aad", "entra", "graph", "smtp", "mail", "email", "ftp", "sftp", "ssh", "vm", "web",
 	"func", "function", "data", "docker", "registry", "acr", "npm", "nuget", "jenkins", "grafana",
 	"datadog", "splunk", "mailgun", "google", "gcp", "kafka", "elastic", "search", "ldap", "vpn",
-	"cdn", "rabbitmq", "service",
+	"cdn", "rabbitmq",
 )
+
+// noiseWords appear in vaults' names without making a good qualifier for a
+// new one (certificate host names: "tls-wildcard-contoso-com").
+var noiseWords = set("wildcard", "com", "net", "org", "www", "cert", "certs", "kv", "vault", "keyvault", "new", "old", "tmp", "temp")
 
 // builtinQualifiers make a keyword into a fuller name when the vault's own
 // vocabulary is too small; chosen to look worth stealing.
