@@ -50,6 +50,10 @@ func newNamer(style *Style, keywords []string, taken takenSet) (*Namer, error) {
 	if len(style.Forms) == 0 {
 		return nil, errors.New("plant: style has no forms")
 	}
+	if !positive(style.Forms) || !positive(style.Prefixes) || !positive(style.Suffixes) || !positive(style.Envs) ||
+		!positive(style.Regions) || !positive(style.Heads) || !positive(style.Vocabulary) {
+		return nil, errors.New("plant: style has a weight that is not positive")
+	}
 	if keywords == nil {
 		keywords = DefaultKeywords(registry.Secret)
 	}
@@ -296,7 +300,8 @@ func (n *Namer) digits(rng *rand.Rand, number bool) string {
 	if !number {
 		return ""
 	}
-	lo, hi := max(0, d.Min), max(0, d.Max)+2
+	lo := max(0, d.Min)
+	hi := max(lo, d.Max) + 2
 	if hi-lo > 1_000_000 {
 		hi = lo + 1_000_000
 	}

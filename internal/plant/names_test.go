@@ -148,6 +148,28 @@ func TestNamesNoFreeName(t *testing.T) {
 	}
 }
 
+func TestNamesRejectBadStyle(t *testing.T) {
+	for _, s := range []*Style{
+		{},
+		{Forms: []Weighted[Form]{{Form{}, 0}}},
+		{Forms: HouseStyle().Forms, Envs: []Weighted[string]{{"prod", -1}}},
+	} {
+		if _, err := NewNamer(s, nil, nil); err == nil {
+			t.Errorf("NewNamer(%+v): no error", s)
+		}
+	}
+	// Odd digit ranges still give names.
+	s := HouseStyle()
+	s.Digits = DigitStyle{Rate: 1, Width: 9, Min: 100, Max: 1}
+	namer, err := NewNamer(s, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := namer.Next(SeededRand(1)); err != nil || !regexp.MustCompile(`[a-z]00010[0-2]$`).MatchString(n) {
+		t.Errorf("Next = %q, %v; want a name ending in a 6-digit number from 100", n, err)
+	}
+}
+
 func TestNamesRejectBadKeywords(t *testing.T) {
 	for _, kws := range [][]string{{}, {"honeypot"}, {"under_score"}, {"api-key", "latest"}} {
 		if _, err := NewNamer(nil, kws, nil); err == nil {

@@ -155,7 +155,10 @@ func (p *Planner) keywords(t registry.Type) []string {
 // Plan decides which decoys to create in the vault. planted is the
 // registry's decoys (for this vault; others are ignored): a type with an
 // active one is covered and gets nothing, and no planted name, whatever its
-// status, is learned from or reused. A nil rng means crypto randomness.
+// status, is learned from or reused. New names also avoid every object name
+// in the vault whatever its type, deleted ones included (a soft-deleted name
+// cannot be reused until purged, and a certificate's name is a secret's and
+// a key's too). A nil rng means crypto randomness. Plan makes no Azure call.
 func (p *Planner) Plan(inv Inventory, planted []registry.Decoy, rng *rand.Rand) (*VaultPlan, error) {
 	rng = orCrypto(rng)
 	vaultName, err := registry.VaultNameFromID(inv.VaultID)
@@ -184,14 +187,15 @@ func (p *Planner) Plan(inv Inventory, planted []registry.Decoy, rng *rand.Rand) 
 			real = append(real, o)
 		}
 	}
-	plan := &VaultPlan{VaultID: inv.VaultID, VaultName: vaultName, Style: styleFor(real, registry.Secret)}
-	hints := vaultHints(inv, vaultName, LearnStyle(objectNames(real, "")))
+	styles := newStyles(real)
+	plan := &VaultPlan{VaultID: inv.VaultID, VaultName: vaultName, Style: styles.of(registry.Secret)}
+	hints := vaultHints(inv, vaultName, styles.of(""))
 	for _, t := range p.settings.Types {
 		if active[t] {
 			plan.Covered = append(plan.Covered, t)
 			continue
 		}
-		namer, err := newNamer(styleFor(real, t), p.keywords(t), taken)
+		namer, err := newNamer(styles.of(t), p.keywords(t), taken)
 		if err != nil {
 			return nil, err
 		}
@@ -253,9 +257,28 @@ func objectNames(objs []Object, t registry.Type) []string {
 // a type borrows the style of all the vault's names.
 const minStyleNames = 3
 
-func styleFor(real []Object, t registry.Type) *Style {
-	if names := objectNames(real, t); len(names) >= minStyleNames {
-		return LearnStyle(names)
+// styles learns each style of a vault once: per type, and for all types.
+type styles struct {
+	real  []Object
+	all   int
+	cache map[registry.Type]*Style
+}
+
+func newStyles(real []Object) *styles {
+	return &styles{real: real, all: len(objectNames(real, "")), cache: map[registry.Type]*Style{}}
+}
+
+// of returns the style of type t's names ("" for all names), or the style of
+// all names when t has too few of its own or no others exist.
+func (s *styles) of(t registry.Type) *Style {
+	names := objectNames(s.real, t)
+	if t != "" && (len(names) < minStyleNames || len(names) == s.all) {
+		t, names = "", objectNames(s.real, "")
 	}
-	return LearnStyle(objectNames(real, ""))
+	if st, ok := s.cache[t]; ok {
+		return st
+	}
+	st := LearnStyle(names)
+	s.cache[t] = st
+	return st
 }

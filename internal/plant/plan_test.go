@@ -1,6 +1,7 @@
 package plant
 
 import (
+	"fmt"
 	"reflect"
 	"regexp"
 	"strings"
@@ -362,5 +363,25 @@ func TestDecoyRecord(t *testing.T) {
 		CreatedBy: "honeyvault@contoso.com", CreatedAt: testNow, Status: registry.Active}
 	if !reflect.DeepEqual(r, want) {
 		t.Errorf("Record = %+v; want %+v", r, want)
+	}
+}
+
+// BenchmarkPlan plans a vault of 40 objects in three styles, every type.
+func BenchmarkPlan(b *testing.B) {
+	patterns := []string{"orders-prod-db-password-%02d", "OrdersApiKey%d", "ConnectionStrings--Db%d"}
+	var objs []Object
+	for i := range 40 {
+		objs = append(objs, secret(fmt.Sprintf(patterns[i%3], i), "text/plain", map[string]string{"env": "prod"}))
+	}
+	p, err := NewPlanner(Settings{Types: registry.Types, Quantity: Quantity{P: 0.5}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := SeededRand(1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Plan(Inventory{VaultID: testVaultID, Objects: objs}, nil, rng); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

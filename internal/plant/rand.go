@@ -61,6 +61,16 @@ func pick[T any](rng *rand.Rand, ws []Weighted[T]) T {
 	return ws[len(ws)-1].Value
 }
 
+// positive reports whether every weight is above zero, as pick needs.
+func positive[T any](ws []Weighted[T]) bool {
+	for _, w := range ws {
+		if w.Weight <= 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // ranked turns counts into a Weighted list, heaviest first, ties by key, so
 // that the result (and every draw from it) does not depend on map order.
 func ranked(counts map[string]int) []Weighted[string] {
