@@ -64,10 +64,10 @@ With --seed the output is the same on every run; without it, names come from cry
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&like, "like", "", "file listing existing object names, one a line (- for standard input)")
-	f.IntVar(&count, "count", defaultNameCount, fmt.Sprintf("how many names to print (1-%d)", maxNameCount))
-	f.StringVar(&keywords, "keywords", "", "comma-separated keywords the names are built from (default: honeyvault's secret keywords)")
-	f.Uint64Var(&seed, "seed", 0, "seed for reproducible output (default: crypto randomness)")
+	f.StringVar(&like, "like", "", "`FILE` listing existing object names, one a line (- for standard input)")
+	f.IntVar(&count, "count", defaultNameCount, fmt.Sprintf("how many names to print, `N` from 1 to %d", maxNameCount))
+	f.StringVar(&keywords, "keywords", "", "comma-separated `KEYWORDS` the names are built from (default: honeyvault's secret keywords)")
+	f.Uint64Var(&seed, "seed", 0, "`SEED` for reproducible output, a number (default: crypto randomness)")
 	return cmd
 }
 
