@@ -31,7 +31,7 @@ type Server struct {
 	Store *store.Store
 	http  *http.Server
 	// Pipeline is where every source's records are stored and detected.
-	Pipeline *ingest.Pipeline
+	Pipeline  *ingest.Pipeline
 	detection *detection
 	// tasks run in the background while the server serves; they stop after
 	// the HTTP server has drained, so in-flight requests still reach them.
