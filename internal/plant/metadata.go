@@ -17,9 +17,6 @@ const maxTags = 15
 // metaModel is what a vault's objects of one type say about content types,
 // tags, expiry and key types, learned from list-call metadata only.
 type metaModel struct {
-	t          registry.Type
-	objects    int                          // objects of the type
-	vaultEmpty bool                         // no real objects of any type
 	ctByKind   map[ValueKind]map[string]int // secrets' content types by the kind their name suggests
 	ctAll      map[string]int               // all content types of the type ("" counts: no content type)
 	tagObjects int                          // objects the tag statistics come from
@@ -28,13 +25,12 @@ type metaModel struct {
 	dated      int                          // objects with a created (or updated) time
 	offsets    []time.Duration              // their expiry minus created, when set and later
 	keys       map[string]int               // KeySpec.String() counts
-	keySpecs   map[string]KeySpec
-	validity   []int // certificates: months from not-before to expiry
+	keySpecs   map[string]KeySpec           // the specs those strings stand for
+	validity   []int                        // certificates: months from not-before to expiry
 }
 
 func learnMeta(real []Object, t registry.Type) *metaModel {
 	m := &metaModel{
-		t: t, vaultEmpty: len(real) == 0,
 		ctByKind: map[ValueKind]map[string]int{}, ctAll: map[string]int{},
 		tagKeys: map[string]int{}, tagValues: map[string]map[string]int{},
 		keys: map[string]int{}, keySpecs: map[string]KeySpec{},
@@ -45,7 +41,6 @@ func learnMeta(real []Object, t registry.Type) *metaModel {
 			same = append(same, o)
 		}
 	}
-	m.objects = len(same)
 	// Tags and expiry follow vault-wide habits: with no objects of this type,
 	// learn them from the others.
 	base := same
@@ -103,7 +98,7 @@ func learnMeta(real []Object, t registry.Type) *metaModel {
 
 // contentType is the most common content type among the vault's secrets of
 // the same kind, else among all its secrets (which may well be none); only
-// an empty vault gets the kind's conventional type.
+// a vault without secrets gets the kind's conventional type.
 func (m *metaModel) contentType(k ValueKind) string {
 	if cts := m.ctByKind[k]; len(cts) > 0 {
 		return ranked(cts)[0].Value
@@ -111,13 +106,11 @@ func (m *metaModel) contentType(k ValueKind) string {
 	if len(m.ctAll) > 0 {
 		return ranked(m.ctAll)[0].Value
 	}
-	if m.vaultEmpty || m.objects == 0 {
-		switch k {
-		case KindServicePrincipal:
-			return "application/json"
-		case KindPrivateKey, KindSSHKey:
-			return "application/x-pem-file"
-		}
+	switch k {
+	case KindServicePrincipal:
+		return "application/json"
+	case KindPrivateKey, KindSSHKey:
+		return "application/x-pem-file"
 	}
 	return ""
 }
