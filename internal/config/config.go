@@ -32,6 +32,9 @@ type Config struct {
 	// DecoySync is how often the detection index picks up decoys that other
 	// processes (replicas, the plant and watchlist verbs) added or retired.
 	DecoySync Duration `yaml:"decoy_sync_interval"`
+	// Ingest lists the live sources (Event Hubs, storage, Log Analytics,
+	// files); see ingest.go.
+	Ingest Ingest `yaml:"ingest"`
 }
 
 // Allow is an allow-list rule: accesses by this identity do not alert
@@ -133,6 +136,9 @@ func (c *Config) Validate() error {
 		if strings.TrimSpace(a.Identity) == "" {
 			return &Error{Setting: fmt.Sprintf("allow[%d].identity", i), Err: errors.New("empty: want an object id, app id or UPN")}
 		}
+	}
+	if err := c.Ingest.validate(); err != nil {
+		return err
 	}
 	return nil
 }

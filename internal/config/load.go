@@ -81,6 +81,9 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 		source[s.Key] = "flag --" + s.Flag
 	}
 	c.normalize()
+	if err := c.Ingest.resolveSecrets(getenv); err != nil {
+		return Config{}, err
+	}
 	if err := c.Validate(); err != nil {
 		var ce *Error
 		if errors.As(err, &ce) && ce.Source == "" {
@@ -93,6 +96,7 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 
 // normalize makes an empty list in the file the same as an absent one.
 func (c *Config) normalize() {
+	c.Ingest.normalize()
 	for _, l := range []*[]string{&c.Watchlist, &c.Notify.Webhooks} {
 		if len(*l) == 0 {
 			*l = nil

@@ -1,0 +1,121 @@
+package source
+
+import (
+	"bytes"
+	"errors"
+	"io"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/ingest"
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// Layout is how an object (a blob, a file) holds its records.
+type Layout int
+
+// Layouts.
+const (
+	// LayoutUnknown: nothing to decide from yet (empty or blank).
+	LayoutUnknown Layout = iota
+	// LayoutLines: JSON lines, read incrementally up to the last complete
+	// line (storage PT1H.json since late 2018, forwarders' files).
+	LayoutLines
+	// LayoutDocument: one document — {"records":[...]} (storage blobs
+	// before late 2018), a pretty-printed file, a Log Analytics export
+	// array — read whole, and again whenever it changes.
+	LayoutDocument
+)
+
+// ChunkSize is how much of an object a file-like source reads at a time.
+// Records are at most auditlog.DefaultMaxRecordSize, so a chunk always
+// holds at least one complete line unless the object is not JSON lines.
+const ChunkSize = 4 << 20
+
+// DetectLayout decides an object's layout from its first bytes (up to
+// ChunkSize of them). A first line that leaves a value open is a
+// pretty-printed document; a first chunk with no line end at all is a
+// one-line document (or a line still being written, which the document
+// reader recognises as incomplete).
+func DetectLayout(prefix []byte) Layout {
+	t := bytes.TrimLeft(bytes.TrimPrefix(bytes.TrimLeft(prefix, " \t\r\n"), []byte("\xef\xbb\xbf")), " \t\r\n")
+	switch {
+	case len(t) == 0:
+		return LayoutUnknown
+	case bytes.IndexByte(t, '\n') < 0 || !auditlog.LooksLikeJSONLines(t):
+		return LayoutDocument
+	}
+	return LayoutLines
+}
+
+// CompleteLines returns the part of chunk up to and including its last
+// line end: what can be parsed now without cutting a record being written.
+func CompleteLines(chunk []byte) []byte {
+	return chunk[:bytes.LastIndexByte(chunk, '\n')+1]
+}
+
+// DocumentComplete reports whether a document's bytes end like a JSON
+// value (a closing brace or bracket): a document still being written does
+// not, and is left for a later poll.
+func DocumentComplete(b []byte) bool {
+	t := bytes.TrimRight(b, " \t\r\n")
+	return len(t) > 0 && (t[len(t)-1] == '}' || t[len(t)-1] == ']')
+}
+
+// DecodeChunk parses an in-memory chunk of records (JSON lines or a whole
+// document) into events and dead letters for source, with positions
+// counted from base. It fails only on a decompression error.
+func DecodeChunk(source string, chunk []byte, base auditlog.Position) ([]auditlog.Event, []store.DeadLetter, error) {
+	d := auditlog.NewDecoderBytes(chunk, base)
+	var events []auditlog.Event
+	var bad []*auditlog.RecordError
+	for {
+		ev, err := d.Next()
+		if err == io.EOF {
+			return events, ingest.DeadLetters(source, chunk, base, bad), nil
+		}
+		var re *auditlog.RecordError
+		if errors.As(err, &re) {
+			bad = append(bad, re)
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		events = append(events, ev)
+	}
+}
+
+// StreamBatch is how many events DecodeStream hands over at a time.
+const StreamBatch = 5000
+
+// DecodeStream parses a stream of records of any shape (gzip or not) with
+// bounded memory, calling emit with at most StreamBatch events at a time
+// and once more, with last set, at the end (possibly empty). Dead letters
+// carry position and reason but not the raw record, which the stream no
+// longer holds.
+func DecodeStream(source string, r io.Reader, file string, emit func(events []auditlog.Event, dead []store.DeadLetter, last bool) error) error {
+	d := auditlog.NewDecoder(r, file)
+	var events []auditlog.Event
+	var dead []store.DeadLetter
+	for {
+		ev, err := d.Next()
+		if err == io.EOF {
+			return emit(events, dead, true)
+		}
+		var re *auditlog.RecordError
+		switch {
+		case errors.As(err, &re):
+			dead = append(dead, store.DeadLetter{Source: source, Position: re.Pos.String(), Reason: re.Err.Error()})
+		case err != nil:
+			return err
+		default:
+			events = append(events, ev)
+		}
+		if len(events) >= StreamBatch {
+			if err := emit(events, dead, false); err != nil {
+				return err
+			}
+			events, dead = nil, nil
+		}
+	}
+}
