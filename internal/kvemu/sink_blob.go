@@ -1,0 +1,85 @@
+package kvemu
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/appendblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
+)
+
+// BlobSink appends records as JSON lines to hourly append blobs in a
+// storage account, in Azure Monitor's archive layout (see ArchivePath).
+// It works against Azurite. The caller owns Client.
+type BlobSink struct {
+	Client *azblob.Client
+
+	mu    sync.Mutex
+	ready map[string]bool // containers and blobs known to exist
+}
+
+// NewBlobSink makes a blob sink writing through c.
+func NewBlobSink(c *azblob.Client) *BlobSink { return &BlobSink{Client: c, ready: map[string]bool{}} }
+
+// Write implements Sink.
+func (s *BlobSink) Write(ctx context.Context, b Batch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	type target struct{ container, blob string }
+	bufs := map[target]*bytes.Buffer{}
+	var order []target
+	for _, r := range b.Records {
+		c, name := ArchivePath(r.Category, r.ResourceID, r.Time)
+		t := target{c, name}
+		if bufs[t] == nil {
+			bufs[t] = &bytes.Buffer{}
+			order = append(order, t)
+		}
+		bufs[t].Write(r.JSON)
+		bufs[t].WriteByte('\n')
+	}
+	for _, t := range order {
+		if err := s.ensure(ctx, t.container, t.blob); err != nil {
+			return err
+		}
+		ab := s.Client.ServiceClient().NewContainerClient(t.container).NewAppendBlobClient(t.blob)
+		if _, err := ab.AppendBlock(ctx, streaming.NopCloser(bytes.NewReader(bufs[t].Bytes())), nil); err != nil {
+			return fmt.Errorf("kvemu: blob sink: append to %s/%s: %w", t.container, t.blob, err)
+		}
+	}
+	return nil
+}
+
+// ensure creates the container and the append blob unless they exist. An
+// existing blob is never replaced: Create runs with If-None-Match: *.
+func (s *BlobSink) ensure(ctx context.Context, container, name string) error {
+	if s.ready == nil {
+		s.ready = map[string]bool{}
+	}
+	if !s.ready[container] {
+		_, err := s.Client.CreateContainer(ctx, container, nil)
+		if err != nil && !bloberror.HasCode(err, bloberror.ContainerAlreadyExists) {
+			return fmt.Errorf("kvemu: blob sink: create container %s: %w", container, err)
+		}
+		s.ready[container] = true
+	}
+	key := container + "/" + name
+	if s.ready[key] {
+		return nil
+	}
+	any := azcore.ETagAny
+	_, err := s.Client.ServiceClient().NewContainerClient(container).NewAppendBlobClient(name).Create(ctx, &appendblob.CreateOptions{
+		AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfNoneMatch: &any}},
+	})
+	if err != nil && !bloberror.HasCode(err, bloberror.BlobAlreadyExists, bloberror.ConditionNotMet) {
+		return fmt.Errorf("kvemu: blob sink: create %s: %w", key, err)
+	}
+	s.ready[key] = true
+	return nil
+}

@@ -1,0 +1,250 @@
+package kvemu
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/honeyvault/honeyvault/internal/testenv"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// routeTo points the AP vault's audit log at destination id (replacing
+// the harness's storage setting).
+func (env *testEnv) routeTo(t *testing.T, d DiagnosticSetting) {
+	t.Helper()
+	if _, err := env.e.DeleteDiagnosticSetting(apVault, diagSettingN); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.e.SetDiagnosticSetting(apVault, d); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// touch makes one audited request: a secret set by admin.
+func (env *testEnv) touch(t *testing.T, name string) {
+	t.Helper()
+	if _, err := env.secrets(t, apVault, admin).SetSecret(ctxT(t), name, azsecrets.SetSecretParameters{Value: ptr("v")}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFileSinkArchiveLayout(t *testing.T) {
+	env := newTestEnv(t, Options{})
+	dir := t.TempDir()
+	const dest = "/subscriptions/" + testSub + "/resourceGroups/rg-logs/providers/Microsoft.Storage/storageAccounts/starchive"
+	if err := env.e.RegisterDestination(dest, NewFileSink(dir), DeliveryOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	env.routeTo(t, DiagnosticSetting{Name: "archive", StorageAccountID: dest, Logs: []LogSettings{{Category: "AuditEvent", Enabled: true}}})
+	env.touch(t, "one")
+	if err := env.e.Flush(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(dir, "insights-logs-auditevent",
+		"resourceId=", "SUBSCRIPTIONS", "11111111-2222-3333-4444-555555555555", "RESOURCEGROUPS", "RG-APP", "PROVIDERS",
+		"MICROSOFT.KEYVAULT", "VAULTS", "KV-APP-PROD", "y=2026", "m=11", "d=20", "h=08", "m=00", "PT1H.json")
+	f, err := os.Open(want)
+	if err != nil {
+		t.Fatalf("archive blob: %v", err)
+	}
+	defer f.Close()
+	var ops []string
+	for sc := bufio.NewScanner(f); sc.Scan(); {
+		var r AuditRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		ops = append(ops, r.OperationName)
+	}
+	if got, want := strings.Join(ops, ","), "Authentication,SecretSet"; got != want {
+		t.Errorf("lines: got %s; want %s", got, want)
+	}
+}
+
+func TestHTTPSinkWithDelay(t *testing.T) {
+	env := newTestEnv(t, Options{})
+	var mu sync.Mutex
+	var bodies []Envelope
+	var auth string
+	var firstAt time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var e Envelope
+		b, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(b, &e); err != nil {
+			http.Error(w, "bad", 400)
+			return
+		}
+		mu.Lock()
+		if firstAt.IsZero() {
+			firstAt = time.Now()
+		}
+		bodies, auth = append(bodies, e), r.Header.Get("Authorization")
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	const dest = "/subscriptions/" + testSub + "/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law"
+	if err := env.e.RegisterDestination(dest, &HTTPSink{URL: srv.URL, BearerToken: "ingest-token"}, DeliveryOptions{Delay: 300 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	env.routeTo(t, DiagnosticSetting{Name: "la", WorkspaceID: dest, Logs: []LogSettings{{CategoryGroup: "allLogs", Enabled: true}}})
+	// Every record is emitted after t0 and held back for the delay, so
+	// none can arrive before t0 + delay, however slow the machine.
+	t0 := time.Now()
+	env.touch(t, "late")
+	if err := env.e.Flush(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var n int
+	for _, b := range bodies {
+		n += len(b.Records)
+	}
+	if n != 2 || auth != "Bearer ingest-token" {
+		t.Errorf("got %d records with %q", n, auth)
+	}
+	if early := firstAt.Sub(t0); early < 300*time.Millisecond {
+		t.Errorf("the first record arrived %v after the request; the delay is 300ms", early)
+	}
+}
+
+func TestKafkaSink(t *testing.T) {
+	env := newTestEnv(t, Options{})
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "kv-audit")) // listens on 127.0.0.1
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	producer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer producer.Close()
+	const rule = "/subscriptions/" + testSub + "/resourceGroups/rg-logs/providers/Microsoft.EventHub/namespaces/ehns/authorizationRules/RootManageSharedAccessKey"
+	if err := env.e.RegisterDestination(rule, &KafkaSink{Client: producer}, DeliveryOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	env.routeTo(t, DiagnosticSetting{Name: "hub", EventHubAuthorizationRuleID: rule, EventHubName: "kv-audit", Logs: []LogSettings{{Category: "AuditEvent", Enabled: true}}})
+	env.touch(t, "streamed")
+	if err := env.e.Flush(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	consumer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.ConsumeTopics("kv-audit"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer consumer.Close()
+	var ops []string
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for len(ops) < 2 {
+		fetches := consumer.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("consumed %v before timing out", ops)
+		}
+		fetches.EachRecord(func(r *kgo.Record) {
+			var e struct {
+				Records []AuditRecord `json:"records"`
+			}
+			if err := json.Unmarshal(r.Value, &e); err != nil {
+				t.Errorf("message %s: %v", r.Value, err)
+			}
+			for _, rec := range e.Records {
+				ops = append(ops, rec.OperationName)
+			}
+		})
+	}
+	if got, want := strings.Join(ops, ","), "Authentication,SecretSet"; got != want {
+		t.Errorf("records: got %s; want %s", got, want)
+	}
+}
+
+func TestBlobSinkAzurite(t *testing.T) {
+	az := testenv.StartAzurite(t)
+	env := newTestEnv(t, Options{})
+	client, err := azblob.NewClientFromConnectionString(az.ConnectionString, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const dest = "/subscriptions/" + testSub + "/resourceGroups/rg-logs/providers/Microsoft.Storage/storageAccounts/devstoreaccount1"
+	if err := env.e.RegisterDestination(dest, NewBlobSink(client), DeliveryOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	env.routeTo(t, DiagnosticSetting{Name: "blob", StorageAccountID: dest, Logs: []LogSettings{{Category: "AuditEvent", Enabled: true}}})
+	env.touch(t, "first")
+	if err := env.e.Flush(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	env.touch(t, "second") // appends to the same hourly blob
+	if err := env.e.Flush(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := env.e.Vault(apVault)
+	container, blobName := ArchivePath(CategoryAuditEvent, strings.ToUpper(v.ID), env.clk.Now())
+	resp, err := client.DownloadStream(ctxT(t), container, blobName, nil)
+	if err != nil {
+		t.Fatalf("download %s/%s: %v", container, blobName, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	lines := bytes.Split(bytes.TrimSpace(body), []byte("\n"))
+	var ops []string
+	for _, l := range lines {
+		var r AuditRecord
+		if err := json.Unmarshal(l, &r); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		ops = append(ops, r.OperationName)
+	}
+	// The second client reuses nothing: each new client meets the challenge.
+	if got, want := strings.Join(ops, ","), "Authentication,SecretSet,Authentication,SecretSet"; got != want {
+		t.Errorf("blob lines: got %s; want %s", got, want)
+	}
+	if got := env.e.DeliveryStats().Dropped; got != 0 {
+		t.Errorf("dropped %d records", got)
+	}
+}
+
+func TestSinkFailureRetriedThenDropped(t *testing.T) {
+	env := newTestEnv(t, Options{})
+	var calls int
+	var mu sync.Mutex
+	failing := SinkFunc(func(context.Context, Batch) error {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		return io.ErrUnexpectedEOF
+	})
+	const dest = "/subscriptions/" + testSub + "/resourceGroups/rg-logs/providers/Microsoft.Storage/storageAccounts/broken"
+	if err := env.e.RegisterDestination(dest, failing, DeliveryOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	env.routeTo(t, DiagnosticSetting{Name: "broken", StorageAccountID: dest, Logs: []LogSettings{{Category: "AuditEvent", Enabled: true}}})
+	env.touch(t, "x")
+	if err := env.e.Flush(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got := env.e.DeliveryStats().Dropped; got != 2 {
+		t.Errorf("dropped: got %d; want 2", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls < 4 {
+		t.Errorf("the sink was tried %d times; want retries", calls)
+	}
+}
