@@ -66,6 +66,7 @@ type Decoder struct {
 
 	in      io.Reader
 	body    []byte // in-memory input (NewDecoderBytes), read in place
+	mem     bool   // body is the input
 	base    Position
 	started bool
 	lines   bool
@@ -107,7 +108,7 @@ func NewDecoderBytes(body []byte, base Position) *Decoder {
 	if base.Line == 0 {
 		base.Line = 1
 	}
-	return &Decoder{body: body, base: base, line: base.Line, off: base.Offset}
+	return &Decoder{body: body, mem: true, base: base, line: base.Line, off: base.Offset}
 }
 
 // Lines reports whether the input is read as JSON lines (see Decoder). It
@@ -382,10 +383,10 @@ func (d *Decoder) keep(b []byte) {
 // start detects gzip and the layout from the first bytes.
 func (d *Decoder) start() {
 	d.started = true
-	if d.body != nil && !isGzip(d.body) {
+	if d.mem && !isGzip(d.body) {
 		d.buf, d.end, d.rerr = d.body, len(d.body), io.EOF
 	} else {
-		if d.body != nil {
+		if d.mem {
 			d.in = bytes.NewReader(d.body)
 		}
 		src, err := Decompress(d.in)
@@ -652,9 +653,9 @@ func Decompress(r io.Reader) (io.Reader, error) {
 // (uncompressed) input. It is true when the first non-blank line holds
 // complete values — JSON lines, or a whole document on one line. When the
 // first line leaves a value open it is false — a pretty-printed document or
-// an array spread over lines — except when that line starts an object and
-// the next line starts another at its first column: JSON lines whose first
-// record is cut off.
+// an array spread over lines — except when that line starts an object, does
+// not end with '{' or '[', and the next line starts another object at its
+// first column: JSON lines whose first record is cut off.
 func LooksLikeJSONLines(prefix []byte) bool {
 	prefix = bytes.TrimPrefix(bytes.TrimLeft(prefix, " \t\r\n"), []byte("\xef\xbb\xbf"))
 	prefix = bytes.TrimLeft(prefix, " \t\r\n")
@@ -662,10 +663,11 @@ func LooksLikeJSONLines(prefix []byte) bool {
 	if i < 0 || len(prefix) == 0 || (prefix[0] != '{' && prefix[0] != '[') {
 		return true
 	}
-	if closesValues(prefix[:i]) {
+	line := bytes.TrimSpace(prefix[:i])
+	if closesValues(line) {
 		return true
 	}
-	if prefix[0] == '[' {
+	if last := line[len(line)-1]; prefix[0] == '[' || last == '{' || last == '[' {
 		return false
 	}
 	next := bytes.TrimLeft(prefix[i+1:], "\r\n")
@@ -697,8 +699,14 @@ func closesValues(line []byte) bool {
 
 func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
 
-// firstLineIn reports whether b holds a complete non-blank line.
+// firstLineIn reports whether b holds enough for LooksLikeJSONLines: the
+// first non-blank line and, when that line leaves a value open, the first
+// byte of the next one.
 func firstLineIn(b []byte) bool {
 	b = bytes.TrimLeft(b, " \t\r\n")
-	return bytes.IndexByte(b, '\n') >= 0
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return false
+	}
+	return closesValues(b[:i]) || len(bytes.TrimLeft(b[i:], " \t\r\n")) > 0
 }
