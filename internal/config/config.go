@@ -18,17 +18,18 @@ import (
 
 // Config is every setting of honeyvault serve (and the verbs that share it).
 type Config struct {
-	Listen      string   `yaml:"listen"`
-	DB          string   `yaml:"db"`
-	ExternalURL string   `yaml:"external_url"`
-	Watchlist   []string `yaml:"watchlist"`
-	AdminToken  string   `yaml:"admin_token"`
-	IngestToken string   `yaml:"ingest_token"`
-	Log         Log      `yaml:"log"`
-	Notify      Notify   `yaml:"notify"`
-	Shutdown    Duration `yaml:"shutdown_timeout"`
-	Retention   Duration `yaml:"retention"`
-	Allow       []Allow  `yaml:"allow"`
+	Listen      string    `yaml:"listen"`
+	DB          string    `yaml:"db"`
+	ExternalURL string    `yaml:"external_url"`
+	Watchlist   []string  `yaml:"watchlist"`
+	AdminToken  string    `yaml:"admin_token"`
+	IngestToken string    `yaml:"ingest_token"`
+	Log         Log       `yaml:"log"`
+	Notify      Notify    `yaml:"notify"`
+	Incidents   Incidents `yaml:"incidents"`
+	Shutdown    Duration  `yaml:"shutdown_timeout"`
+	Retention   Duration  `yaml:"retention"`
+	Allow       []Allow   `yaml:"allow"`
 	// DecoySync is how often the detection index picks up decoys that other
 	// processes (replicas, the plant and watchlist verbs) added or retired.
 	DecoySync Duration `yaml:"decoy_sync_interval"`
@@ -52,11 +53,6 @@ type Log struct {
 	Level  string `yaml:"level"`  // debug, info, warn or error
 }
 
-// Notify configures notification channels.
-type Notify struct {
-	Webhooks []string `yaml:"webhooks"`
-}
-
 // Default returns the settings honeyvault uses when nothing is configured.
 func Default() Config {
 	return Config{
@@ -66,6 +62,11 @@ func Default() Config {
 		Shutdown:  Duration(15 * time.Second),
 		Retention: Duration(30 * 24 * time.Hour),
 		DecoySync: Duration(5 * time.Second),
+		Incidents: Incidents{
+			GroupBy:       []string{"vault", "caller"},
+			GroupWindow:   Duration(5 * time.Hour),
+			BatchInterval: Duration(30 * time.Second),
+		},
 	}
 }
 
@@ -117,11 +118,11 @@ func (c *Config) Validate() error {
 	if c.AdminToken != "" && c.AdminToken == c.IngestToken {
 		return &Error{Setting: "ingest_token", Err: errors.New("must differ from admin_token")}
 	}
-	for _, w := range c.Notify.Webhooks {
-		u, err := url.Parse(w)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return &Error{Setting: "notify.webhooks", Err: fmt.Errorf("%q is not an http(s) URL", redactURL(w))}
-		}
+	if err := c.Notify.validate(); err != nil {
+		return err
+	}
+	if err := c.Incidents.validate(); err != nil {
+		return err
 	}
 	if c.Shutdown <= 0 {
 		return &Error{Setting: "shutdown_timeout", Err: errors.New("must be positive")}

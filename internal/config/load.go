@@ -97,13 +97,16 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 // normalize makes an empty list in the file the same as an absent one.
 func (c *Config) normalize() {
 	c.Ingest.normalize()
-	for _, l := range []*[]string{&c.Watchlist, &c.Notify.Webhooks} {
+	for _, l := range []*[]string{&c.Watchlist, &c.Notify.Webhooks, &c.Incidents.GroupBy} {
 		if len(*l) == 0 {
 			*l = nil
 		}
 	}
 	if len(c.Allow) == 0 {
 		c.Allow = nil
+	}
+	if len(c.Notify.Channels) == 0 {
+		c.Notify.Channels = nil
 	}
 }
 
