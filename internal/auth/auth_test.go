@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -52,11 +53,32 @@ func TestRolesGrantPermissions(t *testing.T) {
 		{Owner, ReadIncidents, false},
 		{Ingest, WriteRecords, true},
 		{Ingest, ReadDecoys, false},
+		{Ingest, UseConsole, false},
+		{Admin, ManageAccess, true},
+		{Admin, ReadAudit, true},
+		{Analyst, ManageAccess, false},
+		{Analyst, ReadAudit, false},
+		{Owner, ManageAccess, false},
+		{Owner, UseConsole, true},
+		{Owner, ManageIncidents, false},
 		{"", ReadDecoys, false},
 	}
 	for _, tt := range tests {
 		if got := (Principal{Role: tt.role}).Allows(tt.perm); got != tt.want {
 			t.Errorf("%s may %s: got %v; want %v", tt.role, tt.perm, got, tt.want)
+		}
+	}
+}
+
+func TestParseRole(t *testing.T) {
+	for _, r := range Roles {
+		if got, err := ParseRole(" " + strings.ToUpper(string(r)) + " "); err != nil || got != r {
+			t.Errorf("ParseRole(%q): got %q, %v", r, got, err)
+		}
+	}
+	for _, bad := range []string{"", "root", "admins"} {
+		if _, err := ParseRole(bad); err == nil {
+			t.Errorf("ParseRole(%q) accepted", bad)
 		}
 	}
 }
