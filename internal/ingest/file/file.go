@@ -1,0 +1,308 @@
+package file
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/ingest/source"
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// DefaultPatterns select files in a directory when none are configured.
+var DefaultPatterns = []string{"*.json", "*.jsonl", "*.ndjson", "*.log", "*.gz"}
+
+// DefaultSettle is how long a file must be unmodified before its last line
+// without a line end, or a document that does not end like one, is taken
+// as complete.
+const DefaultSettle = time.Minute
+
+// Config says what to follow.
+type Config struct {
+	Name     string   // the source's name (Batch.Source, checkpoint key)
+	Path     string   // a file, or a directory searched recursively
+	Patterns []string // base-name globs for files under a directory; nil: DefaultPatterns
+	Settle   time.Duration
+}
+
+// Source follows the files of one Config. It is a source.Poller; it is not
+// safe for concurrent polls.
+type Source struct {
+	cfg  Config
+	cps  source.Checkpoints
+	log  *slog.Logger
+	now  func() time.Time
+	done map[string]checkpoint // checkpoints this process committed, newer than a read of the store
+}
+
+// New returns a source reading cfg.Path, resuming from the checkpoints in cps.
+func New(cfg Config, cps source.Checkpoints, log *slog.Logger) *Source {
+	if cfg.Patterns == nil {
+		cfg.Patterns = DefaultPatterns
+	}
+	if cfg.Settle <= 0 {
+		cfg.Settle = DefaultSettle
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Source{cfg: cfg, cps: cps, log: log, now: time.Now}
+}
+
+// Poll reads what the files gained since the last poll. A file that cannot
+// be read does not hold up the others; the first such error is returned
+// after all were tried.
+func (s *Source) Poll(ctx context.Context, sub source.Submitter) (bool, error) {
+	files, err := s.list()
+	if err != nil {
+		return false, err
+	}
+	saved, err := s.cps.Checkpoints(ctx, s.cfg.Name)
+	if err != nil {
+		return false, err
+	}
+	var first error
+	for _, path := range files {
+		if err := s.follow(ctx, sub, path, saved[path]); err != nil {
+			if ctx.Err() != nil || isSubmitError(err) {
+				return false, err
+			}
+			s.log.Warn("file source: unable to read", "source", s.cfg.Name, "file", path, "err", err)
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return false, first
+}
+
+// list returns the files to follow, sorted by name.
+func (s *Source) list() ([]string, error) {
+	fi, err := os.Stat(s.cfg.Path)
+	if err != nil {
+		return nil, fmt.Errorf("file source %s: %w", s.cfg.Name, err)
+	}
+	if !fi.IsDir() {
+		return []string{s.cfg.Path}, nil
+	}
+	var out []string
+	err = filepath.WalkDir(s.cfg.Path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == s.cfg.Path {
+				return err
+			}
+			s.log.Warn("file source: skipping", "source", s.cfg.Name, "path", p, "err", err)
+			return nil
+		}
+		if p != s.cfg.Path && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() && s.matches(d.Name()) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("file source %s: %w", s.cfg.Name, err)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (s *Source) matches(name string) bool {
+	for _, p := range s.cfg.Patterns {
+		if ok, _ := filepath.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// submitError marks a failed Submit: the poll stops at once, since every
+// later batch would fail the same way.
+type submitError struct{ err error }
+
+func (e submitError) Error() string { return e.err.Error() }
+func (e submitError) Unwrap() error { return e.err }
+
+func isSubmitError(err error) bool {
+	var se submitError
+	return errors.As(err, &se)
+}
+
+func (s *Source) submit(ctx context.Context, sub source.Submitter, b store.Batch) error {
+	b.Source = s.cfg.Name
+	if _, err := sub.Submit(ctx, b); err != nil {
+		return submitError{err}
+	}
+	return nil
+}
+
+// follow reads one file from its checkpoint.
+func (s *Source) follow(ctx context.Context, sub source.Submitter, path, saved string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	cp, known := parseCheckpoint(saved)
+	ino, size, mtime := inode(fi), fi.Size(), fi.ModTime().UnixNano()
+	if known && cp.Inode == ino && cp.Size == size && cp.MTime == mtime {
+		return nil // unchanged since it was last read
+	}
+	if known && s.replaced(f, cp, ino, size) {
+		s.log.Info("file source: file rotated or truncated, reading it from the start", "source", s.cfg.Name, "file", path)
+		cp, known = checkpoint{Line: 1}, false
+	}
+	settled := s.now().Sub(fi.ModTime()) >= s.cfg.Settle
+	if known && !cp.Whole && cp.Offset > 0 {
+		cp.Inode, cp.Size, cp.MTime = ino, size, mtime
+		return s.readLines(ctx, sub, f, path, cp, settled)
+	}
+	// New, or read whole before and changed since: decide the layout
+	// afresh (a one-line file may have become JSON lines).
+	head := make([]byte, min(size, int64(source.ChunkSize)))
+	if _, err := f.ReadAt(head, 0); err != nil && err != io.EOF {
+		return err
+	}
+	cp = checkpoint{Line: 1, Inode: ino, Size: size, MTime: mtime}
+	if isGzip(head) {
+		return s.readWhole(ctx, sub, f, path, cp, head, settled)
+	}
+	switch source.DetectLayout(head) {
+	case source.LayoutUnknown:
+		return nil // empty or blank so far
+	case source.LayoutDocument:
+		return s.readWhole(ctx, sub, f, path, cp, head, settled)
+	}
+	return s.readLines(ctx, sub, f, path, cp, settled)
+}
+
+// replaced reports whether the file is no longer the one the checkpoint
+// describes: another inode, shorter than what was read, or different first
+// bytes (truncated and rewritten past the old offset before this poll).
+func (s *Source) replaced(f *os.File, cp checkpoint, ino uint64, size int64) bool {
+	if cp.Inode != ino || size < cp.Offset || (cp.Whole && size < cp.Size) {
+		return true
+	}
+	if cp.HeadLen == 0 || size < cp.HeadLen {
+		return cp.HeadLen > size
+	}
+	b := make([]byte, cp.HeadLen)
+	if _, err := f.ReadAt(b, 0); err != nil {
+		return true
+	}
+	return hashHead(b) != cp.Head
+}
+
+// readLines reads complete lines from the checkpoint to the end, a chunk
+// per batch, each batch carrying the offset after it.
+func (s *Source) readLines(ctx context.Context, sub source.Submitter, f *os.File, path string, cp checkpoint, settled bool) error {
+	buf := make([]byte, source.ChunkSize)
+	for cp.Offset < cp.Size {
+		n, err := f.ReadAt(buf[:min(int64(len(buf)), cp.Size-cp.Offset)], cp.Offset)
+		if err != nil && err != io.EOF {
+			return err
+		}
+		chunk := buf[:n]
+		complete := source.CompleteLines(chunk)
+		switch {
+		case len(complete) > 0:
+		case n == len(buf):
+			// A "line" longer than a chunk is not a record: let the
+			// decoder report it and move on.
+			complete = chunk
+		case settled && n > 0:
+			complete = chunk // the last line will get no line end
+		default:
+			return nil // a line still being written
+		}
+		base := auditlog.Position{File: path, Line: cp.Line, Offset: cp.Offset}
+		events, dead, err := source.DecodeChunk(s.cfg.Name, complete, base)
+		if err != nil {
+			return err
+		}
+		next := cp
+		next.Offset += int64(len(complete))
+		next.Line += int64(bytes.Count(complete, []byte{'\n'}))
+		if next.HeadLen < headLen {
+			next.HeadLen = min(next.Offset, headLen)
+			hb := make([]byte, next.HeadLen)
+			if _, err := f.ReadAt(hb, 0); err != nil {
+				return err
+			}
+			next.Head = hashHead(hb)
+		}
+		if next.Offset < cp.Size {
+			// More to read: the size and time describe the whole file, and
+			// must not let a restart skip what remains.
+			next.Size, next.MTime = -1, 0
+		}
+		b := store.Batch{Events: events, DeadLetters: dead,
+			Checkpoints: []store.Checkpoint{{Source: s.cfg.Name, Item: path, Value: next.String()}}}
+		if err := s.submit(ctx, sub, b); err != nil {
+			return err
+		}
+		size := cp.Size
+		cp = next
+		cp.Size = size
+	}
+	return nil
+}
+
+// readWhole reads a document or a .gz file whole, in batches; the
+// checkpoint goes with the last one.
+func (s *Source) readWhole(ctx context.Context, sub source.Submitter, f *os.File, path string, cp checkpoint, head []byte, settled bool) error {
+	if !isGzip(head) && !settled {
+		tail := make([]byte, min(cp.Size, 64))
+		if _, err := f.ReadAt(tail, cp.Size-int64(len(tail))); err != nil && err != io.EOF {
+			return err
+		}
+		if !source.DocumentComplete(tail) {
+			return nil // still being written
+		}
+	}
+	cp.Whole, cp.Offset, cp.Line = true, 0, 1
+	cp.HeadLen = min(cp.Size, headLen)
+	cp.Head = hashHead(head[:cp.HeadLen])
+	r := io.NewSectionReader(f, 0, cp.Size)
+	err := source.DecodeStream(s.cfg.Name, r, path, func(events []auditlog.Event, dead []store.DeadLetter, last bool) error {
+		b := store.Batch{Events: events, DeadLetters: dead}
+		if last {
+			b.Checkpoints = []store.Checkpoint{{Source: s.cfg.Name, Item: path, Value: cp.String()}}
+		}
+		return s.submit(ctx, sub, b)
+	})
+	if err == nil || isSubmitError(err) || ctx.Err() != nil {
+		return err
+	}
+	if !settled {
+		return nil // perhaps still being written: try again on a later poll
+	}
+	// A corrupt archive will not get better: keep the reason, mark it read,
+	// and go on. It is read again if it changes.
+	s.log.Warn("file source: unreadable file dead-lettered", "source", s.cfg.Name, "file", path, "err", err)
+	return s.submit(ctx, sub, store.Batch{
+		DeadLetters: []store.DeadLetter{{Position: path, Reason: err.Error()}},
+		Checkpoints: []store.Checkpoint{{Source: s.cfg.Name, Item: path, Value: cp.String()}},
+	})
+}
+
+func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
