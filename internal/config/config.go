@@ -36,6 +36,11 @@ type Config struct {
 	// Ingest lists the live sources (Event Hubs, storage, Log Analytics,
 	// files); see ingest.go.
 	Ingest Ingest `yaml:"ingest"`
+	// OIDC, Session, TLS and Limits are identity and access; see access.go.
+	OIDC    OIDC    `yaml:"oidc"`
+	Session Session `yaml:"session"`
+	TLS     TLS     `yaml:"tls"`
+	Limits  Limits  `yaml:"limits"`
 }
 
 // Allow is an allow-list rule: accesses by this identity do not alert
@@ -61,6 +66,8 @@ func Default() Config {
 		Log:       Log{Format: "text", Level: "info"},
 		Shutdown:  Duration(15 * time.Second),
 		Retention: Duration(30 * 24 * time.Hour),
+		Session:   Session{IdleTimeout: Duration(time.Hour), AbsoluteTimeout: Duration(12 * time.Hour)},
+		Limits:    Limits{Login: "10/1m", Ingest: "1000/1s"},
 		DecoySync: Duration(5 * time.Second),
 		Incidents: Incidents{
 			GroupBy:       []string{"vault", "caller"},
@@ -139,6 +146,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.Ingest.validate(); err != nil {
+		return err
+	}
+	if err := c.validateAccess(); err != nil {
 		return err
 	}
 	return nil

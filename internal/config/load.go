@@ -97,6 +97,7 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 // normalize makes an empty list in the file the same as an absent one.
 func (c *Config) normalize() {
 	c.Ingest.normalize()
+	c.OIDC.normalize()
 	for _, l := range []*[]string{&c.Watchlist, &c.Notify.Webhooks, &c.Incidents.GroupBy} {
 		if len(*l) == 0 {
 			*l = nil
