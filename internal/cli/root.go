@@ -51,6 +51,7 @@ when anyone touches a decoy.`,
 		newPlantCmd(),
 		newNamesCmd(),
 		newLabCmd(),
+		newKvemuCmd(),
 		newWatchlistCmd(),
 		newVersionCmd(),
 	)
