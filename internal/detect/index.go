@@ -22,35 +22,54 @@ import (
 // When an event knows only a host (a record stripped of its resourceId),
 // the vault name decides.
 //
-// Memory: about 100 bytes per decoy plus the vault ids (see
-// TestIndexMemory), so a million decoys fit well within 256 MB. Only
-// identity fields are kept (ID, VaultID, VaultName, Name, Type, Status):
-// the rest of a decoy stays in the store.
+// Memory: about 130 bytes per decoy whatever the vaults (see
+// TestIndexMemory), so a million decoys take some 130 MB. Only identity
+// fields are kept (ID, VaultID, VaultName, Name, Type, Status): the rest of
+// a decoy stays in the store. Alerts carry the vault id rebuilt in
+// registry.VaultID's spelling, equal to the registry's up to letter case:
+// compare ids case-insensitively (or use Decoy.Key, or the decoy ID).
 //
 // The zero value is not usable; call NewIndex.
 type Index struct {
 	mu      sync.RWMutex
 	heads   map[uint64]int32 // hash(vault name, object name) → first entry of its chain
 	entries []entry
-	vaults  []vault
-	vaultOf map[string]int32 // lower-cased ARM id → vaults index
-	free    []int32          // vaults slots without decoys
+	subs    names // subscription ids
+	groups  names // resource group names
 }
 
+// entry is one decoy, compact: its vault's ARM id is kept as interned
+// subscription and resource group plus the vault name, not as a string of
+// a hundred bytes per decoy.
 type entry struct {
-	name   string
+	name   string // object name
+	vault  string // vault name
 	id     int64
-	vault  int32
+	sub    uint32
+	group  uint32
 	next   int32 // next entry with the same hash, -1 at the end
 	typ    uint8
 	status uint8
 }
 
-type vault struct {
-	id    string // ARM id as first seen
-	lower string // lower-cased id: the key in vaultOf
-	name  string // lower-cased vault name, a suffix of lower
-	refs  int32  // entries in this vault
+// names interns strings case-insensitively, keeping the first spelling.
+// Entries are never dropped: subscriptions and resource groups are few.
+type names struct {
+	list  []string
+	index map[string]uint32 // lower-cased → list index
+}
+
+func (n *names) intern(s string) uint32 {
+	key := strings.ToLower(s)
+	if i, ok := n.index[key]; ok {
+		return i
+	}
+	if n.index == nil {
+		n.index = make(map[string]uint32)
+	}
+	n.list = append(n.list, strings.Clone(s))
+	n.index[key] = uint32(len(n.list) - 1)
+	return uint32(len(n.list) - 1)
 }
 
 var typeCodes = map[registry.Type]uint8{registry.Secret: 1, registry.Key: 2, registry.Certificate: 3}
@@ -61,7 +80,7 @@ var codeStatuses = [...]registry.Status{registry.Active, registry.Missing, regis
 
 // NewIndex returns an index of decoys (see Add).
 func NewIndex(decoys []registry.Decoy) (*Index, error) {
-	ix := &Index{heads: make(map[uint64]int32, len(decoys)), vaultOf: make(map[string]int32)}
+	ix := &Index{heads: make(map[uint64]int32, len(decoys))}
 	if err := ix.Add(decoys...); err != nil {
 		return nil, err
 	}
@@ -94,58 +113,75 @@ func (ix *Index) Add(decoys ...registry.Decoy) error {
 }
 
 func (ix *Index) addLocked(d registry.Decoy) {
-	vname := strings.ToLower(d.VaultName)
-	h := hashKey(vname, d.Name)
-	if i := ix.find(h, d.VaultID, d.Type, d.Name); i >= 0 {
+	id := parseVaultID(d.VaultID)
+	h := hashKey(id.name, d.Name)
+	if i := ix.find(h, id, d.Type, d.Name); i >= 0 {
 		e := &ix.entries[i]
 		e.id, e.status = d.ID, statusCodes[d.Status]
 		return
 	}
-	v := ix.vaultFor(d.VaultID)
-	ix.vaults[v].refs++
 	head, ok := ix.heads[h]
 	if !ok {
 		head = -1
 	}
 	ix.entries = append(ix.entries, entry{
-		name: d.Name, id: d.ID, vault: v, next: head,
+		name: strings.Clone(d.Name), vault: strings.Clone(id.name), id: d.ID,
+		sub: ix.subs.intern(id.sub), group: ix.groups.intern(id.group), next: head,
 		typ: typeCodes[d.Type], status: statusCodes[d.Status],
 	})
 	ix.heads[h] = int32(len(ix.entries) - 1)
 }
 
 // find returns the entry index of exactly this decoy, or -1.
-func (ix *Index) find(h uint64, vaultID string, t registry.Type, name string) int32 {
+func (ix *Index) find(h uint64, id vaultID, t registry.Type, name string) int32 {
 	head, ok := ix.heads[h]
 	if !ok {
 		return -1
 	}
 	for i := head; i >= 0; i = ix.entries[i].next {
 		e := &ix.entries[i]
-		if codeTypes[e.typ] == t && equalFoldASCII(e.name, name) && sameVaultID(ix.vaults[e.vault].id, vaultID) {
+		if codeTypes[e.typ] == t && equalFoldASCII(e.name, name) && ix.inVault(e, id) {
 			return i
 		}
 	}
 	return -1
 }
 
-func (ix *Index) vaultFor(id string) int32 {
-	key := strings.ToLower(strings.TrimRight(id, "/"))
-	if v, ok := ix.vaultOf[key]; ok {
-		return v
+// inVault reports whether e's vault is the one id names.
+func (ix *Index) inVault(e *entry, id vaultID) bool {
+	return equalFoldASCII(e.vault, id.name) && equalFoldASCII(ix.subs.list[e.sub], id.sub) &&
+		equalFoldASCII(ix.groups.list[e.group], id.group)
+}
+
+// vaultID is an ARM vault id in parts.
+type vaultID struct{ sub, group, name string }
+
+// parseVaultID splits /subscriptions/{sub}/resourceGroups/{rg}/providers/
+// Microsoft.KeyVault/vaults/{name} without allocating; ok is false for
+// anything else.
+func parseVaultID(s string) vaultID {
+	var parts [8]string
+	s = strings.Trim(s, "/")
+	for i := range parts {
+		j := strings.IndexByte(s, '/')
+		if j < 0 {
+			if i != 7 {
+				return vaultID{}
+			}
+			parts[i] = s
+			break
+		}
+		if i == 7 {
+			return vaultID{}
+		}
+		parts[i], s = s[:j], s[j+1:]
 	}
-	// The name is the id's last segment: share its bytes.
-	rec := vault{id: id, name: key[strings.LastIndexByte(key, '/')+1:], lower: key}
-	var v int32
-	if n := len(ix.free); n > 0 {
-		v, ix.free = ix.free[n-1], ix.free[:n-1]
-		ix.vaults[v] = rec
-	} else {
-		ix.vaults = append(ix.vaults, rec)
-		v = int32(len(ix.vaults) - 1)
+	if !equalFoldASCII(parts[0], "subscriptions") || !equalFoldASCII(parts[2], "resourcegroups") ||
+		!equalFoldASCII(parts[4], "providers") || !equalFoldASCII(parts[5], "microsoft.keyvault") ||
+		!equalFoldASCII(parts[6], "vaults") {
+		return vaultID{}
 	}
-	ix.vaultOf[key] = v
-	return v
+	return vaultID{sub: parts[1], group: parts[3], name: parts[7]}
 }
 
 // Remove stops watching decoys (matched by vault, type and name in any
@@ -163,27 +199,18 @@ func (ix *Index) Remove(decoys ...registry.Decoy) int {
 }
 
 func (ix *Index) removeLocked(d registry.Decoy) bool {
-	vname := d.VaultName
-	if vname == "" {
-		vname, _ = registry.VaultNameFromID(d.VaultID)
-	}
-	h := hashKey(strings.ToLower(vname), d.Name)
-	i := ix.find(h, d.VaultID, d.Type, d.Name)
+	id := parseVaultID(d.VaultID)
+	h := hashKey(id.name, d.Name)
+	i := ix.find(h, id, d.Type, d.Name)
 	if i < 0 {
 		return false
 	}
 	ix.unlink(h, i)
-	v := ix.entries[i].vault
-	if ix.vaults[v].refs--; ix.vaults[v].refs == 0 {
-		delete(ix.vaultOf, ix.vaults[v].lower)
-		ix.vaults[v] = vault{}
-		ix.free = append(ix.free, v)
-	}
 	// Move the last entry into the hole so that entries stays dense.
 	last := int32(len(ix.entries) - 1)
 	if i != last {
 		moved := ix.entries[last]
-		mh := hashKey(ix.vaults[moved.vault].name, moved.name)
+		mh := hashKey(moved.vault, moved.name)
 		ix.unlink(mh, last)
 		moved.next = -1
 		if head, ok := ix.heads[mh]; ok {
@@ -233,6 +260,12 @@ func (ix *Index) Lookup(ev *auditlog.Event) []registry.Decoy {
 		return nil
 	}
 	h := hashKey(ev.VaultName, ev.ObjectName)
+	var want vaultID
+	if ev.VaultID != "" {
+		if want = parseVaultID(ev.VaultID); want.name == "" {
+			return nil
+		}
+	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	head, ok := ix.heads[h]
@@ -242,17 +275,16 @@ func (ix *Index) Lookup(ev *auditlog.Event) []registry.Decoy {
 	var out []registry.Decoy
 	for i := head; i >= 0; i = ix.entries[i].next {
 		e := &ix.entries[i]
-		v := &ix.vaults[e.vault]
 		t := codeTypes[e.typ]
-		if v.name != ev.VaultName || !equalFoldASCII(e.name, ev.ObjectName) || !compatible(t, ev.ObjectType) {
+		if !equalFoldASCII(e.vault, ev.VaultName) || !equalFoldASCII(e.name, ev.ObjectName) || !compatible(t, ev.ObjectType) {
 			continue
 		}
-		if ev.VaultID != "" && !sameVaultID(v.id, ev.VaultID) {
+		if ev.VaultID != "" && !ix.inVault(e, want) {
 			continue
 		}
 		out = append(out, registry.Decoy{
-			ID: e.id, VaultID: v.id, VaultName: vaultDisplayName(v.id), Name: e.name, Type: t,
-			Status: codeStatuses[e.status],
+			ID: e.id, VaultID: registry.VaultID(ix.subs.list[e.sub], ix.groups.list[e.group], e.vault),
+			VaultName: e.vault, Name: e.name, Type: t, Status: codeStatuses[e.status],
 		})
 	}
 	return out
@@ -272,10 +304,6 @@ func (ix *Index) Names(fn func(name string)) {
 // a decoy of type decoy.
 func compatible(decoy, got registry.Type) bool {
 	return decoy == got || decoy == registry.Certificate && (got == registry.Key || got == registry.Secret)
-}
-
-func sameVaultID(a, b string) bool {
-	return equalFoldASCII(strings.TrimRight(a, "/"), strings.TrimRight(b, "/"))
 }
 
 // equalFoldASCII compares case-insensitively in ASCII only: Key Vault names
@@ -300,26 +328,25 @@ func equalFoldASCII(a, b string) bool {
 	return true
 }
 
-func vaultDisplayName(id string) string {
-	name, _ := registry.VaultNameFromID(id)
-	return name
+// hashKey hashes a vault name and an object name, ASCII case-folded (Key
+// Vault names are ASCII; folding only ASCII keeps "\u212a" (Kelvin) from
+// matching "k").
+func hashKey(vault, name string) uint64 {
+	return foldInto((foldInto(fnvOffset, vault)^'|')*fnvPrime, name)
 }
 
-// hashKey is FNV-1a over the lower-cased vault name, a separator and the
-// ASCII-lower-cased object name (Key Vault names are ASCII; folding only
-// ASCII keeps "K" (Kelvin) from matching "k").
-func hashKey(vaultLower, name string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(vaultLower); i++ {
-		h = (h ^ uint64(vaultLower[i])) * 1099511628211
-	}
-	h = (h ^ '|') * 1099511628211
-	for i := 0; i < len(name); i++ {
-		c := name[i]
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func foldInto(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		h = (h ^ uint64(c)) * 1099511628211
+		h = (h ^ uint64(c)) * fnvPrime
 	}
 	return h
 }
