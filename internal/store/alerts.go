@@ -158,3 +158,14 @@ func (s *Store) CountAlerts(ctx context.Context, f AlertFilter) (int, error) {
 	}
 	return n, nil
 }
+
+// AlertExists reports whether the event with key eventKey was already
+// recorded against the decoy with key decoyKey.
+func (t *Tx) AlertExists(ctx context.Context, eventKey, decoyKey string) (bool, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM alerts WHERE event_key = $1 AND decoy_key = $2", eventKey, decoyKey).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: unable to look up alert: %w", err)
+	}
+	return n > 0, nil
+}

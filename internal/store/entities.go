@@ -17,6 +17,8 @@ type Entities struct {
 	Decoys      []EntityDecoy
 	Operations  []string
 	ClientInfos []string
+	CallerKeys  []string // see CallerKey
+	VaultNames  []string
 }
 
 // Account is one caller identity.
@@ -47,7 +49,8 @@ func (s *Store) IncidentEntities(ctx context.Context, id int64) (Entities, error
 		}
 		return rows.Err()
 	}
-	for col, into := range map[string]*[]string{"caller_ip": &e.IPs, "vault_id": &e.Vaults, "operation": &e.Operations, "client_info": &e.ClientInfos} {
+	for col, into := range map[string]*[]string{"caller_ip": &e.IPs, "vault_id": &e.Vaults, "operation": &e.Operations,
+		"client_info": &e.ClientInfos, "caller_key": &e.CallerKeys, "vault_name": &e.VaultNames} {
 		if err := strs(col, into); err != nil {
 			return Entities{}, fmt.Errorf("store: unable to read incident entities: %w", err)
 		}
