@@ -116,10 +116,10 @@ func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block
 		bp := getBuf(pool, max(size, 2*len(carry)))
 		buf := *bp
 		n := copy(buf, carry)
-		m, err := io.ReadFull(r, buf[n:])
+		m, err := fill(r, buf[n:])
 		total += int64(m)
 		n += m
-		eof := err == io.EOF || err == io.ErrUnexpectedEOF
+		eof := err == io.EOF
 		if err != nil && !eof {
 			return total, err
 		}
@@ -137,7 +137,7 @@ func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block
 		if cut == 0 && !eof {
 			// No line end in a full buffer: one long line. Grow, or give up
 			// on it past MaxLineSize.
-			if len(data) < MaxLineSize {
+			if len(data) < maxLineSize {
 				carry = append(carry[:0], data...)
 				pool.Put(bp)
 				continue
@@ -169,6 +169,21 @@ func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block
 			return total, nil
 		}
 	}
+}
+
+// fill reads until buf is full or r fails; unlike io.ReadFull it keeps a
+// reader's own io.ErrUnexpectedEOF (a truncated gzip stream) apart from
+// the plain end of input.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // skipLine reads past the next newline; rest is what came after it.
@@ -204,7 +219,7 @@ func (s *Scanner) scanBlock(b *block, name string) *result {
 		res.st.Records, res.st.Malformed = 1, 1
 		res.items = append(res.items, item{bad: &auditlog.RecordError{
 			Pos: auditlog.Position{File: name, Line: 1, Offset: b.offset},
-			Err: fmt.Errorf("line longer than %d bytes", MaxLineSize),
+			Err: fmt.Errorf("line longer than %d bytes", maxLineSize),
 		}})
 		return res
 	}

@@ -38,6 +38,9 @@ const DefaultBlockSize = 4 << 20
 // message is at most 1 MB). A longer line is reported and skipped.
 const MaxLineSize = 64 << 20
 
+// maxLineSize is MaxLineSize, smaller in tests.
+var maxLineSize = MaxLineSize
+
 // Scanner searches audit records for decoy accesses. Set Matcher; the other
 // fields have working zero values. A Scanner may scan several inputs, one
 // after the other or concurrently (the callbacks are then called from
