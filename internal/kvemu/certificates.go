@@ -248,7 +248,7 @@ func (c *call) issueSelfSigned(p *certPolicyJSON) (*keyVersion, []byte, string, 
 	c.v.mu.Lock()
 	sku := c.v.sku
 	c.v.mu.Unlock()
-	kv, err := generateKey(kty, size, crv, nil, sku)
+	kv, err := c.e.generateKey(kty, size, crv, nil, sku)
 	if err != nil {
 		return nil, nil, "", "", err
 	}

@@ -3,6 +3,7 @@ package kvemu
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -36,6 +37,12 @@ type Options struct {
 	// (http://schemas.microsoft.com/identity/claims/objectidentifier, ...)
 	// instead of oid/upn/appid; Azure uses both spellings.
 	URIClaims bool
+	// ReuseRSAKeys makes RSA keys (and certificates' keys) come from a
+	// small pool of real, pregenerated-on-demand keys per size instead of
+	// a fresh key each time: generating an RSA-2048 key costs about 170 ms
+	// on a small machine, too slow for estates of thousands of keys. Every
+	// operation still works; keys are just not unique.
+	ReuseRSAKeys bool
 	// Logger receives the emulator's own diagnostics (never secret values);
 	// nil discards them.
 	Logger *slog.Logger
@@ -58,6 +65,10 @@ type Emulator struct {
 	destinations map[string]*destination // by lower-case destination resource id
 
 	delivery *dispatcher
+
+	poolMu  sync.Mutex
+	rsaPool map[int][]*rsa.PrivateKey // by size, when ReuseRSAKeys
+	poolIdx int
 
 	lnMu sync.Mutex
 	ln   net.Listener
@@ -189,4 +200,29 @@ func (e *Emulator) WriteCACert(dir string) (string, error) {
 		return "", fmt.Errorf("kvemu: write CA: %w", err)
 	}
 	return path, nil
+}
+
+// rsaPoolSize is how many distinct keys per size ReuseRSAKeys keeps.
+const rsaPoolSize = 4
+
+// rsaKey returns an RSA key of bits: fresh, or from the pool.
+func (e *Emulator) rsaKey(bits int) (*rsa.PrivateKey, error) {
+	if !e.opts.ReuseRSAKeys {
+		return rsa.GenerateKey(rand.Reader, bits)
+	}
+	e.poolMu.Lock()
+	defer e.poolMu.Unlock()
+	if e.rsaPool == nil {
+		e.rsaPool = map[int][]*rsa.PrivateKey{}
+	}
+	e.poolIdx++
+	if len(e.rsaPool[bits]) < rsaPoolSize {
+		k, err := rsa.GenerateKey(rand.Reader, bits)
+		if err != nil {
+			return nil, err
+		}
+		e.rsaPool[bits] = append(e.rsaPool[bits], k)
+		return k, nil
+	}
+	return e.rsaPool[bits][e.poolIdx%rsaPoolSize], nil
 }

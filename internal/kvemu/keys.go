@@ -174,7 +174,7 @@ var (
 
 // generateKey makes real key material for a create request. It checks the
 // vault SKU: HSM-protected keys need a premium vault.
-func generateKey(kty string, size *int, crv string, ops []string, sku string) (*keyVersion, error) {
+func (e *Emulator) generateKey(kty string, size *int, crv string, ops []string, sku string) (*keyVersion, error) {
 	kv := &keyVersion{version: newVersion(), kty: kty}
 	switch kty {
 	case "RSA", "RSA-HSM":
@@ -185,7 +185,7 @@ func generateKey(kty string, size *int, crv string, ops []string, sku string) (*
 		if bits != 2048 && bits != 3072 && bits != 4096 {
 			return nil, errBadParameter("The key size %d is not supported: use 2048, 3072 or 4096.", bits)
 		}
-		priv, err := rsa.GenerateKey(rand.Reader, bits)
+		priv, err := e.rsaKey(bits)
 		if err != nil {
 			return nil, err
 		}
@@ -229,7 +229,7 @@ func keyCreate(c *call) (result, error) {
 	c.v.mu.Lock()
 	sku := c.v.sku
 	c.v.mu.Unlock()
-	kv, err := generateKey(b.Kty, b.KeySize, b.Crv, b.KeyOps, sku)
+	kv, err := c.e.generateKey(b.Kty, b.KeySize, b.Crv, b.KeyOps, sku)
 	if err != nil {
 		return result{}, err
 	}
@@ -271,7 +271,7 @@ func keyRotate(c *call) (result, error) {
 		bits := pub.N.BitLen()
 		size = &bits
 	}
-	kv, err := generateKey(last.kty, size, last.crv, last.keyOps, sku)
+	kv, err := c.e.generateKey(last.kty, size, last.crv, last.keyOps, sku)
 	if err != nil {
 		return result{}, err
 	}
