@@ -2,7 +2,9 @@ package kvemu
 
 import (
 	"errors"
+
 	"fmt"
+	"github.com/google/uuid"
 	"slices"
 	"strings"
 )
@@ -63,6 +65,7 @@ func (p Permissions) list(kind objectKind) []string {
 // a subscription, resource group or vault ARM id, or an object under a
 // vault ("{vault id}/secrets/{name}").
 type RoleAssignment struct {
+	Name        string // the assignment's GUID; empty means a new one
 	PrincipalID string // the identity's object id
 	Role        string // a built-in role name, e.g. "Key Vault Secrets User"
 	Scope       string // ARM id prefix the assignment covers
@@ -126,10 +129,50 @@ func (e *Emulator) AssignRole(ra RoleAssignment) error {
 	if !strings.HasPrefix(ra.Scope, "/subscriptions/") {
 		return fmt.Errorf("kvemu: role scope %q is not an ARM id", ra.Scope)
 	}
+	if ra.Name == "" {
+		ra.Name = uuid.NewString()
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.roles = append(e.roles, ra)
 	return nil
+}
+
+// RoleAssignments lists the estate's role assignments.
+func (e *Emulator) RoleAssignments() []RoleAssignment {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return slices.Clone(e.roles)
+}
+
+// roleDefinitionIDs are the built-in roles' definition GUIDs (Azure's).
+var roleDefinitionIDs = map[string]string{
+	"key vault administrator":                  "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+	"key vault certificates officer":           "a4417e6f-fecd-4de8-b567-7b0420556985",
+	"key vault certificate user":               "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
+	"key vault crypto officer":                 "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
+	"key vault crypto service encryption user": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+	"key vault crypto user":                    "12338af0-0e69-4776-bea7-57ae8d297424",
+	"key vault reader":                         "21090545-7ca7-4776-b22c-e363652d74d2",
+	"key vault secrets officer":                "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+	"key vault secrets user":                   "4633458b-17de-408a-b874-0445c86b69e6",
+}
+
+// roleByDefinitionID finds a built-in role's name by its definition GUID.
+func roleByDefinitionID(id string) (string, bool) {
+	for name, guid := range roleDefinitionIDs {
+		if strings.EqualFold(guid, id) {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// scopeCovers reports whether an assignment at scope applies to resource:
+// the same id or an ancestor of it.
+func scopeCovers(scope, resource string) bool {
+	s, r := strings.ToLower(strings.TrimSuffix(scope, "/")), strings.ToLower(strings.TrimSuffix(resource, "/"))
+	return r == s || strings.HasPrefix(r, s+"/")
 }
 
 // RemoveRoleAssignments removes every assignment of principalID at scope
@@ -159,8 +202,7 @@ func (e *Emulator) rbacAllows(principal, resource, action string) bool {
 		if !strings.EqualFold(ra.PrincipalID, principal) {
 			continue
 		}
-		scope := strings.ToLower(strings.TrimSuffix(ra.Scope, "/"))
-		if res != scope && !strings.HasPrefix(res, scope+"/") {
+		if !scopeCovers(ra.Scope, res) {
 			continue
 		}
 		for _, granted := range builtinRoles[strings.ToLower(ra.Role)] {

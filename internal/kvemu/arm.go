@@ -124,19 +124,22 @@ func errMethod(method string) *apiError {
 //	/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults[/{v}[/accessPolicies/{kind}]]
 //	{scope}/providers/Microsoft.Insights/diagnosticSettings[/{name}]   (scope: a vault or a subscription)
 //	{scope}/providers/Microsoft.Resources/tags/default                 (scope: a vault)
+//	{scope}/providers/Microsoft.Authorization/{roleAssignments|permissions}[/{guid}]
 func (a *armRequest) dispatch() (int, any, *apiError) {
 	n := len(a.segs)
 	if n == 0 || !a.seg(0, "subscriptions") {
 		return 0, nil, &apiError{status: http.StatusNotFound, code: "NotFound", message: "No ARM route for " + a.r.URL.Path}
 	}
 	// Extension resources: find ".../providers/Microsoft.Insights/..." etc.
-	for i := 1; i+2 < n; i++ {
+	for i := 1; i+1 < n; i++ {
 		if !a.seg(i, "providers") {
 			continue
 		}
 		switch {
 		case a.seg(i+1, "Microsoft.Insights") && a.seg(i+2, "diagnosticSettings"):
 			return a.diagnosticSettings(a.segs[:i], a.segs[i+3:])
+		case a.seg(i+1, "Microsoft.Authorization"):
+			return a.authorization(a.segs[:i], a.segs[i+2:])
 		case a.seg(i+1, "Microsoft.Resources") && a.seg(i+2, "tags") && n == i+4 && a.seg(i+3, "default"):
 			return a.tagsAtScope(a.segs[:i])
 		}

@@ -378,3 +378,53 @@ func TestARMSubscriptionsAndAuth(t *testing.T) {
 		t.Errorf("another tenant's subscription: got %d; want 401", status)
 	}
 }
+
+func TestARMRoleAssignments(t *testing.T) {
+	env := newTestEnv(t, Options{})
+	ctx := ctxT(t)
+	v, _ := env.e.Vault(rbacVault)
+	if _, err := env.e.SeedSecret(rbacVault, SecretSeed{Name: "api-key", Value: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	const api = "?api-version=2022-04-01"
+	const raName = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+	path := v.ID + "/providers/Microsoft.Authorization/roleAssignments/" + raName + api
+	body := map[string]any{"properties": map[string]any{
+		"roleDefinitionId": "/subscriptions/" + testSub + "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6",
+		"principalId":      nobody.ObjectID,
+	}}
+	if status, out := env.armDo(t, admin, http.MethodPut, path, body); status != 201 {
+		t.Fatalf("put: %d %s", status, out)
+	}
+	c := env.secrets(t, rbacVault, nobody)
+	if _, err := c.GetSecret(ctx, "api-key", "", nil); err != nil {
+		t.Errorf("get with the new assignment: %v", err)
+	}
+	status, out := env.armDo(t, nobody, http.MethodGet, v.ID+"/providers/Microsoft.Authorization/permissions"+api, nil)
+	var perms struct {
+		Value []armPermissionJSON `json:"value"`
+	}
+	if err := json.Unmarshal(out, &perms); err != nil || status != 200 || len(perms.Value) != 1 ||
+		!slices.Contains(perms.Value[0].DataActions, "Microsoft.KeyVault/vaults/secrets/getSecret/action") {
+		t.Errorf("permissions: %d %s", status, out)
+	}
+	status, out = env.armDo(t, admin, http.MethodGet, "/subscriptions/"+testSub+"/providers/Microsoft.Authorization/roleAssignments"+api+"&$filter=principalId%20eq%20'"+nobody.ObjectID+"'", nil)
+	if status != 200 || !strings.Contains(string(out), raName) || strings.Contains(string(out), admin.ObjectID) {
+		t.Errorf("list: %d %s", status, out)
+	}
+	if status, out := env.armDo(t, admin, http.MethodDelete, path, nil); status != 200 {
+		t.Fatalf("delete: %d %s", status, out)
+	}
+	if _, err := c.GetSecret(ctx, "api-key", "", nil); !isStatus(err, http.StatusForbidden, "Forbidden") {
+		t.Errorf("get after the assignment was deleted: %v", err)
+	}
+	var ops []string
+	for _, a := range env.activityRecords(t) {
+		if a.ResultType == "Success" {
+			ops = append(ops, a.OperationName)
+		}
+	}
+	if want := []string{"MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE", "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/DELETE"}; !slices.Equal(ops, want) {
+		t.Errorf("activity: got %v; want %v", ops, want)
+	}
+}
