@@ -1,0 +1,28 @@
+// Package slack posts incidents to a Slack incoming webhook
+// (https://hooks.slack.com/services/...): a text fallback plus Block Kit
+// blocks with the incident's facts, its alerts and a link.
+package slack
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/honeyvault/honeyvault/internal/notify"
+)
+
+// Config is one incoming webhook. Its URL is a secret: keep it in the
+// environment (url_env).
+type Config struct {
+	URL    string
+	Client *http.Client // nil: notify.DefaultClient
+}
+
+// Validate reports what is wrong with c.
+func (c Config) Validate() error {
+	u, err := url.Parse(c.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("slack: url %s is not an http(s) URL", notify.RedactURL(c.URL))
+	}
+	return nil
+}

@@ -1,0 +1,288 @@
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// Worker delivers the outbox. Create it with NewWorker, run Run in its own
+// goroutine and call Wake after commits that may have queued messages.
+type Worker struct {
+	store    *store.Store
+	channels map[string]*channelState
+	names    []string
+	log      *slog.Logger
+	metrics  *metrics
+	wake     chan struct{}
+	freed    chan struct{}
+	opts     WorkerOptions
+	id       string
+}
+
+// WorkerOptions tune a Worker; the zero value is a working configuration.
+type WorkerOptions struct {
+	// BaseURL is where incident links point (external_url).
+	BaseURL string
+	// Lease is how long a claim holds before another worker may take the
+	// row; longer than any attempt. 0: 2m.
+	Lease time.Duration
+	// Poll is how often the outbox is read when nothing wakes the worker.
+	// 0: 1s.
+	Poll time.Duration
+	// Backoff spaces the attempts of a failing message.
+	Backoff Backoff
+	// MaxAttempts gives up on a message after this many attempts. 0: 25
+	// (about 1.5 hours with the default backoff).
+	MaxAttempts int
+	// PerChannel bounds one channel's messages in flight. 0: 4.
+	PerChannel int
+	// Registry receives the honeyvault_notify_* metrics; nil: none.
+	Registry prometheus.Registerer
+	// Log receives delivery failures; nil discards.
+	Log *slog.Logger
+}
+
+// channelState is one channel and what this process saw of its health.
+type channelState struct {
+	Channel
+	slots chan struct{} // free sending slots
+
+	mu          sync.Mutex
+	lastSuccess time.Time
+	lastFailure time.Time
+	lastError   string
+	consecutive int
+}
+
+// NewWorker returns a worker for channels over st.
+func NewWorker(st *store.Store, channels []Channel, o WorkerOptions) (*Worker, error) {
+	if err := Validate(channels); err != nil {
+		return nil, err
+	}
+	if o.Lease <= 0 {
+		o.Lease = 2 * time.Minute
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 25
+	}
+	if o.PerChannel <= 0 {
+		o.PerChannel = 4
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	host, _ := os.Hostname()
+	var b [4]byte
+	rand.Read(b[:])
+	w := &Worker{
+		store: st, channels: make(map[string]*channelState), log: o.Log, metrics: newMetrics(),
+		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), opts: o,
+		id: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:])),
+	}
+	for _, c := range channels {
+		cs := &channelState{Channel: c, slots: make(chan struct{}, o.PerChannel)}
+		w.channels[c.Name] = cs
+		w.names = append(w.names, c.Name)
+		w.metrics.up.WithLabelValues(c.Name).Set(1)
+	}
+	if o.Registry != nil {
+		w.metrics.register(o.Registry, st, channels)
+	}
+	return w, nil
+}
+
+// ID names this worker in the outbox's claims.
+func (w *Worker) ID() string { return w.id }
+
+// Wake makes the worker read the outbox now. It never blocks.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx ends, then waits for the messages in flight and
+// releases the claims it still holds.
+func (w *Worker) Run(ctx context.Context) {
+	var inflight sync.WaitGroup
+	defer func() {
+		inflight.Wait()
+		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := w.store.ReleaseNotifications(rctx, w.id); err != nil {
+			w.log.Warn("notify: releasing claims", "err", err)
+		}
+	}()
+	for ctx.Err() == nil {
+		wait := w.opts.Poll
+		next, ok, err := w.store.NextNotificationDue(ctx, w.names)
+		if err != nil && ctx.Err() == nil {
+			w.log.Warn("notify: reading the outbox", "err", err)
+		}
+		if ok && !next.After(time.Now()) {
+			n, err := w.claimAndSend(ctx, &inflight)
+			if err != nil && ctx.Err() == nil {
+				w.log.Warn("notify: claiming from the outbox", "err", err)
+			}
+			if n > 0 {
+				continue // more may be due
+			}
+			// Due rows of busy channels: wait for a free slot (or a poll).
+		} else if ok {
+			wait = min(wait, max(time.Until(next), time.Millisecond))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-w.wake:
+		case <-w.freed:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// claimAndSend claims due rows for every channel with free slots, never
+// more than it has slots for, and starts sending them; it returns how many
+// it claimed. A busy channel is skipped, so it never holds up the others.
+func (w *Worker) claimAndSend(ctx context.Context, inflight *sync.WaitGroup) (int, error) {
+	claimed := 0
+	for _, name := range w.names {
+		cs := w.channels[name]
+		free := cap(cs.slots) - len(cs.slots) // only this goroutine fills slots
+		if free == 0 {
+			continue
+		}
+		rows, err := w.store.ClaimNotifications(ctx, w.id, []string{name}, w.opts.Lease, free)
+		if err != nil {
+			return claimed, err
+		}
+		claimed += len(rows)
+		for _, n := range rows {
+			cs.slots <- struct{}{} // never blocks: at most free rows
+			inflight.Add(1)
+			go func() {
+				defer inflight.Done()
+				defer func() {
+					<-cs.slots
+					select {
+					case w.freed <- struct{}{}:
+					default:
+					}
+				}()
+				w.deliver(cs, n)
+			}()
+		}
+	}
+	return claimed, nil
+}
+
+// deliver sends one claimed row and records the outcome. It is not cut
+// short by shutdown: an attempt is bounded by the channel's timeout.
+func (w *Worker) deliver(cs *channelState, n store.Notification) {
+	ctx, cancel := context.WithTimeout(context.Background(), cs.timeout()+30*time.Second)
+	defer cancel()
+	m, err := Render(ctx, w.store, n, w.opts.BaseURL)
+	retry := true
+	if err == nil {
+		retry, err = cs.Send(ctx, m)
+	} else if errors.Is(err, store.ErrNotFound) {
+		retry = false
+	}
+	now := time.Now()
+	if err == nil {
+		if err := w.store.MarkNotificationSent(ctx, n.ID); err != nil {
+			w.log.Error("notify: sent but not marked; it will be sent again", "channel", n.Channel, "notification", n.ID, "err", err)
+		}
+		w.metrics.sent.WithLabelValues(n.Channel).Inc()
+		w.metrics.up.WithLabelValues(n.Channel).Set(1)
+		w.metrics.delay.WithLabelValues(n.Channel).Observe(now.Sub(n.DueAt).Seconds())
+		cs.mu.Lock()
+		cs.lastSuccess, cs.consecutive = now, 0
+		cs.mu.Unlock()
+		return
+	}
+	kind := "permanent"
+	if retry {
+		kind = "retryable"
+	}
+	w.metrics.failures.WithLabelValues(n.Channel, kind).Inc()
+	w.metrics.up.WithLabelValues(n.Channel).Set(0)
+	cs.mu.Lock()
+	cs.lastFailure, cs.lastError = now, err.Error()
+	cs.consecutive++
+	cs.mu.Unlock()
+	if retry && n.Attempts < w.opts.MaxAttempts {
+		delay := jittered(w.opts.Backoff.Delay(n.Attempts))
+		w.log.Warn("notify: delivery failed, will retry", "channel", n.Channel, "incident", n.IncidentID,
+			"attempt", n.Attempts, "retry_in", delay.Round(time.Millisecond), "err", err)
+		if err := w.store.RetryNotification(ctx, n.ID, w.id, now.Add(delay), err.Error()); err != nil {
+			w.log.Error("notify: rescheduling", "notification", n.ID, "err", err)
+		}
+		return
+	}
+	w.log.Error("notify: delivery failed for good", "channel", n.Channel, "incident", n.IncidentID, "attempts", n.Attempts, "err", err)
+	w.metrics.gaveUp.WithLabelValues(n.Channel).Inc()
+	if err := w.store.FailNotification(ctx, n.ID, err.Error()); err != nil {
+		w.log.Error("notify: marking failed", "notification", n.ID, "err", err)
+	}
+}
+
+// ChannelStatus is one channel's health for the console.
+type ChannelStatus struct {
+	Name                string    `json:"name"`
+	Type                string    `json:"type"`
+	MinSeverity         string    `json:"min_severity,omitempty"`
+	Vaults              []string  `json:"vaults,omitempty"`
+	Healthy             bool      `json:"healthy"` // the last attempt this process made worked, or none failed
+	ConsecutiveFailures int       `json:"consecutive_failures"`
+	LastSuccess         time.Time `json:"last_success,omitzero"`
+	LastFailure         time.Time `json:"last_failure,omitzero"`
+	LastError           string    `json:"last_error,omitempty"`
+	Pending             int       `json:"pending"`
+	OldestPending       time.Time `json:"oldest_pending,omitzero"`
+	Sent                int       `json:"sent"`
+	Failed              int       `json:"failed"`
+}
+
+// Status reports every channel's health: this process's view of its last
+// attempts and the shared outbox's counts.
+func (w *Worker) Status(ctx context.Context) ([]ChannelStatus, error) {
+	stats, err := w.store.OutboxStatsByChannel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ChannelStatus, 0, len(w.names))
+	for _, name := range w.names {
+		cs := w.channels[name]
+		s := stats[name]
+		cs.mu.Lock()
+		st := ChannelStatus{
+			Name: name, Type: cs.Type, MinSeverity: cs.Filter.MinSeverity, Vaults: cs.Filter.Vaults,
+			Healthy: cs.consecutive == 0, ConsecutiveFailures: cs.consecutive, LastSuccess: cs.lastSuccess,
+			LastFailure: cs.lastFailure, LastError: cs.lastError,
+			Pending: s.Pending, OldestPending: s.OldestPending, Sent: s.Sent, Failed: s.Failed,
+		}
+		cs.mu.Unlock()
+		if st.LastError == "" && s.LastError != "" {
+			st.LastError, st.LastFailure = s.LastError, s.LastErrorAt
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
