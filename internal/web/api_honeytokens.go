@@ -68,7 +68,12 @@ func (h *handler) listHoneytokens(w http.ResponseWriter, r *http.Request) {
 		h.apiError(w, r, http.StatusBadRequest, bad)
 		return
 	}
-	decoys, err := h.store.ListDecoys(r.Context(), scoped(principalFrom(r.Context()), f))
+	p := principalFrom(r.Context())
+	if f.VaultID != "" && !p.CanSeeVault(f.VaultID) {
+		h.apiError(w, r, http.StatusNotFound, "no such vault in your scope")
+		return
+	}
+	decoys, err := h.store.ListDecoys(r.Context(), scoped(p, f))
 	if err != nil {
 		h.serverError(w, r, err)
 		return

@@ -21,9 +21,14 @@ func (h *handler) apiError(w http.ResponseWriter, r *http.Request, code int, msg
 	writeJSON(w, code, map[string]string{"error": msg})
 }
 
-// serverError logs err and answers 500 without its details.
+// serverError logs err and answers 500 without its details: JSON under
+// /api/, an error page for the console.
 func (h *handler) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	if !isAPI(r) && h.views != nil {
+		h.pageError(w, r, http.StatusInternalServerError, "Something went wrong on the server; it has been logged.")
+		return
+	}
 	h.apiError(w, r, http.StatusInternalServerError, "internal error")
 }
 

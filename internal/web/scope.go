@@ -5,15 +5,9 @@ import (
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
-// noSubscription matches no decoy: an owner with an empty scope sees nothing.
-const noSubscription = "\x00none"
-
-// scoped narrows a decoy filter to what p may see. Vault owners see only the
-// subscriptions of their scope.
+// scoped narrows a decoy filter to what p may see (auth.Principal.DecoyScope:
+// vault owners see the subscriptions and vaults of their scope only).
 func scoped(p auth.Principal, f store.DecoyFilter) store.DecoyFilter {
-	if p.Role != auth.Owner {
-		return f
-	}
-	f.Subscriptions = append([]string{noSubscription}, p.Scope.Subscriptions...)
+	f.Scope = p.DecoyScope()
 	return f
 }

@@ -1,11 +1,9 @@
-// Package web serves honeyvault's HTTP interface: health and metrics, the REST
-// API and (later) the console. Routes use the standard library's method
-// patterns; each handler lives in its own file named after its route.
 package web
 
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -21,6 +19,17 @@ type Options struct {
 	Logger   *slog.Logger         // nil: discard
 	Registry *prometheus.Registry // nil: a new one; /metrics serves it
 	Ingest   Submitter            // nil: the ingest endpoint answers 503
+
+	// OIDC enables single sign-on; nil shows the token sign-in only.
+	OIDC *auth.OIDC
+	// Secure marks cookies Secure and sends HSTS even when TLS ends in front
+	// of honeyvault (an https external URL). Requests over TLS get both anyway.
+	Secure bool
+	// LoginLimit and IngestLimit rate-limit sign-in attempts per client
+	// address and ingest requests per principal; nil: no limit.
+	LoginLimit, IngestLimit *auth.Limiter
+	// Now is the clock for token expiry shown and set; nil: time.Now.
+	Now func() time.Time
 }
 
 type handler struct {
@@ -29,6 +38,15 @@ type handler struct {
 	log     *slog.Logger
 	metrics *httpMetrics
 	ingest  Submitter
+
+	views         views
+	oidc          *auth.OIDC
+	oidcLabel     string
+	secure        bool
+	loginLimit    *auth.Limiter
+	ingestLimit   *auth.Limiter
+	sessionMaxAge time.Duration
+	now           func() time.Time
 }
 
 // New returns the server's root handler.
@@ -40,6 +58,7 @@ func New(o Options) http.Handler {
 		o.Registry = prometheus.NewRegistry()
 	}
 	h := &handler{store: o.Store, auth: o.Auth, log: o.Logger, metrics: newHTTPMetrics(o.Registry), ingest: o.Ingest}
+	h.setupAccess(o)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
@@ -52,5 +71,22 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /api/v1/dead-letters", h.require(auth.ManageSettings, h.listDeadLetters))
 	mux.HandleFunc("/api/", h.apiNotFound)
 
-	return h.observe(mux, securityHeaders(mux))
+	// Identity and access, and the console frame (see doc.go).
+	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("GET /login", h.loginPage)
+	mux.HandleFunc("POST /login", h.loginToken)
+	mux.HandleFunc("GET /login/oidc", h.loginOIDC)
+	mux.HandleFunc("GET /login/oidc/callback", h.loginOIDCCallback)
+	mux.Handle("POST /logout", h.require(auth.UseConsole, h.logout))
+	mux.Handle("GET /{$}", h.require(auth.UseConsole, h.home))
+	mux.Handle("GET /tokens", h.require(auth.ManageAccess, h.tokensPage))
+	mux.Handle("POST /tokens", h.require(auth.ManageAccess, h.tokensCreate))
+	mux.Handle("POST /tokens/{id}/revoke", h.require(auth.ManageAccess, h.tokensRevoke))
+	mux.Handle("GET /audit", h.require(auth.ReadAudit, h.auditPage))
+	mux.Handle("GET /api/v1/tokens", h.require(auth.ManageAccess, h.listTokens))
+	mux.Handle("POST /api/v1/tokens", h.require(auth.ManageAccess, h.createToken))
+	mux.Handle("DELETE /api/v1/tokens/{id}", h.require(auth.ManageAccess, h.revokeToken))
+	mux.Handle("GET /api/v1/audit", h.require(auth.ReadAudit, h.listAudit))
+
+	return h.observe(mux, h.securityHeaders(limitBody(mux)))
 }

@@ -1,0 +1,140 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/auth"
+)
+
+// The console's HTML lives in templates/ and its one stylesheet in static/,
+// both embedded. See the package documentation for how to add a page.
+var (
+	//go:embed templates/*.html
+	templateFiles embed.FS
+	//go:embed static
+	staticFiles embed.FS
+)
+
+// navLink is an entry of the console's navigation, shown to principals with
+// Perm. Add one when you add a top-level page.
+type navLink struct {
+	Path  string
+	Label string
+	Perm  auth.Permission
+}
+
+var nav = []navLink{
+	{"/", "Home", auth.UseConsole},
+	{"/tokens", "API tokens", auth.ManageAccess},
+	{"/audit", "Audit trail", auth.ReadAudit},
+}
+
+// page is what every template gets: the per-request frame the layout needs
+// and the handler's Data.
+type page struct {
+	Title string
+	User  *auth.Principal // nil when nobody is signed in
+	CSRF  string          // put in every form: {{template "csrf" .}}
+	Nav   []navLink       // the links User may follow
+	Path  string          // the request path, to mark the current link
+	Data  any
+}
+
+// funcs are the helpers every template may call.
+var funcs = template.FuncMap{
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"join": strings.Join,
+}
+
+// views holds one parsed template set per page: the layout, the partials
+// and the page itself, so that pages may define the same blocks.
+type views map[string]*template.Template
+
+// loadViews parses every page under templates/. layout.html and files
+// starting with "_" are shared by all pages; every other file is a page,
+// named by its file name without .html.
+func loadViews() (views, error) {
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	shared := []string{"templates/layout.html"}
+	for _, n := range names {
+		if strings.HasPrefix(path.Base(n), "_") {
+			shared = append(shared, n)
+		}
+	}
+	v := make(views)
+	for _, n := range names {
+		base := path.Base(n)
+		if base == "layout.html" || strings.HasPrefix(base, "_") {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFiles, append(shared, n)...)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", base, err)
+		}
+		v[strings.TrimSuffix(base, ".html")] = t
+	}
+	return v, nil
+}
+
+// render writes page name with status code. The page is executed into a
+// buffer first so that a template error becomes a clean 500, never half a
+// page.
+func (h *handler) render(w http.ResponseWriter, r *http.Request, code int, name, title string, data any) {
+	t, ok := h.views[name]
+	if !ok {
+		h.log.Error("web: no such page template", "page", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	p := page{Title: title, Path: r.URL.Path, Data: data}
+	if id, ok := identityFrom(r.Context()); ok {
+		p.User = &id.Principal
+		p.CSRF = id.CSRFToken()
+		for _, l := range nav {
+			if id.Allows(l.Perm) {
+				p.Nav = append(p.Nav, l)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		h.log.Error("web: rendering page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+// pageError answers a console request with an error page.
+func (h *handler) pageError(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	h.render(w, r, code, "error", http.StatusText(code), msg)
+}
+
+// staticHandler serves static/ at /static/. The files change only with the
+// binary, so browsers may keep them for an hour.
+func staticHandler() http.Handler {
+	sub, _ := fs.Sub(staticFiles, "static")
+	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
+}
