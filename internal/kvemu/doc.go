@@ -12,8 +12,14 @@
 // (self-signed, with the backing key and secret of the same name), soft
 // delete, recover, purge, backup and restore, paging with nextLink, the
 // bearer challenge, both permission models (access policies and RBAC) and
-// Azure's error bodies. Management plane: subscriptions, resource groups,
-// vaults, tags, access policies and diagnostic settings.
+// Azure's error bodies. Management plane (plain ARM REST; the paths are
+// listed in arm.go, arm_diagnostics.go and arm_authorization.go):
+// subscriptions, resource groups, resources, vaults, tags, access policies,
+// diagnostic settings, role assignments and permissions.
+//
+// Identities: [Emulator.Credential] mints bearer tokens for an [Identity]
+// in process; [Emulator.RegisterApp] lets azidentity's client-secret
+// credential sign in at the emulated login.microsoftonline.com.
 //
 // Every data-plane request produces an AuditEvent record in Azure's shape
 // ([AuditRecord]); control-plane changes produce Activity-log records

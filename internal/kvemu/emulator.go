@@ -65,6 +65,7 @@ type Emulator struct {
 	destinations map[string]*destination // by lower-case destination resource id
 
 	delivery *dispatcher
+	apps     apps // client credentials for the emulated token endpoint
 
 	poolMu  sync.Mutex
 	rsaPool map[int][]*rsa.PrivateKey // by size, when ReuseRSAKeys
@@ -172,9 +173,13 @@ func (e *Emulator) Close() error {
 	e.lnMu.Unlock()
 	var errs []error
 	if srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// HTTP/2 connections linger up to a second after GOAWAY; an
+		// emulator need not wait for them once in-flight requests are done.
+		ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
 		if err := srv.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
+			if err := srv.Close(); err != nil {
+				errs = append(errs, err)
+			}
 		}
 		cancel()
 	}

@@ -22,6 +22,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "management.azure.com", "management.chinacloudapi.cn", "management.usgovcloudapi.net":
 		e.serveARM(w, r)
 		return
+	case "login.microsoftonline.com":
+		e.serveLogin(w, r)
+		return
 	}
 	writeError(w, &apiError{status: http.StatusNotFound, code: "HostNotFound", message: "kvemu serves no host " + host})
 }
