@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/honeyvault/honeyvault/internal/auth"
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/ingest"
 	"github.com/honeyvault/honeyvault/internal/store"
@@ -33,6 +33,8 @@ type Server struct {
 	// Pipeline is where every source's records are stored and detected.
 	Pipeline  *ingest.Pipeline
 	detection *detection
+	// tls, when set, makes Serve speak HTTPS (config tls.cert_file/key_file).
+	tls *tls.Config
 	// tasks run in the background while the server serves; they stop after
 	// the HTTP server has drained, so in-flight requests still reach them.
 	tasks []func(context.Context)
@@ -52,12 +54,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 			return nil, err
 		}
 	}
-	authn := &auth.Authenticator{}
-	authn.AddBootstrap(cfg.AdminToken, auth.Admin)
-	authn.AddBootstrap(cfg.IngestToken, auth.Ingest)
-	if cfg.AdminToken == "" {
-		log.Warn("no admin token configured: set HONEYVAULT_ADMIN_TOKEN to use the API")
+	acc, err := newAccess(cfg, st, log)
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
+	s.tls = acc.tls
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -67,9 +69,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		return nil, err
 	}
 	s.Pipeline = ingest.New(st, s.detection.hook, log, reg)
-	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents, s.syncDecoys)
+	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents, s.syncDecoys, acc.sweepSessions)
 	s.http = &http.Server{
-		Handler:           web.New(web.Options{Store: st, Auth: authn, Logger: log, Registry: reg, Ingest: s.Pipeline}),
+		Handler:           web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Ingest: s.Pipeline})),
+		TLSConfig:         acc.tls,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
@@ -104,9 +107,13 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}
 	defer wg.Wait()
 	defer stopTasks()
+	scheme := "http"
+	if s.tls != nil {
+		l, scheme = tls.NewListener(l, s.tls), "https"
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(l) }()
-	s.log.Info("honeyvault serving", "addr", l.Addr().String(), "db", s.Store.Driver())
+	s.log.Info("honeyvault serving", "addr", l.Addr().String(), "scheme", scheme, "db", s.Store.Driver())
 	select {
 	case err := <-errc:
 		return fmt.Errorf("server: %w", err)
