@@ -18,27 +18,36 @@ import (
 // every emulated host (vaults, ARM, login) to the emulator's listener and it
 // trusts the emulator's CA. A vault name the estate does not hold fails to
 // resolve, as in Azure's DNS. Other hosts fail too: tests never leave the
-// machine. Call it after Start.
+// machine. Call it after Start; all clients share one transport.
 func (e *Emulator) HTTPClient() *http.Client {
-	addr := e.Addr()
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, network, hostport string) (net.Conn, error) {
-			host, _, err := net.SplitHostPort(hostport)
-			if err != nil {
-				host = hostport
-			}
-			if !e.resolves(host) {
-				return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-			}
-			return d.DialContext(ctx, "tcp", addr)
-		},
-		TLSClientConfig:     &tls.Config{RootCAs: e.ca.pool, MinVersion: tls.VersionTLS12},
-		ForceAttemptHTTP2:   true,
-		MaxIdleConnsPerHost: 16,
-		IdleConnTimeout:     30 * time.Second,
+	e.lnMu.Lock()
+	defer e.lnMu.Unlock()
+	if e.transport == nil {
+		addr := ""
+		if e.ln != nil {
+			addr = e.ln.Addr().String()
+		}
+		d := &net.Dialer{Timeout: 5 * time.Second}
+		e.transport = &http.Transport{
+			DialContext: func(ctx context.Context, network, hostport string) (net.Conn, error) {
+				host, _, err := net.SplitHostPort(hostport)
+				if err != nil {
+					host = hostport
+				}
+				if addr == "" || !e.resolves(host) {
+					return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+				}
+				return d.DialContext(ctx, "tcp", addr)
+			},
+			TLSClientConfig:     &tls.Config{RootCAs: e.ca.pool, MinVersion: tls.VersionTLS12},
+			ForceAttemptHTTP2:   true,
+			MaxIdleConns:        256,
+			MaxIdleConnsPerHost: 16,
+			IdleConnTimeout:     30 * time.Second,
+		}
 	}
-	return &http.Client{Transport: tr}
+	// One transport for all clients: connections are pooled per vault host.
+	return &http.Client{Transport: e.transport}
 }
 
 // resolves reports whether host would resolve to the emulator: a vault of

@@ -246,7 +246,9 @@ func handle(method, pattern string, spec *opSpec) {
 // registered before parameter routes so "/secrets/x/versions" is a list,
 // not version "versions".
 func routeVault(method string, u *url.URL) (*opSpec, string, string, *apiError) {
-	raw := strings.TrimPrefix(u.EscapedPath(), "/")
+	// Key Vault tolerates a doubled leading slash ("https://v.vault.azure.net//secrets/x"),
+	// which hand-built URLs often have.
+	raw := strings.TrimLeft(u.EscapedPath(), "/")
 	segs := strings.Split(raw, "/")
 	for i, s := range segs {
 		dec, err := url.PathUnescape(s)

@@ -71,9 +71,10 @@ type Emulator struct {
 	rsaPool map[int][]*rsa.PrivateKey // by size, when ReuseRSAKeys
 	poolIdx int
 
-	lnMu sync.Mutex
-	ln   net.Listener
-	srv  *http.Server
+	lnMu      sync.Mutex
+	ln        net.Listener
+	srv       *http.Server
+	transport *http.Transport // shared by HTTPClient's clients
 }
 
 // New makes an emulator with an empty estate and a fresh CA. It does not
@@ -172,6 +173,11 @@ func (e *Emulator) Close() error {
 	srv := e.srv
 	e.lnMu.Unlock()
 	var errs []error
+	e.lnMu.Lock()
+	if e.transport != nil {
+		e.transport.CloseIdleConnections()
+	}
+	e.lnMu.Unlock()
 	if srv != nil {
 		// HTTP/2 connections linger up to a second after GOAWAY; an
 		// emulator need not wait for them once in-flight requests are done.
