@@ -63,6 +63,10 @@ type Decoder struct {
 	// MaxRecordSize bounds one record; 0 means DefaultMaxRecordSize. Set it
 	// before the first call to Next or NextRaw.
 	MaxRecordSize int
+	// JSONLines, set before the first call, reads the input as JSON lines
+	// without looking at its first line (for callers that split lines
+	// themselves).
+	JSONLines bool
 
 	in      io.Reader
 	body    []byte // in-memory input (NewDecoderBytes), read in place
@@ -409,7 +413,7 @@ func (d *Decoder) start() {
 	if bytes.HasPrefix(d.buf[:d.end], []byte("\xef\xbb\xbf")) {
 		d.pos, d.off = 3, d.off+3
 	}
-	d.lines = LooksLikeJSONLines(d.buf[d.pos:d.end])
+	d.lines = d.JSONLines || LooksLikeJSONLines(d.buf[d.pos:d.end])
 }
 
 func (d *Decoder) setReadErr(err error) {

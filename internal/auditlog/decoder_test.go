@@ -91,6 +91,16 @@ func TestDecoderRecovery(t *testing.T) {
 	}
 }
 
+func TestDecoderForcedJSONLines(t *testing.T) {
+	// Alone, a cut-off line looks like the start of a pretty-printed
+	// document; a caller that split lines itself says what it is.
+	d := NewDecoderBytes([]byte(rec(1)[:40]+"\n"), Position{})
+	d.JSONLines = true
+	if got, want := strings.Join(outcome(d), ","), "bad@1: line ends inside a record"; got != want {
+		t.Errorf("got %s; want %s", got, want)
+	}
+}
+
 func TestDecoderNilBody(t *testing.T) {
 	if got := outcome(NewDecoderBytes(nil, Position{})); len(got) != 0 {
 		t.Errorf("got %q", got)

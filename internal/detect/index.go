@@ -57,19 +57,25 @@ type entry struct {
 type names struct {
 	list  []string
 	index map[string]uint32 // lower-cased → list index
+	last  uint32            // the last one interned
 }
 
 func (n *names) intern(s string) uint32 {
+	if len(n.list) > 0 && n.list[n.last] == s { // decoys come vault by vault
+		return n.last
+	}
 	key := strings.ToLower(s)
 	if i, ok := n.index[key]; ok {
+		n.last = i
 		return i
 	}
 	if n.index == nil {
 		n.index = make(map[string]uint32)
 	}
 	n.list = append(n.list, strings.Clone(s))
-	n.index[key] = uint32(len(n.list) - 1)
-	return uint32(len(n.list) - 1)
+	n.last = uint32(len(n.list) - 1)
+	n.index[key] = n.last
+	return n.last
 }
 
 var typeCodes = map[registry.Type]uint8{registry.Secret: 1, registry.Key: 2, registry.Certificate: 3}
@@ -87,22 +93,22 @@ func NewIndex(decoys []registry.Decoy) (*Index, error) {
 	return ix, nil
 }
 
-// Add indexes decoys. Each must be valid (registry.Decoy.Validate); if one
+// Add indexes decoys. Each must be valid (as registry.Decoy.Validate says,
+// except that VaultName may be empty or differ in case); if one
 // is not, Add returns an error naming it and changes nothing. A decoy
 // already indexed (same vault, type and name in any case) is updated.
 // Retired decoys are not watched — their names may be reused legitimately —
 // and adding one removes it.
 func (ix *Index) Add(decoys ...registry.Decoy) error {
-	valid := make([]registry.Decoy, len(decoys))
 	for i, d := range decoys {
-		if err := d.Validate(); err != nil {
+		if err := check(d); err != nil {
 			return fmt.Errorf("detect: decoy %d (%s %q): %w", i+1, d.Type, d.Name, err)
 		}
-		valid[i] = d
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	for _, d := range valid {
+	for _, d := range decoys {
+		d.Type, d.Status = normType(d.Type), normStatus(d.Status)
 		if d.Status == registry.Retired {
 			ix.removeLocked(d)
 			continue
@@ -156,6 +162,64 @@ func (ix *Index) inVault(e *entry, id vaultID) bool {
 // vaultID is an ARM vault id in parts.
 type vaultID struct{ sub, group, name string }
 
+// check is registry.Decoy.Validate without its regular expressions (a
+// million decoys are checked on every start).
+func check(d registry.Decoy) error {
+	id := parseVaultID(d.VaultID)
+	if id.sub == "" || id.group == "" || !validVaultName(id.name) {
+		return fmt.Errorf("%w: %q", registry.ErrBadVaultID, d.VaultID)
+	}
+	if d.VaultName != "" && !equalFoldASCII(d.VaultName, id.name) {
+		return fmt.Errorf("vault name %q does not match vault id %q", d.VaultName, d.VaultID)
+	}
+	if len(d.Name) == 0 || len(d.Name) > 127 {
+		return fmt.Errorf("invalid object name %q: want 1-127 letters, digits and dashes", d.Name)
+	}
+	for i := 0; i < len(d.Name); i++ {
+		if nameByte[d.Name[i]] == 0 {
+			return fmt.Errorf("invalid object name %q: want 1-127 letters, digits and dashes", d.Name)
+		}
+	}
+	if _, ok := typeCodes[normType(d.Type)]; !ok {
+		return fmt.Errorf("unknown decoy type %q", d.Type)
+	}
+	if _, ok := statusCodes[normStatus(d.Status)]; !ok {
+		return fmt.Errorf("unknown decoy status %q", d.Status)
+	}
+	return nil
+}
+
+// normType and normStatus spell types and statuses as the registry's
+// constants (ParseType and ParseStatus accept any case).
+func normType(t registry.Type) registry.Type {
+	if _, ok := typeCodes[t]; ok {
+		return t
+	}
+	return registry.Type(strings.ToLower(strings.TrimSpace(string(t))))
+}
+
+func normStatus(s registry.Status) registry.Status {
+	if s == "" {
+		return registry.Active
+	}
+	if _, ok := statusCodes[s]; ok {
+		return s
+	}
+	return registry.Status(strings.ToLower(strings.TrimSpace(string(s))))
+}
+
+func validVaultName(s string) bool {
+	if len(s) < 3 || len(s) > 24 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if nameByte[s[i]] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // parseVaultID splits /subscriptions/{sub}/resourceGroups/{rg}/providers/
 // Microsoft.KeyVault/vaults/{name} without allocating; ok is false for
 // anything else.
@@ -199,6 +263,7 @@ func (ix *Index) Remove(decoys ...registry.Decoy) int {
 }
 
 func (ix *Index) removeLocked(d registry.Decoy) bool {
+	d.Type = normType(d.Type)
 	id := parseVaultID(d.VaultID)
 	h := hashKey(id.name, d.Name)
 	i := ix.find(h, id, d.Type, d.Name)

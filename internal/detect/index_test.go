@@ -25,7 +25,7 @@ func TestIndexAddRemove(t *testing.T) {
 		t.Fatalf("%d hits; want 1", got)
 	}
 	// Re-adding in another case updates, does not duplicate.
-	if err := ix.Add(registry.Decoy{ID: 9, VaultID: strings.ToUpper(vaultPay), Name: "DB-PASSWORD", Type: registry.Secret, Status: registry.Missing}); err != nil {
+	if err := ix.Add(registry.Decoy{ID: 9, VaultID: strings.ToUpper(vaultPay), Name: "DB-PASSWORD", Type: "Secret", Status: "MISSING"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := ix.Lookup(&ev); len(got) != 1 || got[0].ID != 9 || got[0].Status != registry.Missing {
@@ -65,8 +65,21 @@ func TestIndexAddIsAllOrNothing(t *testing.T) {
 	if got := ix.Len(); got != 0 {
 		t.Errorf("Len = %d after a failed Add; want 0", got)
 	}
-	if _, err := NewIndex([]registry.Decoy{{VaultID: "/not/a/vault", Name: "x", Type: registry.Secret}}); err == nil {
-		t.Error("NewIndex accepted a bad vault id")
+	for _, d := range []registry.Decoy{
+		{VaultID: "/not/a/vault", Name: "x", Type: registry.Secret},
+		{VaultID: vaultPay, Name: "x", Type: "password"},
+		{VaultID: vaultPay, Name: "x", Type: registry.Secret, Status: "gone"},
+		{VaultID: vaultPay, VaultName: "kv-other", Name: "x", Type: registry.Secret},
+		{VaultID: vaultPay, Name: strings.Repeat("x", 128), Type: registry.Secret},
+		{VaultID: vaultPay, Name: "", Type: registry.Secret},
+		{VaultID: strings.Replace(vaultPay, "kv-pay", "kv", 1), Name: "x", Type: registry.Secret},
+	} {
+		if _, err := NewIndex([]registry.Decoy{d}); err == nil {
+			t.Errorf("NewIndex accepted %+v", d)
+		}
+		if err := d.Validate(); err == nil {
+			t.Errorf("the registry accepts %+v, the index does not", d)
+		}
 	}
 }
 

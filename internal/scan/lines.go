@@ -248,6 +248,7 @@ func (s *Scanner) scanLine(res *result, line []byte, pos auditlog.Position) {
 	}
 	if s.Prefilter == nil || s.Prefilter.Match(line) {
 		d := auditlog.NewDecoderBytes(line, pos)
+		d.JSONLines = true
 		for {
 			ev, err := d.Next()
 			if err == io.EOF {
@@ -277,6 +278,7 @@ func (s *Scanner) scanLine(res *result, line []byte, pos auditlog.Position) {
 	// A wrapper, an array, or a broken line: split it (without parsing
 	// records) to count its records and report broken framing.
 	d := auditlog.NewDecoderBytes(line, pos)
+	d.JSONLines = true
 	for {
 		_, _, err := d.NextRaw()
 		if err == io.EOF {

@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/honeyvault/honeyvault/internal/testenv"
+)
+
+// scanWatchlist lists the decoys of internal/scan/testdata.
+const scanWatchlist = "ResourceProvider,ResourceId,HoneyToken,Properties\r\n" +
+	`Microsoft.KeyVault,/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-a/providers/Microsoft.KeyVault/vaults/kv-a,db-password,"{""Type"":""secret""}"` + "\r\n" +
+	`Microsoft.KeyVault,/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-a/providers/Microsoft.KeyVault/vaults/kv-a,signing-key,"{""Type"":""key""}"` + "\r\n" +
+	`Microsoft.KeyVault,/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-b/providers/Microsoft.KeyVault/vaults/kv-b,web-tls,"{""Type"":""certificate""}"` + "\r\n"
+
+func scanFixture(name string) string {
+	return filepath.Join(testenv.RepoRoot(), "internal", "scan", "testdata", name)
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runCLI(stdin string, args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = Main(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestScanExitStatus(t *testing.T) {
+	wl := writeFile(t, "wl.csv", scanWatchlist)
+	quiet := writeFile(t, "quiet.json", `{"time":"2026-11-20T08:00:00Z","resourceId":"/SUBSCRIPTIONS/0B1F6471-1BF0-4DDA-AEC3-CB9272F09590/RESOURCEGROUPS/RG-A/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV-A","operationName":"SecretGet","properties":{"requestUri":"https://kv-a.vault.azure.net/secrets/db-password-old"}}`+"\n")
+	scenarios := []struct {
+		name     string
+		args     []string
+		stdin    string
+		wantCode int
+		wantOut  []string // substrings of stdout
+		wantErr  []string // substrings of stderr
+	}{
+		{"alerts", []string{"scan", "--watchlist", wl, scanFixture("PT1H.json")}, "", 1,
+			[]string{scanFixture("PT1H.json") + ":2: 2026-11-20T08:00:01.2Z high SecretGet vault=kv-a secret=db-password status=200 upn=mallory@contoso.com"},
+			[]string{scanFixture("PT1H.json") + ":6: malformed record: line ends inside a record", "1 files, 8 records, 1 malformed, 4 alerts, 0 suppressed; 3 decoys"}},
+		{"allow-listed planter", []string{"scan", "--watchlist", wl, "--allow", "PLANTER@contoso.com", scanFixture("PT1H.json")}, "", 1,
+			nil, []string{"3 alerts, 1 suppressed"}},
+		{"all suppressed", []string{"scan", "--watchlist", wl, "--allow", "5c3f1a2b-9d4e-4f6a-8b7c-1d2e3f4a5b6c", "--allow", "planter@contoso.com", scanFixture("PT1H.json")}, "", 0,
+			nil, []string{"0 alerts, 4 suppressed"}},
+		{"no alerts", []string{"scan", "--watchlist", wl, quiet}, "", 0, nil, []string{"1 records, 0 malformed, 0 alerts"}},
+		{"gzip and a document", []string{"scan", "--watchlist", wl, scanFixture("PT1H.json.gz"), scanFixture("insights-logs-auditevent.json")}, "", 1,
+			[]string{scanFixture("PT1H.json.gz") + ":8:", scanFixture("insights-logs-auditevent.json") + ":5:"}, []string{"2 files, 11 records, 1 malformed, 6 alerts"}},
+		{"stdin by default", []string{"scan", "--watchlist", wl}, readFixture(t, "PT1H.json"), 1, []string{"<stdin>:2: "}, nil},
+		{"stdin as -", []string{"scan", "--watchlist", wl, "-"}, readFixture(t, "PT1H.json"), 1, []string{"<stdin>:4: "}, nil},
+		{"missing input, others still scanned", []string{"scan", "--watchlist", wl, filepath.Join(t.TempDir(), "nope.json"), scanFixture("PT1H.json")}, "", 2,
+			[]string{"PT1H.json:2:"}, []string{"nope.json: no such file or directory"}},
+		{"no watchlist", []string{"scan", quiet}, "", 2, nil, []string{"give --watchlist CSV"}},
+		{"bad watchlist", []string{"scan", "--watchlist", writeFile(t, "bad.csv", "a,b\n"), quiet}, "", 2, nil, []string{"header lacks column"}},
+		{"bad format", []string{"scan", "--watchlist", wl, "--format", "xml", quiet}, "", 2, nil, []string{`--format "xml": want text or jsonl`}},
+		{"empty allow", []string{"scan", "--watchlist", wl, "--allow", " ", quiet}, "", 2, nil, []string{"allow rule without an identity"}},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(sc.stdin, sc.args...)
+			if code != sc.wantCode {
+				t.Errorf("exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, sc.wantCode, stdout, stderr)
+			}
+			for _, w := range sc.wantOut {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout)
+				}
+			}
+			for _, w := range sc.wantErr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}
+
+func readFixture(t *testing.T, name string) string {
+	b, err := os.ReadFile(scanFixture(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestScanJSONL(t *testing.T) {
+	wl := writeFile(t, "wl.csv", scanWatchlist)
+	code, stdout, stderr := runCLI("", "scan", "--watchlist", wl, "--format", "jsonl", "--allow", "planter@contoso.com", scanFixture("PT1H.json"))
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines; want 3:\n%s", len(lines), stdout)
+	}
+	var first map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	// The fields SPEC.md promises, with their values for the first alert.
+	want := map[string]any{
+		"time": "2026-11-20T08:00:01.2Z", "correlation_id": "11111111-0000-4000-8000-000000000002",
+		"vault_id": "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-a/providers/Microsoft.KeyVault/vaults/kv-a",
+		"vault":    "kv-a", "token": "db-password", "token_type": "secret", "operation": "SecretGet",
+		"status": float64(200), "severity": "high", "file": scanFixture("PT1H.json"), "line": float64(2),
+	}
+	for k, v := range want {
+		if got := first[k]; got != v {
+			t.Errorf("%s = %v; want %v", k, got, v)
+		}
+	}
+	caller, _ := first["caller"].(map[string]any)
+	wantCaller := map[string]any{"object_id": "5c3f1a2b-9d4e-4f6a-8b7c-1d2e3f4a5b6c", "upn": "mallory@contoso.com",
+		"app_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "ip": "203.0.113.7"}
+	for k, v := range wantCaller {
+		if got := caller[k]; got != v {
+			t.Errorf("caller.%s = %v; want %v", k, got, v)
+		}
+	}
+	// Every line has every field, and the certificate reached through its
+	// secret names the certificate.
+	var tokens []string
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatal(err)
+		}
+		for k := range want {
+			if _, ok := m[k]; !ok {
+				t.Errorf("line %s lacks %q", l, k)
+			}
+		}
+		tokens = append(tokens, m["token_type"].(string)+"/"+m["token"].(string)+" as "+m["object_type"].(string))
+	}
+	sort.Strings(tokens)
+	if got, want := strings.Join(tokens, ", "), "certificate/web-tls as secret, key/signing-key as key, secret/db-password as secret"; got != want {
+		t.Errorf("tokens %s; want %s", got, want)
+	}
+}
