@@ -96,6 +96,10 @@ func TestCertificateWithSDK(t *testing.T) {
 		t.Errorf("list: %v", names)
 	}
 
+	backup, err := c.BackupCertificate(ctx, "payments-tls", nil)
+	if err != nil {
+		t.Fatalf("BackupCertificate: %v", err)
+	}
 	if _, err := c.DeleteCertificate(ctx, "payments-tls", nil); err != nil {
 		t.Fatalf("DeleteCertificate: %v", err)
 	}
@@ -119,5 +123,15 @@ func TestCertificateWithSDK(t *testing.T) {
 	}
 	if _, ok, _ := env.e.Object(apVault, TypeKey, "payments-tls"); ok {
 		t.Error("the certificate's key survived the purge")
+	}
+	restored, err := c.RestoreCertificate(ctx, azcertificates.RestoreCertificateParameters{CertificateBackup: backup.Value}, nil)
+	if err != nil {
+		t.Fatalf("RestoreCertificate: %v", err)
+	}
+	if restored.X509Thumbprint == nil || string(restored.X509Thumbprint) != string(cert.X509Thumbprint) {
+		t.Error("restore changed the certificate")
+	}
+	if o, ok, _ := env.e.Object(apVault, TypeSecret, "payments-tls"); !ok || o.Deleted || !o.Managed {
+		t.Errorf("restored secret: %+v", o)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"regexp"
 	"slices"
 	"strings"
@@ -89,6 +90,7 @@ type vault struct {
 	faults      Faults
 	limiter     limiter
 	faultCounts faultCounters
+	rng         *rand.Rand // the faults' generator when Faults.Seed is set
 
 	secrets, deletedSecrets map[string]*secretObj
 	keys, deletedKeys       map[string]*keyObj

@@ -27,6 +27,9 @@ type Faults struct {
 	ServerErrorStatus int
 	// Latency is added to every request of the vault.
 	Latency time.Duration
+	// Seed, when non-zero, makes the rate-based faults repeatable: the
+	// vault draws from its own generator seeded with it.
+	Seed uint64
 	// Limits are the vault's per-window transaction limits.
 	Limits Limits
 }
@@ -125,6 +128,10 @@ func (e *Emulator) SetFaults(vaultName string, f Faults) error {
 	v.mu.Lock()
 	v.faults = f
 	v.faultCounts = faultCounters{}
+	v.rng = nil
+	if f.Seed != 0 {
+		v.rng = rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))
+	}
 	v.mu.Unlock()
 	return nil
 }
@@ -147,7 +154,11 @@ func (v *vault) injectFault(c limitClass, now time.Time) (time.Duration, *apiErr
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	f := &v.faults
-	if v.faultCounts.failed < f.ServerErrorNext || (f.ServerErrorRate > 0 && rand.Float64() < f.ServerErrorRate) {
+	draw := rand.Float64
+	if v.rng != nil {
+		draw = v.rng.Float64
+	}
+	if v.faultCounts.failed < f.ServerErrorNext || (f.ServerErrorRate > 0 && draw() < f.ServerErrorRate) {
 		v.faultCounts.failed++
 		status := f.ServerErrorStatus
 		if status == 0 {
@@ -155,7 +166,7 @@ func (v *vault) injectFault(c limitClass, now time.Time) (time.Duration, *apiErr
 		}
 		return f.Latency, &apiError{status: status, code: "ServiceUnavailable", message: "The service is temporarily unavailable. Please try again later."}
 	}
-	if v.faultCounts.throttled < f.ThrottleNext || (f.ThrottleRate > 0 && rand.Float64() < f.ThrottleRate) {
+	if v.faultCounts.throttled < f.ThrottleNext || (f.ThrottleRate > 0 && draw() < f.ThrottleRate) {
 		v.faultCounts.throttled++
 		ra := f.RetryAfter
 		if ra <= 0 {

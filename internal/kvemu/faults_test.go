@@ -151,3 +151,34 @@ func TestErrThrottledHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestThrottleRateSeeded checks rate-based throttling is repeatable with a
+// seed and near its rate.
+func TestThrottleRateSeeded(t *testing.T) {
+	env := newTestEnv(t, Options{})
+	run := func() []bool {
+		if err := env.e.SetFaults(apVault, Faults{ThrottleRate: 0.3, Seed: 42}); err != nil {
+			t.Fatal(err)
+		}
+		v, _ := env.e.lookupVault(apVault)
+		var out []bool
+		for range 200 {
+			_, err := v.injectFault(classOther, env.clk.Now())
+			out = append(out, err != nil)
+		}
+		return out
+	}
+	a, b := run(), run()
+	n := 0
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("draw %d differs between runs with the same seed", i)
+		}
+		if a[i] {
+			n++
+		}
+	}
+	if n < 30 || n > 90 {
+		t.Errorf("%d of 200 throttled at rate 0.3", n)
+	}
+}
