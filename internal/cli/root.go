@@ -53,6 +53,7 @@ when anyone touches a decoy.`,
 		newLabCmd(),
 		newKvemuCmd(),
 		newWatchlistCmd(),
+		newTokenCmd(),
 		newVersionCmd(),
 	)
 	return root
