@@ -54,7 +54,7 @@ func TestHelpListsVerbs(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, verb := range []string{"serve", "scan", "plant", "names", "lab", "version", "watchlist"} {
+	for _, verb := range []string{"serve", "scan", "plant", "names", "lab", "version", "watchlist", "token"} {
 		if !strings.Contains(out, "  "+verb+" ") {
 			t.Errorf("--help does not list %q:\n%s", verb, out)
 		}
