@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/registry"
+)
+
+// AllowRule is an allow rule kept in the database: accesses by Identity
+// with one of Operations to the decoy it is scoped to (VaultID, Type, Name;
+// all empty for any decoy) do not alert, until Expires (by the audit
+// record's own time; zero: never). Planting stores one per decoy for the
+// planter's own create operation.
+type AllowRule struct {
+	ID         int64
+	Identity   string   // object id, app id or UPN
+	Operations []string // operation names or classes; empty: all
+	VaultID    string   // lower-cased as stored
+	Type       registry.Type
+	Name       string // lower-cased as stored
+	DecoyID    int64  // the decoy it was made for; 0: none
+	Expires    time.Time
+	Note       string
+	CreatedAt  time.Time
+}
+
+func (r AllowRule) validate() error {
+	if strings.TrimSpace(r.Identity) == "" {
+		return errors.New("store: allow rule without an identity")
+	}
+	for _, op := range r.Operations {
+		if strings.ContainsAny(op, ", ") || op == "" {
+			return fmt.Errorf("store: allow rule operation %q is not an operation name", op)
+		}
+	}
+	return nil
+}
+
+// AddAllowRule stores a rule, filling its ID and CreatedAt.
+func (s *Store) AddAllowRule(ctx context.Context, r *AllowRule) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	now := s.now()
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		id, err := insertAllowRule(ctx, tx, *r, now)
+		if err != nil {
+			return err
+		}
+		r.ID, r.CreatedAt = id, now
+		return nil
+	})
+}
+
+func insertAllowRule(ctx context.Context, tx *sql.Tx, r AllowRule, now time.Time) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO allow_rules (identity, operations, vault_key, type, name_key, decoy_id, expires_at, note, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		strings.TrimSpace(r.Identity), strings.Join(r.Operations, ","), vaultKey(r.VaultID), string(r.Type), strings.ToLower(r.Name),
+		r.DecoyID, micros(r.Expires), r.Note, micros(now)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to add allow rule: %w", err)
+	}
+	return id, nil
+}
+
+// AllowRules returns the rules that have not expired before since (zero:
+// all), ordered by id. Detection compares expiry with each record's own
+// time, and records arrive late, so it asks for rules that expired a while
+// ago too.
+func (s *Store) AllowRules(ctx context.Context, since time.Time) ([]AllowRule, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, identity, operations, vault_key, type, name_key, decoy_id, expires_at, note, created_at
+		FROM allow_rules WHERE expires_at = 0 OR expires_at >= $1 ORDER BY id`, micros(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list allow rules: %w", err)
+	}
+	defer rows.Close()
+	var out []AllowRule
+	for rows.Next() {
+		var r AllowRule
+		var ops, typ string
+		var expires, created int64
+		if err := rows.Scan(&r.ID, &r.Identity, &ops, &r.VaultID, &typ, &r.Name, &r.DecoyID, &expires, &r.Note, &created); err != nil {
+			return nil, fmt.Errorf("store: unable to list allow rules: %w", err)
+		}
+		if ops != "" {
+			r.Operations = strings.Split(ops, ",")
+		}
+		r.Type, r.Expires, r.CreatedAt = registry.Type(typ), fromMicros(expires), fromMicros(created)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: unable to list allow rules: %w", err)
+	}
+	return out, nil
+}
+
+// PruneAllowRules deletes rules that expired before cutoff and reports how
+// many.
+func (s *Store) PruneAllowRules(ctx context.Context, cutoff time.Time) (int, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM allow_rules WHERE expires_at > 0 AND expires_at < $1", micros(cutoff))
+		if err != nil {
+			return fmt.Errorf("store: unable to prune allow rules: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}

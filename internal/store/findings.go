@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// FindingKind says what reconcile found wrong with a decoy.
+type FindingKind string
+
+// The kinds of finding.
+const (
+	FindingDeleted     FindingKind = "deleted"      // soft-deleted outside honeyvault (recoverable)
+	FindingGone        FindingKind = "gone"         // neither live nor soft-deleted: purged
+	FindingVaultGone   FindingKind = "vault-gone"   // the vault itself no longer exists
+	FindingDisabled    FindingKind = "disabled"     // still there, but disabled
+	FindingNewVersion  FindingKind = "new-version"  // a new version (or certificate) replaced honeyvault's
+	FindingChanged     FindingKind = "changed"      // attributes or tags updated
+	FindingNeverPlaced FindingKind = "never-placed" // a pending create never reached the vault
+)
+
+// Finding is one thing reconcile found wrong with a decoy.
+type Finding struct {
+	ID         int64
+	DecoyID    int64
+	VaultID    string
+	Kind       FindingKind
+	Detail     string // for people; never a value
+	FoundAt    time.Time
+	ResolvedAt time.Time // zero while open
+	AlertedAt  time.Time // set by whatever turns findings into alerts
+}
+
+// AddFinding records a finding unless the decoy already has an open one of
+// the same kind, and reports whether it added one (filling f.ID and
+// FoundAt).
+func (s *Store) AddFinding(ctx context.Context, f *Finding) (bool, error) {
+	if f.DecoyID == 0 || f.Kind == "" {
+		return false, errors.New("store: a finding needs a decoy and a kind")
+	}
+	now := s.now()
+	if f.FoundAt.IsZero() {
+		f.FoundAt = now
+	}
+	added := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM decoy_findings WHERE decoy_id = $1 AND kind = $2 AND resolved_at = 0",
+			f.DecoyID, string(f.Kind)).Scan(&n); err != nil {
+			return fmt.Errorf("store: unable to check findings: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO decoy_findings (decoy_id, vault_id, vault_key, kind, detail, found_at, resolved_at, alerted_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 0, 0) RETURNING id`,
+			f.DecoyID, f.VaultID, vaultKey(f.VaultID), string(f.Kind), f.Detail, micros(f.FoundAt)).Scan(&f.ID); err != nil {
+			return fmt.Errorf("store: unable to add finding: %w", err)
+		}
+		added = true
+		return nil
+	})
+	return added, err
+}
+
+// ResolveFindings closes the decoy's open findings of the given kinds (all
+// kinds when none are given) and reports how many it closed.
+func (s *Store) ResolveFindings(ctx context.Context, decoyID int64, at time.Time, kinds ...FindingKind) (int, error) {
+	q := "UPDATE decoy_findings SET resolved_at = $1 WHERE decoy_id = $2 AND resolved_at = 0"
+	args := []any{micros(at), decoyID}
+	if len(kinds) > 0 {
+		var ph []string
+		for _, k := range kinds {
+			args = append(args, string(k))
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+		q += " AND kind IN (" + strings.Join(ph, ", ") + ")"
+	}
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("store: unable to resolve findings: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}
+
+// FindingFilter selects findings; the zero value selects all.
+type FindingFilter struct {
+	VaultID  string // one vault, any case
+	DecoyID  int64
+	OpenOnly bool
+	AfterID  int64
+	Limit    int
+}
+
+// ListFindings returns the findings f selects, ordered by id.
+func (s *Store) ListFindings(ctx context.Context, f FindingFilter) ([]Finding, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.VaultID != "" {
+		where = append(where, "vault_key = "+arg(vaultKey(f.VaultID)))
+	}
+	if f.DecoyID != 0 {
+		where = append(where, "decoy_id = "+arg(f.DecoyID))
+	}
+	if f.OpenOnly {
+		where = append(where, "resolved_at = 0")
+	}
+	if f.AfterID > 0 {
+		where = append(where, "id > "+arg(f.AfterID))
+	}
+	q := "SELECT id, decoy_id, vault_id, kind, detail, found_at, resolved_at, alerted_at FROM decoy_findings"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id"
+	if f.Limit > 0 {
+		q += " LIMIT " + arg(f.Limit)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list findings: %w", err)
+	}
+	defer rows.Close()
+	var out []Finding
+	for rows.Next() {
+		var fd Finding
+		var kind string
+		var found, resolved, alerted int64
+		if err := rows.Scan(&fd.ID, &fd.DecoyID, &fd.VaultID, &kind, &fd.Detail, &found, &resolved, &alerted); err != nil {
+			return nil, fmt.Errorf("store: unable to list findings: %w", err)
+		}
+		fd.Kind, fd.FoundAt, fd.ResolvedAt, fd.AlertedAt = FindingKind(kind), fromMicros(found), fromMicros(resolved), fromMicros(alerted)
+		out = append(out, fd)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: unable to list findings: %w", err)
+	}
+	return out, nil
+}
+
+// MarkFindingAlerted records that a finding became an alert.
+func (s *Store) MarkFindingAlerted(ctx context.Context, id int64, at time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE decoy_findings SET alerted_at = $1 WHERE id = $2", micros(at), id)
+		if err != nil {
+			return fmt.Errorf("store: unable to update finding %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: finding %d", ErrNotFound, id)
+		}
+		return nil
+	})
+}
