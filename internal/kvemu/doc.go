@@ -32,5 +32,24 @@
 // The emulator is the oracle honeyvault's log parsers are tested against, so
 // it must never import them (see the import-boundary test).
 //
+// Management-plane paths (host management.azure.com, any api-version):
+//
+//	GET    /subscriptions                                                         subscriptions of the caller's tenant
+//	GET    /subscriptions/{s}[/resources | /resourcegroups[/{rg}[/resources]]]     (PUT creates a resource group)
+//	GET    /subscriptions/{s}[/resourceGroups/{rg}]/providers/Microsoft.KeyVault/vaults
+//	GET|PUT|PATCH|DELETE {vault id}                                                VaultGet/VaultPut/VaultPatch audit records
+//	PUT    {vault id}/accessPolicies/{add|replace|remove}
+//	GET|PUT|DELETE {vault id or /subscriptions/{s}}/providers/Microsoft.Insights/diagnosticSettings[/{name}]
+//	GET|PUT|PATCH {vault id}/providers/Microsoft.Resources/tags/default
+//	GET|PUT|DELETE {scope}/providers/Microsoft.Authorization/roleAssignments[/{guid}]
+//	GET    {scope}/providers/Microsoft.Authorization/permissions
+//
+// Writes are logged to the Activity log (Start and Success records) with
+// operation names such as MICROSOFT.KEYVAULT/VAULTS/WRITE,
+// MICROSOFT.KEYVAULT/VAULTS/ACCESSPOLICIES/WRITE and
+// MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE. ARM does not check the
+// caller's control-plane roles: any valid token of the subscription's
+// tenant may manage it.
+//
 // All methods of [Emulator] are safe for concurrent use.
 package kvemu

@@ -85,7 +85,9 @@ func (c *credential) GetToken(_ context.Context, opts policy.TokenRequestOptions
 	if err != nil {
 		return azcore.AccessToken{}, err
 	}
-	return azcore.AccessToken{Token: tok, ExpiresOn: now.Add(tokenLifetime)}, nil
+	// The claims follow the emulator's clock; ExpiresOn follows the real one,
+	// which is what the SDK's token cache compares it with.
+	return azcore.AccessToken{Token: tok, ExpiresOn: time.Now().Add(tokenLifetime)}, nil
 }
 
 // Token mints a bearer token for id and audience (for example
