@@ -19,6 +19,7 @@ type Options struct {
 	Logger   *slog.Logger         // nil: discard
 	Registry *prometheus.Registry // nil: a new one; /metrics serves it
 	Ingest   Submitter            // nil: the ingest endpoint answers 503
+	Notify   NotifyStatus         // nil: no notification channels to report
 
 	// OIDC enables single sign-on; nil shows the token sign-in only.
 	OIDC *auth.OIDC
@@ -38,6 +39,7 @@ type handler struct {
 	log     *slog.Logger
 	metrics *httpMetrics
 	ingest  Submitter
+	notify  NotifyStatus
 
 	views         views
 	oidc          *auth.OIDC
@@ -57,7 +59,7 @@ func New(o Options) http.Handler {
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
-	h := &handler{store: o.Store, auth: o.Auth, log: o.Logger, metrics: newHTTPMetrics(o.Registry), ingest: o.Ingest}
+	h := &handler{store: o.Store, auth: o.Auth, log: o.Logger, metrics: newHTTPMetrics(o.Registry), ingest: o.Ingest, notify: o.Notify}
 	h.setupAccess(o)
 
 	mux := http.NewServeMux()
@@ -69,6 +71,14 @@ func New(o Options) http.Handler {
 	mux.Handle("POST /api/v1/ingest/azure-keyvault", h.require(auth.WriteRecords, h.ingestRecords))
 	mux.Handle("GET /api/v1/ingest/status", h.require(auth.ReadIncidents, h.ingestStatus))
 	mux.Handle("GET /api/v1/dead-letters", h.require(auth.ManageSettings, h.listDeadLetters))
+	mux.Handle("GET /api/v1/incidents", h.require(auth.ReadIncidents, h.listIncidents))
+	mux.Handle("GET /api/v1/incidents/{id}", h.require(auth.ReadIncidents, h.getIncident))
+	mux.Handle("POST /api/v1/incidents/{id}/close", h.require(auth.ManageIncidents, h.closeIncident))
+	mux.Handle("POST /api/v1/incidents/{id}/comment", h.require(auth.ManageIncidents, h.commentIncident))
+	mux.Handle("POST /api/v1/incidents/{id}/assign", h.require(auth.ManageIncidents, h.assignIncident))
+	mux.Handle("POST /api/v1/incidents/{id}/reopen", h.require(auth.ManageIncidents, h.reopenIncident))
+	mux.Handle("GET /api/v1/alerts", h.require(auth.ReadIncidents, h.listAlerts))
+	mux.Handle("GET /api/v1/notify/channels", h.require(auth.ReadIncidents, h.listChannels))
 	mux.HandleFunc("/api/", h.apiNotFound)
 
 	// Identity and access, and the console frame (see doc.go).

@@ -1,0 +1,219 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/incident"
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// incidentFilter reads the filters of GET /api/v1/incidents; a bad value is
+// a 400 naming the parameter.
+func incidentFilter(r *http.Request) (store.IncidentFilter, string) {
+	q := r.URL.Query()
+	f := store.IncidentFilter{Limit: 100}
+	switch v := q.Get("status"); v {
+	case "", incident.StatusNew, incident.StatusActive, incident.StatusClosed, "open":
+		f.Status = v
+	default:
+		return f, "status: want new, active, closed or open"
+	}
+	switch v := q.Get("severity"); v {
+	case "", incident.Medium, incident.High, incident.Critical:
+		f.Severity = v
+	default:
+		return f, "severity: want medium, high or critical"
+	}
+	if v := strings.TrimSpace(q.Get("vault")); v != "" {
+		if len(v) > 400 || strings.ContainsAny(v, " \t\r\n") {
+			return f, "vault: want a vault name or ARM id"
+		}
+		f.Vault = v
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPage {
+			return f, "limit: want 1 to " + strconv.Itoa(maxPage)
+		}
+		f.Limit = n
+	}
+	if v := q.Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return f, "before: want an incident id"
+		}
+		f.BeforeID = n
+	}
+	return f, ""
+}
+
+// listIncidents is GET /api/v1/incidents: newest first, a page at a time
+// (?limit=, ?before=ID; next_before is set when there may be more).
+func (h *handler) listIncidents(w http.ResponseWriter, r *http.Request) {
+	f, bad := incidentFilter(r)
+	if bad != "" {
+		h.apiError(w, r, http.StatusBadRequest, bad)
+		return
+	}
+	list, err := h.store.ListIncidents(r.Context(), f)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	out := api.IncidentList{Incidents: make([]api.Incident, 0, len(list))}
+	for _, in := range list {
+		out.Incidents = append(out.Incidents, api.FromIncident(in))
+	}
+	if len(list) == f.Limit {
+		out.NextBefore = list[len(list)-1].ID
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// maxDetailAlerts bounds the alerts GET /api/v1/incidents/{id} lists.
+const maxDetailAlerts = 500
+
+// incidentID reads {id}; it answers 400 itself when it is not one.
+func (h *handler) incidentID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		h.apiError(w, r, http.StatusBadRequest, "id: want an incident id")
+		return 0, false
+	}
+	return id, true
+}
+
+// getIncident is GET /api/v1/incidents/{id}: the incident, its alerts,
+// entities, history and related activity (?window= around it, default 24h,
+// at most 7 days; ?events= at most, default 500).
+func (h *handler) getIncident(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.incidentID(w, r)
+	if !ok {
+		return
+	}
+	window := incident.DefaultRelatedWindow
+	if v := r.URL.Query().Get("window"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > incident.MaxRelatedWindow {
+			h.apiError(w, r, http.StatusBadRequest, "window: want a duration from 1m to 168h")
+			return
+		}
+		window = d
+	}
+	events := 500
+	if v := r.URL.Query().Get("events"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 5000 {
+			h.apiError(w, r, http.StatusBadRequest, "events: want 1 to 5000")
+			return
+		}
+		events = n
+	}
+	ctx := r.Context()
+	in, err := h.store.GetIncident(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		h.apiError(w, r, http.StatusNotFound, "no such incident")
+		return
+	}
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	alerts, err := h.store.ListAlerts(ctx, store.AlertFilter{IncidentID: id, Limit: maxDetailAlerts + 1})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	ent, err := h.store.IncidentEntities(ctx, id)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	hist, err := h.store.IncidentHistory(ctx, id)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	rel, err := incident.RelatedActivity(ctx, h.store, in, window, events)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	out := api.IncidentDetail{Incident: api.FromIncident(in), Entities: api.FromEntities(ent),
+		Alerts: make([]api.Alert, 0, len(alerts)), History: make([]api.HistoryEntry, 0, len(hist)),
+		Related: api.Related{From: rel.From, To: rel.To, Truncated: rel.Truncated, Events: make([]api.Event, 0, len(rel.Events)),
+			Others: make([]api.VaultOthers, 0, len(rel.Others))}}
+	if len(alerts) > maxDetailAlerts {
+		alerts, out.AlertsTruncated = alerts[:maxDetailAlerts], true
+	}
+	for _, a := range alerts {
+		out.Alerts = append(out.Alerts, api.FromAlert(a))
+	}
+	for _, e := range hist {
+		out.History = append(out.History, api.FromHistory(e))
+	}
+	for _, e := range rel.Events {
+		out.Related.Events = append(out.Related.Events, api.FromEvent(e))
+	}
+	for _, o := range rel.Others {
+		vo := api.VaultOthers{Vault: o.Vault, Callers: make([]api.VaultCaller, 0, len(o.Callers))}
+		for _, c := range o.Callers {
+			vo.Callers = append(vo.Callers, api.VaultCaller{Caller: c.CallerKey, UPN: c.UPN, IP: c.IP, Events: c.Events, First: c.First, Last: c.Last})
+		}
+		out.Related.Others = append(out.Related.Others, vo)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// listAlerts is GET /api/v1/alerts: decoy hits, raised or suppressed
+// (?suppressed=true for the allow-listed ones), ?vault=, ?after=ID, ?limit=.
+func (h *handler) listAlerts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.AlertFilter{Limit: 100, Vault: q.Get("vault")}
+	switch v := q.Get("suppressed"); v {
+	case "":
+	case "true", "false":
+		b := v == "true"
+		f.Suppressed = &b
+	default:
+		h.apiError(w, r, http.StatusBadRequest, "suppressed: want true or false")
+		return
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPage {
+			h.apiError(w, r, http.StatusBadRequest, "limit: want 1 to "+strconv.Itoa(maxPage))
+			return
+		}
+		f.Limit = n
+	}
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			h.apiError(w, r, http.StatusBadRequest, "after: want an alert id")
+			return
+		}
+		f.AfterID = n
+	}
+	alerts, err := h.store.ListAlerts(r.Context(), f)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	out := struct {
+		Alerts    []api.Alert `json:"alerts"`
+		NextAfter int64       `json:"next_after,omitempty"`
+	}{Alerts: make([]api.Alert, 0, len(alerts))}
+	for _, a := range alerts {
+		out.Alerts = append(out.Alerts, api.FromAlert(a))
+	}
+	if len(alerts) == f.Limit {
+		out.NextAfter = alerts[len(alerts)-1].ID
+	}
+	writeJSON(w, http.StatusOK, out)
+}
