@@ -118,6 +118,15 @@ func (e *Emulator) emitActivity(in activityInput) {
 		end.ResultType, end.ResultSignature = "Failure", "Failed."+statusText
 	}
 
+	rg := ""
+	if parts := strings.Split(in.resource, "/"); len(parts) > 4 && strings.EqualFold(parts[3], "resourceGroups") {
+		rg = parts[4]
+	}
+	for _, rec := range []ActivityRecord{start, end} {
+		t, _ := time.Parse(TimeLayout, rec.Time)
+		e.activity.add(in.sub.ID, restEvent(rec, in.sub.ID, rg, in.r.Method, t))
+	}
+
 	e.mu.RLock()
 	targets := auditTargets(in.sub.diag, CategoryAdministrative)
 	e.mu.RUnlock()

@@ -125,6 +125,7 @@ func errMethod(method string) *apiError {
 //	{scope}/providers/Microsoft.Insights/diagnosticSettings[/{name}]   (scope: a vault or a subscription)
 //	{scope}/providers/Microsoft.Resources/tags/default                 (scope: a vault)
 //	{scope}/providers/Microsoft.Authorization/{roleAssignments|permissions}[/{guid}]
+//	/subscriptions/{s}/providers/Microsoft.Insights/eventtypes/management/values   (the Activity log)
 func (a *armRequest) dispatch() (int, any, *apiError) {
 	n := len(a.segs)
 	if n == 0 || !a.seg(0, "subscriptions") {
@@ -138,6 +139,12 @@ func (a *armRequest) dispatch() (int, any, *apiError) {
 		switch {
 		case a.seg(i+1, "Microsoft.Insights") && a.seg(i+2, "diagnosticSettings"):
 			return a.diagnosticSettings(a.segs[:i], a.segs[i+3:])
+		case i == 2 && n == 7 && a.seg(i+1, "Microsoft.Insights") && a.seg(i+2, "eventtypes") && a.seg(i+3, "management") && a.seg(i+4, "values"):
+			sub, aerr := a.subscription(a.segs[1])
+			if aerr != nil {
+				return 0, nil, aerr
+			}
+			return a.listActivity(sub)
 		case a.seg(i+1, "Microsoft.Authorization"):
 			return a.authorization(a.segs[:i], a.segs[i+2:])
 		case a.seg(i+1, "Microsoft.Resources") && a.seg(i+2, "tags") && n == i+4 && a.seg(i+3, "default"):

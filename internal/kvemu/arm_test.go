@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -426,5 +427,35 @@ func TestARMRoleAssignments(t *testing.T) {
 	}
 	if want := []string{"MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE", "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/DELETE"}; !slices.Equal(ops, want) {
 		t.Errorf("activity: got %v; want %v", ops, want)
+	}
+}
+
+func TestActivityLogREST(t *testing.T) {
+	env := newTestEnv(t, Options{})
+	v, _ := env.e.Vault(apVault)
+	setting := v.ID + "/providers/Microsoft.Insights/diagnosticSettings/" + diagSettingN
+	if status, _ := env.armDo(t, admin, http.MethodDelete, setting+"?api-version=2021-05-01-preview", nil); status != 200 {
+		t.Fatalf("delete: %d", status)
+	}
+	path := "/subscriptions/" + testSub + "/providers/Microsoft.Insights/eventtypes/management/values?api-version=2015-04-01&$filter=" +
+		url.QueryEscape("eventTimestamp ge '2026-11-20T00:00:00Z' and eventTimestamp le '2026-11-21T00:00:00Z' and resourceUri eq '"+setting+"'")
+	status, body := env.armDo(t, admin, http.MethodGet, path, nil)
+	var out struct {
+		Value []ActivityEvent `json:"value"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil || status != 200 {
+		t.Fatalf("activity: %d %s", status, body)
+	}
+	if got, want := len(out.Value), 2; got != want {
+		t.Fatalf("events: got %d; want %d: %s", got, want, body)
+	}
+	end := out.Value[0] // newest first
+	if end.OperationName.Value != "Microsoft.Insights/diagnosticSettings/delete" || end.Status.Value != "Succeeded" ||
+		end.Caller != admin.UPN || end.Category.Value != "Administrative" || end.ResourceGroupName != testRG ||
+		end.CorrelationID != out.Value[1].CorrelationID || out.Value[1].Status.Value != "Started" {
+		t.Errorf("events: %s", body)
+	}
+	if status, _ := env.armDo(t, admin, http.MethodGet, "/subscriptions/"+testSub+"/providers/Microsoft.Insights/eventtypes/management/values?api-version=2015-04-01", nil); status != 400 {
+		t.Errorf("no time filter: got %d; want 400", status)
 	}
 }

@@ -43,6 +43,12 @@
 //	GET|PUT|PATCH {vault id}/providers/Microsoft.Resources/tags/default
 //	GET|PUT|DELETE {scope}/providers/Microsoft.Authorization/roleAssignments[/{guid}]
 //	GET    {scope}/providers/Microsoft.Authorization/permissions
+//	GET    /subscriptions/{s}/providers/Microsoft.Insights/eventtypes/management/values?$filter=eventTimestamp ge '...'
+//
+// The last is the Activity log's REST API, in its own schema
+// ([ActivityEvent]: operationName.value, status.value, ...); records sent
+// through diagnostic settings use the export schema ([ActivityRecord],
+// where operationName is a plain string).
 //
 // Writes are logged to the Activity log (Start and Success records) with
 // operation names such as MICROSOFT.KEYVAULT/VAULTS/WRITE,
