@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/incident"
@@ -15,6 +16,8 @@ type Outbox struct {
 	// BatchInterval delays an incident's later messages so that its alerts
 	// go out together (the first message is due at once).
 	BatchInterval time.Duration
+
+	queued atomic.Bool
 }
 
 // Enqueue adds c's alerts to the outbox of every channel whose filter takes
@@ -27,6 +30,12 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *store.Tx, c incident.Change) e
 		if _, err := tx.EnqueueNotification(ctx, ch.Name, c.Incident.ID, c.LastAlertID, o.BatchInterval); err != nil {
 			return err
 		}
+		o.queued.Store(true)
 	}
 	return nil
 }
+
+// TakeQueued reports whether Enqueue queued anything since the last call.
+// The ingest pipeline asks after each commit and wakes the worker only
+// then: a wake before the commit would find nothing to send.
+func (o *Outbox) TakeQueued() bool { return o.queued.Swap(false) }

@@ -69,9 +69,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		return nil, err
 	}
 	s.Pipeline = ingest.New(st, s.detection.hook, log, reg)
+	worker, err := s.setupIncidents(cfg, reg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents, s.syncDecoys, acc.sweepSessions)
 	s.http = &http.Server{
-		Handler:           web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Ingest: s.Pipeline})),
+		Handler:           web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Ingest: s.Pipeline, Notify: worker})),
 		TLSConfig:         acc.tls,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,

@@ -1,0 +1,57 @@
+package server
+
+import (
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/incident"
+	"github.com/honeyvault/honeyvault/internal/notify"
+	"github.com/honeyvault/honeyvault/internal/notify/receivers"
+)
+
+// setupIncidents turns detection's alerts into incidents and notifications:
+// the recorder runs in the ingest transaction and queues notifications in
+// the outbox there; the worker delivers them, woken right after each commit
+// that queued any, and polling besides.
+func (s *Server) setupIncidents(cfg config.Config, reg prometheus.Registerer) (*notify.Worker, error) {
+	channels, err := receivers.FromConfig(cfg.Notify, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	g, err := incident.NewGrouping(cfg.Incidents.GroupBy)
+	if err != nil {
+		return nil, err
+	}
+	worker, err := notify.NewWorker(s.Store, channels, notify.WorkerOptions{BaseURL: externalURL(cfg, s.tls != nil), Registry: reg, Log: s.log})
+	if err != nil {
+		return nil, err
+	}
+	outbox := &notify.Outbox{Channels: channels, BatchInterval: time.Duration(cfg.Incidents.BatchInterval)}
+	s.SetAlertRecorder(&incident.Recorder{Grouping: g, Window: time.Duration(cfg.Incidents.GroupWindow), Notifier: outbox})
+	s.Pipeline.AfterCommit = func(int) {
+		if outbox.TakeQueued() {
+			worker.Wake()
+		}
+	}
+	s.tasks = append(s.tasks, worker.Run)
+	for _, c := range channels {
+		s.log.Info("notification channel", "name", c.Name, "type", c.Type, "min_severity", c.Filter.MinSeverity)
+	}
+	return worker, nil
+}
+
+// externalURL is where links in notifications point: external_url, else
+// the listen address.
+func externalURL(cfg config.Config, tls bool) string {
+	if cfg.ExternalURL != "" {
+		return strings.TrimRight(cfg.ExternalURL, "/")
+	}
+	if tls {
+		return "https://" + cfg.Listen
+	}
+	return "http://" + cfg.Listen
+}
