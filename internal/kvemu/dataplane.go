@@ -123,7 +123,12 @@ func (e *Emulator) handleVault(r *http.Request, v *vault, in *auditInput) (int, 
 	}
 
 	now := e.now()
-	latency, ferr := v.injectFault(spec.class, now)
+	latency, limits, ferr := v.injectFault(spec.class, now)
+	if ferr == nil {
+		if ok, wait := e.regions.take(v, limits, spec.class, now); !ok {
+			ferr = errThrottled(wait)
+		}
+	}
 	if latency > 0 {
 		select {
 		case <-time.After(latency):

@@ -65,8 +65,9 @@ type Emulator struct {
 	destinations map[string]*destination // by lower-case destination resource id
 
 	delivery *dispatcher
-	apps     apps          // client credentials for the emulated token endpoint
-	activity activityStore // recent Activity-log events for the REST API
+	apps     apps           // client credentials for the emulated token endpoint
+	activity activityStore  // recent Activity-log events for the REST API
+	regions  regionLimiters // subscription-wide limits per region
 
 	poolMu  sync.Mutex
 	rsaPool map[int][]*rsa.PrivateKey // by size, when ReuseRSAKeys

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,6 +45,10 @@ type Limits struct {
 	HSMKeyCreate int           // HSM key creates; Azure: 10
 	Other        int           // every other transaction; Azure: 4,000 (load tests above 400/s per vault set -1)
 	Window       time.Duration // Azure: 10 s
+	// SubscriptionFactor scales each limit for all the vaults of one
+	// subscription in one region together; zero means Azure's 5, negative
+	// disables the subscription limits.
+	SubscriptionFactor int
 }
 
 // limitClass is which limit a transaction counts against.
@@ -150,7 +156,7 @@ func (e *Emulator) Faults(vaultName string) (Faults, error) {
 // injectFault decides, before a request runs, whether the vault's faults
 // or limits turn it away. It returns the latency to add and the error to
 // answer with (nil to go on).
-func (v *vault) injectFault(c limitClass, now time.Time) (time.Duration, *apiError) {
+func (v *vault) injectFault(c limitClass, now time.Time) (time.Duration, Limits, *apiError) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	f := &v.faults
@@ -164,7 +170,7 @@ func (v *vault) injectFault(c limitClass, now time.Time) (time.Duration, *apiErr
 		if status == 0 {
 			status = http.StatusServiceUnavailable
 		}
-		return f.Latency, &apiError{status: status, code: "ServiceUnavailable", message: "The service is temporarily unavailable. Please try again later."}
+		return f.Latency, f.Limits, &apiError{status: status, code: "ServiceUnavailable", message: "The service is temporarily unavailable. Please try again later."}
 	}
 	if v.faultCounts.throttled < f.ThrottleNext || (f.ThrottleRate > 0 && draw() < f.ThrottleRate) {
 		v.faultCounts.throttled++
@@ -172,12 +178,52 @@ func (v *vault) injectFault(c limitClass, now time.Time) (time.Duration, *apiErr
 		if ra <= 0 {
 			ra = time.Second
 		}
-		return f.Latency, errThrottled(ra)
+		return f.Latency, f.Limits, errThrottled(ra)
 	}
 	if ok, wait := v.limiter.take(f.Limits, c, now); !ok {
-		return f.Latency, errThrottled(wait)
+		return f.Latency, f.Limits, errThrottled(wait)
 	}
-	return f.Latency, nil
+	return f.Latency, f.Limits, nil
+}
+
+// regionLimiters count transactions of all the vaults of a subscription in
+// a region, against SubscriptionFactor times the vault limits.
+type regionLimiters struct {
+	mu sync.Mutex
+	m  map[string]*limiter // by lower-case "subscription/location"
+}
+
+func (r *regionLimiters) take(v *vault, lim Limits, c limitClass, now time.Time) (bool, time.Duration) {
+	factor := lim.SubscriptionFactor
+	if factor == 0 {
+		factor = 5
+	}
+	if factor < 0 || lim.max(c) < 0 {
+		return true, 0
+	}
+	scaled := Limits{Window: lim.Window}
+	switch c {
+	case classSecretCreate:
+		scaled.SecretCreate = lim.max(c) * factor
+	case classKeyCreate:
+		scaled.KeyCreate = lim.max(c) * factor
+	case classHSMKeyCreate:
+		scaled.HSMKeyCreate = lim.max(c) * factor
+	default:
+		scaled.Other = lim.max(c) * factor
+	}
+	key := strings.ToLower(v.sub + "/" + v.location)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[string]*limiter{}
+	}
+	l := r.m[key]
+	if l == nil {
+		l = &limiter{}
+		r.m[key] = l
+	}
+	return l.take(scaled, c, now)
 }
 
 // errThrottled is Key Vault's 429. Retry-After carries whole seconds as

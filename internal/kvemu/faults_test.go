@@ -163,7 +163,7 @@ func TestThrottleRateSeeded(t *testing.T) {
 		v, _ := env.e.lookupVault(apVault)
 		var out []bool
 		for range 200 {
-			_, err := v.injectFault(classOther, env.clk.Now())
+			_, _, err := v.injectFault(classOther, env.clk.Now())
 			out = append(out, err != nil)
 		}
 		return out
@@ -180,5 +180,49 @@ func TestThrottleRateSeeded(t *testing.T) {
 	}
 	if n < 30 || n > 90 {
 		t.Errorf("%d of 200 throttled at rate 0.3", n)
+	}
+}
+
+// TestSubscriptionCreateLimit checks the subscription-wide limit: five
+// times the vault limit across the vaults of a subscription and region.
+func TestSubscriptionCreateLimit(t *testing.T) {
+	env := newTestEnv(t, Options{})
+	ctx := ctxT(t)
+	var names []string
+	for i := range 3 {
+		name := "kv-many-" + strconv.Itoa(i)
+		if _, err := env.e.CreateVault(VaultSpec{SubscriptionID: testSub, ResourceGroup: testRG, Name: name, Location: "northeurope",
+			AccessPolicies: []AccessPolicy{{ObjectID: admin.ObjectID, Permissions: Permissions{Secrets: []string{"set"}}}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.e.SetFaults(name, Faults{Limits: Limits{SecretCreate: 2, SubscriptionFactor: 2}}); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	opts := &azsecrets.ClientOptions{ClientOptions: env.clientOptions()}
+	opts.Retry = policy.RetryOptions{MaxRetries: -1}
+	set := func(vault, name string) error {
+		c, err := azsecrets.NewClient(env.e.VaultURL(vault), env.e.Credential(admin), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.SetSecret(ctx, name, azsecrets.SetSecretParameters{Value: ptr("v")}, nil)
+		return err
+	}
+	// Two per vault, four per subscription and region: the third vault's
+	// first create is over the subscription limit although its own is free.
+	for _, step := range []struct {
+		vault string
+		ok    bool
+	}{{names[0], true}, {names[0], true}, {names[0], false}, {names[1], true}, {names[1], true}, {names[2], false}} {
+		err := set(step.vault, "s")
+		if step.ok != (err == nil) {
+			t.Errorf("%s: ok=%v, err=%v", step.vault, step.ok, err)
+		}
+	}
+	env.clk.Advance(10 * time.Second)
+	if err := set(names[2], "later"); err != nil {
+		t.Errorf("after the window: %v", err)
 	}
 }
