@@ -325,3 +325,16 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range []string{"/", "/incidents/7", "//evil", "/\\evil", "https://evil/", "/login", "/%2F%2Fevil", "/a?b=//c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got := safeNext(in)
+		u, err := url.Parse(got)
+		if err != nil || !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || u.Host != "" || u.Scheme != "" || strings.ContainsAny(got, "\\\r\n") {
+			t.Fatalf("safeNext(%q) = %q leaves this server", in, got)
+		}
+	})
+}

@@ -43,6 +43,9 @@
 //
 //  4. For a top-level page, add a navLink to nav in views.go.
 //
+//  5. Render it in TestEveryPageRendersWithinTheCSP (headers_test.go), which
+//     fails for a page template it does not cover.
+//
 // Partials shared by several pages go in templates/_NAME.html; the layout
 // already defines "csrf" and "messages" (shows .Data.Error and .Data.Notice).
 // Templates are parsed once, by New, which panics on a template that does
