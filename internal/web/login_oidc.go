@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/honeyvault/honeyvault/internal/auth"
 )
@@ -22,7 +23,8 @@ func (h *handler) loginOIDC(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.setCookie(w, r, flowCookie, flow.Encode(), "/login/oidc", auth.FlowTTL)
-	h.setCookie(w, r, nextCookie, safeNext(r.URL.Query().Get("next")), "/login/oidc", auth.FlowTTL)
+	// Escaped: a path may hold bytes a cookie value may not (quotes, semicolons).
+	h.setCookie(w, r, nextCookie, url.QueryEscape(safeNext(r.URL.Query().Get("next"))), "/login/oidc", auth.FlowTTL)
 	http.Redirect(w, r, authURL, http.StatusFound)
 }
 
@@ -42,7 +44,9 @@ func (h *handler) loginOIDCCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	next := "/"
 	if c, err := r.Cookie(nextCookie); err == nil {
-		next = safeNext(c.Value)
+		if v, err := url.QueryUnescape(c.Value); err == nil {
+			next = safeNext(v)
+		}
 	}
 	// The flow is single use: whatever happens next, it is spent.
 	h.clearCookie(w, r, flowCookie, "/login/oidc")

@@ -181,8 +181,8 @@ func TestOIDCSignInOverHTTP(t *testing.T) {
 	if !strings.Contains(page, `href="/login/oidc?next=%2f"`) && !strings.Contains(page, `href="/login/oidc?next=%2F"`) {
 		t.Errorf("login page lacks the single sign-on link:\n%s", page)
 	}
-	resp, _ := e.signInOIDC(c, "/audit", nil)
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/audit" {
+	resp, _ := e.signInOIDC(c, `/audit?actor="a; b"`, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != `/audit?actor="a; b"` {
 		t.Fatalf("callback: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	resp, home := e.request(c, "GET", "/", "", nil)
