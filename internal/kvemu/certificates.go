@@ -326,21 +326,41 @@ func certCreate(c *call) (result, error) {
 	}
 	policy := *b.Policy
 	policy.Issuer = &certIssuer{Name: "Self"}
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	co, err := c.storeCertVersionLocked(der, kv, value, contentType, policy, m)
+	if err != nil {
+		return result{}, err
+	}
+
+	csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: mustParseCert(der).Subject}, kv.priv)
+	if err != nil {
+		return result{}, err
+	}
+	op := &certOperationJSON{
+		ID: c.certID(co.name, "") + "/pending", Issuer: &certIssuer{Name: "Self"},
+		CSR: base64.StdEncoding.EncodeToString(csr), Status: "completed",
+		Target: c.certID(co.name, ""), RequestID: strings.ReplaceAll(uuid.NewString(), "-", ""),
+	}
+	co.pending = op
+	return result{status: http.StatusAccepted, body: op, id: c.certID(co.name, "")}, nil
+}
+
+// storeCertVersionLocked adds a certificate version with its managed key
+// and secret (same name, same version). The caller holds c.v.mu.
+func (c *call) storeCertVersionLocked(der []byte, kv *keyVersion, value, contentType string, policy certPolicyJSON, m meta) (*certObj, error) {
+	key := strings.ToLower(c.name)
+	if c.v.deletedCerts[key] != nil {
+		return nil, errDeletedConflict(kindCertificate, c.name)
+	}
+	if (c.v.keys[key] != nil && !c.v.keys[key].latest().managed) || (c.v.secrets[key] != nil && !c.v.secrets[key].latest().managed) ||
+		c.v.deletedKeys[key] != nil || c.v.deletedSecrets[key] != nil {
+		return nil, errConflict("A key or secret named %s already exists; a certificate cannot reuse the name.", c.name)
+	}
 	version := kv.version
 	kv.meta, kv.managed = meta{enabled: true, created: m.created, updated: m.updated, tags: map[string]string{}}, true
 	sv := &secretVersion{version: version, value: value, contentType: contentType, managed: true,
 		meta: meta{enabled: true, created: m.created, updated: m.updated, tags: map[string]string{}}}
-
-	c.v.mu.Lock()
-	defer c.v.mu.Unlock()
-	key := strings.ToLower(c.name)
-	if c.v.deletedCerts[key] != nil {
-		return result{}, errDeletedConflict(kindCertificate, c.name)
-	}
-	if (c.v.keys[key] != nil && !c.v.keys[key].latest().managed) || (c.v.secrets[key] != nil && !c.v.secrets[key].latest().managed) ||
-		c.v.deletedKeys[key] != nil || c.v.deletedSecrets[key] != nil {
-		return result{}, errConflict("A key or secret named %s already exists; a certificate cannot reuse the name.", c.name)
-	}
 	co := c.v.certs[key]
 	if co == nil {
 		co = &certObj{name: c.name}
@@ -356,18 +376,7 @@ func certCreate(c *call) (result, error) {
 		c.v.secrets[key] = &secretObj{name: co.name}
 	}
 	c.v.secrets[key].versions = append(c.v.secrets[key].versions, sv)
-
-	csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: mustParseCert(der).Subject}, kv.priv)
-	if err != nil {
-		return result{}, err
-	}
-	op := &certOperationJSON{
-		ID: c.certID(co.name, "") + "/pending", Issuer: &certIssuer{Name: "Self"},
-		CSR: base64.StdEncoding.EncodeToString(csr), Status: "completed",
-		Target: c.certID(co.name, ""), RequestID: strings.ReplaceAll(uuid.NewString(), "-", ""),
-	}
-	co.pending = op
-	return result{status: http.StatusAccepted, body: op, id: c.certID(co.name, "")}, nil
+	return co, nil
 }
 
 func mustParseCert(der []byte) *x509.Certificate {
