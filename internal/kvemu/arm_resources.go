@@ -157,20 +157,19 @@ func (a *armRequest) listResources(s *subscription, rg string) (int, any, *apiEr
 			return http.StatusOK, armValueList[armGenericResourceJSON]{Value: []armGenericResourceJSON{}}, nil
 		}
 	}
-	out := armValueList[armGenericResourceJSON]{Value: []armGenericResourceJSON{}}
+	var items []armGenericResourceJSON
 	for _, v := range a.e.allVaults() {
 		v.mu.Lock()
 		if strings.EqualFold(v.sub, s.ID) && (rg == "" || strings.EqualFold(v.rg, rg)) {
-			out.Value = append(out.Value, armGenericResourceJSON{ID: v.id(), Name: v.name, Type: "Microsoft.KeyVault/vaults", Location: v.location, Tags: maps.Clone(v.tags)})
+			items = append(items, armGenericResourceJSON{ID: v.id(), Name: v.name, Type: "Microsoft.KeyVault/vaults", Location: v.location, Tags: maps.Clone(v.tags)})
 		}
 		v.mu.Unlock()
 	}
-	if top := q.Get("$top"); top != "" {
-		if n, err := parsePositive(top); err == nil && n < len(out.Value) {
-			out.Value = out.Value[:n]
-		}
+	p, aerr := pageARM(a, items, func(r armGenericResourceJSON) string { return strings.ToLower(r.Name) })
+	if aerr != nil {
+		return 0, nil, aerr
 	}
-	return http.StatusOK, out, nil
+	return http.StatusOK, p, nil
 }
 
 // armTagsJSON is the Microsoft.Resources/tags/default resource.
@@ -237,18 +236,4 @@ func (a *armRequest) tagsAtScope(scope []string) (int, any, *apiError) {
 	v.mu.Unlock()
 	a.activity(sub, v.id(), "Microsoft.Resources/tags/write", http.StatusOK)
 	return http.StatusOK, out, nil
-}
-
-func parsePositive(s string) (int, error) {
-	n := 0
-	for _, r := range s {
-		if r < '0' || r > '9' || n > 1e6 {
-			return 0, errBadParameter("not a positive number")
-		}
-		n = n*10 + int(r-'0')
-	}
-	if n == 0 {
-		return 0, errBadParameter("not a positive number")
-	}
-	return n, nil
 }

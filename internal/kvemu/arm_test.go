@@ -459,3 +459,42 @@ func TestActivityLogREST(t *testing.T) {
 		t.Errorf("no time filter: got %d; want 400", status)
 	}
 }
+
+func TestARMPaging(t *testing.T) {
+	env := newTestEnv(t, Options{})
+	ctx := ctxT(t)
+	for i := range 3 {
+		if _, err := env.e.CreateVault(VaultSpec{SubscriptionID: testSub, ResourceGroup: "rg-more", Name: "kv-page-" + string(rune('a'+i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := env.vaultsClient(t, admin)
+	var names []string
+	pages := 0
+	for p := c.NewListBySubscriptionPager(&armkeyvault.VaultsClientListBySubscriptionOptions{Top: ptr(int32(2))}); p.More(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, v := range page.Value {
+			names = append(names, *v.Name)
+		}
+	}
+	if got, want := strings.Join(names, ","), "kv-app-prod,kv-page-a,kv-page-b,kv-page-c,kv-rbac-prod"; got != want || pages != 3 {
+		t.Errorf("got %s in %d pages; want %s in 3", got, pages, want)
+	}
+	var byRG []string
+	for p := c.NewListByResourceGroupPager("rg-more", &armkeyvault.VaultsClientListByResourceGroupOptions{Top: ptr(int32(1))}); p.More(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range page.Value {
+			byRG = append(byRG, *v.Name)
+		}
+	}
+	if got, want := strings.Join(byRG, ","), "kv-page-a,kv-page-b,kv-page-c"; got != want {
+		t.Errorf("by resource group: got %s; want %s", got, want)
+	}
+}

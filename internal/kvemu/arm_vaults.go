@@ -62,15 +62,19 @@ func (a *armRequest) listVaults(s *subscription, rg string) (int, any, *apiError
 	if a.r.Method != http.MethodGet {
 		return 0, nil, errMethod(a.r.Method)
 	}
-	out := armValueList[armVaultJSON]{Value: []armVaultJSON{}}
+	var items []armVaultJSON
 	for _, v := range a.e.allVaults() {
 		v.mu.Lock()
 		if strings.EqualFold(v.sub, s.ID) && (rg == "" || strings.EqualFold(v.rg, rg)) {
-			out.Value = append(out.Value, vaultJSONLocked(v))
+			items = append(items, vaultJSONLocked(v))
 		}
 		v.mu.Unlock()
 	}
-	return http.StatusOK, out, nil
+	p, aerr := pageARM(a, items, func(v armVaultJSON) string { return strings.ToLower(v.Name) })
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	return http.StatusOK, p, nil
 }
 
 // vaultWriteBody is VaultCreateOrUpdateParameters and VaultPatchParameters.
