@@ -94,21 +94,20 @@ func runScan(cmd *cobra.Command, watchlists, allow []string, format string, path
 	if len(paths) == 0 {
 		paths = []string{"-"}
 	}
-	start := time.Now()
-	var total scan.Stats
-	failed := false
-	for _, p := range paths {
-		var st scan.Stats
-		var err error
+	inputs := make([]scan.Input, len(paths))
+	for i, p := range paths {
+		inputs[i] = scan.FileInput(p)
 		if p == "-" {
-			st, err = s.Scan(cmd.Context(), cmd.InOrStdin(), "<stdin>")
-		} else {
-			st, err = s.ScanFile(cmd.Context(), p)
+			inputs[i] = scan.Input{Name: "<stdin>", Open: func() (io.ReadCloser, error) { return io.NopCloser(cmd.InOrStdin()), nil }}
 		}
-		total.Add(st)
+	}
+	start := time.Now()
+	total, errs := s.ScanAll(cmd.Context(), inputs)
+	warn.Flush()
+	failed := false
+	for _, err := range errs {
 		if err != nil {
 			failed = true
-			warn.Flush()
 			fmt.Fprintln(warn, "honeyvault:", err)
 		}
 	}

@@ -40,7 +40,10 @@ func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (Stat
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := s.workers()
-	pool := &sync.Pool{}
+	pool := s.pool
+	if pool == nil {
+		pool = &sync.Pool{}
+	}
 	blocks := make(chan *block, workers)
 	results := make(chan *result, workers)
 

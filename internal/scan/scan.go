@@ -25,6 +25,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sync"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/detect"
@@ -59,6 +60,8 @@ type Scanner struct {
 	OnAlert func(detect.Alert)
 	// OnMalformed receives every malformed record, in input order.
 	OnMalformed func(*auditlog.RecordError)
+
+	pool *sync.Pool // block buffers, shared by the inputs of one ScanAll
 }
 
 // Stats counts what a scan saw.

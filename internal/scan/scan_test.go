@@ -11,8 +11,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 
@@ -378,4 +380,63 @@ func FuzzScanLines(f *testing.F) {
 			t.Fatalf("got\n%s\nwant\n%s", g, w)
 		}
 	})
+}
+
+func TestScanAllKeepsInputOrder(t *testing.T) {
+	var inputs []Input
+	var want []string
+	var wantRecords int64
+	for i := range 12 {
+		name := fmt.Sprintf("in%02d.json", i)
+		in := corpus(uint64(10+i), 50+i*40)
+		if i == 5 {
+			in = append(in, []byte("broken line\n")...)
+		}
+		inputs = append(inputs, Input{Name: name, Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(in)), nil }})
+		r := &recorder{}
+		st, err := r.scanner(nil).Scan(context.Background(), bytes.NewReader(in), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, r.alerts...)
+		wantRecords += st.Records
+	}
+	inputs = append(inputs[:7], append([]Input{FileInput("testdata/no-such-file")}, inputs[7:]...)...)
+	r := &recorder{}
+	s := r.scanner(nil)
+	s.Workers, s.BlockSize = 3, 512
+	var inFlight, maxInFlight int
+	var mu sync.Mutex
+	onAlert := s.OnAlert
+	s.OnAlert = func(a detect.Alert) { // the callbacks are never called concurrently
+		mu.Lock()
+		inFlight++
+		maxInFlight = max(maxInFlight, inFlight)
+		mu.Unlock()
+		onAlert(a)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+	}
+	st, errs := s.ScanAll(context.Background(), inputs)
+	if g, w := strings.Join(r.alerts, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("alerts out of order or different: %s", firstDiff(r.alerts, want))
+	}
+	if got := st.Records; got != wantRecords {
+		t.Errorf("Records = %d; want %d", got, wantRecords)
+	}
+	if got := st.Files; got != 12 {
+		t.Errorf("Files = %d; want 12", got)
+	}
+	for i, err := range errs {
+		if (err != nil) != (i == 7) {
+			t.Errorf("input %d: err = %v", i, err)
+		}
+	}
+	if maxInFlight != 1 {
+		t.Errorf("OnAlert called %d at a time", maxInFlight)
+	}
+	if !slices.ContainsFunc(r.bad, func(s string) bool { return strings.HasPrefix(s, "in05.json:") }) {
+		t.Errorf("malformed line of in05.json not reported: %v", r.bad)
+	}
 }
