@@ -20,6 +20,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/ingest"
+	"github.com/honeyvault/honeyvault/internal/ingest/source"
 	"github.com/honeyvault/honeyvault/internal/store"
 	"github.com/honeyvault/honeyvault/internal/web"
 )
@@ -35,6 +36,8 @@ type Server struct {
 	detection *detection
 	// tls, when set, makes Serve speak HTTPS (config tls.cert_file/key_file).
 	tls *tls.Config
+	// sources are the live ingestion sources from the configuration.
+	sources []*source.Runner
 	// tasks run in the background while the server serves; they stop after
 	// the HTTP server has drained, so in-flight requests still reach them.
 	tasks []func(context.Context)
@@ -69,6 +72,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		return nil, err
 	}
 	s.Pipeline = ingest.New(st, s.detection.hook, log, reg)
+	if err := s.setupSources(reg); err != nil {
+		st.Close()
+		return nil, err
+	}
 	worker, err := s.setupIncidents(cfg, reg)
 	if err != nil {
 		st.Close()
