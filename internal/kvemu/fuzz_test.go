@@ -91,6 +91,11 @@ func FuzzDataPlane(f *testing.F) {
 		{"GET", "/secrets?api-version=7.4&maxresults=0", ""},
 		{"DELETE", "/deletedsecrets/s1?api-version=7.4", ""},
 		{"GET", "/secrets/s1", ""},
+		{"PUT", "/keys/imp?api-version=7.4", `{"key":{"kty":"EC","crv":"P-256","d":"AQ"}}`},
+		{"PUT", "/keys/imp?api-version=7.4", `{"key":{"kty":"RSA","n":"AQ","e":"AQAB","d":"AQ","p":"Aw","q":"BQ"}}`},
+		{"POST", "/certificates/ci/import?api-version=7.4", `{"value":"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"}`},
+		{"POST", "/certificates/ci/import?api-version=7.4", `{"value":"MIIB","pwd":"x"}`},
+		{"POST", "/certificates/restore?api-version=7.4", `{"value":""}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.path, []byte(s.body))

@@ -61,6 +61,9 @@ func signerFromJWK(j *privateJWK) (crypto.Signer, string, error) {
 			}
 			vals[i] = v
 		}
+		if bits := vals[0].BitLen(); bits < 2048 || bits > 4096 {
+			return nil, "", errBadParameter("The RSA key size %d is not supported: use 2048 to 4096 bits.", bits)
+		}
 		if !vals[1].IsInt64() || vals[1].Int64() > 1<<31 {
 			return nil, "", errBadParameter("The RSA public exponent is not valid.")
 		}
