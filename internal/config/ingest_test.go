@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +115,38 @@ func TestIngestBadSettingsNameTheSetting(t *testing.T) {
 				t.Errorf("error %q echoes a secret", err)
 			}
 		})
+	}
+}
+
+// The commented-out ingest example in the example file, uncommented, must
+// load: every key it documents is a real one.
+func TestExampleIngestSectionLoads(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join("..", "..", "honeyvault.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(body), "\n# ingest:\n")
+	if i < 0 {
+		t.Fatal("example file has no commented ingest section")
+	}
+	var yaml strings.Builder
+	for _, line := range strings.Split(string(body[i+1:]), "\n") {
+		if !strings.HasPrefix(line, "#") {
+			break
+		}
+		yaml.WriteString(strings.TrimPrefix(strings.TrimPrefix(line, "#"), " ") + "\n")
+	}
+	env := envOf(map[string]string{
+		"HONEYVAULT_EH_CONNECTION_STRING":      "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=l;SharedAccessKey=k",
+		"HONEYVAULT_STORAGE_CONNECTION_STRING": "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=k",
+	})
+	c, err := Load(newFlags(t, "--config", writeFile(t, yaml.String())), env)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, yaml.String())
+	}
+	in := c.Ingest
+	if len(in.EventHubs) != 2 || len(in.Storage) != 1 || len(in.LogAnalytics) != 1 || len(in.Files) != 1 {
+		t.Errorf("got %d eventhubs, %d storage, %d loganalytics, %d files; want 2, 1, 1, 1",
+			len(in.EventHubs), len(in.Storage), len(in.LogAnalytics), len(in.Files))
 	}
 }
