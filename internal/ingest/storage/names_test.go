@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -64,4 +66,19 @@ func FuzzBlobOrder(f *testing.F) {
 			t.Errorf("blobOrder(%q, itself) != 0", a)
 		}
 	})
+}
+
+func TestRedactHidesSASSignatures(t *testing.T) {
+	err := errors.New(`Get "https://acct.blob.core.windows.net/insights-logs-auditevent?comp=list&sv=2022-11-02&sig=c2VjcmV0JTJGc2ln&se=2027": dial tcp: refused`)
+	got := redact(err)
+	if strings.Contains(got.Error(), "c2VjcmV0") || !strings.Contains(got.Error(), "sig=REDACTED&se=2027") {
+		t.Errorf("got %q; want the signature hidden and the rest kept", got)
+	}
+	if !errors.Is(got, err) {
+		t.Error("redacted error does not unwrap to the original")
+	}
+	plain := errors.New("no signature here")
+	if redact(plain) != plain {
+		t.Error("an error without a signature was rewrapped")
+	}
 }

@@ -75,7 +75,7 @@ type blob struct {
 func (s *Source) Poll(ctx context.Context, sub source.Submitter) (bool, error) {
 	blobs, err := s.list(ctx)
 	if err != nil {
-		return false, err
+		return false, redact(err)
 	}
 	saved, err := s.cps.Checkpoints(ctx, s.cfg.Name)
 	if err != nil {
@@ -83,7 +83,7 @@ func (s *Source) Poll(ctx context.Context, sub source.Submitter) (bool, error) {
 	}
 	for _, b := range blobs {
 		if err := s.follow(ctx, sub, b, saved[b.name]); err != nil {
-			return false, fmt.Errorf("storage %s: blob %s: %w", s.cfg.Name, b.name, err)
+			return false, redact(fmt.Errorf("storage %s: blob %s: %w", s.cfg.Name, b.name, err))
 		}
 	}
 	return false, nil
