@@ -11,6 +11,9 @@ import (
 // small gzip body must not expand without limit in memory.
 const MaxBodySize = 256 << 20
 
+// maxBodySize is MaxBodySize, smaller in tests.
+var maxBodySize = MaxBodySize
+
 // ErrNotJSON is returned by ParseBody for a body that is not JSON at all.
 var ErrNotJSON = errors.New("auditlog: body is not JSON (want a record, a {\"records\":[...]} document, JSON lines or an array)")
 
@@ -36,16 +39,16 @@ func ParseBodyAt(body []byte, base Position) ([]Event, []*RecordError, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		plain, err := io.ReadAll(io.LimitReader(src, MaxBodySize+1))
+		plain, err := io.ReadAll(io.LimitReader(src, int64(maxBodySize)+1))
 		if err != nil {
 			return nil, nil, fmt.Errorf("auditlog: gzip: %w", err)
 		}
-		if len(plain) > MaxBodySize {
+		if len(plain) > maxBodySize {
 			return nil, nil, ErrBodyTooLarge
 		}
 		body = plain
 	}
-	if len(body) > MaxBodySize {
+	if len(body) > maxBodySize {
 		return nil, nil, ErrBodyTooLarge
 	}
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("\xef\xbb\xbf")), " \t\r\n")

@@ -279,12 +279,20 @@ func TestParseBody(t *testing.T) {
 }
 
 func TestParseBodyGzipBomb(t *testing.T) {
+	defer func(n int) { maxBodySize = n }(maxBodySize)
+	maxBodySize = 1 << 20
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	io.Copy(zw, io.LimitReader(repeatReader(' '), MaxBodySize+10))
+	io.Copy(zw, io.LimitReader(repeatReader(' '), int64(maxBodySize)+10))
 	zw.Close()
+	if gz.Len() > maxBodySize/100 {
+		t.Fatalf("the bomb is %d bytes compressed", gz.Len())
+	}
 	if _, _, err := ParseBody(gz.Bytes()); !errors.Is(err, ErrBodyTooLarge) {
 		t.Errorf("err = %v; want ErrBodyTooLarge", err)
+	}
+	if _, _, err := ParseBody(bytes.Repeat([]byte(" "), maxBodySize+1)); !errors.Is(err, ErrBodyTooLarge) {
+		t.Errorf("plain body: err = %v; want ErrBodyTooLarge", err)
 	}
 }
 

@@ -194,8 +194,8 @@ func heapInUse() uint64 {
 // TestIndexMemory checks the quality bar: a million decoys, matcher
 // resident at most 256 MB. It reports the figure (go test -v).
 func TestIndexMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a million-decoy index")
+	if testing.Short() || raceEnabled {
+		t.Skip("builds a million-decoy index (slow with -short or -race)")
 	}
 	const n = 1_000_000
 	before := heapInUse()
