@@ -3,12 +3,15 @@ package auditlog
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	// 1.6× the standard library's decompression speed, same API; a gzip
+	// archive is otherwise what bounds a retro-hunt.
+	"github.com/klauspost/compress/gzip"
 )
 
 // DefaultMaxRecordSize bounds the bytes one record may take (1 MiB). A Key
