@@ -31,8 +31,11 @@ Decoys come from Sentinel HoneyTokens watchlist CSVs. Accesses by an --allow ide
 (object id, app id or UPN) are suppressed: counted, not printed.
 
 Alerts go to standard output, one a line; malformed records are warned about on
-standard error as file:line and skipped; a summary ends on standard error.
+standard error as file:line and skipped; a summary ends on standard error. For speed,
+only records that may touch a decoy are parsed in full: other lines are checked for
+framing (one JSON value, not cut off) and counted.
 Exit status: 0 no alert, 1 alerts found, 2 error.`,
+		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScan(cmd, watchlists, allow, format, args)
 		},
