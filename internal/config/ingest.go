@@ -187,6 +187,9 @@ func (in *Ingest) validate() error {
 		if s.ConnectionString != "" && !strings.Contains(strings.ToLower(s.ConnectionString), "sharedaccesskey") {
 			return &Error{Setting: p + ".connection_string", Err: errors.New("not an Event Hubs connection string (Endpoint=sb://…;SharedAccessKeyName=…;SharedAccessKey=…)")}
 		}
+		if s.CAFile != "" && ((s.TLS != nil && !*s.TLS) || (s.TLS == nil && s.ConnectionString == "")) {
+			return &Error{Setting: p + ".ca_file", Err: errors.New("set, but TLS is off (tls: true turns it on without a connection string)")}
+		}
 		if s.MaxVersion != "" && kversion.FromString(s.MaxVersion) == nil {
 			return &Error{Setting: p + ".max_version", Err: fmt.Errorf("%q is not a Kafka version (e.g. 2.0, 1.1)", s.MaxVersion)}
 		}

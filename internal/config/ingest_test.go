@@ -85,6 +85,8 @@ func TestIngestBadSettingsNameTheSetting(t *testing.T) {
 			setting: "ingest.eventhubs[0].connection_string", inMsg: "SharedAccessKey"},
 		{name: "bad max version", file: "ingest:\n  eventhubs:\n    - name: eh\n      brokers: [h:1]\n      max_version: latest\n",
 			setting: "ingest.eventhubs[0].max_version", inMsg: "Kafka version"},
+		{name: "ca file without tls", file: "ingest:\n  eventhubs:\n    - name: eh\n      brokers: [h:1]\n      ca_file: /ca.pem\n",
+			setting: "ingest.eventhubs[0].ca_file", inMsg: "TLS is off"},
 		{name: "bad start", file: "ingest:\n  eventhubs:\n    - name: eh\n      brokers: [h:1]\n      start: middle\n", setting: "ingest.eventhubs[0].start", inMsg: "earliest"},
 		{name: "storage no account", file: "ingest:\n  storage:\n    - name: s\n", setting: "ingest.storage[0].account_url", inMsg: "required"},
 		{name: "storage both", file: "ingest:\n  storage:\n    - name: s\n      connection_string: AccountKey=x\n      account_url: https://a\n",
