@@ -46,10 +46,16 @@ func (w *wire) isActivity() bool {
 
 func (w *wire) audit() (Event, error) {
 	ev := Event{Kind: KindAudit, Shape: ShapeAuditEvent}
+	// Log Analytics puts _ResourceId and TimeGenerated in every table, so
+	// the table's own columns decide.
 	switch {
-	case strings.EqualFold(string(w.Type), "AZKVAuditLogs") || w.LowerResource != "" || w.RequestURI != "":
+	case strings.EqualFold(string(w.Type), "AZKVAuditLogs"):
 		ev.Shape = ShapeAZKVAuditLogs
-	case w.TimeGenerated != "" || w.RequestURIS != "" || w.IDS != "" || w.ResourceProvid != "":
+	case strings.EqualFold(string(w.Type), "AzureDiagnostics") || w.RequestURIS != "" || w.IDS != "" || w.ResourceProvid != "":
+		ev.Shape = ShapeAzureDiagnostics
+	case w.RequestURI != "" || w.ID != "" || w.LowerResource != "":
+		ev.Shape = ShapeAZKVAuditLogs
+	case w.TimeGenerated != "":
 		ev.Shape = ShapeAzureDiagnostics
 	}
 	var props wireProperties

@@ -250,3 +250,29 @@ func TestDedupKey(t *testing.T) {
 		t.Error("Started and Succeeded activity records share a key")
 	}
 }
+
+func TestShapeDetection(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Shape
+	}{
+		{`{"time":"2026-11-20T08:00:00Z","operationName":"SecretGet","properties":{"requestUri":"/secrets/x"}}`, ShapeAuditEvent},
+		// Log Analytics adds _ResourceId and TimeGenerated to every table.
+		{`{"TimeGenerated":"2026-11-20T08:00:00Z","OperationName":"SecretGet","requestUri_s":"/secrets/x","_ResourceId":"/subscriptions/s/resourcegroups/r/providers/microsoft.keyvault/vaults/kv1"}`, ShapeAzureDiagnostics},
+		{`{"TimeGenerated":"2026-11-20T08:00:00Z","OperationName":"SecretGet","Type":"AzureDiagnostics","_ResourceId":"/subscriptions/s/resourcegroups/r/providers/microsoft.keyvault/vaults/kv1"}`, ShapeAzureDiagnostics},
+		{`{"TimeGenerated":"2026-11-20T08:00:00Z","OperationName":"SecretGet","RequestUri":"/secrets/x","_ResourceId":"/subscriptions/s/resourcegroups/r/providers/microsoft.keyvault/vaults/kv1"}`, ShapeAZKVAuditLogs},
+		{`{"TimeGenerated":"2026-11-20T08:00:00Z","OperationName":"SecretGet","Type":"AZKVAuditLogs"}`, ShapeAZKVAuditLogs},
+		{`{"TimeGenerated":"2026-11-20T08:00:00Z","OperationNameValue":"MICROSOFT.KEYVAULT/VAULTS/WRITE"}`, ShapeAzureActivity},
+		{`{"time":"2026-11-20T08:00:00Z","operationName":"MICROSOFT.KEYVAULT/VAULTS/WRITE","category":"Administrative"}`, ShapeActivity},
+	}
+	for _, tt := range tests {
+		ev, err := ParseRecord([]byte(tt.in))
+		if err != nil {
+			t.Errorf("ParseRecord(%s): %v", tt.in, err)
+			continue
+		}
+		if ev.Shape != tt.want {
+			t.Errorf("ParseRecord(%s).Shape = %s; want %s", tt.in, ev.Shape, tt.want)
+		}
+	}
+}
