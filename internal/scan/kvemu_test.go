@@ -2,6 +2,7 @@ package scan
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
@@ -70,6 +71,42 @@ func TestEmulatorShapes(t *testing.T) {
 		alerts := m.Match(&ev)
 		if len(alerts) != 1 || alerts[0].Decoy.Name != "web-tls" || alerts[0].Class != detect.ClassRead {
 			t.Errorf("%s: alerts %+v; want a read of certificate web-tls", shape, alerts)
+		}
+	}
+}
+
+// TestEmulatorActivity does the same for an Activity-log record: a decoy
+// vault's diagnostic setting deleted, as tamper rules will read it.
+func TestEmulatorActivity(t *testing.T) {
+	const setting = "/SUBSCRIPTIONS/0B1F6471-1BF0-4DDA-AEC3-CB9272F09590/RESOURCEGROUPS/RG-B/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV-B/PROVIDERS/MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/TO-HUB"
+	rec := kvemu.ActivityRecord{
+		Time: "2026-11-20T09:00:00.0000000Z", ResourceID: setting, OperationName: "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE",
+		Category: kvemu.CategoryAdministrative, ResultType: "Success", ResultSignature: "Succeeded.OK",
+		CallerIPAddress: "192.0.2.99", CorrelationID: "0d0e0f00-0000-4000-8000-000000000002",
+		Identity: kvemu.ActivityIdentity{
+			Authorization: kvemu.ActivityAuthorization{Scope: setting, Action: "microsoft.insights/diagnosticSettings/delete"},
+			Claims: map[string]string{
+				"http://schemas.microsoft.com/identity/claims/objectidentifier": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+				"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":     "eve@contoso.com",
+			},
+		},
+		Level: "Information",
+	}
+	for name, v := range map[string]any{"record": rec, "AzureActivity row": rec.AzureActivityRow()} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := auditlog.ParseRecord(b)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, b)
+		}
+		if ev.Kind != auditlog.KindActivity || !strings.EqualFold(ev.Operation, rec.OperationName) || ev.VaultName != "kv-b" ||
+			ev.Caller.UPN != "eve@contoso.com" || ev.Caller.ObjectID != "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" || ev.Status != "Success" {
+			t.Errorf("%s: read as %+v", name, ev)
+		}
+		if !strings.EqualFold(ev.ResourceID, setting) {
+			t.Errorf("%s: resource %q; want %q", name, ev.ResourceID, setting)
 		}
 	}
 }
