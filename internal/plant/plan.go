@@ -142,14 +142,20 @@ func (p *Planner) now() time.Time {
 	return time.Now()
 }
 
+// keywords returns the keyword list for type t: the configured one, or
+// that type's defaults (a Namer given nil would use the secret defaults).
 func (p *Planner) keywords(t registry.Type) []string {
+	kws := p.settings.SecretKeywords
 	switch t {
 	case registry.Key:
-		return p.settings.KeyKeywords
+		kws = p.settings.KeyKeywords
 	case registry.Certificate:
-		return p.settings.CertificateKeywords
+		kws = p.settings.CertificateKeywords
 	}
-	return p.settings.SecretKeywords
+	if kws == nil {
+		return DefaultKeywords(t)
+	}
+	return kws
 }
 
 // Plan decides which decoys to create in the vault. planted is the
