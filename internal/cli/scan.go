@@ -67,14 +67,12 @@ func runScan(cmd *cobra.Command, watchlists, allow []string, format string, path
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
-	var names []string
-	ix.Names(func(n string) { names = append(names, n) })
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	warn := bufio.NewWriter(stderr)
 	s := &scan.Scanner{
 		Matcher:   detect.NewMatcher(ix, rules),
-		Prefilter: detect.NewPrefilter(names),
+		Prefilter: ix.Prefilter(),
 		OnAlert: func(a detect.Alert) {
 			if a.Suppressed {
 				return

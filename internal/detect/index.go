@@ -365,6 +365,14 @@ func (ix *Index) Names(fn func(name string)) {
 	}
 }
 
+// Prefilter returns a prefilter of the indexed decoys' names, for bulk
+// scans (it does not follow later changes to the index).
+func (ix *Index) Prefilter() *Prefilter {
+	var names []string
+	ix.Names(func(n string) { names = append(names, n) })
+	return NewPrefilter(names)
+}
+
 // compatible reports whether an access to an object of type got can touch
 // a decoy of type decoy.
 func compatible(decoy, got registry.Type) bool {

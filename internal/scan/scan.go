@@ -9,6 +9,8 @@
 // (pretty-printed documents, arrays spread over lines) are streamed by
 // auditlog.Decoder record by record, with the same prefilter per record.
 // Gzip is detected from the first bytes. Results come out in input order.
+// ScanAll takes many inputs — an archive of hourly blobs — and scans
+// several at once, still reporting in input order.
 //
 // Validation is proportionate: a record that may touch a decoy is parsed
 // fully and reported if malformed; any other line is only checked for

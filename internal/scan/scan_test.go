@@ -45,11 +45,9 @@ func (r *recorder) scanner(allow detect.AllowList) *Scanner {
 	if err != nil {
 		panic(err)
 	}
-	var names []string
-	ix.Names(func(n string) { names = append(names, n) })
 	return &Scanner{
 		Matcher:   detect.NewMatcher(ix, allow),
-		Prefilter: detect.NewPrefilter(names),
+		Prefilter: ix.Prefilter(),
 		OnAlert: func(a detect.Alert) {
 			s := fmt.Sprintf("%s@%d #%d %s %s", a.Event.Source, a.Event.Source.Offset, a.Decoy.ID, a.Event.Operation, a.Event.CorrelationID)
 			if a.Suppressed {
