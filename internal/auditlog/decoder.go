@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
 	// 1.6× the standard library's decompression speed, same API; a gzip
 	// archive is otherwise what bounds a retro-hunt.
@@ -237,7 +236,7 @@ func (d *Decoder) topObject() ([]byte, Position, error) {
 		if err := d.colon(); err != nil {
 			return d.broken(pos, err)
 		}
-		if strings.EqualFold(string(d.key), "records") && d.buf[d.pos] == '[' {
+		if bytes.EqualFold(d.key, recordsKey) && d.buf[d.pos] == '[' {
 			d.record = false
 			d.take()
 			d.state = stRecords
@@ -289,7 +288,7 @@ func (d *Decoder) wrapperRest() error {
 	if err := d.colon(); err != nil {
 		return err
 	}
-	if strings.EqualFold(string(d.key), "records") && d.buf[d.pos] == '[' {
+	if bytes.EqualFold(d.key, recordsKey) && d.buf[d.pos] == '[' {
 		d.take()
 		d.state = stRecords
 		return nil
@@ -319,6 +318,8 @@ func (d *Decoder) endRecord(pos Position) ([]byte, Position, error) {
 func (d *Decoder) tooLarge() error {
 	return fmt.Errorf("record larger than %d bytes", d.maxRecord())
 }
+
+var recordsKey = []byte("records")
 
 var (
 	errCutLine = errors.New("line ends inside a record")
