@@ -12,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
 )
 
 // HTTPClient returns a client ready for the Azure SDK: its dialer sends
@@ -60,7 +61,7 @@ func (e *Emulator) resolves(host string) bool {
 	}
 	switch host {
 	case "management.azure.com", "management.chinacloudapi.cn", "management.usgovcloudapi.net",
-		"login.microsoftonline.com", "localhost", "127.0.0.1":
+		"login.microsoftonline.com", "api.loganalytics.io", "api.loganalytics.azure.com", "localhost", "127.0.0.1":
 		return true
 	}
 	return false
@@ -79,7 +80,8 @@ func (e *Emulator) ClientOptions() azcore.ClientOptions {
 	}
 }
 
-// Cloud is the cloud configuration that points ARM clients at the emulator.
+// Cloud is the cloud configuration that points ARM clients (and the
+// azlogs query client) at the emulator.
 // The host names are Azure's own; HTTPClient sends them to the emulator.
 func (e *Emulator) Cloud() cloud.Configuration {
 	return cloud.Configuration{
@@ -88,6 +90,10 @@ func (e *Emulator) Cloud() cloud.Configuration {
 			cloud.ResourceManager: {
 				Audience: "https://management.azure.com/",
 				Endpoint: "https://management.azure.com",
+			},
+			azlogs.ServiceName: {
+				Audience: "https://api.loganalytics.io",
+				Endpoint: "https://api.loganalytics.io/v1",
 			},
 		},
 	}

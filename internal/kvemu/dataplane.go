@@ -87,8 +87,10 @@ func (e *Emulator) serveVault(w http.ResponseWriter, r *http.Request, name, suff
 			w.Header().Add(k, val)
 		}
 	}
-	writeJSON(w, status, body)
+	// The record is queued before the answer is written, so a caller that
+	// has its answer can Flush and find the record.
 	e.emitAudit(v, started, e.buildAudit(in))
+	writeJSON(w, status, body)
 }
 
 // handleVault authenticates, routes, checks faults and permissions and

@@ -80,10 +80,13 @@ func (d DiagnosticSetting) enables(category string) bool {
 // destinations lists the ids records of d go to.
 func (d DiagnosticSetting) targets() []target {
 	var ts []target
-	for _, id := range []string{d.StorageAccountID, d.WorkspaceID, d.MarketplacePartnerID} {
+	for _, id := range []string{d.StorageAccountID, d.MarketplacePartnerID} {
 		if id != "" {
 			ts = append(ts, target{destinationID: id})
 		}
+	}
+	if d.WorkspaceID != "" {
+		ts = append(ts, target{destinationID: d.WorkspaceID, dedicated: strings.EqualFold(d.LogAnalyticsDestinationType, "Dedicated")})
 	}
 	if d.EventHubAuthorizationRuleID != "" {
 		ts = append(ts, target{destinationID: d.EventHubAuthorizationRuleID, eventHub: d.EventHubName})

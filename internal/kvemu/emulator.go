@@ -63,6 +63,7 @@ type Emulator struct {
 	vaults       map[string]*vault        // by lower-case vault name (names are global)
 	roles        []RoleAssignment
 	destinations map[string]*destination // by lower-case destination resource id
+	workspaces   map[string]*Workspace   // Log Analytics workspaces, by lower-case workspace id
 
 	delivery *dispatcher
 	apps     apps           // client credentials for the emulated token endpoint

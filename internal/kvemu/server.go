@@ -25,6 +25,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "login.microsoftonline.com":
 		e.serveLogin(w, r)
 		return
+	case "api.loganalytics.io", "api.loganalytics.azure.com":
+		e.serveLogAnalytics(w, r)
+		return
 	}
 	writeError(w, &apiError{status: http.StatusNotFound, code: "HostNotFound", message: "kvemu serves no host " + host})
 }

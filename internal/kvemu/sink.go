@@ -25,7 +25,10 @@ type Batch struct {
 	// EventHub is the eventHubName of the diagnostic setting that sent the
 	// records (may be empty: the hub named after the category is meant).
 	EventHub string
-	Records  []Record
+	// Dedicated is true when the setting asked Log Analytics for
+	// resource-specific tables (AZKVAuditLogs) rather than AzureDiagnostics.
+	Dedicated bool
+	Records   []Record
 }
 
 // Sink delivers batches of records somewhere. Write is called from one
@@ -77,8 +80,38 @@ func (e *Emulator) RegisterDestination(destinationID string, s Sink, opts Delive
 }
 
 // Flush waits until every record emitted so far has been delivered (or
-// dropped after failed retries), or ctx ends.
+// dropped after failed retries), or ctx ends. Records held by a paused
+// destination are not delivered until it is resumed.
 func (e *Emulator) Flush(ctx context.Context) error { return e.delivery.flush(ctx) }
+
+// PauseDelivery holds back every record bound for a destination until
+// ResumeDelivery: a deterministic way to make logs arrive late (move the
+// emulator's clock on in between, and ingestion times move with it).
+func (e *Emulator) PauseDelivery(destinationID string) error {
+	return e.setPaused(destinationID, true)
+}
+
+// ResumeDelivery delivers what a paused destination held back, and goes on.
+func (e *Emulator) ResumeDelivery(destinationID string) error {
+	return e.setPaused(destinationID, false)
+}
+
+func (e *Emulator) setPaused(destinationID string, paused bool) error {
+	e.mu.RLock()
+	d := e.destinations[strings.ToLower(destinationID)]
+	e.mu.RUnlock()
+	if d == nil {
+		return fmt.Errorf("kvemu: no destination %q", destinationID)
+	}
+	d.mu.Lock()
+	d.paused = paused
+	d.mu.Unlock()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
 
 // DeliveryStats counts records per outcome since the emulator started.
 type DeliveryStats struct {
@@ -96,6 +129,7 @@ func (e *Emulator) DeliveryStats() DeliveryStats {
 type target struct {
 	destinationID string
 	eventHub      string
+	dedicated     bool
 }
 
 // deliver queues rec for each target whose destination is registered.
@@ -105,16 +139,16 @@ func (e *Emulator) deliver(targets []target, rec Record) {
 	}
 	e.mu.RLock()
 	ds := make([]*destination, 0, len(targets))
-	hubs := make([]string, 0, len(targets))
+	ts := make([]target, 0, len(targets))
 	for _, t := range targets {
 		if d := e.destinations[strings.ToLower(t.destinationID)]; d != nil {
 			ds = append(ds, d)
-			hubs = append(hubs, t.eventHub)
+			ts = append(ts, t)
 		}
 	}
 	e.mu.RUnlock()
 	for i, d := range ds {
-		d.enqueue(rec, hubs[i])
+		d.enqueue(rec, ts[i])
 	}
 }
 
@@ -208,6 +242,7 @@ type destination struct {
 	mu       sync.Mutex
 	queue    []queued
 	stopping bool
+	paused   bool
 
 	wake chan struct{}
 	quit chan struct{}
@@ -217,17 +252,17 @@ type destination struct {
 
 type queued struct {
 	rec Record
-	hub string
+	to  target
 	due time.Time
 }
 
-func (d *destination) enqueue(rec Record, hub string) {
+func (d *destination) enqueue(rec Record, to target) {
 	d.mu.Lock()
 	if d.stopping {
 		d.mu.Unlock()
 		return
 	}
-	d.queue = append(d.queue, queued{rec: rec, hub: hub, due: time.Now().Add(d.opts.Delay)})
+	d.queue = append(d.queue, queued{rec: rec, to: to, due: time.Now().Add(d.opts.Delay)})
 	d.mu.Unlock()
 	d.p.add(1)
 	select {
@@ -251,7 +286,7 @@ func (d *destination) run() {
 	defer timer.Stop()
 	for {
 		d.mu.Lock()
-		stopping, queued := d.stopping, len(d.queue) > 0
+		stopping, queued := d.stopping, len(d.queue) > 0 && (!d.paused || d.stopping)
 		var wait time.Duration
 		if queued && !stopping {
 			wait = time.Until(d.queue[0].due)
@@ -288,12 +323,12 @@ func (d *destination) sendDue(flushAll bool) {
 	n := 0
 	for n < len(d.queue) && n < d.opts.MaxBatch {
 		q := d.queue[n]
-		if q.rec.Category != first.rec.Category || q.hub != first.hub || (!flushAll && q.due.After(now)) {
+		if q.rec.Category != first.rec.Category || q.to.eventHub != first.to.eventHub || q.to.dedicated != first.to.dedicated || (!flushAll && q.due.After(now)) {
 			break
 		}
 		n++
 	}
-	batch := Batch{Category: first.rec.Category, EventHub: first.hub, Records: make([]Record, n)}
+	batch := Batch{Category: first.rec.Category, EventHub: first.to.eventHub, Dedicated: first.to.dedicated, Records: make([]Record, n)}
 	for i := range n {
 		batch.Records[i] = d.queue[i].rec
 	}

@@ -30,7 +30,8 @@ func NewMemorySink(buffer int) *MemorySink {
 // Write implements Sink.
 func (m *MemorySink) Write(ctx context.Context, b Batch) error {
 	m.mu.Lock()
-	m.batches = append(m.batches, Batch{Category: b.Category, EventHub: b.EventHub, Records: slices.Clone(b.Records)})
+	b.Records = slices.Clone(b.Records)
+	m.batches = append(m.batches, b)
 	m.mu.Unlock()
 	if m.C == nil {
 		return nil

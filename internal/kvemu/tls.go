@@ -23,6 +23,7 @@ var servedNames = []string{
 	"*.vault.usgovcloudapi.net", "vault.usgovcloudapi.net",
 	"management.azure.com", "management.chinacloudapi.cn", "management.usgovcloudapi.net",
 	"login.microsoftonline.com",
+	"api.loganalytics.io", "api.loganalytics.azure.com",
 	"localhost",
 }
 
