@@ -28,6 +28,7 @@ type Worker struct {
 	freed    chan struct{}
 	opts     WorkerOptions
 	id       string
+	handoffs sync.WaitGroup
 }
 
 // WorkerOptions tune a Worker; the zero value is a working configuration.
@@ -122,6 +123,7 @@ func (w *Worker) Run(ctx context.Context) {
 	var inflight sync.WaitGroup
 	defer func() {
 		inflight.Wait()
+		w.handoffs.Wait()
 		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := w.store.ReleaseNotifications(rctx, w.id); err != nil {
@@ -154,6 +156,25 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-t.C:
 		}
 		t.Stop()
+	}
+}
+
+// Handoff sends messages this worker already holds claims on (inserted
+// claimed in the ingest transaction) without waiting for the next read of
+// the outbox. A channel with no free slot still gets its message sent: it
+// is the first alert of a new incident, and the send is bounded by the
+// channel's timeout.
+func (w *Worker) Handoff(ns []store.Notification) {
+	for _, n := range ns {
+		cs, ok := w.channels[n.Channel]
+		if !ok || n.ClaimedBy != w.id {
+			continue
+		}
+		w.handoffs.Add(1)
+		go func() {
+			defer w.handoffs.Done()
+			w.deliver(cs, n)
+		}()
 	}
 }
 

@@ -15,8 +15,9 @@ import (
 
 // setupIncidents turns detection's alerts into incidents and notifications:
 // the recorder runs in the ingest transaction and queues notifications in
-// the outbox there; the worker delivers them, woken right after each commit
-// that queued any, and polling besides.
+// the outbox there, claimed by this process's worker when due at once; right
+// after the commit the worker sends those and reads the outbox for the rest,
+// and it polls besides.
 func (s *Server) setupIncidents(cfg config.Config, reg prometheus.Registerer) (*notify.Worker, error) {
 	channels, err := receivers.FromConfig(cfg.Notify, os.Getenv)
 	if err != nil {
@@ -30,13 +31,9 @@ func (s *Server) setupIncidents(cfg config.Config, reg prometheus.Registerer) (*
 	if err != nil {
 		return nil, err
 	}
-	outbox := &notify.Outbox{Channels: channels, BatchInterval: time.Duration(cfg.Incidents.BatchInterval)}
+	outbox := &notify.Outbox{Channels: channels, BatchInterval: time.Duration(cfg.Incidents.BatchInterval), Worker: worker}
 	s.SetAlertRecorder(&incident.Recorder{Grouping: g, Window: time.Duration(cfg.Incidents.GroupWindow), Notifier: outbox})
-	s.Pipeline.AfterCommit = func(int) {
-		if outbox.TakeQueued() {
-			worker.Wake()
-		}
-	}
+	s.Pipeline.AfterCommit = func(int) { outbox.AfterCommit() }
 	s.tasks = append(s.tasks, worker.Run)
 	for _, c := range channels {
 		s.log.Info("notification channel", "name", c.Name, "type", c.Type, "min_severity", c.Filter.MinSeverity)

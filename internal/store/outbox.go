@@ -62,14 +62,26 @@ func scanNotification(sc scanner) (Notification, error) {
 // batch from now. Alerts already covered by an earlier message are not
 // repeated.
 func (t *Tx) EnqueueNotification(ctx context.Context, channel string, incidentID, lastAlertID int64, batch time.Duration) (Notification, error) {
+	return t.EnqueueClaimed(ctx, channel, incidentID, lastAlertID, batch, "", 0)
+}
+
+// EnqueueClaimed is EnqueueNotification, but a message due at once is
+// inserted already claimed by worker for lease (one attempt counted), so
+// that worker can send it straight after the commit without another write
+// first. If worker dies before sending, the claim expires like any other.
+func (t *Tx) EnqueueClaimed(ctx context.Context, channel string, incidentID, lastAlertID int64, batch time.Duration, worker string, lease time.Duration) (Notification, error) {
 	now := t.s.now()
 	row := t.tx.QueryRowContext(ctx, "SELECT "+notificationColumns+" FROM outbox WHERE incident_id = $1 AND channel = $2 ORDER BY id DESC LIMIT 1",
 		incidentID, channel)
 	prev, err := scanNotification(row)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return t.insertNotification(ctx, Notification{Channel: channel, IncidentID: incidentID, Kind: KindNew,
-			FirstAlertID: 0, LastAlertID: lastAlertID, CreatedAt: now, DueAt: now})
+		n := Notification{Channel: channel, IncidentID: incidentID, Kind: KindNew,
+			FirstAlertID: 0, LastAlertID: lastAlertID, CreatedAt: now, DueAt: now}
+		if worker != "" && lease > 0 {
+			n.ClaimedBy, n.ClaimedUntil, n.Attempts, n.LastAttemptAt = worker, now.Add(lease), 1, now
+		}
+		return t.insertNotification(ctx, n)
 	case err != nil:
 		return Notification{}, fmt.Errorf("store: unable to enqueue notification: %w", err)
 	}
@@ -97,9 +109,9 @@ func (t *Tx) insertNotification(ctx context.Context, n Notification) (Notificati
 	n.IdempotencyKey, n.State = hex.EncodeToString(b[:]), StatePending
 	err := t.tx.QueryRowContext(ctx, `INSERT INTO outbox (channel, incident_id, kind, first_alert_id, last_alert_id,
 		idempotency_key, state, created_at, due_at, attempts, claimed_by, claimed_until, last_attempt_at, sent_at, last_error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, '', 0, 0, 0, '') RETURNING id`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, '') RETURNING id`,
 		n.Channel, n.IncidentID, n.Kind, n.FirstAlertID, n.LastAlertID, n.IdempotencyKey, n.State,
-		micros(n.CreatedAt), micros(n.DueAt)).Scan(&n.ID)
+		micros(n.CreatedAt), micros(n.DueAt), n.Attempts, n.ClaimedBy, micros(n.ClaimedUntil), micros(n.LastAttemptAt)).Scan(&n.ID)
 	if err != nil {
 		return Notification{}, fmt.Errorf("store: unable to enqueue notification: %w", err)
 	}
