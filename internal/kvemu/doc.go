@@ -29,6 +29,11 @@
 // a destination id to a [Sink] (memory, JSON-lines files in the storage
 // archive layout, HTTP push, Kafka, Azure Storage append blobs).
 //
+// A Log Analytics workspace ([Emulator.CreateWorkspace]) stores the records
+// as AzureDiagnostics or AZKVAuditLogs rows (and AzureActivity) and answers
+// the azlogs SDK's queries in a documented subset of KQL (query.go).
+// PauseDelivery and ResumeDelivery make records arrive late, on purpose.
+//
 // The emulator is the oracle honeyvault's log parsers are tested against, so
 // it must never import them (see the import-boundary test).
 //
