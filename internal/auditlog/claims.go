@@ -20,22 +20,20 @@ var (
 // claimSet is a claims object with lower-cased names.
 type claimSet map[string]string
 
-// parseClaims reads a claims object; non-string values are ignored.
+// parseClaims reads a claims object; values that are not strings are
+// taken as their JSON text (numbers) or "" (objects, arrays).
 func parseClaims(raw json.RawMessage) claimSet {
 	raw = objectOrString(raw)
 	if raw == nil {
 		return nil
 	}
-	var m map[string]json.RawMessage
+	var m map[string]flexString
 	if json.Unmarshal(raw, &m) != nil {
 		return nil
 	}
 	cs := make(claimSet, len(m))
 	for k, v := range m {
-		var s string
-		if json.Unmarshal(v, &s) == nil {
-			cs[strings.ToLower(k)] = s
-		}
+		cs[strings.ToLower(k)] = string(v)
 	}
 	return cs
 }

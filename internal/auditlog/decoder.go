@@ -665,8 +665,7 @@ func Decompress(r io.Reader) (io.Reader, error) {
 // not end with '{' or '[', and the next line starts another object at its
 // first column: JSON lines whose first record is cut off.
 func LooksLikeJSONLines(prefix []byte) bool {
-	prefix = bytes.TrimPrefix(bytes.TrimLeft(prefix, " \t\r\n"), []byte("\xef\xbb\xbf"))
-	prefix = bytes.TrimLeft(prefix, " \t\r\n")
+	prefix = skipBlank(prefix)
 	i := bytes.IndexByte(prefix, '\n')
 	if i < 0 || len(prefix) == 0 || (prefix[0] != '{' && prefix[0] != '[') {
 		return true
@@ -711,10 +710,16 @@ func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b 
 // first non-blank line and, when that line leaves a value open, the first
 // byte of the next one.
 func firstLineIn(b []byte) bool {
-	b = bytes.TrimLeft(b, " \t\r\n")
+	b = skipBlank(b)
 	i := bytes.IndexByte(b, '\n')
 	if i < 0 {
 		return false
 	}
 	return closesValues(b[:i]) || len(bytes.TrimLeft(b[i:], " \t\r\n")) > 0
+}
+
+// skipBlank skips leading white space and a byte-order mark.
+func skipBlank(b []byte) []byte {
+	b = bytes.TrimPrefix(bytes.TrimLeft(b, " \t\r\n"), []byte("\xef\xbb\xbf"))
+	return bytes.TrimLeft(b, " \t\r\n")
 }

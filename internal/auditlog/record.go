@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
 // ParseRecord reads one record — an AuditEvent, an AzureDiagnostics or
@@ -81,7 +79,7 @@ func (w *wire) audit() (Event, error) {
 	ev.VaultID = VaultIDOf(ev.ResourceID)
 	ev.setObject()
 	if ev.VaultName == "" {
-		if r := strings.ToLower(strings.TrimSpace(string(w.Resource))); registry.ValidVaultName(r) {
+		if r := strings.ToLower(strings.TrimSpace(string(w.Resource))); validVaultName(r) {
 			ev.VaultName = r
 		}
 	}
@@ -122,8 +120,7 @@ func (ev *Event) setObject() {
 	}
 	ev.ObjectType, ev.ObjectName, ev.ObjectVersion, ev.Deleted, ev.Action = ref.Type, ref.Name, ref.Version, ref.Deleted, ref.Action
 	if ev.VaultID != "" {
-		name, _ := registry.VaultNameFromID(ev.VaultID)
-		ev.VaultName = strings.ToLower(name)
+		ev.VaultName = strings.ToLower(vaultNameOfID(ev.VaultID))
 	} else {
 		ev.VaultName = first(id.VaultName, req.VaultName)
 	}
@@ -150,8 +147,7 @@ func (w *wire) activity() (Event, error) {
 	ev.ResourceID = first(string(w.ResourceID), string(w.LowerResource))
 	ev.VaultID = VaultIDOf(ev.ResourceID)
 	if ev.VaultID != "" {
-		name, _ := registry.VaultNameFromID(ev.VaultID)
-		ev.VaultName = strings.ToLower(name)
+		ev.VaultName = strings.ToLower(vaultNameOfID(ev.VaultID))
 	}
 
 	c := &ev.Caller
@@ -191,7 +187,7 @@ func VaultIDOf(rid string) string {
 		end = len(rid)
 	}
 	id := rid[:end]
-	if _, err := registry.VaultNameFromID(id); err != nil {
+	if vaultNameOfID(id) == "" {
 		return ""
 	}
 	return id

@@ -88,7 +88,7 @@ func ParseObjectURI(s string) ObjectRef {
 		return ref
 	}
 	coll, ok := collections[strings.ToLower(segs[0])]
-	if !ok || len(segs) < 2 || !registry.ValidObjectName(segs[1]) {
+	if !ok || len(segs) < 2 || !validObjectName(segs[1]) {
 		return ref
 	}
 	ref.Type, ref.Deleted, ref.Name = coll.typ, coll.deleted, segs[1]
@@ -117,7 +117,7 @@ func VaultNameFromHost(host string) string {
 	}
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	label, suffix, ok := strings.Cut(host, ".")
-	if !ok || !registry.ValidVaultName(label) {
+	if !ok || !validVaultName(label) {
 		return ""
 	}
 	for _, s := range VaultHostSuffixes {
