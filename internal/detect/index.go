@@ -169,7 +169,7 @@ func check(d registry.Decoy) error {
 	if id.sub == "" || id.group == "" || !validVaultName(id.name) {
 		return fmt.Errorf("%w: %q", registry.ErrBadVaultID, d.VaultID)
 	}
-	if d.VaultName != "" && !equalFoldASCII(d.VaultName, id.name) {
+	if d.VaultName != "" && !strings.EqualFold(d.VaultName, id.name) { // as the registry compares
 		return fmt.Errorf("vault name %q does not match vault id %q", d.VaultName, d.VaultID)
 	}
 	if len(d.Name) == 0 || len(d.Name) > 127 {
@@ -225,6 +225,9 @@ func validVaultName(s string) bool {
 // anything else.
 func parseVaultID(s string) vaultID {
 	var parts [8]string
+	if !strings.HasPrefix(s, "/") {
+		return vaultID{}
+	}
 	s = strings.Trim(s, "/")
 	for i := range parts {
 		j := strings.IndexByte(s, '/')

@@ -234,3 +234,19 @@ func BenchmarkLookup(b *testing.B) {
 		}
 	}
 }
+
+// FuzzCheck keeps the index's decoy check equal to the registry's.
+func FuzzCheck(f *testing.F) {
+	f.Add(vaultPay, "", "db-password", "secret", "")
+	f.Add(strings.ToUpper(vaultPay)+"/", "KV-PAY", "x", "Key", "MISSING")
+	f.Add("subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1", "", "x", "secret", "active")
+	f.Add("/subscriptions//resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1", "", "x", "certificate", "retired")
+	f.Fuzz(func(t *testing.T, vaultID, vaultName, name, typ, status string) {
+		d := registry.Decoy{VaultID: vaultID, VaultName: vaultName, Name: name, Type: registry.Type(typ), Status: registry.Status(status)}
+		got := check(d) == nil
+		want := d.Validate() == nil
+		if got != want {
+			t.Errorf("check(%+v) ok = %v; registry says %v", d, got, want)
+		}
+	})
+}
