@@ -26,9 +26,11 @@
 //
 // # Timing
 //
-// A channel's first message about an incident is due at once: the ingest
-// pipeline wakes the worker right after the commit (Worker.Wake), so it
-// leaves within milliseconds. Later alerts of the same incident are batched:
+// A channel's first message about an incident is due at once: with
+// Outbox.Worker set it is inserted already claimed by this process's worker
+// and handed to it in memory right after the commit (Outbox.AfterCommit,
+// Worker.Handoff), so it leaves with no further database write; the worker
+// is also woken (Worker.Wake) to read the outbox for anything else. Later alerts of the same incident are batched:
 // they join the channel's pending message about it, or start one due
 // incidents.batch_interval later.
 //
