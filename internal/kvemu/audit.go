@@ -63,6 +63,9 @@ const (
 // requestURI rebuilds the request URI exactly as the client sent it: the
 // Host header (with any port) and the raw path and query.
 func requestURI(r *http.Request) string {
+	if strings.HasPrefix(r.RequestURI, "https://") || strings.HasPrefix(r.RequestURI, "http://") {
+		return r.RequestURI // absolute form, as a proxy-aware client sends it
+	}
 	return "https://" + r.Host + r.RequestURI
 }
 

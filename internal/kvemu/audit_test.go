@@ -209,3 +209,39 @@ func TestURIClaimSpelling(t *testing.T) {
 		t.Errorf("callerIpAddress: got %q; want %q", got, want)
 	}
 }
+
+// TestRequestURIAsSent sends URIs in the odd forms detection must handle
+// and checks each is logged exactly as sent.
+func TestRequestURIAsSent(t *testing.T) {
+	env := newTestEnv(t, Options{})
+	if _, err := env.e.SeedSecret(apVault, SecretSeed{Name: "Decoy-Name", Value: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	uris := []string{
+		"https://KV-APP-PROD.vault.azure.net:443/secrets/decoy-name?api-version=7.4",
+		"https://kv-app-prod.vault.azure.net/secrets/Decoy%2Dname/?api-version=7.4",
+		"https://kv-app-prod.vault.azure.net//secrets/DECOY-NAME?api-version=7.4&x=1",
+	}
+	for _, u := range uris {
+		resp, err := env.e.Request(ctxT(t), admin, http.MethodGet, u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %d", u, resp.StatusCode)
+		}
+	}
+	var got []string
+	for _, r := range env.auditRecords(t) {
+		if r.OperationName == "SecretGet" {
+			got = append(got, r.Properties.RequestURI)
+			if !strings.HasSuffix(r.Properties.ID, "/secrets/Decoy-Name/"+r.Properties.ID[len(r.Properties.ID)-32:]) {
+				t.Errorf("id %s", r.Properties.ID)
+			}
+		}
+	}
+	if !slices.Equal(got, uris) {
+		t.Errorf("request URIs:\n got %q\nwant %q", got, uris)
+	}
+}
