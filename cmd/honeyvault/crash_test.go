@@ -28,7 +28,9 @@ func startServe(t *testing.T, db string) (*exec.Cmd, string) {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()
-	cmd := exec.Command(binary, "serve", "--listen", addr, "--db", db)
+	wl := filepath.Join(t.TempDir(), "wl.csv")
+	os.WriteFile(wl, []byte(crashWatchlist), 0o600)
+	cmd := exec.Command(binary, "serve", "--listen", addr, "--db", db, "--watchlist", wl)
 	cmd.Env = append(os.Environ(), "HONEYVAULT_INGEST_TOKEN="+ingestToken, "HONEYVAULT_ADMIN_TOKEN=admin-token-for-crash-test")
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
@@ -56,11 +58,21 @@ func startServe(t *testing.T, db string) (*exec.Cmd, string) {
 	return cmd, addr
 }
 
+// crashRecord is record i; every 7th touches the decoy "s-decoy", so the
+// stream carries alerts that all belong to one incident (same vault, same
+// caller).
 func crashRecord(i int) string {
+	object := fmt.Sprintf("s%d", i)
+	if i%7 == 0 {
+		object = "s-decoy"
+	}
 	return fmt.Sprintf(`{"time":"2026-11-20T08:00:00.%07dZ","resourceId":"/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV-CRASH",`+
 		`"operationName":"SecretGet","category":"AuditEvent","resultType":"Success","correlationId":"crash-%d","callerIpAddress":"203.0.113.9",`+
-		`"identity":{"claim":{"oid":"o-crash"}},"properties":{"requestUri":"https://kv-crash.vault.azure.net/secrets/s%d/","httpStatusCode":200}}`, i%10_000_000, i, i)
+		`"identity":{"claim":{"oid":"o-crash"}},"properties":{"requestUri":"https://kv-crash.vault.azure.net/secrets/%s/","httpStatusCode":200}}`, i%10_000_000, i, object)
 }
+
+const crashWatchlist = "ResourceProvider,ResourceId,HoneyToken,Properties\r\n" +
+	`Microsoft.KeyVault,/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-crash,s-decoy,"{""Type"":""secret""}"` + "\r\n"
 
 func postBatch(addr string, first, n int) bool {
 	var body bytes.Buffer
@@ -79,8 +91,9 @@ func postBatch(addr string, first, n int) bool {
 
 // TestKill9LosesNoAcknowledgedRecord kills the server with SIGKILL while
 // several forwarders post to it, restarts it, and checks that every record
-// it acknowledged is stored, and that sending everything again stores each
-// record exactly once.
+// it acknowledged is stored, that sending everything again stores each
+// record exactly once, and that the decoy accesses among them make exactly
+// one alert each and one incident in all.
 func TestKill9LosesNoAcknowledgedRecord(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
 	cmd, addr := startServe(t, db)
@@ -178,5 +191,27 @@ func TestKill9LosesNoAcknowledgedRecord(t *testing.T) {
 	}
 	if got, want := len(seen), len(sentAny)*batch; got != want {
 		t.Errorf("%d distinct records stored; want %d", got, want)
+	}
+	hits := 0
+	for id := range seen {
+		var i int
+		fmt.Sscanf(id, "crash-%d", &i)
+		if i%7 == 0 {
+			hits++
+		}
+	}
+	alerts, err := st.CountAlerts(context.Background(), store.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if alerts != hits {
+		t.Errorf("%d alerts; want one per decoy access, %d", alerts, hits)
+	}
+	incidents, err := st.ListIncidents(context.Background(), store.IncidentFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(incidents) != 1 {
+		t.Errorf("%d incidents; want 1 (one vault, one caller)", len(incidents))
 	}
 }
