@@ -174,7 +174,7 @@ func (w *wire) activity() (Event, error) {
 // within a Key Vault.
 func VaultIDOf(rid string) string {
 	rid = strings.TrimSpace(rid)
-	lower := strings.ToLower(rid)
+	lower := asciiLower(rid) // same length as rid: its indexes apply to rid
 	const marker = "/providers/microsoft.keyvault/vaults/"
 	i := strings.Index(lower, marker)
 	if i < 0 {
@@ -191,6 +191,18 @@ func VaultIDOf(rid string) string {
 		return ""
 	}
 	return id
+}
+
+// asciiLower lower-cases ASCII letters only, keeping every byte's place
+// (strings.ToLower may change the length of text that is not valid UTF-8).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // timeLayouts are the spellings of a record's time seen in exports: RFC 3339

@@ -87,13 +87,13 @@ func ParseObjectURI(s string) ObjectRef {
 	if len(segs) == 0 {
 		return ref
 	}
-	coll, ok := collections[strings.ToLower(segs[0])]
+	coll, ok := collections[asciiLower(segs[0])]
 	if !ok || len(segs) < 2 || !validObjectName(segs[1]) {
 		return ref
 	}
 	ref.Type, ref.Deleted, ref.Name = coll.typ, coll.deleted, segs[1]
 	for _, seg := range segs[2:] {
-		if l := strings.ToLower(seg); actions[l] {
+		if l := asciiLower(seg); actions[l] {
 			ref.Action = l
 			break
 		}
