@@ -65,6 +65,9 @@ func NewOIDC(cfg OIDCConfig) (*OIDC, error) {
 	return &OIDC{cfg: cfg}, nil
 }
 
+// Issuer returns the configured issuer URL.
+func (o *OIDC) Issuer() string { return o.cfg.Issuer }
+
 // Flow is one sign-in in progress: the secrets the browser keeps (in a
 // short-lived HttpOnly cookie) between leaving for the provider and coming
 // back. Keeping them in the browser rather than the server lets any replica
