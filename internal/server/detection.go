@@ -27,6 +27,7 @@ type detection struct {
 	recorder AlertRecorder
 	synced   time.Time // registry changes up to here are indexed
 	hits     *prometheus.CounterVec
+	stored   storedRules // allow rules kept in the database (planting's)
 }
 
 // syncOverlap re-reads registry changes this far back on every sync: a slow
@@ -46,6 +47,9 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 		}, []string{"severity", "suppressed"}),
 	}
 	reg.MustRegister(d.hits)
+	if err := d.stored.load(ctx, st); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	for after := int64(0); ; {
 		page, err := st.ListDecoys(ctx, store.DecoyFilter{AfterID: after, Limit: 10000})
@@ -82,6 +86,7 @@ func (d *detection) hook(tx *store.Tx, fresh []store.Fresh) error {
 	if len(alerts) == 0 {
 		return nil
 	}
+	d.stored.apply(alerts)
 	for _, a := range alerts {
 		d.hits.WithLabelValues(string(a.Severity), fmt.Sprint(a.Suppressed)).Inc()
 	}
@@ -99,6 +104,9 @@ func (d *detection) sync(ctx context.Context, st *store.Store) error {
 		return err
 	}
 	if err := d.matcher.Index().Add(changed...); err != nil {
+		return err
+	}
+	if err := d.stored.load(ctx, st); err != nil {
 		return err
 	}
 	d.synced = start
