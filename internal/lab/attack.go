@@ -1,0 +1,202 @@
+package lab
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/honeyvault/honeyvault/internal/registry"
+)
+
+// AttackOptions choose what Attack does.
+type AttackOptions struct {
+	Dir   string // the running lab's directory; "" means DefaultDir
+	Vault string // work on this vault only; "" spreads over the estate
+	As    string // the outside identity to play ("contractor", "ci-runner"); "" the first
+	Out   io.Writer
+}
+
+// Identities names the outside identities Attack can play, for help texts.
+func Identities() []string {
+	out := make([]string, len(outsiders))
+	for i, o := range outsiders {
+		out[i] = o.Name + " (" + o.About + ")"
+	}
+	return out
+}
+
+// Attack plays an outside identity against the lab running in Dir, from
+// this process, with the Azure SDK: the original's test (download the
+// public key of a decoy key, read a decoy secret), then what an intruder
+// does next — list a vault's secrets and read each one — and a vault the
+// identity has no permission on (403s). It prints every request and its
+// answer. Requests the vaults refuse are part of the attack, not errors;
+// Attack fails only when the lab cannot be reached.
+func Attack(ctx context.Context, o AttackOptions) error {
+	out := o.Out
+	if out == nil {
+		out = io.Discard
+	}
+	st, err := readState(cmp.Or(o.Dir, DefaultDir))
+	if err != nil {
+		return err
+	}
+	targets := st.Vaults
+	if o.Vault != "" {
+		v, err := st.vault(o.Vault)
+		if err != nil {
+			return err
+		}
+		targets = []stateVault{v}
+	}
+	a, err := newAttacker(st, o.As)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	fmt.Fprintf(out, "lab attack: playing %q, %s:\n  %s from %s, with the Azure SDK for Go\n", a.id.Name, a.id.About, a.who(), a.id.IP)
+
+	var done []access
+	show := func(acc access) {
+		done = append(done, acc)
+		mark := ""
+		if acc.Decoy {
+			mark = "   <- decoy"
+		}
+		fmt.Fprintf(out, "  %-24s %-10s %-40s %s%s\n", acc.Vault.Name, acc.Operation, acc.Name, acc.outcome(), mark)
+		if acc.Status == 0 && acc.Err != nil && ctx.Err() == nil {
+			// No answer at all: the lab is probably gone; say so once.
+			fmt.Fprintln(out, "  (no answer from the emulator: is the lab still running?)")
+		}
+	}
+
+	fmt.Fprintln(out, "\n1. The original solution's own test: download the public key of a decoy key, read a decoy secret")
+	orig := originalTest(targets, o.Vault != "")
+	if len(orig) == 0 {
+		fmt.Fprintln(out, "  no decoy to touch: the lab planted none in these vaults")
+	}
+	for _, t := range orig {
+		show(a.touch(ctx, t))
+	}
+
+	fmt.Fprintln(out, "\n2. Look around: list a vault's secrets, then read every one")
+	if v, ok := reconVault(targets, orig, o.Vault != ""); ok {
+		names, acc := a.listSecrets(ctx, v)
+		show(acc)
+		for _, n := range names {
+			show(a.getSecret(ctx, v, n))
+		}
+	} else {
+		fmt.Fprintln(out, "  no vault left to look around in")
+	}
+
+	if o.Vault == "" {
+		fmt.Fprintln(out, "\n3. Try a vault this identity has no permission on")
+		if v, ok := deniedVault(targets); ok {
+			_, acc := a.listSecrets(ctx, v)
+			show(acc)
+			if name, ok := v.decoy(registry.Secret); ok {
+				// A name guessed from the naming the other vaults use:
+				// honeyvault alerts on failed attempts at a decoy too.
+				show(a.getSecret(ctx, v, name))
+			}
+		} else {
+			fmt.Fprintln(out, "  every vault of this lab lets this identity in (start the lab with --vaults 2 or more)")
+		}
+	}
+
+	decoys := 0
+	for _, acc := range done {
+		if acc.Decoy {
+			decoys++
+		}
+	}
+	fmt.Fprintf(out, "\n%d requests, %d of them at a decoy. Each vault's audit log reaches honeyvault within a second;\n", len(done), decoys)
+	fmt.Fprintf(out, "see the incidents with the `incidents list` command the lab printed, or at %s/incidents\n", st.Server)
+	return ctx.Err()
+}
+
+// target is one decoy access of the original's test.
+type target struct {
+	vault stateVault
+	typ   registry.Type
+	name  string
+}
+
+// touch makes the access the original's test makes for t's type.
+func (a *attacker) touch(ctx context.Context, t target) access {
+	if t.typ == registry.Key {
+		return a.getKey(ctx, t.vault, t.name)
+	}
+	return a.getSecret(ctx, t.vault, t.name)
+}
+
+// originalTest picks the original's two accesses: a decoy key to download
+// and a decoy secret to read, in vaults the outsiders may read, preferring
+// two different vaults (two incidents: they are grouped per vault and
+// caller). With anyVault, the vaults' permissions are not considered (the
+// user named the vault).
+func originalTest(vaults []stateVault, anyVault bool) []target {
+	var out []target
+	var keyVault string
+	for _, v := range vaults {
+		if name, ok := v.decoy(registry.Key); ok && (anyVault || !v.OutsidersDenied) {
+			out = append(out, target{vault: v, typ: registry.Key, name: name})
+			keyVault = v.Name
+			break
+		}
+	}
+	var fallback *target
+	for _, v := range vaults {
+		name, ok := v.decoy(registry.Secret)
+		if !ok || (!anyVault && v.OutsidersDenied) {
+			continue
+		}
+		t := target{vault: v, typ: registry.Secret, name: name}
+		if v.Name != keyVault {
+			return append(out, t)
+		}
+		if fallback == nil {
+			fallback = &t
+		}
+	}
+	if fallback != nil {
+		out = append(out, *fallback)
+	}
+	return out
+}
+
+// reconVault is a vault to list and read whole: one the original's test did
+// not touch, if there is one.
+func reconVault(vaults []stateVault, touched []target, anyVault bool) (stateVault, bool) {
+	var fallback *stateVault
+	for i, v := range vaults {
+		if !anyVault && v.OutsidersDenied {
+			continue
+		}
+		used := false
+		for _, t := range touched {
+			used = used || t.vault.Name == v.Name
+		}
+		if !used {
+			return v, true
+		}
+		if fallback == nil {
+			fallback = &vaults[i]
+		}
+	}
+	if fallback != nil {
+		return *fallback, true
+	}
+	return stateVault{}, false
+}
+
+func deniedVault(vaults []stateVault) (stateVault, bool) {
+	for _, v := range vaults {
+		if v.OutsidersDenied {
+			return v, true
+		}
+	}
+	return stateVault{}, false
+}

@@ -1,0 +1,16 @@
+// Package lab runs honeyvault's whole loop on one machine: the Key Vault
+// emulator (internal/kvemu) with an estate of realistic vaults, a complete
+// honeyvault server (internal/server) on the embedded SQLite default, audit
+// records streaming from every vault's diagnostic setting to honeyvault's
+// HTTP ingest endpoint, and decoys planted into every vault by the real
+// planting code (internal/plant) as the SOC's planter identity.
+//
+// Start brings a lab up in a directory and Close takes it down; everything
+// the lab writes lives in that directory. While it runs, the directory holds
+// a state file (StateFile) through which Attack, in another process, plays
+// an outside identity against the emulator with the unchanged Azure SDK.
+// Selftest runs the original Sentinel solution's own test — download the
+// public key of a decoy key, read a decoy secret — and checks that each
+// access became an incident naming the operation, the caller and the vault,
+// and that a webhook received it.
+package lab

@@ -1,0 +1,362 @@
+package lab
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/server"
+)
+
+// Defaults of Options.
+const (
+	DefaultDir    = "lab-data"
+	DefaultVaults = 6
+	DefaultListen = "127.0.0.1:8080"
+	// MaxVaults keeps vault names within Key Vault's 24 characters and the
+	// start-up within seconds.
+	MaxVaults = 60
+)
+
+// Files the lab writes in its directory. A new lab removes the previous
+// one's (the emulated estate lives in memory, so old decoys would point at
+// objects that no longer exist); nothing else in the directory is touched.
+const (
+	dbFile   = "honeyvault.db"
+	logFile  = "honeyvault.log"
+	caFile   = "kvemu-ca.pem"
+	lockFile = "lab.lock"
+)
+
+// Options configure a lab. The zero value is a lab of DefaultVaults vaults in
+// ./lab-data, serving on DefaultListen.
+type Options struct {
+	Dir    string // created when missing
+	Vaults int    // 1 to MaxVaults
+	Listen string // honeyvault's address, host:port (port 0: any free one)
+	// NotifyWebhooks receive every incident (honeyvault serve's
+	// --notify-webhook); WebhookSecret, when set, signs the bodies.
+	NotifyWebhooks []string
+	WebhookSecret  string
+	// Progress receives a line per start-up step; nil discards them.
+	Progress io.Writer
+	// Errors receives the errors of the running lab (honeyvault's and the
+	// emulator's logs at level error) besides the log file; nil: the log file
+	// only.
+	Errors io.Writer
+
+	// Knobs for tests that break the loop on purpose.
+	noIngest bool          // no diagnostic setting sends anything to honeyvault
+	noPlant  bool          // no decoy is planted
+	wait     time.Duration // Selftest's wait for incidents; 0: DefaultWait
+}
+
+func (o Options) withDefaults() Options {
+	o.Dir = cmp.Or(o.Dir, DefaultDir)
+	o.Vaults = cmp.Or(o.Vaults, DefaultVaults)
+	o.Listen = cmp.Or(o.Listen, DefaultListen)
+	return o
+}
+
+func (o Options) validate() error {
+	if o.Vaults < 1 || o.Vaults > MaxVaults {
+		return fmt.Errorf("lab: %d vaults: want 1 to %d", o.Vaults, MaxVaults)
+	}
+	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
+		return fmt.Errorf("lab: listen address %q: %w", o.Listen, err)
+	}
+	return nil
+}
+
+// Lab is a running lab: the emulator, honeyvault and the planted decoys.
+// Close it to stop everything.
+type Lab struct {
+	opts       Options
+	dir        string
+	url        string
+	adminToken string
+	// ingestToken is what the emulator's pushes authenticate with; it
+	// never leaves the process.
+	ingestToken string
+	log         *slog.Logger
+	logOut      *os.File
+	unlock      func()
+
+	ln       net.Listener // honeyvault's; Serve owns it once started
+	emu      *kvemu.Emulator
+	sinkHTTP *http.Transport // the emulator's pushes to honeyvault
+
+	stopServe context.CancelFunc
+	served    chan error
+
+	vaults []Vault
+	state  *state
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start brings a lab up: honeyvault serving on opts.Listen with its database
+// in opts.Dir, the emulated estate streaming its audit logs to honeyvault's
+// ingest endpoint, and decoys planted into every vault. On error, whatever
+// was started is stopped again.
+func Start(ctx context.Context, opts Options) (l *Lab, err error) {
+	opts = opts.withDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	l = &Lab{opts: opts, dir: dir,
+		adminToken:  "hvlab_" + rand.Text() + rand.Text(),
+		ingestToken: "hvlab_ingest_" + rand.Text() + rand.Text(),
+	}
+	defer func() {
+		if err != nil {
+			l.Close()
+			l = nil
+		}
+	}()
+	if l.unlock, err = lockDir(filepath.Join(dir, lockFile)); err != nil {
+		return l, err
+	}
+	for _, name := range []string{dbFile, dbFile + "-wal", dbFile + "-shm", logFile, StateFile, caFile} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return l, fmt.Errorf("lab: clearing the previous lab: %w", err)
+		}
+	}
+	if err := l.openLog(); err != nil {
+		return l, err
+	}
+	if l.ln, err = net.Listen("tcp", opts.Listen); err != nil {
+		return l, fmt.Errorf("lab: honeyvault cannot listen on %s: %w (choose another address with --listen)", opts.Listen, err)
+	}
+	l.url = "http://" + l.ln.Addr().String()
+	l.progress("lab: building the emulated estate: %d vaults in %d subscriptions", opts.Vaults, min(opts.Vaults, len(subscriptions)))
+	plans := planVaults(opts.Vaults)
+	if err := l.startEmulator(plans); err != nil {
+		return l, err
+	}
+	// Planting comes first, with the audit records held back, the way an
+	// operator plants and then starts honeyvault: the server then starts
+	// with every decoy and the planter's allow rules loaded, so the
+	// planter's own creates are suppressed however the records race.
+	if err := l.emu.PauseDelivery(auditDestination); err != nil {
+		return l, err
+	}
+	if !opts.noPlant {
+		l.progress("lab: planting decoys into every vault as %s", planter.UPN)
+	}
+	if err := l.plant(ctx, plans); err != nil {
+		return l, err
+	}
+	l.progress("lab: starting honeyvault (database %s)", filepath.Join(dir, dbFile))
+	if err := l.startServer(ctx); err != nil {
+		return l, err
+	}
+	if err := l.emu.ResumeDelivery(auditDestination); err != nil {
+		return l, err
+	}
+	// The planter's records reach honeyvault before the lab is ready, so
+	// what happens next is the user's doing alone.
+	fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := l.emu.Flush(fctx); err != nil {
+		return l, fmt.Errorf("lab: audit records did not reach honeyvault: %w", err)
+	}
+	if st := l.emu.DeliveryStats(); st.Dropped > 0 {
+		return l, fmt.Errorf("lab: honeyvault refused %d audit records (see %s)", st.Dropped, filepath.Join(dir, logFile))
+	}
+	if err := l.writeState(); err != nil {
+		return l, err
+	}
+	return l, nil
+}
+
+func (l *Lab) progress(format string, args ...any) {
+	if l.opts.Progress != nil {
+		fmt.Fprintf(l.opts.Progress, format+"\n", args...)
+	}
+}
+
+// openLog sends honeyvault's and the emulator's logs to the lab's log file,
+// and errors also to opts.Errors.
+func (l *Lab) openLog() error {
+	f, err := os.OpenFile(filepath.Join(l.dir, logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	l.logOut = f
+	var h slog.Handler = slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})
+	if l.opts.Errors != nil {
+		h = slog.NewMultiHandler(h, slog.NewTextHandler(l.opts.Errors, &slog.HandlerOptions{Level: slog.LevelError}))
+	}
+	l.log = slog.New(h)
+	return nil
+}
+
+// startServer starts a complete honeyvault serve in this process, on l.ln.
+func (l *Lab) startServer(ctx context.Context) error {
+	cfg := l.config(l.ln.Addr().String())
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	srv, err := server.New(ctx, cfg, l.log)
+	if err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	l.stopServe, l.served = stop, make(chan error, 1)
+	go func() { l.served <- srv.Serve(sctx, l.ln) }()
+	return nil
+}
+
+// config is honeyvault's configuration in the lab: serve's defaults with
+// the lab's database, fresh bootstrap tokens and the user's webhooks.
+func (l *Lab) config(listen string) config.Config {
+	cfg := config.Default()
+	cfg.Listen = listen
+	cfg.ExternalURL = l.url
+	cfg.DB = l.dsn()
+	cfg.AdminToken = l.adminToken
+	cfg.IngestToken = l.ingestToken
+	cfg.Notify.Webhooks = l.opts.NotifyWebhooks
+	cfg.Notify.WebhookSecret = l.opts.WebhookSecret
+	// Later alerts of an incident reach the webhook after seconds, not the
+	// production default's half minute, so that an attack shows quickly.
+	cfg.Incidents.BatchInterval = config.Duration(2 * time.Second)
+	cfg.Shutdown = config.Duration(5 * time.Second)
+	return cfg
+}
+
+func (l *Lab) dsn() string { return "sqlite:" + filepath.Join(l.dir, dbFile) }
+
+// startEmulator builds the estate and starts the emulator, its audit records
+// pushed to honeyvault's ingest endpoint with the ingest token.
+func (l *Lab) startEmulator(plans []vaultPlan) error {
+	emu, err := kvemu.New(kvemu.Options{ReuseRSAKeys: true, Logger: l.log.With("component", "kvemu")})
+	if err != nil {
+		return err
+	}
+	l.emu = emu
+	dest := auditDestination
+	if l.opts.noIngest {
+		// The settings name a hub nobody reads: records go nowhere.
+		dest += "-unread"
+	}
+	l.sinkHTTP = &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second}
+	sink := &kvemu.HTTPSink{
+		URL: l.url + "/api/v1/ingest/azure-keyvault", BearerToken: l.ingestToken,
+		Client: &http.Client{Transport: l.sinkHTTP, Timeout: 30 * time.Second},
+	}
+	if err := emu.RegisterDestination(auditDestination, sink, kvemu.DeliveryOptions{}); err != nil {
+		return err
+	}
+	if err := buildEstate(emu, plans, dest); err != nil {
+		return err
+	}
+	if err := emu.Start(); err != nil {
+		return err
+	}
+	l.state = &state{Version: stateVersion, PID: os.Getpid(), Server: l.url, Emulator: emu.Addr(), TenantID: kvemu.DefaultTenantID}
+	for _, o := range outsiders {
+		secret := rand.Text()
+		if err := emu.RegisterApp(o.Identity, secret); err != nil {
+			return err
+		}
+		l.state.Identities = append(l.state.Identities, stateIdentity{
+			Name: o.Name, About: o.About, ClientID: o.Identity.AppID, ClientSecret: secret,
+			ObjectID: o.Identity.ObjectID, UPN: o.Identity.UPN, IP: o.Identity.IPAddress,
+		})
+	}
+	return nil
+}
+
+func (l *Lab) writeState() error {
+	ca, err := l.emu.WriteCACert(l.dir)
+	if err != nil {
+		return err
+	}
+	l.state.CAFile = ca
+	for _, v := range l.vaults {
+		sv := stateVault{Name: v.Name, ID: v.ID, URL: l.emu.VaultURL(v.Name), Subscription: v.SubscriptionID, RBAC: v.RBAC, OutsidersDenied: v.outsidersDenied}
+		for _, d := range v.Decoys {
+			sv.Decoys = append(sv.Decoys, stateDecoy{Name: d.Name, Type: d.Type})
+		}
+		l.state.Vaults = append(l.state.Vaults, sv)
+	}
+	return writeState(l.dir, l.state)
+}
+
+// URL is honeyvault's address, e.g. "http://127.0.0.1:8080".
+func (l *Lab) URL() string { return l.url }
+
+// AdminToken is a bootstrap admin token to sign in to honeyvault with. It
+// exists only while the lab runs.
+func (l *Lab) AdminToken() string { return l.adminToken }
+
+// Dir is the lab's directory (absolute).
+func (l *Lab) Dir() string { return l.dir }
+
+// Vaults describes the lab's vaults and the decoys planted into them.
+func (l *Lab) Vaults() []Vault { return l.vaults }
+
+// Close stops the lab: the emulator first (delivering the audit records
+// still queued to honeyvault), then honeyvault, gracefully. The database and
+// log stay in the directory; the state file and CA are removed. Close is
+// safe to call more than once.
+func (l *Lab) Close() error {
+	l.closeOnce.Do(func() {
+		var errs []error
+		if l.state != nil {
+			for _, name := range []string{StateFile, caFile} {
+				if err := os.Remove(filepath.Join(l.dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+					errs = append(errs, err)
+				}
+			}
+		}
+		if l.stopServe == nil && l.ln != nil {
+			// Never served: refuse the emulator's last pushes at once.
+			l.ln.Close()
+		}
+		if l.emu != nil {
+			if err := l.emu.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("lab: emulator: %w", err))
+			}
+		}
+		if l.sinkHTTP != nil {
+			l.sinkHTTP.CloseIdleConnections()
+		}
+		if l.stopServe != nil {
+			l.stopServe()
+			if err := <-l.served; err != nil {
+				errs = append(errs, fmt.Errorf("lab: honeyvault: %w", err))
+			}
+		}
+		if l.logOut != nil {
+			l.logOut.Close()
+		}
+		if l.unlock != nil {
+			l.unlock()
+		}
+		l.closeErr = errors.Join(errs...)
+	})
+	return l.closeErr
+}

@@ -1,0 +1,235 @@
+package lab
+
+import (
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/client"
+	"github.com/honeyvault/honeyvault/internal/registry"
+)
+
+func startLab(t *testing.T, o Options) *Lab {
+	t.Helper()
+	if o.Dir == "" {
+		o.Dir = t.TempDir()
+	}
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:0"
+	}
+	l, err := Start(testContext(t), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// Close stops everything the lab started: both listeners are gone, the
+// goroutines end, the state file and CA are removed and the database stays.
+func TestCloseLeavesNothingRunning(t *testing.T) {
+	before := runtime.NumGoroutine()
+	l := startLab(t, Options{Vaults: 2})
+	serverAddr := strings.TrimPrefix(l.URL(), "http://")
+	emuAddr := l.state.Emulator
+	if fi, err := os.Stat(filepath.Join(l.Dir(), StateFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("state file: %v, %v; want mode 0600", fi, err)
+	}
+	if err := Attack(testContext(t), AttackOptions{Dir: l.Dir()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	ln, err := net.Listen("tcp", serverAddr)
+	if err != nil {
+		t.Errorf("honeyvault's port is still taken: %v", err)
+	} else {
+		ln.Close()
+	}
+	if c, err := net.Dial("tcp", emuAddr); err == nil {
+		c.Close()
+		t.Errorf("the emulator still answers on %s", emuAddr)
+	}
+	for _, name := range []string{StateFile, caFile} {
+		if _, err := os.Stat(filepath.Join(l.Dir(), name)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left behind: %v", name, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(l.Dir(), dbFile)); err != nil {
+		t.Errorf("the database is gone: %v", err)
+	}
+	waitGoroutines(t, before)
+}
+
+// waitGoroutines waits (with a deadline) until no more goroutines run than
+// before: connections and workers wind down asynchronously.
+func waitGoroutines(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines still run (%d before):\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestSecondLabInTheSameDirIsRefused(t *testing.T) {
+	l := startLab(t, Options{Vaults: 1})
+	_, err := Start(testContext(t), Options{Dir: l.Dir(), Vaults: 1, Listen: "127.0.0.1:0"})
+	if err == nil || !strings.Contains(err.Error(), "another lab is running") {
+		t.Fatalf("got %v; want another lab is running", err)
+	}
+	// The refused lab changed nothing: the first still has its state.
+	if _, err := readState(l.Dir()); err != nil {
+		t.Errorf("the first lab's state: %v", err)
+	}
+}
+
+func TestStartRejectsBadOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		o    Options
+		want string
+	}{
+		{"too many vaults", Options{Vaults: MaxVaults + 1}, "vaults"},
+		{"negative vaults", Options{Vaults: -1}, "vaults"},
+		{"listen without port", Options{Listen: "127.0.0.1"}, "listen address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "lab")
+			tt.o.Dir = dir
+			_, err := Start(testContext(t), tt.o)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v; want an error about %s", err, tt.want)
+			}
+			if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("bad options created %s", dir)
+			}
+		})
+	}
+}
+
+// Every planned vault has a valid name, and even two vaults span both
+// subscriptions and both permission models.
+func TestPlanVaults(t *testing.T) {
+	plans := planVaults(MaxVaults)
+	seen := map[string]bool{}
+	for _, p := range plans {
+		if !registry.ValidVaultName(p.name) || seen[strings.ToLower(p.name)] {
+			t.Errorf("vault name %q is invalid or repeated", p.name)
+		}
+		seen[strings.ToLower(p.name)] = true
+	}
+	two := planVaults(2)
+	if two[0].sub == two[1].sub || two[0].rbac == two[1].rbac {
+		t.Errorf("two vaults: %+v %+v; want both subscriptions and both models", two[0].vaultTemplate.name, two[1].vaultTemplate.name)
+	}
+	denied, readable := 0, 0
+	for _, p := range planVaults(len(templates)) {
+		if p.outsidersDenied {
+			denied++
+		} else {
+			readable++
+		}
+	}
+	if denied == 0 || readable < 2 {
+		t.Errorf("%d vaults deny the outsiders, %d let them read; the attack needs both", denied, readable)
+	}
+}
+
+// Attack, as a second identity, touches decoys in several vaults, is
+// refused where it has no permission, and honeyvault raises an incident
+// naming it in every vault where it touched a decoy.
+func TestAttackRaisesIncidents(t *testing.T) {
+	l := startLab(t, Options{})
+	var out strings.Builder
+	ctx := testContext(t)
+	if err := Attack(ctx, AttackOptions{Dir: l.Dir(), As: "ci-runner", Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{`playing "ci-runner"`, "KeyGet", "SecretList", "200 OK", "403 Forbidden", "<- decoy"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("attack output lacks %q:\n%s", want, text)
+		}
+	}
+	// The vaults where the attack touched a decoy, from its own report.
+	touched := map[string]bool{}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasSuffix(line, "<- decoy") {
+			touched[strings.Fields(line)[0]] = true
+		}
+	}
+	if len(touched) < 3 {
+		t.Fatalf("decoys touched in %d vaults; want at least 3:\n%s", len(touched), text)
+	}
+	hv, err := client.New(l.URL(), l.AdminToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	oid := strings.ToLower(outsiders[1].Identity.ObjectID)
+	deadline := time.Now().Add(DefaultWait)
+	for {
+		list, err := hv.ListIncidents(ctx, client.IncidentQuery{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, inc := range list.Incidents {
+			if inc.Caller == oid {
+				got[inc.Vault] = true
+			}
+		}
+		missing := []string{}
+		for v := range touched {
+			if !got[v] {
+				missing = append(missing, v)
+			}
+		}
+		if len(missing) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no incident naming ci-runner in %v", missing)
+		}
+		time.Sleep(pollEvery)
+	}
+}
+
+func TestAttackErrors(t *testing.T) {
+	l := startLab(t, Options{Vaults: 1})
+	tests := []struct {
+		name string
+		o    AttackOptions
+		want string
+	}{
+		{"no lab", AttackOptions{Dir: t.TempDir()}, "no lab is running"},
+		{"unknown identity", AttackOptions{Dir: l.Dir(), As: "mallory"}, `no identity "mallory"`},
+		{"unknown vault", AttackOptions{Dir: l.Dir(), Vault: "kv-nope"}, `no vault "kv-nope"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			tt.o.Out = &out
+			err := Attack(testContext(t), tt.o)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v; want %q", err, tt.want)
+			}
+			if out.Len() > 0 {
+				t.Errorf("an attack that could not start printed %q", out.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,61 @@
+package lab
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/registry"
+)
+
+func TestCheckMatches(t *testing.T) {
+	const (
+		vaultID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-pay"
+		oid     = "e1a3c5e7-9b2d-4f6a-8c0e-2d4f6a8c0e19"
+	)
+	p := &pendingCheck{
+		Check:   Check{Operation: "SecretGet", Token: "db-password", Vault: "kv-pay", Caller: "jdoe@fabrikam.example", tokenType: registry.Secret},
+		vaultID: vaultID, callerID: oid,
+	}
+	inc := api.Incident{ID: 7, Vault: "kv-pay", VaultID: vaultID}
+	good := api.Alert{Operation: "SecretGet", Token: "db-password", TokenType: "secret", Vault: "kv-pay", VaultID: vaultID,
+		Caller: api.Caller{ObjectID: oid, UPN: "jdoe@fabrikam.example"}}
+	tests := []struct {
+		name    string
+		alert   func(*api.Alert)
+		inc     func(*api.Incident)
+		want    bool
+		wantWhy string // part of why; "" for none
+	}{
+		{name: "exact", want: true},
+		{name: "case and a trailing slash differ", alert: func(a *api.Alert) {
+			a.Token, a.Vault, a.VaultID, a.Caller.ObjectID = "DB-Password", "KV-PAY", strings.ToUpper(vaultID)+"/", strings.ToUpper(oid)
+		}, want: true},
+		{name: "another decoy", alert: func(a *api.Alert) { a.Token = "other" }},
+		{name: "a key of the same name", alert: func(a *api.Alert) { a.TokenType = "key" }},
+		{name: "another operation", alert: func(a *api.Alert) { a.Operation = "Authentication" }},
+		{name: "suppressed", alert: func(a *api.Alert) { a.Suppressed, a.AllowedBy = true, oid }, wantWhy: "suppressed"},
+		{name: "another caller", alert: func(a *api.Alert) { a.Caller = api.Caller{ObjectID: "127.0.0.1"} }, wantWhy: "names caller"},
+		{name: "alert names another vault", alert: func(a *api.Alert) { a.Vault = "kv-other" }, wantWhy: "names vault"},
+		{name: "incident names another vault", inc: func(i *api.Incident) { i.VaultID = vaultID + "x" }, wantWhy: "names vault"},
+		{name: "incident names no vault", inc: func(i *api.Incident) { i.Vault = "" }, wantWhy: "names vault"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, i := good, inc
+			if tt.alert != nil {
+				tt.alert(&a)
+			}
+			if tt.inc != nil {
+				tt.inc(&i)
+			}
+			got, why := p.matches(i, a)
+			if got != tt.want {
+				t.Errorf("got %v (%s); want %v", got, why, tt.want)
+			}
+			if tt.wantWhy == "" && why != "" || !strings.Contains(why, tt.wantWhy) {
+				t.Errorf("why %q; want it to contain %q", why, tt.wantWhy)
+			}
+		})
+	}
+}

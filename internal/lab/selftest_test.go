@@ -1,0 +1,138 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// The original's test passes against a healthy lab, and the report is
+// SPEC.md's JSON exactly.
+func TestSelftestPasses(t *testing.T) {
+	rep, err := Selftest(testContext(t), Options{Dir: t.TempDir(), Vaults: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		t.Fatalf("selftest failed: %v", rep.Problems)
+	}
+	if got, want := len(rep.Checks), 2; got != want {
+		t.Fatalf("got %d checks; want %d", got, want)
+	}
+	ops := []string{}
+	for _, c := range rep.Checks {
+		ops = append(ops, c.Operation)
+		if c.IncidentID == nil || *c.IncidentID < 1 || c.SecondsToIncident == nil || *c.SecondsToIncident < 0 {
+			t.Errorf("%s: incident %v after %v", c.Operation, c.IncidentID, c.SecondsToIncident)
+		}
+		if got, want := c.Caller, outsiders[0].Identity.UPN; got != want {
+			t.Errorf("%s: caller %q; want %q", c.Operation, got, want)
+		}
+		if c.Token == "" || c.Vault == "" {
+			t.Errorf("%s: token %q, vault %q", c.Operation, c.Token, c.Vault)
+		}
+	}
+	if got, want := ops, []string{"KeyGet", "SecretGet"}; !slices.Equal(got, want) {
+		t.Errorf("got operations %q; want %q", got, want)
+	}
+	// Two vaults, so two incidents (grouped per vault and caller).
+	if a, b := rep.Checks[0], rep.Checks[1]; a.Vault == b.Vault || *a.IncidentID == *b.IncidentID {
+		t.Errorf("both accesses in %s/%s, incidents %d/%d; want two vaults and two incidents", a.Vault, b.Vault, *a.IncidentID, *b.IncidentID)
+	}
+	for _, o := range rep.Extra {
+		if !o.OK {
+			t.Errorf("%s: %s", o.What, o.Detail)
+		}
+	}
+	if got, want := len(rep.Extra), 2; got != want {
+		t.Errorf("got %d further checks (webhook, planter); want %d", got, want)
+	}
+
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sortedKeys(doc), []string{"checks", "ok"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("report keys %q; want %q", got, want)
+	}
+	for _, c := range doc["checks"].([]any) {
+		want := []string{"caller", "incident_id", "operation", "seconds_to_incident", "token", "vault"}
+		if got := sortedKeys(c.(map[string]any)); !reflect.DeepEqual(got, want) {
+			t.Errorf("check keys %q; want %q", got, want)
+		}
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// With the vaults' audit logs going nowhere, no access becomes an incident:
+// the selftest says so and is not OK.
+func TestSelftestFailsWithoutIngestion(t *testing.T) {
+	rep, err := Selftest(testContext(t), Options{Dir: t.TempDir(), Vaults: 2, noIngest: true, wait: 1500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK {
+		t.Fatal("selftest passed with ingestion off")
+	}
+	if got, want := len(rep.Checks), 2; got != want {
+		t.Fatalf("got %d checks; want %d", got, want)
+	}
+	for _, c := range rep.Checks {
+		if c.IncidentID != nil || c.SecondsToIncident != nil {
+			t.Errorf("%s: incident %d without ingestion", c.Operation, *c.IncidentID)
+		}
+	}
+	if got := strings.Join(rep.Problems, "\n"); !strings.Contains(got, "became no incident") {
+		t.Errorf("problems %q do not say the accesses became no incident", got)
+	}
+	b, _ := json.Marshal(rep)
+	if !strings.Contains(string(b), `"incident_id":null`) || !strings.Contains(string(b), `"ok":false`) {
+		t.Errorf("JSON %s", b)
+	}
+}
+
+// Without decoys there is nothing to touch: not OK, and the JSON still has
+// a checks array.
+func TestSelftestFailsWithoutDecoys(t *testing.T) {
+	rep, err := Selftest(testContext(t), Options{Dir: t.TempDir(), Vaults: 1, noPlant: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK {
+		t.Fatal("selftest passed without decoys")
+	}
+	if got := strings.Join(rep.Problems, "\n"); !strings.Contains(got, "no decoy key") || !strings.Contains(got, "no decoy secret") {
+		t.Errorf("problems %q", got)
+	}
+	if b, _ := json.Marshal(rep); string(b) != `{"ok":false,"checks":[]}` {
+		t.Errorf("JSON %s", b)
+	}
+	var text strings.Builder
+	rep.WriteText(&text)
+	if !strings.Contains(text.String(), "selftest FAILED") {
+		t.Errorf("text report:\n%s", text.String())
+	}
+}

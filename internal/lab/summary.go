@@ -1,0 +1,62 @@
+package lab
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteSummary tells the user what runs and what to try: the vaults with
+// their planted decoys (the lab's terminal is the operator's own, so the
+// decoys may be named there), honeyvault's address, a token to sign in with
+// and the commands of the next steps. prog is how the user runs honeyvault
+// ("./bin/honeyvault").
+func (l *Lab) WriteSummary(w io.Writer, prog string) {
+	fmt.Fprintln(w, "\nhoneyvault lab is running: an emulated Azure Key Vault estate, with honeyvault watching it.")
+	sub := ""
+	for _, v := range l.vaults {
+		if v.SubscriptionID != sub {
+			sub = v.SubscriptionID
+			fmt.Fprintf(w, "\nsubscription %s (%s)\n", v.Subscription, v.SubscriptionID)
+		}
+		fmt.Fprintf(w, "  %-24s %-16s %d existing objects, names in %s style\n", v.Name, v.Model(), v.Existing, v.Style)
+		if len(v.Decoys) == 0 {
+			fmt.Fprintln(w, "      no decoy planted")
+		}
+		for i, d := range v.Decoys {
+			label := "decoys:"
+			if i > 0 {
+				label = ""
+			}
+			fmt.Fprintf(w, "      %-8s %-12s %s\n", label, d.Type, d.Name)
+		}
+		for _, n := range v.Notes {
+			fmt.Fprintf(w, "      note:    %s\n", n)
+		}
+	}
+	fmt.Fprintln(w, "\nEvery vault's diagnostic setting streams its audit log to honeyvault's ingest endpoint.")
+	if n := len(l.opts.NotifyWebhooks); n > 0 {
+		fmt.Fprintf(w, "Incidents are also sent to %d webhook(s).\n", n)
+	}
+	fmt.Fprintf(w, "\nhoneyvault:    %s   (REST API; the console at the same address)\n", l.url)
+	// The one place a token is shown: the user needs it to sign in.
+	fmt.Fprintf(w, "admin token:   %s   (valid while the lab runs)\n", l.adminToken)
+	dirFlag := ""
+	if l.opts.Dir != DefaultDir {
+		dirFlag = " --dir " + shellQuote(l.opts.Dir)
+	}
+	fmt.Fprintln(w, "\nTry, in another terminal:")
+	fmt.Fprintf(w, "  %s lab attack%s            # an outside identity reads decoys with the Azure SDK\n", prog, dirFlag)
+	fmt.Fprintf(w, "  HONEYVAULT_ADDR=%s HONEYVAULT_TOKEN=%s %s incidents list\n", l.url, l.adminToken, prog)
+	fmt.Fprintf(w, "\nCtrl-C stops the lab. Everything it wrote is in %s (rm -rf it to clean up).\n", l.dir)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
