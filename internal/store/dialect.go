@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -71,8 +72,12 @@ func openSQLite(path string) (*Store, error) {
 			return nil, fmt.Errorf("store: unable to create directory for %s: %w", path, err)
 		}
 	}
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)"
+	// The writer never checkpoints the WAL itself (wal_autocheckpoint(0)):
+	// a checkpoint copies pages into the database and syncs it, and doing
+	// that inside an ingest commit would stall every source. checkpointWAL
+	// does it beside the writer instead.
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)")
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
@@ -87,7 +92,38 @@ func openSQLite(path string) (*Store, error) {
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
-	return &Store{w: w, r: r, dialect: sqliteDialect{}, now: nowUTC}, nil
+	ck, err := sql.Open("sqlite", base)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
+	}
+	ck.SetMaxOpenConns(1)
+	s := &Store{w: w, r: r, dialect: sqliteDialect{}, now: nowUTC, stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
+	go s.checkpointWAL(ck)
+	return s, nil
+}
+
+// checkpointInterval is how often the WAL is copied into the database file.
+const checkpointInterval = 250 * time.Millisecond
+
+// checkpointWAL runs passive checkpoints on its own connection until the
+// store closes: they copy what readers no longer need and never block the
+// writer or readers.
+func (s *Store) checkpointWAL(ck *sql.DB) {
+	defer close(s.checkpointsDone)
+	defer ck.Close()
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopCheckpoints:
+			ck.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			return
+		case <-t.C:
+			ck.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
 }
 
 func openPostgres(dsn string) (*Store, error) {

@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/config"
@@ -31,6 +32,9 @@ type Store struct {
 	w, r    *sql.DB
 	dialect dialect
 	now     func() time.Time
+	// SQLite only: the WAL checkpointer's stop signal and its exit.
+	stopCheckpoints, checkpointsDone chan struct{}
+	closeOnce                        sync.Once
 }
 
 // Open connects to dsn ("sqlite:PATH" or "postgres://..."), applies pending
@@ -59,6 +63,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 
 // Close releases the database.
 func (s *Store) Close() error {
+	if s.stopCheckpoints != nil {
+		s.closeOnce.Do(func() { close(s.stopCheckpoints) })
+		<-s.checkpointsDone
+	}
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
