@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
@@ -55,6 +57,9 @@ func Attack(ctx context.Context, o AttackOptions) error {
 		return err
 	}
 	defer a.close()
+	if err := reachable(ctx, st.Emulator); err != nil {
+		return fmt.Errorf("lab: the lab in %s does not answer (%v): it has stopped; start it again with `honeyvault lab`", cmp.Or(o.Dir, DefaultDir), err)
+	}
 	fmt.Fprintf(out, "lab attack: playing %q, %s:\n  %s from %s, with the Azure SDK for Go\n", a.id.Name, a.id.About, a.who(), a.id.IP)
 
 	var done []access
@@ -65,10 +70,6 @@ func Attack(ctx context.Context, o AttackOptions) error {
 			mark = "   <- decoy"
 		}
 		fmt.Fprintf(out, "  %-24s %-10s %-40s %s%s\n", acc.Vault.Name, acc.Operation, acc.Name, acc.outcome(), mark)
-		if acc.Status == 0 && acc.Err != nil && ctx.Err() == nil {
-			// No answer at all: the lab is probably gone; say so once.
-			fmt.Fprintln(out, "  (no answer from the emulator: is the lab still running?)")
-		}
 	}
 
 	fmt.Fprintln(out, "\n1. The original solution's own test: download the public key of a decoy key, read a decoy secret")
@@ -113,8 +114,19 @@ func Attack(ctx context.Context, o AttackOptions) error {
 		}
 	}
 	fmt.Fprintf(out, "\n%d requests, %d of them at a decoy. Each vault's audit log reaches honeyvault within a second;\n", len(done), decoys)
-	fmt.Fprintf(out, "see the incidents with the `incidents list` command the lab printed, or at %s/incidents\n", st.Server)
+	fmt.Fprintf(out, "see the incidents with the `incidents list` command the lab printed (or GET %s/api/v1/incidents)\n", st.Server)
 	return ctx.Err()
+}
+
+// reachable dials addr once: a lab that was killed leaves its state file
+// behind, and the attack should say so rather than fail request by request.
+func reachable(ctx context.Context, addr string) error {
+	d := net.Dialer{Timeout: 2 * time.Second}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	return c.Close()
 }
 
 // target is one decoy access of the original's test.

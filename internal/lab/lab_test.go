@@ -67,6 +67,19 @@ func TestCloseLeavesNothingRunning(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(l.Dir(), dbFile)); err != nil {
 		t.Errorf("the database is gone: %v", err)
 	}
+	logs, err := os.ReadFile(filepath.Join(l.Dir(), logFile))
+	if err != nil || !strings.Contains(string(logs), "honeyvault serving") {
+		t.Errorf("log file: %v\n%s", err, logs)
+	}
+	secrets := []string{l.AdminToken(), l.ingestToken}
+	for _, id := range l.state.Identities {
+		secrets = append(secrets, id.ClientSecret)
+	}
+	for _, s := range secrets {
+		if strings.Contains(string(logs), s) {
+			t.Errorf("a token or client secret is in the log")
+		}
+	}
 	waitGoroutines(t, before)
 }
 
@@ -210,12 +223,25 @@ func TestAttackRaisesIncidents(t *testing.T) {
 
 func TestAttackErrors(t *testing.T) {
 	l := startLab(t, Options{Vaults: 1})
+	// A lab killed with -9 leaves its state behind, pointing at nothing.
+	stale := t.TempDir()
+	gone, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone.Close()
+	st := *l.state
+	st.Emulator = gone.Addr().String()
+	if err := writeState(stale, &st); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		o    AttackOptions
 		want string
 	}{
 		{"no lab", AttackOptions{Dir: t.TempDir()}, "no lab is running"},
+		{"stale state", AttackOptions{Dir: stale}, "does not answer"},
 		{"unknown identity", AttackOptions{Dir: l.Dir(), As: "mallory"}, `no identity "mallory"`},
 		{"unknown vault", AttackOptions{Dir: l.Dir(), Vault: "kv-nope"}, `no vault "kv-nope"`},
 	}

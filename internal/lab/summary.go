@@ -38,7 +38,7 @@ func (l *Lab) WriteSummary(w io.Writer, prog string) {
 	if n := len(l.opts.NotifyWebhooks); n > 0 {
 		fmt.Fprintf(w, "Incidents are also sent to %d webhook(s).\n", n)
 	}
-	fmt.Fprintf(w, "\nhoneyvault:    %s   (REST API; the console at the same address)\n", l.url)
+	fmt.Fprintf(w, "\nhoneyvault:    %s   (REST API; console sign-in at %s/login)\n", l.url, l.url)
 	// The one place a token is shown: the user needs it to sign in.
 	fmt.Fprintf(w, "admin token:   %s   (valid while the lab runs)\n", l.adminToken)
 	dirFlag := ""
