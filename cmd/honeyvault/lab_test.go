@@ -86,8 +86,8 @@ func TestLabAttackIncidentsAndCtrlC(t *testing.T) {
 			switch f := strings.Fields(line); {
 			case strings.HasPrefix(line, "honeyvault:"):
 				addr = f[1]
-			case strings.HasPrefix(line, "admin token:"):
-				token = f[2]
+			case strings.HasPrefix(line, "  export HONEYVAULT_ADDR="):
+				token = strings.TrimPrefix(f[2], "HONEYVAULT_TOKEN=")
 			case strings.HasPrefix(line, "      ") && len(f) >= 2 && (f[len(f)-2] == "secret" || f[len(f)-2] == "key"):
 				decoys++ // "      decoys:  secret  NAME", then "               key     NAME"
 			case strings.HasPrefix(line, "Ctrl-C stops the lab"):

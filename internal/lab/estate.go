@@ -37,9 +37,9 @@ type vaultTemplate struct {
 	// workload is the application that really uses the vault (an
 	// access-policy entry or a role assignment, for realism).
 	workload kvemu.Identity
-	// plannerPolicy: an access-policy vault whose policies do not name the
-	// planter, so planting grants it a temporary entry and removes it again
-	// (the original's "Enable/Disable your user").
+	// noPlanterPolicy: an access-policy vault whose policies do not name
+	// the planter, so planting grants it a temporary entry and removes it
+	// again (the original's "Enable/Disable your user").
 	noPlanterPolicy bool
 	// outsidersDenied: the lab's outside identities have no permission here
 	// (the attack's 403s).
@@ -159,23 +159,16 @@ type outsider struct {
 // ingest endpoint, the way a forwarding function reads the hub and pushes.
 const auditDestination = "/subscriptions/3f9c2a71-5d4e-4b8a-9c1f-6e2d8a4b7c10/resourceGroups/rg-security/providers/Microsoft.EventHub/namespaces/evhns-contoso-seclogs/authorizationRules/RootManageSharedAccessKey"
 
-// vaultPlan is a template placed in the estate under its final name.
-type vaultPlan struct {
-	vaultTemplate
-	round int // 0 for the first use of the template
-}
-
 // planVaults picks n vaults: the templates in order, then again with a
 // number appended.
-func planVaults(n int) []vaultPlan {
-	out := make([]vaultPlan, 0, n)
+func planVaults(n int) []vaultTemplate {
+	out := make([]vaultTemplate, 0, n)
 	for i := 0; i < n; i++ {
 		t := templates[i%len(templates)]
-		round := i / len(templates)
-		if round > 0 {
+		if round := i / len(templates); round > 0 {
 			t.name = fmt.Sprintf("%s-%02d", t.name, round+1)
 		}
-		out = append(out, vaultPlan{vaultTemplate: t, round: round})
+		out = append(out, t)
 	}
 	return out
 }
@@ -193,7 +186,7 @@ var (
 // permissions, and routes every vault's audit log (and each subscription's
 // Activity log) to dest. Seeding writes no audit record: the lab starts
 // from a quiet estate.
-func buildEstate(e *kvemu.Emulator, plans []vaultPlan, dest string) error {
+func buildEstate(e *kvemu.Emulator, plans []vaultTemplate, dest string) error {
 	for _, s := range subscriptions {
 		if err := e.AddSubscription(s); err != nil {
 			return err
@@ -223,7 +216,7 @@ func buildEstate(e *kvemu.Emulator, plans []vaultPlan, dest string) error {
 	return nil
 }
 
-func buildVault(e *kvemu.Emulator, p vaultPlan, dest string) error {
+func buildVault(e *kvemu.Emulator, p vaultTemplate, dest string) error {
 	spec := kvemu.VaultSpec{
 		SubscriptionID: subscriptions[p.sub].ID, ResourceGroup: p.resourceGroup, Name: p.name, Location: p.location,
 		Tags: p.tags, EnableRBACAuthorization: p.rbac,

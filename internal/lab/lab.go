@@ -250,7 +250,7 @@ func (l *Lab) dsn() string { return "sqlite:" + filepath.Join(l.dir, dbFile) }
 
 // startEmulator builds the estate and starts the emulator, its audit records
 // pushed to honeyvault's ingest endpoint with the ingest token.
-func (l *Lab) startEmulator(plans []vaultPlan) error {
+func (l *Lab) startEmulator(plans []vaultTemplate) error {
 	emu, err := kvemu.New(kvemu.Options{ReuseRSAKeys: true, Logger: l.log.With("component", "kvemu")})
 	if err != nil {
 		return err

@@ -147,7 +147,7 @@ func TestPlanVaults(t *testing.T) {
 	}
 	two := planVaults(2)
 	if two[0].sub == two[1].sub || two[0].rbac == two[1].rbac {
-		t.Errorf("two vaults: %+v %+v; want both subscriptions and both models", two[0].vaultTemplate.name, two[1].vaultTemplate.name)
+		t.Errorf("two vaults: %+v %+v; want both subscriptions and both models", two[0].name, two[1].name)
 	}
 	denied, readable := 0, 0
 	for _, p := range planVaults(len(templates)) {

@@ -48,10 +48,10 @@ var labSettings = plant.Settings{
 // plant discovers the vaults through Resource Manager and plants decoys into
 // each with honeyvault's deployer, as the planter, recording them (and the
 // planter's allow rules) in honeyvault's registry.
-func (l *Lab) plant(ctx context.Context, plans []vaultPlan) error {
+func (l *Lab) plant(ctx context.Context, plans []vaultTemplate) error {
 	// Grouped by subscription for the summary, in plan order within each.
 	plans = slices.Clone(plans)
-	slices.SortStableFunc(plans, func(a, b vaultPlan) int { return a.sub - b.sub })
+	slices.SortStableFunc(plans, func(a, b vaultTemplate) int { return a.sub - b.sub })
 	l.vaults = make([]Vault, len(plans))
 	index := map[string]int{}
 	for i, p := range plans {

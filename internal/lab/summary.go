@@ -38,16 +38,19 @@ func (l *Lab) WriteSummary(w io.Writer, prog string) {
 	if n := len(l.opts.NotifyWebhooks); n > 0 {
 		fmt.Fprintf(w, "Incidents are also sent to %d webhook(s).\n", n)
 	}
-	fmt.Fprintf(w, "\nhoneyvault:    %s   (REST API; console sign-in at %s/login)\n", l.url, l.url)
-	// The one place a token is shown: the user needs it to sign in.
-	fmt.Fprintf(w, "admin token:   %s   (valid while the lab runs)\n", l.adminToken)
+	fmt.Fprintf(w, "\nhoneyvault:    %s   (REST API; console sign-in at %s/login with HONEYVAULT_TOKEN below)\n", l.url, l.url)
 	dirFlag := ""
 	if l.opts.Dir != DefaultDir {
 		dirFlag = " --dir " + shellQuote(l.opts.Dir)
 	}
+	attack, list := prog+" lab attack"+dirFlag, prog+" incidents list"
+	width := max(len(attack), len(list)) + 3
 	fmt.Fprintln(w, "\nTry, in another terminal:")
-	fmt.Fprintf(w, "  %s lab attack%s            # an outside identity reads decoys with the Azure SDK\n", prog, dirFlag)
-	fmt.Fprintf(w, "  HONEYVAULT_ADDR=%s HONEYVAULT_TOKEN=%s %s incidents list\n", l.url, l.adminToken, prog)
+	fmt.Fprintf(w, "  %-*s# an outside identity reads decoys with the Azure SDK\n", width, attack)
+	// The one place the token is shown: the user needs it to sign in. It is
+	// a bootstrap admin token that lives as long as the lab.
+	fmt.Fprintf(w, "  export HONEYVAULT_ADDR=%s HONEYVAULT_TOKEN=%s\n", l.url, l.adminToken)
+	fmt.Fprintf(w, "  %-*s# then: incidents show ID\n", width, list)
 	fmt.Fprintf(w, "\nCtrl-C stops the lab. Everything it wrote is in %s (rm -rf it to clean up).\n", l.dir)
 }
 
