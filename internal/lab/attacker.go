@@ -105,7 +105,6 @@ func (a *attacker) who() string {
 type access struct {
 	Vault     stateVault
 	Operation string // as the audit log names it: KeyGet, SecretGet, SecretList
-	Type      registry.Type
 	Name      string // "" for a list
 	Decoy     bool
 	Status    int       // HTTP status; 0 when no answer came
@@ -138,7 +137,7 @@ func (a *attacker) keys(v stateVault) (*azkeys.Client, error) {
 
 // getKey downloads a key's public part (KeyGet), as the original's test does.
 func (a *attacker) getKey(ctx context.Context, v stateVault, name string) access {
-	acc := access{Vault: v, Operation: "KeyGet", Type: registry.Key, Name: name, Decoy: v.isDecoy(registry.Key, name)}
+	acc := access{Vault: v, Operation: "KeyGet", Name: name, Decoy: v.isDecoy(registry.Key, name)}
 	c, err := a.keys(v)
 	if err == nil {
 		var resp azkeys.GetKeyResponse
@@ -155,7 +154,7 @@ func (a *attacker) getKey(ctx context.Context, v stateVault, name string) access
 
 // getSecret reads a secret's value (SecretGet). Only its length is kept.
 func (a *attacker) getSecret(ctx context.Context, v stateVault, name string) access {
-	acc := access{Vault: v, Operation: "SecretGet", Type: registry.Secret, Name: name, Decoy: v.isDecoy(registry.Secret, name)}
+	acc := access{Vault: v, Operation: "SecretGet", Name: name, Decoy: v.isDecoy(registry.Secret, name)}
 	c, err := a.secrets(v)
 	if err == nil {
 		var resp azsecrets.GetSecretResponse
@@ -172,7 +171,7 @@ func (a *attacker) getSecret(ctx context.Context, v stateVault, name string) acc
 
 // listSecrets lists a vault's secrets (SecretList: names, no values).
 func (a *attacker) listSecrets(ctx context.Context, v stateVault) ([]string, access) {
-	acc := access{Vault: v, Operation: "SecretList", Type: registry.Secret}
+	acc := access{Vault: v, Operation: "SecretList"}
 	c, err := a.secrets(v)
 	var names []string
 	if err == nil {
