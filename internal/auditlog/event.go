@@ -63,10 +63,13 @@ type Event struct {
 	Category        string // AuditEvent, Administrative, ...
 	ResultType      string // Success, Failure, ...
 	ResultSignature string // OK, Forbidden, Unauthorized, ...
-	HTTPStatus      int    // 0 when unknown
-	CorrelationID   string
-	RequestURI      string // what the caller sent (properties.requestUri, requestUri_s, RequestUri)
-	ObjectURI       string // what Key Vault returned (properties.id, id_s, Id)
+	// ResultDescription is Key Vault's explanation of a failure, such as
+	// "Unauthorized: AKV10000: Request is missing a Bearer or PoP token."
+	ResultDescription string
+	HTTPStatus        int // 0 when unknown
+	CorrelationID     string
+	RequestURI        string // what the caller sent (properties.requestUri, requestUri_s, RequestUri)
+	ObjectURI         string // what Key Vault returned (properties.id, id_s, Id)
 
 	// ResourceID is the ARM id the record is about: the vault for audit
 	// records, the resource acted on for activity records.

@@ -68,6 +68,7 @@ func (w *wire) audit() (Event, error) {
 	ev.Category = valueString(w.Category)
 	ev.ResultType = string(w.ResultType)
 	ev.ResultSignature = string(w.ResultSignature)
+	ev.ResultDescription = string(w.ResultDesc)
 	ev.CorrelationID = strings.TrimSpace(string(w.CorrelationID))
 	ev.RequestURI = first(string(props.RequestURI), string(w.RequestURIS), string(w.RequestURI))
 	ev.ObjectURI = first(string(props.ID), string(w.IDS), string(w.ID))

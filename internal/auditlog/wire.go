@@ -20,6 +20,7 @@ type wire struct {
 	Category        json.RawMessage `json:"category"`      // likewise
 	ResultType      flexString      `json:"resultType"`
 	ResultSignature flexString      `json:"resultSignature"`
+	ResultDesc      flexString      `json:"resultDescription"` // also AzureDiagnostics' and AZKVAuditLogs' ResultDescription
 	CallerIPAddress flexString      `json:"callerIpAddress"`
 	CorrelationID   flexString      `json:"correlationId"`
 	Identity        json.RawMessage `json:"identity"` // object, or an object serialised as a string (Log Analytics)

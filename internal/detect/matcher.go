@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"strings"
 	"sync/atomic"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
@@ -17,6 +18,27 @@ type Alert struct {
 	// that rule.
 	Suppressed bool
 	AllowedBy  *AllowRule
+}
+
+// AuthChallengeRule is the built-in rule that suppresses Key Vault's
+// authentication handshake (see IsAuthChallenge).
+var AuthChallengeRule = AllowRule{
+	Identity: "(no credentials)",
+	Note:     "the SDK's authentication handshake: Key Vault answered 401 before any token was sent",
+}
+
+// IsAuthChallenge reports whether ev is the unauthenticated first request
+// every Key Vault SDK client sends to learn the vault's tenant: 401, no
+// identity, and Key Vault's "AKV10000: Request is missing a Bearer or PoP
+// token". The caller presented nothing and got nothing, and its real
+// request follows at once under its identity, so such a hit is recorded as
+// suppressed rather than raised: otherwise every access would raise a
+// second, anonymous incident. A request with a bad or foreign token is
+// not a handshake (Key Vault describes it otherwise) and does alert.
+func IsAuthChallenge(ev *auditlog.Event) bool {
+	c := ev.Caller
+	return ev.HTTPStatus == 401 && c.ObjectID == "" && c.UPN == "" && c.AppID == "" &&
+		strings.Contains(ev.ResultDescription, "AKV10000")
 }
 
 // Matcher decides which events touch decoys. It is safe for concurrent use,
@@ -60,6 +82,9 @@ func (m *Matcher) Match(ev *auditlog.Event) []Alert {
 		return nil
 	}
 	rule, allowed := m.AllowList().Allowed(ev.Caller, ev.Operation, class, ev.Time)
+	if !allowed && IsAuthChallenge(ev) {
+		rule, allowed = AuthChallengeRule, true
+	}
 	alerts := make([]Alert, len(decoys))
 	for i, d := range decoys {
 		alerts[i] = Alert{Decoy: d, Event: *ev, Class: class, Severity: class.Severity(), Suppressed: allowed}

@@ -258,3 +258,51 @@ func TestClassTable(t *testing.T) {
 		}
 	}
 }
+
+func TestAuthChallengeIsSuppressedButBadTokensAlert(t *testing.T) {
+	ix, _ := NewIndex(testDecoys())
+	m := NewMatcher(ix, nil)
+	parse := func(claim map[string]any, status int, desc string) auditlog.Event {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{
+			"time": "2026-11-20T08:00:00Z", "operationName": "SecretGet", "category": "AuditEvent",
+			"resourceId": strings.ToUpper(vaultPay), "correlationId": "c1", "callerIpAddress": "203.0.113.7",
+			"resultType": "Success", "resultSignature": "Unauthorized", "resultDescription": desc,
+			"identity":   map[string]any{"claim": claim},
+			"properties": map[string]any{"requestUri": "https://kv-pay.vault.azure.net/secrets/db-password/?api-version=7.4", "httpStatusCode": status},
+		})
+		ev, err := auditlog.ParseRecord(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	scenarios := []struct {
+		name       string
+		claim      map[string]any
+		status     int
+		desc       string
+		suppressed bool
+	}{
+		{"handshake", nil, 401, "Unauthorized: AKV10000: Request is missing a Bearer or PoP token.", true},
+		{"expired token", nil, 401, "Unauthorized: AKV10022: Invalid audience.", false},
+		{"401 without description", nil, 401, "", false},
+		{"handshake text but an identity", map[string]any{"oid": "oid-mallory"}, 401, "AKV10000: Request is missing a Bearer or PoP token.", false},
+		{"forbidden", map[string]any{"oid": "oid-mallory"}, 403, "Forbidden", false},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			ev := parse(sc.claim, sc.status, sc.desc)
+			alerts := m.Match(&ev)
+			if len(alerts) != 1 {
+				t.Fatalf("%d alerts; want 1", len(alerts))
+			}
+			if got, want := alerts[0].Suppressed, sc.suppressed; got != want {
+				t.Errorf("suppressed = %v; want %v", got, want)
+			}
+			if sc.suppressed && alerts[0].AllowedBy.Identity != AuthChallengeRule.Identity {
+				t.Errorf("allowed by %+v", alerts[0].AllowedBy)
+			}
+		})
+	}
+}
