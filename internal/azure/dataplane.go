@@ -1,12 +1,15 @@
 package azure
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+
+	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
 // VaultClient talks to one vault's data plane: secrets, keys and
@@ -43,3 +46,27 @@ func (c *Client) DataPlane(v Vault, extra ...policy.Policy) (*VaultClient, error
 
 // Vault is the vault the client talks to.
 func (vc *VaultClient) Vault() Vault { return vc.vault }
+
+// Authenticate makes the type's client sign in with one list page. A new
+// client's first request goes without credentials and gets Key Vault's
+// challenge; Key Vault logs that 401 as a failed "Authentication" naming
+// whatever object the request named, without any identity. On a decoy that
+// is an alert no allow rule can cover, so call this before a request that
+// names a decoy (list calls name no object).
+func (vc *VaultClient) Authenticate(ctx context.Context, t registry.Type) error {
+	var err error
+	switch t {
+	case registry.Secret:
+		_, err = vc.secrets.NewListSecretPropertiesPager(nil).NextPage(ctx)
+	case registry.Key:
+		_, err = vc.keys.NewListKeyPropertiesPager(nil).NextPage(ctx)
+	case registry.Certificate:
+		_, err = vc.certs.NewListCertificatePropertiesPager(nil).NextPage(ctx)
+	default:
+		return fmt.Errorf("azure: unknown object type %q", t)
+	}
+	if err != nil {
+		return fmt.Errorf("azure: vault %s: signing in to %ss: %w", vc.vault.Name, t, err)
+	}
+	return nil
+}

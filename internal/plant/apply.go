@@ -228,6 +228,7 @@ func (d *Deployer) explain(r *VaultRun, t registry.Type, err error) error {
 		return fmt.Errorf("plant: vault %s: creating a %s: %w", r.Vault.Name, t, err)
 	}
 	pre := r.Preflight
+	pre.Types = []registry.Type{t}
 	pre.Checks = []Check{{Permission: Permission{Type: t, Name: createPermission(t)}, Needed: true, Status: Missing,
 		Source: "observed: the create was refused (403)"}}
 	return fmt.Errorf("plant: %s; fix: %s", pre.Problem(), strings.Join(pre.Fix(), " && "))

@@ -38,6 +38,26 @@ type env struct {
 	owner  *azure.Client // as the vaults' owner, to change things "outside honeyvault"
 	audit  *kvemu.MemorySink
 	sleeps *sleepLog
+	ids    map[string]string // vault name → ARM id, kept when a vault is deleted
+}
+
+// clock is a settable clock for the emulator (object times, which
+// reconcile compares at one-second resolution).
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
 }
 
 // sleepLog records the waits the limiter and deployer asked for, without
@@ -54,19 +74,31 @@ func (s *sleepLog) sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-func (s *sleepLog) longest() time.Duration {
+// waited reports whether some wait was d, give or take a second (holds
+// are measured from when they were set).
+func (s *sleepLog) waited(d time.Duration) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var m time.Duration
-	for _, d := range s.d {
-		m = max(m, d)
+	for _, w := range s.d {
+		if w > d-time.Second && w <= d {
+			return true
+		}
 	}
-	return m
+	return false
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	emu, err := kvemu.New(kvemu.Options{PageSize: 5})
+	return newEnvOpts(t, kvemu.Options{})
+}
+
+// newEnvOpts is newEnv with emulator options (a clock, for one).
+func newEnvOpts(t *testing.T, opts kvemu.Options) *env {
+	t.Helper()
+	if opts.PageSize == 0 {
+		opts.PageSize = 5
+	}
+	emu, err := kvemu.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +111,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, emu: emu, store: st, audit: kvemu.NewMemorySink(0), sleeps: &sleepLog{}}
+	e := &env{t: t, emu: emu, store: st, audit: kvemu.NewMemorySink(0), sleeps: &sleepLog{}, ids: map[string]string{}}
 	if err := emu.RegisterDestination(auditDst, e.audit, kvemu.DeliveryOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -109,9 +141,11 @@ func (e *env) vault(spec kvemu.VaultSpec, secrets ...string) azure.Vault {
 	if spec.SubscriptionID == "" {
 		spec.SubscriptionID = subA
 	}
-	if _, err := e.emu.CreateVault(spec); err != nil {
+	info, err := e.emu.CreateVault(spec)
+	if err != nil {
 		e.t.Fatal(err)
 	}
+	e.ids[spec.Name] = info.ID
 	if err := e.emu.SetDiagnosticSetting(spec.Name, kvemu.DiagnosticSetting{Name: "audit", StorageAccountID: auditDst,
 		Logs: []kvemu.LogSettings{{CategoryGroup: "audit", Enabled: true}}}); err != nil {
 		e.t.Fatal(err)
@@ -163,8 +197,11 @@ func (e *env) deployer(s Settings) *Deployer {
 // decoys returns the registry's decoys of a vault.
 func (e *env) decoys(vault string) []store.PlantedDecoy {
 	e.t.Helper()
-	info, _ := e.emu.Vault(vault)
-	ds, err := e.store.PlantedDecoys(context.Background(), store.DecoyFilter{VaultID: info.ID})
+	id, ok := e.ids[vault]
+	if !ok {
+		e.t.Fatalf("no vault %s", vault)
+	}
+	ds, err := e.store.PlantedDecoys(context.Background(), store.DecoyFilter{VaultID: id})
 	if err != nil {
 		e.t.Fatal(err)
 	}

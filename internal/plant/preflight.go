@@ -55,7 +55,9 @@ type Check struct {
 type Preflight struct {
 	Vault   azure.Vault
 	Planter azure.Principal
-	Checks  []Check
+	// Types are the types being planted.
+	Types  []registry.Type
+	Checks []Check
 	// Granted lists the permissions a temporary access policy added.
 	Granted []Permission
 }
@@ -74,11 +76,14 @@ func (p *Preflight) Blocking() []Check {
 	return out
 }
 
-// MissingAll returns every missing permission, needed or not.
+// MissingAll returns every missing permission of the types being planted,
+// needed or not (delete for retire, keys/get for key types). Listing the
+// other types only helps avoid their names: it is reported as a check but
+// no fix asks for it.
 func (p *Preflight) MissingAll() []Check {
 	var out []Check
 	for _, c := range p.Checks {
-		if c.Status == Missing {
+		if c.Status == Missing && slices.Contains(p.Types, c.Type) {
 			out = append(out, c)
 		}
 	}
@@ -176,7 +181,7 @@ type listOutcome struct {
 // inferred from the vault's access policy (access-policy vaults), observed
 // from the list calls made (lists, keyed by type).
 func checkPermissions(v azure.Vault, planter azure.Principal, types []registry.Type, lists map[registry.Type]listOutcome) Preflight {
-	p := Preflight{Vault: v, Planter: planter}
+	p := Preflight{Vault: v, Planter: planter, Types: slices.Clone(types)}
 	planting := map[registry.Type]bool{}
 	for _, t := range types {
 		planting[t] = true

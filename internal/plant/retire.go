@@ -95,9 +95,27 @@ func (d *Deployer) retireVault(ctx context.Context, results []RetireResult, idx 
 		report(progress, Progress{Vault: name, Phase: PhaseFailed, Total: len(idx), Err: err})
 		return
 	}
+	// Sign each client in with a list call first: a challenge naming a
+	// decoy would be an alert (see azure.VaultClient.Authenticate).
+	warm := map[registry.Type]error{}
+	for _, i := range idx {
+		t := results[i].Decoy.Type
+		if _, ok := warm[t]; !ok {
+			err := d.throttled(ctx, v, func() error { return vc.Authenticate(ctx, t) })
+			if azure.IsForbidden(err) {
+				err = nil // signed in all the same; the identity just may not list
+			}
+			warm[t] = err
+		}
+	}
 	done := 0
 	var errs []error
 	for _, i := range idx {
+		if err := warm[results[i].Decoy.Type]; err != nil {
+			results[i].Err = err
+			errs = append(errs, err)
+			continue
+		}
 		r := &results[i]
 		if ctx.Err() != nil {
 			r.Err = ctx.Err()
@@ -211,7 +229,7 @@ func (d *Deployer) explainRetire(v azure.Vault, dec registry.Decoy, what string,
 	if !azure.IsForbidden(err) {
 		return fmt.Errorf("plant: vault %s: %s %s %d: %w", v.Name, what, dec.Type, dec.ID, err)
 	}
-	pre := Preflight{Vault: v, Planter: d.Planter, Checks: []Check{{Permission: Permission{Type: dec.Type, Name: what}, Needed: true,
+	pre := Preflight{Vault: v, Planter: d.Planter, Types: []registry.Type{dec.Type}, Checks: []Check{{Permission: Permission{Type: dec.Type, Name: what}, Needed: true,
 		Status: Missing, Source: "observed: the " + what + " was refused (403)"}}}
 	return fmt.Errorf("plant: %s; fix: %s", pre.Problem(), strings.Join(pre.Fix(), " && "))
 }
