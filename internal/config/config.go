@@ -41,6 +41,8 @@ type Config struct {
 	Session Session `yaml:"session"`
 	TLS     TLS     `yaml:"tls"`
 	Limits  Limits  `yaml:"limits"`
+	// Plant configures planting, retiring and reconciling decoys; see plant.go.
+	Plant Plant `yaml:"plant"`
 }
 
 // Allow is an allow-list rule: accesses by this identity do not alert
@@ -68,6 +70,7 @@ func Default() Config {
 		Retention: Duration(30 * 24 * time.Hour),
 		Session:   Session{IdleTimeout: Duration(time.Hour), AbsoluteTimeout: Duration(12 * time.Hour)},
 		Limits:    Limits{Login: "10/1m", Ingest: "1000/1s"},
+		Plant:     DefaultPlant(),
 		DecoySync: Duration(5 * time.Second),
 		Incidents: Incidents{
 			GroupBy:       []string{"vault", "caller"},
@@ -149,6 +152,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateAccess(); err != nil {
+		return err
+	}
+	if err := c.Plant.Validate(); err != nil {
 		return err
 	}
 	return nil

@@ -98,6 +98,7 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 func (c *Config) normalize() {
 	c.Ingest.normalize()
 	c.OIDC.normalize()
+	c.Plant.normalize()
 	for _, l := range []*[]string{&c.Watchlist, &c.Notify.Webhooks, &c.Incidents.GroupBy} {
 		if len(*l) == 0 {
 			*l = nil

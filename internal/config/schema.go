@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -14,7 +15,7 @@ type Setting struct {
 	Env   string // HONEYVAULT_...; "" if none
 	Flag  string // flag name without dashes; "" if none
 	Usage string
-	field func(*Config) any // pointer to the field: *string, *[]string, *Duration, *int, *bool
+	field func(*Config) any // pointer to the field: *string, *[]string, *Duration, *int, *float64, *bool
 }
 
 // Settings is the schema: every setting that can come from a flag or the
@@ -111,6 +112,65 @@ var Settings = []Setting{
 	{Key: "limits.ingest", Env: "HONEYVAULT_LIMITS_INGEST",
 		Usage: "ingest requests per token, N/DURATION or off",
 		field: func(c *Config) any { return &c.Limits.Ingest }},
+	// Planting (honeyvault plant, retire, reconcile; the console's deploy).
+	// No serve flags: the plant verbs have their own.
+	{Key: "plant.subscriptions", Env: "HONEYVAULT_PLANT_SUBSCRIPTIONS",
+		Usage: "subscription ids to find vaults in (comma-separated; empty: all the identity can see)",
+		field: func(c *Config) any { return &c.Plant.Subscriptions }},
+	{Key: "plant.types", Env: "HONEYVAULT_PLANT_TYPES",
+		Usage: "decoy types to plant in every vault: secret, key, certificate",
+		field: func(c *Config) any { return &c.Plant.Types }},
+	{Key: "plant.secret_keywords", Env: "HONEYVAULT_PLANT_SECRET_KEYWORDS",
+		Usage: "keywords secret decoy names are built from (comma-separated; empty: honeyvault's)",
+		field: func(c *Config) any { return &c.Plant.SecretKeywords }},
+	{Key: "plant.key_keywords", Env: "HONEYVAULT_PLANT_KEY_KEYWORDS",
+		Usage: "keywords key decoy names are built from",
+		field: func(c *Config) any { return &c.Plant.KeyKeywords }},
+	{Key: "plant.certificate_keywords", Env: "HONEYVAULT_PLANT_CERTIFICATE_KEYWORDS",
+		Usage: "keywords certificate decoy names are built from",
+		field: func(c *Config) any { return &c.Plant.CertificateKeywords }},
+	{Key: "plant.probability", Env: "HONEYVAULT_PLANT_PROBABILITY",
+		Usage: "chance of each additional decoy of a type in a vault, 0 to 1",
+		field: func(c *Config) any { return &c.Plant.Probability }},
+	{Key: "plant.max", Env: "HONEYVAULT_PLANT_MAX",
+		Usage: "most decoys of one type in one vault",
+		field: func(c *Config) any { return &c.Plant.Max }},
+	{Key: "plant.dns_suffix", Env: "HONEYVAULT_PLANT_DNS_SUFFIX",
+		Usage: "domain of certificate decoys' subjects (default APP.internal)",
+		field: func(c *Config) any { return &c.Plant.DNSSuffix }},
+	{Key: "plant.concurrency", Env: "HONEYVAULT_PLANT_CONCURRENCY",
+		Usage: "vaults worked on at once",
+		field: func(c *Config) any { return &c.Plant.Concurrency }},
+	{Key: "plant.rate_headroom", Env: "HONEYVAULT_PLANT_RATE_HEADROOM",
+		Usage: "share of Key Vault's per-vault and per-subscription limits planting uses",
+		field: func(c *Config) any { return &c.Plant.RateHeadroom }},
+	{Key: "plant.max_throttle_wait", Env: "HONEYVAULT_PLANT_MAX_THROTTLE_WAIT",
+		Usage: "longest Retry-After planting waits out before a vault fails",
+		field: func(c *Config) any { return &c.Plant.MaxThrottleWait }},
+	{Key: "plant.grant_temporary", Env: "HONEYVAULT_PLANT_GRANT_TEMPORARY",
+		Usage: "grant honeyvault's identity a temporary access policy on vaults it lacks permissions in (true/false)",
+		field: func(c *Config) any { return &c.Plant.GrantTemporary }},
+	{Key: "plant.value_hash_key", Env: "HONEYVAULT_PLANT_VALUE_HASH_KEY",
+		Usage: "hex key (32+ bytes) of the hash kept of each secret decoy's value; empty keeps none",
+		field: func(c *Config) any { return &c.Plant.ValueHashKey }},
+	{Key: "plant.tenant_id", Env: "HONEYVAULT_PLANT_TENANT_ID",
+		Usage: "Entra tenant of honeyvault's service principal",
+		field: func(c *Config) any { return &c.Plant.TenantID }},
+	{Key: "plant.client_id", Env: "HONEYVAULT_PLANT_CLIENT_ID",
+		Usage: "client id of honeyvault's service principal (or user-assigned managed identity)",
+		field: func(c *Config) any { return &c.Plant.ClientID }},
+	{Key: "plant.client_secret", Env: "HONEYVAULT_PLANT_CLIENT_SECRET",
+		Usage: "client secret of honeyvault's service principal (environment only is recommended)",
+		field: func(c *Config) any { return &c.Plant.ClientSecret }},
+	{Key: "plant.client_certificate", Env: "HONEYVAULT_PLANT_CLIENT_CERTIFICATE",
+		Usage: "PEM or PKCS#12 file with the service principal's certificate and key",
+		field: func(c *Config) any { return &c.Plant.ClientCertificate }},
+	{Key: "plant.managed_identity", Env: "HONEYVAULT_PLANT_MANAGED_IDENTITY",
+		Usage: "sign in with the host's managed identity (true/false)",
+		field: func(c *Config) any { return &c.Plant.ManagedIdentity }},
+	{Key: "plant.cloud", Env: "HONEYVAULT_PLANT_CLOUD",
+		Usage: "Azure cloud: public, china or usgovernment",
+		field: func(c *Config) any { return &c.Plant.Cloud }},
 }
 
 // set parses value into the setting's field of c. Lists are comma-separated.
@@ -131,6 +191,24 @@ func (s Setting) set(c *Config, value string) error {
 			return fmt.Errorf("%q is not a duration (e.g. 30s, 5m)", value)
 		}
 		*p = Duration(d)
+	case *int:
+		n, err := strconv.Atoi(strings.TrimSpace(value))
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", value)
+		}
+		*p = n
+	case *float64:
+		f, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", value)
+		}
+		*p = f
+	case *bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(value))
+		if err != nil {
+			return fmt.Errorf("%q: want true or false", value)
+		}
+		*p = b
 	default:
 		panic(fmt.Sprintf("config: setting %s has unsupported type %T", s.Key, p))
 	}
