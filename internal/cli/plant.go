@@ -1,13 +1,214 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/plant"
+	"github.com/honeyvault/honeyvault/internal/registry"
+)
 
 func newPlantCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "plant",
-		Short: "Plant decoys into vaults",
-		RunE: func(*cobra.Command, []string) error {
-			return errNotBuilt("plant")
+	var (
+		pf                             plantFlags
+		vaults                         []string
+		all, dryRun, grant             bool
+		types, secretKW, keyKW, certKW string
+		probability                    float64
+		maxDecoys, concurrency         int
+	)
+	cmd := &cobra.Command{
+		Use:   "plant (--vault NAME|ID ... | --all) [--dry-run] [--types secret,key,certificate] [--subscription S]...",
+		Short: "Plant decoys into one vault, some or all",
+		Long: `plant puts decoys into key vaults: names in each vault's own style built from keywords,
+values and metadata that look real, recorded in the registry at once and allow-listed for
+their own create operation only.
+
+It first checks every vault (what honeyvault's identity may do there, from list calls and
+the vault's access policies; never a secret's value) and prints a plan, like terraform plan:
+per vault what would be created, with names and types. The plan names decoys: keep it to
+your terminal. Without --dry-run it then plants, at most --concurrency vaults at a time,
+under Key Vault's per-vault and per-subscription limits, waiting out 429s, and prints a
+table: vault, planted, covered, result. A vault that fails does not stop the others.
+
+Running it again creates nothing for vaults that already carry an active decoy of each type.
+Settings also come from the config file's plant section and HONEYVAULT_PLANT_* variables.
+
+Exit status: 0 every vault planted (or covered), 1 some vault failed, 2 bad usage.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if all == (len(vaults) > 0) {
+				return usageErr("plant: name vaults with --vault or use --all (not both)")
+			}
+			if _, _, err := plant.ParseSelectors(vaults); err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
+			cfg, err := pf.load(cmd, func(p *config.Plant) error {
+				f := cmd.Flags()
+				if f.Changed("types") {
+					p.Types = splitList(types)
+				}
+				for flag, dst := range map[string]*[]string{"secret-keywords": &p.SecretKeywords, "key-keywords": &p.KeyKeywords, "certificate-keywords": &p.CertificateKeywords} {
+					if !f.Changed(flag) {
+						continue
+					}
+					v, _ := f.GetString(flag)
+					kws, err := plant.ParseKeywords(v)
+					if err != nil {
+						return fmt.Errorf("--%s: %w", flag, err)
+					}
+					*dst = kws
+				}
+				if f.Changed("probability") {
+					p.Probability = probability
+				}
+				if f.Changed("max") {
+					p.Max = maxDecoys
+				}
+				if f.Changed("concurrency") {
+					p.Concurrency = concurrency
+				}
+				if f.Changed("grant-temporary") {
+					p.GrantTemporary = grant
+				}
+				return nil
+			})
+			if err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
+			if _, err := plant.PlannerSettings(cfg.Plant); err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
+			return runPlant(cmd, cfg, vaults, all, dryRun)
 		},
 	}
+	pf.register(cmd)
+	f := cmd.Flags()
+	f.StringArrayVar(&vaults, "vault", nil, "`VAULT` name or ARM id to plant into (repeatable)")
+	f.BoolVar(&all, "all", false, "plant into every vault of the subscriptions")
+	f.BoolVar(&dryRun, "dry-run", false, "check and print the plan; change nothing")
+	f.StringVar(&types, "types", "", "decoy `TYPES` each vault gets: secret,key,certificate (default secret)")
+	f.Float64Var(&probability, "probability", 0, "chance `P` (0-1) of each additional decoy of a type")
+	f.IntVar(&maxDecoys, "max", 0, "most decoys of one type per vault, `N` (default 3)")
+	f.StringVar(&secretKW, "secret-keywords", "", "comma-separated `KEYWORDS` for secret names")
+	f.StringVar(&keyKW, "key-keywords", "", "comma-separated `KEYWORDS` for key names")
+	f.StringVar(&certKW, "certificate-keywords", "", "comma-separated `KEYWORDS` for certificate names")
+	f.IntVar(&concurrency, "concurrency", 0, "vaults worked on at once, `N` (default 8)")
+	f.BoolVar(&grant, "grant-temporary", false, "on access-policy vaults, grant honeyvault's identity what it lacks while planting, then remove it")
+	return cmd
+}
+
+func runPlant(cmd *cobra.Command, cfg config.Config, selectors []string, all, dryRun bool) (err error) {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	sess, err := openPlantSession(ctx, cfg, stderr)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	defer sess.Close()
+	d := sess.deployer
+	fmt.Fprintf(stderr, "honeyvault plant: signed in as %s (object id %s)\n", d.Planter, d.Planter.ObjectID)
+
+	targets, warnings, err := plant.Targets(ctx, d.Azure, cfg.Plant.Subscriptions, selectors, all)
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	if err != nil {
+		if errors.Is(err, plant.ErrNoSuchVault) {
+			return &ExitError{Code: 2, Err: err}
+		}
+		return &ExitError{Code: 1, Err: err}
+	}
+	if len(targets) == 0 {
+		fmt.Fprintln(stderr, "honeyvault plant: no vaults found")
+		if len(warnings) > 0 {
+			return &ExitError{Code: 1}
+		}
+		return nil
+	}
+
+	tty := isTerminal(stderr)
+	check := newProgressView(stderr, tty, "to plant", len(targets))
+	fmt.Fprintf(stderr, "checking %d vaults...\n", len(targets))
+	runs, err := d.Prepare(ctx, targets, dryRun, check.Update)
+	// Temporary grants go however the run ends (an error, a signal): the
+	// signal handler stays installed until they are removed.
+	defer func() {
+		if rerr := d.Release(context.WithoutCancel(ctx), runs); rerr != nil {
+			fmt.Fprintln(stderr, "honeyvault plant:", rerr)
+			err = &ExitError{Code: 1, Err: errors.New("temporary access policies could not all be removed (see above)")}
+		}
+	}()
+	check.Finish()
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	if !isTerminal(stdout) {
+		fmt.Fprintln(stderr, "warning: the plan names decoys and is going to a file or pipe: keep it private")
+	}
+	printPlan(stdout, runs, dryRun)
+	if dryRun {
+		return plantExit(runs, warnings)
+	}
+	if ctx.Err() != nil {
+		return &ExitError{Code: 1, Err: ctx.Err()}
+	}
+	apply := newProgressView(stderr, tty, "planted", countPlanned(runs))
+	d.Apply(ctx, runs, apply.Update)
+	apply.Finish()
+	printPlantTable(stdout, runs)
+	return plantExit(runs, warnings)
+}
+
+func countPlanned(runs []*plant.VaultRun) int {
+	n := 0
+	for _, r := range runs {
+		if r.Err == nil && r.Plan != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// plantExit is 1 when a vault failed or a subscription could not be listed.
+func plantExit(runs []*plant.VaultRun, warnings []error) error {
+	failed := 0
+	for _, r := range runs {
+		if r.Failed() {
+			failed++
+		}
+	}
+	if failed > 0 || len(warnings) > 0 {
+		return &ExitError{Code: 1, Err: fmt.Errorf("%d of %d vaults failed%s", failed, len(runs), subscriptionNote(warnings))}
+	}
+	return nil
+}
+
+func subscriptionNote(warnings []error) string {
+	if len(warnings) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d subscriptions could not be listed", len(warnings))
+}
+
+// typeNames lists types for a table cell.
+func typeNames(ts []registry.Type) string {
+	if len(ts) == 0 {
+		return "-"
+	}
+	s := ""
+	for i, t := range ts {
+		if i > 0 {
+			s += ","
+		}
+		s += string(t)
+	}
+	return s
 }

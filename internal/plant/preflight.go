@@ -97,11 +97,16 @@ func (p *Preflight) Problem() string {
 	if len(b) == 0 {
 		return ""
 	}
+	return fmt.Sprintf("%s cannot plant in %s: missing %s", p.Planter, p.Vault.Name, p.MissingText())
+}
+
+// MissingText lists what planting lacks, each with how it is known.
+func (p *Preflight) MissingText() string {
 	var parts []string
-	for _, c := range b {
+	for _, c := range p.Blocking() {
 		parts = append(parts, c.String()+" ("+c.Source+")")
 	}
-	return fmt.Sprintf("%s cannot plant in %s: missing %s", p.Planter, p.Vault.Name, strings.Join(parts, ", "))
+	return strings.Join(parts, ", ")
 }
 
 // Fix returns commands that grant every missing permission: for an
@@ -202,11 +207,11 @@ func checkPermissions(v azure.Vault, planter azure.Principal, types []registry.T
 				if o := lists[t]; o.tried {
 					switch {
 					case o.err == nil:
-						c.Status, c.Source = Granted, "observed: the list call succeeded"
+						c.Status, c.Source = Granted, "observed: list call succeeded"
 					case azure.IsForbidden(o.err):
-						c.Status, c.Source = Missing, "observed: the list call was refused (403)"
+						c.Status, c.Source = Missing, "observed: list call refused (403)"
 					default:
-						c.Status, c.Source = Unknown, "observed: the list call failed: "+shortErr(o.err)
+						c.Status, c.Source = Unknown, "observed: list call failed: "+shortErr(o.err)
 					}
 				}
 			}
@@ -232,13 +237,13 @@ func inferred(v azure.Vault, planter azure.Principal, entry azure.AccessPolicy, 
 		return Unknown, fmt.Sprintf("not verified: an RBAC vault (honeyvault does not write to find out; %s grants it)", rbacRole(t))
 	}
 	if !hasEntry {
-		return Missing, "inferred: the vault's access policies have no entry for " + planter.ObjectID
+		return Missing, "inferred: no access-policy entry for " + planter.ObjectID
 	}
 	list := map[registry.Type][]string{registry.Secret: entry.Secrets, registry.Key: entry.Keys, registry.Certificate: entry.Certificates}[t]
 	if azure.Has(list, name) {
-		return Granted, "inferred: the vault's access policy for " + planter.ObjectID
+		return Granted, "inferred: access-policy entry"
 	}
-	return Missing, "inferred: the vault's access policy for " + planter.ObjectID + " lacks it"
+	return Missing, "inferred: not in the access-policy entry"
 }
 
 func shortErr(err error) string {

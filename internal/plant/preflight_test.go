@@ -25,13 +25,13 @@ func TestPreflightNamesTheMissingPermissionAndTheFix(t *testing.T) {
 		{
 			name:    "access policy without an entry",
 			spec:    kvemu.VaultSpec{AccessPolicies: policyFor(ownerID, allPerms)},
-			missing: []string{"secrets/list (observed: the list call was refused (403))", "secrets/set (inferred: the vault's access policies have no entry for"},
+			missing: []string{"secrets/list (observed: list call refused (403))", "secrets/set (inferred: no access-policy entry for aaaaaaaa-1111-4111-8111-000000000001)"},
 			fix:     []string{setPolicy + " --secret-permissions delete list set"},
 		},
 		{
 			name:    "access policy that can only list",
 			spec:    kvemu.VaultSpec{AccessPolicies: policyFor(planterID, kvemu.Permissions{Secrets: []string{"List"}})},
-			missing: []string{"secrets/set (inferred: the vault's access policy for aaaaaaaa-1111-4111-8111-000000000001 lacks it)"},
+			missing: []string{"secrets/set (inferred: not in the access-policy entry)"},
 			fix:     []string{setPolicy + " --secret-permissions delete list set"},
 		},
 		{
@@ -57,7 +57,7 @@ func TestPreflightNamesTheMissingPermissionAndTheFix(t *testing.T) {
 		{
 			name:    "RBAC without a role",
 			spec:    kvemu.VaultSpec{EnableRBACAuthorization: true},
-			missing: []string{"secrets/list (observed: the list call was refused (403))"},
+			missing: []string{"secrets/list (observed: list call refused (403))"},
 			fix: []string{`az role assignment create --role "Key Vault Secrets Officer" --assignee-object-id aaaaaaaa-1111-4111-8111-000000000001 ` +
 				`--assignee-principal-type User --scope /subscriptions/` + subA + `/resourceGroups/rg-apps/providers/Microsoft.KeyVault/vaults/kv-pre`},
 		},

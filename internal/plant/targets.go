@@ -24,21 +24,9 @@ func Targets(ctx context.Context, az *azure.Client, subscriptions, selectors []s
 	if all == (len(selectors) > 0) {
 		return nil, nil, errors.New("plant: name vaults or ask for all of them, not both and not neither")
 	}
-	var byID []string
-	var byName []string
-	for _, s := range selectors {
-		s = strings.TrimSpace(s)
-		switch {
-		case strings.HasPrefix(s, "/"):
-			if _, _, _, err := azure.ParseVaultID(s); err != nil {
-				return nil, nil, err
-			}
-			byID = append(byID, s)
-		case registry.ValidVaultName(s):
-			byName = append(byName, s)
-		default:
-			return nil, nil, fmt.Errorf("plant: %q is neither a vault name nor a vault's ARM id", s)
-		}
+	byID, byName, err := ParseSelectors(selectors)
+	if err != nil {
+		return nil, nil, err
 	}
 	var out []azure.Vault
 	var warnings []error
@@ -71,6 +59,26 @@ func Targets(ctx context.Context, az *azure.Client, subscriptions, selectors []s
 		out = append(out, v)
 	}
 	return dedupeVaults(out), warnings, nil
+}
+
+// ParseSelectors splits vault selectors into ARM ids and names, and
+// rejects anything that is neither.
+func ParseSelectors(selectors []string) (ids, names []string, err error) {
+	for _, s := range selectors {
+		s = strings.TrimSpace(s)
+		switch {
+		case strings.HasPrefix(s, "/"):
+			if _, _, _, err := azure.ParseVaultID(s); err != nil {
+				return nil, nil, err
+			}
+			ids = append(ids, s)
+		case registry.ValidVaultName(s):
+			names = append(names, s)
+		default:
+			return nil, nil, fmt.Errorf("plant: %q is neither a vault name nor a vault's ARM id", s)
+		}
+	}
+	return ids, names, nil
 }
 
 func subscriptionHint(errs []error) string {
