@@ -55,6 +55,7 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 	// Records must be settled even if ctx ends meanwhile.
 	bg := context.WithoutCancel(ctx)
 	var errs []error
+	var done []store.Completed
 	stop := false
 	for i, dec := range decoys {
 		rec := records[i]
@@ -68,11 +69,7 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 		obj, err := d.create(ctx, r, dec, progress)
 		switch {
 		case err == nil:
-			if err := d.Store.CompletePlanting(bg, rec.ID, obj); err != nil {
-				errs = append(errs, fmt.Errorf("plant: vault %s: %s created but its record not completed (reconcile settles it): %w", r.Vault.Name, dec.Type, err))
-				r.Unsettled = append(r.Unsettled, rec)
-				continue
-			}
+			done = append(done, store.Completed{DecoyID: rec.ID, Object: obj})
 			r.Planted = append(r.Planted, rec)
 			report(progress, Progress{Vault: r.Vault.Name, Phase: PhasePlanting, Done: len(r.Planted), Total: len(decoys)})
 		case azure.Definite(err) || isTooLong(err):
@@ -89,10 +86,17 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 			errs = append(errs, fmt.Errorf("plant: vault %s: creating a %s got no clear answer (recorded as pending; reconcile settles it): %w", r.Vault.Name, dec.Type, err))
 		}
 	}
+	// The vault's view of each new decoy goes into the registry in one
+	// commit per vault (the rows exist already, pending).
+	d.baselineCertificates(bg, r, done)
+	if err := d.Store.CompletePlantings(bg, done); err != nil {
+		errs = append(errs, fmt.Errorf("plant: vault %s: decoys created but their records not completed (reconcile settles them): %w", r.Vault.Name, err))
+		r.Unsettled = append(r.Unsettled, r.Planted...)
+		r.Planted = nil
+	}
 	if len(errs) > 0 {
 		r.Err = errors.Join(errs...)
 	}
-	d.baselineCertificates(bg, r, records)
 }
 
 // create makes one decoy, waiting out 429s the SDK gave up on (a
@@ -192,33 +196,35 @@ func keyParams(k KeySpec, tags map[string]string, expires time.Time) azure.KeyPa
 	return azure.KeyParams{Type: string(k.Type), Size: k.Size, Curve: k.Curve, Tags: tags, Expires: expires}
 }
 
-// baselineCertificates records the thumbprint and times of certificates
-// just planted, from one list call (a get would name the decoy and alert).
+// baselineCertificates fills in the thumbprint and times of certificates
+// just created, from one list call (a get would name the decoy and alert).
 // Certificates still being issued get their baseline at the first
 // reconcile.
-func (d *Deployer) baselineCertificates(ctx context.Context, r *VaultRun, records []registry.Decoy) {
-	want := map[string]int64{}
-	for _, rec := range r.Planted {
-		if rec.Type == registry.Certificate {
-			want[strings.ToLower(rec.Name)] = rec.ID
+func (d *Deployer) baselineCertificates(ctx context.Context, r *VaultRun, done []store.Completed) {
+	want := map[string]int{}
+	for i, rec := range r.Planted {
+		if rec.Type == registry.Certificate && done[i].DecoyID == rec.ID {
+			want[strings.ToLower(rec.Name)] = i
 		}
 	}
 	if len(want) == 0 {
 		return
 	}
-	certs, err := r.client.List(ctx, registry.Certificate)
+	var certs []azure.Object
+	err := d.throttled(ctx, r.Vault, func() (err error) {
+		certs, err = r.client.List(ctx, registry.Certificate)
+		return err
+	})
 	if err != nil {
 		d.log().Warn("plant: certificate baseline deferred to reconcile", "vault", r.Vault.Name, "err", err)
 		return
 	}
 	for _, c := range certs {
-		id, ok := want[strings.ToLower(c.Name)]
+		i, ok := want[strings.ToLower(c.Name)]
 		if !ok || c.Thumbprint == "" {
 			continue
 		}
-		if err := d.Store.SetPlantedObject(ctx, id, store.PlantedObject{Fingerprint: c.Thumbprint, Created: c.Created, Updated: c.Updated, Enabled: c.Enabled}); err != nil {
-			d.log().Warn("plant: certificate baseline not stored", "vault", r.Vault.Name, "err", err)
-		}
+		done[i].Object = store.PlantedObject{Fingerprint: c.Thumbprint, Created: c.Created, Updated: c.Updated, Enabled: c.Enabled}
 	}
 }
 

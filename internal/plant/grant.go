@@ -142,12 +142,27 @@ func (d *Deployer) Release(ctx context.Context, runs []*VaultRun) error {
 		}
 		cancel()
 		if err != nil {
-			errs = append(errs, fmt.Errorf("plant: vault %s: the temporary access policy for %s is still in place; remove it: az keyvault delete-policy --name %s --object-id %s: %w",
-				g.Vault, g.ObjectID, g.Vault, g.ObjectID, err))
+			errs = append(errs, fmt.Errorf("plant: vault %s: the temporary access policy for %s is still in place; %s: %w", g.Vault, g.ObjectID, undoCommand(g), err))
 			continue
 		}
 		g.Removed = true
 		d.log().Info("plant: temporary access policy removed", "vault", g.Vault)
 	}
 	return errors.Join(errs...)
+}
+
+// undoCommand is how a person removes a grant Release could not.
+func undoCommand(g *Grant) string {
+	if g.Previous == nil {
+		return fmt.Sprintf("remove it: az keyvault delete-policy --name %s --object-id %s", g.Vault, g.ObjectID)
+	}
+	p := g.Previous
+	list := func(ps []string) string {
+		if len(ps) == 0 {
+			return `""`
+		}
+		return strings.Join(ps, " ")
+	}
+	return fmt.Sprintf("restore it: az keyvault set-policy --name %s --object-id %s --secret-permissions %s --key-permissions %s --certificate-permissions %s",
+		g.Vault, g.ObjectID, list(p.Secrets), list(p.Keys), list(p.Certificates))
 }

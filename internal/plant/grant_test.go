@@ -153,3 +153,19 @@ func TestUnsettledCreateIsSettledByReconcile(t *testing.T) {
 		t.Errorf("the never-created decoy is still recorded: %+v", pd)
 	}
 }
+
+func TestUndoCommand(t *testing.T) {
+	tests := []struct {
+		g    Grant
+		want string
+	}{
+		{g: Grant{Vault: "kv-a", ObjectID: "oid"}, want: "remove it: az keyvault delete-policy --name kv-a --object-id oid"},
+		{g: Grant{Vault: "kv-a", ObjectID: "oid", Previous: &azure.AccessPolicy{Secrets: []string{"get", "list"}}},
+			want: `restore it: az keyvault set-policy --name kv-a --object-id oid --secret-permissions get list --key-permissions "" --certificate-permissions ""`},
+	}
+	for _, tt := range tests {
+		if got := undoCommand(&tt.g); got != tt.want {
+			t.Errorf("got %q; want %q", got, tt.want)
+		}
+	}
+}

@@ -135,6 +135,28 @@ func (s *Store) CompletePlanting(ctx context.Context, decoyID int64, o PlantedOb
 	return s.updatePlanting(ctx, decoyID, Planted, o)
 }
 
+// Completed is one decoy the vault created, with the vault's view of it.
+type Completed struct {
+	DecoyID int64
+	Object  PlantedObject
+}
+
+// CompletePlantings records several completed plantings in one
+// transaction (one commit per vault instead of one per decoy).
+func (s *Store) CompletePlantings(ctx context.Context, done []Completed) error {
+	if len(done) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, c := range done {
+			if err := updatePlantingTx(ctx, tx, c.DecoyID, Planted, c.Object); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // SetPlantedObject replaces the vault's view of a planted decoy (reconcile
 // takes a baseline when planting could not, e.g. a certificate still being
 // issued).
@@ -143,23 +165,25 @@ func (s *Store) SetPlantedObject(ctx context.Context, decoyID int64, o PlantedOb
 }
 
 func (s *Store) updatePlanting(ctx context.Context, decoyID int64, st PlantState, o PlantedObject) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		q := `UPDATE plantings SET value_hash = CASE WHEN $1 = '' THEN value_hash ELSE $1 END, version = $2, fingerprint = $3,
-			object_created = $4, object_updated = $5, object_enabled = $6`
-		args := []any{o.ValueHash, o.Version, o.Fingerprint, micros(o.Created), micros(o.Updated), boolInt(o.Enabled), decoyID}
-		if st != "" {
-			q += ", state = $8"
-			args = append(args, string(st))
-		}
-		res, err := tx.ExecContext(ctx, q+" WHERE decoy_id = $7", args...)
-		if err != nil {
-			return fmt.Errorf("store: unable to update planting of decoy %d: %w", decoyID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("%w: planting of decoy %d", ErrNotFound, decoyID)
-		}
-		return nil
-	})
+	return s.tx(ctx, func(tx *sql.Tx) error { return updatePlantingTx(ctx, tx, decoyID, st, o) })
+}
+
+func updatePlantingTx(ctx context.Context, tx *sql.Tx, decoyID int64, st PlantState, o PlantedObject) error {
+	q := `UPDATE plantings SET value_hash = CASE WHEN $1 = '' THEN value_hash ELSE $1 END, version = $2, fingerprint = $3,
+		object_created = $4, object_updated = $5, object_enabled = $6`
+	args := []any{o.ValueHash, o.Version, o.Fingerprint, micros(o.Created), micros(o.Updated), boolInt(o.Enabled), decoyID}
+	if st != "" {
+		q += ", state = $8"
+		args = append(args, string(st))
+	}
+	res, err := tx.ExecContext(ctx, q+" WHERE decoy_id = $7", args...)
+	if err != nil {
+		return fmt.Errorf("store: unable to update planting of decoy %d: %w", decoyID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: planting of decoy %d", ErrNotFound, decoyID)
+	}
+	return nil
 }
 
 // AbandonPlanting forgets a pending decoy whose create the vault refused:

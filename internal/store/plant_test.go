@@ -37,6 +37,9 @@ func TestPlantingLifecycle(t *testing.T) {
 		if err := s.CompletePlanting(ctx, d1.ID+1000, obj); !errors.Is(err, ErrNotFound) {
 			t.Errorf("unknown decoy: got %v; want ErrNotFound", err)
 		}
+		if err := s.CompletePlantings(ctx, []Completed{{DecoyID: d1.ID, Object: obj}, {DecoyID: d1.ID + 1000, Object: obj}}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("a batch with an unknown decoy: got %v; want ErrNotFound", err)
+		}
 		// A planted decoy cannot be abandoned; a pending one can.
 		if err := s.AbandonPlanting(ctx, d1.ID); !errors.Is(err, ErrConflict) {
 			t.Errorf("abandon planted: got %v; want ErrConflict", err)
