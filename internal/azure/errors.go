@@ -61,11 +61,13 @@ func RetryAfter(err error) time.Duration {
 }
 
 // RetryAfterHeader reads the retry-after headers of a response.
+// Waits longer than maxRetryAfter are read as maxRetryAfter: no caller waits
+// that long, and it keeps huge values from overflowing a Duration.
 func RetryAfterHeader(h http.Header, now time.Time) time.Duration {
 	for _, name := range []string{"retry-after-ms", "x-ms-retry-after-ms"} {
 		if v := strings.TrimSpace(h.Get(name)); v != "" {
 			if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
-				return time.Duration(ms) * time.Millisecond
+				return min(time.Duration(min(ms, maxRetryAfter.Milliseconds()))*time.Millisecond, maxRetryAfter)
 			}
 		}
 	}
@@ -77,10 +79,13 @@ func RetryAfterHeader(h http.Header, now time.Time) time.Duration {
 		if s <= 0 {
 			return 0
 		}
-		return time.Duration(s) * time.Second
+		return time.Duration(min(s, int64(maxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), maxRetryAfter)
 	}
 	return 0
 }
+
+// maxRetryAfter bounds what RetryAfterHeader returns.
+const maxRetryAfter = 7 * 24 * time.Hour

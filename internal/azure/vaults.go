@@ -52,10 +52,12 @@ type SubscriptionError struct {
 	Err            error
 }
 
+// Error names the subscription and what went wrong.
 func (e *SubscriptionError) Error() string {
 	return fmt.Sprintf("subscription %s: %v", e.SubscriptionID, e.Err)
 }
 
+// Unwrap returns the underlying error.
 func (e *SubscriptionError) Unwrap() error { return e.Err }
 
 // Vaults lists the key vaults of each subscription (all the identity can

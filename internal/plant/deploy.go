@@ -300,6 +300,7 @@ type PermissionError struct {
 	Preflight Preflight
 }
 
+// Error says what is missing, how it is known and the fix, on one line.
 func (e *PermissionError) Error() string {
 	msg := e.Preflight.Problem()
 	if fix := e.Preflight.Fix(); len(fix) > 0 {

@@ -17,6 +17,7 @@ type Permission struct {
 	Name string // list, set (secrets), create (keys, certificates), delete, get
 }
 
+// String spells the permission as "secrets/set".
 func (p Permission) String() string { return string(p.Type) + "s/" + p.Name }
 
 // CheckStatus is what a preflight concluded about one permission.

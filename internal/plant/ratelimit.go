@@ -197,6 +197,7 @@ type limitPolicy struct {
 	vault, sub *buckets
 }
 
+// Do implements policy.Policy.
 func (p *limitPolicy) Do(req *policy.Request) (*http.Response, error) {
 	ctx := req.Raw().Context()
 	if d := p.vault.heldFor(); d > 0 {
