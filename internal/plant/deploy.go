@@ -275,6 +275,9 @@ func (d *Deployer) prepare(ctx context.Context, r *VaultRun, planted []registry.
 		r.Err = &PermissionError{Preflight: r.Preflight}
 		return
 	}
+	if w := r.Preflight.Warning(); w != "" {
+		r.Notes = append(r.Notes, w)
+	}
 	needKeys := slices.Contains(types, registry.Key) || slices.Contains(types, registry.Certificate)
 	inv, notes := inventory(ctx, vc, r.Vault, l, planted, needKeys, retry)
 	r.Notes = append(r.Notes, notes...)

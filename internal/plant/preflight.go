@@ -2,6 +2,7 @@ package plant
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -99,6 +100,22 @@ func (p *Preflight) Problem() string {
 		return ""
 	}
 	return fmt.Sprintf("%s cannot plant in %s: missing %s", p.Planter, p.Vault.Name, p.MissingText())
+}
+
+// Warning says what is missing that planting can do without (delete, for
+// retire; keys/get, for key types), with the fix, or "".
+func (p *Preflight) Warning() string {
+	var parts []string
+	for _, c := range p.MissingAll() {
+		if !c.Needed {
+			parts = append(parts, c.String()+" ("+c.Source+")")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "missing " + strings.Join(parts, ", ") + ": planting works, but retire (delete) or reading key types (keys/get) will not; fix: " +
+		strings.Join(p.Fix(), " && ")
 }
 
 // MissingText lists what planting lacks, each with how it is known.
@@ -247,7 +264,16 @@ func inferred(v azure.Vault, planter azure.Principal, entry azure.AccessPolicy, 
 	return Missing, "inferred: not in the access-policy entry"
 }
 
+// shortErr is an error in a few words for a note: Azure's status and code
+// when there is an answer (the SDK's own message spans lines), else the
+// first line of the message.
 func shortErr(err error) string {
+	if code := azure.StatusCode(err); code != 0 {
+		if c := azure.ErrorCode(err); c != "" {
+			return fmt.Sprintf("%d %s", code, c)
+		}
+		return fmt.Sprintf("%d %s", code, http.StatusText(code))
+	}
 	s := err.Error()
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]

@@ -21,6 +21,7 @@ func TestPreflightNamesTheMissingPermissionAndTheFix(t *testing.T) {
 		missing []string // in Problem
 		fix     []string // exactly
 		ok      bool
+		notes   []string // in the run's notes
 	}{
 		{
 			name:    "access policy without an entry",
@@ -53,6 +54,12 @@ func TestPreflightNamesTheMissingPermissionAndTheFix(t *testing.T) {
 			spec:  kvemu.VaultSpec{AccessPolicies: policyFor(planterID, allPerms)},
 			types: []registry.Type{registry.Secret, registry.Key, registry.Certificate},
 			ok:    true,
+		},
+		{
+			name:  "access policy without delete: a warning",
+			spec:  kvemu.VaultSpec{AccessPolicies: policyFor(planterID, kvemu.Permissions{Secrets: []string{"list", "set"}})},
+			ok:    true,
+			notes: []string{"missing secrets/delete (inferred: not in the access-policy entry): planting works, but retire", setPolicy + " --secret-permissions delete list set"},
 		},
 		{
 			name:    "RBAC without a role",
@@ -97,6 +104,11 @@ func TestPreflightNamesTheMissingPermissionAndTheFix(t *testing.T) {
 			if tt.ok {
 				if r.Err != nil || r.Plan == nil || !r.Preflight.OK() {
 					t.Fatalf("got %v; want a plan", r.Err)
+				}
+				for _, n := range tt.notes {
+					if !strings.Contains(strings.Join(r.Notes, "\n"), n) {
+						t.Errorf("notes %q lack %q", r.Notes, n)
+					}
 				}
 				return
 			}
