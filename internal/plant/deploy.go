@@ -353,8 +353,8 @@ func (d *Deployer) forEach(ctx context.Context, runs []*VaultRun, fn func(contex
 			if acquired {
 				<-sem
 			}
-			if r.Err == nil && !r.done() {
-				r.Err = ctx.Err()
+			if r.Err == nil && (!r.planned || !r.done()) {
+				r.Err = ctx.Err() // never got to it
 			}
 			continue
 		}
@@ -368,10 +368,9 @@ func (d *Deployer) forEach(ctx context.Context, runs []*VaultRun, fn func(contex
 	wg.Wait()
 }
 
-// done reports whether a run has nothing left to do in Apply (used when a
-// run is cut short): planned runs with decoys still to create are not done.
+// done reports whether a planned run has nothing left to create.
 func (r *VaultRun) done() bool {
-	return !r.planned || r.Plan == nil || len(r.Planted)+len(r.Unsettled) == len(r.Plan.Decoys)
+	return r.Plan == nil || len(r.Planted)+len(r.Unsettled) == len(r.Plan.Decoys)
 }
 
 // interleave orders runs round-robin across subscriptions, keeping each

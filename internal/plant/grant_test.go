@@ -169,3 +169,35 @@ func TestUndoCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestInterruptedPrepareMarksVaultsNotReached(t *testing.T) {
+	e := newEnv(t)
+	var vaults []azure.Vault
+	for _, n := range []string{"kv-a", "kv-b", "kv-c"} {
+		vaults = append(vaults, e.vault(kvemu.VaultSpec{Name: n, AccessPolicies: policyFor(planterID, allPerms)}, "db-password"))
+	}
+	d := e.deployer(Settings{})
+	d.Concurrency = 1
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runs, err := d.Prepare(ctx, vaults, false, func(p Progress) {
+		if p.Phase == PhasePlanned {
+			cancel()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reached := 0
+	for _, r := range runs {
+		switch {
+		case r.Plan != nil && r.Err == nil:
+			reached++
+		case !errors.Is(r.Err, context.Canceled):
+			t.Errorf("%s: neither planned nor cancelled: %v", r.Vault.Name, r.Err)
+		}
+	}
+	if reached != 1 {
+		t.Errorf("%d vaults planned; want 1", reached)
+	}
+}
