@@ -96,9 +96,15 @@ func (d *detection) hook(tx *store.Tx, fresh []store.Fresh) error {
 	return d.recorder.Record(tx, alerts)
 }
 
-// sync indexes registry changes made since the last sync.
+// sync indexes registry changes made since the last sync. The allow rules
+// are reloaded first: planting commits a decoy's rule with (or before) the
+// decoy, so a decoy is never watched before the rule that covers its own
+// creation is known.
 func (d *detection) sync(ctx context.Context, st *store.Store) error {
 	start := time.Now()
+	if err := d.stored.load(ctx, st); err != nil {
+		return err
+	}
 	changed, err := st.ListDecoys(ctx, store.DecoyFilter{UpdatedAfter: d.synced.Add(-syncOverlap)})
 	if err != nil {
 		return err
@@ -106,16 +112,16 @@ func (d *detection) sync(ctx context.Context, st *store.Store) error {
 	if err := d.matcher.Index().Add(changed...); err != nil {
 		return err
 	}
-	if err := d.stored.load(ctx, st); err != nil {
-		return err
-	}
 	d.synced = start
 	return nil
 }
 
 // watch indexes decoys this process has just stored, without waiting for
-// the next sync.
-func (d *detection) watch(decoys ...registry.Decoy) error {
+// the next sync, after reloading the allow rules (see sync).
+func (d *detection) watch(ctx context.Context, st *store.Store, decoys ...registry.Decoy) error {
+	if err := d.stored.load(ctx, st); err != nil {
+		return err
+	}
 	return d.matcher.Index().Add(decoys...)
 }
 
@@ -137,7 +143,9 @@ func (s *Server) syncDecoys(ctx context.Context) {
 
 // WatchDecoys starts detection on decoys just added to the store by this
 // process (planting, imports through the API).
-func (s *Server) WatchDecoys(decoys ...registry.Decoy) error { return s.detection.watch(decoys...) }
+func (s *Server) WatchDecoys(ctx context.Context, decoys ...registry.Decoy) error {
+	return s.detection.watch(ctx, s.Store, decoys...)
+}
 
 // SetAlertRecorder plugs in what turns alerts into incidents.
 func (s *Server) SetAlertRecorder(r AlertRecorder) { s.detection.recorder = r }

@@ -116,7 +116,7 @@ func TestDetectionMatchesLoadedSyncedAndWatchedDecoys(t *testing.T) {
 	// WatchDecoys indexes at once.
 	d2 := registry.Decoy{VaultID: vaultPay, Name: "watched-now", Type: registry.Secret}
 	srv.Store.AddDecoy(ctx, &d2)
-	if err := srv.WatchDecoys(d2); err != nil {
+	if err := srv.WatchDecoys(ctx, d2); err != nil {
 		t.Fatal(err)
 	}
 	submit(hit("c6", "watched-now", "attacker"))
