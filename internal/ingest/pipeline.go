@@ -89,6 +89,7 @@ var ErrStopped = errors.New("ingest: pipeline stopped")
 // Submit stores b durably and returns what became of its records. When it
 // returns nil the records are committed: the source may acknowledge them.
 func (p *Pipeline) Submit(ctx context.Context, b store.Batch) (store.Accepted, error) {
+	b.Prepare() // here, in the source's goroutine, not in the single writer
 	r := &request{batch: b, done: make(chan result, 1)}
 	select {
 	case p.reqs <- r:

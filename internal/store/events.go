@@ -20,6 +20,9 @@ type Batch struct {
 	Events      []auditlog.Event
 	DeadLetters []DeadLetter
 	Checkpoints []Checkpoint
+
+	keys []string // see Prepare
+	rows [][]any
 }
 
 // DeadLetter is a record that could not be parsed.
@@ -76,8 +79,9 @@ func (s *Store) Accept(ctx context.Context, batches []Batch, hook func(*Tx, []Fr
 			out[i] = Accepted{}
 		}
 		var fresh []Fresh
-		for bi, b := range batches {
-			f, dup, err := insertEvents(ctx, tx, s.dialect, b, now)
+		for bi := range batches {
+			b := &batches[bi]
+			f, dup, err := s.insertEvents(ctx, tx, b, now)
 			if err != nil {
 				return err
 			}
@@ -109,9 +113,9 @@ func (s *Store) Accept(ctx context.Context, batches []Batch, hook func(*Tx, []Fr
 	return out, nil
 }
 
-const eventColumns = "dedup_key, kind, time, received_at, source, vault_id, vault_name, object_type, object_name, object_version, " +
+const eventColumns = "dedup_key, kind, time, vault_id, vault_name, object_type, object_name, object_version, " +
 	"operation, result_type, http_status, correlation_id, request_uri, resource_id, caller_key, caller_object_id, caller_upn, " +
-	"caller_app_id, caller_ip, client_info"
+	"caller_app_id, caller_ip, client_info, received_at, source"
 
 const eventColumnCount = 22
 
@@ -119,41 +123,51 @@ const eventColumnCount = 22
 // bound parameters, and far fewer round trips than a row at a time.
 const eventChunk = 400
 
+// Prepare computes, for every event of b, its key and column values, so that
+// a source can do that work in its own goroutine instead of the store's
+// single writer. Accept prepares batches that were not.
+func (b *Batch) Prepare() {
+	if len(b.keys) == len(b.Events) {
+		return
+	}
+	b.keys = make([]string, len(b.Events))
+	b.rows = make([][]any, len(b.Events))
+	for i := range b.Events {
+		e := &b.Events[i]
+		c := e.Caller
+		b.keys[i] = eventKey(e)
+		b.rows[i] = []any{b.keys[i], string(e.Kind), micros(e.Time),
+			strings.ToLower(e.VaultID), strings.ToLower(e.VaultName), string(e.ObjectType), e.ObjectName, e.ObjectVersion,
+			e.Operation, e.ResultType, e.HTTPStatus, e.CorrelationID, e.RequestURI, resourceIDColumn(e), CallerKey(c),
+			c.ObjectID, c.UPN, c.AppID, c.IP, c.ClientInfo}
+	}
+}
+
 // insertEvents stores b's events, skipping those already stored (and repeats
 // within b), and returns the fresh ones and how many were duplicates.
-func insertEvents(ctx context.Context, tx *sql.Tx, d dialect, b Batch, now time.Time) ([]Fresh, int, error) {
-	keys := make([]string, 0, len(b.Events))
-	idx := make(map[string]int, len(b.Events)) // dedup key → first event with it
-	for i := range b.Events {
-		k := eventKey(&b.Events[i])
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, b *Batch, now time.Time) ([]Fresh, int, error) {
+	b.Prepare()
+	order := make([]int, 0, len(b.Events)) // first event of each key
+	idx := make(map[string]int, len(b.Events))
+	for i, k := range b.keys {
 		if _, seen := idx[k]; !seen {
 			idx[k] = i
-			keys = append(keys, k)
+			order = append(order, i)
 		}
 	}
 	var fresh []Fresh
 	args := make([]any, 0, eventChunk*eventColumnCount)
-	for start := 0; start < len(keys); start += eventChunk {
-		chunk := keys[start:min(start+eventChunk, len(keys))]
+	for start := 0; start < len(order); start += eventChunk {
+		chunk := order[start:min(start+eventChunk, len(order))]
 		args = args[:0]
-		var q strings.Builder
-		q.WriteString("INSERT INTO events (" + eventColumns + ") VALUES ")
-		for n, k := range chunk {
-			if n > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteByte('(')
-			for c := 0; c < eventColumnCount; c++ {
-				if c > 0 {
-					q.WriteString(", ")
-				}
-				q.WriteString(d.placeholder(len(args) + c + 1))
-			}
-			q.WriteByte(')')
-			args = appendEventArgs(args, k, &b.Events[idx[k]], b.Source, now)
+		for _, i := range chunk {
+			args = append(append(args, b.rows[i]...), micros(now), b.Source)
 		}
-		q.WriteString(" ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key")
-		rows, err := tx.QueryContext(ctx, q.String(), args...)
+		stmt, err := s.insertEventsStmt(ctx, tx, len(chunk))
+		if err != nil {
+			return nil, 0, err
+		}
+		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
 			return nil, 0, fmt.Errorf("store: unable to insert events: %w", err)
 		}
@@ -174,12 +188,39 @@ func insertEvents(ctx context.Context, tx *sql.Tx, d dialect, b Batch, now time.
 	return fresh, len(b.Events) - len(fresh), nil
 }
 
-func appendEventArgs(args []any, key string, e *auditlog.Event, source string, now time.Time) []any {
-	c := e.Caller
-	return append(args, key, string(e.Kind), micros(e.Time), micros(now), source,
-		strings.ToLower(e.VaultID), strings.ToLower(e.VaultName), string(e.ObjectType), e.ObjectName, e.ObjectVersion,
-		e.Operation, e.ResultType, e.HTTPStatus, e.CorrelationID, e.RequestURI, resourceIDColumn(e), CallerKey(c),
-		c.ObjectID, c.UPN, c.AppID, c.IP, c.ClientInfo)
+// insertEventsStmt returns the INSERT for n rows bound to tx. The statement
+// for a full chunk is prepared once, by Open, and reused (parsing ten
+// thousand placeholders costs more than inserting a few rows); shorter ones
+// are prepared for the transaction.
+func (s *Store) insertEventsStmt(ctx context.Context, tx *sql.Tx, n int) (*sql.Stmt, error) {
+	if n == eventChunk {
+		return tx.StmtContext(ctx, s.insertFull), nil
+	}
+	stmt, err := tx.PrepareContext(ctx, insertEventsSQL(s.dialect, n))
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to prepare event insert: %w", err)
+	}
+	return stmt, nil
+}
+
+func insertEventsSQL(d dialect, n int) string {
+	var q strings.Builder
+	q.WriteString("INSERT INTO events (" + eventColumns + ") VALUES ")
+	for r := 0; r < n; r++ {
+		if r > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteByte('(')
+		for c := 0; c < eventColumnCount; c++ {
+			if c > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(d.placeholder(r*eventColumnCount + c + 1))
+		}
+		q.WriteByte(')')
+	}
+	q.WriteString(" ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key")
+	return q.String()
 }
 
 // eventKey is the events table's unique key: the event's time, then its

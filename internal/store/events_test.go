@@ -230,3 +230,29 @@ func BenchmarkAcceptSQLite(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "records/s")
 }
+
+// A batch larger than one INSERT chunk goes through the statement prepared
+// at Open (full chunks) and one prepared in the transaction (the rest).
+func TestAcceptBatchesLargerThanAChunk(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		n := 2*eventChunk + 37
+		evs := make([]auditlog.Event, n)
+		for i := range evs {
+			evs[i] = testEvent(i, fmt.Sprintf("u%d", i%7))
+		}
+		for round, want := range []Accepted{{New: n}, {Duplicate: n}} {
+			got, err := s.Accept(ctx, []Batch{{Source: "http", Events: evs}, {Source: "kafka", Events: evs[:eventChunk]}}, nil)
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			if got[0] != want || got[1].New != 0 || got[1].Duplicate != eventChunk {
+				t.Errorf("round %d: %+v; want %+v then all duplicates", round, got, want)
+			}
+		}
+		if c, _ := s.CountEvents(ctx); c != int64(n) {
+			t.Errorf("%d events; want %d", c, n)
+		}
+	})
+}

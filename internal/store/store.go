@@ -35,6 +35,11 @@ type Store struct {
 	// SQLite only: the WAL checkpointer's stop signal and its exit.
 	stopCheckpoints, checkpointsDone chan struct{}
 	closeOnce                        sync.Once
+	// insertFull is the prepared INSERT of a full chunk of events (see
+	// insertEventsStmt). It is prepared after the migrations, outside any
+	// transaction: SQLite's writer pool has one connection, which a
+	// transaction holds.
+	insertFull *sql.Stmt
 }
 
 // Open connects to dsn ("sqlite:PATH" or "postgres://..."), applies pending
@@ -58,11 +63,18 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.insertFull, err = s.w.PrepareContext(ctx, insertEventsSQL(s.dialect, eventChunk)); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: unable to prepare event insert: %w", err)
+	}
 	return s, nil
 }
 
 // Close releases the database.
 func (s *Store) Close() error {
+	if s.insertFull != nil {
+		s.insertFull.Close()
+	}
 	if s.stopCheckpoints != nil {
 		s.closeOnce.Do(func() { close(s.stopCheckpoints) })
 		<-s.checkpointsDone
