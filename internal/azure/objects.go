@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
@@ -66,6 +67,22 @@ func (vc *VaultClient) list(ctx context.Context, t registry.Type, deleted bool) 
 	return out, nil
 }
 
+// eachItem calls fn with every item of every page of p.
+func eachItem[Page, Item any](ctx context.Context, p *runtime.Pager[Page], items func(Page) []*Item, fn func(*Item)) error {
+	for p.More() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, it := range items(page) {
+			if it != nil {
+				fn(it)
+			}
+		}
+	}
+	return nil
+}
+
 func (vc *VaultClient) listSecrets(ctx context.Context, deleted bool) ([]Object, error) {
 	var out []Object
 	add := func(id *azsecrets.ID, a *azsecrets.SecretAttributes, ct *string, tags map[string]*string, managed *bool) {
@@ -79,33 +96,17 @@ func (vc *VaultClient) listSecrets(ctx context.Context, deleted bool) ([]Object,
 		out = append(out, o)
 	}
 	if deleted {
-		p := vc.secrets.NewListDeletedSecretPropertiesPager(nil)
-		for p.More() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for _, s := range page.Value {
-				if s != nil {
-					add(s.ID, s.Attributes, s.ContentType, s.Tags, s.Managed)
-				}
-			}
-		}
-		return out, nil
+		err := eachItem(ctx, vc.secrets.NewListDeletedSecretPropertiesPager(nil),
+			func(p azsecrets.ListDeletedSecretPropertiesResponse) []*azsecrets.DeletedSecretProperties {
+				return p.Value
+			},
+			func(s *azsecrets.DeletedSecretProperties) { add(s.ID, s.Attributes, s.ContentType, s.Tags, s.Managed) })
+		return out, err
 	}
-	p := vc.secrets.NewListSecretPropertiesPager(nil)
-	for p.More() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range page.Value {
-			if s != nil {
-				add(s.ID, s.Attributes, s.ContentType, s.Tags, s.Managed)
-			}
-		}
-	}
-	return out, nil
+	err := eachItem(ctx, vc.secrets.NewListSecretPropertiesPager(nil),
+		func(p azsecrets.ListSecretPropertiesResponse) []*azsecrets.SecretProperties { return p.Value },
+		func(s *azsecrets.SecretProperties) { add(s.ID, s.Attributes, s.ContentType, s.Tags, s.Managed) })
+	return out, err
 }
 
 func (vc *VaultClient) listKeys(ctx context.Context, deleted bool) ([]Object, error) {
@@ -121,33 +122,15 @@ func (vc *VaultClient) listKeys(ctx context.Context, deleted bool) ([]Object, er
 		out = append(out, o)
 	}
 	if deleted {
-		p := vc.keys.NewListDeletedKeyPropertiesPager(nil)
-		for p.More() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for _, k := range page.Value {
-				if k != nil {
-					add(k.KID, k.Attributes, k.Tags, k.Managed)
-				}
-			}
-		}
-		return out, nil
+		err := eachItem(ctx, vc.keys.NewListDeletedKeyPropertiesPager(nil),
+			func(p azkeys.ListDeletedKeyPropertiesResponse) []*azkeys.DeletedKeyProperties { return p.Value },
+			func(k *azkeys.DeletedKeyProperties) { add(k.KID, k.Attributes, k.Tags, k.Managed) })
+		return out, err
 	}
-	p := vc.keys.NewListKeyPropertiesPager(nil)
-	for p.More() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range page.Value {
-			if k != nil {
-				add(k.KID, k.Attributes, k.Tags, k.Managed)
-			}
-		}
-	}
-	return out, nil
+	err := eachItem(ctx, vc.keys.NewListKeyPropertiesPager(nil),
+		func(p azkeys.ListKeyPropertiesResponse) []*azkeys.KeyProperties { return p.Value },
+		func(k *azkeys.KeyProperties) { add(k.KID, k.Attributes, k.Tags, k.Managed) })
+	return out, err
 }
 
 func (vc *VaultClient) listCertificates(ctx context.Context, deleted bool) ([]Object, error) {
@@ -163,33 +146,21 @@ func (vc *VaultClient) listCertificates(ctx context.Context, deleted bool) ([]Ob
 		out = append(out, o)
 	}
 	if deleted {
-		p := vc.certs.NewListDeletedCertificatePropertiesPager(nil)
-		for p.More() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for _, c := range page.Value {
-				if c != nil {
-					add(c.ID, c.Attributes, c.Tags, c.X509Thumbprint)
-				}
-			}
-		}
-		return out, nil
-	}
-	p := vc.certs.NewListCertificatePropertiesPager(nil)
-	for p.More() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range page.Value {
-			if c != nil {
+		err := eachItem(ctx, vc.certs.NewListDeletedCertificatePropertiesPager(nil),
+			func(p azcertificates.ListDeletedCertificatePropertiesResponse) []*azcertificates.DeletedCertificateProperties {
+				return p.Value
+			},
+			func(c *azcertificates.DeletedCertificateProperties) {
 				add(c.ID, c.Attributes, c.Tags, c.X509Thumbprint)
-			}
-		}
+			})
+		return out, err
 	}
-	return out, nil
+	err := eachItem(ctx, vc.certs.NewListCertificatePropertiesPager(nil),
+		func(p azcertificates.ListCertificatePropertiesResponse) []*azcertificates.CertificateProperties {
+			return p.Value
+		},
+		func(c *azcertificates.CertificateProperties) { add(c.ID, c.Attributes, c.Tags, c.X509Thumbprint) })
+	return out, err
 }
 
 // KeyInfo is a key's type and size, read from its public part.
