@@ -1,0 +1,60 @@
+package deps
+
+import (
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+const mod = "github.com/honeyvault/honeyvault/internal/"
+
+// rules: what each package must never import, directly or not.
+var rules = []struct {
+	pkg       string
+	forbidden []string // package paths under internal/; "*" means every honeyvault package
+	why       string
+}{
+	{"kvemu", []string{"*"}, "the emulator is the oracle the parser and matcher are checked against: a shared bug would hide in both"},
+	{"registry", []string{"*"}, "the decoy model is the most upstream box"},
+	{"config", []string{"*"}, "settings are read by everything and import nothing of ours"},
+	{"auditlog", []string{"store", "web", "server", "kvemu", "detect", "ingest", "incident", "notify"}, "parsing is upstream of matching, persistence and the web side"},
+	{"detect", []string{"store", "web", "server", "kvemu", "ingest", "incident", "notify"}, "matching is upstream of persistence and the web side"},
+	{"scan", []string{"store", "web", "server", "kvemu", "ingest", "incident", "notify"}, "the retro-hunt is auditlog → detect fed from files, nothing more"},
+	{"store", []string{"web", "server", "ingest", "incident", "notify", "detect", "auth", "kvemu"}, "persistence serves every box and calls none"},
+	{"ingest", []string{"web", "server", "incident", "notify", "kvemu"}, "sources hand records to the pipeline; detection plugs in as a hook"},
+	{"incident", []string{"web", "server", "notify", "ingest", "kvemu"}, "incidents are upstream of notification"},
+	{"notify", []string{"web", "server", "ingest", "kvemu"}, "notification is the end of the flow, not a caller of the web side"},
+	{"azure", []string{"store", "web", "server", "kvemu", "plant"}, "the Azure layer wraps the SDK and knows nothing of honeyvault's state"},
+	{"plant", []string{"web", "server", "kvemu", "ingest", "incident", "notify"}, "planting talks to Azure through internal/azure; tests use the emulator"},
+	{"web", []string{"server", "kvemu", "lab", "plant"}, "the web side is assembled by server, never the other way round"},
+	{"server", []string{"kvemu", "lab"}, "serve must not carry the emulator"},
+}
+
+func TestImportBoundaries(t *testing.T) {
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	for _, r := range rules {
+		t.Run(r.pkg, func(t *testing.T) {
+			out, err := exec.Command(goBin, "list", "-deps", mod+r.pkg).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go list -deps %s: %v\n%s", r.pkg, err, out)
+			}
+			deps := strings.Fields(string(out))
+			if len(deps) < 5 {
+				t.Fatalf("go list -deps %s listed only %q", r.pkg, deps)
+			}
+			for _, dep := range deps {
+				rest, ours := strings.CutPrefix(dep, mod)
+				if !ours || rest == r.pkg || strings.HasPrefix(rest, r.pkg+"/") {
+					continue
+				}
+				for _, bad := range r.forbidden {
+					if bad == "*" || rest == bad || strings.HasPrefix(rest, bad+"/") {
+						t.Errorf("%s imports %s: %s", r.pkg, rest, r.why)
+					}
+				}
+			}
+		})
+	}
+}
