@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/honeyvault/honeyvault/internal/auth"
-	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -29,22 +27,10 @@ audit trail as done by cli:USER.
 Roles: admin (everything), analyst (incidents, decoys, coverage), owner (decoys
 and coverage of its --scope only), ingest (post audit records only).`,
 	}
-	var dsn string
-	cmd.PersistentFlags().StringVar(&dsn, "db", "", "database (default from HONEYVAULT_DB, else "+config.Default().DB+")")
-	open := func(ctx context.Context) (*store.Store, error) {
-		if dsn == "" {
-			dsn = os.Getenv("HONEYVAULT_DB")
-		}
-		if dsn == "" {
-			dsn = config.Default().DB
-		}
-		return store.Open(ctx, dsn)
-	}
+	open := addDBFlag(cmd)
 	cmd.AddCommand(newTokenCreateCmd(open), newTokenListCmd(open), newTokenRevokeCmd(open))
 	return cmd
 }
-
-type tokenStoreOpener func(context.Context) (*store.Store, error)
 
 // cliActor names the person running a command in the audit trail.
 func cliActor() string {
@@ -58,7 +44,7 @@ func cliActor() string {
 	return "cli:" + name
 }
 
-func newTokenCreateCmd(open tokenStoreOpener) *cobra.Command {
+func newTokenCreateCmd(open storeOpener) *cobra.Command {
 	var role, name, expires string
 	var scope []string
 	cmd := &cobra.Command{
@@ -128,7 +114,7 @@ func tokenExpiryNote(t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-func newTokenListCmd(open tokenStoreOpener) *cobra.Command {
+func newTokenListCmd(open storeOpener) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List API tokens (never the tokens themselves)",
@@ -183,7 +169,7 @@ func tokenStatus(t store.APIToken, now time.Time) string {
 	return "active"
 }
 
-func newTokenRevokeCmd(open tokenStoreOpener) *cobra.Command {
+func newTokenRevokeCmd(open storeOpener) *cobra.Command {
 	return &cobra.Command{
 		Use:   "revoke ID...",
 		Short: "Revoke API tokens (and end the console sessions opened with them)",

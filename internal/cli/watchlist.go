@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -20,17 +18,7 @@ func newWatchlistCmd() *cobra.Command {
 (columns ResourceProvider,ResourceId,HoneyToken,Properties). Works on the database
 directly (--db or HONEYVAULT_DB), so it needs no running server.`,
 	}
-	var dsn string
-	cmd.PersistentFlags().StringVar(&dsn, "db", "", "database (default from HONEYVAULT_DB, else "+config.Default().DB+")")
-	open := func(ctx context.Context) (*store.Store, error) {
-		if dsn == "" {
-			dsn = os.Getenv("HONEYVAULT_DB")
-		}
-		if dsn == "" {
-			dsn = config.Default().DB
-		}
-		return store.Open(ctx, dsn)
-	}
+	open := addDBFlag(cmd)
 
 	var out string
 	export := &cobra.Command{
