@@ -34,6 +34,7 @@ type RecordError struct {
 	Rest bool
 }
 
+// Error formats the error for people.
 func (e *RecordError) Error() string {
 	msg := e.Pos.String() + ": " + e.Err.Error()
 	if e.Rest {
@@ -42,6 +43,7 @@ func (e *RecordError) Error() string {
 	return msg
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *RecordError) Unwrap() error { return e.Err }
 
 // Decoder reads records of every shape from a stream: raw records,

@@ -110,6 +110,7 @@ type LoginError struct {
 	Who    string
 }
 
+// Error formats the error for people.
 func (e *LoginError) Error() string { return "auth: sign-in refused: " + e.Reason }
 
 func refuse(format string, a ...any) error { return &LoginError{Reason: fmt.Sprintf(format, a...)} }

@@ -17,6 +17,7 @@ type ExitError struct {
 	Err  error
 }
 
+// Error formats the error for people.
 func (e *ExitError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("exit status %d", e.Code)
@@ -24,6 +25,7 @@ func (e *ExitError) Error() string {
 	return e.Err.Error()
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *ExitError) Unwrap() error { return e.Err }
 
 // errNotBuilt is returned by verbs whose capability has not been built yet.

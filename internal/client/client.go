@@ -70,6 +70,7 @@ type Error struct {
 	Message string
 }
 
+// Error formats the error for people.
 func (e *Error) Error() string { return fmt.Sprintf("server answered %d: %s", e.Status, e.Message) }
 
 // do sends a request with an optional JSON body and decodes a JSON answer

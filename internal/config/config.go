@@ -87,6 +87,7 @@ type Error struct {
 	Err     error
 }
 
+// Error formats the error for people.
 func (e *Error) Error() string {
 	if e.Source != "" {
 		return fmt.Sprintf("config: %s (from %s): %v", e.Setting, e.Source, e.Err)
@@ -94,6 +95,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("config: %s: %v", e.Setting, e.Err)
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Validate checks every setting and returns the first that is wrong.

@@ -35,6 +35,7 @@ type InputError struct {
 	Field, Reason string
 }
 
+// Error formats the error for people.
 func (e *InputError) Error() string { return "incident: " + e.Field + ": " + e.Reason }
 
 // Limits on what people type.

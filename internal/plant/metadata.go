@@ -226,6 +226,7 @@ type KeySpec struct {
 	Curve string // EC: P-256, P-384, P-521 or P-256K; "" for RSA
 }
 
+// String describes the key, e.g. "RSA 2048" or "EC P-256".
 func (k KeySpec) String() string {
 	if k.Curve != "" {
 		return fmt.Sprintf("%s %s", k.Type, k.Curve)

@@ -19,8 +19,10 @@ type LineError struct {
 	Err  error
 }
 
+// Error formats the error for people.
 func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *LineError) Unwrap() error { return e.Err }
 
 // ReadNames reads object names, one a line, as `honeyvault names --like`

@@ -76,6 +76,7 @@ const (
 // (SlotEnv, SlotRegion) filled with one of the vault's environments or regions.
 type Affix []string
 
+// String joins the affix's parts with dashes.
 func (a Affix) String() string { return strings.Join(a, "-") }
 
 // DigitStyle is how a vault's names end in numbers ("sql-password-01", "key2").

@@ -15,6 +15,7 @@ const (
 	Camel             // ordersDbPassword
 )
 
+// String names the case style (kebab, lower, UPPER-KEBAB, PascalCase, ...).
 func (c Case) String() string {
 	switch c {
 	case Lower:

@@ -26,10 +26,12 @@ type RowError struct {
 	Err  error
 }
 
+// Error formats the error for people.
 func (e *RowError) Error() string {
 	return fmt.Sprintf("registry: watchlist line %d: %v", e.Line, e.Err)
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *RowError) Unwrap() error { return e.Err }
 
 // ReadWatchlist parses a Sentinel HoneyTokens watchlist CSV. It accepts CRLF or
