@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	}
 	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents, s.syncDecoys, acc.sweepSessions)
 	s.http = &http.Server{
-		Handler:           web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Ingest: s.Pipeline, Notify: worker})),
+		Handler:           web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Ingest: s.Pipeline, Notify: worker, Sources: s.Sources})),
 		TLSConfig:         acc.tls,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,

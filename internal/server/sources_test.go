@@ -25,6 +25,7 @@ func TestConfiguredSourcesRunAndReportOnMetrics(t *testing.T) {
 	os.WriteFile(filepath.Join(spool, "a.json"), []byte(ingesttest.Lines(0, 25)), 0o600)
 	cfg := config.Default()
 	cfg.DB = "sqlite:" + filepath.Join(dir, "hv.db")
+	cfg.AdminToken = "admin-token-for-sources-test"
 	cfg.Ingest.Files = []config.FileSource{
 		{Name: "replay", Path: spool, PollInterval: config.Duration(20 * time.Millisecond)},
 		{Name: "missing", Path: filepath.Join(dir, "nowhere"), PollInterval: config.Duration(20 * time.Millisecond)},
@@ -73,6 +74,22 @@ func TestConfiguredSourcesRunAndReportOnMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+
+	// The console and API see the same state.
+	req, _ := http.NewRequest("GET", "http://"+l.Addr().String()+"/api/v1/ingest/status", nil)
+	req.Header.Set("Authorization", "Bearer "+cfg.AdminToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`"name":"replay"`, `"kind":"file"`, `"records":25`, `"name":"missing"`, `"state":"backoff"`, `no such file`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/api/v1/ingest/status lacks %s: %s", want, body)
+		}
+	}
+
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

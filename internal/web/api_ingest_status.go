@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+
+	"github.com/honeyvault/honeyvault/internal/ingest/source"
 	"strconv"
 	"time"
 )
@@ -19,7 +21,44 @@ func (h *handler) ingestStatus(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": events, "dead_letters": dead})
+	sources := []sourceJSON{}
+	if h.sources != nil {
+		for _, st := range h.sources() {
+			sources = append(sources, sourceStatusJSON(st))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": events, "dead_letters": dead, "sources": sources})
+}
+
+// sourceJSON is a live source's state as the API shows it.
+type sourceJSON struct {
+	Name           string     `json:"name"`
+	Kind           string     `json:"kind"`
+	State          string     `json:"state"`
+	Records        int64      `json:"records"`
+	New            int64      `json:"new"`
+	Duplicates     int64      `json:"duplicates"`
+	DeadLetters    int64      `json:"dead_letters"`
+	Errors         int64      `json:"errors"`
+	LastError      string     `json:"last_error,omitempty"`
+	LastErrorAt    *time.Time `json:"last_error_at,omitempty"`
+	LastPoll       *time.Time `json:"last_poll,omitempty"`
+	LastRecordTime *time.Time `json:"last_record_time,omitempty"`
+	LagSeconds     float64    `json:"lag_seconds"`
+}
+
+func sourceStatusJSON(st source.Status) sourceJSON {
+	at := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		return &t
+	}
+	return sourceJSON{
+		Name: st.Name, Kind: st.Kind, State: st.State, Records: st.Records, New: st.New, Duplicates: st.Duplicates,
+		DeadLetters: st.DeadLetters, Errors: st.Errors, LastError: st.LastError, LastErrorAt: at(st.LastErrorAt),
+		LastPoll: at(st.LastPoll), LastRecordTime: at(st.LastRecordTime), LagSeconds: st.Lag.Seconds(),
+	}
 }
 
 type deadLetterJSON struct {

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/ingest/source"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -16,10 +17,11 @@ import (
 type Options struct {
 	Store    *store.Store
 	Auth     *auth.Authenticator
-	Logger   *slog.Logger         // nil: discard
-	Registry *prometheus.Registry // nil: a new one; /metrics serves it
-	Ingest   Submitter            // nil: the ingest endpoint answers 503
-	Notify   NotifyStatus         // nil: no notification channels to report
+	Logger   *slog.Logger           // nil: discard
+	Registry *prometheus.Registry   // nil: a new one; /metrics serves it
+	Ingest   Submitter              // nil: the ingest endpoint answers 503
+	Notify   NotifyStatus           // nil: no notification channels to report
+	Sources  func() []source.Status // the live ingestion sources' state; nil: none
 
 	// OIDC enables single sign-on; nil shows the token sign-in only.
 	OIDC *auth.OIDC
@@ -40,6 +42,7 @@ type handler struct {
 	metrics *httpMetrics
 	ingest  Submitter
 	notify  NotifyStatus
+	sources func() []source.Status
 
 	views         views
 	oidc          *auth.OIDC
@@ -59,7 +62,7 @@ func New(o Options) http.Handler {
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
-	h := &handler{store: o.Store, auth: o.Auth, log: o.Logger, metrics: newHTTPMetrics(o.Registry), ingest: o.Ingest, notify: o.Notify}
+	h := &handler{store: o.Store, auth: o.Auth, log: o.Logger, metrics: newHTTPMetrics(o.Registry), ingest: o.Ingest, notify: o.Notify, sources: o.Sources}
 	h.setupAccess(o)
 
 	mux := http.NewServeMux()
