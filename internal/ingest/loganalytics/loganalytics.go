@@ -53,7 +53,8 @@ type Source struct {
 
 	// exact is set while catching up: the last page was full, so the next
 	// query starts at the watermark itself, not before it (an overlap
-	// wider than a page would never get past it).
+	// wider than a page would never get past it) — unless the watermark is
+	// within the overlap of now (see Poll).
 	exact bool
 	limit int
 }
@@ -108,6 +109,12 @@ func (s *Source) Poll(ctx context.Context, sub source.Submitter) (bool, error) {
 	from := wm.Ingested
 	if !s.exact {
 		from = from.Add(-s.cfg.Overlap)
+	} else if recent := s.now().Add(-s.cfg.Overlap); from.After(recent) {
+		// Catching up near the present: rows ingested within the overlap
+		// may still be becoming visible, and the watermark may already be
+		// past them. Re-read from the overlap's start; if that window alone
+		// fills a page, the watermark does not move and the page grows.
+		from = recent
 	}
 	notBefore := from.Add(-s.cfg.MaxDelay)
 	q := buildQuery(s.cfg.Table, s.cfg.Filter, from, notBefore, s.limit)

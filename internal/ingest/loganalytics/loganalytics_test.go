@@ -2,6 +2,7 @@ package loganalytics
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -260,5 +261,52 @@ func TestBuildQuery(t *testing.T) {
 		"| take 500"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// A row that becomes queryable late, after a long catch-up has already
+// paged past its ingestion time, is still read: while the watermark is
+// within the overlap of now, queries start at the overlap's beginning.
+func TestLateRowDuringALongCatchUpIsNotLost(t *testing.T) {
+	env := ingesttest.New(t)
+	w := newWorkspace(t, TableAZKVAuditLogs)
+	start := time.Now().UTC().Add(-time.Hour)
+	clock := start
+	s := w.source(t, env, Config{Overlap: 5 * time.Minute, MaxRows: 10, InitialLookback: time.Minute})
+	s.now = func() time.Time { return clock }
+	row := 0
+	addMinute := func() { // ten rows a minute: every page is full for as long as this goes on
+		for i := 0; i < 10; i++ {
+			at := clock.Add(-time.Minute + time.Duration(i)*6*time.Second)
+			w.add(at, azkvRow(row, at.Add(-time.Minute)))
+			row++
+		}
+	}
+	var late time.Time
+	for minute := 0; minute < 12; minute++ {
+		clock = clock.Add(time.Minute)
+		addMinute()
+		for n := 0; poll(t, s, env); n++ {
+			if n > 50 {
+				t.Fatal("paging does not advance")
+			}
+		}
+		if minute == 2 {
+			// Ingested just behind what has been read, queryable only now.
+			var wm watermark
+			v, _, _ := env.Store.Checkpoint(context.Background(), "law", checkpointItem)
+			json.Unmarshal([]byte(v), &wm)
+			late = wm.Ingested.Add(-time.Second)
+			w.add(late, azkvRow(9999, late.Add(-time.Minute)))
+		}
+	}
+	if late.IsZero() {
+		t.Fatal("the late row was never added")
+	}
+	if !hasEvent(t, env, "corr-9999") {
+		t.Errorf("the row ingested at %s, visible only after the watermark passed it, was lost", late)
+	}
+	if got, want := env.Events(), int64(row+1); got != want {
+		t.Errorf("got %d events; want %d", got, want)
 	}
 }
