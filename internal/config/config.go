@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -18,18 +19,22 @@ import (
 
 // Config is every setting of honeyvault serve (and the verbs that share it).
 type Config struct {
-	Listen      string    `yaml:"listen"`
-	DB          string    `yaml:"db"`
-	ExternalURL string    `yaml:"external_url"`
-	Watchlist   []string  `yaml:"watchlist"`
-	AdminToken  string    `yaml:"admin_token"`
-	IngestToken string    `yaml:"ingest_token"`
-	Log         Log       `yaml:"log"`
-	Notify      Notify    `yaml:"notify"`
-	Incidents   Incidents `yaml:"incidents"`
-	Shutdown    Duration  `yaml:"shutdown_timeout"`
-	Retention   Duration  `yaml:"retention"`
-	Allow       []Allow   `yaml:"allow"`
+	Listen      string `yaml:"listen"`
+	DB          string `yaml:"db"`
+	ExternalURL string `yaml:"external_url"`
+	// TrustedProxies are the reverse proxies (addresses or CIDRs) whose
+	// X-Forwarded-For honeyvault believes for sign-in rate limits and the
+	// audit trail.
+	TrustedProxies []string  `yaml:"trusted_proxies"`
+	Watchlist      []string  `yaml:"watchlist"`
+	AdminToken     string    `yaml:"admin_token"`
+	IngestToken    string    `yaml:"ingest_token"`
+	Log            Log       `yaml:"log"`
+	Notify         Notify    `yaml:"notify"`
+	Incidents      Incidents `yaml:"incidents"`
+	Shutdown       Duration  `yaml:"shutdown_timeout"`
+	Retention      Duration  `yaml:"retention"`
+	Allow          []Allow   `yaml:"allow"`
 	// DecoySync is how often the detection index picks up decoys that other
 	// processes (replicas, the plant and watchlist verbs) added or retired.
 	DecoySync Duration `yaml:"decoy_sync_interval"`
@@ -142,6 +147,9 @@ func (c *Config) Validate() error {
 	if c.Retention < Duration(time.Hour) {
 		return &Error{Setting: "retention", Err: errors.New("must be at least 1h")}
 	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		return &Error{Setting: "trusted_proxies", Err: err}
+	}
 	if c.DecoySync < Duration(100*time.Millisecond) {
 		return &Error{Setting: "decoy_sync_interval", Err: errors.New("must be at least 100ms")}
 	}
@@ -191,4 +199,22 @@ func redactURL(s string) string {
 		return s
 	}
 	return u.Redacted()
+}
+
+// TrustedProxyPrefixes parses TrustedProxies; a bare address is a prefix of
+// one address.
+func (c *Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range c.TrustedProxies {
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR (e.g. 10.0.0.0/8)", v)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

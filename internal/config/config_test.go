@@ -109,6 +109,7 @@ func TestBadSettingsNameTheSetting(t *testing.T) {
 		{name: "short token", env: map[string]string{"HONEYVAULT_ADMIN_TOKEN": "abc"}, setting: "admin_token", inMsg: "too short"},
 		{name: "same tokens", env: map[string]string{"HONEYVAULT_ADMIN_TOKEN": "0123456789abcdef0", "HONEYVAULT_INGEST_TOKEN": "0123456789abcdef0"}, setting: "ingest_token", inMsg: "differ"},
 		{name: "bad webhook", args: []string{"--notify-webhook", "ftp://x"}, setting: "notify.webhooks", inMsg: "http(s)"},
+		{name: "bad trusted proxy", env: map[string]string{"HONEYVAULT_TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal"}, setting: "trusted_proxies", inMsg: "proxy.internal"},
 		{name: "bad duration env", env: map[string]string{"HONEYVAULT_SHUTDOWN_TIMEOUT": "soon"}, setting: "shutdown_timeout", inMsg: "duration"},
 		{name: "missing file", args: []string{"--config", "/nonexistent/hv.yaml"}, setting: "config", inMsg: "no such file"},
 	}

@@ -99,7 +99,7 @@ func (c *Config) normalize() {
 	c.Ingest.normalize()
 	c.OIDC.normalize()
 	c.Plant.normalize()
-	for _, l := range []*[]string{&c.Watchlist, &c.Notify.Webhooks, &c.Incidents.GroupBy} {
+	for _, l := range []*[]string{&c.Watchlist, &c.Notify.Webhooks, &c.Incidents.GroupBy, &c.TrustedProxies} {
 		if len(*l) == 0 {
 			*l = nil
 		}

@@ -82,8 +82,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		return nil, err
 	}
 	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents, s.syncDecoys, acc.sweepSessions)
+	trusted, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	s.http = &http.Server{
-		Handler:           web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Ingest: s.Pipeline, Notify: worker, Sources: s.Sources})),
+		Handler:           web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Ingest: s.Pipeline, Notify: worker, Sources: s.Sources, TrustedProxies: trusted})),
 		TLSConfig:         acc.tls,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,

@@ -3,6 +3,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,9 @@ type Options struct {
 	Ingest   Submitter              // nil: the ingest endpoint answers 503
 	Notify   NotifyStatus           // nil: no notification channels to report
 	Sources  func() []source.Status // the live ingestion sources' state; nil: none
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
+	// (see resolveClient); empty: the connection's peer is the client.
+	TrustedProxies []netip.Prefix
 
 	// OIDC enables single sign-on; nil shows the token sign-in only.
 	OIDC *auth.OIDC
@@ -101,5 +105,5 @@ func New(o Options) http.Handler {
 	mux.Handle("DELETE /api/v1/tokens/{id}", h.require(auth.ManageAccess, h.revokeToken))
 	mux.Handle("GET /api/v1/audit", h.require(auth.ReadAudit, h.listAudit))
 
-	return h.observe(mux, h.securityHeaders(limitBody(mux)))
+	return h.observe(mux, resolveClient(o.TrustedProxies, h.securityHeaders(limitBody(mux))))
 }
