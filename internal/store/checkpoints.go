@@ -54,3 +54,18 @@ func (s *Store) Checkpoints(ctx context.Context, source string) (map[string]stri
 func (s *Store) SaveCheckpoint(ctx context.Context, c Checkpoint) error {
 	return s.tx(ctx, func(tx *sql.Tx) error { return saveCheckpoint(ctx, tx, c, s.now()) })
 }
+
+// DeleteCheckpoints forgets the given items of a source, in one transaction.
+func (s *Store) DeleteCheckpoints(ctx context.Context, source string, items []string) error {
+	if len(items) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, item := range items {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM checkpoints WHERE source = $1 AND item = $2", source, item); err != nil {
+				return fmt.Errorf("store: unable to delete checkpoint %s/%s: %w", source, item, err)
+			}
+		}
+		return nil
+	})
+}

@@ -256,3 +256,22 @@ func TestAcceptBatchesLargerThanAChunk(t *testing.T) {
 		}
 	})
 }
+
+func TestDeleteCheckpoints(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		for _, c := range []Checkpoint{{"blob", "a", "1"}, {"blob", "b", "2"}, {"file", "a", "3"}} {
+			if err := s.SaveCheckpoint(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.DeleteCheckpoints(ctx, "blob", []string{"a", "missing"}); err != nil {
+			t.Fatal(err)
+		}
+		blob, _ := s.Checkpoints(ctx, "blob")
+		file, _ := s.Checkpoints(ctx, "file")
+		if len(blob) != 1 || blob["b"] != "2" || file["a"] != "3" {
+			t.Errorf("after deleting blob/a: blob %v, file %v", blob, file)
+		}
+	})
+}

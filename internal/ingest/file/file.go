@@ -71,6 +71,9 @@ func (s *Source) Poll(ctx context.Context, sub source.Submitter) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if err := s.forget(ctx, saved, files); err != nil {
+		return false, err
+	}
 	var first error
 	for _, path := range files {
 		if err := s.follow(ctx, sub, path, saved[path]); err != nil {
@@ -84,6 +87,23 @@ func (s *Source) Poll(ctx context.Context, sub source.Submitter) (bool, error) {
 		}
 	}
 	return false, first
+}
+
+// forget drops the checkpoints of files that no longer exist (rotated away
+// and deleted), so the checkpoint table does not grow without end. A file
+// merely missing from the listing (an unreadable directory) keeps its
+// checkpoint.
+func (s *Source) forget(ctx context.Context, saved map[string]string, listed []string) error {
+	var gone []string
+	for _, path := range source.Gone(saved, listed) {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			gone = append(gone, path)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	return s.cps.DeleteCheckpoints(ctx, s.cfg.Name, gone)
 }
 
 // list returns the files to follow, sorted by name.

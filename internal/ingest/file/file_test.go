@@ -299,3 +299,28 @@ func TestMissingPathIsAnErrorThatRecovers(t *testing.T) {
 	ingesttest.Eventually(t, waitFor, "5 events", func() bool { return env.Events() == 5 })
 	ingesttest.Eventually(t, waitFor, "running", func() bool { return r.Status().State == source.StateRunning })
 }
+
+func TestCheckpointsOfDeletedFilesAreForgotten(t *testing.T) {
+	env := ingesttest.New(t)
+	dir := t.TempDir()
+	old, cur := filepath.Join(dir, "audit-1.json"), filepath.Join(dir, "audit-2.json")
+	write(t, old, ingesttest.Lines(0, 3))
+	write(t, cur, ingesttest.Lines(3, 6))
+	s := newSource(env, dir)
+	poll(t, s, env)
+	saved, _ := env.Store.Checkpoints(context.Background(), "files")
+	if len(saved) != 2 {
+		t.Fatalf("checkpoints: %v; want one per file", saved)
+	}
+	if err := os.Remove(old); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, s, env)
+	saved, _ = env.Store.Checkpoints(context.Background(), "files")
+	if _, kept := saved[old]; kept || len(saved) != 1 {
+		t.Errorf("checkpoints after %s was deleted: %v; want only %s's", old, saved, cur)
+	}
+	if got, want := env.Events(), int64(6); got != want {
+		t.Errorf("got %d events; want %d", got, want)
+	}
+}

@@ -81,12 +81,35 @@ func (s *Source) Poll(ctx context.Context, sub source.Submitter) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if err := s.forget(ctx, saved, blobs); err != nil {
+		return false, err
+	}
 	for _, b := range blobs {
 		if err := s.follow(ctx, sub, b, saved[b.name]); err != nil {
 			return false, redact(fmt.Errorf("storage %s: blob %s: %w", s.cfg.Name, b.name, err))
 		}
 	}
 	return false, nil
+}
+
+// forget drops the checkpoints of blobs the complete listing no longer
+// shows: deleted by the account's lifecycle policy, or past MaxAge (which
+// only grows). Without this the checkpoint table would keep a row for every
+// hourly blob of every vault forever.
+func (s *Source) forget(ctx context.Context, saved map[string]string, listed []blob) error {
+	names := make([]string, len(listed))
+	for i, b := range listed {
+		names[i] = b.name
+	}
+	gone := source.Gone(saved, names)
+	if len(gone) == 0 {
+		return nil
+	}
+	if err := s.cps.DeleteCheckpoints(ctx, s.cfg.Name, gone); err != nil {
+		return err
+	}
+	s.log.Debug("storage: forgot checkpoints of blobs no longer listed", "source", s.cfg.Name, "blobs", len(gone))
+	return nil
 }
 
 func (s *Source) list(ctx context.Context) ([]blob, error) {

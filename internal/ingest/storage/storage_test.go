@@ -111,6 +111,30 @@ func TestAgainstAzurite(t *testing.T) {
 	t.Run("MalformedRecordsDeadLettered", func(t *testing.T) { testMalformed(t, newAccount(t, az)) })
 	t.Run("BrokenConnectionComesBack", func(t *testing.T) { testBrokenConnection(t, newAccount(t, az)) })
 	t.Run("SettledLastLine", func(t *testing.T) { testSettled(t, newAccount(t, az)) })
+	t.Run("DeletedBlobsAreForgotten", func(t *testing.T) { testForget(t, newAccount(t, az)) })
+}
+
+// A blob the account's lifecycle policy deleted loses its checkpoint; the
+// others keep theirs, and nothing is read twice.
+func testForget(t *testing.T, a *account) {
+	env := ingesttest.New(t)
+	s := a.source(env)
+	old, cur := hourBlob("KV-ONE", 7, ""), hourBlob("KV-ONE", 8, "")
+	a.appendTo(old, ingesttest.Lines(0, 3))
+	a.appendTo(cur, ingesttest.Lines(3, 5))
+	poll(t, s, env)
+	if _, err := a.client.DeleteBlob(context.Background(), a.container, old, nil); err != nil {
+		t.Fatal(err)
+	}
+	a.appendTo(cur, ingesttest.Lines(5, 6))
+	poll(t, s, env)
+	cps, _ := env.Store.Checkpoints(context.Background(), "archive")
+	if _, kept := cps[old]; kept || len(cps) != 1 {
+		t.Errorf("checkpoints after the hour-7 blob was deleted: %v; want only the hour-8 blob's", cps)
+	}
+	if got, want := env.Events(), int64(6); got != want {
+		t.Errorf("got %d events; want %d", got, want)
+	}
 }
 
 func testGrowingBlobs(t *testing.T, a *account) {
