@@ -172,12 +172,26 @@ func (c *call) certItem(co *certObj, cv *certVersion, withVersion bool) certItem
 	return it
 }
 
+// certLife serves the certificate lists and the certificates'
+// soft-delete lifecycle, which carries the backing key and secret along.
+var certLife = &lifecycle[*certObj, certItemJSON]{
+	kind: kindCertificate, collection: "deletedcertificates", shelf: (*vault).certShelf,
+	linked: func(v *vault) []mover { return []mover{v.keyShelf(), v.secretShelf()} },
+	bundle: func(c *call, co *certObj) (any, string) {
+		out := c.certBundle(co, co.latest(), true)
+		return out, out.ID
+	},
+	deleteID: func(c *call, co *certObj) string { return c.certID(co.name, "") },
+	item:     func(c *call, co *certObj) certItemJSON { return c.certItem(co, co.latest(), false) },
+	itemKey:  func(it certItemJSON) string { return strings.ToLower(it.ID) },
+}
+
 func certSpec(name, perm, action string, class limitClass, run func(*call) (result, error)) *opSpec {
 	return &opSpec{name: name, kind: kindCertificate, perm: perm, action: "Microsoft.KeyVault/vaults/" + action, class: class, run: run}
 }
 
 func init() {
-	handle("GET", "certificates", certSpec("CertificateList", "list", "certificates/read", classOther, certList))
+	handle("GET", "certificates", certSpec("CertificateList", "list", "certificates/read", classOther, certLife.list))
 	handle("GET", "certificates/{name}/versions", certSpec("CertificateListVersions", "list", "certificates/read", classOther, certListVersions))
 	handle("POST", "certificates/{name}/create", certSpec("CertificateCreate", "create", "certificates/create/action", classKeyCreate, certCreate))
 	handle("GET", "certificates/{name}/pending", certSpec("CertificatePendingGet", "get", "certificates/read", classOther, certPendingGet))
@@ -185,11 +199,11 @@ func init() {
 	handle("GET", "certificates/{name}", certSpec("CertificateGet", "get", "certificates/read", classOther, certGet))
 	handle("GET", "certificates/{name}/{version}", certSpec("CertificateGet", "get", "certificates/read", classOther, certGet))
 	handle("PATCH", "certificates/{name}/{version}", certSpec("CertificateUpdate", "update", "certificates/update/action", classOther, certUpdate))
-	handle("DELETE", "certificates/{name}", certSpec("CertificateDelete", "delete", "certificates/delete", classOther, certDelete))
-	handle("GET", "deletedcertificates", certSpec("CertificateListDeleted", "list", "deletedCertificates/read", classOther, certListDeleted))
-	handle("POST", "deletedcertificates/{name}/recover", certSpec("CertificateRecover", "recover", "deletedCertificates/recover/action", classOther, certRecover))
-	handle("GET", "deletedcertificates/{name}", certSpec("CertificateGetDeleted", "list", "deletedCertificates/read", classOther, certGetDeleted))
-	handle("DELETE", "deletedcertificates/{name}", certSpec("CertificatePurge", "purge", "deletedCertificates/delete", classOther, certPurge))
+	handle("DELETE", "certificates/{name}", certSpec("CertificateDelete", "delete", "certificates/delete", classOther, certLife.delete))
+	handle("GET", "deletedcertificates", certSpec("CertificateListDeleted", "list", "deletedCertificates/read", classOther, certLife.listDeleted))
+	handle("POST", "deletedcertificates/{name}/recover", certSpec("CertificateRecover", "recover", "deletedCertificates/recover/action", classOther, certLife.recover))
+	handle("GET", "deletedcertificates/{name}", certSpec("CertificateGetDeleted", "list", "deletedCertificates/read", classOther, certLife.getDeleted))
+	handle("DELETE", "deletedcertificates/{name}", certSpec("CertificatePurge", "purge", "deletedCertificates/delete", classOther, certLife.purge))
 }
 
 type certCreateBody struct {
@@ -347,29 +361,6 @@ func certUpdate(c *call) (result, error) {
 	cv.meta = m
 	out := c.certBundle(co, cv, true)
 	return result{status: http.StatusOK, body: out, id: out.ID}, nil
-}
-
-func sortedCerts(m map[string]*certObj) []*certObj {
-	out := make([]*certObj, 0, len(m))
-	for _, co := range m {
-		out = append(out, co)
-	}
-	slices.SortFunc(out, func(a, b *certObj) int { return strings.Compare(strings.ToLower(a.name), strings.ToLower(b.name)) })
-	return out
-}
-
-func certList(c *call) (result, error) {
-	c.v.mu.Lock()
-	items := make([]certItemJSON, 0, len(c.v.certs))
-	for _, co := range sortedCerts(c.v.certs) {
-		items = append(items, c.certItem(co, co.latest(), false))
-	}
-	c.v.mu.Unlock()
-	p, err := pageOf(c, items, func(it certItemJSON) string { return strings.ToLower(it.ID) })
-	if err != nil {
-		return result{}, err
-	}
-	return result{status: http.StatusOK, body: p}, nil
 }
 
 func certListVersions(c *call) (result, error) {

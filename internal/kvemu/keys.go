@@ -128,12 +128,25 @@ func (c *call) keyItem(k *keyObj, kv *keyVersion, withVersion bool) keyItemJSON 
 	return it
 }
 
+// keyLife serves the key lists and the keys' soft-delete lifecycle.
+var keyLife = &lifecycle[*keyObj, keyItemJSON]{
+	kind: kindKey, collection: "deletedkeys", shelf: (*vault).keyShelf,
+	managed: func(k *keyObj) bool { return k.latest().managed },
+	bundle: func(c *call, k *keyObj) (any, string) {
+		out := c.keyBundle(k, k.latest())
+		return out, out.Key.KID
+	},
+	deleteID: func(c *call, k *keyObj) string { return c.keyID(k.name, "") },
+	item:     func(c *call, k *keyObj) keyItemJSON { return c.keyItem(k, k.latest(), false) },
+	itemKey:  func(it keyItemJSON) string { return strings.ToLower(it.KID) },
+}
+
 func keySpec(name, perm, action string, class limitClass, run func(*call) (result, error)) *opSpec {
 	return &opSpec{name: name, kind: kindKey, perm: perm, action: "Microsoft.KeyVault/vaults/" + action, class: class, run: run}
 }
 
 func init() {
-	handle("GET", "keys", keySpec("KeyList", "list", "keys/read", classOther, keyList))
+	handle("GET", "keys", keySpec("KeyList", "list", "keys/read", classOther, keyLife.list))
 	handle("POST", "keys/restore", keySpec("KeyRestore", "restore", "keys/restore/action", classSecretCreate, keyRestore))
 	handle("GET", "keys/{name}/versions", keySpec("KeyListVersions", "list", "keys/read", classOther, keyListVersions))
 	handle("POST", "keys/{name}/create", keySpec("KeyCreate", "create", "keys/create/action", classKeyCreate, keyCreate))
@@ -149,11 +162,11 @@ func init() {
 	handle("GET", "keys/{name}", keySpec("KeyGet", "get", "keys/read", classOther, keyGet))
 	handle("GET", "keys/{name}/{version}", keySpec("KeyGet", "get", "keys/read", classOther, keyGet))
 	handle("PATCH", "keys/{name}/{version}", keySpec("KeyUpdate", "update", "keys/update/action", classOther, keyUpdate))
-	handle("DELETE", "keys/{name}", keySpec("KeyDelete", "delete", "keys/delete", classOther, keyDelete))
-	handle("GET", "deletedkeys", keySpec("KeyListDeleted", "list", "deletedKeys/read", classOther, keyListDeleted))
-	handle("POST", "deletedkeys/{name}/recover", keySpec("KeyRecover", "recover", "deletedKeys/recover/action", classOther, keyRecover))
-	handle("GET", "deletedkeys/{name}", keySpec("KeyGetDeleted", "list", "deletedKeys/read", classOther, keyGetDeleted))
-	handle("DELETE", "deletedkeys/{name}", keySpec("KeyPurge", "purge", "deletedKeys/delete", classOther, keyPurge))
+	handle("DELETE", "keys/{name}", keySpec("KeyDelete", "delete", "keys/delete", classOther, keyLife.delete))
+	handle("GET", "deletedkeys", keySpec("KeyListDeleted", "list", "deletedKeys/read", classOther, keyLife.listDeleted))
+	handle("POST", "deletedkeys/{name}/recover", keySpec("KeyRecover", "recover", "deletedKeys/recover/action", classOther, keyLife.recover))
+	handle("GET", "deletedkeys/{name}", keySpec("KeyGetDeleted", "list", "deletedKeys/read", classOther, keyLife.getDeleted))
+	handle("DELETE", "deletedkeys/{name}", keySpec("KeyPurge", "purge", "deletedKeys/delete", classOther, keyLife.purge))
 }
 
 type keyCreateBody struct {
@@ -328,29 +341,6 @@ func keyUpdate(c *call) (result, error) {
 	}
 	out := c.keyBundle(k, kv)
 	return result{status: http.StatusOK, body: out, id: out.Key.KID}, nil
-}
-
-func sortedKeys(m map[string]*keyObj) []*keyObj {
-	out := make([]*keyObj, 0, len(m))
-	for _, k := range m {
-		out = append(out, k)
-	}
-	slices.SortFunc(out, func(a, b *keyObj) int { return strings.Compare(strings.ToLower(a.name), strings.ToLower(b.name)) })
-	return out
-}
-
-func keyList(c *call) (result, error) {
-	c.v.mu.Lock()
-	items := make([]keyItemJSON, 0, len(c.v.keys))
-	for _, k := range sortedKeys(c.v.keys) {
-		items = append(items, c.keyItem(k, k.latest(), false))
-	}
-	c.v.mu.Unlock()
-	p, err := pageOf(c, items, func(it keyItemJSON) string { return strings.ToLower(it.KID) })
-	if err != nil {
-		return result{}, err
-	}
-	return result{status: http.StatusOK, body: p}, nil
 }
 
 func keyListVersions(c *call) (result, error) {

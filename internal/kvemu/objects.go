@@ -102,7 +102,13 @@ type deletedJSON struct {
 
 func (d *deletion) json(v *vault, collection, name string) deletedJSON {
 	dd, sp := d.deletedDate, d.scheduledPurge
-	return deletedJSON{RecoveryID: "https://" + v.host() + "/" + collection + "/" + name, DeletedDate: &dd, ScheduledPurgeDate: &sp}
+	return deletedJSON{RecoveryID: recoveryID(v, collection, name), DeletedDate: &dd, ScheduledPurgeDate: &sp}
+}
+
+// recoveryID is a deleted object's id, such as
+// https://{vault}.vault.azure.net/deletedsecrets/{name}.
+func recoveryID(v *vault, collection, name string) string {
+	return "https://" + v.host() + "/" + collection + "/" + name
 }
 
 func newDeletion(v *vault, now time.Time) *deletion {

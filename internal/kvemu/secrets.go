@@ -102,12 +102,25 @@ func (c *call) secretItem(s *secretObj, sv *secretVersion, withVersion bool) sec
 	return it
 }
 
+// secretLife serves the secret lists and the secrets' soft-delete lifecycle.
+var secretLife = &lifecycle[*secretObj, secretItemJSON]{
+	kind: kindSecret, collection: "deletedsecrets", shelf: (*vault).secretShelf,
+	managed: func(s *secretObj) bool { return s.latest().managed },
+	bundle: func(c *call, s *secretObj) (any, string) {
+		out := c.secretBundle(s, s.latest(), false)
+		return out, out.ID
+	},
+	deleteID: func(c *call, s *secretObj) string { return c.secretID(s.name, s.latest().version) },
+	item:     func(c *call, s *secretObj) secretItemJSON { return c.secretItem(s, s.latest(), false) },
+	itemKey:  func(it secretItemJSON) string { return strings.ToLower(it.ID) },
+}
+
 func secretSpec(name, perm, action string, class limitClass, run func(*call) (result, error)) *opSpec {
 	return &opSpec{name: name, kind: kindSecret, perm: perm, action: "Microsoft.KeyVault/vaults/" + action, class: class, run: run}
 }
 
 func init() {
-	handle("GET", "secrets", secretSpec("SecretList", "list", "secrets/readMetadata/action", classOther, secretList))
+	handle("GET", "secrets", secretSpec("SecretList", "list", "secrets/readMetadata/action", classOther, secretLife.list))
 	handle("POST", "secrets/restore", secretSpec("SecretRestore", "restore", "secrets/restore/action", classSecretCreate, secretRestore))
 	handle("GET", "secrets/{name}/versions", secretSpec("SecretListVersions", "list", "secrets/readMetadata/action", classOther, secretListVersions))
 	handle("POST", "secrets/{name}/backup", secretSpec("SecretBackup", "backup", "secrets/backup/action", classOther, secretBackup))
@@ -116,11 +129,11 @@ func init() {
 	handle("GET", "secrets/{name}/{version}", secretSpec("SecretGet", "get", "secrets/getSecret/action", classOther, secretGet))
 	handle("PATCH", "secrets/{name}", secretSpec("SecretUpdate", "set", "secrets/setSecret/action", classOther, secretUpdate))
 	handle("PATCH", "secrets/{name}/{version}", secretSpec("SecretUpdate", "set", "secrets/setSecret/action", classOther, secretUpdate))
-	handle("DELETE", "secrets/{name}", secretSpec("SecretDelete", "delete", "secrets/delete", classOther, secretDelete))
-	handle("GET", "deletedsecrets", secretSpec("SecretListDeleted", "list", "deletedSecrets/read", classOther, secretListDeleted))
-	handle("POST", "deletedsecrets/{name}/recover", secretSpec("SecretRecover", "recover", "deletedSecrets/recover/action", classOther, secretRecover))
-	handle("GET", "deletedsecrets/{name}", secretSpec("SecretGetDeleted", "list", "deletedSecrets/read", classOther, secretGetDeleted))
-	handle("DELETE", "deletedsecrets/{name}", secretSpec("SecretPurge", "purge", "deletedSecrets/delete", classOther, secretPurge))
+	handle("DELETE", "secrets/{name}", secretSpec("SecretDelete", "delete", "secrets/delete", classOther, secretLife.delete))
+	handle("GET", "deletedsecrets", secretSpec("SecretListDeleted", "list", "deletedSecrets/read", classOther, secretLife.listDeleted))
+	handle("POST", "deletedsecrets/{name}/recover", secretSpec("SecretRecover", "recover", "deletedSecrets/recover/action", classOther, secretLife.recover))
+	handle("GET", "deletedsecrets/{name}", secretSpec("SecretGetDeleted", "list", "deletedSecrets/read", classOther, secretLife.getDeleted))
+	handle("DELETE", "deletedsecrets/{name}", secretSpec("SecretPurge", "purge", "deletedSecrets/delete", classOther, secretLife.purge))
 }
 
 type secretSetBody struct {
@@ -214,29 +227,6 @@ func secretUpdate(c *call) (result, error) {
 	}
 	out := c.secretBundle(s, sv, false)
 	return result{status: http.StatusOK, body: out, id: out.ID}, nil
-}
-
-func sortedSecrets(m map[string]*secretObj) []*secretObj {
-	out := make([]*secretObj, 0, len(m))
-	for _, s := range m {
-		out = append(out, s)
-	}
-	slices.SortFunc(out, func(a, b *secretObj) int { return strings.Compare(strings.ToLower(a.name), strings.ToLower(b.name)) })
-	return out
-}
-
-func secretList(c *call) (result, error) {
-	c.v.mu.Lock()
-	items := make([]secretItemJSON, 0, len(c.v.secrets))
-	for _, s := range sortedSecrets(c.v.secrets) {
-		items = append(items, c.secretItem(s, s.latest(), false))
-	}
-	c.v.mu.Unlock()
-	p, err := pageOf(c, items, func(it secretItemJSON) string { return strings.ToLower(it.ID) })
-	if err != nil {
-		return result{}, err
-	}
-	return result{status: http.StatusOK, body: p}, nil
 }
 
 func secretListVersions(c *call) (result, error) {
