@@ -319,16 +319,27 @@ func certPolicyGet(c *call) (result, error) {
 	return result{status: http.StatusOK, body: p, id: p.ID}, nil
 }
 
-func certGet(c *call) (result, error) {
-	c.v.mu.Lock()
-	defer c.v.mu.Unlock()
+// certVersionLocked is the live certificate the call names and the
+// version it asks for (the latest for none), or Key Vault's 404. The
+// caller holds c.v.mu.
+func (c *call) certVersionLocked() (*certObj, *certVersion, error) {
 	co, err := c.liveCert()
 	if err != nil {
-		return result{}, err
+		return nil, nil, err
 	}
 	cv := co.find(c.version)
 	if cv == nil {
-		return result{}, errNotFound(kindCertificate, c.name+"/"+c.version)
+		return nil, nil, errNotFound(kindCertificate, c.name+"/"+c.version)
+	}
+	return co, cv, nil
+}
+
+func certGet(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	co, cv, err := c.certVersionLocked()
+	if err != nil {
+		return result{}, err
 	}
 	out := c.certBundle(co, cv, true)
 	return result{status: http.StatusOK, body: out, id: out.ID}, nil
@@ -346,13 +357,9 @@ func certUpdate(c *call) (result, error) {
 	}
 	c.v.mu.Lock()
 	defer c.v.mu.Unlock()
-	co, err := c.liveCert()
+	co, cv, err := c.certVersionLocked()
 	if err != nil {
 		return result{}, err
-	}
-	cv := co.find(c.version)
-	if cv == nil {
-		return result{}, errNotFound(kindCertificate, c.name+"/"+c.version)
 	}
 	m := cv.meta
 	if err := m.apply(b.Attributes, b.Tags, c.now); err != nil {

@@ -62,13 +62,9 @@ func (c *call) keyForOp(op string) (*keyVersion, string, keyOpBody, error) {
 	}
 	c.v.mu.Lock()
 	defer c.v.mu.Unlock()
-	k := c.v.keys[strings.ToLower(c.name)]
-	if k == nil {
-		return nil, "", b, errNotFound(kindKey, c.name)
-	}
-	kv := k.find(c.version)
-	if kv == nil {
-		return nil, "", b, errNotFound(kindKey, c.name+"/"+c.version)
+	k, kv, err := c.keyVersionLocked()
+	if err != nil {
+		return nil, "", b, err
 	}
 	if !kv.enabled {
 		return nil, "", b, errForbidden("KeyDisabled", "Operation %s is not allowed on a disabled key.", op)

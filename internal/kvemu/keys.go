@@ -250,13 +250,21 @@ func keyCreate(c *call) (result, error) {
 	}
 	c.v.mu.Lock()
 	defer c.v.mu.Unlock()
+	return c.addKeyVersionLocked(kv, "created")
+}
+
+// addKeyVersionLocked stores kv as the newest version of the key the call
+// names, making the key if it is new, unless the name is soft-deleted or a
+// certificate's key; verb names the operation ("created", "imported") in
+// that conflict. The caller holds c.v.mu.
+func (c *call) addKeyVersionLocked(kv *keyVersion, verb string) (result, error) {
 	key := strings.ToLower(c.name)
 	if c.v.deletedKeys[key] != nil {
 		return result{}, errDeletedConflict(kindKey, c.name)
 	}
 	k := c.v.keys[key]
 	if k != nil && k.latest().managed {
-		return result{}, errConflict("Key %s is managed by a certificate and cannot be created directly.", c.name)
+		return result{}, errConflict("Key %s is managed by a certificate and cannot be %s directly.", c.name, verb)
 	}
 	if k == nil {
 		k = &keyObj{name: c.name}
@@ -295,16 +303,26 @@ func keyRotate(c *call) (result, error) {
 	return result{status: http.StatusOK, body: out, id: out.Key.KID}, nil
 }
 
-func keyGet(c *call) (result, error) {
-	c.v.mu.Lock()
-	defer c.v.mu.Unlock()
+// keyVersionLocked is the live key the call names and the version it asks
+// for (the latest for none), or Key Vault's 404. The caller holds c.v.mu.
+func (c *call) keyVersionLocked() (*keyObj, *keyVersion, error) {
 	k := c.v.keys[strings.ToLower(c.name)]
 	if k == nil {
-		return result{}, errNotFound(kindKey, c.name)
+		return nil, nil, errNotFound(kindKey, c.name)
 	}
 	kv := k.find(c.version)
 	if kv == nil {
-		return result{}, errNotFound(kindKey, c.name+"/"+c.version)
+		return nil, nil, errNotFound(kindKey, c.name+"/"+c.version)
+	}
+	return k, kv, nil
+}
+
+func keyGet(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	k, kv, err := c.keyVersionLocked()
+	if err != nil {
+		return result{}, err
 	}
 	out := c.keyBundle(k, kv)
 	return result{status: http.StatusOK, body: out, id: out.Key.KID}, nil
@@ -323,13 +341,9 @@ func keyUpdate(c *call) (result, error) {
 	}
 	c.v.mu.Lock()
 	defer c.v.mu.Unlock()
-	k := c.v.keys[strings.ToLower(c.name)]
-	if k == nil {
-		return result{}, errNotFound(kindKey, c.name)
-	}
-	kv := k.find(c.version)
-	if kv == nil {
-		return result{}, errNotFound(kindKey, c.name+"/"+c.version)
+	k, kv, err := c.keyVersionLocked()
+	if err != nil {
+		return result{}, err
 	}
 	m := kv.meta
 	if err := m.apply(b.Attributes, b.Tags, c.now); err != nil {

@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"math/big"
-	"net/http"
 	"slices"
 	"strings"
 )
@@ -140,19 +139,5 @@ func keyImport(c *call) (result, error) {
 	}
 	c.v.mu.Lock()
 	defer c.v.mu.Unlock()
-	key := strings.ToLower(c.name)
-	if c.v.deletedKeys[key] != nil {
-		return result{}, errDeletedConflict(kindKey, c.name)
-	}
-	k := c.v.keys[key]
-	if k != nil && k.latest().managed {
-		return result{}, errConflict("Key %s is managed by a certificate and cannot be imported directly.", c.name)
-	}
-	if k == nil {
-		k = &keyObj{name: c.name}
-		c.v.keys[key] = k
-	}
-	k.versions = append(k.versions, kv)
-	out := c.keyBundle(k, kv)
-	return result{status: http.StatusOK, body: out, id: out.Key.KID}, nil
+	return c.addKeyVersionLocked(kv, "imported")
 }

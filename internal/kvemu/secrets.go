@@ -178,16 +178,27 @@ func secretSet(c *call) (result, error) {
 	return result{status: http.StatusOK, body: out, id: out.ID}, nil
 }
 
-func secretGet(c *call) (result, error) {
-	c.v.mu.Lock()
-	defer c.v.mu.Unlock()
+// secretVersionLocked is the live secret the call names and the version
+// it asks for (the latest for none), or Key Vault's 404. The caller holds
+// c.v.mu.
+func (c *call) secretVersionLocked() (*secretObj, *secretVersion, error) {
 	s := c.v.secrets[strings.ToLower(c.name)]
 	if s == nil {
-		return result{}, errNotFound(kindSecret, c.name)
+		return nil, nil, errNotFound(kindSecret, c.name)
 	}
 	sv := s.find(c.version)
 	if sv == nil {
-		return result{}, errNotFound(kindSecret, c.name+"/"+c.version)
+		return nil, nil, errNotFound(kindSecret, c.name+"/"+c.version)
+	}
+	return s, sv, nil
+}
+
+func secretGet(c *call) (result, error) {
+	c.v.mu.Lock()
+	defer c.v.mu.Unlock()
+	s, sv, err := c.secretVersionLocked()
+	if err != nil {
+		return result{}, err
 	}
 	if !sv.enabled {
 		return result{}, errForbidden("SecretDisabled", "Operation get is not allowed on a disabled secret.")
@@ -209,13 +220,9 @@ func secretUpdate(c *call) (result, error) {
 	}
 	c.v.mu.Lock()
 	defer c.v.mu.Unlock()
-	s := c.v.secrets[strings.ToLower(c.name)]
-	if s == nil {
-		return result{}, errNotFound(kindSecret, c.name)
-	}
-	sv := s.find(c.version)
-	if sv == nil {
-		return result{}, errNotFound(kindSecret, c.name+"/"+c.version)
+	s, sv, err := c.secretVersionLocked()
+	if err != nil {
+		return result{}, err
 	}
 	m := sv.meta
 	if err := m.apply(b.Attributes, b.Tags, c.now); err != nil {
