@@ -1,8 +1,6 @@
 package kvemu
 
 import (
-	"crypto"
-	"crypto/x509"
 	"net/http"
 	"strings"
 )
@@ -36,20 +34,14 @@ func certBackup(c *call) (result, error) {
 		c.v.mu.Unlock()
 		return result{}, errNotFound(kindCertificate, c.name)
 	}
-	p := certBackupPayload{Name: co.name, Key: keyBackupPayload{Name: k.name}, Secret: secretBackupPayload{Name: s.name}}
+	kp, err := keyBackupOf(k)
+	if err != nil {
+		c.v.mu.Unlock()
+		return result{}, err
+	}
+	p := certBackupPayload{Name: co.name, Key: kp, Secret: secretBackupOf(s)}
 	for _, cv := range co.versions {
 		p.Versions = append(p.Versions, certBackupVersion{Version: cv.version, DER: cv.der, Policy: cv.policy, Meta: cv.meta.backup()})
-	}
-	for _, kv := range k.versions {
-		der, err := x509.MarshalPKCS8PrivateKey(kv.priv)
-		if err != nil {
-			c.v.mu.Unlock()
-			return result{}, err
-		}
-		p.Key.Versions = append(p.Key.Versions, keyBackupVersion{Version: kv.version, Kty: kv.kty, Crv: kv.crv, KeyOps: kv.keyOps, PKCS8: der, Meta: kv.meta.backup()})
-	}
-	for _, sv := range s.versions {
-		p.Secret.Versions = append(p.Secret.Versions, secretBackupVersion{Version: sv.version, Value: sv.value, ContentType: sv.contentType, Meta: sv.meta.backup()})
 	}
 	id := c.certID(co.name, "")
 	c.v.mu.Unlock()
@@ -76,19 +68,11 @@ func certRestore(c *call) (result, error) {
 	for _, bv := range p.Versions {
 		co.versions = append(co.versions, &certVersion{version: bv.Version, der: bv.DER, policy: bv.Policy, meta: bv.Meta.meta()})
 	}
-	k := &keyObj{name: p.Name}
-	for _, bv := range p.Key.Versions {
-		priv, err := x509.ParsePKCS8PrivateKey(bv.PKCS8)
-		signer, ok := priv.(crypto.Signer)
-		if err != nil || !ok {
-			return result{}, errBadParameter("Backup blob contains invalid or corrupt version.")
-		}
-		k.versions = append(k.versions, &keyVersion{version: bv.Version, kty: bv.Kty, crv: bv.Crv, keyOps: bv.KeyOps, priv: signer, meta: bv.Meta.meta(), managed: true})
+	k, err := p.Key.restore(true)
+	if err != nil {
+		return result{}, err
 	}
-	s := &secretObj{name: p.Name}
-	for _, bv := range p.Secret.Versions {
-		s.versions = append(s.versions, &secretVersion{version: bv.Version, value: bv.Value, contentType: bv.ContentType, meta: bv.Meta.meta(), managed: true})
-	}
+	s := p.Secret.restore(true)
 	c.v.mu.Lock()
 	defer c.v.mu.Unlock()
 	key := strings.ToLower(p.Name)

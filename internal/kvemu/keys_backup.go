@@ -14,14 +14,10 @@ func keyBackup(c *call) (result, error) {
 		c.v.mu.Unlock()
 		return result{}, errNotFound(kindKey, c.name)
 	}
-	p := keyBackupPayload{Name: k.name}
-	for _, kv := range k.versions {
-		der, err := x509.MarshalPKCS8PrivateKey(kv.priv)
-		if err != nil {
-			c.v.mu.Unlock()
-			return result{}, err
-		}
-		p.Versions = append(p.Versions, keyBackupVersion{Version: kv.version, Kty: kv.kty, Crv: kv.crv, KeyOps: kv.keyOps, PKCS8: der, Meta: kv.meta.backup()})
+	p, err := keyBackupOf(k)
+	if err != nil {
+		c.v.mu.Unlock()
+		return result{}, err
 	}
 	id := c.keyID(k.name, "")
 	c.v.mu.Unlock()
@@ -44,14 +40,9 @@ func keyRestore(c *call) (result, error) {
 	if len(p.Versions) == 0 {
 		return result{}, errBadParameter("Backup blob holds no versions.")
 	}
-	k := &keyObj{name: p.Name}
-	for _, bv := range p.Versions {
-		priv, err := x509.ParsePKCS8PrivateKey(bv.PKCS8)
-		signer, ok := priv.(crypto.Signer)
-		if err != nil || !ok {
-			return result{}, errBadParameter("Backup blob contains invalid or corrupt version.")
-		}
-		k.versions = append(k.versions, &keyVersion{version: bv.Version, kty: bv.Kty, crv: bv.Crv, keyOps: bv.KeyOps, priv: signer, meta: bv.Meta.meta()})
+	k, err := p.restore(false)
+	if err != nil {
+		return result{}, err
 	}
 	c.v.mu.Lock()
 	defer c.v.mu.Unlock()
@@ -80,4 +71,30 @@ type keyBackupVersion struct {
 	KeyOps  []string   `json:"keyOps"`
 	PKCS8   []byte     `json:"pkcs8"`
 	Meta    backupMeta `json:"meta"`
+}
+
+func keyBackupOf(k *keyObj) (keyBackupPayload, error) {
+	p := keyBackupPayload{Name: k.name}
+	for _, kv := range k.versions {
+		der, err := x509.MarshalPKCS8PrivateKey(kv.priv)
+		if err != nil {
+			return keyBackupPayload{}, err
+		}
+		p.Versions = append(p.Versions, keyBackupVersion{Version: kv.version, Kty: kv.kty, Crv: kv.crv, KeyOps: kv.keyOps, PKCS8: der, Meta: kv.meta.backup()})
+	}
+	return p, nil
+}
+
+// restore rebuilds the key; managed marks a certificate's key.
+func (p keyBackupPayload) restore(managed bool) (*keyObj, error) {
+	k := &keyObj{name: p.Name}
+	for _, bv := range p.Versions {
+		priv, err := x509.ParsePKCS8PrivateKey(bv.PKCS8)
+		signer, ok := priv.(crypto.Signer)
+		if err != nil || !ok {
+			return nil, errBadParameter("Backup blob contains invalid or corrupt version.")
+		}
+		k.versions = append(k.versions, &keyVersion{version: bv.Version, kty: bv.Kty, crv: bv.Crv, keyOps: bv.KeyOps, priv: signer, meta: bv.Meta.meta(), managed: managed})
+	}
+	return k, nil
 }

@@ -12,10 +12,7 @@ func secretBackup(c *call) (result, error) {
 		c.v.mu.Unlock()
 		return result{}, errNotFound(kindSecret, c.name)
 	}
-	p := secretBackupPayload{Name: s.name}
-	for _, sv := range s.versions {
-		p.Versions = append(p.Versions, secretBackupVersion{Version: sv.version, Value: sv.value, ContentType: sv.contentType, Meta: sv.meta.backup()})
-	}
+	p := secretBackupOf(s)
 	id := c.secretID(s.name, "")
 	c.v.mu.Unlock()
 	blob, err := c.e.sealBackup(kindSecret, c.v.sub, p)
@@ -37,10 +34,7 @@ func secretRestore(c *call) (result, error) {
 	if len(p.Versions) == 0 {
 		return result{}, errBadParameter("Backup blob holds no versions.")
 	}
-	s := &secretObj{name: p.Name}
-	for _, bv := range p.Versions {
-		s.versions = append(s.versions, &secretVersion{version: bv.Version, value: bv.Value, contentType: bv.ContentType, meta: bv.Meta.meta()})
-	}
+	s := p.restore(false)
 	c.v.mu.Lock()
 	defer c.v.mu.Unlock()
 	key := strings.ToLower(p.Name)
@@ -66,6 +60,23 @@ type secretBackupVersion struct {
 	Value       string     `json:"value"`
 	ContentType string     `json:"contentType,omitempty"`
 	Meta        backupMeta `json:"meta"`
+}
+
+func secretBackupOf(s *secretObj) secretBackupPayload {
+	p := secretBackupPayload{Name: s.name}
+	for _, sv := range s.versions {
+		p.Versions = append(p.Versions, secretBackupVersion{Version: sv.version, Value: sv.value, ContentType: sv.contentType, Meta: sv.meta.backup()})
+	}
+	return p
+}
+
+// restore rebuilds the secret; managed marks a certificate's secret.
+func (p secretBackupPayload) restore(managed bool) *secretObj {
+	s := &secretObj{name: p.Name}
+	for _, bv := range p.Versions {
+		s.versions = append(s.versions, &secretVersion{version: bv.Version, value: bv.Value, contentType: bv.ContentType, meta: bv.Meta.meta(), managed: managed})
+	}
+	return s
 }
 
 type backupResultJSON struct {
