@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -181,9 +180,16 @@ var certLife = &lifecycle[*certObj, certItemJSON]{
 		out := c.certBundle(co, co.latest(), true)
 		return out, out.ID
 	},
-	deleteID: func(c *call, co *certObj) string { return c.certID(co.name, "") },
+	objectID: func(c *call, name string) string { return c.certID(name, "") },
 	item:     func(c *call, co *certObj) certItemJSON { return c.certItem(co, co.latest(), false) },
-	itemKey:  func(it certItemJSON) string { return strings.ToLower(it.ID) },
+	versionItems: func(c *call, co *certObj) []certItemJSON {
+		items := make([]certItemJSON, 0, len(co.versions))
+		for _, cv := range co.versions {
+			items = append(items, c.certItem(co, cv, true))
+		}
+		return items
+	},
+	itemID: func(it certItemJSON) string { return it.ID },
 }
 
 func certSpec(name, perm, action string, class limitClass, run func(*call) (result, error)) *opSpec {
@@ -192,7 +198,7 @@ func certSpec(name, perm, action string, class limitClass, run func(*call) (resu
 
 func init() {
 	handle("GET", "certificates", certSpec("CertificateList", "list", "certificates/read", classOther, certLife.list))
-	handle("GET", "certificates/{name}/versions", certSpec("CertificateListVersions", "list", "certificates/read", classOther, certListVersions))
+	handle("GET", "certificates/{name}/versions", certSpec("CertificateListVersions", "list", "certificates/read", classOther, certLife.listVersions))
 	handle("POST", "certificates/{name}/create", certSpec("CertificateCreate", "create", "certificates/create/action", classKeyCreate, certCreate))
 	handle("GET", "certificates/{name}/pending", certSpec("CertificatePendingGet", "get", "certificates/read", classOther, certPendingGet))
 	handle("GET", "certificates/{name}/policy", certSpec("CertificatePolicyGet", "get", "certificates/read", classOther, certPolicyGet))
@@ -368,25 +374,4 @@ func certUpdate(c *call) (result, error) {
 	cv.meta = m
 	out := c.certBundle(co, cv, true)
 	return result{status: http.StatusOK, body: out, id: out.ID}, nil
-}
-
-func certListVersions(c *call) (result, error) {
-	c.v.mu.Lock()
-	co, err := c.liveCert()
-	if err != nil {
-		c.v.mu.Unlock()
-		return result{}, err
-	}
-	items := make([]certItemJSON, 0, len(co.versions))
-	for _, cv := range co.versions {
-		items = append(items, c.certItem(co, cv, true))
-	}
-	id := c.certID(co.name, "")
-	c.v.mu.Unlock()
-	slices.SortFunc(items, func(a, b certItemJSON) int { return strings.Compare(a.ID, b.ID) })
-	p, err := pageOf(c, items, func(it certItemJSON) string { return it.ID })
-	if err != nil {
-		return result{}, err
-	}
-	return result{status: http.StatusOK, body: p, id: id}, nil
 }

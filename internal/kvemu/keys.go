@@ -136,9 +136,16 @@ var keyLife = &lifecycle[*keyObj, keyItemJSON]{
 		out := c.keyBundle(k, k.latest())
 		return out, out.Key.KID
 	},
-	deleteID: func(c *call, k *keyObj) string { return c.keyID(k.name, "") },
+	objectID: func(c *call, name string) string { return c.keyID(name, "") },
 	item:     func(c *call, k *keyObj) keyItemJSON { return c.keyItem(k, k.latest(), false) },
-	itemKey:  func(it keyItemJSON) string { return strings.ToLower(it.KID) },
+	versionItems: func(c *call, k *keyObj) []keyItemJSON {
+		items := make([]keyItemJSON, 0, len(k.versions))
+		for _, kv := range k.versions {
+			items = append(items, c.keyItem(k, kv, true))
+		}
+		return items
+	},
+	itemID: func(it keyItemJSON) string { return it.KID },
 }
 
 func keySpec(name, perm, action string, class limitClass, run func(*call) (result, error)) *opSpec {
@@ -148,7 +155,7 @@ func keySpec(name, perm, action string, class limitClass, run func(*call) (resul
 func init() {
 	handle("GET", "keys", keySpec("KeyList", "list", "keys/read", classOther, keyLife.list))
 	handle("POST", "keys/restore", keySpec("KeyRestore", "restore", "keys/restore/action", classSecretCreate, keyRestore))
-	handle("GET", "keys/{name}/versions", keySpec("KeyListVersions", "list", "keys/read", classOther, keyListVersions))
+	handle("GET", "keys/{name}/versions", keySpec("KeyListVersions", "list", "keys/read", classOther, keyLife.listVersions))
 	handle("POST", "keys/{name}/create", keySpec("KeyCreate", "create", "keys/create/action", classKeyCreate, keyCreate))
 	handle("POST", "keys/{name}/rotate", keySpec("KeyRotate", "rotate", "keys/rotate/action", classKeyCreate, keyRotate))
 	handle("POST", "keys/{name}/backup", keySpec("KeyBackup", "backup", "keys/backup/action", classOther, keyBackup))
@@ -355,25 +362,4 @@ func keyUpdate(c *call) (result, error) {
 	}
 	out := c.keyBundle(k, kv)
 	return result{status: http.StatusOK, body: out, id: out.Key.KID}, nil
-}
-
-func keyListVersions(c *call) (result, error) {
-	c.v.mu.Lock()
-	k := c.v.keys[strings.ToLower(c.name)]
-	if k == nil {
-		c.v.mu.Unlock()
-		return result{}, errNotFound(kindKey, c.name)
-	}
-	items := make([]keyItemJSON, 0, len(k.versions))
-	for _, kv := range k.versions {
-		items = append(items, c.keyItem(k, kv, true))
-	}
-	id := c.keyID(k.name, "")
-	c.v.mu.Unlock()
-	slices.SortFunc(items, func(a, b keyItemJSON) int { return strings.Compare(a.KID, b.KID) })
-	p, err := pageOf(c, items, func(it keyItemJSON) string { return it.KID })
-	if err != nil {
-		return result{}, err
-	}
-	return result{status: http.StatusOK, body: p, id: id}, nil
 }

@@ -1,9 +1,7 @@
 package kvemu
 
 import (
-	"maps"
 	"net/http"
-	"slices"
 	"strings"
 )
 
@@ -62,19 +60,24 @@ func (s shelf[O]) restore(key string) {
 
 func (s shelf[O]) purge(key string) { delete(s.deleted, key) }
 
-// lifecycle serves one object kind's lists and its soft-delete operations
-// (delete, get and list deleted, recover, purge), which Key Vault runs
-// alike for secrets, keys and certificates; the fields say what differs.
+// lifecycle serves one object kind's lists (lists.go) and its soft-delete
+// operations (delete, get and list deleted, recover, purge), which Key
+// Vault runs alike for secrets, keys and certificates; the fields say what
+// differs.
 type lifecycle[O object, I any] struct {
-	kind       objectKind
-	collection string // the deleted objects' path, as in recovery ids: "deletedsecrets"
-	shelf      func(*vault) shelf[O]
-	linked     func(*vault) []mover // what is deleted, recovered and purged with O
-	managed    func(O) bool         // true refuses deleting O on its own
-	bundle     func(*call, O) (body any, id string)
-	deleteID   func(*call, O) string // the id a delete reports
-	item       func(*call, O) I
-	itemKey    func(I) string
+	kind         objectKind
+	collection   string // the deleted objects' path, as in recovery ids: "deletedsecrets"
+	shelf        func(*vault) shelf[O]
+	linked       func(*vault) []mover                 // what is deleted, recovered and purged with O
+	managed      func(O) bool                         // true refuses deleting O on its own
+	bundle       func(*call, O) (body any, id string) // the latest version's bundle
+	objectID     func(c *call, name string) string    // the id without a version
+	item         func(*call, O) I                     // the latest version, in lists
+	versionItems func(*call, O) []I
+	itemID       func(I) string
+	// deleteIDVersioned makes a delete report the latest version's id (as a
+	// secret's does) rather than the object's.
+	deleteIDVersioned bool
 }
 
 // moversOf is O's shelf followed by the linked ones.
@@ -100,33 +103,6 @@ func (l *lifecycle[O, I]) deletedLocked(c *call) (O, error) {
 	return o, nil
 }
 
-func (l *lifecycle[O, I]) list(c *call) (result, error)        { return l.listOf(c, false) }
-func (l *lifecycle[O, I]) listDeleted(c *call) (result, error) { return l.listOf(c, true) }
-
-// listOf pages the latest versions of the live or deleted objects.
-func (l *lifecycle[O, I]) listOf(c *call, deleted bool) (result, error) {
-	c.v.mu.Lock()
-	s := l.shelf(c.v)
-	m := s.live
-	if deleted {
-		m = s.deleted
-	}
-	objs := slices.Collect(maps.Values(m))
-	slices.SortFunc(objs, func(a, b O) int {
-		return strings.Compare(strings.ToLower(a.displayName()), strings.ToLower(b.displayName()))
-	})
-	items := make([]I, 0, len(objs))
-	for _, o := range objs {
-		items = append(items, l.item(c, o))
-	}
-	c.v.mu.Unlock()
-	p, err := pageOf(c, items, l.itemKey)
-	if err != nil {
-		return result{}, err
-	}
-	return result{status: http.StatusOK, body: p}, nil
-}
-
 func (l *lifecycle[O, I]) delete(c *call) (result, error) {
 	c.v.mu.Lock()
 	defer c.v.mu.Unlock()
@@ -142,8 +118,11 @@ func (l *lifecycle[O, I]) delete(c *call) (result, error) {
 	for _, m := range l.moversOf(c.v) {
 		m.trash(key, d)
 	}
-	body, _ := l.bundle(c, o)
-	return result{status: http.StatusOK, body: body, id: l.deleteID(c, o)}, nil
+	body, id := l.bundle(c, o)
+	if !l.deleteIDVersioned {
+		id = l.objectID(c, o.displayName())
+	}
+	return result{status: http.StatusOK, body: body, id: id}, nil
 }
 
 func (l *lifecycle[O, I]) getDeleted(c *call) (result, error) {

@@ -2,7 +2,6 @@ package kvemu
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 )
 
@@ -110,9 +109,17 @@ var secretLife = &lifecycle[*secretObj, secretItemJSON]{
 		out := c.secretBundle(s, s.latest(), false)
 		return out, out.ID
 	},
-	deleteID: func(c *call, s *secretObj) string { return c.secretID(s.name, s.latest().version) },
-	item:     func(c *call, s *secretObj) secretItemJSON { return c.secretItem(s, s.latest(), false) },
-	itemKey:  func(it secretItemJSON) string { return strings.ToLower(it.ID) },
+	deleteIDVersioned: true,
+	objectID:          func(c *call, name string) string { return c.secretID(name, "") },
+	item:              func(c *call, s *secretObj) secretItemJSON { return c.secretItem(s, s.latest(), false) },
+	versionItems: func(c *call, s *secretObj) []secretItemJSON {
+		items := make([]secretItemJSON, 0, len(s.versions))
+		for _, sv := range s.versions {
+			items = append(items, c.secretItem(s, sv, true))
+		}
+		return items
+	},
+	itemID: func(it secretItemJSON) string { return it.ID },
 }
 
 func secretSpec(name, perm, action string, class limitClass, run func(*call) (result, error)) *opSpec {
@@ -122,7 +129,7 @@ func secretSpec(name, perm, action string, class limitClass, run func(*call) (re
 func init() {
 	handle("GET", "secrets", secretSpec("SecretList", "list", "secrets/readMetadata/action", classOther, secretLife.list))
 	handle("POST", "secrets/restore", secretSpec("SecretRestore", "restore", "secrets/restore/action", classSecretCreate, secretRestore))
-	handle("GET", "secrets/{name}/versions", secretSpec("SecretListVersions", "list", "secrets/readMetadata/action", classOther, secretListVersions))
+	handle("GET", "secrets/{name}/versions", secretSpec("SecretListVersions", "list", "secrets/readMetadata/action", classOther, secretLife.listVersions))
 	handle("POST", "secrets/{name}/backup", secretSpec("SecretBackup", "backup", "secrets/backup/action", classOther, secretBackup))
 	handle("PUT", "secrets/{name}", secretSpec("SecretSet", "set", "secrets/setSecret/action", classSecretCreate, secretSet))
 	handle("GET", "secrets/{name}", secretSpec("SecretGet", "get", "secrets/getSecret/action", classOther, secretGet))
@@ -234,25 +241,4 @@ func secretUpdate(c *call) (result, error) {
 	}
 	out := c.secretBundle(s, sv, false)
 	return result{status: http.StatusOK, body: out, id: out.ID}, nil
-}
-
-func secretListVersions(c *call) (result, error) {
-	c.v.mu.Lock()
-	s := c.v.secrets[strings.ToLower(c.name)]
-	if s == nil {
-		c.v.mu.Unlock()
-		return result{}, errNotFound(kindSecret, c.name)
-	}
-	items := make([]secretItemJSON, 0, len(s.versions))
-	for _, sv := range s.versions {
-		items = append(items, c.secretItem(s, sv, true))
-	}
-	id := c.secretID(s.name, "")
-	c.v.mu.Unlock()
-	slices.SortFunc(items, func(a, b secretItemJSON) int { return strings.Compare(a.ID, b.ID) })
-	p, err := pageOf(c, items, func(it secretItemJSON) string { return it.ID })
-	if err != nil {
-		return result{}, err
-	}
-	return result{status: http.StatusOK, body: p, id: id}, nil
 }
