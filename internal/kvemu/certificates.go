@@ -154,9 +154,7 @@ func (c *call) certBundle(co *certObj, cv *certVersion, withPolicy bool) certBun
 		p.ID = c.certID(co.name, "") + "/policy"
 		b.Policy = &p
 	}
-	if co.deleted != nil {
-		b.deletedJSON = co.deleted.json(c.v, "deletedcertificates", co.name)
-	}
+	b.deletedJSON = co.deleted.json(c.v, "deletedcertificates", co.name)
 	return b
 }
 
@@ -165,9 +163,7 @@ func (c *call) certItem(co *certObj, cv *certVersion, withVersion bool) certItem
 	if withVersion {
 		it.ID = c.certID(co.name, cv.version)
 	}
-	if co.deleted != nil {
-		it.deletedJSON = co.deleted.json(c.v, "deletedcertificates", co.name)
-	}
+	it.deletedJSON = co.deleted.json(c.v, "deletedcertificates", co.name)
 	return it
 }
 

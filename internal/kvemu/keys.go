@@ -103,13 +103,8 @@ func publicJWK(kid string, kv *keyVersion) jwkJSON {
 
 func (c *call) keyBundle(k *keyObj, kv *keyVersion) keyBundleJSON {
 	b := keyBundleJSON{Key: publicJWK(c.keyID(k.name, kv.version), kv), Attributes: kv.meta.attributes(c.v), Tags: kv.tags}
-	if kv.managed {
-		t := true
-		b.Managed = &t
-	}
-	if k.deleted != nil {
-		b.deletedJSON = k.deleted.json(c.v, "deletedkeys", k.name)
-	}
+	b.Managed = trueOrNil(kv.managed)
+	b.deletedJSON = k.deleted.json(c.v, "deletedkeys", k.name)
 	return b
 }
 
@@ -118,13 +113,8 @@ func (c *call) keyItem(k *keyObj, kv *keyVersion, withVersion bool) keyItemJSON 
 	if withVersion {
 		it.KID = c.keyID(k.name, kv.version)
 	}
-	if kv.managed {
-		t := true
-		it.Managed = &t
-	}
-	if k.deleted != nil {
-		it.deletedJSON = k.deleted.json(c.v, "deletedkeys", k.name)
-	}
+	it.Managed = trueOrNil(kv.managed)
+	it.deletedJSON = k.deleted.json(c.v, "deletedkeys", k.name)
 	return it
 }
 

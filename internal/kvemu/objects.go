@@ -100,7 +100,12 @@ type deletedJSON struct {
 	DeletedDate        *int64 `json:"deletedDate,omitempty"`
 }
 
+// json is the deleted fields of an object; none (all omitted) when it is
+// not deleted.
 func (d *deletion) json(v *vault, collection, name string) deletedJSON {
+	if d == nil {
+		return deletedJSON{}
+	}
 	dd, sp := d.deletedDate, d.scheduledPurge
 	return deletedJSON{RecoveryID: recoveryID(v, collection, name), DeletedDate: &dd, ScheduledPurgeDate: &sp}
 }
@@ -113,6 +118,14 @@ func recoveryID(v *vault, collection, name string) string {
 
 func newDeletion(v *vault, now time.Time) *deletion {
 	return &deletion{deletedDate: now.Unix(), scheduledPurge: now.Add(time.Duration(v.retention) * 24 * time.Hour).Unix()}
+}
+
+// trueOrNil is a flag that JSON omits when false (like "managed").
+func trueOrNil(b bool) *bool {
+	if !b {
+		return nil
+	}
+	return &b
 }
 
 // newVersion makes a Key Vault object version id: 32 lower-case hex digits.

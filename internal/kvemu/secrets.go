@@ -75,13 +75,8 @@ func (c *call) secretBundle(s *secretObj, sv *secretVersion, withValue bool) sec
 		val := sv.value
 		b.Value = &val
 	}
-	if sv.managed {
-		t := true
-		b.Managed = &t
-	}
-	if s.deleted != nil {
-		b.deletedJSON = s.deleted.json(c.v, "deletedsecrets", s.name)
-	}
+	b.Managed = trueOrNil(sv.managed)
+	b.deletedJSON = s.deleted.json(c.v, "deletedsecrets", s.name)
 	return b
 }
 
@@ -91,13 +86,8 @@ func (c *call) secretItem(s *secretObj, sv *secretVersion, withVersion bool) sec
 	if withVersion {
 		it.ID = c.secretID(s.name, sv.version)
 	}
-	if sv.managed {
-		t := true
-		it.Managed = &t
-	}
-	if s.deleted != nil {
-		it.deletedJSON = s.deleted.json(c.v, "deletedsecrets", s.name)
-	}
+	it.Managed = trueOrNil(sv.managed)
+	it.deletedJSON = s.deleted.json(c.v, "deletedsecrets", s.name)
 	return it
 }
 
