@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -65,4 +66,23 @@ func RedactURL(s string) string {
 		return "(url)"
 	}
 	return u.Scheme + "://" + u.Host + "/…"
+}
+
+// CheckURL reports, for the channel named, whether rawURL is an http(s) URL
+// with a host; the error shows only the scheme and host.
+func CheckURL(channel, rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s: url %s is not an http(s) URL", channel, RedactURL(rawURL))
+	}
+	return nil
+}
+
+// PostJSON posts v as JSON with Post.
+func PostJSON(ctx context.Context, client *http.Client, rawURL string, v any) (retry bool, err error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return false, err
+	}
+	return Post(ctx, client, rawURL, body, http.Header{"Content-Type": {"application/json"}})
 }

@@ -4,9 +4,7 @@
 package slack
 
 import (
-	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/honeyvault/honeyvault/internal/notify"
 )
@@ -20,9 +18,8 @@ type Config struct {
 
 // Validate reports what is wrong with c.
 func (c Config) Validate() error {
-	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("slack: url %s is not an http(s) URL", notify.RedactURL(c.URL))
+	if err := notify.CheckURL("slack", c.URL); err != nil {
+		return err
 	}
 	return nil
 }

@@ -2,9 +2,7 @@ package slack
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/honeyvault/honeyvault/internal/notify"
@@ -84,11 +82,5 @@ func Build(m *notify.Message) Payload {
 // Notify posts m. Slack answers 4xx for a revoked or malformed webhook
 // (permanent) and 429/5xx when busy (retryable).
 func (n *Notifier) Notify(ctx context.Context, m *notify.Message) (bool, error) {
-	body, err := json.Marshal(Build(m))
-	if err != nil {
-		return false, err
-	}
-	h := http.Header{}
-	h.Set("Content-Type", "application/json")
-	return notify.Post(ctx, n.c.Client, n.c.URL, body, h)
+	return notify.PostJSON(ctx, n.c.Client, n.c.URL, Build(m))
 }

@@ -2,9 +2,7 @@ package teams
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/honeyvault/honeyvault/internal/notify"
@@ -89,11 +87,5 @@ func textBlock(s string) map[string]any {
 
 // Notify posts m. The workflow answers 202 when it took the message.
 func (n *Notifier) Notify(ctx context.Context, m *notify.Message) (bool, error) {
-	body, err := json.Marshal(Build(m))
-	if err != nil {
-		return false, err
-	}
-	h := http.Header{}
-	h.Set("Content-Type", "application/json")
-	return notify.Post(ctx, n.c.Client, n.c.URL, body, h)
+	return notify.PostJSON(ctx, n.c.Client, n.c.URL, Build(m))
 }

@@ -6,9 +6,7 @@ package webhook
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/honeyvault/honeyvault/internal/notify"
 )
@@ -22,9 +20,8 @@ type Config struct {
 
 // Validate reports what is wrong with c.
 func (c Config) Validate() error {
-	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("webhook: url %s is not an http(s) URL", notify.RedactURL(c.URL))
+	if err := notify.CheckURL("webhook", c.URL); err != nil {
+		return err
 	}
 	if c.Secret != "" && len(c.Secret) < 16 {
 		return errors.New("webhook: secret too short: use at least 16 characters")
