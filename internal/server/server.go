@@ -45,21 +45,24 @@ type Server struct {
 
 // New opens the store (applying migrations), imports the configured
 // watchlists and builds the HTTP handler. It does not listen yet.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	st, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
 	s := &Server{cfg: cfg, log: log, Store: st}
 	for _, path := range cfg.Watchlist {
 		if err := s.importWatchlist(ctx, path); err != nil {
-			st.Close()
 			return nil, err
 		}
 	}
 	acc, err := newAccess(cfg, st, log)
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
 	s.tls = acc.tls
@@ -68,17 +71,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(newDecoyCollector(st, log))
 	if s.detection, err = newDetection(ctx, st, cfg.Allow, reg); err != nil {
-		st.Close()
 		return nil, err
 	}
 	s.Pipeline = ingest.New(st, s.detection.hook, log, reg)
 	if err := s.setupSources(reg); err != nil {
-		st.Close()
 		return nil, err
 	}
 	worker, err := s.setupIncidents(cfg, reg)
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
 	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents, s.syncDecoys, acc.sweepSessions)
