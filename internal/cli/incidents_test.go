@@ -44,12 +44,12 @@ func apiServer(t *testing.T) *store.Store {
 	ev := auditlog.Event{Kind: auditlog.KindAudit, Time: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC), VaultID: vault, VaultName: "kv-pay",
 		ObjectType: registry.Secret, ObjectName: "db-password", Operation: "SecretGet", HTTPStatus: 200, CorrelationID: "c1",
 		Caller: auditlog.Caller{ObjectID: "mallory-oid", UPN: "mallory@contoso.com", IP: "203.0.113.7"}}
-	_, err = st.Accept(ctx, []store.Batch{{Source: "test", Events: []auditlog.Event{ev}}}, func(tx *store.Tx, fresh []store.Fresh) error {
+	_, err = st.Accept(ctx, []store.Batch{{Source: "test", Events: []auditlog.Event{ev}}}, func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
 		var alerts []detect.Alert
 		for _, f := range fresh {
 			alerts = append(alerts, m.Match(f.Event)...)
 		}
-		return rec.Record(tx, alerts)
+		return rec.Record(ctx, tx, alerts)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -45,13 +46,13 @@ func TestConcurrentReplicasCreateOneIncident(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = e.st.Accept(t.Context(), []store.Batch{{Source: "replica", Events: evs[i : i+1]}}, func(tx *store.Tx, fresh []store.Fresh) error {
+			_, errs[i] = e.st.Accept(t.Context(), []store.Batch{{Source: "replica", Events: evs[i : i+1]}}, func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
 				begun.meet(i) // both transactions are open
 				var alerts []detect.Alert
 				for _, f := range fresh {
 					alerts = append(alerts, e.matcher.Match(f.Event)...)
 				}
-				err := e.rec.Record(tx, alerts)
+				err := e.rec.Record(ctx, tx, alerts)
 				recorded.meet(i) // neither commits before both recorded, unless one is blocked
 				return err
 			})

@@ -150,7 +150,7 @@ func (e *env) ingest(t *testing.T, accesses ...access) {
 
 func (e *env) ingestEvents(t *testing.T, evs ...auditlog.Event) {
 	t.Helper()
-	_, err := e.st.Accept(context.Background(), []store.Batch{{Source: "test", Events: evs}}, func(tx *store.Tx, fresh []store.Fresh) error {
+	_, err := e.st.Accept(context.Background(), []store.Batch{{Source: "test", Events: evs}}, func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
 		var alerts []detect.Alert
 		for _, f := range fresh {
 			alerts = append(alerts, e.matcher.Match(f.Event)...)
@@ -158,7 +158,7 @@ func (e *env) ingestEvents(t *testing.T, evs ...auditlog.Event) {
 		if len(alerts) == 0 {
 			return nil
 		}
-		return e.rec.Record(tx, alerts)
+		return e.rec.Record(ctx, tx, alerts)
 	})
 	if err != nil {
 		t.Fatal(err)

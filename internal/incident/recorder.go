@@ -67,8 +67,9 @@ func (r *Recorder) window() time.Duration {
 // files the others into incidents, creating, growing and ranking them, and
 // queues their notifications, all inside tx. A repeat of an alert already
 // stored (same event, same decoy) changes nothing.
-func (r *Recorder) Record(tx *store.Tx, alerts []detect.Alert) error {
-	ctx := context.Background()
+// ctx bounds the transaction's waits (on PostgreSQL the group lock another
+// replica may hold): when it ends, Record returns its error.
+func (r *Recorder) Record(ctx context.Context, tx *store.Tx, alerts []detect.Alert) error {
 	now := tx.Now()
 	groups := make(map[string][]*detect.Alert)
 	for i := range alerts {

@@ -154,7 +154,7 @@ func TestRecordingTheSameAlertTwiceChangesNothing(t *testing.T) {
 		ev := e.event(access{at: 0, caller: "mallory", vault: "kv-pay", object: "db-password"})
 		alerts := e.matcher.Match(&ev)
 		for range 2 {
-			if err := e.st.Update(t.Context(), func(tx *store.Tx) error { return e.rec.Record(tx, alerts) }); err != nil {
+			if err := e.st.Update(t.Context(), func(tx *store.Tx) error { return e.rec.Record(t.Context(), tx, alerts) }); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -25,8 +25,10 @@ import (
 
 // Hook runs inside the acceptance transaction with the events stored for the
 // first time. Detection plugs in here: what it writes commits (or fails)
-// together with the events.
-type Hook func(tx *store.Tx, fresh []store.Fresh) error
+// together with the events, and what it hands on after the commit it
+// registers with tx.OnCommit. ctx ends when the pipeline stops: a hook that
+// waits (for a lock, say) must give up then.
+type Hook func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error
 
 // Pipeline accepts batches from every source. Create it with New and start
 // Run before calling Submit. It is safe for concurrent use.
@@ -35,9 +37,8 @@ type Pipeline struct {
 	hook  Hook
 	log   *slog.Logger
 	reqs  chan *request
-	// AfterCommit, if set, is called by the writer after each successful
-	// commit that stored fresh events (to wake the notifier, say).
-	AfterCommit func(fresh int)
+	// stopped is closed when Run returns: Submit then fails at once.
+	stopped chan struct{}
 	// MaxGroupRecords caps the records committed together.
 	MaxGroupRecords int
 
@@ -61,7 +62,8 @@ type result struct {
 // reg may be nil.
 func New(st *store.Store, hook Hook, log *slog.Logger, reg prometheus.Registerer) *Pipeline {
 	p := &Pipeline{
-		store: st, hook: hook, log: log, reqs: make(chan *request, 256), MaxGroupRecords: 20000,
+		store: st, hook: hook, log: log, reqs: make(chan *request, 256), stopped: make(chan struct{}),
+		MaxGroupRecords: 20000,
 		accepted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "honeyvault_ingest_records_total", Help: "Records accepted by source and outcome (new, duplicate).",
 		}, []string{"source", "outcome"}),
@@ -83,22 +85,34 @@ func New(st *store.Store, hook Hook, log *slog.Logger, reg prometheus.Registerer
 	return p
 }
 
-// ErrStopped is returned by Submit when the pipeline is not running.
+// ErrStopped is returned by Submit once the pipeline has stopped.
 var ErrStopped = errors.New("ingest: pipeline stopped")
 
 // Submit stores b durably and returns what became of its records. When it
 // returns nil the records are committed: the source may acknowledge them.
+// Once Run has returned it fails with ErrStopped.
 func (p *Pipeline) Submit(ctx context.Context, b store.Batch) (store.Accepted, error) {
 	b.Prepare() // here, in the source's goroutine, not in the single writer
 	r := &request{batch: b, done: make(chan result, 1)}
 	select {
 	case p.reqs <- r:
+	case <-p.stopped:
+		return store.Accepted{}, ErrStopped
 	case <-ctx.Done():
 		return store.Accepted{}, ctx.Err()
 	}
 	select {
 	case res := <-r.done:
 		return res.acc, res.err
+	case <-p.stopped:
+		// The writer answers every request it took before it stops, so
+		// an answer is there now if one will ever be.
+		select {
+		case res := <-r.done:
+			return res.acc, res.err
+		default:
+			return store.Accepted{}, ErrStopped
+		}
 	case <-ctx.Done():
 		// The writer may still commit it; the source will send it again
 		// and dedupe makes that harmless.
@@ -107,12 +121,13 @@ func (p *Pipeline) Submit(ctx context.Context, b store.Batch) (store.Accepted, e
 }
 
 // Run is the writer loop; it returns when ctx ends, after failing whatever
-// is still queued.
+// is still queued. Call it once.
 func (p *Pipeline) Run(ctx context.Context) {
+	defer p.drain()
+	defer close(p.stopped)
 	for {
 		select {
 		case <-ctx.Done():
-			p.drain()
 			return
 		case r := <-p.reqs:
 			p.commit(ctx, p.gather(r))
@@ -142,13 +157,11 @@ func (p *Pipeline) commit(ctx context.Context, group []*request) {
 		batches[i] = r.batch
 	}
 	start := time.Now()
-	fresh := 0
-	acc, err := p.store.Accept(ctx, batches, func(tx *store.Tx, f []store.Fresh) error {
-		fresh = len(f)
+	acc, err := p.store.Accept(ctx, batches, func(ctx context.Context, tx *store.Tx, f []store.Fresh) error {
 		if p.hook == nil || len(f) == 0 {
 			return nil
 		}
-		return p.hook(tx, f)
+		return p.hook(ctx, tx, f)
 	})
 	if err != nil && len(group) > 1 {
 		// One batch may be the cause: commit each on its own so that the
@@ -173,13 +186,11 @@ func (p *Pipeline) commit(ctx context.Context, group []*request) {
 	}
 	if err != nil {
 		p.log.Error("ingest: commit failed", "source", group[0].batch.Source, "err", err)
-		return
-	}
-	if fresh > 0 && p.AfterCommit != nil {
-		p.AfterCommit(fresh)
 	}
 }
 
+// drain fails the requests queued when Run stopped (a request queued later
+// is failed by its Submit, which sees p.stopped).
 func (p *Pipeline) drain() {
 	for {
 		select {

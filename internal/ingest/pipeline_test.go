@@ -40,7 +40,7 @@ func newPipeline(t *testing.T, hook Hook) (*Pipeline, *store.Store) {
 func TestSubmitConcurrentSourcesNothingLostNothingTwice(t *testing.T) {
 	var mu sync.Mutex
 	seen := make(map[string]int)
-	p, st := newPipeline(t, func(tx *store.Tx, fresh []store.Fresh) error {
+	p, st := newPipeline(t, func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, f := range fresh {
@@ -92,7 +92,7 @@ func TestSubmitConcurrentSourcesNothingLostNothingTwice(t *testing.T) {
 
 func TestPoisonBatchDoesNotFailOthers(t *testing.T) {
 	poison := errors.New("poison")
-	p, st := newPipeline(t, func(tx *store.Tx, fresh []store.Fresh) error {
+	p, st := newPipeline(t, func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
 		for _, f := range fresh {
 			if f.Event.CorrelationID == "corr-13" {
 				return poison
@@ -152,5 +152,36 @@ func TestSubmitAfterStopFails(t *testing.T) {
 	cancel()
 	if _, err := p.Submit(ctx, store.Batch{Source: "x"}); err == nil {
 		t.Error("Submit on a stopped pipeline with a cancelled context succeeded")
+	}
+}
+
+// Submit after the pipeline stopped returns ErrStopped at once, instead of
+// queueing where no writer will ever read and waiting on the caller's
+// context (which an HTTP handler's may never end).
+func TestSubmitAfterStopReturnsErrStopped(t *testing.T) {
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p := New(st, nil, slog.New(slog.DiscardHandler), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+	cancel()
+	<-done
+	ev, err := auditlog.ParseRecord([]byte(record(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The caller's context never ends: only ErrStopped can end the call.
+	// Several calls, since the request channel has room for some.
+	for i := range 300 {
+		if _, err := p.Submit(context.Background(), store.Batch{Source: "test", Events: []auditlog.Event{ev}}); !errors.Is(err, ErrStopped) {
+			t.Fatalf("submit %d after stop: got %v; want ErrStopped", i, err)
+		}
+	}
+	if n, _ := st.CountEvents(context.Background()); n != 0 {
+		t.Errorf("%d events stored after the pipeline stopped", n)
 	}
 }

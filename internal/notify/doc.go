@@ -28,9 +28,11 @@
 //
 // A channel's first message about an incident is due at once: with
 // Outbox.Worker set it is inserted already claimed by this process's worker
-// and handed to it in memory right after the commit (Outbox.AfterCommit,
-// Worker.Handoff), so it leaves with no further database write; the worker
-// is also woken (Worker.Wake) to read the outbox for anything else. Later alerts of the same incident are batched:
+// and, once the transaction has committed (store.Tx.OnCommit), its id is
+// handed to the worker (Worker.Handoff), which reads the committed row and
+// sends it with no further write first; the worker is also woken
+// (Worker.Wake) to read the outbox for anything else. A transaction that
+// rolls back hands nothing on. Later alerts of the same incident are batched:
 // they join the channel's pending message about it, or start one due
 // incidents.batch_interval later.
 //

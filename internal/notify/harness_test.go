@@ -143,12 +143,12 @@ func (e *env) access(t *testing.T, caller, decoy string, medium bool) {
 	ev := auditlog.Event{Kind: auditlog.KindAudit, Time: t0.Add(time.Duration(e.n) * time.Second), VaultID: vaultPay, VaultName: "kv-pay",
 		ObjectType: registry.Secret, ObjectName: decoy, Operation: op, HTTPStatus: 200, CorrelationID: fmt.Sprintf("c%d", e.n),
 		RequestURI: "https://kv-pay.vault.azure.net/secrets/" + decoy, Caller: auditlog.Caller{ObjectID: caller, IP: "203.0.113.9"}}
-	_, err := e.st.Accept(context.Background(), []store.Batch{{Source: "test", Events: []auditlog.Event{ev}}}, func(tx *store.Tx, fresh []store.Fresh) error {
+	_, err := e.st.Accept(context.Background(), []store.Batch{{Source: "test", Events: []auditlog.Event{ev}}}, func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
 		var alerts []detect.Alert
 		for _, f := range fresh {
 			alerts = append(alerts, e.matcher.Match(f.Event)...)
 		}
-		return e.rec.Record(tx, alerts)
+		return e.rec.Record(ctx, tx, alerts)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -28,7 +28,11 @@ type Worker struct {
 	freed    chan struct{}
 	opts     WorkerOptions
 	id       string
-	handoffs sync.WaitGroup
+	// handoffs carries ids of rows claimed for this worker by committed
+	// transactions (Handoff) to Run, which starts every delivery itself;
+	// stopped is closed when Run takes no more.
+	handoffs chan []int64
+	stopped  chan struct{}
 }
 
 // WorkerOptions tune a Worker; the zero value is a working configuration.
@@ -92,6 +96,7 @@ func NewWorker(st *store.Store, channels []Channel, o WorkerOptions) (*Worker, e
 	w := &Worker{
 		store: st, channels: make(map[string]*channelState), log: o.Log, metrics: newMetrics(),
 		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), opts: o,
+		handoffs: make(chan []int64), stopped: make(chan struct{}),
 		id: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:])),
 	}
 	for _, c := range channels {
@@ -118,17 +123,20 @@ func (w *Worker) Wake() {
 }
 
 // Run delivers until ctx ends, then waits for the messages in flight and
-// releases the claims it still holds.
+// releases the claims it still holds. Every delivery, handed off or read
+// from the outbox, runs in a goroutine Run started and waits for: none
+// outlives it. Call it once.
 func (w *Worker) Run(ctx context.Context) {
 	var inflight sync.WaitGroup
+	takerDone := make(chan struct{})
+	go func() {
+		defer close(takerDone)
+		w.takeHandoffs(ctx, &inflight)
+	}()
 	defer func() {
+		<-takerDone // no more inflight.Add after this
 		inflight.Wait()
-		w.handoffs.Wait()
-		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := w.store.ReleaseNotifications(rctx, w.id); err != nil {
-			w.log.Warn("notify: releasing claims", "err", err)
-		}
+		w.releaseClaims()
 	}()
 	for ctx.Err() == nil {
 		wait := w.opts.Poll
@@ -159,22 +167,65 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// Handoff sends messages this worker already holds claims on (inserted
-// claimed in the ingest transaction) without waiting for the next read of
-// the outbox. A channel with no free slot still gets its message sent: it
-// is the first alert of a new incident, and the send is bounded by the
-// channel's timeout.
-func (w *Worker) Handoff(ns []store.Notification) {
-	for _, n := range ns {
-		cs, ok := w.channels[n.Channel]
-		if !ok || n.ClaimedBy != w.id {
-			continue
+// Handoff gives Run the ids of messages this worker already holds claims on
+// (inserted claimed by a transaction that has committed), to send at once
+// without waiting for the next read of the outbox. Once Run has stopped it
+// releases their claims instead, so that the next worker sends them without
+// waiting for the claims to expire. It blocks only until Run takes them.
+func (w *Worker) Handoff(ids []int64) {
+	select {
+	case w.handoffs <- ids:
+	case <-w.stopped:
+		w.releaseClaims()
+	}
+}
+
+// takeHandoffs starts a delivery for every handed-off message until ctx
+// ends, then closes w.stopped. A channel with no free slot still gets its
+// message sent: it is the first alert of a new incident, and the send is
+// bounded by the channel's timeout.
+func (w *Worker) takeHandoffs(ctx context.Context, inflight *sync.WaitGroup) {
+	defer close(w.stopped)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ids := <-w.handoffs:
+			for _, id := range ids {
+				inflight.Add(1)
+				go func() {
+					defer inflight.Done()
+					w.deliverHandedOff(id)
+				}()
+			}
 		}
-		w.handoffs.Add(1)
-		go func() {
-			defer w.handoffs.Done()
-			w.deliver(cs, n)
-		}()
+	}
+}
+
+// deliverHandedOff sends handed-off row id as the database holds it, if
+// this worker still holds its claim.
+func (w *Worker) deliverHandedOff(id int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	n, err := w.store.GetNotification(ctx, id)
+	cancel()
+	if err != nil {
+		// The claim expires and the row is sent by whoever takes it then.
+		w.log.Warn("notify: reading a handed-off message", "notification", id, "err", err)
+		return
+	}
+	cs, ok := w.channels[n.Channel]
+	if !ok || n.ClaimedBy != w.id || n.State != store.StatePending {
+		return
+	}
+	w.deliver(cs, n)
+}
+
+// releaseClaims drops this worker's claims on messages it has not sent.
+func (w *Worker) releaseClaims() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := w.store.ReleaseNotifications(ctx, w.id); err != nil {
+		w.log.Warn("notify: releasing claims", "err", err)
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 // ingest transaction, so that an alert is never lost and never recorded
 // twice however often its record is delivered.
 type AlertRecorder interface {
-	Record(tx *store.Tx, alerts []detect.Alert) error
+	Record(ctx context.Context, tx *store.Tx, alerts []detect.Alert) error
 }
 
 // detection keeps the matcher's index in step with the registry and runs the
@@ -78,7 +78,7 @@ func allowList(rules []config.Allow) detect.AllowList {
 
 // hook is the ingest pipeline's hook: match every fresh event, record the
 // alerts in the same transaction.
-func (d *detection) hook(tx *store.Tx, fresh []store.Fresh) error {
+func (d *detection) hook(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
 	var alerts []detect.Alert
 	for _, f := range fresh {
 		alerts = append(alerts, d.matcher.Match(f.Event)...)
@@ -93,7 +93,7 @@ func (d *detection) hook(tx *store.Tx, fresh []store.Fresh) error {
 	if d.recorder == nil {
 		return nil
 	}
-	return d.recorder.Record(tx, alerts)
+	return d.recorder.Record(ctx, tx, alerts)
 }
 
 // sync indexes registry changes made since the last sync. The allow rules

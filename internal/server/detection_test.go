@@ -24,7 +24,7 @@ type recorded struct {
 	alerts []detect.Alert
 }
 
-func (r *recorded) Record(tx *store.Tx, alerts []detect.Alert) error {
+func (r *recorded) Record(_ context.Context, tx *store.Tx, alerts []detect.Alert) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.alerts = append(r.alerts, alerts...)

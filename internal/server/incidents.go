@@ -15,9 +15,9 @@ import (
 
 // setupIncidents turns detection's alerts into incidents and notifications:
 // the recorder runs in the ingest transaction and queues notifications in
-// the outbox there, claimed by this process's worker when due at once; right
-// after the commit the worker sends those and reads the outbox for the rest,
-// and it polls besides.
+// the outbox there, claimed by this process's worker when due at once; once
+// the transaction commits the worker sends those and reads the outbox for
+// the rest, and it polls besides.
 func (s *Server) setupIncidents(cfg config.Config, reg prometheus.Registerer) (*notify.Worker, error) {
 	channels, err := receivers.FromConfig(cfg.Notify, os.Getenv)
 	if err != nil {
@@ -33,7 +33,6 @@ func (s *Server) setupIncidents(cfg config.Config, reg prometheus.Registerer) (*
 	}
 	outbox := &notify.Outbox{Channels: channels, BatchInterval: time.Duration(cfg.Incidents.BatchInterval), Worker: worker}
 	s.SetAlertRecorder(&incident.Recorder{Grouping: g, Window: time.Duration(cfg.Incidents.GroupWindow), Notifier: outbox})
-	s.Pipeline.AfterCommit = func(int) { outbox.AfterCommit() }
 	s.tasks = append(s.tasks, worker.Run)
 	for _, c := range channels {
 		s.log.Info("notification channel", "name", c.Name, "type", c.Type, "min_severity", c.Filter.MinSeverity)

@@ -136,6 +136,10 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.cfg.Shutdown))
 	defer cancel()
 	if err := s.http.Shutdown(sctx); err != nil {
+		// Handlers still running past the timeout are cut off, so that
+		// none is left parked while the tasks stop and the store closes.
+		s.http.Close()
+		<-errc
 		return fmt.Errorf("server: shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -112,5 +114,56 @@ func TestNewFailsOnBadWatchlistAndChangesNothing(t *testing.T) {
 	counts, _ := srv.Store.CountDecoys(context.Background())
 	if n := counts["active"]; n != 0 {
 		t.Errorf("%d decoys stored from a rejected watchlist", n)
+	}
+}
+
+// When the graceful shutdown times out, Serve closes the connections still
+// open (net/http's idiom: Shutdown, then Close), so that no handler stays
+// parked — here one reading a request body that never finishes.
+func TestShutdownTimeoutClosesParkedHandlers(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.DB = "sqlite:" + filepath.Join(dir, "hv.db")
+	cfg.IngestToken = "ingest-token-for-server-test"
+	cfg.Shutdown = config.Duration(100 * time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, l) }()
+
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Expect: 100-continue makes the server say when the handler starts
+	// reading the body: from then on the handler is parked in that read.
+	fmt.Fprintf(c, "POST /api/v1/ingest/azure-keyvault HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n", cfg.IngestToken)
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	br := bufio.NewReader(c)
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.Contains(line, "100 Continue") {
+		t.Fatalf("got %q, %v; want 100 Continue", line, err)
+	}
+	io.WriteString(c, `{"records":[`)
+
+	cancel()
+	select {
+	case <-done: // an error: the shutdown was not graceful
+	case <-time.After(30 * time.Second):
+		t.Fatal("Serve did not return after its shutdown timeout")
+	}
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.ReadAll(br); err != nil {
+		t.Fatalf("the parked request's connection is still open after Serve returned: %v", err)
 	}
 }

@@ -59,22 +59,16 @@ type Accepted struct {
 	New, Duplicate, DeadLetters int
 }
 
-// Tx is a write transaction in progress, handed to Accept's hook so that what
-// the hook writes (alerts, incidents, notifications) commits or fails
-// together with the events it was derived from.
-type Tx struct {
-	tx *sql.Tx
-	s  *Store
-}
-
 // Accept durably stores batches in one transaction: events not seen before
 // (by DedupKey), dead letters and checkpoints. hook, if not nil, runs inside
 // the same transaction with the fresh events; if it fails nothing is stored.
-// When Accept returns nil everything is on disk, and a source may acknowledge.
-func (s *Store) Accept(ctx context.Context, batches []Batch, hook func(*Tx, []Fresh) error) ([]Accepted, error) {
+// When Accept returns nil everything is on disk, and a source may
+// acknowledge; the callbacks the hook registered with Tx.OnCommit have run.
+func (s *Store) Accept(ctx context.Context, batches []Batch, hook func(context.Context, *Tx, []Fresh) error) ([]Accepted, error) {
 	out := make([]Accepted, len(batches))
 	now := s.now()
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.update(ctx, func(t *Tx) error {
+		tx := t.tx
 		for i := range out {
 			out[i] = Accepted{}
 		}
@@ -103,7 +97,7 @@ func (s *Store) Accept(ctx context.Context, batches []Batch, hook func(*Tx, []Fr
 			}
 		}
 		if hook != nil {
-			return hook(&Tx{tx: tx, s: s}, fresh)
+			return hook(ctx, t, fresh)
 		}
 		return nil
 	})

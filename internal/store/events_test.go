@@ -32,7 +32,7 @@ func TestAcceptDedupesAcrossAndWithinBatches(t *testing.T) {
 		ctx := context.Background()
 		evs := []auditlog.Event{testEvent(1, "u1"), testEvent(2, "u1"), testEvent(1, "u1")}
 		var hooked []Fresh
-		got, err := s.Accept(ctx, []Batch{{Source: "http", Events: evs}}, func(tx *Tx, f []Fresh) error {
+		got, err := s.Accept(ctx, []Batch{{Source: "http", Events: evs}}, func(ctx context.Context, tx *Tx, f []Fresh) error {
 			hooked = f
 			return nil
 		})
@@ -46,7 +46,7 @@ func TestAcceptDedupesAcrossAndWithinBatches(t *testing.T) {
 			t.Errorf("fresh: %+v", hooked[0])
 		}
 		// The same records again, from another source, plus one new record.
-		got, err = s.Accept(ctx, []Batch{{Source: "kafka", Events: append(evs, testEvent(3, "u2"))}}, func(tx *Tx, f []Fresh) error {
+		got, err = s.Accept(ctx, []Batch{{Source: "kafka", Events: append(evs, testEvent(3, "u2"))}}, func(ctx context.Context, tx *Tx, f []Fresh) error {
 			hooked = f
 			return nil
 		})
@@ -71,7 +71,7 @@ func TestAcceptHookFailureStoresNothing(t *testing.T) {
 			Events:      []auditlog.Event{testEvent(1, "u1")},
 			DeadLetters: []DeadLetter{{Position: "line 2", Reason: "invalid JSON", Raw: "{"}},
 			Checkpoints: []Checkpoint{{Source: "http", Item: "x", Value: "1"}},
-		}}, func(*Tx, []Fresh) error { return boom })
+		}}, func(context.Context, *Tx, []Fresh) error { return boom })
 		if !errors.Is(err, boom) {
 			t.Fatalf("got %v; want boom", err)
 		}

@@ -53,7 +53,7 @@ func scanIncident(sc scanner) (Incident, error) {
 // Incident changes made through it (and the audit and history rows that go
 // with them) commit or fail together.
 func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return fn(&Tx{tx: tx, s: s}) })
+	return s.update(ctx, fn)
 }
 
 // Now is the store's clock, the one it stamps rows with.

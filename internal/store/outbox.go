@@ -291,6 +291,18 @@ func (s *Store) OutboxStatsByChannel(ctx context.Context) (map[string]OutboxStat
 	return out, nil
 }
 
+// GetNotification returns outbox row id as committed.
+func (s *Store) GetNotification(ctx context.Context, id int64) (Notification, error) {
+	n, err := scanNotification(s.r.QueryRowContext(ctx, "SELECT "+notificationColumns+" FROM outbox WHERE id = $1", id))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Notification{}, ErrNotFound
+	case err != nil:
+		return Notification{}, fmt.Errorf("store: unable to fetch notification: %w", err)
+	}
+	return n, nil
+}
+
 // ListNotifications returns the newest outbox rows of a channel ("" for
 // all) in a state ("" for any), at most limit.
 func (s *Store) ListNotifications(ctx context.Context, channel, state string, limit int) ([]Notification, error) {

@@ -36,12 +36,12 @@ func (e *env) seedIncident() {
 		{Kind: auditlog.KindAudit, Time: at.Add(-time.Hour), VaultID: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-other",
 			VaultName: "kv-other", Operation: "SecretList", HTTPStatus: 200, CorrelationID: "corr-0", Caller: caller},
 	}
-	_, err := e.st.Accept(ctx, []store.Batch{{Source: "test", Events: evs}}, func(tx *store.Tx, fresh []store.Fresh) error {
+	_, err := e.st.Accept(ctx, []store.Batch{{Source: "test", Events: evs}}, func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
 		var alerts []detect.Alert
 		for _, f := range fresh {
 			alerts = append(alerts, m.Match(f.Event)...)
 		}
-		return rec.Record(tx, alerts)
+		return rec.Record(ctx, tx, alerts)
 	})
 	if err != nil {
 		e.t.Fatal(err)
