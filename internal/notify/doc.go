@@ -18,8 +18,10 @@
 // backoff (Backoff) until MaxAttempts; permanent ones (HTTP 4xx, SMTP 5xx)
 // mark the row failed at once. Every channel has its own senders, so a slow
 // or failing channel never holds up the others. Rows stay in the table until
-// sent or failed, so they survive restarts; a claim held by a worker that
-// died expires after its lease. A row that was sent but not yet marked sent
+// sent or failed, so they survive restarts. A claim lasts a short lease
+// (DefaultLease), renewed while the send runs; a claim held by a worker that
+// died expires after its lease, or at once when the same process instance
+// restarts (Worker.SetInstance). A row that was sent but not yet marked sent
 // when the process died is sent again: receivers deduplicate with the
 // idempotency key every message carries (payload field and Idempotency-Key
 // header).

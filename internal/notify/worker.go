@@ -28,6 +28,7 @@ type Worker struct {
 	freed    chan struct{}
 	opts     WorkerOptions
 	id       string
+	instance string // see SetInstance
 	// handoffs carries ids of rows claimed for this worker by committed
 	// transactions (Handoff) to Run, which starts every delivery itself;
 	// stopped is closed when Run takes no more.
@@ -39,8 +40,9 @@ type Worker struct {
 type WorkerOptions struct {
 	// BaseURL is where incident links point (external_url).
 	BaseURL string
-	// Lease is how long a claim holds before another worker may take the
-	// row; longer than any attempt. 0: 2m.
+	// Lease is how long a claim holds unless renewed: a delivery renews it
+	// every Lease/3 while it runs, so a claim outlives its worker by at
+	// most Lease. 0: DefaultLease.
 	Lease time.Duration
 	// Poll is how often the outbox is read when nothing wakes the worker.
 	// 0: 1s.
@@ -57,6 +59,9 @@ type WorkerOptions struct {
 	// Log receives delivery failures; nil discards.
 	Log *slog.Logger
 }
+
+// DefaultLease is how long a claim holds without renewal.
+const DefaultLease = 15 * time.Second
 
 // channelState is one channel and what this process saw of its health.
 type channelState struct {
@@ -76,7 +81,7 @@ func NewWorker(st *store.Store, channels []Channel, o WorkerOptions) (*Worker, e
 		return nil, err
 	}
 	if o.Lease <= 0 {
-		o.Lease = 2 * time.Minute
+		o.Lease = DefaultLease
 	}
 	if o.Poll <= 0 {
 		o.Poll = time.Second
@@ -91,14 +96,14 @@ func NewWorker(st *store.Store, channels []Channel, o WorkerOptions) (*Worker, e
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	host, _ := os.Hostname()
-	var b [4]byte
-	rand.Read(b[:])
 	w := &Worker{
 		store: st, channels: make(map[string]*channelState), log: o.Log, metrics: newMetrics(),
 		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), opts: o,
 		handoffs: make(chan []int64), stopped: make(chan struct{}),
-		id: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:])),
 	}
+	var b [4]byte
+	rand.Read(b[:])
+	w.SetInstance(fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:])))
 	for _, c := range channels {
 		cs := &channelState{Channel: c, slots: make(chan struct{}, o.PerChannel)}
 		w.channels[c.Name] = cs
@@ -109,6 +114,19 @@ func NewWorker(st *store.Store, channels []Channel, o WorkerOptions) (*Worker, e
 		w.metrics.register(o.Registry, st, channels)
 	}
 	return w, nil
+}
+
+// SetInstance names the process the worker runs in, stably across restarts
+// and uniquely among live processes (the server uses its host name and the
+// address it listens on; the default, made of the host name, the process id
+// and a random part, is unique but not stable, so it takes nothing back). The worker claims rows as instance/<random>, and Run
+// first releases the claims of earlier runs of the same instance — a
+// process killed before it could release them — so that those rows are due
+// at once rather than when their leases expire. Call it before Run.
+func (w *Worker) SetInstance(instance string) {
+	var b [4]byte
+	rand.Read(b[:])
+	w.instance, w.id = instance, instance+"/"+hex.EncodeToString(b[:])
 }
 
 // ID names this worker in the outbox's claims.
@@ -138,6 +156,11 @@ func (w *Worker) Run(ctx context.Context) {
 		inflight.Wait()
 		w.releaseClaims()
 	}()
+	if n, err := w.store.ReleaseEarlierClaims(ctx, w.instance+"/", w.id); err != nil {
+		w.log.Warn("notify: releasing claims of an earlier run", "err", err)
+	} else if n > 0 {
+		w.log.Info("notify: released claims an earlier run of this process left; sending them now", "messages", n)
+	}
 	for ctx.Err() == nil {
 		wait := w.opts.Poll
 		next, ok, err := w.store.NextNotificationDue(ctx, w.names)
@@ -269,6 +292,7 @@ func (w *Worker) claimAndSend(ctx context.Context, inflight *sync.WaitGroup) (in
 func (w *Worker) deliver(cs *channelState, n store.Notification) {
 	ctx, cancel := context.WithTimeout(context.Background(), cs.timeout()+30*time.Second)
 	defer cancel()
+	defer w.renewClaim(n.ID)()
 	m, err := Render(ctx, w.store, n, w.opts.BaseURL)
 	retry := true
 	if err == nil {
@@ -313,6 +337,31 @@ func (w *Worker) deliver(cs *channelState, n store.Notification) {
 	if err := w.store.FailNotification(ctx, n.ID, err.Error()); err != nil {
 		w.log.Error("notify: marking failed", "notification", n.ID, "err", err)
 	}
+}
+
+// renewClaim keeps this worker's claim on row id alive until the returned
+// function is called.
+func (w *Worker) renewClaim(id int64) (stop func()) {
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(w.opts.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), w.opts.Lease/3)
+				held, err := w.store.RenewNotificationClaim(ctx, id, w.id, w.opts.Lease)
+				cancel()
+				if err == nil && !held {
+					return // sent, rescheduled, or taken over: nothing to keep
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // ChannelStatus is one channel's health for the console.

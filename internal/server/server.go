@@ -21,6 +21,7 @@ import (
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/ingest"
 	"github.com/honeyvault/honeyvault/internal/ingest/source"
+	"github.com/honeyvault/honeyvault/internal/notify"
 	"github.com/honeyvault/honeyvault/internal/store"
 	"github.com/honeyvault/honeyvault/internal/web"
 )
@@ -34,6 +35,7 @@ type Server struct {
 	// Pipeline is where every source's records are stored and detected.
 	Pipeline  *ingest.Pipeline
 	detection *detection
+	worker    *notify.Worker
 	// tls, when set, makes Serve speak HTTPS (config tls.cert_file/key_file).
 	tls *tls.Config
 	// sources are the live ingestion sources from the configuration.
@@ -112,6 +114,11 @@ func (s *Server) importWatchlist(ctx context.Context, path string) error {
 // within the configured timeout and closes the store.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	defer s.Store.Close()
+	// The address this process holds names it stably across restarts and
+	// uniquely among live processes: a restarted server takes back at once
+	// the notifications its killed predecessor had claimed.
+	host, _ := os.Hostname()
+	s.worker.SetInstance(host + "/" + l.Addr().String())
 	bg, stopTasks := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, task := range s.tasks {

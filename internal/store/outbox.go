@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Notification is one outbox row: a message about an incident to one
@@ -216,6 +217,44 @@ func (s *Store) ReleaseNotifications(ctx context.Context, worker string) error {
 		}
 		return nil
 	})
+}
+
+// RenewNotificationClaim extends worker's claim on message id to lease from
+// now, while a send is still under way; it reports whether worker still
+// held it.
+func (s *Store) RenewNotificationClaim(ctx context.Context, id int64, worker string, lease time.Duration) (bool, error) {
+	var held bool
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND state = 'pending' AND claimed_by = $3`,
+			micros(s.now().Add(lease)), id, worker)
+		if err != nil {
+			return fmt.Errorf("store: unable to renew notification claim: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		held = n == 1
+		return nil
+	})
+	return held, err
+}
+
+// ReleaseEarlierClaims drops the claims on unsent messages held by workers
+// whose id starts with prefix, other than worker itself: earlier runs of the
+// same process, killed before they could release them. It returns how many
+// it released.
+func (s *Store) ReleaseEarlierClaims(ctx context.Context, prefix, worker string) (int, error) {
+	var released int
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET claimed_by = '', claimed_until = 0
+			WHERE state = 'pending' AND claimed_by <> '' AND claimed_by <> $1 AND substr(claimed_by, 1, $2) = $3`,
+			worker, utf8.RuneCountInString(prefix), prefix) // substr counts characters in both databases
+		if err != nil {
+			return fmt.Errorf("store: unable to release earlier claims: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		released = int(n)
+		return nil
+	})
+	return released, err
 }
 
 // NextNotificationDue returns when the next pending message of channels
