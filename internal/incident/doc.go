@@ -66,10 +66,10 @@
 // # Titles
 //
 // As the original Sentinel analytics rules named them, by the type of the
-// decoy that opened the incident: "HoneyTokens: KeyVault HoneyToken secret
+// decoy that opened the incident: "HoneyTokens: KeyVault HoneyTokens secret
 // accessed", "... key accessed", "... certificate accessed", and for tamper
 // alerts (an activity record on a decoy vault) "HoneyTokens: KeyVault
-// HoneyToken diagnostic settings deleted or changed".
+// HoneyTokens diagnostic settings deleted or changed".
 //
 // This package must not import internal/web or internal/notify.
 package incident
