@@ -68,6 +68,7 @@ func openPlantSession(ctx context.Context, cfg config.Config, stderr io.Writer) 
 		st.Close()
 		return nil, err
 	}
+	d.Actor = cliActor()
 	return &plantSession{cfg: cfg, store: st, deployer: d}, nil
 }
 

@@ -102,7 +102,7 @@ func TestDetectionMatchesLoadedSyncedAndWatchedDecoys(t *testing.T) {
 	submit(hit("c4", "added-later", "attacker"))
 
 	// Retiring it stops detection after the next sync.
-	if err := srv.Store.SetDecoyStatus(ctx, d.ID, registry.Retired, nil); err != nil {
+	if err := srv.Store.SetDecoyStatus(ctx, d.ID, registry.Retired, nil, store.AuditEntry{Actor: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	for len(srv.detection.matcher.Index().Lookup(&auditlog.Event{Kind: auditlog.KindAudit, VaultName: "kv-pay", ObjectType: registry.Secret, ObjectName: "added-later"})) != 0 {
