@@ -87,6 +87,9 @@ func (d *detection) hook(tx *store.Tx, fresh []store.Fresh) error {
 		return nil
 	}
 	d.stored.apply(alerts)
+	if err := d.stored.reloadFor(context.Background(), tx, alerts); err != nil {
+		return err
+	}
 	for _, a := range alerts {
 		d.hits.WithLabelValues(string(a.Severity), fmt.Sprint(a.Suppressed)).Inc()
 	}

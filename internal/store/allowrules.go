@@ -107,7 +107,23 @@ func insertAllowRule(ctx context.Context, tx *sql.Tx, r AllowRule, now time.Time
 // time, and records arrive late, so it asks for rules that expired a while
 // ago too.
 func (s *Store) AllowRules(ctx context.Context, since time.Time) ([]AllowRule, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, identity, operations, vault_key, type, name_key, decoy_id, expires_at, note, created_at
+	return allowRules(ctx, s.r, since)
+}
+
+// AllowRules is Store.AllowRules inside the transaction: what detection
+// reads again, in the ingest transaction, before it raises an alert.
+func (t *Tx) AllowRules(ctx context.Context, since time.Time) ([]AllowRule, error) {
+	return allowRules(ctx, t.tx, since)
+}
+
+// querier is what allowRules reads through: the store's pool or a
+// transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func allowRules(ctx context.Context, q querier, since time.Time) ([]AllowRule, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, identity, operations, vault_key, type, name_key, decoy_id, expires_at, note, created_at
 		FROM allow_rules WHERE expires_at = 0 OR expires_at >= $1 ORDER BY id`, micros(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list allow rules: %w", err)
