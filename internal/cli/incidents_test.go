@@ -67,7 +67,7 @@ func TestIncidentsVerbs(t *testing.T) {
 	apiServer(t)
 	code, out, stderr := runNames(t, "", "incidents", "list")
 	if code != 0 || !strings.Contains(out, "ID  SEVERITY") || !strings.Contains(out, "1   high") ||
-		!strings.Contains(out, "HoneyTokens: KeyVault HoneyToken secret accessed") || !strings.Contains(out, "mallory-oid") {
+		!strings.Contains(out, "HoneyTokens: KeyVault HoneyTokens secret accessed") || !strings.Contains(out, "mallory-oid") {
 		t.Fatalf("list: exit %d\n%s%s", code, out, stderr)
 	}
 	code, out, _ = runNames(t, "", "incidents", "list", "--json", "--status", "closed")

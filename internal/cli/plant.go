@@ -40,6 +40,11 @@ table: vault, planted, covered, result. A vault that fails does not stop the oth
 Running it again creates nothing for vaults that already carry an active decoy of each type.
 Settings also come from the config file's plant section and HONEYVAULT_PLANT_* variables.
 
+--lab DIR plants into the lab running in DIR (honeyvault lab --dir DIR) instead of Azure:
+into its emulator as its planter, recorded in its database, and waits until the lab's
+honeyvault watches the new decoys (lab attack then plays against them too). retire and
+reconcile take --lab as well.
+
 Exit status: 0 every vault planted (or covered), 1 some vault failed, 2 bad usage.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -85,7 +90,7 @@ Exit status: 0 every vault planted (or covered), 1 some vault failed, 2 bad usag
 			if _, err := plant.PlannerSettings(cfg.Plant); err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
-			return runPlant(cmd, cfg, vaults, all, dryRun)
+			return runPlant(cmd, &pf, cfg, vaults, all, dryRun)
 		},
 	}
 	pf.register(cmd)
@@ -104,11 +109,11 @@ Exit status: 0 every vault planted (or covered), 1 some vault failed, 2 bad usag
 	return cmd
 }
 
-func runPlant(cmd *cobra.Command, cfg config.Config, selectors []string, all, dryRun bool) (err error) {
+func runPlant(cmd *cobra.Command, pf *plantFlags, cfg config.Config, selectors []string, all, dryRun bool) (err error) {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	sess, err := openPlantSession(ctx, cfg, stderr)
+	sess, err := pf.open(ctx, cfg, stderr)
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
@@ -164,6 +169,9 @@ func runPlant(cmd *cobra.Command, cfg config.Config, selectors []string, all, dr
 	d.Apply(ctx, runs, apply.Update)
 	apply.Finish()
 	printPlantTable(stdout, runs)
+	if err := sess.settle(ctx, stderr); err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
 	return plantExit(runs, warnings)
 }
 

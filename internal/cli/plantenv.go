@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/lab"
 	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -23,6 +25,7 @@ var plantOverrides plant.Overrides
 // plantFlags are the settings the plant, retire and reconcile verbs share.
 type plantFlags struct {
 	subscriptions []string
+	lab           string
 }
 
 func (f *plantFlags) register(cmd *cobra.Command) {
@@ -30,6 +33,7 @@ func (f *plantFlags) register(cmd *cobra.Command) {
 	fs.String("config", "", "YAML config file (env "+config.FileEnv+")")
 	fs.String("db", "", "database: sqlite:PATH or postgres://... (env HONEYVAULT_DB; default "+config.Default().DB+")")
 	fs.StringArrayVar(&f.subscriptions, "subscription", nil, "`SUBSCRIPTION` id to look for vaults in (repeatable; env HONEYVAULT_PLANT_SUBSCRIPTIONS; default: all the identity can see)")
+	fs.StringVar(&f.lab, "lab", "", "work on the lab running in `DIR` (honeyvault lab --dir DIR): its emulator as its planter, its database")
 }
 
 // load reads the settings (flag > environment > file > default) and
@@ -41,6 +45,16 @@ func (f *plantFlags) load(cmd *cobra.Command, apply func(*config.Plant) error) (
 		return cfg, err
 	}
 	if cmd.Flags().Changed("subscription") {
+		cfg.Plant.Subscriptions = f.subscriptions
+	}
+	if cmd.Flags().Changed("lab") {
+		if cmd.Flags().Changed("db") {
+			return cfg, errors.New("--lab and --db exclude each other: the lab's database is in its directory")
+		}
+		if cfg.DB, err = lab.DSN(f.lab); err != nil {
+			return cfg, err
+		}
+		// The lab's emulator knows nothing of the file's subscriptions.
 		cfg.Plant.Subscriptions = f.subscriptions
 	}
 	if apply != nil {
@@ -56,22 +70,56 @@ type plantSession struct {
 	cfg      config.Config
 	store    *store.Store
 	deployer *plant.Deployer
+	lab      *lab.Target // with --lab: the running lab
 }
 
-func openPlantSession(ctx context.Context, cfg config.Config, stderr io.Writer) (*plantSession, error) {
+// open signs in (to the running lab's emulator with --lab) and opens the
+// database load chose.
+func (f *plantFlags) open(ctx context.Context, cfg config.Config, stderr io.Writer) (*plantSession, error) {
+	sess := &plantSession{cfg: cfg}
+	o := plantOverrides
+	if f.lab != "" {
+		t, err := lab.Connect(ctx, f.lab)
+		if err != nil {
+			return nil, err
+		}
+		sess.lab, o = t, t.Overrides
+	}
 	st, err := store.Open(ctx, cfg.DB)
 	if err != nil {
+		sess.Close()
 		return nil, err
 	}
-	d, err := plant.Setup(ctx, cfg.Plant, st, plantOverrides, newLogger(cfg.Log, stderr))
+	sess.store = st
+	d, err := plant.Setup(ctx, cfg.Plant, st, o, newLogger(cfg.Log, stderr))
 	if err != nil {
-		st.Close()
+		sess.Close()
 		return nil, err
 	}
-	return &plantSession{cfg: cfg, store: st, deployer: d}, nil
+	d.Actor = cliActor()
+	sess.deployer = d
+	return sess, nil
 }
 
-func (s *plantSession) Close() error { return s.store.Close() }
+// settle, with --lab, waits until the running lab's honeyvault watches the
+// registry as it now is and points `lab attack` at its decoys.
+func (s *plantSession) settle(ctx context.Context, stderr io.Writer) error {
+	if s.lab == nil {
+		return nil
+	}
+	fmt.Fprintln(stderr, "waiting for the lab's honeyvault to pick up the change...")
+	return s.lab.Settle(context.WithoutCancel(ctx))
+}
+
+func (s *plantSession) Close() error {
+	if s.lab != nil {
+		s.lab.Close()
+	}
+	if s.store != nil {
+		return s.store.Close()
+	}
+	return nil
+}
 
 // isTerminal reports whether w is a terminal (progress bars and the
 // warning about decoy names depend on it).

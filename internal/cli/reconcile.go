@@ -42,7 +42,7 @@ Exit status: 0 nothing new found, 1 new findings or vaults that could not be che
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			sess, err := openPlantSession(ctx, cfg, stderr)
+			sess, err := pf.open(ctx, cfg, stderr)
 			if err != nil {
 				return &ExitError{Code: 1, Err: err}
 			}

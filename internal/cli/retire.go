@@ -71,7 +71,7 @@ Exit status: 0 every decoy retired, 1 some could not be, 2 bad usage.`,
 				return nil
 			}
 			st.Close()
-			sess, err := openPlantSession(ctx, cfg, stderr)
+			sess, err := pf.open(ctx, cfg, stderr)
 			if err != nil {
 				return &ExitError{Code: 1, Err: err}
 			}
@@ -82,7 +82,11 @@ Exit status: 0 every decoy retired, 1 some could not be, 2 bad usage.`,
 			if err != nil {
 				return &ExitError{Code: 1, Err: err}
 			}
-			return printRetired(stdout, res)
+			perr := printRetired(stdout, res)
+			if err := sess.settle(ctx, stderr); err != nil {
+				return &ExitError{Code: 1, Err: err}
+			}
+			return perr
 		},
 	}
 	pf.register(cmd)

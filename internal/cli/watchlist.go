@@ -68,7 +68,7 @@ directly (--db or HONEYVAULT_DB), so it needs no running server.`,
 				if err != nil {
 					return &ExitError{Code: 2, Err: err}
 				}
-				rows, added, err := st.ImportWatchlist(cmd.Context(), f, "watchlist:"+path)
+				rows, added, err := st.ImportWatchlist(cmd.Context(), f, "watchlist:"+path, store.AuditEntry{Actor: cliActor()})
 				f.Close()
 				if err != nil {
 					return &ExitError{Code: 2, Err: fmt.Errorf("%s: %w", path, err)}

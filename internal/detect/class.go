@@ -41,8 +41,11 @@ const (
 // Alerts reports whether an access of this class raises an alert.
 func (c Class) Alerts() bool { return c != ClassList && c != ClassNotification }
 
-// Severity is the class's severity: High when the caller got or used the
-// decoy's value (read, crypto, backup, restore, recover), Medium otherwise.
+// Severity is the class's severity: High for an operation that reads the
+// decoy's value or material, uses the key, or copies or brings the object
+// back (read, crypto, backup, restore, recover), Medium for the rest. It
+// follows what was attempted, not Key Vault's answer: a refused read of a
+// decoy (401, 403, 404) is an attacker's probe and is High all the same.
 func (c Class) Severity() Severity {
 	switch c {
 	case ClassRead, ClassCrypto, ClassBackup, ClassRestore, ClassRecover:
@@ -82,8 +85,7 @@ func init() {
 }
 
 // actionClasses classifies by the request path's verb when the operation
-// name is unknown (or "Authentication": a failed sign-in says nothing of
-// what was attempted).
+// name is unknown (or "Authentication": see Classify).
 var actionClasses = map[string]Class{
 	"backup": ClassBackup, "recover": ClassRecover, "restore": ClassRestore, "versions": ClassListVersions,
 	"sign": ClassCrypto, "verify": ClassCrypto, "encrypt": ClassCrypto, "decrypt": ClassCrypto,
@@ -96,6 +98,13 @@ var actionClasses = map[string]Class{
 // (any case), else by the request path, else ClassOther — an unknown
 // operation that names a decoy still alerts. Key Vault's Event Grid
 // notifications (…EventGridNotification) are ClassNotification.
+//
+// A request Key Vault refused at sign-in (a bad, expired or foreign token)
+// is logged as "Authentication", with neither the operation nor the HTTP
+// method: what was attempted is read from the path, and a path that names
+// an object and no verb after it (GET, PUT, PATCH or DELETE of the object)
+// counts as a read, the worst of them, so that such a probe of a decoy
+// ranks like the read it most likely was.
 func Classify(ev *auditlog.Event) Class {
 	op := strings.ToLower(ev.Operation)
 	if c, ok := operations[op]; ok {
@@ -110,5 +119,12 @@ func Classify(ev *auditlog.Event) Class {
 	if ev.Deleted {
 		return ClassGetDeleted
 	}
+	if op == authentication && ev.ObjectName != "" && ev.Action == "" {
+		return ClassRead
+	}
 	return ClassOther
 }
+
+// authentication is the operation name of a request Key Vault refused
+// before routing it: no token it accepts.
+const authentication = "authentication"

@@ -25,8 +25,10 @@
 // # Operations, classes and severities
 //
 // Every operation that names a decoy alerts, failed attempts included (a
-// 401/403/404 is an attempt by someone who knew the name). List calls name
-// no object and never alert; Key Vault's own Event Grid notifications (near
+// 401/403/404 is an attempt by someone who knew the name), and its severity
+// is the operation's whatever Key Vault answered: a refused read is an
+// attacker's probe and as high as a read that succeeded. List calls name no
+// object and never alert; Key Vault's own Event Grid notifications (near
 // expiry, new version) are not accesses and never alert.
 //
 //	class          severity  operations
@@ -42,14 +44,22 @@
 //	update         medium    SecretUpdate, KeyUpdate, CertificateUpdate, *PolicySet/Update
 //	delete         medium    SecretDelete, KeyDelete, CertificateDelete
 //	purge          medium    SecretPurge, KeyPurge, CertificatePurge
-//	other          medium    any other operation naming a decoy (e.g. Authentication)
+//	other          medium    any other operation naming a decoy
+//	(by the path)            Authentication (a refused sign-in): the path's verb
+//	                         (…/sign crypto, …/backup backup, …); the object's
+//	                         own URI read; a /deleted* URI get-deleted
 //	list           —         SecretList, KeyList, CertificateList, *ListDeleted, Vault*: no alert
 //	notification   —         *EventGridNotification: no alert
 //
-// High means the caller obtained or used the decoy's value (or a copy of
-// it); medium means it learnt of, changed or removed the decoy. An
-// operation name this table does not know is classified by the request
-// path's verb (…/backup, …/sign, …/versions), else "other".
+// High means the operation reads the decoy's value, uses it or copies or
+// brings it back, whether or not Key Vault let it; medium means it learns
+// of, changes or removes the decoy. An operation name this table does not
+// know is classified by the request path's verb (…/backup, …/sign,
+// …/versions), else "other".
+//
+// The one refused request that does not raise anything is the SDK's
+// tokenless handshake (see IsAuthChallenge): it is kept as a suppressed
+// hit, since the caller presented nothing and its real request follows.
 //
 // # Allow-listing
 //

@@ -105,7 +105,7 @@ func TestMatch(t *testing.T) {
 		{"restore, name from id", vaultPay, "SecretRestore", pay + "/secrets/db-password/v2", pay + "/secrets/restore", 200, "1:secret/db-password restore high"},
 		{"sign", vaultPay, "KeySign", "", pay + "/keys/signing-key/abc/sign", 403, "2:key/Signing-Key crypto high"},
 		{"unknown operation, verb in path", vaultPay, "KeyFrobnicate", "", pay + "/keys/signing-key/backup", 200, "2:key/Signing-Key backup high"},
-		{"authentication failure", vaultPay, "Authentication", "", pay + "/secrets/db-password", 401, "1:secret/db-password other medium"},
+		{"authentication failure", vaultPay, "Authentication", "", pay + "/secrets/db-password", 401, "1:secret/db-password read high"},
 		{"missing decoy still watched", vaultHR, "SecretGet", "", "https://kv-hr.vault.azure.net/secrets/payroll", 200, "4:secret/payroll read high"},
 		// Certificates through their key and secret.
 		{"certificate read", vaultPay, "CertificateGet", "", pay + "/certificates/web-tls/", 200, "3:certificate/web-tls read high"},
@@ -302,6 +302,60 @@ func TestAuthChallengeIsSuppressedButBadTokensAlert(t *testing.T) {
 			}
 			if sc.suppressed && alerts[0].AllowedBy.Identity != AuthChallengeRule.Identity {
 				t.Errorf("allowed by %+v", alerts[0].AllowedBy)
+			}
+		})
+	}
+}
+
+// A refused attempt at a decoy is an attacker's probe all the same: its
+// severity follows what was attempted, not what Key Vault answered. A
+// failed sign-in is logged as "Authentication", without the operation or
+// the HTTP method, so what it attempted comes from the request URI (a
+// decoy's own URI counts as a read, the worst it could have been). Only the
+// SDK's tokenless handshake is suppressed.
+func TestRefusedAttemptsKeepTheirSeverity(t *testing.T) {
+	ix, _ := NewIndex(testDecoys())
+	m := NewMatcher(ix, nil)
+	const pay = "https://kv-pay.vault.azure.net"
+	mallory := map[string]any{"oid": "oid-mallory", "appid": "app-cli"}
+	scenarios := []struct {
+		name   string
+		op     string
+		uri    string
+		status int
+		desc   string
+		claim  map[string]any
+		want   string
+	}{
+		{"read refused", "SecretGet", pay + "/secrets/db-password/", 403, "Forbidden", mallory, "1:secret/db-password read high"},
+		{"read of a name not there", "SecretGet", pay + "/secrets/db-password/", 404, "SecretNotFound", mallory, "1:secret/db-password read high"},
+		{"foreign tenant's token", "Authentication", pay + "/secrets/db-password/?api-version=7.4", 401, "AKV10032: Invalid issuer.", nil, "1:secret/db-password read high"},
+		{"bad token, a version", "Authentication", pay + "/secrets/db-password/0123456789abcdef0123456789abcdef", 401, "AKV10022: Invalid audience.", nil, "1:secret/db-password read high"},
+		{"bad token, sign", "Authentication", pay + "/keys/signing-key/v1/sign", 401, "AKV10022: Invalid audience.", mallory, "2:key/Signing-Key crypto high"},
+		{"bad token, backup", "Authentication", pay + "/secrets/db-password/backup", 401, "AKV10032: Invalid issuer.", nil, "1:secret/db-password backup high"},
+		{"bad token, recover", "Authentication", pay + "/deletedsecrets/db-password/recover", 401, "AKV10032: Invalid issuer.", nil, "1:secret/db-password recover high"},
+		{"bad token, deleted copy", "Authentication", pay + "/deletedsecrets/db-password", 401, "AKV10032: Invalid issuer.", nil, "1:secret/db-password get-deleted medium"},
+		{"bad token, certificate policy", "Authentication", pay + "/certificates/web-tls/policy", 401, "AKV10032: Invalid issuer.", nil, "3:certificate/web-tls metadata medium"},
+		{"backup refused", "KeyBackup", pay + "/keys/signing-key/backup", 403, "Forbidden", mallory, "2:key/Signing-Key backup high"},
+		{"recover refused", "SecretRecover", pay + "/deletedsecrets/db-password/recover", 403, "Forbidden", mallory, "1:secret/db-password recover high"},
+		{"delete refused", "SecretDelete", pay + "/secrets/db-password", 403, "Forbidden", mallory, "1:secret/db-password delete medium"},
+		{"update refused", "SecretUpdate", pay + "/secrets/db-password/v1", 403, "Forbidden", mallory, "1:secret/db-password update medium"},
+		{"the SDK's handshake", "Authentication", pay + "/secrets/db-password/", 401, "Unauthorized: AKV10000: Request is missing a Bearer or PoP token.", nil, "1:secret/db-password read high suppressed"},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			b, _ := json.Marshal(map[string]any{
+				"time": "2026-11-20T08:00:00Z", "operationName": sc.op, "category": "AuditEvent",
+				"resourceId": strings.ToUpper(vaultPay), "correlationId": "c1", "callerIpAddress": "203.0.113.7",
+				"resultType": "Success", "resultDescription": sc.desc, "identity": map[string]any{"claim": sc.claim},
+				"properties": map[string]any{"requestUri": sc.uri, "httpStatusCode": sc.status},
+			})
+			ev, err := auditlog.ParseRecord(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := alertsOf(m.Match(&ev)), sc.want; got != want {
+				t.Errorf("got %q; want %q", got, want)
 			}
 		})
 	}

@@ -37,9 +37,10 @@
 //
 // # Severity
 //
-// An alert is high (the caller got or used the decoy's value: read, crypto,
-// backup, restore, recover) or medium (it learnt of, changed or removed the
-// decoy); see internal/detect. An incident's severity is the highest of its
+// An alert is high (the operation reads, uses, copies or brings back the
+// decoy's value: read, crypto, backup, restore, recover) or medium (it
+// learns of, changes or removes the decoy), by the operation attempted
+// whether or not Key Vault refused it; see internal/detect. An incident's severity is the highest of its
 // alerts, raised one step when its alerts touched DecoysToRaise (3) or more
 // distinct decoys — someone walking through a vault's secrets is worse than
 // one stray read:
@@ -66,10 +67,10 @@
 // # Titles
 //
 // As the original Sentinel analytics rules named them, by the type of the
-// decoy that opened the incident: "HoneyTokens: KeyVault HoneyToken secret
+// decoy that opened the incident: "HoneyTokens: KeyVault HoneyTokens secret
 // accessed", "... key accessed", "... certificate accessed", and for tamper
 // alerts (an activity record on a decoy vault) "HoneyTokens: KeyVault
-// HoneyToken diagnostic settings deleted or changed".
+// HoneyTokens diagnostic settings deleted or changed".
 //
 // This package must not import internal/web or internal/notify.
 package incident

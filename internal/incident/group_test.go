@@ -106,10 +106,10 @@ func TestTitles(t *testing.T) {
 		kind auditlog.Kind
 		want string
 	}{
-		{registry.Secret, auditlog.KindAudit, "HoneyTokens: KeyVault HoneyToken secret accessed"},
-		{registry.Key, auditlog.KindAudit, "HoneyTokens: KeyVault HoneyToken key accessed"},
-		{registry.Certificate, auditlog.KindAudit, "HoneyTokens: KeyVault HoneyToken certificate accessed"},
-		{"", auditlog.KindActivity, "HoneyTokens: KeyVault HoneyToken diagnostic settings deleted or changed"},
+		{registry.Secret, auditlog.KindAudit, "HoneyTokens: KeyVault HoneyTokens secret accessed"},
+		{registry.Key, auditlog.KindAudit, "HoneyTokens: KeyVault HoneyTokens key accessed"},
+		{registry.Certificate, auditlog.KindAudit, "HoneyTokens: KeyVault HoneyTokens certificate accessed"},
+		{"", auditlog.KindActivity, "HoneyTokens: KeyVault HoneyTokens diagnostic settings deleted or changed"},
 	}
 	for _, tt := range tests {
 		a := &detect.Alert{Decoy: registry.Decoy{Type: tt.typ}, Event: auditlog.Event{Kind: tt.kind}}

@@ -8,10 +8,10 @@ import (
 
 // Titles, as the original Sentinel analytics rules named their incidents.
 const (
-	TitleSecret             = "HoneyTokens: KeyVault HoneyToken secret accessed"
-	TitleKey                = "HoneyTokens: KeyVault HoneyToken key accessed"
-	TitleCertificate        = "HoneyTokens: KeyVault HoneyToken certificate accessed"
-	TitleDiagnosticSettings = "HoneyTokens: KeyVault HoneyToken diagnostic settings deleted or changed"
+	TitleSecret             = "HoneyTokens: KeyVault HoneyTokens secret accessed"
+	TitleKey                = "HoneyTokens: KeyVault HoneyTokens key accessed"
+	TitleCertificate        = "HoneyTokens: KeyVault HoneyTokens certificate accessed"
+	TitleDiagnosticSettings = "HoneyTokens: KeyVault HoneyTokens diagnostic settings deleted or changed"
 )
 
 // Title names an incident after the alert that opened it: by its decoy's

@@ -45,6 +45,29 @@ func newAttacker(st *state, as string) (*attacker, error) {
 	if err != nil {
 		return nil, err
 	}
+	tr, err := emulatorTransport(st)
+	if err != nil {
+		return nil, err
+	}
+	a := &attacker{id: id, transport: tr, secretClients: map[string]*azsecrets.Client{}, keyClients: map[string]*azkeys.Client{}}
+	a.opts = azcore.ClientOptions{
+		Transport: &http.Client{Transport: tr},
+		Cloud:     cloud.AzurePublic,
+		Retry:     policy.RetryOptions{MaxRetries: 2, RetryDelay: 50 * time.Millisecond, MaxRetryDelay: time.Second},
+	}
+	a.cred, err = azidentity.NewClientSecretCredential(st.TenantID, id.ClientID, id.ClientSecret,
+		&azidentity.ClientSecretCredentialOptions{ClientOptions: a.opts})
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	return a, nil
+}
+
+// emulatorTransport reaches the running lab's emulator from any process:
+// every Azure host name the SDK uses goes to the emulator's listener, over
+// TLS with the emulator's CA; any other fails as if it did not resolve, so
+// the lab never leaves the machine.
+func emulatorTransport(st *state) (*http.Transport, error) {
 	pem, err := os.ReadFile(st.CAFile)
 	if err != nil {
 		return nil, fmt.Errorf("lab: the emulator's CA: %w", err)
@@ -54,9 +77,7 @@ func newAttacker(st *state, as string) (*attacker, error) {
 		return nil, fmt.Errorf("lab: %s holds no certificate", st.CAFile)
 	}
 	d := &net.Dialer{Timeout: 5 * time.Second}
-	tr := &http.Transport{
-		// Every Azure host name the SDK uses goes to the emulator; any other
-		// fails as if it did not resolve, so the lab never leaves the machine.
+	return &http.Transport{
 		DialContext: func(ctx context.Context, network, hostport string) (net.Conn, error) {
 			host, _, err := net.SplitHostPort(hostport)
 			if err != nil {
@@ -74,19 +95,7 @@ func newAttacker(st *state, as string) (*attacker, error) {
 		TLSClientConfig:   &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
 		ForceAttemptHTTP2: true,
 		IdleConnTimeout:   30 * time.Second,
-	}
-	a := &attacker{id: id, transport: tr, secretClients: map[string]*azsecrets.Client{}, keyClients: map[string]*azkeys.Client{}}
-	a.opts = azcore.ClientOptions{
-		Transport: &http.Client{Transport: tr},
-		Cloud:     cloud.AzurePublic,
-		Retry:     policy.RetryOptions{MaxRetries: 2, RetryDelay: 50 * time.Millisecond, MaxRetryDelay: time.Second},
-	}
-	a.cred, err = azidentity.NewClientSecretCredential(st.TenantID, id.ClientID, id.ClientSecret,
-		&azidentity.ClientSecretCredentialOptions{ClientOptions: a.opts})
-	if err != nil {
-		return nil, fmt.Errorf("lab: %w", err)
-	}
-	return a, nil
+	}, nil
 }
 
 func emulated(host string) bool {

@@ -242,11 +242,24 @@ func (l *Lab) config(listen string) config.Config {
 	// Later alerts of an incident reach the webhook after seconds, not the
 	// production default's half minute, so that an attack shows quickly.
 	cfg.Incidents.BatchInterval = config.Duration(2 * time.Second)
+	// Decoys planted into the running lab (plant --lab, another process)
+	// are watched within a quarter second rather than serve's 5 s.
+	cfg.DecoySync = config.Duration(250 * time.Millisecond)
 	cfg.Shutdown = config.Duration(5 * time.Second)
 	return cfg
 }
 
 func (l *Lab) dsn() string { return "sqlite:" + filepath.Join(l.dir, dbFile) }
+
+// DSN is the database of the lab in dir, for the verbs that work on it
+// directly (plant, retire and reconcile --lab).
+func DSN(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("lab: %w", err)
+	}
+	return "sqlite:" + filepath.Join(abs, dbFile), nil
+}
 
 // startEmulator builds the estate and starts the emulator, its audit records
 // pushed to honeyvault's ingest endpoint with the ingest token.
@@ -276,6 +289,12 @@ func (l *Lab) startEmulator(plans []vaultTemplate) error {
 		return err
 	}
 	l.state = &state{Version: stateVersion, PID: os.Getpid(), Server: l.url, Emulator: emu.Addr(), TenantID: kvemu.DefaultTenantID}
+	planterSecret := rand.Text()
+	if err := emu.RegisterApp(planter, planterSecret); err != nil {
+		return err
+	}
+	l.state.Planter = &stateIdentity{Name: "planter", About: "honeyvault's planter", ClientID: planter.AppID, ClientSecret: planterSecret,
+		ObjectID: planter.ObjectID, UPN: planter.UPN, IP: planter.IPAddress}
 	for _, o := range outsiders {
 		secret := rand.Text()
 		if err := emu.RegisterApp(o.Identity, secret); err != nil {

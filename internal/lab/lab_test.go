@@ -71,7 +71,7 @@ func TestCloseLeavesNothingRunning(t *testing.T) {
 	if err != nil || !strings.Contains(string(logs), "honeyvault serving") {
 		t.Errorf("log file: %v\n%s", err, logs)
 	}
-	secrets := []string{l.AdminToken(), l.ingestToken}
+	secrets := []string{l.AdminToken(), l.ingestToken, l.state.Planter.ClientSecret}
 	for _, id := range l.state.Identities {
 		secrets = append(secrets, id.ClientSecret)
 	}

@@ -30,7 +30,10 @@ type state struct {
 	CAFile     string          `json:"ca_file"`  // the emulator's CA certificate (PEM)
 	TenantID   string          `json:"tenant_id"`
 	Identities []stateIdentity `json:"identities"`
-	Vaults     []stateVault    `json:"vaults"`
+	// Planter is honeyvault's planter, for plant, retire and reconcile
+	// --lab in another process.
+	Planter *stateIdentity `json:"planter,omitempty"`
+	Vaults  []stateVault   `json:"vaults"`
 }
 
 // stateIdentity is an outside identity and how it signs in.

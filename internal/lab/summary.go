@@ -44,9 +44,11 @@ func (l *Lab) WriteSummary(w io.Writer, prog string) {
 		dirFlag = " --dir " + shellQuote(l.opts.Dir)
 	}
 	attack, list := prog+" lab attack"+dirFlag, prog+" incidents list"
+	plantMore := prog + " plant --lab " + shellQuote(l.opts.Dir) + " --all --types certificate --grant-temporary"
 	width := max(len(attack), len(list)) + 3
 	fmt.Fprintln(w, "\nTry, in another terminal:")
 	fmt.Fprintf(w, "  %-*s# an outside identity reads decoys with the Azure SDK\n", width, attack)
+	fmt.Fprintf(w, "  %s\n  %-*s# plant more decoys into this lab as its planter\n", plantMore, width, "")
 	// The one place the token is shown: the user needs it to sign in. It is
 	// a bootstrap admin token that lives as long as the lab.
 	fmt.Fprintf(w, "  export HONEYVAULT_ADDR=%s HONEYVAULT_TOKEN=%s\n", l.url, l.adminToken)

@@ -89,7 +89,7 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 	// The vault's view of each new decoy goes into the registry in one
 	// commit per vault (the rows exist already, pending).
 	d.baselineCertificates(bg, r, done)
-	if err := d.Store.CompletePlantings(bg, done); err != nil {
+	if err := d.Store.CompletePlantings(bg, done, d.who("")); err != nil {
 		errs = append(errs, fmt.Errorf("plant: vault %s: decoys created but their records not completed (reconcile settles them): %w", r.Vault.Name, err))
 		r.Unsettled = append(r.Unsettled, r.Planted...)
 		r.Planted = nil

@@ -43,6 +43,10 @@ type Deployer struct {
 	// the registry's created-by, the allow rules' identity, whose access the
 	// preflight checks.
 	Planter azure.Principal
+	// Actor is who the audit trail names for this deployer's changes: the
+	// person or token that asked ("cli:alice", "token:12 (console)"); ""
+	// names the planter. Every row also names the planter in its detail.
+	Actor string
 	// Limiter paces requests; nil means NewLimiter(DefaultLimits()).
 	Limiter *Limiter
 	// Hasher, when set, keeps a keyed hash of each secret's value so that

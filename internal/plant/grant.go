@@ -99,8 +99,13 @@ func (d *Deployer) grant(ctx context.Context, r *VaultRun, types []registry.Type
 	r.Grant = g
 	d.log().Info("plant: granting a temporary access policy", "vault", v.Name, "permissions", permList(added))
 	if err := d.Azure.UpdateAccessPolicy(ctx, v.ID, azure.PolicyAdd, entry); err != nil {
+		if !azure.Definite(err) {
+			// It may have happened: Release undoes it, and the trail says so.
+			d.audit(ctx, "vault.access_grant", v.ID, fmt.Sprintf("vault %s: tried to add %s to the planter's access policy for planting; no clear answer (%v)", v.Name, permList(added), err))
+		}
 		return fmt.Errorf("plant: vault %s: temporary grant refused (it needs Microsoft.KeyVault/vaults/accessPolicies/write, e.g. the Key Vault Contributor role): %w", v.Name, err)
 	}
+	d.audit(ctx, "vault.access_grant", v.ID, fmt.Sprintf("vault %s: added %s to the planter's access policy for planting", v.Name, permList(added)))
 	if fresh, err := d.Azure.Vault(ctx, v.ID); err == nil {
 		r.Vault = fresh
 	}
@@ -147,6 +152,11 @@ func (d *Deployer) Release(ctx context.Context, runs []*VaultRun) error {
 		}
 		g.Removed = true
 		d.log().Info("plant: temporary access policy removed", "vault", g.Vault)
+		what := "removed the planter's temporary access-policy entry"
+		if g.Previous != nil {
+			what = "put the planter's access-policy entry back as it was (without " + permList(g.Added) + ")"
+		}
+		d.audit(ctx, "vault.access_restore", g.VaultID, fmt.Sprintf("vault %s: %s", g.Vault, what))
 	}
 	return errors.Join(errs...)
 }

@@ -14,6 +14,9 @@ import (
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
+// settledNote explains a "decoy.plant" row that reconcile writes.
+const settledNote = "reconcile: its create got no clear answer when planted; the vault has it"
+
 // pendingGrace is how old a pending planting must be before reconcile
 // decides its create never happened: a planting run may be sending it right
 // now.
@@ -173,7 +176,7 @@ func (d *Deployer) reconcileDecoy(ctx context.Context, res *ReconcileResult, pd 
 	case s != nil && s.live != nil:
 		o := s.live
 		if pending {
-			if err := d.Store.CompletePlanting(ctx, pd.ID, baselineOf(o)); err != nil {
+			if err := d.Store.CompletePlanting(ctx, pd.ID, baselineOf(o), d.who(settledNote)); err != nil {
 				res.Err = errors.Join(res.Err, err)
 			}
 			res.Settled++
@@ -181,7 +184,7 @@ func (d *Deployer) reconcileDecoy(ctx context.Context, res *ReconcileResult, pd 
 		}
 		if pd.Status == registry.Missing {
 			d.setStatus(ctx, res, pd, registry.Active)
-			if _, err := d.Store.ResolveFindings(ctx, pd.ID, now, store.FindingDeleted, store.FindingGone, store.FindingVaultGone); err != nil {
+			if _, err := d.Store.ResolveFindings(ctx, pd.ID, now, d.who("reconcile: the decoy is back"), store.FindingDeleted, store.FindingGone, store.FindingVaultGone); err != nil {
 				res.Err = errors.Join(res.Err, err)
 			}
 		}
@@ -189,7 +192,7 @@ func (d *Deployer) reconcileDecoy(ctx context.Context, res *ReconcileResult, pd 
 			d.find(ctx, res, pd, store.FindingDisabled, fmt.Sprintf("%s is disabled", pd.Type), false)
 			return
 		}
-		if _, err := d.Store.ResolveFindings(ctx, pd.ID, now, store.FindingDisabled); err != nil {
+		if _, err := d.Store.ResolveFindings(ctx, pd.ID, now, d.who("reconcile: the decoy is enabled"), store.FindingDisabled); err != nil {
 			res.Err = errors.Join(res.Err, err)
 		}
 		if pd.Planting == nil {
@@ -215,7 +218,7 @@ func (d *Deployer) reconcileDecoy(ctx context.Context, res *ReconcileResult, pd 
 	case s != nil && s.deleted != nil:
 		if pending {
 			// Created, then deleted before anyone settled it.
-			if err := d.Store.CompletePlanting(ctx, pd.ID, baselineOf(s.deleted)); err != nil {
+			if err := d.Store.CompletePlanting(ctx, pd.ID, baselineOf(s.deleted), d.who(settledNote)); err != nil {
 				res.Err = errors.Join(res.Err, err)
 			}
 			res.Settled++
@@ -242,7 +245,7 @@ func (d *Deployer) reconcileDecoy(ctx context.Context, res *ReconcileResult, pd 
 // decoy missing.
 func (d *Deployer) find(ctx context.Context, res *ReconcileResult, pd store.PlantedDecoy, kind store.FindingKind, detail string, missing bool) {
 	f := store.Finding{DecoyID: pd.ID, VaultID: pd.VaultID, Kind: kind, Detail: detail, FoundAt: d.now()}
-	added, err := d.Store.AddFinding(ctx, &f)
+	added, err := d.Store.AddFinding(ctx, &f, d.who("reconcile"))
 	if err != nil {
 		res.Err = errors.Join(res.Err, err)
 		return
@@ -257,7 +260,7 @@ func (d *Deployer) find(ctx context.Context, res *ReconcileResult, pd store.Plan
 }
 
 func (d *Deployer) setStatus(ctx context.Context, res *ReconcileResult, pd store.PlantedDecoy, st registry.Status) {
-	if err := d.Store.SetDecoyStatus(ctx, pd.ID, st, nil); err != nil {
+	if err := d.Store.SetDecoyStatus(ctx, pd.ID, st, nil, d.who("reconcile")); err != nil {
 		res.Err = errors.Join(res.Err, err)
 	}
 }

@@ -78,7 +78,7 @@ func (d *Deployer) retireVault(ctx context.Context, results []RetireResult, idx 
 	if azure.IsNotFound(err) {
 		for _, i := range idx {
 			memo := joinMemo(results[i].Decoy.Memo, fmt.Sprintf("retired %s by %s: the vault no longer exists", d.now().UTC().Format(time.DateOnly), d.Planter))
-			results[i].Err = d.Store.SetDecoyStatus(bg, results[i].Decoy.ID, registry.Retired, &memo)
+			results[i].Err = d.Store.SetDecoyStatus(bg, results[i].Decoy.ID, registry.Retired, &memo, d.retireAudit("the vault no longer exists"))
 			results[i].Note = "vault gone"
 		}
 		report(progress, Progress{Vault: name, Phase: PhaseDone, Done: len(idx), Total: len(idx)})
@@ -149,7 +149,7 @@ func (d *Deployer) retireOne(ctx context.Context, vc *azure.VaultClient, v azure
 		allowFor = DefaultAllowFor
 	}
 	if err := d.Store.AddAllowRule(ctx, &store.AllowRule{Identity: d.Planter.ObjectID, Operations: ops, VaultID: dec.VaultID,
-		Type: dec.Type, Name: dec.Name, DecoyID: dec.ID, Expires: d.now().Add(allowFor), Note: "honeyvault retire by " + d.Planter.String()}); err != nil {
+		Type: dec.Type, Name: dec.Name, DecoyID: dec.ID, Expires: d.now().Add(allowFor), Note: "honeyvault retire by " + d.Planter.String()}, d.who("retire")); err != nil {
 		r.Err = err
 		return
 	}
@@ -178,7 +178,22 @@ func (d *Deployer) retireOne(ctx context.Context, vc *azure.VaultClient, v azure
 		memo += " (purged)"
 	}
 	memo = joinMemo(dec.Memo, memo)
-	r.Err = d.Store.SetDecoyStatus(bg, dec.ID, registry.Retired, &memo)
+	what := ""
+	switch {
+	case r.Purged:
+		what = "deleted and purged"
+	case r.Deleted:
+		what = "deleted"
+	}
+	r.Err = d.Store.SetDecoyStatus(bg, dec.ID, registry.Retired, &memo, d.retireAudit(joinNote(what, r.Note)))
+}
+
+// retireAudit is the audit entry of one decoy retired: what happened to it
+// in the vault.
+func (d *Deployer) retireAudit(what string) store.AuditEntry {
+	e := d.who(what)
+	e.Action = "decoy.retire"
+	return e
 }
 
 // purge purges a just-deleted object, retrying while Key Vault is still

@@ -33,6 +33,27 @@ func (s *storedRules) load(ctx context.Context, st *store.Store) error {
 	return nil
 }
 
+// reloadFor re-reads the rules inside the ingest transaction when some
+// alert is about to be raised. A rule stored since the last sync — retire
+// stores the planter's delete rule just before it sends the delete, whose
+// record may arrive within milliseconds — then covers it all the same.
+// Alerts are rare, so the extra read costs nothing in the common case.
+func (s *storedRules) reloadFor(ctx context.Context, tx *store.Tx, alerts []detect.Alert) error {
+	for _, a := range alerts {
+		if a.Suppressed {
+			continue
+		}
+		rules, err := tx.AllowRules(ctx, time.Now().Add(-allowLateness))
+		if err != nil {
+			return err
+		}
+		s.rules.Store(&rules)
+		s.apply(alerts)
+		return nil
+	}
+	return nil
+}
+
 // apply suppresses the alerts a stored rule covers.
 func (s *storedRules) apply(alerts []detect.Alert) {
 	p := s.rules.Load()

@@ -83,3 +83,61 @@ func TestStoredAllowRulesCoverOnlyTheirDecoyAndOperation(t *testing.T) {
 		t.Errorf("suppressed: got %v; want %v", got, want)
 	}
 }
+
+// A rule stored while the server runs covers the next record at once, not
+// after the next registry sync: retire stores the planter's delete rule and
+// sends the delete straight away, and its record may arrive in
+// milliseconds.
+func TestAllowRuleStoredWhileRunningCoversTheNextRecord(t *testing.T) {
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
+	cfg.DecoySync = config.Duration(time.Hour) // no sync during the test
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoy := registry.Decoy{VaultID: vaultPay, Name: "orders-db-password", Type: registry.Secret}
+	if err := st.AddDecoy(ctx, &decoy); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Store.Close()
+	rec := &recorded{}
+	srv.SetAlertRecorder(rec)
+	bg, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for _, task := range srv.tasks {
+		go task(bg)
+	}
+
+	at := time.Now().UTC().Truncate(time.Second)
+	if err := srv.Store.AddAllowRule(ctx, &store.AllowRule{Identity: "planter-oid", Operations: []string{"SecretDelete"},
+		VaultID: decoy.VaultID, Type: decoy.Type, Name: decoy.Name, DecoyID: decoy.ID, Expires: at.Add(time.Hour)},
+		store.AuditEntry{Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range [][]byte{
+		op("delete-own", "SecretDelete", "orders-db-password", "planter-oid", at.Format(time.RFC3339)),
+		op("get-own", "SecretGet", "orders-db-password", "planter-oid", at.Format(time.RFC3339)),
+	} {
+		b, err := ingest.BatchFromBody("test", body, auditlog.Position{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Pipeline.Submit(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]bool{}
+	for _, a := range rec.snapshot() {
+		got[a.Event.CorrelationID] = a.Suppressed
+	}
+	if want := map[string]bool{"delete-own": true, "get-own": false}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("suppressed: got %v; want %v", got, want)
+	}
+}

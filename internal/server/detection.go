@@ -26,8 +26,11 @@ type detection struct {
 	matcher  *detect.Matcher
 	recorder AlertRecorder
 	synced   time.Time // registry changes up to here are indexed
-	hits     *prometheus.CounterVec
-	stored   storedRules // allow rules kept in the database (planting's)
+	// syncedGauge publishes synced, so that a process that just changed the
+	// registry (plant --lab) can wait until detection watches the change.
+	syncedGauge prometheus.Gauge
+	hits        *prometheus.CounterVec
+	stored      storedRules // allow rules kept in the database (planting's)
 }
 
 // syncOverlap re-reads registry changes this far back on every sync: a slow
@@ -46,7 +49,11 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 			Name: "honeyvault_decoy_hits_total", Help: "Accesses to decoys by severity and whether an allow rule suppressed them.",
 		}, []string{"severity", "suppressed"}),
 	}
-	reg.MustRegister(d.hits)
+	d.syncedGauge = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "honeyvault_detection_synced_timestamp_seconds",
+		Help: "Registry changes committed before this time are watched by detection (start of the last registry sync).",
+	})
+	reg.MustRegister(d.hits, d.syncedGauge)
 	if err := d.stored.load(ctx, st); err != nil {
 		return nil, err
 	}
@@ -64,7 +71,7 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 		}
 		after = page[len(page)-1].ID
 	}
-	d.synced = start
+	d.setSynced(start)
 	return d, nil
 }
 
@@ -87,6 +94,9 @@ func (d *detection) hook(ctx context.Context, tx *store.Tx, fresh []store.Fresh)
 		return nil
 	}
 	d.stored.apply(alerts)
+	if err := d.stored.reloadFor(context.Background(), tx, alerts); err != nil {
+		return err
+	}
 	for _, a := range alerts {
 		d.hits.WithLabelValues(string(a.Severity), fmt.Sprint(a.Suppressed)).Inc()
 	}
@@ -112,8 +122,13 @@ func (d *detection) sync(ctx context.Context, st *store.Store) error {
 	if err := d.matcher.Index().Add(changed...); err != nil {
 		return err
 	}
-	d.synced = start
+	d.setSynced(start)
 	return nil
+}
+
+func (d *detection) setSynced(t time.Time) {
+	d.synced = t
+	d.syncedGauge.Set(float64(t.UnixNano()) / 1e9)
 }
 
 // watch indexes decoys this process has just stored, without waiting for

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/detect"
@@ -102,7 +104,7 @@ func TestDetectionMatchesLoadedSyncedAndWatchedDecoys(t *testing.T) {
 	submit(hit("c4", "added-later", "attacker"))
 
 	// Retiring it stops detection after the next sync.
-	if err := srv.Store.SetDecoyStatus(ctx, d.ID, registry.Retired, nil); err != nil {
+	if err := srv.Store.SetDecoyStatus(ctx, d.ID, registry.Retired, nil, store.AuditEntry{Actor: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	for len(srv.detection.matcher.Index().Lookup(&auditlog.Event{Kind: auditlog.KindAudit, VaultName: "kv-pay", ObjectType: registry.Secret, ObjectName: "added-later"})) != 0 {
@@ -127,5 +129,45 @@ func TestDetectionMatchesLoadedSyncedAndWatchedDecoys(t *testing.T) {
 	}
 	if fmt.Sprint(names) != "[c1 c3 c4 c6]" {
 		t.Errorf("alerts for %v; want [c1 c3 c4 c6]", names)
+	}
+}
+
+// honeyvault_detection_synced_timestamp_seconds says up to when registry
+// changes are watched: once it passes the time a decoy was committed,
+// detection matches that decoy (what plant --lab waits for).
+func TestSyncedGaugeMeansWatched(t *testing.T) {
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
+	cfg.DecoySync = config.Duration(50 * time.Millisecond)
+	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Store.Close()
+	start := testutil.ToFloat64(srv.detection.syncedGauge)
+	if start == 0 {
+		t.Fatal("the gauge is not set at start")
+	}
+	bg, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for _, task := range srv.tasks {
+		go task(bg)
+	}
+	d := registry.Decoy{VaultID: vaultPay, Name: "planted-elsewhere", Type: registry.Secret}
+	if err := srv.Store.AddDecoy(ctx, &d); err != nil {
+		t.Fatal(err)
+	}
+	committed := float64(time.Now().UnixNano()) / 1e9
+	deadline := time.Now().Add(20 * time.Second)
+	for testutil.ToFloat64(srv.detection.syncedGauge) <= committed {
+		if time.Now().After(deadline) {
+			t.Fatal("the gauge never passed the decoy's commit")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ev := auditlog.Event{Kind: auditlog.KindAudit, VaultName: "kv-pay", ObjectType: registry.Secret, ObjectName: "planted-elsewhere"}
+	if len(srv.detection.matcher.Index().Lookup(&ev)) != 1 {
+		t.Error("the gauge passed the commit but the decoy is not watched")
 	}
 }

@@ -110,7 +110,7 @@ func TestDecoyAccessReachesTheWebhook(t *testing.T) {
 		t.Fatalf("%v: %s", err, d.body)
 	}
 	in := p.Incident
-	if in.ID != 1 || in.Title != "HoneyTokens: KeyVault HoneyToken secret accessed" || in.Severity != "high" || in.Status != "new" ||
+	if in.ID != 1 || in.Title != "HoneyTokens: KeyVault HoneyTokens secret accessed" || in.Severity != "high" || in.Status != "new" ||
 		!strings.EqualFold(in.VaultID, vaultPay) || in.URL != "https://hv.example.com/incidents/1" ||
 		!in.FirstSeen.Equal(time.Date(2026, 11, 20, 8, 0, 1, 0, time.UTC)) || !in.LastSeen.Equal(in.FirstSeen) {
 		t.Errorf("incident: %+v", in)

@@ -102,7 +102,7 @@ func (s *Server) importWatchlist(ctx context.Context, path string) error {
 		return fmt.Errorf("watchlist: %w", err)
 	}
 	defer f.Close()
-	rows, added, err := s.Store.ImportWatchlist(ctx, f, "watchlist:"+path)
+	rows, added, err := s.Store.ImportWatchlist(ctx, f, "watchlist:"+path, store.AuditEntry{Actor: "system", Detail: "serve --watchlist at start"})
 	if err != nil {
 		return fmt.Errorf("watchlist %s: %w", path, err)
 	}

@@ -41,9 +41,14 @@ func (r AllowRule) validate() error {
 	return nil
 }
 
-// AddAllowRule stores a rule, filling its ID and CreatedAt.
-func (s *Store) AddAllowRule(ctx context.Context, r *AllowRule) error {
+// AddAllowRule stores a rule, filling its ID and CreatedAt, and records it
+// in the audit trail in the same transaction, as "allow.add" by who: an
+// allow rule silences alerts, so who added which is kept.
+func (s *Store) AddAllowRule(ctx context.Context, r *AllowRule, who AuditEntry) error {
 	if err := r.validate(); err != nil {
+		return err
+	}
+	if err := checkActor(who); err != nil {
 		return err
 	}
 	now := s.now()
@@ -52,9 +57,37 @@ func (s *Store) AddAllowRule(ctx context.Context, r *AllowRule) error {
 		if err != nil {
 			return err
 		}
+		what := fmt.Sprintf("allow rule %d: %s", id, r.describe())
+		if r.DecoyID != 0 {
+			if err := s.auditDecoyTx(ctx, tx, who, "allow.add", r.DecoyID, what); err != nil {
+				return err
+			}
+		} else {
+			e := who
+			e.Action, e.Target, e.Detail = "allow.add", fmt.Sprintf("allow:%d", id), joinDetail(what, who.Detail)
+			if err := s.prepareAudit(&e); err != nil {
+				return err
+			}
+			if err := insertAudit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
 		r.ID, r.CreatedAt = id, now
 		return nil
 	})
+}
+
+// describe says what the rule lets through, for the audit trail.
+func (r AllowRule) describe() string {
+	ops := "any operation"
+	if len(r.Operations) > 0 {
+		ops = strings.Join(r.Operations, ", ")
+	}
+	until := "no expiry"
+	if !r.Expires.IsZero() {
+		until = "until " + r.Expires.UTC().Format(time.RFC3339)
+	}
+	return joinDetail(fmt.Sprintf("%s by %s does not alert, %s", ops, strings.TrimSpace(r.Identity), until), r.Note)
 }
 
 func insertAllowRule(ctx context.Context, tx *sql.Tx, r AllowRule, now time.Time) (int64, error) {
@@ -74,7 +107,23 @@ func insertAllowRule(ctx context.Context, tx *sql.Tx, r AllowRule, now time.Time
 // time, and records arrive late, so it asks for rules that expired a while
 // ago too.
 func (s *Store) AllowRules(ctx context.Context, since time.Time) ([]AllowRule, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, identity, operations, vault_key, type, name_key, decoy_id, expires_at, note, created_at
+	return allowRules(ctx, s.r, since)
+}
+
+// AllowRules is Store.AllowRules inside the transaction: what detection
+// reads again, in the ingest transaction, before it raises an alert.
+func (t *Tx) AllowRules(ctx context.Context, since time.Time) ([]AllowRule, error) {
+	return allowRules(ctx, t.tx, since)
+}
+
+// querier is what allowRules reads through: the store's pool or a
+// transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func allowRules(ctx context.Context, q querier, since time.Time) ([]AllowRule, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, identity, operations, vault_key, type, name_key, decoy_id, expires_at, note, created_at
 		FROM allow_rules WHERE expires_at = 0 OR expires_at >= $1 ORDER BY id`, micros(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list allow rules: %w", err)

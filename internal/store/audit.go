@@ -13,18 +13,28 @@ import (
 // AuditEntry is one action of honeyvault itself — not of the vaults it
 // watches — kept in an append-only trail that admins can read and export.
 //
-// Record one with RecordAudit whenever a person or a token changes something:
-// a sign-in, a token created or revoked, decoys planted or retired, an
-// incident's status changed, a setting changed. Actions are "noun.verb" in
-// lower case; the ones in use are:
+// Every change honeyvault makes to its registry, its allow rules, its tokens
+// or its incidents is recorded, in the same transaction as the change where
+// the change is in the database (the methods that make such changes take
+// the AuditEntry that says who asks), so a change that rolls back leaves no
+// row and no change is left without one. Actions are "noun.verb" in lower
+// case; the ones in use are:
 //
 //	auth.sign_in, auth.sign_in_failed, auth.sign_out   (internal/web)
 //	token.create, token.revoke                         (internal/web, honeyvault token)
-//	decoy.plant, decoy.retire, decoy.import            (planting, watchlist)
+//	decoy.plant        a decoy the vault created, one row each (plant, lab; reconcile settling a pending create)
+//	decoy.retire       a decoy deleted (and purged) and marked retired (retire)
+//	decoy.status       reconcile marking a decoy missing or active again
+//	decoy.finding      reconcile finding a decoy deleted, purged, disabled or changed outside honeyvault
+//	decoy.finding_resolved  reconcile seeing a finding's cause gone
+//	decoy.import       a watchlist import that added decoys (watchlist import, serve --watchlist)
+//	allow.add          an allow rule stored (retire's own deletes)
+//	vault.access_grant, vault.access_restore  a temporary access-policy grant and its removal (plant --grant-temporary)
 //	incident.update                                    (incidents)
-//	setting.change                                     (settings)
 //
-// Never put a secret in any field: no token, no password, no decoy value.
+// Decoy names appear in the detail: the trail is for admins only, like the
+// registry itself. Never put a secret in any field: no token, no password,
+// no decoy value.
 type AuditEntry struct {
 	ID         int64     // store-assigned
 	Time       time.Time // when; zero means now
@@ -69,6 +79,50 @@ func (s *Store) prepareAudit(e *AuditEntry) error {
 		e.Time = s.now()
 	}
 	return nil
+}
+
+// checkActor refuses a change nobody answers for, before anything is
+// written.
+func checkActor(who AuditEntry) error {
+	if strings.TrimSpace(who.Actor) == "" {
+		return errors.New("store: a change needs an audit entry naming who asks for it")
+	}
+	return nil
+}
+
+// auditDecoyTx appends to the audit trail, inside tx, that who (its Actor,
+// RemoteAddr and Time) did action to decoy id: the target is "decoy:ID", the
+// detail names the decoy and its vault, then what, then who.Detail.
+func (s *Store) auditDecoyTx(ctx context.Context, tx *sql.Tx, who AuditEntry, action string, id int64, what string) error {
+	e := who
+	e.Action, e.Target = action, fmt.Sprintf("decoy:%d", id)
+	var vaultID, vaultName, name, typ string
+	desc := fmt.Sprintf("decoy %d", id)
+	err := tx.QueryRowContext(ctx, "SELECT vault_id, vault_name, name, type FROM decoys WHERE id = $1", id).Scan(&vaultID, &vaultName, &name, &typ)
+	switch {
+	case err == nil:
+		desc = fmt.Sprintf("%s %q in vault %s (%s)", typ, name, vaultName, vaultID)
+	case errors.Is(err, sql.ErrNoRows):
+		desc += " (not in the registry)"
+	default:
+		return fmt.Errorf("store: unable to read decoy %d for the audit trail: %w", id, err)
+	}
+	e.Detail = joinDetail(desc, what, who.Detail)
+	if err := s.prepareAudit(&e); err != nil {
+		return err
+	}
+	return insertAudit(ctx, tx, e)
+}
+
+// joinDetail joins the non-empty parts of an audit detail with "; ".
+func joinDetail(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 func insertAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {

@@ -51,8 +51,15 @@ func (s *Store) AddDecoy(ctx context.Context, d *registry.Decoy) error {
 // ImportDecoys stores every decoy that is not there yet, in one transaction:
 // all or nothing. Decoys already present (same vault, type and name in any
 // case) are left as they are, so importing the same list twice adds nothing.
-// It returns how many were added.
+// It returns how many were added. It records nothing in the audit trail:
+// what acts for a person imports with ImportWatchlist.
 func (s *Store) ImportDecoys(ctx context.Context, decoys []registry.Decoy) (added int, err error) {
+	return s.importDecoys(ctx, decoys, nil)
+}
+
+// importDecoys is ImportDecoys; then, inside the transaction, calls after
+// (when not nil) with the number added.
+func (s *Store) importDecoys(ctx context.Context, decoys []registry.Decoy, after func(*sql.Tx, int) error) (added int, err error) {
 	for i := range decoys {
 		if err := decoys[i].Validate(); err != nil {
 			return 0, fmt.Errorf("store: decoy %d: %w", i+1, err)
@@ -72,6 +79,9 @@ func (s *Store) ImportDecoys(ctx context.Context, decoys []registry.Decoy) (adde
 			if id != 0 {
 				added++
 			}
+		}
+		if after != nil {
+			return after(tx, added)
 		}
 		return nil
 	})
@@ -172,24 +182,38 @@ func (s *Store) ListDecoys(ctx context.Context, f DecoyFilter) ([]registry.Decoy
 	return out, nil
 }
 
-// SetDecoyStatus changes a decoy's status (and memo, when memo is not nil).
-func (s *Store) SetDecoyStatus(ctx context.Context, id int64, st registry.Status, memo *string) error {
+// SetDecoyStatus changes a decoy's status (and memo, when memo is not nil)
+// and records it in the audit trail in the same transaction: who.Action
+// ("decoy.retire"; default "decoy.status"), target "decoy:ID", a detail
+// naming the decoy, its vault and the old and new status, then who.Detail.
+func (s *Store) SetDecoyStatus(ctx context.Context, id int64, st registry.Status, memo *string, who AuditEntry) error {
 	if _, err := registry.ParseStatus(string(st)); err != nil {
 		return err
 	}
+	if err := checkActor(who); err != nil {
+		return err
+	}
+	action := who.Action
+	if action == "" {
+		action = "decoy.status"
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		var old string
+		err := tx.QueryRowContext(ctx, "SELECT status FROM decoys WHERE id = $1", id).Scan(&old)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: decoy %d", ErrNotFound, id)
+		}
+		if err != nil {
+			return fmt.Errorf("store: unable to update decoy %d: %w", id, err)
+		}
 		q, args := "UPDATE decoys SET status = $1, updated_at = $2 WHERE id = $3", []any{string(st), micros(s.now()), id}
 		if memo != nil {
 			q, args = "UPDATE decoys SET status = $1, updated_at = $2, memo = $4 WHERE id = $3", append(args, *memo)
 		}
-		res, err := tx.ExecContext(ctx, q, args...)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("store: unable to update decoy %d: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("%w: decoy %d", ErrNotFound, id)
-		}
-		return nil
+		return s.auditDecoyTx(ctx, tx, who, action, id, fmt.Sprintf("status %s → %s", old, st))
 	})
 }
 
@@ -227,9 +251,15 @@ func nowUTC() time.Time { return time.Now().UTC() }
 
 // ImportWatchlist reads a Sentinel HoneyTokens watchlist CSV from r and adds
 // its decoys, recording createdBy on the new ones. Like ImportDecoys it is
-// idempotent and all or nothing. It returns the number of rows read and of
-// decoys added.
-func (s *Store) ImportWatchlist(ctx context.Context, r io.Reader, createdBy string) (rows, added int, err error) {
+// idempotent and all or nothing. An import that adds decoys is recorded in
+// the audit trail in the same transaction, as "decoy.import" by who, with
+// createdBy (the source) as target and the counts as detail (one row per
+// import: a watchlist may hold a million decoys). It returns the number of
+// rows read and of decoys added.
+func (s *Store) ImportWatchlist(ctx context.Context, r io.Reader, createdBy string, who AuditEntry) (rows, added int, err error) {
+	if err := checkActor(who); err != nil {
+		return 0, 0, err
+	}
 	decoys, err := registry.ReadWatchlist(r)
 	if err != nil {
 		return 0, 0, err
@@ -237,6 +267,17 @@ func (s *Store) ImportWatchlist(ctx context.Context, r io.Reader, createdBy stri
 	for i := range decoys {
 		decoys[i].CreatedBy = createdBy
 	}
-	added, err = s.ImportDecoys(ctx, decoys)
+	added, err = s.importDecoys(ctx, decoys, func(tx *sql.Tx, added int) error {
+		if added == 0 {
+			return nil // nothing changed
+		}
+		e := who
+		e.Action, e.Target = "decoy.import", createdBy
+		e.Detail = joinDetail(fmt.Sprintf("%d rows, %d new decoys", len(decoys), added), who.Detail)
+		if err := s.prepareAudit(&e); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, e)
+	})
 	return len(decoys), added, err
 }

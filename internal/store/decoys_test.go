@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -122,7 +123,7 @@ func TestListDecoysFilters(t *testing.T) {
 			t.Fatal(err)
 		}
 		all, _ := s.ListDecoys(ctx, DecoyFilter{})
-		if err := s.SetDecoyStatus(ctx, all[0].ID, registry.Retired, nil); err != nil {
+		if err := s.SetDecoyStatus(ctx, all[0].ID, registry.Retired, nil, AuditEntry{Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		tests := []struct {
@@ -168,18 +169,66 @@ func TestSetDecoyStatus(t *testing.T) {
 			t.Fatal(err)
 		}
 		memo := "deleted outside honeyvault"
-		if err := s.SetDecoyStatus(ctx, d.ID, registry.Missing, &memo); err != nil {
+		who := AuditEntry{Actor: "cli:alice", Action: "decoy.retire", Detail: "deleted", RemoteAddr: "10.0.0.9"}
+		if err := s.SetDecoyStatus(ctx, d.ID, registry.Retired, &memo, AuditEntry{}); err == nil {
+			t.Error("a status changed without saying who asked")
+		}
+		if err := s.SetDecoyStatus(ctx, d.ID, registry.Missing, &memo, AuditEntry{Actor: "cli:alice"}); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := s.GetDecoy(ctx, d.ID)
 		if got.Status != registry.Missing || got.Memo != memo {
 			t.Errorf("got %+v", got)
 		}
-		if err := s.SetDecoyStatus(ctx, d.ID, "bogus", nil); err == nil {
+		if err := s.SetDecoyStatus(ctx, d.ID, registry.Retired, nil, who); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetDecoyStatus(ctx, d.ID, "bogus", nil, who); err == nil {
 			t.Error("bogus status accepted")
 		}
-		if err := s.SetDecoyStatus(ctx, 9999, registry.Retired, nil); !errors.Is(err, ErrNotFound) {
+		if err := s.SetDecoyStatus(ctx, 9999, registry.Retired, nil, who); !errors.Is(err, ErrNotFound) {
 			t.Errorf("missing id: got %v", err)
+		}
+		trail, _ := s.ListAudit(ctx, AuditFilter{})
+		if got, want := auditActions(trail), "decoy.retire decoy.status"; got != want {
+			t.Fatalf("audit trail: got %q; want %q", got, want)
+		}
+		want := AuditEntry{ID: trail[0].ID, Time: trail[0].Time, Actor: "cli:alice", Action: "decoy.retire", Target: fmt.Sprintf("decoy:%d", d.ID),
+			Detail: `secret "x" in vault kv-a (` + vaultA + `); status missing → retired; deleted`, RemoteAddr: "10.0.0.9"}
+		if trail[0] != want {
+			t.Errorf("got %+v; want %+v", trail[0], want)
+		}
+	})
+}
+
+// A watchlist import that adds decoys is one audit row, in its
+// transaction; one that adds nothing or fails is none.
+func TestImportWatchlistIsAudited(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		csv := "ResourceProvider,ResourceId,HoneyToken,Properties\r\n" +
+			"Microsoft.KeyVault," + vaultA + ",db-password,\"{\"\"Type\"\":\"\"secret\"\"}\"\r\n" +
+			"Microsoft.KeyVault," + vaultB + ",signing,\"{\"\"Type\"\":\"\"key\"\"}\"\r\n"
+		who := AuditEntry{Actor: "cli:alice"}
+		if _, _, err := s.ImportWatchlist(ctx, strings.NewReader(csv), "watchlist:a.csv", AuditEntry{}); err == nil || countAll(t, s) != 0 {
+			t.Fatalf("an import without saying who asked: %v, %d decoys", err, countAll(t, s))
+		}
+		if _, _, err := s.ImportWatchlist(ctx, strings.NewReader(csv+"Microsoft.KeyVault,nope,x,{}\r\n"), "watchlist:bad.csv", who); err == nil {
+			t.Fatal("a bad watchlist was imported")
+		}
+		rows, added, err := s.ImportWatchlist(ctx, strings.NewReader(csv), "watchlist:a.csv", who)
+		if err != nil || rows != 2 || added != 2 {
+			t.Fatalf("import: %d rows, %d added, %v", rows, added, err)
+		}
+		if _, added, err := s.ImportWatchlist(ctx, strings.NewReader(csv), "watchlist:a.csv", who); err != nil || added != 0 {
+			t.Fatalf("again: %d added, %v", added, err)
+		}
+		trail, _ := s.ListAudit(ctx, AuditFilter{})
+		if len(trail) != 1 {
+			t.Fatalf("audit trail: got %+v; want one decoy.import", trail)
+		}
+		if e := trail[0]; e.Action != "decoy.import" || e.Actor != "cli:alice" || e.Target != "watchlist:a.csv" || e.Detail != "2 rows, 2 new decoys" {
+			t.Errorf("got %+v", e)
 		}
 	})
 }

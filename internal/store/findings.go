@@ -37,10 +37,14 @@ type Finding struct {
 
 // AddFinding records a finding unless the decoy already has an open one of
 // the same kind, and reports whether it added one (filling f.ID and
-// FoundAt).
-func (s *Store) AddFinding(ctx context.Context, f *Finding) (bool, error) {
+// FoundAt). A finding added is recorded in the audit trail in the same
+// transaction, as "decoy.finding" by who.
+func (s *Store) AddFinding(ctx context.Context, f *Finding, who AuditEntry) (bool, error) {
 	if f.DecoyID == 0 || f.Kind == "" {
 		return false, errors.New("store: a finding needs a decoy and a kind")
+	}
+	if err := checkActor(who); err != nil {
+		return false, err
 	}
 	now := s.now()
 	if f.FoundAt.IsZero() {
@@ -62,34 +66,58 @@ func (s *Store) AddFinding(ctx context.Context, f *Finding) (bool, error) {
 			return fmt.Errorf("store: unable to add finding: %w", err)
 		}
 		added = true
-		return nil
+		return s.auditDecoyTx(ctx, tx, who, "decoy.finding", f.DecoyID, joinDetail(fmt.Sprintf("finding %d: %s", f.ID, f.Kind), f.Detail))
 	})
 	return added, err
 }
 
 // ResolveFindings closes the decoy's open findings of the given kinds (all
-// kinds when none are given) and reports how many it closed.
-func (s *Store) ResolveFindings(ctx context.Context, decoyID int64, at time.Time, kinds ...FindingKind) (int, error) {
-	q := "UPDATE decoy_findings SET resolved_at = $1 WHERE decoy_id = $2 AND resolved_at = 0"
-	args := []any{micros(at), decoyID}
+// kinds when none are given) and reports how many it closed. Closing some
+// is recorded in the audit trail in the same transaction, as
+// "decoy.finding_resolved" by who.
+func (s *Store) ResolveFindings(ctx context.Context, decoyID int64, at time.Time, who AuditEntry, kinds ...FindingKind) (int, error) {
+	if err := checkActor(who); err != nil {
+		return 0, err
+	}
+	where := " WHERE decoy_id = $1 AND resolved_at = 0"
+	args := []any{decoyID}
 	if len(kinds) > 0 {
 		var ph []string
 		for _, k := range kinds {
 			args = append(args, string(k))
 			ph = append(ph, fmt.Sprintf("$%d", len(args)))
 		}
-		q += " AND kind IN (" + strings.Join(ph, ", ") + ")"
+		where += " AND kind IN (" + strings.Join(ph, ", ") + ")"
 	}
-	var n int64
+	var closed []string
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, q, args...)
+		closed = nil
+		rows, err := tx.QueryContext(ctx, "SELECT id, kind FROM decoy_findings"+where+" ORDER BY id", args...)
 		if err != nil {
 			return fmt.Errorf("store: unable to resolve findings: %w", err)
 		}
-		n, _ = res.RowsAffected()
-		return nil
+		for rows.Next() {
+			var id int64
+			var kind string
+			if err := rows.Scan(&id, &kind); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: unable to resolve findings: %w", err)
+			}
+			closed = append(closed, fmt.Sprintf("finding %d: %s", id, kind))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: unable to resolve findings: %w", err)
+		}
+		if len(closed) == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE decoy_findings SET resolved_at = $"+fmt.Sprint(len(args)+1)+where, append(args, micros(at))...); err != nil {
+			return fmt.Errorf("store: unable to resolve findings: %w", err)
+		}
+		return s.auditDecoyTx(ctx, tx, who, "decoy.finding_resolved", decoyID, strings.Join(closed, ", "))
 	})
-	return int(n), err
+	return len(closed), err
 }
 
 // FindingFilter selects findings; the zero value selects all.

@@ -130,9 +130,10 @@ func (s *Store) BeginPlanting(ctx context.Context, ps []NewPlanting) error {
 }
 
 // CompletePlanting records that the vault created the decoy, with the
-// vault's view of it.
-func (s *Store) CompletePlanting(ctx context.Context, decoyID int64, o PlantedObject) error {
-	return s.updatePlanting(ctx, decoyID, Planted, o)
+// vault's view of it, and a "decoy.plant" row in the audit trail for who
+// (see CompletePlantings).
+func (s *Store) CompletePlanting(ctx context.Context, decoyID int64, o PlantedObject, who AuditEntry) error {
+	return s.CompletePlantings(ctx, []Completed{{DecoyID: decoyID, Object: o}}, who)
 }
 
 // Completed is one decoy the vault created, with the vault's view of it.
@@ -142,14 +143,28 @@ type Completed struct {
 }
 
 // CompletePlantings records several completed plantings in one
-// transaction (one commit per vault instead of one per decoy).
-func (s *Store) CompletePlantings(ctx context.Context, done []Completed) error {
+// transaction (one commit per vault instead of one per decoy), each with
+// its "decoy.plant" row in the audit trail: who's Actor, RemoteAddr and
+// Time, a detail naming the decoy and its vault followed by who.Detail. A
+// planting is audited here, when the vault has confirmed the create, not
+// when its pending record is begun: a create the vault refuses leaves
+// neither a decoy nor an audit row.
+func (s *Store) CompletePlantings(ctx context.Context, done []Completed, who AuditEntry) error {
 	if len(done) == 0 {
 		return nil
+	}
+	if err := checkActor(who); err != nil {
+		return err
+	}
+	if who.Time.IsZero() {
+		who.Time = s.now()
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, c := range done {
 			if err := updatePlantingTx(ctx, tx, c.DecoyID, Planted, c.Object); err != nil {
+				return err
+			}
+			if err := s.auditDecoyTx(ctx, tx, who, "decoy.plant", c.DecoyID, "planted"); err != nil {
 				return err
 			}
 		}
@@ -161,11 +176,7 @@ func (s *Store) CompletePlantings(ctx context.Context, done []Completed) error {
 // takes a baseline when planting could not, e.g. a certificate still being
 // issued).
 func (s *Store) SetPlantedObject(ctx context.Context, decoyID int64, o PlantedObject) error {
-	return s.updatePlanting(ctx, decoyID, "", o)
-}
-
-func (s *Store) updatePlanting(ctx context.Context, decoyID int64, st PlantState, o PlantedObject) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return updatePlantingTx(ctx, tx, decoyID, st, o) })
+	return s.tx(ctx, func(tx *sql.Tx) error { return updatePlantingTx(ctx, tx, decoyID, "", o) })
 }
 
 func updatePlantingTx(ctx context.Context, tx *sql.Tx, decoyID int64, st PlantState, o PlantedObject) error {

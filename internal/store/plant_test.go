@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,16 +31,34 @@ func TestPlantingLifecycle(t *testing.T) {
 			t.Fatalf("got %+v", got)
 		}
 
+		if got, _ := s.ListAudit(ctx, AuditFilter{}); len(got) != 0 {
+			t.Errorf("a pending planting is in the audit trail: %+v", got)
+		}
+
 		created := time.Date(2026, 11, 20, 8, 0, 1, 0, time.UTC)
 		obj := PlantedObject{ValueHash: "hmac-sha256:ab", Version: "0123456789abcdef0123456789abcdef", Created: created, Updated: created, Enabled: true}
-		if err := s.CompletePlanting(ctx, d1.ID, obj); err != nil {
+		who := AuditEntry{Actor: "cli:alice", Detail: "as planter planter@contoso.com"}
+		if err := s.CompletePlanting(ctx, d1.ID, obj, AuditEntry{}); err == nil {
+			t.Error("a planting completed without saying who asked")
+		}
+		if err := s.CompletePlanting(ctx, d1.ID, obj, who); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CompletePlanting(ctx, d1.ID+1000, obj); !errors.Is(err, ErrNotFound) {
+		if err := s.CompletePlanting(ctx, d1.ID+1000, obj, who); !errors.Is(err, ErrNotFound) {
 			t.Errorf("unknown decoy: got %v; want ErrNotFound", err)
 		}
-		if err := s.CompletePlantings(ctx, []Completed{{DecoyID: d1.ID, Object: obj}, {DecoyID: d1.ID + 1000, Object: obj}}); !errors.Is(err, ErrNotFound) {
+		if err := s.CompletePlantings(ctx, []Completed{{DecoyID: d1.ID, Object: obj}, {DecoyID: d1.ID + 1000, Object: obj}}, who); !errors.Is(err, ErrNotFound) {
 			t.Errorf("a batch with an unknown decoy: got %v; want ErrNotFound", err)
+		}
+		// One row for the one completed planting; the batch that rolled back
+		// left none.
+		trail, _ := s.ListAudit(ctx, AuditFilter{})
+		if len(trail) != 1 {
+			t.Fatalf("audit trail: got %+v; want one decoy.plant", trail)
+		}
+		if e := trail[0]; e.Action != "decoy.plant" || e.Actor != "cli:alice" || e.Target != fmt.Sprintf("decoy:%d", d1.ID) ||
+			e.Detail != `secret "orders-db-password" in vault kv-a (`+vaultA+`); planted; as planter planter@contoso.com` {
+			t.Errorf("audit row: got %+v", e)
 		}
 		// A planted decoy cannot be abandoned; a pending one can.
 		if err := s.AbandonPlanting(ctx, d1.ID); !errors.Is(err, ErrConflict) {
@@ -124,7 +144,7 @@ func TestAllowRulesExpiryAndPrune(t *testing.T) {
 			{Identity: "recent", Expires: now.Add(-time.Hour)},
 			{Identity: "future", Expires: now.Add(time.Hour)},
 		} {
-			if err := s.AddAllowRule(ctx, &r); err != nil {
+			if err := s.AddAllowRule(ctx, &r, AuditEntry{Actor: "cli:alice"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -143,8 +163,16 @@ func TestAllowRulesExpiryAndPrune(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Errorf("prune: got %d, %v; want 1", n, err)
 		}
-		if err := s.AddAllowRule(ctx, &AllowRule{}); err == nil {
+		if err := s.AddAllowRule(ctx, &AllowRule{}, AuditEntry{Actor: "cli:alice"}); err == nil {
 			t.Errorf("a rule without identity was stored")
+		}
+		if err := s.AddAllowRule(ctx, &AllowRule{Identity: "nobody-asked"}, AuditEntry{}); err == nil {
+			t.Errorf("a rule was stored without saying who asked")
+		}
+		trail, _ := s.ListAudit(ctx, AuditFilter{Action: "allow.add"})
+		if len(trail) != 4 || trail[0].Target == "" || !strings.Contains(trail[0].Detail, "by future does not alert, until ") ||
+			!strings.Contains(trail[3].Detail, "any operation by forever does not alert, no expiry") {
+			t.Errorf("audit trail: got %+v", trail)
 		}
 	})
 }
@@ -152,15 +180,19 @@ func TestAllowRulesExpiryAndPrune(t *testing.T) {
 func TestFindingsOpenOncePerKind(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
+		who := AuditEntry{Actor: "cli:alice"}
 		f := &Finding{DecoyID: 7, VaultID: vaultA, Kind: FindingDeleted, Detail: "soft-deleted"}
-		added, err := s.AddFinding(ctx, f)
+		if _, err := s.AddFinding(ctx, f, AuditEntry{}); err == nil {
+			t.Error("a finding was added without saying who asked")
+		}
+		added, err := s.AddFinding(ctx, f, who)
 		if err != nil || !added || f.ID == 0 {
 			t.Fatalf("first: got %v, %v", added, err)
 		}
-		if added, _ := s.AddFinding(ctx, &Finding{DecoyID: 7, VaultID: vaultA, Kind: FindingDeleted}); added {
+		if added, _ := s.AddFinding(ctx, &Finding{DecoyID: 7, VaultID: vaultA, Kind: FindingDeleted}, who); added {
 			t.Errorf("an open finding of the same kind was added twice")
 		}
-		if added, _ := s.AddFinding(ctx, &Finding{DecoyID: 7, VaultID: vaultA, Kind: FindingChanged}); !added {
+		if added, _ := s.AddFinding(ctx, &Finding{DecoyID: 7, VaultID: vaultA, Kind: FindingChanged}, who); !added {
 			t.Errorf("a finding of another kind was not added")
 		}
 		open, _ := s.ListFindings(ctx, FindingFilter{OpenOnly: true, VaultID: vaultA})
@@ -168,10 +200,10 @@ func TestFindingsOpenOncePerKind(t *testing.T) {
 			t.Fatalf("open: got %d; want 2", len(open))
 		}
 		at := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
-		if n, err := s.ResolveFindings(ctx, 7, at, FindingDeleted); err != nil || n != 1 {
+		if n, err := s.ResolveFindings(ctx, 7, at, who, FindingDeleted); err != nil || n != 1 {
 			t.Errorf("resolve: got %d, %v", n, err)
 		}
-		if added, _ := s.AddFinding(ctx, &Finding{DecoyID: 7, VaultID: vaultA, Kind: FindingDeleted}); !added {
+		if added, _ := s.AddFinding(ctx, &Finding{DecoyID: 7, VaultID: vaultA, Kind: FindingDeleted}, who); !added {
 			t.Errorf("a resolved finding blocks a new one")
 		}
 		if err := s.MarkFindingAlerted(ctx, f.ID, at); err != nil {
@@ -181,10 +213,22 @@ func TestFindingsOpenOncePerKind(t *testing.T) {
 		if len(all) != 3 || !all[0].ResolvedAt.Equal(at) || !all[0].AlertedAt.Equal(at) || all[0].Detail != "soft-deleted" {
 			t.Errorf("got %+v", all)
 		}
-		if n, _ := s.ResolveFindings(ctx, 7, at); n != 2 {
+		if n, _ := s.ResolveFindings(ctx, 7, at, who); n != 2 {
 			t.Errorf("resolve all: got %d; want 2", n)
 		}
-		if _, err := s.AddFinding(ctx, &Finding{Kind: FindingGone}); err == nil {
+		if n, _ := s.ResolveFindings(ctx, 7, at, who); n != 0 {
+			t.Errorf("resolve again: got %d; want 0", n)
+		}
+		// Three findings added, one resolved alone, two together; nothing
+		// for the repeat or the no-op.
+		trail, _ := s.ListAudit(ctx, AuditFilter{Action: "decoy."})
+		if got, want := auditActions(trail), "decoy.finding_resolved decoy.finding decoy.finding_resolved decoy.finding decoy.finding"; got != want {
+			t.Errorf("audit trail: got %q; want %q", got, want)
+		}
+		if e := trail[len(trail)-1]; e.Target != "decoy:7" || e.Actor != "cli:alice" || e.Detail != fmt.Sprintf("decoy 7 (not in the registry); finding %d: deleted; soft-deleted", f.ID) {
+			t.Errorf("finding row: got %+v", e)
+		}
+		if _, err := s.AddFinding(ctx, &Finding{Kind: FindingGone}, who); err == nil {
 			t.Errorf("a finding without a decoy was stored")
 		}
 		if err := s.MarkFindingAlerted(ctx, 999, at); !errors.Is(err, ErrNotFound) {
