@@ -94,7 +94,7 @@ func (d *detection) hook(ctx context.Context, tx *store.Tx, fresh []store.Fresh)
 		return nil
 	}
 	d.stored.apply(alerts)
-	if err := d.stored.reloadFor(context.Background(), tx, alerts); err != nil {
+	if err := d.stored.reloadFor(ctx, tx, alerts); err != nil {
 		return err
 	}
 	for _, a := range alerts {
