@@ -3,7 +3,9 @@
 # AuditEvent records to `honeyvault serve` as fast as it acknowledges them,
 # then checks that the server stored exactly as many events as were
 # acknowledged. Runs against SQLite, then PostgreSQL (started here, in a temp
-# dir, from Debian's postgresql) unless SKIP_POSTGRES=1.
+# dir, from Debian's postgresql) unless SKIP_POSTGRES=1. On SQLite the load
+# generator also watches the WAL file and reports its largest size
+# (wal_max_mb), which checkpointing must keep bounded however long the run.
 #   bench/ingest/run.sh [RECORDS] [BATCH] [CONCURRENCY]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,19 +25,19 @@ go build -o "$work/loadgen" ./bench/ingest/loadgen
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export HONEYVAULT_ADMIN_TOKEN=bench-admin-token-0123456789 HONEYVAULT_INGEST_TOKEN=bench-ingest-token-0123456789
 
-run() { # $1 label, $2 dsn
+run() { # $1 label, $2 dsn, then extra load-generator flags
   local port; port=$(free_port)
   "$work/honeyvault" serve --listen "127.0.0.1:$port" --db "$2" --log-level warn 2>"$work/serve.log" &
   local pid=$!; pids+=("$pid")
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-  local out; out=$("$work/loadgen" -url "http://127.0.0.1:$port/api/v1/ingest/azure-keyvault" -records "$records" -batch "$batch" -concurrency "$conc")
+  local out; out=$("$work/loadgen" -url "http://127.0.0.1:$port/api/v1/ingest/azure-keyvault" -records "$records" -batch "$batch" -concurrency "$conc" "${@:3}")
   local stored; stored=$(curl -fs -H "Authorization: Bearer $HONEYVAULT_ADMIN_TOKEN" "http://127.0.0.1:$port/api/v1/ingest/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"])')
   kill "$pid"; wait "$pid" || true
   local verdict="OK"; [ "$stored" = "$records" ] || verdict="LOST $((records - stored))"
   echo "$1: $out stored=$stored $verdict"
 }
 
-run sqlite "sqlite:$work/hv.db"
+run sqlite "sqlite:$work/hv.db" -wal "$work/hv.db-wal"
 if [ "${SKIP_POSTGRES:-0}" != 1 ]; then
   pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
   as_pg=(); if [ "$(id -u)" = 0 ]; then chown postgres: "$work"; as_pg=(runuser -u postgres --); fi

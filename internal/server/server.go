@@ -71,7 +71,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Server, e
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(newDecoyCollector(st, log))
+	reg.MustRegister(newDecoyCollector(st, log), newWALCollector(st))
 	if s.detection, err = newDetection(ctx, st, cfg.Allow, reg); err != nil {
 		return nil, err
 	}

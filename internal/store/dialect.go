@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -67,17 +66,26 @@ func (postgresDialect) isUniqueViolation(err error) bool {
 // readers. WAL lets readers run beside the writer; synchronous=FULL makes a
 // commit durable before it returns, which the ingest endpoint's 202 promises.
 func openSQLite(path string) (*Store, error) {
+	return openSQLiteBounded(path, DefaultWALLimit)
+}
+
+// openSQLiteBounded is openSQLite with the WAL kept under walLimit bytes
+// (see wal.go); tests use a small bound.
+func openSQLiteBounded(path string, walLimit int64) (*Store, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("store: unable to create directory for %s: %w", path, err)
 		}
 	}
+	wal := newWALBound(path+"-wal", walLimit)
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)"
-	// The writer never checkpoints the WAL itself (wal_autocheckpoint(0)):
+	// The writer never checkpoints the WAL by itself (wal_autocheckpoint(0)):
 	// a checkpoint copies pages into the database and syncs it, and doing
 	// that inside an ingest commit would stall every source. checkpointWAL
-	// does it beside the writer instead.
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)")
+	// copies beside the writer instead, and the writer only starts the log
+	// over between transactions (restartWAL), after which journal_size_limit
+	// cuts the file back to where restarts begin.
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.FormatInt(wal.restartAt, 10)+")")
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
@@ -99,31 +107,9 @@ func openSQLite(path string) (*Store, error) {
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
 	ck.SetMaxOpenConns(1)
-	s := &Store{w: w, r: r, dialect: sqliteDialect{}, now: nowUTC, stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
+	s := &Store{w: w, r: r, dialect: sqliteDialect{}, now: nowUTC, wal: wal, stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
 	go s.checkpointWAL(ck)
 	return s, nil
-}
-
-// checkpointInterval is how often the WAL is copied into the database file.
-const checkpointInterval = 250 * time.Millisecond
-
-// checkpointWAL runs passive checkpoints on its own connection until the
-// store closes: they copy what readers no longer need and never block the
-// writer or readers.
-func (s *Store) checkpointWAL(ck *sql.DB) {
-	defer close(s.checkpointsDone)
-	defer ck.Close()
-	t := time.NewTicker(checkpointInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stopCheckpoints:
-			ck.Exec("PRAGMA wal_checkpoint(PASSIVE)")
-			return
-		case <-t.C:
-			ck.Exec("PRAGMA wal_checkpoint(PASSIVE)")
-		}
-	}
 }
 
 func openPostgres(dsn string) (*Store, error) {

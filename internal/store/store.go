@@ -32,7 +32,9 @@ type Store struct {
 	w, r    *sql.DB
 	dialect dialect
 	now     func() time.Time
-	// SQLite only: the WAL checkpointer's stop signal and its exit.
+	// SQLite only: the WAL's bound (wal.go), the checkpointer's stop
+	// signal and its exit.
+	wal                              *walBound
 	stopCheckpoints, checkpointsDone chan struct{}
 	closeOnce                        sync.Once
 	// insertFull is the prepared INSERT of a full chunk of events (see
@@ -106,6 +108,7 @@ func (s *Store) Ready(ctx context.Context) error {
 
 // tx runs fn in a write transaction, committing when fn returns nil.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	s.boundWAL(ctx)
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: unable to begin transaction: %w", err)
@@ -117,6 +120,7 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: unable to commit: %w", err)
 	}
+	s.wal.committed()
 	return nil
 }
 

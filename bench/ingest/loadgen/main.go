@@ -24,6 +24,7 @@ func main() {
 	batch := flag.Int("batch", 500, "records per request")
 	conc := flag.Int("concurrency", 8, "requests in flight")
 	rate := flag.Int("rate", 0, "records per second to aim at (0: as fast as the server takes them)")
+	wal := flag.String("wal", "", "SQLite WAL file to watch: report its largest size during the run")
 	flag.Parse()
 
 	// Bodies are built before the clock starts: a real forwarder runs on
@@ -58,6 +59,7 @@ func main() {
 	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *conc}}
 	var sent, retries atomic.Int64
 	var wg sync.WaitGroup
+	stopWatch, walMax := watchSize(*wal)
 	begin := time.Now()
 	for range *conc {
 		wg.Add(1)
@@ -75,8 +77,41 @@ func main() {
 	}
 	wg.Wait()
 	elapsed := time.Since(begin)
-	fmt.Printf("records=%d seconds=%.2f rate=%.0f records/s retries=%d batch=%d concurrency=%d\n",
+	stopWatch()
+	fmt.Printf("records=%d seconds=%.2f rate=%.0f records/s retries=%d batch=%d concurrency=%d",
 		sent.Load(), elapsed.Seconds(), float64(sent.Load())/elapsed.Seconds(), retries.Load(), *batch, *conc)
+	if *wal != "" {
+		fmt.Printf(" wal_max_mb=%.1f", float64(walMax.Load())/(1<<20))
+	}
+	fmt.Println()
+}
+
+// watchSize samples the size of file path every 10 ms until stop is called
+// and keeps the largest it saw: the WAL's high-water mark while the server
+// ingests. A sampled maximum can miss a peak shorter than the interval, so
+// the sampling is frequent; the file's size only grows between checkpoints.
+func watchSize(path string) (stop func(), peak *atomic.Int64) {
+	peak = new(atomic.Int64)
+	if path == "" {
+		return func() {}, peak
+	}
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if fi, err := os.Stat(path); err == nil && fi.Size() > peak.Load() {
+				peak.Store(fi.Size())
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }, peak
 }
 
 func post(c *http.Client, url, token string, body []byte) bool {
