@@ -129,12 +129,29 @@ func (h *handler) pageError(w http.ResponseWriter, r *http.Request, code int, ms
 }
 
 // staticHandler serves static/ at /static/. The files change only with the
-// binary, so browsers may keep them for an hour.
+// binary, so browsers may keep them for an hour. Directories are not found:
+// http.FileServer would list them.
 func staticHandler() http.Handler {
 	sub, _ := fs.Sub(staticFiles, "static")
-	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	files := http.StripPrefix("/static/", http.FileServerFS(filesOnly{sub}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	})
+}
+
+// filesOnly is an fs.FS in which directories do not exist, so that a file
+// server built on it answers 404 where it would list a directory.
+type filesOnly struct{ fs.FS }
+
+func (f filesOnly) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || st.IsDir() {
+		file.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return file, nil
 }
