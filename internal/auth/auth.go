@@ -12,6 +12,7 @@
 //	analyst  incidents (read and work), decoys and coverage (read); no settings
 //	owner    decoys and coverage of the vaults in its Scope only
 //	ingest   post audit records, nothing else
+//	metrics  read every metric on /metrics (a Prometheus scraper), nothing else
 //
 // Decoy names are the crown jewel: every route that reveals one must check
 // the principal with Allows before it reads the registry, and narrow what it
@@ -47,10 +48,14 @@ const (
 	Owner Role = "owner"
 	// Ingest may only post audit records.
 	Ingest Role = "ingest"
+	// Metrics may only read the metrics that reveal detection (a scraper's
+	// token): whoever sees honeyvault_decoy_hits_total change learns that an
+	// access tripped a decoy.
+	Metrics Role = "metrics"
 )
 
 // Roles lists every role, most powerful first.
-var Roles = []Role{Admin, Analyst, Owner, Ingest}
+var Roles = []Role{Admin, Analyst, Owner, Ingest, Metrics}
 
 // ParseRole reads a role name in any case.
 func ParseRole(s string) (Role, error) {
@@ -60,7 +65,7 @@ func ParseRole(s string) (Role, error) {
 			return r, nil
 		}
 	}
-	return "", fmt.Errorf("auth: unknown role %q (want admin, analyst, owner or ingest)", s)
+	return "", fmt.Errorf("auth: unknown role %q (want admin, analyst, owner, ingest or metrics)", s)
 }
 
 // Permission is one thing a route does.
@@ -77,13 +82,15 @@ const (
 	ManageAccess    Permission = "access:manage" // create and revoke API tokens
 	ReadAudit       Permission = "audit:read"    // read and export the audit trail
 	UseConsole      Permission = "console:use"   // sign in to the console at all
+	ReadMetrics     Permission = "metrics:read"  // the metrics that reveal detection
 )
 
 var grants = map[Role][]Permission{
-	Admin:   {ReadDecoys, ManageDecoys, ReadIncidents, ManageIncidents, WriteRecords, ManageSettings, ManageAccess, ReadAudit, UseConsole},
-	Analyst: {ReadDecoys, ReadIncidents, ManageIncidents, UseConsole},
+	Admin:   {ReadDecoys, ManageDecoys, ReadIncidents, ManageIncidents, WriteRecords, ManageSettings, ManageAccess, ReadAudit, UseConsole, ReadMetrics},
+	Analyst: {ReadDecoys, ReadIncidents, ManageIncidents, UseConsole, ReadMetrics},
 	Owner:   {ReadDecoys, ManageDecoys, UseConsole},
 	Ingest:  {WriteRecords},
+	Metrics: {ReadMetrics},
 }
 
 // Principal is an authenticated caller.

@@ -25,7 +25,8 @@ HONEYVAULT_DB), so it needs no running server; every change is recorded in the
 audit trail as done by cli:USER.
 
 Roles: admin (everything), analyst (incidents, decoys, coverage), owner (decoys
-and coverage of its --scope only), ingest (post audit records only).`,
+and coverage of its --scope only), ingest (post audit records only), metrics
+(read every metric on /metrics, for a Prometheus scraper; nothing else).`,
 	}
 	open := addDBFlag(cmd)
 	cmd.AddCommand(newTokenCreateCmd(open), newTokenListCmd(open), newTokenRevokeCmd(open))
@@ -92,7 +93,7 @@ a date (2027-01-31) or an RFC 3339 time.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&role, "role", "", "admin, analyst, owner or ingest (required)")
+	cmd.Flags().StringVar(&role, "role", "", "admin, analyst, owner, ingest or metrics (required)")
 	cmd.Flags().StringArrayVar(&scope, "scope", nil, "owner scope: subscription id, vault name or vault resource id (repeatable)")
 	cmd.Flags().StringVar(&expires, "expires", "never", "never, a duration (90d, 12h), a date (2027-01-31) or an RFC 3339 time")
 	cmd.Flags().StringVar(&name, "name", "", "a label for the token (default \"ROLE token\")")

@@ -29,6 +29,7 @@ type Config struct {
 	Watchlist      []string  `yaml:"watchlist"`
 	AdminToken     string    `yaml:"admin_token"`
 	IngestToken    string    `yaml:"ingest_token"`
+	MetricsToken   string    `yaml:"metrics_token"`
 	Log            Log       `yaml:"log"`
 	Notify         Notify    `yaml:"notify"`
 	Incidents      Incidents `yaml:"incidents"`
@@ -127,13 +128,16 @@ func (c *Config) Validate() error {
 	default:
 		return &Error{Setting: "log.level", Err: fmt.Errorf("%q: want debug, info, warn or error", c.Log.Level)}
 	}
-	for name, tok := range map[string]string{"admin_token": c.AdminToken, "ingest_token": c.IngestToken} {
+	for name, tok := range map[string]string{"admin_token": c.AdminToken, "ingest_token": c.IngestToken, "metrics_token": c.MetricsToken} {
 		if tok != "" && len(tok) < 16 {
 			return &Error{Setting: name, Err: errors.New("too short: use at least 16 characters (e.g. openssl rand -hex 32)")}
 		}
 	}
 	if c.AdminToken != "" && c.AdminToken == c.IngestToken {
 		return &Error{Setting: "ingest_token", Err: errors.New("must differ from admin_token")}
+	}
+	if c.MetricsToken != "" && (c.MetricsToken == c.AdminToken || c.MetricsToken == c.IngestToken) {
+		return &Error{Setting: "metrics_token", Err: errors.New("must differ from admin_token and ingest_token")}
 	}
 	if err := c.Notify.validate(); err != nil {
 		return err

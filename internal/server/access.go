@@ -37,6 +37,7 @@ func newAccess(cfg config.Config, st *store.Store, log *slog.Logger) (*access, e
 	}}
 	a.authn.AddBootstrap(cfg.AdminToken, auth.Admin)
 	a.authn.AddBootstrap(cfg.IngestToken, auth.Ingest)
+	a.authn.AddBootstrap(cfg.MetricsToken, auth.Metrics)
 	if cfg.AdminToken == "" {
 		log.Warn("no admin token configured: set HONEYVAULT_ADMIN_TOKEN for first sign-in and break-glass access")
 	}

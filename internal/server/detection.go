@@ -38,7 +38,10 @@ type detection struct {
 // sync. Adding a decoy twice is harmless.
 const syncOverlap = time.Minute
 
-func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, reg prometheus.Registerer) (*detection, error) {
+// newDetection builds the index from the registry. The sync time is
+// registered on reg (open: a process that planted waits on it); the hits on
+// detected (protected: they say when a decoy was touched).
+func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, reg, detected prometheus.Registerer) (*detection, error) {
 	ix, err := detect.NewIndex(nil)
 	if err != nil {
 		return nil, err
@@ -53,7 +56,8 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 		Name: "honeyvault_detection_synced_timestamp_seconds",
 		Help: "Registry changes committed before this time are watched by detection (start of the last registry sync).",
 	})
-	reg.MustRegister(d.hits, d.syncedGauge)
+	reg.MustRegister(d.syncedGauge)
+	detected.MustRegister(d.hits)
 	if err := d.stored.load(ctx, st); err != nil {
 		return nil, err
 	}

@@ -69,24 +69,29 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Server, e
 	}
 	s.tls = acc.tls
 
-	reg := prometheus.NewRegistry()
+	// Two registries: /metrics serves reg to anyone and adds detected only
+	// for a token allowed to see it (web.Options.Protected): the size of
+	// the registry, decoy hits and notifications sent tell an attacker
+	// whether the access just made tripped a decoy.
+	reg, detected := prometheus.NewRegistry(), prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(newDecoyCollector(st, log), newWALCollector(st))
-	if s.detection, err = newDetection(ctx, st, cfg.Allow, reg); err != nil {
+	reg.MustRegister(newWALCollector(st))
+	detected.MustRegister(newDecoyCollector(st, log))
+	if s.detection, err = newDetection(ctx, st, cfg.Allow, reg, detected); err != nil {
 		return nil, err
 	}
 	s.Pipeline = ingest.New(st, s.detection.hook, log, reg)
 	if err := s.setupSources(reg); err != nil {
 		return nil, err
 	}
-	worker, err := s.setupIncidents(cfg, reg)
+	worker, err := s.setupIncidents(cfg, detected)
 	if err != nil {
 		return nil, err
 	}
 	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents, s.syncDecoys, acc.sweepSessions)
 	trusted, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	s.http = &http.Server{
-		Handler:           web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Ingest: s.Pipeline, Notify: worker, Sources: s.Sources, TrustedProxies: trusted})),
+		Handler:           web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Protected: detected, Ingest: s.Pipeline, Notify: worker, Sources: s.Sources, TrustedProxies: trusted})),
 		TLSConfig:         acc.tls,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,

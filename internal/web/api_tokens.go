@@ -115,7 +115,7 @@ func (h *handler) createToken(w http.ResponseWriter, r *http.Request) {
 func tokenRequest(req createTokenRequest, now time.Time) (auth.TokenRequest, string) {
 	role, err := auth.ParseRole(req.Role)
 	if err != nil {
-		return auth.TokenRequest{}, "role: want admin, analyst, owner or ingest"
+		return auth.TokenRequest{}, "role: want admin, analyst, owner, ingest or metrics"
 	}
 	scope, err := auth.ParseScope(req.Scope)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/honeyvault/honeyvault/internal/auth"
 	"github.com/honeyvault/honeyvault/internal/ingest/source"
@@ -18,11 +17,14 @@ import (
 type Options struct {
 	Store    *store.Store
 	Auth     *auth.Authenticator
-	Logger   *slog.Logger           // nil: discard
-	Registry *prometheus.Registry   // nil: a new one; /metrics serves it
-	Ingest   Submitter              // nil: the ingest endpoint answers 503
-	Notify   NotifyStatus           // nil: no notification channels to report
-	Sources  func() []source.Status // the live ingestion sources' state; nil: none
+	Logger   *slog.Logger         // nil: discard
+	Registry *prometheus.Registry // nil: a new one; /metrics serves it to anyone
+	// Protected are the metrics that reveal detection; /metrics adds them
+	// for principals allowed auth.ReadMetrics (see metricsHandler). nil: none.
+	Protected prometheus.Gatherer
+	Ingest    Submitter              // nil: the ingest endpoint answers 503
+	Notify    NotifyStatus           // nil: no notification channels to report
+	Sources   func() []source.Status // the live ingestion sources' state; nil: none
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
 	// (see resolveClient); empty: the connection's peer is the client.
 	TrustedProxies []netip.Prefix
@@ -72,7 +74,10 @@ func New(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry}))
+	if o.Protected == nil {
+		o.Protected = prometheus.NewRegistry()
+	}
+	mux.Handle("GET /metrics", h.metricsHandler(o.Registry, o.Protected))
 	mux.Handle("GET /api/v1/honeytokens", h.require(auth.ReadDecoys, h.listHoneytokens))
 	mux.Handle("GET /api/v1/honeytokens/watchlist.csv", h.require(auth.ReadDecoys, h.exportWatchlist))
 	mux.Handle("POST /api/v1/ingest/azure-keyvault", h.require(auth.WriteRecords, h.ingestRecords))
