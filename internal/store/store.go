@@ -36,7 +36,9 @@ type Store struct {
 	// signal and its exit.
 	wal                              *walBound
 	stopCheckpoints, checkpointsDone chan struct{}
-	closeOnce                        sync.Once
+	// health is the outcome of the last write, for readiness (health.go).
+	health    writeHealth
+	closeOnce sync.Once
 	// insertFull is the prepared INSERT of a full chunk of events (see
 	// insertEventsStmt). It is prepared after the migrations, outside any
 	// transaction: SQLite's writer pool has one connection, which a
@@ -91,7 +93,8 @@ func (s *Store) Close() error {
 // Driver names the backend: "sqlite" or "postgres".
 func (s *Store) Driver() string { return s.dialect.name() }
 
-// Ready reports whether the database answers and every migration is applied.
+// Ready reports whether the database answers, every migration is applied
+// and writes commit (Writable): whether records can be stored.
 func (s *Store) Ready(ctx context.Context) error {
 	if err := s.r.PingContext(ctx); err != nil {
 		return fmt.Errorf("store: database unreachable: %w", err)
@@ -103,11 +106,21 @@ func (s *Store) Ready(ctx context.Context) error {
 	if ms, err := loadMigrations(); err != nil || n < len(ms) {
 		return fmt.Errorf("store: %d of %d migrations applied", n, len(ms))
 	}
+	if err := s.Writable(ctx); err != nil {
+		return fmt.Errorf("store: database does not take writes: %w", err)
+	}
 	return nil
 }
 
-// tx runs fn in a write transaction, committing when fn returns nil.
+// tx runs fn in a write transaction, committing when fn returns nil. Its
+// outcome is what readiness goes by (see Writable).
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	err := s.runTx(ctx, fn)
+	s.noteWrite(err)
+	return err
+}
+
+func (s *Store) runTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	s.boundWAL(ctx)
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
