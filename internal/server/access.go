@@ -23,7 +23,10 @@ type access struct {
 	secure      bool
 	loginLimit  *auth.Limiter
 	ingestLimit *auth.Limiter
-	tls         *tls.Config // nil: plain HTTP
+	// loginRefusals audits what loginLimit refuses in aggregate; the
+	// server runs it (Refusals.Run) beside the HTTP server.
+	loginRefusals *auth.Refusals
+	tls           *tls.Config // nil: plain HTTP
 }
 
 // newAccess builds the authenticator (bootstrap tokens, API tokens and
@@ -63,6 +66,7 @@ func newAccess(cfg config.Config, st *store.Store, log *slog.Logger) (*access, e
 	}
 	rate, burst, _ := config.ParseRate(cfg.Limits.Login) // validated by config
 	a.loginLimit = auth.NewLimiter(rate, burst)
+	a.loginRefusals = &auth.Refusals{Store: st, Action: "auth.sign_in_rate_limited", What: "sign-in attempts", Log: log}
 	rate, burst, _ = config.ParseRate(cfg.Limits.Ingest)
 	a.ingestLimit = auth.NewLimiter(rate, burst)
 	if cfg.TLS.Enabled() {
@@ -81,7 +85,7 @@ func (a *access) apply(o web.Options) web.Options {
 	o.Auth = a.authn
 	o.OIDC = a.oidc
 	o.Secure = a.secure
-	o.LoginLimit, o.IngestLimit = a.loginLimit, a.ingestLimit
+	o.LoginLimit, o.IngestLimit, o.LoginRefusals = a.loginLimit, a.ingestLimit, a.loginRefusals
 	return o
 }
 

@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Server, e
 	if err != nil {
 		return nil, err
 	}
-	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents, s.syncDecoys, acc.sweepSessions)
+	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents, s.syncDecoys, acc.sweepSessions, acc.loginRefusals.Run)
 	trusted, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	s.http = &http.Server{
 		Handler:           web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Protected: detected, Ingest: s.Pipeline, Notify: worker, Sources: s.Sources, TrustedProxies: trusted})),

@@ -21,6 +21,7 @@ import (
 // case; the ones in use are:
 //
 //	auth.sign_in, auth.sign_in_failed, auth.sign_out   (internal/web)
+//	auth.sign_in_rate_limited  sign-in attempts the rate limit refused, one row per client and window (auth.Refusals)
 //	token.create, token.revoke                         (internal/web, honeyvault token)
 //	decoy.plant        a decoy the vault created, one row each (plant, lab; reconcile settling a pending create)
 //	decoy.retire       a decoy deleted (and purged) and marked retired (retire)

@@ -60,11 +60,12 @@ func loginCSRFValid(r *http.Request) bool {
 
 // loginToken is POST /login: sign in with a bootstrap or API token of a
 // console role. Every attempt counts against the client's rate limit and
-// every outcome is audited (never the token).
+// every outcome is audited (never the token): one entry per attempt the
+// limit let through, and the ones it refused counted per client and window.
 func (h *handler) loginToken(w http.ResponseWriter, r *http.Request) {
 	if ok, wait := h.loginLimit.Allow(clientAddr(r)); !ok {
 		tooMany(w, wait)
-		h.auditAs(r, "anonymous", "auth.sign_in_failed", "", "rate limited")
+		h.auditRateLimited(r)
 		h.renderLogin(w, r, http.StatusTooManyRequests, loginView{Error: "Too many sign-in attempts from your address. Wait a minute and try again."})
 		return
 	}
@@ -97,6 +98,17 @@ func (h *handler) loginToken(w http.ResponseWriter, r *http.Request) {
 		how = "bootstrap token"
 	}
 	h.startSession(w, r, p, cred, how, next)
+}
+
+// auditRateLimited audits a sign-in attempt the rate limit refused: counted
+// into one entry per client and window, so that a flood of attempts cannot
+// grow the audit trail without limit.
+func (h *handler) auditRateLimited(r *http.Request) {
+	if h.loginRefusals == nil {
+		h.auditAs(r, "anonymous", "auth.sign_in_failed", "", "rate limited")
+		return
+	}
+	h.loginRefusals.Add(r.Context(), clientAddr(r))
 }
 
 // startSession opens a session for p, replacing any the browser had (a new

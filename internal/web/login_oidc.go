@@ -38,7 +38,7 @@ func (h *handler) loginOIDCCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	if ok, wait := h.loginLimit.Allow(clientAddr(r)); !ok {
 		tooMany(w, wait)
-		h.auditAs(r, "anonymous", "auth.sign_in_failed", "", "rate limited")
+		h.auditRateLimited(r)
 		h.renderLogin(w, r, http.StatusTooManyRequests, loginView{Next: "/", Error: "Too many sign-in attempts from your address. Wait a minute and try again."})
 		return
 	}

@@ -37,6 +37,10 @@ type Options struct {
 	// LoginLimit and IngestLimit rate-limit sign-in attempts per client
 	// address and ingest requests per principal; nil: no limit.
 	LoginLimit, IngestLimit *auth.Limiter
+	// LoginRefusals audits the sign-in attempts LoginLimit refuses, one
+	// entry per client and window (its owner runs it); nil: one entry per
+	// refused attempt.
+	LoginRefusals *auth.Refusals
 	// Now is the clock for token expiry shown and set; nil: time.Now.
 	Now func() time.Time
 }
@@ -55,6 +59,7 @@ type handler struct {
 	oidcLabel     string
 	secure        bool
 	loginLimit    *auth.Limiter
+	loginRefusals *auth.Refusals
 	ingestLimit   *auth.Limiter
 	sessionMaxAge time.Duration
 	now           func() time.Time

@@ -18,7 +18,7 @@ func (h *handler) setupAccess(o Options) {
 	}
 	h.views = v
 	h.oidc, h.secure = o.OIDC, o.Secure
-	h.loginLimit, h.ingestLimit = o.LoginLimit, o.IngestLimit
+	h.loginLimit, h.ingestLimit, h.loginRefusals = o.LoginLimit, o.IngestLimit, o.LoginRefusals
 	h.now = o.Now
 	if h.now == nil {
 		h.now = func() time.Time { return time.Now().UTC() }
