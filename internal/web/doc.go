@@ -15,6 +15,10 @@
 //     (form field csrf_token or header X-CSRF-Token) and answers 403 without;
 //   - rate-limits auth.WriteRecords (ingest) per principal.
 //
+// /metrics (metrics.go) is open, but only for what is on Options.Registry;
+// the metrics on Options.Protected — anything that changes when a decoy is
+// touched — go only to a principal allowed auth.ReadMetrics.
+//
 // Handlers get the caller with principalFrom(r.Context()). A listing of
 // decoys must be narrowed with principal.DecoyScope() (a store filter), and a
 // single vault or decoy checked with principal.CanSeeVault(vaultID); answer
