@@ -14,6 +14,11 @@ import (
 // on an idle server, and none on a busy one, whose own commits tell.
 const writeFresh = 5 * time.Second
 
+// writeStuck is how long a write may run before readiness stops waiting
+// for its outcome and says the database does not take writes: a commit
+// that long holds every source back.
+const writeStuck = 30 * time.Second
+
 // writeHealth is the outcome of the last write transaction that said
 // anything about the storage: a commit, or a failure of the storage itself
 // (disk full, read-only, I/O error, connection lost). Refusals of bad data
@@ -23,32 +28,60 @@ type writeHealth struct {
 	mu  sync.Mutex
 	at  time.Time // zero: no write yet
 	err error     // nil: the last write committed
+	// running counts write transactions under way, since when one has
+	// been: while one runs, its outcome is awaited rather than a probe
+	// queued behind it.
+	running int
+	since   time.Time
 
 	probing sync.Mutex // one probe at a time; the others wait for its outcome
+}
+
+// startWrite notes that a write transaction begins.
+func (s *Store) startWrite() {
+	s.health.mu.Lock()
+	defer s.health.mu.Unlock()
+	if s.health.running == 0 {
+		s.health.since = time.Now()
+	}
+	s.health.running++
 }
 
 // noteWrite records the outcome of a write transaction: err is what tx
 // returns (nil for a commit).
 func (s *Store) noteWrite(err error) {
+	s.health.mu.Lock()
+	defer s.health.mu.Unlock()
+	s.health.running--
+	if s.health.running > 0 {
+		s.health.since = time.Now() // the next one has run at most this long
+	}
 	if err != nil && !s.dialect.isStorageFailure(err) {
 		return
 	}
-	s.health.mu.Lock()
 	s.health.at, s.health.err = time.Now(), err
-	s.health.mu.Unlock()
 }
 
-// lastWrite returns whether the last outcome is fresh enough to answer for
-// the database now, and the outcome.
+// lastWrite returns whether the last outcome answers for the database now
+// — it is recent, or a write under way will soon replace it — and the
+// outcome; a write under way for longer than writeStuck is the outcome.
 func (s *Store) lastWrite() (fresh bool, err error) {
 	s.health.mu.Lock()
 	defer s.health.mu.Unlock()
+	if s.health.running > 0 {
+		if d := time.Since(s.health.since); d > writeStuck {
+			return true, fmt.Errorf("store: a write has been running for %s", d.Round(time.Second))
+		}
+		if !s.health.at.IsZero() {
+			return true, s.health.err
+		}
+	}
 	return !s.health.at.IsZero() && time.Since(s.health.at) < writeFresh, s.health.err
 }
 
 // Writable reports whether the database takes writes now: the outcome of
-// the last write if it is recent, else of a probe written for the purpose
-// (one row of the write_probe table rewritten). On a full disk, a database
+// the last write if it is recent or another is under way, else of a probe
+// written for the purpose (one row of the write_probe table rewritten). On a full disk, a database
 // made read-only or a lost connection it returns the failure, so that
 // readiness says what clients of the ingest endpoint would find.
 func (s *Store) Writable(ctx context.Context) error {

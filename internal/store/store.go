@@ -115,6 +115,7 @@ func (s *Store) Ready(ctx context.Context) error {
 // tx runs fn in a write transaction, committing when fn returns nil. Its
 // outcome is what readiness goes by (see Writable).
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	s.startWrite()
 	err := s.runTx(ctx, fn)
 	s.noteWrite(err)
 	return err
