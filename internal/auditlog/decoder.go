@@ -25,9 +25,10 @@ const maxDepth = 1000
 const readBufSize = 64 << 10
 
 // RecordError reports a malformed record and where it starts. The decoder
-// that returned it goes on with the next record, unless Rest is set: then
-// the rest of the stream could not be split into records (a broken
-// pretty-printed document) and the next call returns io.EOF.
+// that returned it goes on with the next record. Rest is set when the rest
+// of a pretty-printed value could not be split into records (broken
+// structure): the decoder skipped to the next line that starts with '{' or
+// '[', or, in a CSV export, to the end of the input.
 type RecordError struct {
 	Pos  Position
 	Err  error
@@ -38,55 +39,70 @@ type RecordError struct {
 func (e *RecordError) Error() string {
 	msg := e.Pos.String() + ": " + e.Err.Error()
 	if e.Rest {
-		msg += " (rest of input skipped)"
+		msg += " (" + RestSkipped + ")"
 	}
 	return msg
 }
+
+// RestSkipped says what a RecordError with Rest set cost.
+const RestSkipped = "rest of the document skipped"
 
 // Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *RecordError) Unwrap() error { return e.Err }
 
 // Decoder reads records of every shape from a stream: raw records,
 // {"records":[...]} documents (the whole stream, pretty-printed or not, or
-// one per line), JSON lines, JSON arrays of Log Analytics rows — gzip-
-// compressed or not, detected from the first bytes. Memory stays bounded by
-// MaxRecordSize plus a 64 KiB read buffer, whatever the input.
+// one per line), JSON lines, JSON arrays of Log Analytics rows, the query
+// API's {"tables":[...]} answers and the portal's CSV exports of Log
+// Analytics tables — gzip-compressed or not, detected from the first
+// bytes. Memory stays bounded by MaxRecordSize plus a 64 KiB read buffer,
+// whatever the input.
 //
-// The layout is decided once from the first line. When the first line
-// opens a value it does not close ("{", "[", `{"records": [`) the input is
-// one pretty-printed document in which newlines are only white space; else
-// it is JSON lines, where a record never spans lines: a line that ends
-// inside a record is reported and reading resumes on the next line, so one
-// broken line costs one record. In a pretty-printed document, a record that
-// is valid JSON in balance but not a valid record costs only itself; broken
-// structure (unbalanced brackets, a cut-off string) cannot be resynchronised
-// and ends the stream with a RecordError whose Rest is set.
+// The layout is decided per top-level value, from the line it starts on, so
+// a stream may switch between layouts (concatenated Event Hubs captures
+// do). A value whose line closes it — or ends with its closing bracket, or
+// ends inside a string, or is an object followed by a line that starts
+// another at its first column — is a JSON line: a record never spans
+// lines, a line that ends inside one is reported and reading resumes on the
+// next line, so one broken line costs one record. Any other value (an
+// array, or an object whose line ends with '{' or '[' or is followed by an
+// indented line) is pretty-printed, and newlines in it are only white
+// space. In a pretty-printed value, a record that is valid JSON in balance
+// but not a valid record costs only itself; broken structure (unbalanced
+// brackets, a cut-off string) cannot be resynchronised inside the value:
+// the decoder reports it with Rest set and resumes at the next line that
+// starts with '{' or '['. A line that is not JSON and reads as the header
+// of a Log Analytics CSV export (TimeGenerated and OperationName columns)
+// starts CSV: every following row is a record, to the end of the input.
 //
 // A Decoder is not safe for concurrent use.
 type Decoder struct {
 	// MaxRecordSize bounds one record; 0 means DefaultMaxRecordSize. Set it
 	// before the first call to Next or NextRaw.
 	MaxRecordSize int
-	// JSONLines, set before the first call, reads the input as JSON lines
-	// without looking at its first line (for callers that split lines
+	// JSONLines, set before the first call, reads every value as a JSON
+	// line without looking at its layout (for callers that split lines
 	// themselves).
 	JSONLines bool
 
 	in      io.Reader
 	body    []byte // in-memory input (NewDecoderBytes), read in place
 	mem     bool   // body is the input
+	mid     bool   // the input starts mid-stream (NewDecoderAt): no gzip, no byte-order mark
 	base    Position
 	started bool
-	lines   bool
+	lines   bool  // the current top-level value is one JSON line
+	lineEnd int64 // stream offset of the end of the line the last JSON-lines value started on
 
 	buf      []byte
 	pos, end int
 	rerr     error // the source's error once it returned one (io.EOF at the end)
 	line     int64 // line of buf[pos]
 	off      int64 // stream offset of buf[pos]
+	lineOff  int64 // stream offset of the start of the current line
 
 	state    int
-	wrapPos  Position // start of the current {"records":[...]} or array
+	wrapPos  Position // start of the current {"records":[...]}, {"tables":[...]} or array
 	rec      []byte
 	record   bool // copying consumed bytes to rec
 	overflow bool // rec passed MaxRecordSize
@@ -94,18 +110,36 @@ type Decoder struct {
 	stack    []byte
 	done     bool
 	err      error
+
+	table *tableState // inside a query answer's tables
+	csv   *csvRows    // after a CSV export's header: every row is a record
+	obj   []byte      // a table's or CSV row rendered as a JSON object
 }
 
 const (
 	stTop         = iota
 	stArray       // inside a top-level array: elements are records
 	stRecords     // inside the records array of a wrapper
-	stWrapperRest // after the records array, before the wrapper's '}'
+	stWrapperRest // after a records or tables array, before the wrapper's '}'
+	stTables      // inside a query answer's tables array: elements are tables
+	stTable       // inside one table object
+	stRows        // inside a table's rows array: elements are rows
 )
 
 // NewDecoder returns a decoder reading r; file names the input in positions.
 func NewDecoder(r io.Reader, file string) *Decoder {
 	return &Decoder{in: r, base: Position{File: file, Line: 1}, line: 1}
+}
+
+// NewDecoderAt returns a decoder reading r from the middle of a stream:
+// base is where r's first byte is (its Line is taken as 1 when 0), r is
+// already decompressed and starts at the beginning of a line, and there is
+// no byte-order mark to skip.
+func NewDecoderAt(r io.Reader, base Position) *Decoder {
+	if base.Line == 0 {
+		base.Line = 1
+	}
+	return &Decoder{in: r, mid: true, base: base, line: base.Line, off: base.Offset, lineOff: base.Offset}
 }
 
 // NewDecoderBytes returns a decoder over an in-memory body without copying
@@ -116,12 +150,8 @@ func NewDecoderBytes(body []byte, base Position) *Decoder {
 	if base.Line == 0 {
 		base.Line = 1
 	}
-	return &Decoder{body: body, mem: true, base: base, line: base.Line, off: base.Offset}
+	return &Decoder{body: body, mem: true, base: base, line: base.Line, off: base.Offset, lineOff: base.Offset}
 }
-
-// Lines reports whether the input is read as JSON lines (see Decoder). It
-// is known after the first call to Next or NextRaw.
-func (d *Decoder) Lines() bool { return d.lines }
 
 // Next returns the next record as an Event. At the end of the input it
 // returns io.EOF. For a malformed record it returns a *RecordError and may
@@ -155,22 +185,31 @@ func (d *Decoder) NextRaw() ([]byte, Position, error) {
 		if d.done {
 			return nil, d.here(), io.EOF
 		}
+		if d.csv != nil {
+			return d.csvNext()
+		}
 		switch d.state {
 		case stTop:
 			if err := d.skipSpace(true); err != nil {
 				return d.atEnd(err)
 			}
 			switch c := d.buf[d.pos]; c {
-			case '{':
+			case '{', '[':
+				d.lines = d.JSONLines || d.oneLine()
+				if c == '[' {
+					d.wrapPos = d.here()
+					d.take()
+					d.state = stArray
+					continue
+				}
 				raw, pos, err := d.topObject()
 				if err != nil || raw != nil {
 					return raw, pos, err
 				}
-			case '[':
-				d.wrapPos = d.here()
-				d.take()
-				d.state = stArray
 			default:
+				if !d.JSONLines && d.off == d.lineOff && d.startCSV() {
+					continue
+				}
 				pos := d.here()
 				d.skipLine()
 				return nil, pos, &RecordError{Pos: pos, Err: fmt.Errorf("unexpected %s outside a JSON value", quoteByte(c))}
@@ -192,23 +231,56 @@ func (d *Decoder) NextRaw() ([]byte, Position, error) {
 				d.take()
 				continue
 			}
-			pos := d.here()
-			d.beginRecord()
-			err := d.scanValue()
-			d.record = false
-			if err != nil {
-				return d.broken(pos, err)
-			}
-			if d.overflow {
-				return nil, pos, &RecordError{Pos: pos, Err: d.tooLarge()}
-			}
-			return d.rec, pos, nil
+			return d.element()
 		case stWrapperRest:
 			if err := d.wrapperRest(); err != nil {
 				return d.broken(d.wrapPos, err)
 			}
+		case stTables, stTable, stRows:
+			raw, pos, err := d.tableStep()
+			if err != nil || raw != nil {
+				return raw, pos, err
+			}
 		}
 	}
+}
+
+// element reads one element of an array as a record.
+func (d *Decoder) element() ([]byte, Position, error) {
+	pos := d.here()
+	d.beginRecord()
+	err := d.scanValue()
+	d.record = false
+	if err != nil {
+		return d.broken(pos, err)
+	}
+	if d.overflow {
+		return nil, pos, &RecordError{Pos: pos, Err: d.tooLarge()}
+	}
+	return d.rec, pos, nil
+}
+
+// AtLineStart reports whether the decoder stands between top-level values
+// at the start of a line — after skipping the blanks and the newline that
+// end the current one — and where that line starts. A caller that reads
+// lines itself (the retro-hunt's parallel path) may take over from there.
+// It is false inside a document and after a CSV header.
+func (d *Decoder) AtLineStart() (Position, bool) {
+	if !d.started || d.err != nil || d.csv != nil || d.state != stTop {
+		return Position{}, false
+	}
+	for d.off != d.lineOff {
+		if !d.more() {
+			return d.here(), d.err == nil
+		}
+		switch d.buf[d.pos] {
+		case ' ', '\t', '\r', '\n':
+			d.take()
+		default:
+			return Position{}, false
+		}
+	}
+	return d.here(), true
 }
 
 // topObject reads a top-level object: a record, returned whole, or a
@@ -238,10 +310,10 @@ func (d *Decoder) topObject() ([]byte, Position, error) {
 		if err := d.colon(); err != nil {
 			return d.broken(pos, err)
 		}
-		if bytes.EqualFold(d.key, recordsKey) && d.buf[d.pos] == '[' {
+		if st, ok := d.wrapperArray(); ok {
 			d.record = false
 			d.take()
-			d.state = stRecords
+			d.enter(st)
 			return nil, pos, nil
 		}
 		if err := d.scanValue(); err != nil {
@@ -262,8 +334,32 @@ func (d *Decoder) topObject() ([]byte, Position, error) {
 	}
 }
 
-// wrapperRest skips a wrapper's members after its records array; another
-// "records" array is read like the first.
+// wrapperArray reports whether the member just named opens the records
+// array of a {"records":[...]} wrapper or the tables array of a query
+// answer, and the state that reads it.
+func (d *Decoder) wrapperArray() (int, bool) {
+	if d.buf[d.pos] != '[' {
+		return 0, false
+	}
+	switch {
+	case bytes.EqualFold(d.key, recordsKey):
+		return stRecords, true
+	case bytes.EqualFold(d.key, tablesKey):
+		return stTables, true
+	}
+	return 0, false
+}
+
+// enter starts reading a wrapper's array.
+func (d *Decoder) enter(state int) {
+	d.state = state
+	if state == stTables {
+		d.table = &tableState{}
+	}
+}
+
+// wrapperRest skips a wrapper's members after its records or tables array;
+// another such array is read like the first.
 func (d *Decoder) wrapperRest() error {
 	if err := d.skipSpace(!d.lines); err != nil {
 		return err
@@ -290,9 +386,9 @@ func (d *Decoder) wrapperRest() error {
 	if err := d.colon(); err != nil {
 		return err
 	}
-	if bytes.EqualFold(d.key, recordsKey) && d.buf[d.pos] == '[' {
+	if st, ok := d.wrapperArray(); ok {
 		d.take()
-		d.state = stRecords
+		d.enter(st)
 		return nil
 	}
 	return d.scanValue()
@@ -321,34 +417,59 @@ func (d *Decoder) tooLarge() error {
 	return fmt.Errorf("record larger than %d bytes", d.maxRecord())
 }
 
-var recordsKey = []byte("records")
-
 var (
-	errCutLine = errors.New("line ends inside a record")
-	errCutEOF  = errors.New("input ends inside a record")
+	recordsKey = []byte("records")
+	tablesKey  = []byte("tables")
 )
 
+var (
+	errCutLine   = errors.New("line ends inside a record")
+	errCutEOF    = errors.New("input ends inside a record")
+	errCutString = errors.New("line ends inside a string")
+)
+
+// cutLine is the error for a newline inside a string.
+func (d *Decoder) cutLine() error {
+	if d.lines {
+		return errCutLine
+	}
+	return errCutString
+}
+
 // broken reports a structural error in the value that started at pos and
-// resynchronises: on the next line for JSON lines; for a pretty-printed
-// document there is nowhere to resume, so the rest is skipped.
+// resynchronises: on the next line for a JSON line; for a pretty-printed
+// value, whose structure is lost, at the next line that starts with '{' or
+// '[' (the next document of a concatenation, or JSON lines).
 func (d *Decoder) broken(pos Position, err error) ([]byte, Position, error) {
 	d.record = false
 	if d.err != nil { // a read error, not a syntax error
 		return nil, pos, d.err
 	}
 	d.state = stTop
+	d.table = nil
 	if errors.Is(err, errCutEOF) {
 		d.done = true
 		return nil, pos, &RecordError{Pos: pos, Err: err}
 	}
 	if !d.lines {
-		d.done = true
+		d.resync()
 		return nil, pos, &RecordError{Pos: pos, Err: err, Rest: true}
 	}
 	if !errors.Is(err, errCutLine) {
 		d.skipLine()
 	}
 	return nil, pos, &RecordError{Pos: pos, Err: err}
+}
+
+// resync skips to the next line that starts with '{' or '[' — the current
+// one when the decoder stands at its start.
+func (d *Decoder) resync() {
+	for d.more() {
+		if d.off == d.lineOff && (d.buf[d.pos] == '{' || d.buf[d.pos] == '[') {
+			return
+		}
+		d.skipLine()
+	}
 }
 
 // atEnd turns the end of input at the top level into io.EOF or a read error.
@@ -390,12 +511,16 @@ func (d *Decoder) keep(b []byte) {
 	d.rec = append(d.rec, b...)
 }
 
-// start detects gzip and the layout from the first bytes.
+// start detects gzip and skips a byte-order mark.
 func (d *Decoder) start() {
 	d.started = true
-	if d.mem && !isGzip(d.body) {
+	switch {
+	case d.mem && !isGzip(d.body):
 		d.buf, d.end, d.rerr = d.body, len(d.body), io.EOF
-	} else {
+	case d.mid:
+		d.buf = make([]byte, readBufSize)
+		return
+	default:
 		if d.mem {
 			d.in = bytes.NewReader(d.body)
 		}
@@ -406,20 +531,65 @@ func (d *Decoder) start() {
 		}
 		d.in = src
 		d.buf = make([]byte, readBufSize)
-		// Read until the first line is in (or the buffer is full): enough to
-		// decide the layout without waiting on a slow stream for more.
-		for d.end < len(d.buf) && d.rerr == nil && !firstLineIn(d.buf[:d.end]) {
-			n, err := d.in.Read(d.buf[d.end:])
-			d.end += n
-			if err != nil {
-				d.setReadErr(err)
-			}
+		d.ahead(func(b []byte) bool { return len(b) >= len(bom) })
+	}
+	if bytes.HasPrefix(d.buf[d.pos:d.end], bom) {
+		d.pos += len(bom)
+		d.off += int64(len(bom))
+		d.lineOff = d.off
+	}
+}
+
+var bom = []byte("\xef\xbb\xbf")
+
+// ahead returns the unread buffered bytes once enough says they suffice,
+// reading more — after moving them to the front of the buffer — until
+// then, until the input ends or until the buffer is full.
+func (d *Decoder) ahead(enough func([]byte) bool) []byte {
+	for !enough(d.buf[d.pos:d.end]) && d.rerr == nil {
+		if d.pos > 0 {
+			d.end = copy(d.buf, d.buf[d.pos:d.end])
+			d.pos = 0
+		}
+		if d.end == len(d.buf) {
+			break
+		}
+		n, err := d.in.Read(d.buf[d.end:])
+		d.end += n
+		if err != nil {
+			d.setReadErr(err)
 		}
 	}
-	if bytes.HasPrefix(d.buf[:d.end], []byte("\xef\xbb\xbf")) {
-		d.pos, d.off = 3, d.off+3
+	return d.buf[d.pos:d.end]
+}
+
+func hasNewline(b []byte) bool { return bytes.IndexByte(b, '\n') >= 0 }
+
+// oneLine decides the layout of the top-level value that starts at the
+// buffered byte (see Decoder): true for a JSON line.
+func (d *Decoder) oneLine() bool {
+	if d.off < d.lineEnd {
+		return true // another value on a JSON line
 	}
-	d.lines = d.JSONLines || LooksLikeJSONLines(d.buf[d.pos:d.end])
+	b := d.ahead(hasNewline)
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		// The input ends on this line, or the line is longer than the
+		// buffer: either way a line.
+		d.lineEnd = d.off + int64(len(b))
+		return true
+	}
+	one := valueOnOneLine(b[:i], func() byte {
+		rest := d.ahead(func(b []byte) bool { return len(bytes.TrimLeft(b[i+1:], "\r\n")) > 0 })
+		if rest = bytes.TrimLeft(rest[i+1:], "\r\n"); len(rest) > 0 {
+			return rest[0]
+		}
+		return 0
+	})
+	if one {
+		d.lineEnd = d.off + int64(i)
+	}
+	return one
 }
 
 func (d *Decoder) setReadErr(err error) {
@@ -460,6 +630,7 @@ func (d *Decoder) take() byte {
 	d.off++
 	if c == '\n' {
 		d.line++
+		d.lineOff = d.off
 	}
 	return c
 }
@@ -593,16 +764,17 @@ func (d *Decoder) scanString() error {
 		case '"':
 			return nil
 		case '\n':
-			if d.lines {
-				return errCutLine
-			}
+			// JSON strings never span lines: in a JSON line the record was
+			// cut; in a pretty-printed value a string was, and reading on
+			// would take the rest of the document for its content.
+			return d.cutLine()
 		case '\\':
 			d.key = append(d.key, '\\') // an escaped name is not "records"
 			if !d.more() {
 				return errCutEOF
 			}
-			if d.take() == '\n' && d.lines {
-				return errCutLine
+			if d.take() == '\n' {
+				return d.cutLine()
 			}
 		}
 	}
@@ -659,69 +831,4 @@ func Decompress(r io.Reader) (io.Reader, error) {
 	return zr, nil
 }
 
-// LooksLikeJSONLines decides the layout from the first bytes of an
-// (uncompressed) input. It is true when the first non-blank line holds
-// complete values — JSON lines, or a whole document on one line. When the
-// first line leaves a value open it is false — a pretty-printed document or
-// an array spread over lines — except when that line starts an object, does
-// not end with '{' or '[', and the next line starts another object at its
-// first column: JSON lines whose first record is cut off.
-func LooksLikeJSONLines(prefix []byte) bool {
-	prefix = skipBlank(prefix)
-	i := bytes.IndexByte(prefix, '\n')
-	if i < 0 || len(prefix) == 0 || (prefix[0] != '{' && prefix[0] != '[') {
-		return true
-	}
-	line := bytes.TrimSpace(prefix[:i])
-	if closesValues(line) {
-		return true
-	}
-	if last := line[len(line)-1]; prefix[0] == '[' || last == '{' || last == '[' {
-		return false
-	}
-	next := bytes.TrimLeft(prefix[i+1:], "\r\n")
-	return len(next) > 0 && next[0] == '{'
-}
-
-// closesValues reports whether line ends outside any object, array or string.
-func closesValues(line []byte) bool {
-	depth, inString, escaped := 0, false, false
-	for _, c := range line {
-		switch {
-		case inString && escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case inString && c == '"':
-			inString = false
-		case inString:
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return depth <= 0 && !inString
-}
-
 func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
-
-// firstLineIn reports whether b holds enough for LooksLikeJSONLines: the
-// first non-blank line and, when that line leaves a value open, the first
-// byte of the next one.
-func firstLineIn(b []byte) bool {
-	b = skipBlank(b)
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 {
-		return false
-	}
-	return closesValues(b[:i]) || len(bytes.TrimLeft(b[i:], " \t\r\n")) > 0
-}
-
-// skipBlank skips leading white space and a byte-order mark.
-func skipBlank(b []byte) []byte {
-	b = bytes.TrimPrefix(bytes.TrimLeft(b, " \t\r\n"), []byte("\xef\xbb\xbf"))
-	return bytes.TrimLeft(b, " \t\r\n")
-}
