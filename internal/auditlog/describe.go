@@ -28,7 +28,7 @@ func DescribeInput(prefix []byte) string {
 	case t[0] == '{' || t[0] == '[':
 		return describeJSON(t)
 	case looksLikeCSVExport(t):
-		return "it is a Log Analytics CSV export without rows"
+		return "it is a Log Analytics CSV export without Key Vault audit rows"
 	}
 	line := t
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
