@@ -2,6 +2,33 @@ package auditlog
 
 import "bytes"
 
+// oneLine decides the layout of the top-level value that starts at the
+// buffered byte (see Decoder): true for a JSON line.
+func (d *Decoder) oneLine() bool {
+	if d.off < d.lineEnd {
+		return true // another value on a JSON line
+	}
+	b := d.ahead(hasNewline)
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		// The input ends on this line, or the line is longer than the
+		// buffer: either way a line.
+		d.lineEnd = d.off + int64(len(b))
+		return true
+	}
+	one := valueOnOneLine(b[:i], func() byte {
+		rest := d.ahead(func(b []byte) bool { return len(bytes.TrimLeft(b[i+1:], "\r\n")) > 0 })
+		if rest = bytes.TrimLeft(rest[i+1:], "\r\n"); len(rest) > 0 {
+			return rest[0]
+		}
+		return 0
+	})
+	if one {
+		d.lineEnd = d.off + int64(i)
+	}
+	return one
+}
+
 // valueOnOneLine decides how the top-level value that starts line (the
 // rest of its line, without the newline) is laid out: true for a JSON line,
 // false for a value spread over lines. next returns the first byte of the
