@@ -475,6 +475,17 @@ func (d *Decoder) atEnd(err error) ([]byte, Position, error) {
 	return nil, d.here(), io.EOF
 }
 
+// Offset returns the stream offset of the next byte the decoder will
+// consume: what lies before it, the decoder is done with. It may read
+// ahead of it by its buffer (64 KiB), or in a CSV export by up to a row of
+// MaxRecordSize and 8 KiB.
+func (d *Decoder) Offset() int64 {
+	if d.csv != nil {
+		return d.csv.base.Offset + d.csv.r.InputOffset()
+	}
+	return d.off
+}
+
 func (d *Decoder) here() Position {
 	return Position{File: d.base.File, Line: d.line, Offset: d.off}
 }

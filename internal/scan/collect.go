@@ -23,6 +23,7 @@ type collector struct {
 	lines   int64           // lines in the blocks before the next to queue
 	v       *validity
 	pool    *sync.Pool
+	tokens  chan struct{} // one per block buffer out (see scanLines)
 	st      Stats
 }
 
@@ -136,6 +137,7 @@ func (c *collector) emit(items []item, st Stats, base int64) {
 func (c *collector) decode(ctx context.Context, off, line int64) (int64, int64, error) {
 	f := &feed{c: c, off: off}
 	d := auditlog.NewDecoderAt(f, auditlog.Position{File: c.name, Line: line, Offset: off})
+	f.d = d
 	for n := 1; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
 			return math.MaxInt64, 0, nil
@@ -241,6 +243,7 @@ func (c *collector) release(r *result) {
 	if r.b.buf != nil {
 		c.pool.Put(r.b.buf)
 		r.b.buf = nil
+		<-c.tokens
 	}
 }
 
@@ -248,10 +251,18 @@ func (c *collector) release(r *result) {
 // decoder. It ends at the end of the input or before a skipped long line.
 type feed struct {
 	c   *collector
+	d   *auditlog.Decoder
 	off int64
 }
 
 func (f *feed) Read(p []byte) (int, error) {
+	// Blocks the decoder is past are never read again (it stops at or
+	// after where it is): give them back before asking for more, so that a
+	// document of any size holds only a block or two.
+	for len(f.c.q) > 1 && !f.c.q[0].b.tooLong && f.c.q[0].end() <= f.d.Offset() {
+		f.c.release(f.c.q[0].result)
+		f.c.q = f.c.q[1:]
+	}
 	q := f.c.blockAt(f.off)
 	if q == nil {
 		return 0, io.EOF

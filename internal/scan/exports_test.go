@@ -416,3 +416,96 @@ func TestScanMatchesReferenceMixed(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScanLayouts scans the same records (vaults.json, repeated to
+// 19,000 records) in each layout: JSON lines take the parallel path, the
+// others the decoder.
+func BenchmarkScanLayouts(b *testing.B) {
+	t := &testing.T{}
+	recs, raw := vaultRecords(t)
+	const copies = 500
+	var diag, azkv []map[string]any
+	for range copies {
+		for _, r := range recs {
+			diag = append(diag, r.AzureDiagnosticsRow("t"))
+			azkv = append(azkv, r.AZKVAuditLogsRow("t"))
+		}
+	}
+	lines := bytes.Repeat(raw, copies)
+	layouts := []struct {
+		name string
+		in   []byte
+	}{
+		{"JSON lines", lines},
+		{"JSON lines and pretty documents", mixedLayouts(t, lines)},
+		{"AzureDiagnostics CSV", portalCSV(t, kvemu.AzureDiagnosticsColumns, diag)},
+		{"AZKVAuditLogs query answer", queryAnswer(t, kvemu.AZKVAuditLogsColumns, azkv, false)},
+	}
+	ix, err := detect.NewIndex(decoys)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, l := range layouts {
+		b.Run(l.name, func(b *testing.B) {
+			s := &Scanner{Matcher: detect.NewMatcher(ix, nil), Prefilter: ix.Prefilter()}
+			b.SetBytes(int64(len(l.in)))
+			for b.Loop() {
+				st, err := s.Scan(context.Background(), bytes.NewReader(l.in), l.name)
+				if err != nil || st.Records != copies*int64(len(recs)) {
+					b.Fatal(err, st.Records)
+				}
+			}
+			b.ReportMetric(float64(b.N)*copies*float64(len(recs))/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}
+
+// TestScanLargeValuesInSmallBlocks reads documents, CSV rows and records
+// many blocks long through the decoder: it gives back the blocks it is past
+// as it goes and never waits for one that cannot be read (block buffers
+// are bounded), and finds every hit.
+func TestScanLargeValuesInSmallBlocks(t *testing.T) {
+	hit := func(i int) string {
+		return record(vaultA, "SecretGet", "https://kv-a.vault.azure.net/secrets/db-password", fmt.Sprintf("c%d", i))
+	}
+	var pretty bytes.Buffer
+	pretty.WriteString("{\n  \"records\": [\n")
+	for i := range 3000 {
+		if i > 0 {
+			pretty.WriteString(",\n")
+		}
+		pretty.Write(indent(t, []byte(hit(i))))
+	}
+	pretty.WriteString("\n  ]\n}\n")
+	var csvIn bytes.Buffer
+	csvIn.WriteString(`"TimeGenerated [UTC]",OperationName,requestUri_s,ResourceId,CorrelationId,ResultDescription` + "\n")
+	for i := range 3000 {
+		fmt.Fprintf(&csvIn, `"11/20/2026, 8:00:01.000 AM",SecretGet,https://kv-a.vault.azure.net/secrets/db-password,%s,c%d,"%s"`+"\n", vaultA, i, strings.Repeat("multi\nline ", i%50))
+	}
+	huge := `{"time":"2026-11-20T08:00:00Z","operationName":"SecretGet","pad":"` + strings.Repeat("y", 3<<20) + `"}`
+	tests := []struct {
+		name   string
+		in     []byte
+		alerts int
+	}{
+		{"a pretty-printed document", pretty.Bytes(), 3000},
+		{"a CSV export with rows over lines", csvIn.Bytes(), 3000},
+		{"a record larger than MaxRecordSize inside a document", []byte("[\n" + hit(1) + ",\n" + huge + ",\n" + hit(2) + "\n]\n" + hit(3) + "\n"), 3},
+		{"a CSV row that never ends", []byte(csvIn.String()[:strings.Index(csvIn.String(), ",c1,")] + ",c1,\"\"\n" +
+			`"11/20/2026, 8:00:02.000 AM",SecretGet,"x` + strings.Repeat("y\n", 2<<20)), 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{}
+			s := r.scanner(nil)
+			s.Workers, s.BlockSize = 2, 4096
+			st, err := s.Scan(context.Background(), bytes.NewReader(tt.in), "big")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.alerts) != tt.alerts || st.Alerts != int64(tt.alerts) {
+				t.Errorf("%d alerts (stats %d); want %d", len(r.alerts), st.Alerts, tt.alerts)
+			}
+		})
+	}
+}

@@ -72,12 +72,19 @@ func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (st S
 	}
 	blocks := make(chan *block, workers)
 	results := make(chan *result, workers)
+	// A block's buffer is held until the collector is done with it; tokens
+	// bound how many there are: one being read, one per worker, one waiting
+	// its turn, and what the decoder may read ahead of where it is (its
+	// buffer, or a CSV row) — fewer would leave it waiting for a block that
+	// cannot be read.
+	const decoderAhead = auditlog.DefaultMaxRecordSize + 256<<10
+	tokens := make(chan struct{}, workers+2+decoderAhead/s.blockSize()+2)
 	v := &validity{}
 
 	var readErr error
 	var bytesRead int64
 	go func() {
-		bytesRead, readErr = s.readBlocks(ctx, r, blocks, pool)
+		bytesRead, readErr = s.readBlocks(ctx, r, blocks, pool, tokens)
 		close(blocks)
 	}()
 	var wg sync.WaitGroup
@@ -95,7 +102,7 @@ func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (st S
 		close(results)
 	}()
 
-	c := &collector{s: s, name: name, results: results, pending: map[int]*result{}, v: v, pool: pool}
+	c := &collector{s: s, name: name, results: results, pending: map[int]*result{}, v: v, pool: pool, tokens: tokens}
 	err = c.run(ctx)
 	cancel()
 	for res := range results { // let the reader and the workers finish
@@ -115,13 +122,17 @@ func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (st S
 }
 
 // readBlocks cuts r into blocks of whole lines and sends them in order.
-func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block, pool *sync.Pool) (int64, error) {
+// It takes a token for each block it sends with a buffer (the collector
+// gives it back).
+func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block, pool *sync.Pool, tokens chan struct{}) (int64, error) {
 	size := s.blockSize()
 	var carry []byte // the start of a line not yet ended
 	var offset, total int64
 	first := true
 	for seq := 0; ; {
-		if ctx.Err() != nil {
+		select {
+		case tokens <- struct{}{}:
+		case <-ctx.Done():
 			return total, nil
 		}
 		bp := getBuf(pool, max(size, 2*len(carry)))
@@ -132,6 +143,8 @@ func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block
 		n += m
 		eof := err == io.EOF
 		if err != nil && !eof {
+			pool.Put(bp)
+			<-tokens
 			return total, err
 		}
 		data := buf[:n]
@@ -148,12 +161,12 @@ func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block
 		if cut == 0 && !eof {
 			// No line end in a full buffer: one long line. Grow, or give up
 			// on it past MaxLineSize.
+			pool.Put(bp)
+			<-tokens
 			if len(data) < maxLineSize {
 				carry = append(carry[:0], data...)
-				pool.Put(bp)
 				continue
 			}
-			pool.Put(bp)
 			out <- &block{seq: seq, offset: offset, tooLong: true}
 			seq++
 			skipped, rest, err := skipLine(r)
@@ -175,6 +188,7 @@ func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block
 			offset += int64(cut)
 		} else {
 			pool.Put(bp)
+			<-tokens
 		}
 		if eof {
 			return total, nil
@@ -245,25 +259,26 @@ func (s *Scanner) scanSpan(data []byte, offset int64, name string, v *validity) 
 		}
 		lines++
 		line := data[off:end]
-		isJSONLine := jsonLine(line)
+		trimmed := trimBlank(line)
+		isJSONLine := jsonLine(trimmed)
 		if len(segs) == 0 || segs[len(segs)-1].jsonLines != isJSONLine {
 			segs = append(segs, segment{start: offset + int64(off), line: lines, jsonLines: isJSONLine})
 		}
 		seg := &segs[len(segs)-1]
 		seg.end = offset + int64(end)
-		if isJSONLine {
-			s.scanLine(seg, line, auditlog.Position{File: name, Line: lines, Offset: offset + int64(off)}, v)
+		if isJSONLine && len(trimmed) > 0 {
+			s.scanLine(seg, line, trimmed, auditlog.Position{File: name, Line: lines, Offset: offset + int64(off)}, v)
 		}
 		off = end
 	}
 	return segs, lines
 }
 
-// jsonLine reports whether line is blank or a JSON line as the decoder
-// takes it without looking further: it starts with '{' and ends with '}',
-// or starts with '[' and ends with ']' (see auditlog.Decoder).
-func jsonLine(line []byte) bool {
-	t := bytes.Trim(line, " \t\r\n")
+// jsonLine reports whether a line (without its leading and trailing
+// blanks) is blank or a JSON line as the decoder takes it without looking
+// further: it starts with '{' and ends with '}', or starts with '[' and
+// ends with ']' (see auditlog.Decoder).
+func jsonLine(t []byte) bool {
 	if len(t) == 0 {
 		return true
 	}
@@ -271,14 +286,25 @@ func jsonLine(line []byte) bool {
 	return first == '{' && last == '}' || first == '[' && last == ']'
 }
 
-// scanLine handles one JSON line: parse it if it may touch a decoy (or
+// trimBlank cuts the blanks the decoder skips between values (space, tab,
+// CR, LF) from both ends of b.
+func trimBlank(b []byte) []byte {
+	i, j := 0, len(b)
+	for i < j && isBlank(b[i]) {
+		i++
+	}
+	for j > i && isBlank(b[j-1]) {
+		j--
+	}
+	return b[i:j]
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// scanLine handles one JSON line (trimmed: without blanks around): parse it if it may touch a decoy (or
 // while the input has yielded no Key Vault record), else count its records
 // and check its framing.
-func (s *Scanner) scanLine(seg *segment, line []byte, pos auditlog.Position, v *validity) {
-	trimmed := bytes.TrimSpace(line)
-	if len(trimmed) == 0 {
-		return
-	}
+func (s *Scanner) scanLine(seg *segment, line, trimmed []byte, pos auditlog.Position, v *validity) {
 	if s.Prefilter == nil || !v.seen.Load() || s.Prefilter.Match(line) {
 		d := auditlog.NewDecoderBytes(line, pos)
 		d.JSONLines = true
