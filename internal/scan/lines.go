@@ -111,6 +111,9 @@ func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (st S
 	for _, q := range c.q {
 		c.release(q.result)
 	}
+	for _, res := range c.pending {
+		c.release(res)
+	}
 	c.st.Bytes = bytesRead
 	if err == nil {
 		err = readErr
