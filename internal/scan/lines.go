@@ -309,10 +309,12 @@ func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 // and check its framing.
 func (s *Scanner) scanLine(seg *segment, line, trimmed []byte, pos auditlog.Position, v *validity) {
 	if s.Prefilter == nil || !v.seen.Load() || s.Prefilter.Match(line) {
+		// Record by record: a line may hold a document or a query answer
+		// of thousands, most of which the prefilter turns away.
 		d := auditlog.NewDecoderBytes(line, pos)
 		d.JSONLines = true
 		for {
-			ev, err := d.Next()
+			raw, rpos, err := d.NextRaw()
 			if err == io.EOF {
 				return
 			}
@@ -322,7 +324,17 @@ func (s *Scanner) scanLine(seg *segment, line, trimmed []byte, pos auditlog.Posi
 				seg.items = append(seg.items, item{bad: asRecordError(err, pos)})
 				continue
 			}
+			if s.Prefilter != nil && v.seen.Load() && !s.Prefilter.Match(raw) {
+				continue
+			}
 			seg.st.Parsed++
+			ev, err := auditlog.ParseRecord(raw)
+			if err != nil {
+				seg.st.Malformed++
+				seg.items = append(seg.items, item{bad: &auditlog.RecordError{Pos: rpos, Err: err}})
+				continue
+			}
+			ev.Source = rpos
 			if ev.VaultName != "" {
 				v.seen.Store(true)
 			}
