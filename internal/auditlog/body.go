@@ -14,19 +14,21 @@ const MaxBodySize = 256 << 20
 // maxBodySize is MaxBodySize, smaller in tests.
 var maxBodySize = MaxBodySize
 
-// ErrNotJSON is returned by ParseBody for a body that is not JSON at all.
-var ErrNotJSON = errors.New("auditlog: body is not JSON (want a record, a {\"records\":[...]} document, JSON lines or an array)")
+// ErrNotJSON is returned (wrapped, with what the body looks like) by
+// ParseBody for a body that is neither JSON nor a Log Analytics CSV export.
+var ErrNotJSON = errors.New("auditlog: body is not JSON audit records or a Log Analytics CSV export")
 
 // ErrBodyTooLarge is returned by ParseBody for a body that decompresses to
 // more than MaxBodySize bytes.
 var ErrBodyTooLarge = fmt.Errorf("auditlog: body larger than %d bytes", MaxBodySize)
 
-// ParseBody parses one in-memory body of any shape (see Decoder), gzip or
-// not: the HTTP ingest endpoint and message-based sources call it. It
-// returns the events and the malformed records with their positions and
-// reasons; the error is ErrNotJSON when the body does not start like JSON,
-// ErrBodyTooLarge, or a decompression error, and then nothing else is
-// returned.
+// ParseBody parses one in-memory body of any shape (see Decoder: records,
+// documents, JSON lines, arrays of rows, query API answers, CSV exports),
+// gzip or not: the HTTP ingest endpoint and message-based sources call it.
+// It returns the events and the malformed records with their positions and
+// reasons; the error is ErrNotJSON when the body starts like neither JSON
+// nor a CSV export, ErrBodyTooLarge, or a decompression error, and then
+// nothing else is returned.
 func ParseBody(body []byte) ([]Event, []*RecordError, error) {
 	return ParseBodyAt(body, Position{})
 }
@@ -51,9 +53,9 @@ func ParseBodyAt(body []byte, base Position) ([]Event, []*RecordError, error) {
 	if len(body) > maxBodySize {
 		return nil, nil, ErrBodyTooLarge
 	}
-	trimmed := bytes.TrimLeft(bytes.TrimPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("\xef\xbb\xbf")), " \t\r\n")
-	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') {
-		return nil, nil, ErrNotJSON
+	trimmed := skipBlank(body)
+	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') && !looksLikeCSVExport(trimmed) {
+		return nil, nil, fmt.Errorf("%w: %s", ErrNotJSON, DescribeInput(body))
 	}
 	var events []Event
 	var bad []*RecordError

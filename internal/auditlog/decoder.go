@@ -1,16 +1,10 @@
 package auditlog
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-
-	// 1.6× the standard library's decompression speed, same API; a gzip
-	// archive is otherwise what bounds a retro-hunt.
-	"github.com/klauspost/compress/gzip"
 )
 
 // DefaultMaxRecordSize bounds the bytes one record may take (1 MiB). A Key
@@ -25,9 +19,10 @@ const maxDepth = 1000
 const readBufSize = 64 << 10
 
 // RecordError reports a malformed record and where it starts. The decoder
-// that returned it goes on with the next record, unless Rest is set: then
-// the rest of the stream could not be split into records (a broken
-// pretty-printed document) and the next call returns io.EOF.
+// that returned it goes on with the next record. Rest is set when the rest
+// of a pretty-printed value could not be split into records (broken
+// structure): the decoder skipped to the next line that starts with '{' or
+// '[', or, in a CSV export, to the end of the input.
 type RecordError struct {
 	Pos  Position
 	Err  error
@@ -38,55 +33,70 @@ type RecordError struct {
 func (e *RecordError) Error() string {
 	msg := e.Pos.String() + ": " + e.Err.Error()
 	if e.Rest {
-		msg += " (rest of input skipped)"
+		msg += " (" + RestSkipped + ")"
 	}
 	return msg
 }
+
+// RestSkipped says what a RecordError with Rest set cost.
+const RestSkipped = "rest of the document skipped"
 
 // Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *RecordError) Unwrap() error { return e.Err }
 
 // Decoder reads records of every shape from a stream: raw records,
 // {"records":[...]} documents (the whole stream, pretty-printed or not, or
-// one per line), JSON lines, JSON arrays of Log Analytics rows — gzip-
-// compressed or not, detected from the first bytes. Memory stays bounded by
-// MaxRecordSize plus a 64 KiB read buffer, whatever the input.
+// one per line), JSON lines, JSON arrays of Log Analytics rows, the query
+// API's {"tables":[...]} answers and the portal's CSV exports of Log
+// Analytics tables — gzip-compressed or not, detected from the first
+// bytes. Memory stays bounded by MaxRecordSize plus a 64 KiB read buffer,
+// whatever the input.
 //
-// The layout is decided once from the first line. When the first line
-// opens a value it does not close ("{", "[", `{"records": [`) the input is
-// one pretty-printed document in which newlines are only white space; else
-// it is JSON lines, where a record never spans lines: a line that ends
-// inside a record is reported and reading resumes on the next line, so one
-// broken line costs one record. In a pretty-printed document, a record that
-// is valid JSON in balance but not a valid record costs only itself; broken
-// structure (unbalanced brackets, a cut-off string) cannot be resynchronised
-// and ends the stream with a RecordError whose Rest is set.
+// The layout is decided per top-level value, from the line it starts on, so
+// a stream may switch between layouts (concatenated Event Hubs captures
+// do). A value whose line closes it — or ends with its closing bracket, or
+// ends inside a string, or is an object followed by a line that starts
+// another at its first column — is a JSON line: a record never spans
+// lines, a line that ends inside one is reported and reading resumes on the
+// next line, so one broken line costs one record. Any other value (an
+// array, or an object whose line ends with '{' or '[' or is followed by an
+// indented line) is pretty-printed, and newlines in it are only white
+// space. In a pretty-printed value, a record that is valid JSON in balance
+// but not a valid record costs only itself; broken structure (unbalanced
+// brackets, a cut-off string) cannot be resynchronised inside the value:
+// the decoder reports it with Rest set and resumes at the next line that
+// starts with '{' or '['. A line that is not JSON and reads as the header
+// of a Log Analytics CSV export (TimeGenerated and OperationName columns)
+// starts CSV: every following row is a record, to the end of the input.
 //
 // A Decoder is not safe for concurrent use.
 type Decoder struct {
 	// MaxRecordSize bounds one record; 0 means DefaultMaxRecordSize. Set it
 	// before the first call to Next or NextRaw.
 	MaxRecordSize int
-	// JSONLines, set before the first call, reads the input as JSON lines
-	// without looking at its first line (for callers that split lines
+	// JSONLines, set before the first call, reads every value as a JSON
+	// line without looking at its layout (for callers that split lines
 	// themselves).
 	JSONLines bool
 
 	in      io.Reader
 	body    []byte // in-memory input (NewDecoderBytes), read in place
 	mem     bool   // body is the input
+	mid     bool   // the input starts mid-stream (NewDecoderAt): no gzip, no byte-order mark
 	base    Position
 	started bool
-	lines   bool
+	lines   bool  // the current top-level value is one JSON line
+	lineEnd int64 // stream offset of the end of the line the last JSON-lines value started on
 
 	buf      []byte
 	pos, end int
 	rerr     error // the source's error once it returned one (io.EOF at the end)
 	line     int64 // line of buf[pos]
 	off      int64 // stream offset of buf[pos]
+	lineOff  int64 // stream offset of the start of the current line
 
 	state    int
-	wrapPos  Position // start of the current {"records":[...]} or array
+	wrapPos  Position // start of the current {"records":[...]}, {"tables":[...]} or array
 	rec      []byte
 	record   bool // copying consumed bytes to rec
 	overflow bool // rec passed MaxRecordSize
@@ -94,18 +104,36 @@ type Decoder struct {
 	stack    []byte
 	done     bool
 	err      error
+
+	table *tableState // inside a query answer's tables
+	csv   *csvRows    // after a CSV export's header: every row is a record
+	obj   []byte      // a table's or CSV row rendered as a JSON object
 }
 
 const (
 	stTop         = iota
 	stArray       // inside a top-level array: elements are records
 	stRecords     // inside the records array of a wrapper
-	stWrapperRest // after the records array, before the wrapper's '}'
+	stWrapperRest // after a records or tables array, before the wrapper's '}'
+	stTables      // inside a query answer's tables array: elements are tables
+	stTable       // inside one table object
+	stRows        // inside a table's rows array: elements are rows
 )
 
 // NewDecoder returns a decoder reading r; file names the input in positions.
 func NewDecoder(r io.Reader, file string) *Decoder {
 	return &Decoder{in: r, base: Position{File: file, Line: 1}, line: 1}
+}
+
+// NewDecoderAt returns a decoder reading r from the middle of a stream:
+// base is where r's first byte is (its Line is taken as 1 when 0), r is
+// already decompressed and starts at the beginning of a line, and there is
+// no byte-order mark to skip.
+func NewDecoderAt(r io.Reader, base Position) *Decoder {
+	if base.Line == 0 {
+		base.Line = 1
+	}
+	return &Decoder{in: r, mid: true, base: base, line: base.Line, off: base.Offset, lineOff: base.Offset}
 }
 
 // NewDecoderBytes returns a decoder over an in-memory body without copying
@@ -116,12 +144,8 @@ func NewDecoderBytes(body []byte, base Position) *Decoder {
 	if base.Line == 0 {
 		base.Line = 1
 	}
-	return &Decoder{body: body, mem: true, base: base, line: base.Line, off: base.Offset}
+	return &Decoder{body: body, mem: true, base: base, line: base.Line, off: base.Offset, lineOff: base.Offset}
 }
-
-// Lines reports whether the input is read as JSON lines (see Decoder). It
-// is known after the first call to Next or NextRaw.
-func (d *Decoder) Lines() bool { return d.lines }
 
 // Next returns the next record as an Event. At the end of the input it
 // returns io.EOF. For a malformed record it returns a *RecordError and may
@@ -155,22 +179,31 @@ func (d *Decoder) NextRaw() ([]byte, Position, error) {
 		if d.done {
 			return nil, d.here(), io.EOF
 		}
+		if d.csv != nil {
+			return d.csvNext()
+		}
 		switch d.state {
 		case stTop:
 			if err := d.skipSpace(true); err != nil {
 				return d.atEnd(err)
 			}
 			switch c := d.buf[d.pos]; c {
-			case '{':
+			case '{', '[':
+				d.lines = d.JSONLines || d.oneLine()
+				if c == '[' {
+					d.wrapPos = d.here()
+					d.take()
+					d.state = stArray
+					continue
+				}
 				raw, pos, err := d.topObject()
 				if err != nil || raw != nil {
 					return raw, pos, err
 				}
-			case '[':
-				d.wrapPos = d.here()
-				d.take()
-				d.state = stArray
 			default:
+				if !d.JSONLines && d.off == d.lineOff && d.startCSV() {
+					continue
+				}
 				pos := d.here()
 				d.skipLine()
 				return nil, pos, &RecordError{Pos: pos, Err: fmt.Errorf("unexpected %s outside a JSON value", quoteByte(c))}
@@ -192,23 +225,56 @@ func (d *Decoder) NextRaw() ([]byte, Position, error) {
 				d.take()
 				continue
 			}
-			pos := d.here()
-			d.beginRecord()
-			err := d.scanValue()
-			d.record = false
-			if err != nil {
-				return d.broken(pos, err)
-			}
-			if d.overflow {
-				return nil, pos, &RecordError{Pos: pos, Err: d.tooLarge()}
-			}
-			return d.rec, pos, nil
+			return d.element()
 		case stWrapperRest:
 			if err := d.wrapperRest(); err != nil {
 				return d.broken(d.wrapPos, err)
 			}
+		case stTables, stTable, stRows:
+			raw, pos, err := d.tableStep()
+			if err != nil || raw != nil {
+				return raw, pos, err
+			}
 		}
 	}
+}
+
+// element reads one element of an array as a record.
+func (d *Decoder) element() ([]byte, Position, error) {
+	pos := d.here()
+	d.beginRecord()
+	err := d.scanValue()
+	d.record = false
+	if err != nil {
+		return d.broken(pos, err)
+	}
+	if d.overflow {
+		return nil, pos, &RecordError{Pos: pos, Err: d.tooLarge()}
+	}
+	return d.rec, pos, nil
+}
+
+// AtLineStart reports whether the decoder stands between top-level values
+// at the start of a line — after skipping the blanks and the newline that
+// end the current one — and where that line starts. A caller that reads
+// lines itself (the retro-hunt's parallel path) may take over from there.
+// It is false inside a document and after a CSV header.
+func (d *Decoder) AtLineStart() (Position, bool) {
+	if !d.started || d.err != nil || d.csv != nil || d.state != stTop {
+		return Position{}, false
+	}
+	for d.off != d.lineOff {
+		if !d.more() {
+			return d.here(), d.err == nil
+		}
+		switch d.buf[d.pos] {
+		case ' ', '\t', '\r', '\n':
+			d.take()
+		default:
+			return Position{}, false
+		}
+	}
+	return d.here(), true
 }
 
 // topObject reads a top-level object: a record, returned whole, or a
@@ -238,10 +304,10 @@ func (d *Decoder) topObject() ([]byte, Position, error) {
 		if err := d.colon(); err != nil {
 			return d.broken(pos, err)
 		}
-		if bytes.EqualFold(d.key, recordsKey) && d.buf[d.pos] == '[' {
+		if st, ok := d.wrapperArray(); ok {
 			d.record = false
 			d.take()
-			d.state = stRecords
+			d.enter(st)
 			return nil, pos, nil
 		}
 		if err := d.scanValue(); err != nil {
@@ -262,8 +328,32 @@ func (d *Decoder) topObject() ([]byte, Position, error) {
 	}
 }
 
-// wrapperRest skips a wrapper's members after its records array; another
-// "records" array is read like the first.
+// wrapperArray reports whether the member just named opens the records
+// array of a {"records":[...]} wrapper or the tables array of a query
+// answer, and the state that reads it.
+func (d *Decoder) wrapperArray() (int, bool) {
+	if d.buf[d.pos] != '[' {
+		return 0, false
+	}
+	switch {
+	case bytes.EqualFold(d.key, recordsKey):
+		return stRecords, true
+	case bytes.EqualFold(d.key, tablesKey):
+		return stTables, true
+	}
+	return 0, false
+}
+
+// enter starts reading a wrapper's array.
+func (d *Decoder) enter(state int) {
+	d.state = state
+	if state == stTables {
+		d.table = &tableState{}
+	}
+}
+
+// wrapperRest skips a wrapper's members after its records or tables array;
+// another such array is read like the first.
 func (d *Decoder) wrapperRest() error {
 	if err := d.skipSpace(!d.lines); err != nil {
 		return err
@@ -290,9 +380,9 @@ func (d *Decoder) wrapperRest() error {
 	if err := d.colon(); err != nil {
 		return err
 	}
-	if bytes.EqualFold(d.key, recordsKey) && d.buf[d.pos] == '[' {
+	if st, ok := d.wrapperArray(); ok {
 		d.take()
-		d.state = stRecords
+		d.enter(st)
 		return nil
 	}
 	return d.scanValue()
@@ -321,34 +411,59 @@ func (d *Decoder) tooLarge() error {
 	return fmt.Errorf("record larger than %d bytes", d.maxRecord())
 }
 
-var recordsKey = []byte("records")
-
 var (
-	errCutLine = errors.New("line ends inside a record")
-	errCutEOF  = errors.New("input ends inside a record")
+	recordsKey = []byte("records")
+	tablesKey  = []byte("tables")
 )
 
+var (
+	errCutLine   = errors.New("line ends inside a record")
+	errCutEOF    = errors.New("input ends inside a record")
+	errCutString = errors.New("line ends inside a string")
+)
+
+// cutLine is the error for a newline inside a string.
+func (d *Decoder) cutLine() error {
+	if d.lines {
+		return errCutLine
+	}
+	return errCutString
+}
+
 // broken reports a structural error in the value that started at pos and
-// resynchronises: on the next line for JSON lines; for a pretty-printed
-// document there is nowhere to resume, so the rest is skipped.
+// resynchronises: on the next line for a JSON line; for a pretty-printed
+// value, whose structure is lost, at the next line that starts with '{' or
+// '[' (the next document of a concatenation, or JSON lines).
 func (d *Decoder) broken(pos Position, err error) ([]byte, Position, error) {
 	d.record = false
 	if d.err != nil { // a read error, not a syntax error
 		return nil, pos, d.err
 	}
 	d.state = stTop
+	d.table = nil
 	if errors.Is(err, errCutEOF) {
 		d.done = true
 		return nil, pos, &RecordError{Pos: pos, Err: err}
 	}
 	if !d.lines {
-		d.done = true
+		d.resync()
 		return nil, pos, &RecordError{Pos: pos, Err: err, Rest: true}
 	}
 	if !errors.Is(err, errCutLine) {
 		d.skipLine()
 	}
 	return nil, pos, &RecordError{Pos: pos, Err: err}
+}
+
+// resync skips to the next line that starts with '{' or '[' — the current
+// one when the decoder stands at its start.
+func (d *Decoder) resync() {
+	for d.more() {
+		if d.off == d.lineOff && (d.buf[d.pos] == '{' || d.buf[d.pos] == '[') {
+			return
+		}
+		d.skipLine()
+	}
 }
 
 // atEnd turns the end of input at the top level into io.EOF or a read error.
@@ -358,6 +473,17 @@ func (d *Decoder) atEnd(err error) ([]byte, Position, error) {
 	}
 	d.done = true
 	return nil, d.here(), io.EOF
+}
+
+// Offset returns the stream offset of the next byte the decoder will
+// consume: what lies before it, the decoder is done with. It may read
+// ahead of it by its buffer (64 KiB), or in a CSV export by up to a row of
+// MaxRecordSize and 8 KiB.
+func (d *Decoder) Offset() int64 {
+	if d.csv != nil {
+		return d.csv.base.Offset + d.csv.r.InputOffset()
+	}
+	return d.off
 }
 
 func (d *Decoder) here() Position {
@@ -388,340 +514,4 @@ func (d *Decoder) keep(b []byte) {
 		return
 	}
 	d.rec = append(d.rec, b...)
-}
-
-// start detects gzip and the layout from the first bytes.
-func (d *Decoder) start() {
-	d.started = true
-	if d.mem && !isGzip(d.body) {
-		d.buf, d.end, d.rerr = d.body, len(d.body), io.EOF
-	} else {
-		if d.mem {
-			d.in = bytes.NewReader(d.body)
-		}
-		src, err := Decompress(d.in)
-		if err != nil {
-			d.err = err
-			return
-		}
-		d.in = src
-		d.buf = make([]byte, readBufSize)
-		// Read until the first line is in (or the buffer is full): enough to
-		// decide the layout without waiting on a slow stream for more.
-		for d.end < len(d.buf) && d.rerr == nil && !firstLineIn(d.buf[:d.end]) {
-			n, err := d.in.Read(d.buf[d.end:])
-			d.end += n
-			if err != nil {
-				d.setReadErr(err)
-			}
-		}
-	}
-	if bytes.HasPrefix(d.buf[:d.end], []byte("\xef\xbb\xbf")) {
-		d.pos, d.off = 3, d.off+3
-	}
-	d.lines = d.JSONLines || LooksLikeJSONLines(d.buf[d.pos:d.end])
-}
-
-func (d *Decoder) setReadErr(err error) {
-	d.rerr = err
-	if err != io.EOF {
-		name := d.base.File
-		if name == "" {
-			name = "input"
-		}
-		d.err = fmt.Errorf("auditlog: reading %s: %w", name, err)
-	}
-}
-
-// more makes sure at least one unread byte is buffered.
-func (d *Decoder) more() bool {
-	if d.pos < d.end {
-		return true
-	}
-	for d.rerr == nil {
-		d.pos, d.end = 0, 0
-		n, err := d.in.Read(d.buf)
-		d.end = n
-		if err != nil {
-			d.setReadErr(err)
-		}
-		if n > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// take consumes one buffered byte.
-func (d *Decoder) take() byte {
-	c := d.buf[d.pos]
-	d.keep(d.buf[d.pos : d.pos+1])
-	d.pos++
-	d.off++
-	if c == '\n' {
-		d.line++
-	}
-	return c
-}
-
-// takeSpan consumes n buffered bytes that hold no newline.
-func (d *Decoder) takeSpan(n int) {
-	d.keep(d.buf[d.pos : d.pos+n])
-	d.pos += n
-	d.off += int64(n)
-}
-
-// skipSpace consumes white space up to the next byte, which stays buffered.
-// A newline is an error when newlineOK is false (inside a JSON-lines record).
-func (d *Decoder) skipSpace(newlineOK bool) error {
-	for {
-		if !d.more() {
-			return errCutEOF
-		}
-		switch d.buf[d.pos] {
-		case ' ', '\t', '\r':
-			d.take()
-		case '\n':
-			if !newlineOK {
-				d.take()
-				return errCutLine
-			}
-			d.take()
-		default:
-			return nil
-		}
-	}
-}
-
-// skipLine consumes everything up to and including the next newline.
-func (d *Decoder) skipLine() {
-	rec := d.record
-	d.record = false
-	for d.more() {
-		i := bytes.IndexByte(d.buf[d.pos:d.end], '\n')
-		if i >= 0 {
-			d.takeSpan(i)
-			d.take()
-			break
-		}
-		d.takeSpan(d.end - d.pos)
-	}
-	d.record = rec
-}
-
-// scanValue consumes one JSON value starting at the buffered byte.
-func (d *Decoder) scanValue() error {
-	switch d.buf[d.pos] {
-	case '"':
-		return d.scanString()
-	case '{', '[':
-		return d.scanComposite()
-	}
-	return d.scanScalar()
-}
-
-// special marks the bytes scanComposite must look at.
-var special = [256]bool{'{': true, '}': true, '[': true, ']': true, '"': true, '\n': true}
-
-func (d *Decoder) scanComposite() error {
-	d.stack = d.stack[:0]
-	for {
-		if !d.more() {
-			return errCutEOF
-		}
-		i := d.pos
-		for i < d.end && !special[d.buf[i]] {
-			i++
-		}
-		if i > d.pos {
-			d.takeSpan(i - d.pos)
-			continue
-		}
-		switch c := d.buf[d.pos]; c {
-		case '"':
-			if err := d.scanString(); err != nil {
-				return err
-			}
-		case '{', '[':
-			if len(d.stack) == maxDepth {
-				return fmt.Errorf("nested deeper than %d", maxDepth)
-			}
-			d.stack = append(d.stack, c+2) // '{'+2 == '}', '['+2 == ']'
-			d.take()
-		case '}', ']':
-			if top := d.stack[len(d.stack)-1]; top != c {
-				return fmt.Errorf("%s closed by %s", quoteByte(top-2), quoteByte(c))
-			}
-			d.stack = d.stack[:len(d.stack)-1]
-			d.take()
-			if len(d.stack) == 0 {
-				return nil
-			}
-		case '\n':
-			d.take()
-			if d.lines {
-				return errCutLine
-			}
-		}
-	}
-}
-
-// scanString consumes a string, leaving its first bytes in d.key (enough to
-// recognise "records").
-func (d *Decoder) scanString() error {
-	d.key = d.key[:0]
-	d.take() // opening quote
-	for {
-		if !d.more() {
-			return errCutEOF
-		}
-		i := d.pos
-		for i < d.end {
-			if c := d.buf[i]; c == '"' || c == '\\' || c == '\n' {
-				break
-			}
-			i++
-		}
-		if n := i - d.pos; n > 0 {
-			if room := 16 - len(d.key); room > 0 {
-				d.key = append(d.key, d.buf[d.pos:d.pos+min(n, room)]...)
-			}
-			d.takeSpan(n)
-			continue
-		}
-		switch d.take() {
-		case '"':
-			return nil
-		case '\n':
-			if d.lines {
-				return errCutLine
-			}
-		case '\\':
-			d.key = append(d.key, '\\') // an escaped name is not "records"
-			if !d.more() {
-				return errCutEOF
-			}
-			if d.take() == '\n' && d.lines {
-				return errCutLine
-			}
-		}
-	}
-}
-
-// scanScalar consumes a number, true, false or null (or junk of that kind,
-// left for the JSON parser to name).
-func (d *Decoder) scanScalar() error {
-	n := 0
-	for d.more() {
-		switch d.buf[d.pos] {
-		case ',', ']', '}', ' ', '\t', '\r', '\n':
-			if n == 0 {
-				return fmt.Errorf("unexpected %s", quoteByte(d.buf[d.pos]))
-			}
-			return nil
-		case '{', '[', '"', ':':
-			if n == 0 {
-				return fmt.Errorf("unexpected %s", quoteByte(d.buf[d.pos]))
-			}
-			return nil
-		}
-		d.take()
-		n++
-	}
-	if n == 0 {
-		return errCutEOF
-	}
-	return nil
-}
-
-func quoteByte(c byte) string {
-	if c == '\n' {
-		return "end of line"
-	}
-	return strconv.QuoteRune(rune(c))
-}
-
-// Decompress returns r, or a reader of its decompressed bytes when r starts
-// with the gzip magic number. Concatenated gzip members are read as one
-// stream.
-func Decompress(r io.Reader) (io.Reader, error) {
-	br, ok := r.(*bufio.Reader)
-	if !ok {
-		br = bufio.NewReaderSize(r, readBufSize)
-	}
-	if magic, _ := br.Peek(2); !isGzip(magic) {
-		return br, nil
-	}
-	zr, err := gzip.NewReader(br)
-	if err != nil {
-		return nil, fmt.Errorf("auditlog: gzip: %w", err)
-	}
-	return zr, nil
-}
-
-// LooksLikeJSONLines decides the layout from the first bytes of an
-// (uncompressed) input. It is true when the first non-blank line holds
-// complete values — JSON lines, or a whole document on one line. When the
-// first line leaves a value open it is false — a pretty-printed document or
-// an array spread over lines — except when that line starts an object, does
-// not end with '{' or '[', and the next line starts another object at its
-// first column: JSON lines whose first record is cut off.
-func LooksLikeJSONLines(prefix []byte) bool {
-	prefix = skipBlank(prefix)
-	i := bytes.IndexByte(prefix, '\n')
-	if i < 0 || len(prefix) == 0 || (prefix[0] != '{' && prefix[0] != '[') {
-		return true
-	}
-	line := bytes.TrimSpace(prefix[:i])
-	if closesValues(line) {
-		return true
-	}
-	if last := line[len(line)-1]; prefix[0] == '[' || last == '{' || last == '[' {
-		return false
-	}
-	next := bytes.TrimLeft(prefix[i+1:], "\r\n")
-	return len(next) > 0 && next[0] == '{'
-}
-
-// closesValues reports whether line ends outside any object, array or string.
-func closesValues(line []byte) bool {
-	depth, inString, escaped := 0, false, false
-	for _, c := range line {
-		switch {
-		case inString && escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case inString && c == '"':
-			inString = false
-		case inString:
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return depth <= 0 && !inString
-}
-
-func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
-
-// firstLineIn reports whether b holds enough for LooksLikeJSONLines: the
-// first non-blank line and, when that line leaves a value open, the first
-// byte of the next one.
-func firstLineIn(b []byte) bool {
-	b = skipBlank(b)
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 {
-		return false
-	}
-	return closesValues(b[:i]) || len(bytes.TrimLeft(b[i:], " \t\r\n")) > 0
-}
-
-// skipBlank skips leading white space and a byte-order mark.
-func skipBlank(b []byte) []byte {
-	b = bytes.TrimPrefix(bytes.TrimLeft(b, " \t\r\n"), []byte("\xef\xbb\xbf"))
-	return bytes.TrimLeft(b, " \t\r\n")
 }

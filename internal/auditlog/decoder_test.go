@@ -3,6 +3,7 @@ package auditlog
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -64,7 +65,24 @@ func TestDecoderRecovery(t *testing.T) {
 		{"pretty array", "[\n" + rec(1) + ",\n" + rec(2) + "\n]", []string{"ok c1@2", "ok c2@3"}},
 		{"compact array over lines", "[" + rec(1) + ",\n" + rec(2) + "]", []string{"ok c1@1", "ok c2@2"}},
 		{"pretty document, bad record", "[\n" + rec(1) + ",\n{\"a\": tru},\n" + rec(3) + "\n]", []string{"ok c1@2", "bad@3: invalid JSON: invalid character '}' in literal true (expecting 'e')", "ok c3@4"}},
-		{"pretty document, broken structure", "[\n" + rec(1) + ",\n{\"a\": [},\n" + rec(3) + "\n]", []string{"ok c1@2", "bad@3: '[' closed by '}' (rest)"}},
+		// Broken structure loses the rest of the value, up to the next line
+		// that starts one.
+		{"pretty document, broken structure", "[\n" + rec(1) + ",\n{\"a\": [},\n" + rec(3) + "\n]", []string{"ok c1@2", "bad@3: '[' closed by '}' (rest)", "ok c3@4", "bad@5: unexpected ']' outside a JSON value"}},
+		{"pretty document, broken structure, then JSON lines", "{\"records\": [\n  " + rec(1) + ",\n  {\"a\": [},\n  " + rec(3) + "\n]}\n" + rec(4) + "\n",
+			[]string{"ok c1@2", "bad@3: '[' closed by '}' (rest)", "ok c4@6"}},
+		{"pretty document, cut-off string, then a document", "{\"records\": [\n  {\"time\": \"2026-11\n  }]}\n{\"records\": [\n" + rec(2) + "\n]}\n",
+			[]string{"bad@2: line ends inside a string (rest)", "ok c2@5"}},
+		// The layout is decided per value (concatenated Event Hubs captures
+		// switch between them).
+		{"JSON lines, then pretty documents, then JSON lines", rec(1) + "\n" + prettyRecords(2, 3) + rec(4) + "\n" + prettyRecords(5) + prettyRecords(6) + rec(7) + "\n",
+			[]string{"ok c1@1", "ok c2@4", "ok c3@13", "ok c4@24", "ok c5@27", "ok c6@40", "ok c7@51"}},
+		{"pretty records, then a one-line document, then an array over lines", prettyRecords(1) + `{"records":[` + rec(2) + "]}\n[\n" + rec(3) + ",\n" + rec(4) + "\n]\n",
+			[]string{"ok c1@3", "ok c2@14", "ok c3@16", "ok c4@17"}},
+		{"records over lines after a JSON line", rec(1) + "\n" + `{"records":[` + "\n" + rec(2) + ",\n" + rec(3) + "]}\n",
+			[]string{"ok c1@1", "ok c2@3", "ok c3@4"}},
+		{"cut-off line before pretty records", rec(1)[:60] + "\n" + prettyRecords(2),
+			[]string{"bad@1: line ends inside a record", "ok c2@4"}},
+		{"two values on a JSON line", rec(1) + " " + rec(2) + "\n" + rec(3) + "\n", []string{"ok c1@1", "ok c2@1", "ok c3@2"}},
 		{"pretty document cut off", "{\n \"records\": [\n" + rec(1) + ",\n" + rec(2)[:30], []string{"ok c1@3", "bad@4: input ends inside a record"}},
 		{"byte-order mark", "\xef\xbb\xbf" + rec(1) + "\n", []string{"ok c1@1"}},
 		{"empty", "", nil},
@@ -89,6 +107,21 @@ func TestDecoderRecovery(t *testing.T) {
 			}
 		})
 	}
+}
+
+// prettyRecords renders records as a pretty-printed {"records":[...]}
+// document, each record indented over several lines, as json.MarshalIndent
+// writes it.
+func prettyRecords(ids ...int) string {
+	var recs []json.RawMessage
+	for _, i := range ids {
+		recs = append(recs, json.RawMessage(rec(i)))
+	}
+	b, err := json.MarshalIndent(map[string]any{"records": recs}, "", "  ")
+	if err != nil {
+		panic(err)
+	}
+	return string(b) + "\n"
 }
 
 func TestDecoderForcedJSONLines(t *testing.T) {

@@ -1,13 +1,16 @@
 // Package auditlog turns every shape of Azure Key Vault audit record — and
 // Azure Activity-log records — into one normalised Event.
 //
-// Shapes, detected per record (see ParseRecord) and per stream (see
-// Decoder): raw AuditEvent records from Event Hubs and storage; the
-// {"records":[...]} documents that wrap them, as a whole file,
-// pretty-printed or not, or one per line; JSON lines (storage PT1H.json);
-// JSON arrays of Log Analytics rows (AzureDiagnostics, AZKVAuditLogs,
-// AzureActivity); Activity-log records as exported by diagnostic settings
-// and as returned by the REST API; any of them gzip-compressed.
+// Shapes, detected per record (see ParseRecord) and per top-level value of
+// a stream (see Decoder), so one input may mix them: raw AuditEvent records
+// from Event Hubs and storage; the {"records":[...]} documents that wrap
+// them, as a whole file, pretty-printed or not, or one per line; JSON lines
+// (storage PT1H.json); JSON arrays of Log Analytics rows (AzureDiagnostics,
+// AZKVAuditLogs, AzureActivity); the Log Analytics query API's
+// {"tables":[{"columns":[...],"rows":[...]}]} answers and the portal's CSV
+// exports of those tables, row by row; Activity-log records as exported by
+// diagnostic settings and as returned by the REST API; any of them
+// gzip-compressed.
 //
 // Entry points:
 //   - Decoder streams records from an io.Reader with bounded memory
@@ -17,6 +20,8 @@
 //     Event Hubs message).
 //   - ParseRecord parses one record; ParseObjectURI reads the object a Key
 //     Vault URI names.
+//   - DescribeInput says what an input in which no record was found looks
+//     like, for error messages.
 //
 // The object an audit event touched comes from properties.id (what Key
 // Vault returned) when present, else from the request URI (what the caller

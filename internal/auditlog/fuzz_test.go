@@ -1,6 +1,9 @@
 package auditlog
 
 import (
+	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +17,8 @@ import (
 // hand-made edge cases.
 func addFixtures(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.json")
-	for _, name := range files {
+	csvs, _ := filepath.Glob("testdata/*.csv")
+	for _, name := range append(files, csvs...) {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
@@ -72,8 +76,112 @@ func FuzzDecoder(f *testing.F) {
 		if got := strings.Join(run(NewDecoder(iotest.OneByteReader(strings.NewReader(string(b))), "")), "\n"); got != want {
 			t.Fatalf("byte by byte:\n%s\nfrom memory:\n%s", got, want)
 		}
-		if _, _, err := ParseBody(b); err != nil && err != ErrNotJSON {
+		if _, _, err := ParseBody(b); err != nil && !errors.Is(err, ErrNotJSON) {
 			t.Fatalf("ParseBody: %v", err)
+		}
+	})
+}
+
+// FuzzCSVExport reads arbitrary text after (or instead of) a Log Analytics
+// CSV header: nothing panics, a stream read byte by byte yields what the
+// body does, and every row comes out as a valid JSON object that holds the
+// row's fields.
+func FuzzCSVExport(f *testing.F) {
+	for _, name := range []string{"testdata/azurediagnostics.csv", "testdata/azkvauditlogs.csv"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range []string{
+		"\"TimeGenerated [UTC]\",OperationName\n\"11/20/2026, 8:00:01 AM\",SecretGet\n",
+		"TimeGenerated,OperationName,Identity\n2026-11-20T08:00:01Z,SecretGet,\"{\"\"claim\"\":{}}\"\n",
+		"TimeGenerated,OperationName\n\"a\nb\",\"\xff\x00\"\"\"\n,\n\xef\xbb\xbfTimeGenerated,OperationNameValue\nx",
+		"TimeGenerated,OperationName\n\"never closed\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if isGzip(b) {
+			return
+		}
+		d := NewDecoderBytes(b, Position{})
+		var want []string
+		for {
+			raw, pos, err := d.NextRaw()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				want = append(want, pos.String()+" "+err.Error())
+				if _, ok := err.(*RecordError); !ok {
+					t.Fatalf("not a RecordError: %v", err)
+				}
+				continue
+			}
+			if d.csv != nil {
+				var row map[string]string
+				if err := json.Unmarshal(raw, &row); err != nil {
+					t.Fatalf("CSV row rendered as %q: %v", raw, err)
+				}
+				for k, v := range row {
+					if k == "" || v == "" {
+						t.Fatalf("CSV row rendered as %q: empty name or value", raw)
+					}
+				}
+			}
+			want = append(want, pos.String()+" "+string(raw))
+		}
+		s := NewDecoder(iotest.OneByteReader(strings.NewReader(string(b))), "")
+		var got []string
+		for {
+			raw, pos, err := s.NextRaw()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				got = append(got, pos.String()+" "+err.Error())
+				continue
+			}
+			got = append(got, pos.String()+" "+string(raw))
+		}
+		if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+			t.Fatalf("byte by byte:\n%s\nfrom memory:\n%s", g, w)
+		}
+	})
+}
+
+// FuzzQueryAnswer reads arbitrary {"tables":[...]} answers: nothing panics
+// and every row comes out as a valid JSON object.
+func FuzzQueryAnswer(f *testing.F) {
+	for _, name := range []string{"testdata/query-api-azurediagnostics.json", "testdata/query-api-azkvauditlogs.json"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range []string{
+		`{"tables":[{"columns":[{"name":"a"},{"name":""},{"ColumnName":"c"}],"rows":[[1,2,3],[null,{"x":[1]},"s"],[1]]}]}`,
+		`{"tables":[{"rows":[[1]],"columns":[{"name":"a"}]},[],{"columns":{},"rows":[[]]}]}`,
+		"{\"tables\": [\n {\"columns\": [{\"name\": \"TimeGenerated\"}],\n  \"rows\": [\n   [\"x\"],\n   [\"y\n  ]}]}\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := NewDecoderBytes(b, Position{})
+		for {
+			raw, _, err := d.NextRaw()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				continue
+			}
+			if d.state == stRows && !json.Valid(raw) {
+				t.Fatalf("row rendered as invalid JSON %q", raw)
+			}
 		}
 	})
 }

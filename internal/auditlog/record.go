@@ -207,12 +207,15 @@ func asciiLower(s string) string {
 }
 
 // timeLayouts are the spellings of a record's time seen in exports: RFC 3339
-// with up to 9 fractional digits, and Log Analytics' zone-less variants (UTC).
+// with up to 9 fractional digits, Log Analytics' zone-less variants (UTC),
+// and the portal's CSV export ("11/20/2026, 8:00:01.123 AM", in the zone
+// its column names, UTC by default; fractional seconds optional).
 var timeLayouts = []string{
 	time.RFC3339Nano,
 	"2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04:05.999999999Z07:00",
 	"2006-01-02 15:04:05.999999999",
+	"1/2/2006, 3:04:05 PM",
 }
 
 func parseTime(s string) (time.Time, error) {

@@ -25,16 +25,20 @@ func newScanCmd() *cobra.Command {
 		Use:   "scan [--watchlist CSV]... [--allow IDENTITY]... [--format text|jsonl] [PATH|-]...",
 		Short: "Retro-hunt: search audit-log archives for decoy accesses",
 		Long: `Search Key Vault audit logs for accesses to decoys. Inputs are files in any shape
-(AuditEvent records, {"records":[...]} documents, JSON lines, AzureDiagnostics or
-AZKVAuditLogs rows), gzip-compressed or not; "-" or no path reads standard input.
-Decoys come from Sentinel HoneyTokens watchlist CSVs. Accesses by an --allow identity
-(object id, app id or UPN) are suppressed: counted, not printed.
+(AuditEvent records, {"records":[...]} documents pretty-printed or not, JSON lines,
+AzureDiagnostics or AZKVAuditLogs rows, the Log Analytics query API's {"tables":[...]}
+answer, the portal's CSV export of those tables), gzip-compressed or not; the layout
+is decided per record, so a file may switch between them. "-" or no path reads
+standard input. Decoys come from Sentinel HoneyTokens watchlist CSVs. Accesses by an
+--allow identity (object id, app id or UPN) are suppressed: counted, not printed.
 
 Alerts go to standard output, one a line; malformed records are warned about on
 standard error as file:line and skipped; a summary ends on standard error. For speed,
-only records that may touch a decoy are parsed in full: other lines are checked for
-framing (one JSON value, not cut off) and counted.
-Exit status: 0 no alert, 1 alerts found, 2 error.`,
+only records that may touch a decoy are parsed in full: other JSON lines are checked
+for framing (one JSON value, not cut off) and counted.
+Exit status: 0 no alert, 1 alerts found, 2 error — including an input from which no
+Key Vault audit record could be read (the wrong file), which is named with what it
+looks like.`,
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScan(cmd, watchlists, allow, format, args)
@@ -86,7 +90,7 @@ func runScan(cmd *cobra.Command, watchlists, allow []string, format string, path
 		OnMalformed: func(re *auditlog.RecordError) {
 			fmt.Fprintf(warn, "%s: malformed record: %v", re.Pos, re.Err)
 			if re.Rest {
-				fmt.Fprint(warn, " (rest of input skipped)")
+				fmt.Fprint(warn, " ("+auditlog.RestSkipped+")")
 			}
 			fmt.Fprintln(warn)
 		},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/detect"
@@ -26,19 +27,44 @@ type item struct {
 	bad   *auditlog.RecordError
 }
 
-type result struct {
-	seq   int
-	lines int64 // lines in the block
-	items []item
-	st    Stats
+// segment is a run of lines of one kind in a block: JSON lines, which the
+// worker read (results in items and st, lines numbered from the block's
+// first), or lines of anything else, left to the collector's decoder.
+type segment struct {
+	start, end int64 // stream offsets of its first byte and past its last line
+	line       int64 // number of its first line in the block (1-based)
+	jsonLines  bool
+	items      []item
+	st         Stats
 }
 
-// scanLines is the parallel path for JSON lines: a reader cuts blocks at
-// line ends, workers scan blocks, and this goroutine puts results back in
-// order, numbering lines.
-func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (Stats, error) {
+type result struct {
+	b     *block
+	lines int64 // lines in the block
+	segs  []segment
+}
+
+// validity remembers whether an input has yielded a Key Vault record yet.
+// Until it has, every record is parsed — not only those the prefilter lets
+// through — so that an input with none (the wrong file) is recognised; the
+// first good record switches the workers to the fast path.
+type validity struct{ seen atomic.Bool }
+
+// scanLines is the retro-hunt's one path for every layout. A reader cuts
+// the input into blocks at line ends; workers, one per core, read the JSON
+// lines of their block (a line that starts with '{' and ends with '}', or
+// '[' and ']') and leave the other lines alone; the collector, this
+// goroutine, puts the results back in order and, at the first line that is
+// not a JSON line, reads on with an auditlog.Decoder — which decides the
+// layout of every value — until the decoder is back between values at the
+// start of a JSON line. A file of JSON lines is all parallel; a
+// pretty-printed document, a query API answer or a CSV export is read by
+// the decoder; a file that switches between them is read by each in turn.
+//
+// seen reports whether the input yielded a Key Vault record.
+func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (st Stats, seen bool, err error) {
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	workers := s.workers()
 	pool := s.pool
 	if pool == nil {
@@ -46,11 +72,19 @@ func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (Stat
 	}
 	blocks := make(chan *block, workers)
 	results := make(chan *result, workers)
+	// A block's buffer is held until the collector is done with it; tokens
+	// bound how many there are: one being read, one per worker, one waiting
+	// its turn, and what the decoder may read ahead of where it is (its
+	// buffer, or a CSV row) — fewer would leave it waiting for a block that
+	// cannot be read.
+	const decoderAhead = auditlog.DefaultMaxRecordSize + 256<<10
+	tokens := make(chan struct{}, workers+2+decoderAhead/s.blockSize()+2)
+	v := &validity{}
 
 	var readErr error
 	var bytesRead int64
 	go func() {
-		bytesRead, readErr = s.readBlocks(ctx, r, blocks, pool)
+		bytesRead, readErr = s.readBlocks(ctx, r, blocks, pool, tokens)
 		close(blocks)
 	}()
 	var wg sync.WaitGroup
@@ -59,11 +93,7 @@ func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (Stat
 		go func() {
 			defer wg.Done()
 			for b := range blocks {
-				res := s.scanBlock(b, name)
-				if b.buf != nil {
-					pool.Put(b.buf)
-				}
-				results <- res
+				results <- s.scanBlock(b, name, v)
 			}
 		}()
 	}
@@ -72,48 +102,40 @@ func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (Stat
 		close(results)
 	}()
 
-	var st Stats
-	pending := make(map[int]*result)
-	next, base := 0, int64(0)
-	for res := range results {
-		pending[res.seq] = res
-		for {
-			r, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			next++
-			for _, it := range r.items {
-				if it.bad != nil {
-					it.bad.Pos.Line += base
-					s.malformed(it.bad)
-					continue
-				}
-				it.alert.Event.Source.Line += base
-				if s.OnAlert != nil {
-					s.OnAlert(*it.alert)
-				}
-			}
-			base += r.lines
-			st.Add(r.st)
-		}
+	c := &collector{s: s, name: name, results: results, pending: map[int]*result{}, v: v, pool: pool, tokens: tokens}
+	err = c.run(ctx)
+	cancel()
+	for res := range results { // let the reader and the workers finish
+		c.release(res)
 	}
-	st.Bytes = bytesRead
-	if readErr == nil {
-		readErr = ctx.Err()
+	for _, q := range c.q {
+		c.release(q.result)
 	}
-	return st, readErr
+	for _, res := range c.pending {
+		c.release(res)
+	}
+	c.st.Bytes = bytesRead
+	if err == nil {
+		err = readErr
+	}
+	if err == nil {
+		err = parent.Err()
+	}
+	return c.st, v.seen.Load(), err
 }
 
 // readBlocks cuts r into blocks of whole lines and sends them in order.
-func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block, pool *sync.Pool) (int64, error) {
+// It takes a token for each block it sends with a buffer (the collector
+// gives it back).
+func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block, pool *sync.Pool, tokens chan struct{}) (int64, error) {
 	size := s.blockSize()
 	var carry []byte // the start of a line not yet ended
 	var offset, total int64
 	first := true
 	for seq := 0; ; {
-		if ctx.Err() != nil {
+		select {
+		case tokens <- struct{}{}:
+		case <-ctx.Done():
 			return total, nil
 		}
 		bp := getBuf(pool, max(size, 2*len(carry)))
@@ -124,6 +146,8 @@ func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block
 		n += m
 		eof := err == io.EOF
 		if err != nil && !eof {
+			pool.Put(bp)
+			<-tokens
 			return total, err
 		}
 		data := buf[:n]
@@ -140,12 +164,12 @@ func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block
 		if cut == 0 && !eof {
 			// No line end in a full buffer: one long line. Grow, or give up
 			// on it past MaxLineSize.
+			pool.Put(bp)
+			<-tokens
 			if len(data) < maxLineSize {
 				carry = append(carry[:0], data...)
-				pool.Put(bp)
 				continue
 			}
-			pool.Put(bp)
 			out <- &block{seq: seq, offset: offset, tooLong: true}
 			seq++
 			skipped, rest, err := skipLine(r)
@@ -167,6 +191,7 @@ func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block
 			offset += int64(cut)
 		} else {
 			pool.Put(bp)
+			<-tokens
 		}
 		if eof {
 			return total, nil
@@ -213,69 +238,118 @@ func getBuf(pool *sync.Pool, size int) *[]byte {
 	return &b
 }
 
-// scanBlock scans the lines of one block. Line numbers in its results
-// count from the block's first line (1); the collector adds the base.
-func (s *Scanner) scanBlock(b *block, name string) *result {
-	res := &result{seq: b.seq}
+// scanBlock reads the JSON lines of one block.
+func (s *Scanner) scanBlock(b *block, name string, v *validity) *result {
+	res := &result{b: b}
 	if b.tooLong {
 		res.lines = 1
-		res.st.Records, res.st.Malformed = 1, 1
-		res.items = append(res.items, item{bad: &auditlog.RecordError{
-			Pos: auditlog.Position{File: name, Line: 1, Offset: b.offset},
-			Err: fmt.Errorf("line longer than %d bytes", maxLineSize),
-		}})
 		return res
 	}
-	data := b.data
+	res.segs, res.lines = s.scanSpan(b.data, b.offset, name, v)
+	return res
+}
+
+// scanSpan reads the JSON lines of data, whole lines starting at stream
+// offset offset, and splits it into segments. Line numbers in the results
+// count from data's first line (1).
+func (s *Scanner) scanSpan(data []byte, offset int64, name string, v *validity) (segs []segment, lines int64) {
 	for off := 0; off < len(data); {
 		end := bytes.IndexByte(data[off:], '\n')
 		if end < 0 {
 			end = len(data)
 		} else {
-			end += off
+			end += off + 1 // the line goes with its newline, so that a record cut short says so
 		}
-		res.lines++
-		// The line goes with its newline, so that a record cut short says so.
-		s.scanLine(res, data[off:min(end+1, len(data))], auditlog.Position{File: name, Line: res.lines, Offset: b.offset + int64(off)})
-		off = end + 1
+		lines++
+		line := data[off:end]
+		trimmed := trimBlank(line)
+		isJSONLine := jsonLine(trimmed)
+		if len(segs) == 0 || segs[len(segs)-1].jsonLines != isJSONLine {
+			segs = append(segs, segment{start: offset + int64(off), line: lines, jsonLines: isJSONLine})
+		}
+		seg := &segs[len(segs)-1]
+		seg.end = offset + int64(end)
+		if isJSONLine && len(trimmed) > 0 {
+			s.scanLine(seg, line, trimmed, auditlog.Position{File: name, Line: lines, Offset: offset + int64(off)}, v)
+		}
+		off = end
 	}
-	return res
+	return segs, lines
 }
 
-// scanLine handles one line: parse it if it may touch a decoy, else count
-// its records and check its framing.
-func (s *Scanner) scanLine(res *result, line []byte, pos auditlog.Position) {
-	trimmed := bytes.TrimSpace(line)
-	if len(trimmed) == 0 {
-		return
+// jsonLine reports whether a line (without its leading and trailing
+// blanks) is blank or a JSON line as the decoder takes it without looking
+// further: it starts with '{' and ends with '}', or starts with '[' and
+// ends with ']' (see auditlog.Decoder).
+func jsonLine(t []byte) bool {
+	if len(t) == 0 {
+		return true
 	}
-	if s.Prefilter == nil || s.Prefilter.Match(line) {
+	first, last := t[0], t[len(t)-1]
+	return first == '{' && last == '}' || first == '[' && last == ']'
+}
+
+// trimBlank cuts the blanks the decoder skips between values (space, tab,
+// CR, LF) from both ends of b.
+func trimBlank(b []byte) []byte {
+	i, j := 0, len(b)
+	for i < j && isBlank(b[i]) {
+		i++
+	}
+	for j > i && isBlank(b[j-1]) {
+		j--
+	}
+	return b[i:j]
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// scanLine handles one JSON line (trimmed: without blanks around): parse it if it may touch a decoy (or
+// while the input has yielded no Key Vault record), else count its records
+// and check its framing.
+func (s *Scanner) scanLine(seg *segment, line, trimmed []byte, pos auditlog.Position, v *validity) {
+	if s.Prefilter == nil || !v.seen.Load() || s.Prefilter.Match(line) {
+		// Record by record: a line may hold a document or a query answer
+		// of thousands, most of which the prefilter turns away.
 		d := auditlog.NewDecoderBytes(line, pos)
 		d.JSONLines = true
 		for {
-			ev, err := d.Next()
+			raw, rpos, err := d.NextRaw()
 			if err == io.EOF {
 				return
 			}
-			res.st.Records++
+			seg.st.Records++
 			if err != nil {
-				res.st.Malformed++
-				res.items = append(res.items, item{bad: asRecordError(err, pos)})
+				seg.st.Malformed++
+				seg.items = append(seg.items, item{bad: asRecordError(err, pos)})
 				continue
 			}
-			res.st.Parsed++
+			if s.Prefilter != nil && v.seen.Load() && !s.Prefilter.Match(raw) {
+				continue
+			}
+			seg.st.Parsed++
+			ev, err := auditlog.ParseRecord(raw)
+			if err != nil {
+				seg.st.Malformed++
+				seg.items = append(seg.items, item{bad: &auditlog.RecordError{Pos: rpos, Err: err}})
+				continue
+			}
+			ev.Source = rpos
+			if ev.VaultName != "" {
+				v.seen.Store(true)
+			}
 			for _, a := range s.Matcher.Match(&ev) {
 				if a.Suppressed {
-					res.st.Suppressed++
+					seg.st.Suppressed++
 				} else {
-					res.st.Alerts++
+					seg.st.Alerts++
 				}
-				res.items = append(res.items, item{alert: &a})
+				seg.items = append(seg.items, item{alert: &a})
 			}
 		}
 	}
 	if trimmed[0] == '{' && trimmed[len(trimmed)-1] == '}' && !isWrapper(trimmed) {
-		res.st.Records++
+		seg.st.Records++
 		return
 	}
 	// A wrapper, an array, or a broken line: split it (without parsing
@@ -287,10 +361,10 @@ func (s *Scanner) scanLine(res *result, line []byte, pos auditlog.Position) {
 		if err == io.EOF {
 			return
 		}
-		res.st.Records++
+		seg.st.Records++
 		if err != nil {
-			res.st.Malformed++
-			res.items = append(res.items, item{bad: asRecordError(err, pos)})
+			seg.st.Malformed++
+			seg.items = append(seg.items, item{bad: asRecordError(err, pos)})
 		}
 	}
 }
@@ -302,9 +376,22 @@ func asRecordError(err error, pos auditlog.Position) *auditlog.RecordError {
 	return &auditlog.RecordError{Pos: pos, Err: err}
 }
 
-// isWrapper reports whether an object line is a {"records": ...} document.
+// isWrapper reports whether an object line is a {"records": ...} document
+// or a query answer ({"tables": ...}), which hold several records.
 func isWrapper(obj []byte) bool {
 	rest := bytes.TrimLeft(obj[1:], " \t")
-	const key = `"records"`
-	return len(rest) >= len(key) && bytes.EqualFold(rest[:len(key)], []byte(key))
+	for _, key := range []string{`"records"`, `"tables"`} {
+		if len(rest) >= len(key) && bytes.EqualFold(rest[:len(key)], []byte(key)) {
+			return true
+		}
+	}
+	return false
+}
+
+// longLineError reports a line the reader skipped.
+func longLineError(name string, line, offset int64) *auditlog.RecordError {
+	return &auditlog.RecordError{
+		Pos: auditlog.Position{File: name, Line: line, Offset: offset},
+		Err: fmt.Errorf("line longer than %d bytes", maxLineSize),
+	}
 }

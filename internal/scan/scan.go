@@ -1,32 +1,40 @@
 // Package scan is the retro-hunt: it runs the auditlog → detect path over
 // files (or any reader) of audit records, as fast as the machine allows.
 //
-// JSON-lines input (storage PT1H.json blobs, Event Hubs dumps, one record
-// or one {"records":[...]} document per line) is cut into blocks on line
-// boundaries and the blocks are searched in parallel, one worker per core.
-// Each line first goes through the detect.Prefilter over its raw bytes;
-// only lines that may name a decoy are parsed and matched. Other inputs
-// (pretty-printed documents, arrays spread over lines) are streamed by
-// auditlog.Decoder record by record, with the same prefilter per record.
-// Gzip is detected from the first bytes. Results come out in input order.
-// ScanAll takes many inputs — an archive of hourly blobs — and scans
-// several at once, still reporting in input order.
+// Every input takes one path (see Scanner.scanLines): it is cut into blocks
+// on line boundaries and the JSON lines in them (storage PT1H.json blobs,
+// Event Hubs dumps, one record or one {"records":[...]} document per line)
+// are searched in parallel, one worker per core. Each line first goes
+// through the detect.Prefilter over its raw bytes; only lines that may name
+// a decoy are parsed and matched. Whatever is not a JSON line — a
+// pretty-printed document, an array spread over lines, a Log Analytics
+// query answer or CSV export, a broken line — is read in order by an
+// auditlog.Decoder, which decides the layout of every value, with the same
+// prefilter per record; a file may switch between layouts. Gzip is detected
+// from the first bytes. Results come out in input order. ScanAll takes many
+// inputs — an archive of hourly blobs — and scans several at once, still
+// reporting in input order.
 //
 // Validation is proportionate: a record that may touch a decoy is parsed
-// fully and reported if malformed; any other line is only checked for
+// fully and reported if malformed; any other JSON line is only checked for
 // framing (it must be one JSON object or array; a cut-off line is
 // reported) and its records counted, never parsed — that is where the
-// speed comes from.
+// speed comes from. Until an input has yielded one Key Vault record,
+// though, every record is parsed: an input that yields none is the wrong
+// file, and Scan says so with a *NoRecordsError instead of passing it for a
+// clean one.
 package scan
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
@@ -101,7 +109,9 @@ func (s *Scanner) ScanFile(ctx context.Context, path string) (Stats, error) {
 // Scan reads records of any shape from r (gzip or not) and reports alerts
 // and malformed records through the callbacks. name labels positions. A
 // malformed record is reported and skipped; a read or decompression error
-// ends the scan of r and is returned with the counts so far.
+// ends the scan of r and is returned with the counts so far. An input that
+// yields no Key Vault audit record (nor an Activity-log record on a vault)
+// returns a *NoRecordsError.
 func (s *Scanner) Scan(ctx context.Context, r io.Reader, name string) (Stats, error) {
 	if s.Matcher == nil {
 		return Stats{}, errors.New("scan: Scanner without a Matcher")
@@ -111,62 +121,48 @@ func (s *Scanner) Scan(ctx context.Context, r io.Reader, name string) (Stats, er
 		return Stats{Files: 1}, fmt.Errorf("scan: %s: %w", name, err)
 	}
 	br := bufio.NewReaderSize(src, 64<<10)
-	prefix, _ := br.Peek(64 << 10)
-	var st Stats
-	if auditlog.LooksLikeJSONLines(prefix) {
-		st, err = s.scanLines(ctx, br, name)
-	} else {
-		st, err = s.scanStream(ctx, br, name)
-	}
+	peek, _ := br.Peek(64 << 10)
+	prefix := bytes.Clone(peek) // to say what the input looks like when it yields nothing
+	st, seen, err := s.scanLines(ctx, br, name)
 	st.Files = 1
-	if err != nil {
+	switch {
+	case err != nil:
 		err = fmt.Errorf("scan: %s: %w", name, err)
+	case !seen:
+		err = &NoRecordsError{Name: name, Records: st.Records, Malformed: st.Malformed, Looks: auditlog.DescribeInput(prefix)}
 	}
 	return st, err
 }
 
-// scanStream reads a document record by record.
-func (s *Scanner) scanStream(ctx context.Context, r io.Reader, name string) (Stats, error) {
-	var st Stats
-	cr := &countingReader{r: r}
-	d := auditlog.NewDecoder(cr, name)
-	for n := 0; ; n++ {
-		if n%4096 == 0 && ctx.Err() != nil {
-			return st, ctx.Err()
-		}
-		raw, pos, err := d.NextRaw()
-		if err == io.EOF {
-			break
-		}
-		var re *auditlog.RecordError
-		if errors.As(err, &re) {
-			st.Records++
-			st.Malformed++
-			s.malformed(re)
-			continue
-		}
-		if err != nil {
-			st.Bytes = cr.n
-			return st, err
-		}
-		st.Records++
-		if s.Prefilter != nil && !s.Prefilter.Match(raw) {
-			continue
-		}
-		st.Parsed++
-		ev, err := auditlog.ParseRecord(raw)
-		if err != nil {
-			st.Malformed++
-			s.malformed(&auditlog.RecordError{Pos: pos, Err: err})
-			continue
-		}
-		ev.Source = pos
-		for _, a := range s.Matcher.Match(&ev) {
-			s.alert(&st, a)
-		}
+// NoRecordsError is the error of an input in which no Key Vault record
+// could be read: a retro-hunt over the wrong file must not look clean.
+type NoRecordsError struct {
+	Name      string
+	Records   int64  // records read, none of them on a Key Vault
+	Malformed int64  // of which malformed
+	Looks     string // what the input looks like (auditlog.DescribeInput)
+}
+
+// Error says what was read and what the input looks like.
+func (e *NoRecordsError) Error() string {
+	msg := "scan: no Key Vault audit record found in " + e.Name + ": " + e.Looks
+	switch {
+	case e.Records == 0:
+	case e.Malformed == e.Records:
+		msg += " (" + records(e.Records, "malformed record") + ")"
+	case e.Malformed > 0:
+		msg += " (" + records(e.Records-e.Malformed, "record") + " naming no Key Vault, " + strconv.FormatInt(e.Malformed, 10) + " malformed)"
+	default:
+		msg += " (" + records(e.Records, "record") + " naming no Key Vault)"
 	}
-	st.Bytes = cr.n
-	return st, nil
+	return msg
+}
+
+func records(n int64, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.FormatInt(n, 10) + " " + what + "s"
 }
 
 func (s *Scanner) alert(st *Stats, a detect.Alert) {
@@ -198,15 +194,4 @@ func (s *Scanner) blockSize() int {
 		return s.BlockSize
 	}
 	return DefaultBlockSize
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -177,3 +177,55 @@ func TestIngestStatusAndDeadLetters(t *testing.T) {
 		t.Errorf("bad limit: %d", resp.StatusCode)
 	}
 }
+
+// TestIngestLogAnalyticsExports posts three accesses as raw records, then
+// as the portal's CSV export of AZKVAuditLogs and as the query API's answer
+// over AzureDiagnostics: the exports are read into the very same events
+// (the same idempotency keys: nothing new is stored).
+func TestIngestLogAnalyticsExports(t *testing.T) {
+	srv, st := newIngestServer(t)
+	url := srv.URL + "/api/v1/ingest/azure-keyvault"
+	const rid = "/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV-PAY"
+	uri := func(i int) string {
+		return fmt.Sprintf("https://kv-pay.vault.azure.net/secrets/db-%d/?api-version=7.4", i)
+	}
+	var raw, csvBody, rows strings.Builder
+	csvBody.WriteString("\xef\xbb\xbf" + `TenantId,"TimeGenerated [UTC]",OperationName,ResultType,HttpStatusCode,CallerIpAddress,CorrelationId,RequestUri,Identity,_ResourceId,Type` + "\r\n")
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&raw, `{"time":"2026-11-20T08:00:0%d.%d23Z","resourceId":%q,"operationName":"SecretGet","category":"AuditEvent","resultType":"Success",`+
+			`"correlationId":"c-%d","callerIpAddress":"203.0.113.7","identity":{"claim":{"oid":"o-%d","upn":"u%d@contoso.com"}},`+
+			`"properties":{"requestUri":%q,"httpStatusCode":200}}`+"\n", i, i, rid, i, i, i, uri(i))
+		fmt.Fprintf(&csvBody, `t1,"11/20/2026, 8:00:0%d.%d23 AM",SecretGet,Success,200,203.0.113.7,c-%d,%s,"{""claim"":{""oid"":""o-%d"",""upn"":""u%d@contoso.com""}}",%s,AZKVAuditLogs`+"\r\n",
+			i, i, i, uri(i), i, i, strings.ToLower(rid))
+		if i > 1 {
+			rows.WriteString(",")
+		}
+		fmt.Fprintf(&rows, `["2026-11-20T08:00:0%d.%d23Z",%q,"SecretGet",200,"c-%d",%q,"o-%d",null,"AzureDiagnostics"]`, i, i, rid, i, uri(i), i)
+	}
+	tables := `{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"ResourceId","type":"string"},` +
+		`{"name":"OperationName","type":"string"},{"name":"httpStatusCode_d","type":"real"},{"name":"CorrelationId","type":"string"},` +
+		`{"name":"requestUri_s","type":"string"},{"name":"identity_claim_oid_g","type":"guid"},{"name":"clientInfo_s","type":"string"},` +
+		`{"name":"Type","type":"string"}],"rows":[` + rows.String() + `]}]}`
+
+	if code, out := post(t, url, ingestToken, []byte(raw.String()), nil); code != 202 || out["accepted"] != 3.0 {
+		t.Fatalf("raw records: %d %v", code, out)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(csvBody.String()))
+	zw.Close()
+	for name, body := range map[string][]byte{"CSV export": []byte(csvBody.String()), "gzip CSV export": gz.Bytes(), "query API answer": []byte(tables)} {
+		code, out := post(t, url, ingestToken, body, nil)
+		if code != 202 || out["accepted"] != 0.0 || out["duplicates"] != 3.0 || out["dead_lettered"] != 0.0 {
+			t.Errorf("%s: got %d %v; want 202 with the 3 records known already", name, code, out)
+		}
+	}
+	if n, _ := st.CountEvents(context.Background()); n != 3 {
+		t.Errorf("%d events stored; want 3", n)
+	}
+	// A CSV file that is no export is refused, saying what it looks like.
+	code, out := post(t, url, ingestToken, []byte("name,value\nx,1\n"), nil)
+	if msg, _ := out["error"].(string); code != 400 || !strings.Contains(msg, "lacks the TimeGenerated and OperationName columns") {
+		t.Errorf("other CSV: got %d %v", code, out)
+	}
+}
