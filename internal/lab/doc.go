@@ -3,7 +3,7 @@
 // honeyvault server (internal/server) on the embedded SQLite default, audit
 // records streaming from every vault's diagnostic setting to honeyvault's
 // HTTP ingest endpoint, and decoys planted into every vault by the real
-// planting code (internal/plant) as the SOC's planter identity.
+// planting code (internal/deploy) as the SOC's planter identity.
 //
 // Start brings a lab up in a directory and Close takes it down; everything
 // the lab writes lives in that directory. While it runs, the directory holds

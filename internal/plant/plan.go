@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -134,6 +135,9 @@ func NewPlanner(s Settings) (*Planner, error) {
 	}
 	return &Planner{settings: s}, nil
 }
+
+// Types returns the decoy types the planner plants.
+func (p *Planner) Types() []registry.Type { return slices.Clone(p.settings.Types) }
 
 func (p *Planner) now() time.Time {
 	if p.Now != nil {

@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"cmp"
@@ -242,11 +242,11 @@ func (d *Deployer) throttled(ctx context.Context, v azure.Vault, op func() error
 
 func (d *Deployer) explainRetire(v azure.Vault, dec registry.Decoy, what string, err error) error {
 	if !azure.IsForbidden(err) {
-		return fmt.Errorf("plant: vault %s: %s %s %d: %w", v.Name, what, dec.Type, dec.ID, err)
+		return fmt.Errorf("deploy: vault %s: %s %s %d: %w", v.Name, what, dec.Type, dec.ID, err)
 	}
 	pre := Preflight{Vault: v, Planter: d.Planter, Types: []registry.Type{dec.Type}, Checks: []Check{{Permission: Permission{Type: dec.Type, Name: what}, Needed: true,
 		Status: Missing, Source: "observed: the " + what + " was refused (403)"}}}
-	return fmt.Errorf("plant: %s; fix: %s", pre.Problem(), strings.Join(pre.Fix(), " && "))
+	return fmt.Errorf("deploy: %s; fix: %s", pre.Problem(), strings.Join(pre.Fix(), " && "))
 }
 
 func deleteOperation(t registry.Type) string {

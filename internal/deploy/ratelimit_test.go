@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/azure"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
@@ -118,7 +119,7 @@ func TestInjected429sAreAbsorbed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d := e.deployer(Settings{Types: []registry.Type{registry.Secret, registry.Key}, Quantity: Quantity{P: 1, Max: 3}})
+	d := e.deployer(plant.Settings{Types: []registry.Type{registry.Secret, registry.Key}, Quantity: plant.Quantity{P: 1, Max: 3}})
 	// Azure's limits over a 1 s window instead of 10 s, to keep the test short.
 	lim, err := NewLimiter(Limits{Window: time.Second})
 	if err != nil {
@@ -162,7 +163,7 @@ func TestCreateLimitIsNeverExceeded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d := e.deployer(Settings{Types: []registry.Type{registry.Key}, Quantity: Quantity{P: 1, Max: 8}})
+	d := e.deployer(plant.Settings{Types: []registry.Type{registry.Key}, Quantity: plant.Quantity{P: 1, Max: 8}})
 	lim, err := NewLimiter(Limits{Window: window, KeyCreate: 6, SecretCreate: 6, HSMKeyCreate: 3, Headroom: 0.5})
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +209,7 @@ func TestLongRetryAfter(t *testing.T) {
 	if err := e.emu.SetFaults(stuck.Name, kvemu.Faults{ThrottleNext: 1000, RetryAfter: 10 * time.Minute}); err != nil {
 		t.Fatal(err)
 	}
-	d := e.deployer(Settings{})
+	d := e.deployer(plant.Settings{})
 	d.MaxThrottleWait = 2 * time.Minute
 	d.Limiter.sleep = e.sleeps.sleep
 	runs, err := d.Deploy(context.Background(), []azure.Vault{slow, stuck, fine}, nil)

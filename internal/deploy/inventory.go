@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/honeyvault/honeyvault/internal/azure"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
@@ -45,8 +46,8 @@ func listLive(ctx context.Context, vc *azure.VaultClient, retry retrier) listing
 // objects (their names stay taken) and key types read from the public part
 // of a few keys that are not decoys. Types the identity cannot list are
 // left out with a note.
-func inventory(ctx context.Context, vc *azure.VaultClient, v azure.Vault, l listing, planted []registry.Decoy, needKeyTypes bool, retry retrier) (Inventory, []string) {
-	inv := Inventory{VaultID: v.ID, TenantID: v.TenantID}
+func inventory(ctx context.Context, vc *azure.VaultClient, v azure.Vault, l listing, planted []registry.Decoy, needKeyTypes bool, retry retrier) (plant.Inventory, []string) {
+	inv := plant.Inventory{VaultID: v.ID, TenantID: v.TenantID}
 	var notes []string
 	decoyNames := map[string]bool{}
 	for _, d := range planted {
@@ -93,10 +94,10 @@ func inventory(ctx context.Context, vc *azure.VaultClient, v azure.Vault, l list
 			notes = append(notes, "deleted "+string(t)+"s not listed: "+shortErr(err))
 		}
 		for _, o := range append(slices.Clone(objs), deleted...) {
-			po := Object{Name: o.Name, Type: t, ContentType: o.ContentType, Tags: o.Tags, Created: o.Created, Updated: o.Updated,
+			po := plant.Object{Name: o.Name, Type: t, ContentType: o.ContentType, Tags: o.Tags, Created: o.Created, Updated: o.Updated,
 				NotBefore: o.NotBefore, Expires: o.Expires, Managed: o.Managed, Deleted: o.Deleted}
 			if ki, ok := keyInfo[strings.ToLower(o.Name)]; ok && (t == registry.Key || t == registry.Certificate) {
-				po.KeyType, po.KeySize, po.Curve = KeyType(ki.Type), ki.Size, ki.Curve
+				po.KeyType, po.KeySize, po.Curve = plant.KeyType(ki.Type), ki.Size, ki.Curve
 			}
 			inv.Objects = append(inv.Objects, po)
 		}

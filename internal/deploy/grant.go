@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"
@@ -66,7 +66,7 @@ func permList(ps []Permission) string {
 func (d *Deployer) grant(ctx context.Context, r *VaultRun, types []registry.Type) error {
 	v, err := d.Azure.Vault(ctx, r.Vault.ID)
 	if err != nil {
-		return fmt.Errorf("plant: vault %s: reading its access policies for a temporary grant: %w", r.Vault.Name, err)
+		return fmt.Errorf("deploy: vault %s: reading its access policies for a temporary grant: %w", r.Vault.Name, err)
 	}
 	r.Vault = v
 	prev, had := v.EntryFor(d.Planter)
@@ -97,13 +97,13 @@ func (d *Deployer) grant(ctx context.Context, r *VaultRun, types []registry.Type
 		entry.ApplicationID = prev.ApplicationID
 	}
 	r.Grant = g
-	d.log().Info("plant: granting a temporary access policy", "vault", v.Name, "permissions", permList(added))
+	d.log().Info("deploy: granting a temporary access policy", "vault", v.Name, "permissions", permList(added))
 	if err := d.Azure.UpdateAccessPolicy(ctx, v.ID, azure.PolicyAdd, entry); err != nil {
 		if !azure.Definite(err) {
 			// It may have happened: Release undoes it, and the trail says so.
 			d.audit(ctx, "vault.access_grant", v.ID, fmt.Sprintf("vault %s: tried to add %s to the planter's access policy for planting; no clear answer (%v)", v.Name, permList(added), err))
 		}
-		return fmt.Errorf("plant: vault %s: temporary grant refused (it needs Microsoft.KeyVault/vaults/accessPolicies/write, e.g. the Key Vault Contributor role): %w", v.Name, err)
+		return fmt.Errorf("deploy: vault %s: temporary grant refused (it needs Microsoft.KeyVault/vaults/accessPolicies/write, e.g. the Key Vault Contributor role): %w", v.Name, err)
 	}
 	d.audit(ctx, "vault.access_grant", v.ID, fmt.Sprintf("vault %s: added %s to the planter's access policy for planting", v.Name, permList(added)))
 	if fresh, err := d.Azure.Vault(ctx, v.ID); err == nil {
@@ -118,7 +118,7 @@ func (d *Deployer) grant(ctx context.Context, r *VaultRun, types []registry.Type
 			return nil
 		}
 		if !azure.IsForbidden(err) || time.Now().After(deadline) {
-			return fmt.Errorf("plant: vault %s: the temporary grant did not take effect: %w", v.Name, err)
+			return fmt.Errorf("deploy: vault %s: the temporary grant did not take effect: %w", v.Name, err)
 		}
 		if err := d.Limiter.sleep(ctx, 2*time.Second); err != nil {
 			return err
@@ -147,11 +147,11 @@ func (d *Deployer) Release(ctx context.Context, runs []*VaultRun) error {
 		}
 		cancel()
 		if err != nil {
-			errs = append(errs, fmt.Errorf("plant: vault %s: the temporary access policy for %s is still in place; %s: %w", g.Vault, g.ObjectID, undoCommand(g), err))
+			errs = append(errs, fmt.Errorf("deploy: vault %s: the temporary access policy for %s is still in place; %s: %w", g.Vault, g.ObjectID, undoCommand(g), err))
 			continue
 		}
 		g.Removed = true
-		d.log().Info("plant: temporary access policy removed", "vault", g.Vault)
+		d.log().Info("deploy: temporary access policy removed", "vault", g.Vault)
 		what := "removed the planter's temporary access-policy entry"
 		if g.Previous != nil {
 			what = "put the planter's access-policy entry back as it was (without " + permList(g.Added) + ")"

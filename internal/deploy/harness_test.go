@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/azure"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -177,9 +178,9 @@ func policyFor(id kvemu.Identity, p kvemu.Permissions) []kvemu.AccessPolicy {
 	return []kvemu.AccessPolicy{{TenantID: kvemu.DefaultTenantID, ObjectID: id.ObjectID, Permissions: p}}
 }
 
-func (e *env) deployer(s Settings) *Deployer {
+func (e *env) deployer(s plant.Settings) *Deployer {
 	e.t.Helper()
-	p, err := NewPlanner(s)
+	p, err := plant.NewPlanner(s)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -250,4 +251,10 @@ func objectName(uri string) string {
 		return strings.ToLower(parts[2])
 	}
 	return ""
+}
+
+// squash is how plant compares names (lower-case, dashes removed): a decoy
+// must not collide with an existing name in this form.
+func squash(name string) string {
+	return strings.ToLower(strings.ReplaceAll(name, "-", ""))
 }

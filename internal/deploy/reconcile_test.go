@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/azure"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -25,7 +26,7 @@ func TestReconcileFindsChangesOutsideHoneyvault(t *testing.T) {
 	owned := append(policyFor(planterID, allPerms), policyFor(ownerID, allPerms)...)
 	v := e.vault(kvemu.VaultSpec{Name: "kv-watched", AccessPolicies: owned}, "db-password", "api-key")
 	doomed := e.vault(kvemu.VaultSpec{Name: "kv-doomed", AccessPolicies: owned}, "db-password")
-	d := e.deployer(Settings{Types: []registry.Type{registry.Secret, registry.Key, registry.Certificate}, Quantity: Quantity{P: 1, Max: 2}})
+	d := e.deployer(plant.Settings{Types: []registry.Type{registry.Secret, registry.Key, registry.Certificate}, Quantity: plant.Quantity{P: 1, Max: 2}})
 	if _, err := e.emu.SeedKey(v.Name, kvemu.KeySeed{Name: "orders-signing", Type: "EC"}); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestReconcileImportedDecoysByExistence(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d := e.deployer(Settings{})
+	d := e.deployer(plant.Settings{})
 	res, err := d.Reconcile(ctx, nil, nil)
 	if err != nil || len(res) != 1 || res[0].Err != nil {
 		t.Fatalf("got %+v, %v", res, err)

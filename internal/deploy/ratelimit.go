@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"bytes"
@@ -62,10 +62,10 @@ func (l Limits) withDefaults() Limits {
 func (l Limits) Validate() error {
 	l = l.withDefaults()
 	if l.Window < 0 || l.SecretCreate < 0 || l.KeyCreate < 0 || l.HSMKeyCreate < 0 || l.Other < 0 || l.SubscriptionFactor < 0 {
-		return errors.New("plant: rate limits must not be negative")
+		return errors.New("deploy: rate limits must not be negative")
 	}
 	if l.Headroom <= 0 || l.Headroom > 1 {
-		return fmt.Errorf("plant: rate headroom %v: want more than 0 and at most 1", l.Headroom)
+		return fmt.Errorf("deploy: rate headroom %v: want more than 0 and at most 1", l.Headroom)
 	}
 	return nil
 }

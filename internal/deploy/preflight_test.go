@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/azure"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
@@ -95,7 +96,7 @@ func TestPreflightNamesTheMissingPermissionAndTheFix(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			d := e.deployer(Settings{Types: tt.types})
+			d := e.deployer(plant.Settings{Types: tt.types})
 			runs, err := d.Prepare(context.Background(), []azure.Vault{v}, true, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -137,7 +138,7 @@ func TestRBACCreateRefusedNamesTheRole(t *testing.T) {
 	if err := e.emu.AssignRole(kvemu.RoleAssignment{PrincipalID: planterID.ObjectID, Role: "Key Vault Secrets User", Scope: v.ID}); err != nil {
 		t.Fatal(err)
 	}
-	d := e.deployer(Settings{})
+	d := e.deployer(plant.Settings{})
 	runs, err := d.Deploy(context.Background(), []azure.Vault{v}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"

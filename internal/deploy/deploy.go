@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"cmp"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/azure"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -38,7 +39,7 @@ const maxThrottleRetries = 5
 type Deployer struct {
 	Azure   *azure.Client
 	Store   *store.Store
-	Planner *Planner
+	Planner *plant.Planner
 	// Planter is the identity the Azure client signs in as (Client.WhoAmI):
 	// the registry's created-by, the allow rules' identity, whose access the
 	// preflight checks.
@@ -51,7 +52,7 @@ type Deployer struct {
 	Limiter *Limiter
 	// Hasher, when set, keeps a keyed hash of each secret's value so that
 	// the value can be recognised later; nil keeps nothing.
-	Hasher *Hasher
+	Hasher *plant.Hasher
 	// Concurrency is how many vaults are worked on at once; 0 means
 	// DefaultConcurrency.
 	Concurrency int
@@ -108,7 +109,7 @@ type VaultRun struct {
 	Vault     azure.Vault
 	Preflight Preflight
 	// Plan is nil when the vault could not be planned.
-	Plan  *VaultPlan
+	Plan  *plant.VaultPlan
 	Notes []string
 	// Planted are the decoys created and recorded.
 	Planted []registry.Decoy
@@ -139,13 +140,13 @@ func (d *Deployer) init() error {
 	d.initOnce.Do(func() {
 		switch {
 		case d.Azure == nil:
-			d.initErr = errors.New("plant: deployer without an Azure client")
+			d.initErr = errors.New("deploy: deployer without an Azure client")
 		case d.Store == nil:
-			d.initErr = errors.New("plant: deployer without a store")
+			d.initErr = errors.New("deploy: deployer without a store")
 		case d.Planner == nil:
-			d.initErr = errors.New("plant: deployer without a planner")
+			d.initErr = errors.New("deploy: deployer without a planner")
 		case d.Planter.ObjectID == "":
-			d.initErr = errors.New("plant: deployer without the planter's identity (azure.Client.WhoAmI)")
+			d.initErr = errors.New("deploy: deployer without the planter's identity (azure.Client.WhoAmI)")
 		}
 		if d.Limiter == nil && d.initErr == nil {
 			d.Limiter, d.initErr = NewLimiter(DefaultLimits())
@@ -399,6 +400,3 @@ func interleave(runs []*VaultRun) []*VaultRun {
 	}
 	return out
 }
-
-// Types returns the decoy types the planner plants.
-func (p *Planner) Types() []registry.Type { return slices.Clone(p.settings.Types) }

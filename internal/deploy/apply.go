@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/azure"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -49,7 +50,7 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 		}}
 	}
 	if err := d.Store.BeginPlanting(ctx, ps); err != nil {
-		r.Err = fmt.Errorf("plant: vault %s: recording the decoys: %w", r.Vault.Name, err)
+		r.Err = fmt.Errorf("deploy: vault %s: recording the decoys: %w", r.Vault.Name, err)
 		return
 	}
 	// Records must be settled even if ctx ends meanwhile.
@@ -83,14 +84,14 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 			stop = azure.IsForbidden(err) || isTooLong(err) || azure.IsThrottled(err)
 		default:
 			r.Unsettled = append(r.Unsettled, rec)
-			errs = append(errs, fmt.Errorf("plant: vault %s: creating a %s got no clear answer (recorded as pending; reconcile settles it): %w", r.Vault.Name, dec.Type, err))
+			errs = append(errs, fmt.Errorf("deploy: vault %s: creating a %s got no clear answer (recorded as pending; reconcile settles it): %w", r.Vault.Name, dec.Type, err))
 		}
 	}
 	// The vault's view of each new decoy goes into the registry in one
 	// commit per vault (the rows exist already, pending).
 	d.baselineCertificates(bg, r, done)
 	if err := d.Store.CompletePlantings(bg, done, d.who("")); err != nil {
-		errs = append(errs, fmt.Errorf("plant: vault %s: decoys created but their records not completed (reconcile settles them): %w", r.Vault.Name, err))
+		errs = append(errs, fmt.Errorf("deploy: vault %s: decoys created but their records not completed (reconcile settles them): %w", r.Vault.Name, err))
 		r.Unsettled = append(r.Unsettled, r.Planted...)
 		r.Planted = nil
 	}
@@ -102,7 +103,7 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 // create makes one decoy, waiting out 429s the SDK gave up on (a
 // Retry-After over its 60 s cap, or retries used up) up to MaxThrottleWait
 // each time.
-func (d *Deployer) create(ctx context.Context, r *VaultRun, dec Decoy, progress func(Progress)) (store.PlantedObject, error) {
+func (d *Deployer) create(ctx context.Context, r *VaultRun, dec plant.Decoy, progress func(Progress)) (store.PlantedObject, error) {
 	maxWait := d.MaxThrottleWait
 	if maxWait <= 0 {
 		maxWait = DefaultMaxThrottleWait
@@ -149,13 +150,13 @@ func isTooLong(err error) bool {
 
 // createOnce sends one create. A secret's value is made here, sent, and
 // dropped: only its keyed hash (with a Hasher) is kept.
-func (d *Deployer) createOnce(ctx context.Context, vc *azure.VaultClient, dec Decoy) (store.PlantedObject, error) {
+func (d *Deployer) createOnce(ctx context.Context, vc *azure.VaultClient, dec plant.Decoy) (store.PlantedObject, error) {
 	switch dec.Type {
 	case registry.Secret:
 		if dec.Value == nil {
-			return store.PlantedObject{}, errors.New("plant: a secret decoy without a value spec")
+			return store.PlantedObject{}, errors.New("deploy: a secret decoy without a value spec")
 		}
-		value, err := dec.Value.Generate(CryptoRand())
+		value, err := dec.Value.Generate(plant.CryptoRand())
 		if err != nil {
 			return store.PlantedObject{}, err
 		}
@@ -170,7 +171,7 @@ func (d *Deployer) createOnce(ctx context.Context, vc *azure.VaultClient, dec De
 		return store.PlantedObject{ValueHash: hash, Version: o.Version, Created: o.Created, Updated: o.Updated, Enabled: o.Enabled}, nil
 	case registry.Key:
 		if dec.Key == nil {
-			return store.PlantedObject{}, errors.New("plant: a key decoy without a key spec")
+			return store.PlantedObject{}, errors.New("deploy: a key decoy without a key spec")
 		}
 		o, err := vc.CreateKey(ctx, dec.Name, keyParams(*dec.Key, dec.Tags, dec.Expires))
 		if err != nil {
@@ -180,7 +181,7 @@ func (d *Deployer) createOnce(ctx context.Context, vc *azure.VaultClient, dec De
 	case registry.Certificate:
 		c := dec.Certificate
 		if c == nil {
-			return store.PlantedObject{}, errors.New("plant: a certificate decoy without a certificate spec")
+			return store.PlantedObject{}, errors.New("deploy: a certificate decoy without a certificate spec")
 		}
 		err := vc.CreateCertificate(ctx, dec.Name, azure.CertificateParams{
 			Subject: c.Subject, DNSNames: c.DNSNames, Key: keyParams(c.Key, nil, time.Time{}),
@@ -189,10 +190,10 @@ func (d *Deployer) createOnce(ctx context.Context, vc *azure.VaultClient, dec De
 		// Issuance runs in the vault; the baseline comes from a list call.
 		return store.PlantedObject{Enabled: true}, err
 	}
-	return store.PlantedObject{}, fmt.Errorf("plant: unknown decoy type %q", dec.Type)
+	return store.PlantedObject{}, fmt.Errorf("deploy: unknown decoy type %q", dec.Type)
 }
 
-func keyParams(k KeySpec, tags map[string]string, expires time.Time) azure.KeyParams {
+func keyParams(k plant.KeySpec, tags map[string]string, expires time.Time) azure.KeyParams {
 	return azure.KeyParams{Type: string(k.Type), Size: k.Size, Curve: k.Curve, Tags: tags, Expires: expires}
 }
 
@@ -216,7 +217,7 @@ func (d *Deployer) baselineCertificates(ctx context.Context, r *VaultRun, done [
 		return err
 	})
 	if err != nil {
-		d.log().Warn("plant: certificate baseline deferred to reconcile", "vault", r.Vault.Name, "err", err)
+		d.log().Warn("deploy: certificate baseline deferred to reconcile", "vault", r.Vault.Name, "err", err)
 		return
 	}
 	for _, c := range certs {
@@ -231,11 +232,11 @@ func (d *Deployer) baselineCertificates(ctx context.Context, r *VaultRun, done [
 // explain turns a refused create into a message with the fix.
 func (d *Deployer) explain(r *VaultRun, t registry.Type, err error) error {
 	if !azure.IsForbidden(err) {
-		return fmt.Errorf("plant: vault %s: creating a %s: %w", r.Vault.Name, t, err)
+		return fmt.Errorf("deploy: vault %s: creating a %s: %w", r.Vault.Name, t, err)
 	}
 	pre := r.Preflight
 	pre.Types = []registry.Type{t}
 	pre.Checks = []Check{{Permission: Permission{Type: t, Name: createPermission(t)}, Needed: true, Status: Missing,
 		Source: "observed: the create was refused (403)"}}
-	return fmt.Errorf("plant: %s; fix: %s", pre.Problem(), strings.Join(pre.Fix(), " && "))
+	return fmt.Errorf("deploy: %s; fix: %s", pre.Problem(), strings.Join(pre.Fix(), " && "))
 }

@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"cmp"
@@ -166,7 +166,7 @@ func (d *Deployer) reconcileVault(ctx context.Context, res *ReconcileResult, dec
 	res.Checked = len(checked)
 	d.markReconciled(ctx, res, checked, now)
 	if len(errs) > 0 {
-		res.Err = errors.Join(append([]error{fmt.Errorf("plant: vault %s: some decoys could not be checked", v.Name)}, errs...)...)
+		res.Err = errors.Join(append([]error{fmt.Errorf("deploy: vault %s: some decoys could not be checked", v.Name)}, errs...)...)
 	}
 }
 
@@ -252,7 +252,7 @@ func (d *Deployer) find(ctx context.Context, res *ReconcileResult, pd store.Plan
 	}
 	if added {
 		res.Findings = append(res.Findings, f)
-		d.log().Warn("plant: reconcile finding", "vault", pd.VaultName, "decoy_id", pd.ID, "kind", kind)
+		d.log().Warn("deploy: reconcile finding", "vault", pd.VaultName, "decoy_id", pd.ID, "kind", kind)
 	}
 	if missing && pd.Status != registry.Missing {
 		d.setStatus(ctx, res, pd, registry.Missing)

@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/azure"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -52,7 +53,7 @@ func TestTemporaryGrant(t *testing.T) {
 				aps = append(aps, policyFor(planterID, *sc.before)...)
 			}
 			v := e.vault(kvemu.VaultSpec{Name: "kv-grant", AccessPolicies: aps}, "db-password")
-			d := e.deployer(Settings{})
+			d := e.deployer(plant.Settings{})
 			d.GrantTemporary = true
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -103,7 +104,7 @@ func TestTemporaryGrant(t *testing.T) {
 func TestDryRunDoesNotGrant(t *testing.T) {
 	e := newEnv(t)
 	v := e.vault(kvemu.VaultSpec{Name: "kv-grant", AccessPolicies: policyFor(ownerID, allPerms)}, "db-password")
-	d := e.deployer(Settings{})
+	d := e.deployer(plant.Settings{})
 	d.GrantTemporary = true
 	runs, err := d.Prepare(context.Background(), []azure.Vault{v}, true, nil)
 	if err != nil {
@@ -123,7 +124,7 @@ func TestUnsettledCreateIsSettledByReconcile(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	v := e.vault(kvemu.VaultSpec{Name: "kv-flaky", AccessPolicies: policyFor(planterID, allPerms)}, "db-password")
-	d := e.deployer(Settings{})
+	d := e.deployer(plant.Settings{})
 	runs, err := d.Prepare(ctx, []azure.Vault{v}, false, nil)
 	if err != nil || runs[0].Err != nil {
 		t.Fatal(err, runs[0].Err)
@@ -176,7 +177,7 @@ func TestInterruptedPrepareMarksVaultsNotReached(t *testing.T) {
 	for _, n := range []string{"kv-a", "kv-b", "kv-c"} {
 		vaults = append(vaults, e.vault(kvemu.VaultSpec{Name: n, AccessPolicies: policyFor(planterID, allPerms)}, "db-password"))
 	}
-	d := e.deployer(Settings{})
+	d := e.deployer(plant.Settings{})
 	d.Concurrency = 1
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/azure"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -35,7 +36,7 @@ func TestDeployRetireReconcileAreAudited(t *testing.T) {
 	granted := e.vault(kvemu.VaultSpec{Name: "kv-grant", AccessPolicies: policyFor(ownerID, allPerms)}, "orders-db-password", "orders-api-key")
 	owned := append(policyFor(planterID, allPerms), policyFor(ownerID, allPerms)...)
 	plain := e.vault(kvemu.VaultSpec{Name: "kv-plain", AccessPolicies: owned}, "billing-db-password", "billing-api-key")
-	d := e.deployer(Settings{Types: []registry.Type{registry.Secret, registry.Key}, Quantity: Quantity{P: 0.5, Max: 3}})
+	d := e.deployer(plant.Settings{Types: []registry.Type{registry.Secret, registry.Key}, Quantity: plant.Quantity{P: 0.5, Max: 3}})
 	d.GrantTemporary = true
 	d.Actor = "cli:alice"
 	runs, err := d.Deploy(ctx, []azure.Vault{granted, plain}, nil)

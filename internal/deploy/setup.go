@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/azure"
 	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -32,7 +33,7 @@ func Setup(ctx context.Context, c config.Plant, st *store.Store, o Overrides, lo
 	if err != nil {
 		return nil, err
 	}
-	planner, err := NewPlanner(settings)
+	planner, err := plant.NewPlanner(settings)
 	if err != nil {
 		return nil, err
 	}
@@ -40,13 +41,13 @@ func Setup(ctx context.Context, c config.Plant, st *store.Store, o Overrides, lo
 	if err != nil {
 		return nil, err
 	}
-	var hasher *Hasher
+	var hasher *plant.Hasher
 	if c.ValueHashKey != "" {
 		key, err := hex.DecodeString(c.ValueHashKey)
 		if err != nil {
-			return nil, fmt.Errorf("plant: value hash key: %w", err)
+			return nil, fmt.Errorf("deploy: value hash key: %w", err)
 		}
-		if hasher, err = NewHasher(key); err != nil {
+		if hasher, err = plant.NewHasher(key); err != nil {
 			return nil, err
 		}
 	}
@@ -79,12 +80,12 @@ func Setup(ctx context.Context, c config.Plant, st *store.Store, o Overrides, lo
 }
 
 // PlannerSettings turns the plant settings into the planner's.
-func PlannerSettings(c config.Plant) (Settings, error) {
-	s := Settings{Quantity: Quantity{P: c.Probability, Max: c.Max}, DNSSuffix: c.DNSSuffix}
+func PlannerSettings(c config.Plant) (plant.Settings, error) {
+	s := plant.Settings{Quantity: plant.Quantity{P: c.Probability, Max: c.Max}, DNSSuffix: c.DNSSuffix}
 	for _, t := range c.Types {
 		pt, err := registry.ParseType(t)
 		if err != nil {
-			return Settings{}, err
+			return plant.Settings{}, err
 		}
 		s.Types = append(s.Types, pt)
 	}

@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"
@@ -28,6 +28,6 @@ func (d *Deployer) audit(ctx context.Context, action, target, detail string) {
 	e := d.who(detail)
 	e.Action, e.Target = action, target
 	if err := d.Store.RecordAudit(context.WithoutCancel(ctx), e); err != nil {
-		d.log().Error("plant: audit trail: unable to record", "action", action, "err", err)
+		d.log().Error("deploy: audit trail: unable to record", "action", action, "err", err)
 	}
 }

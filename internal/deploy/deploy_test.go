@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"math/rand/v2"
@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"github.com/honeyvault/honeyvault/internal/azure"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"regexp"
 	"strings"
 	"sync"
@@ -30,8 +31,8 @@ func TestDeployBlendsInRecordsAndIsIdempotent(t *testing.T) {
 	if _, err := e.emu.SeedKey(kebab.Name, kvemu.KeySeed{Name: "orders-signing-key", Type: "EC", Curve: "P-384"}); err != nil {
 		t.Fatal(err)
 	}
-	d := e.deployer(Settings{Types: []registry.Type{registry.Secret, registry.Key, registry.Certificate}, Quantity: Quantity{P: 0.5, Max: 3}})
-	hasher, err := NewHasher([]byte("0123456789abcdef0123456789abcdef"))
+	d := e.deployer(plant.Settings{Types: []registry.Type{registry.Secret, registry.Key, registry.Certificate}, Quantity: plant.Quantity{P: 0.5, Max: 3}})
+	hasher, err := plant.NewHasher([]byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,10 +75,10 @@ func TestDeployBlendsInRecordsAndIsIdempotent(t *testing.T) {
 			if !style.MatchString(pd.Name) {
 				t.Errorf("%s: %s %q is not in the vault's style", vault, pd.Type, pd.Name)
 			}
-			if !usesKeyword(pd.Name, DefaultKeywords(pd.Type)) {
+			if !usesKeyword(pd.Name, plant.DefaultKeywords(pd.Type)) {
 				t.Errorf("%s: %s %q uses none of the %s keywords", vault, pd.Type, pd.Name, pd.Type)
 			}
-			if w, bad := Giveaway(pd.Name); bad {
+			if w, bad := plant.Giveaway(pd.Name); bad {
 				t.Errorf("%s: %q gives itself away (%q)", vault, pd.Name, w)
 			}
 			if pd.CreatedBy != "planter@contoso.com" || pd.Status != registry.Active {
@@ -194,8 +195,8 @@ func TestDryRunChangesNothingAndIsDeterministic(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	v := e.vault(kvemu.VaultSpec{Name: "kv-pay-dev", AccessPolicies: policyFor(planterID, allPerms)}, "PaymentsApiKey", "PaymentsDbPassword", "StripeWebhookSecret")
-	d := e.deployer(Settings{Types: []registry.Type{registry.Secret, registry.Key}, Quantity: Quantity{P: 0.7, Max: 4}})
-	d.Rand = func(string) *rand.Rand { return SeededRand(42) }
+	d := e.deployer(plant.Settings{Types: []registry.Type{registry.Secret, registry.Key}, Quantity: plant.Quantity{P: 0.7, Max: 4}})
+	d.Rand = func(string) *rand.Rand { return plant.SeededRand(42) }
 	names := func() []string {
 		runs, err := d.Prepare(ctx, []azure.Vault{v}, true, nil)
 		if err != nil || runs[0].Err != nil {
@@ -231,7 +232,7 @@ func TestPartialFailureOtherVaultsCarryOn(t *testing.T) {
 	ok1 := e.vault(kvemu.VaultSpec{Name: "kv-ok-one", AccessPolicies: policyFor(planterID, allPerms)}, "db-password")
 	denied := e.vault(kvemu.VaultSpec{Name: "kv-denied", AccessPolicies: policyFor(ownerID, allPerms)}, "db-password")
 	ok2 := e.vault(kvemu.VaultSpec{Name: "kv-ok-two", SubscriptionID: subB, AccessPolicies: policyFor(planterID, allPerms)}, "api-key")
-	d := e.deployer(Settings{})
+	d := e.deployer(plant.Settings{})
 	runs, err := d.Deploy(ctx, []azure.Vault{ok1, denied, ok2}, nil)
 	if err != nil {
 		t.Fatal(err)

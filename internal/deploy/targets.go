@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 // ErrNoSuchVault is returned for a vault selector that names no vault the
 // identity can see.
-var ErrNoSuchVault = errors.New("plant: no such vault")
+var ErrNoSuchVault = errors.New("deploy: no such vault")
 
 // Targets finds the vaults to work on: every vault of the subscriptions
 // (all the identity can see when none are given) with all, else the vaults
@@ -22,7 +22,7 @@ var ErrNoSuchVault = errors.New("plant: no such vault")
 // returned.
 func Targets(ctx context.Context, az *azure.Client, subscriptions, selectors []string, all bool) ([]azure.Vault, []error, error) {
 	if all == (len(selectors) > 0) {
-		return nil, nil, errors.New("plant: name vaults or ask for all of them, not both and not neither")
+		return nil, nil, errors.New("deploy: name vaults or ask for all of them, not both and not neither")
 	}
 	byID, byName, err := ParseSelectors(selectors)
 	if err != nil {
@@ -75,7 +75,7 @@ func ParseSelectors(selectors []string) (ids, names []string, err error) {
 		case registry.ValidVaultName(s):
 			names = append(names, s)
 		default:
-			return nil, nil, fmt.Errorf("plant: %q is neither a vault name nor a vault's ARM id", s)
+			return nil, nil, fmt.Errorf("deploy: %q is neither a vault name nor a vault's ARM id", s)
 		}
 	}
 	return ids, names, nil

@@ -1,4 +1,4 @@
-package plant
+package deploy
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/azure"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -27,12 +28,12 @@ func TestRetire(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d := e.deployer(Settings{Types: []registry.Type{registry.Secret, registry.Key, registry.Certificate}})
+	d := e.deployer(plant.Settings{Types: []registry.Type{registry.Secret, registry.Key, registry.Certificate}})
 	runs, err := d.Deploy(ctx, []azure.Vault{full, soft}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d2 := e.deployer(Settings{})
+	d2 := e.deployer(plant.Settings{})
 	runs2, err := d2.Deploy(ctx, []azure.Vault{noDelete, locked, gone}, nil)
 	if err != nil {
 		t.Fatal(err)
