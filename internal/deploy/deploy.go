@@ -342,35 +342,17 @@ func (d *Deployer) Apply(ctx context.Context, runs []*VaultRun, progress func(Pr
 
 // forEach runs fn for every run with bounded concurrency. Vaults are
 // taken round-robin across subscriptions so that workers spread over
-// subscriptions, each of which has its own rate budget.
+// subscriptions, each of which has its own rate budget. A run never
+// reached because ctx ended carries ctx's error.
 func (d *Deployer) forEach(ctx context.Context, runs []*VaultRun, fn func(context.Context, *VaultRun)) {
-	n := cmp.Or(d.Concurrency, DefaultConcurrency)
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
-	for _, r := range interleave(runs) {
-		acquired := false
-		select {
-		case sem <- struct{}{}:
-			acquired = true
-		case <-ctx.Done():
+	order := interleave(runs)
+	eachVault(ctx, len(order), cmp.Or(d.Concurrency, DefaultConcurrency), func(i int) {
+		fn(ctx, order[i])
+	}, func(i int) {
+		if r := order[i]; r.Err == nil && (!r.planned || !r.done()) {
+			r.Err = ctx.Err() // never got to it
 		}
-		if ctx.Err() != nil {
-			if acquired {
-				<-sem
-			}
-			if r.Err == nil && (!r.planned || !r.done()) {
-				r.Err = ctx.Err() // never got to it
-			}
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			fn(ctx, r)
-		}()
-	}
-	wg.Wait()
+	})
 }
 
 // done reports whether a planned run has nothing left to create.

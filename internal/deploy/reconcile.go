@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/azure"
@@ -67,27 +66,23 @@ func (d *Deployer) Reconcile(ctx context.Context, vaultIDs []string, progress fu
 		byVault[k] = append(byVault[k], pd)
 	}
 	results := make([]ReconcileResult, len(order))
-	sem := make(chan struct{}, cmp.Or(d.Concurrency, DefaultConcurrency))
-	var wg sync.WaitGroup
 	for i, k := range order {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			decoys := byVault[k]
-			res := &results[i]
-			res.VaultID, res.Vault = decoys[0].VaultID, decoys[0].VaultName
-			report(progress, Progress{Vault: res.Vault, Phase: PhaseChecking, Total: len(decoys)})
-			d.reconcileVault(ctx, res, decoys)
-			if res.Err != nil {
-				report(progress, Progress{Vault: res.Vault, Phase: PhaseFailed, Done: res.Checked, Total: len(decoys), Err: res.Err})
-			} else {
-				report(progress, Progress{Vault: res.Vault, Phase: PhaseDone, Done: res.Checked, Total: len(decoys)})
-			}
-		}()
+		first := byVault[k][0]
+		results[i].VaultID, results[i].Vault = first.VaultID, first.VaultName
 	}
-	wg.Wait()
+	eachVault(ctx, len(order), cmp.Or(d.Concurrency, DefaultConcurrency), func(i int) {
+		decoys := byVault[order[i]]
+		res := &results[i]
+		report(progress, Progress{Vault: res.Vault, Phase: PhaseChecking, Total: len(decoys)})
+		d.reconcileVault(ctx, res, decoys)
+		if res.Err != nil {
+			report(progress, Progress{Vault: res.Vault, Phase: PhaseFailed, Done: res.Checked, Total: len(decoys), Err: res.Err})
+		} else {
+			report(progress, Progress{Vault: res.Vault, Phase: PhaseDone, Done: res.Checked, Total: len(decoys)})
+		}
+	}, func(i int) {
+		results[i].Err = ctx.Err() // never got to it
+	})
 	return results, nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/azure"
@@ -53,19 +52,13 @@ func (d *Deployer) Retire(ctx context.Context, decoys []registry.Decoy, purge bo
 		}
 		byVault[k] = append(byVault[k], i)
 	}
-	sem := make(chan struct{}, cmp.Or(d.Concurrency, DefaultConcurrency))
-	var wg sync.WaitGroup
-	for _, k := range order {
-		idx := byVault[k]
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			d.retireVault(ctx, results, idx, purge, progress)
-		}()
-	}
-	wg.Wait()
+	eachVault(ctx, len(order), cmp.Or(d.Concurrency, DefaultConcurrency), func(i int) {
+		d.retireVault(ctx, results, byVault[order[i]], purge, progress)
+	}, func(i int) {
+		for _, j := range byVault[order[i]] {
+			results[j].Err = ctx.Err() // never got to it
+		}
+	})
 	return results, nil
 }
 
