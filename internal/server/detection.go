@@ -30,7 +30,7 @@ type detection struct {
 	// registry (plant --lab) can wait until detection watches the change.
 	syncedGauge prometheus.Gauge
 	hits        *prometheus.CounterVec
-	stored      storedRules // allow rules kept in the database (planting's)
+	configRules detect.AllowList // the configuration's; the database's are loaded after them
 }
 
 // syncOverlap re-reads registry changes this far back on every sync: a slow
@@ -47,7 +47,8 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 		return nil, err
 	}
 	d := &detection{
-		matcher: detect.NewMatcher(ix, allowList(allow)),
+		matcher:     detect.NewMatcher(ix, nil),
+		configRules: allowList(allow),
 		hits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "honeyvault_decoy_hits_total", Help: "Accesses to decoys by severity and whether an allow rule suppressed them.",
 		}, []string{"severity", "suppressed"}),
@@ -58,7 +59,7 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 	})
 	reg.MustRegister(d.syncedGauge)
 	detected.MustRegister(d.hits)
-	if err := d.stored.load(ctx, st); err != nil {
+	if err := d.loadRules(ctx, st); err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -79,27 +80,23 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 	return d, nil
 }
 
-func allowList(rules []config.Allow) detect.AllowList {
-	out := make(detect.AllowList, 0, len(rules))
-	for _, r := range rules {
-		out = append(out, detect.AllowRule{Identity: r.Identity, Operations: r.Operations, Expires: r.Expires, Note: r.Note})
-	}
-	return out
-}
-
 // hook is the ingest pipeline's hook: match every fresh event, record the
-// alerts in the same transaction.
+// alerts in the same transaction. Before it raises an alert it reads the
+// stored allow rules again, inside the transaction: a rule stored since the
+// last sync — retire stores the planter's delete rule just before it sends
+// the delete, whose record may arrive within milliseconds — then covers
+// its record all the same. Alerts are rare, so the read costs nothing in
+// the common case.
 func (d *detection) hook(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
-	var alerts []detect.Alert
-	for _, f := range fresh {
-		alerts = append(alerts, d.matcher.Match(f.Event)...)
+	alerts := d.match(fresh)
+	if raised(alerts) {
+		if err := d.loadRules(ctx, tx); err != nil {
+			return err
+		}
+		alerts = d.match(fresh)
 	}
 	if len(alerts) == 0 {
 		return nil
-	}
-	d.stored.apply(alerts)
-	if err := d.stored.reloadFor(ctx, tx, alerts); err != nil {
-		return err
 	}
 	for _, a := range alerts {
 		d.hits.WithLabelValues(string(a.Severity), fmt.Sprint(a.Suppressed)).Inc()
@@ -110,13 +107,31 @@ func (d *detection) hook(ctx context.Context, tx *store.Tx, fresh []store.Fresh)
 	return d.recorder.Record(ctx, tx, alerts)
 }
 
+func (d *detection) match(fresh []store.Fresh) []detect.Alert {
+	var alerts []detect.Alert
+	for _, f := range fresh {
+		alerts = append(alerts, d.matcher.Match(f.Event)...)
+	}
+	return alerts
+}
+
+// raised reports whether any alert is not suppressed.
+func raised(alerts []detect.Alert) bool {
+	for _, a := range alerts {
+		if !a.Suppressed {
+			return true
+		}
+	}
+	return false
+}
+
 // sync indexes registry changes made since the last sync. The allow rules
 // are reloaded first: planting commits a decoy's rule with (or before) the
 // decoy, so a decoy is never watched before the rule that covers its own
 // creation is known.
 func (d *detection) sync(ctx context.Context, st *store.Store) error {
 	start := time.Now()
-	if err := d.stored.load(ctx, st); err != nil {
+	if err := d.loadRules(ctx, st); err != nil {
 		return err
 	}
 	changed, err := st.ListDecoys(ctx, store.DecoyFilter{UpdatedAfter: d.synced.Add(-syncOverlap)})
@@ -138,7 +153,7 @@ func (d *detection) setSynced(t time.Time) {
 // watch indexes decoys this process has just stored, without waiting for
 // the next sync, after reloading the allow rules (see sync).
 func (d *detection) watch(ctx context.Context, st *store.Store, decoys ...registry.Decoy) error {
-	if err := d.stored.load(ctx, st); err != nil {
+	if err := d.loadRules(ctx, st); err != nil {
 		return err
 	}
 	return d.matcher.Index().Add(decoys...)
