@@ -125,45 +125,37 @@ func (s *Store) GetDecoy(ctx context.Context, id int64) (registry.Decoy, error) 
 // ListDecoys returns the decoys f selects, ordered by id.
 func (s *Store) ListDecoys(ctx context.Context, f DecoyFilter) ([]registry.Decoy, error) {
 	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	var p params
 	if f.VaultID != "" {
-		where = append(where, "vault_key = "+arg(vaultKey(f.VaultID)))
+		where = append(where, "vault_key = "+p.add(vaultKey(f.VaultID)))
 	}
 	if len(f.Subscriptions) > 0 {
-		var ph []string
-		for _, sub := range f.Subscriptions {
-			ph = append(ph, arg(strings.ToLower(sub)))
+		subs := make([]string, len(f.Subscriptions))
+		for i, sub := range f.Subscriptions {
+			subs[i] = strings.ToLower(sub)
 		}
-		where = append(where, "subscription_key IN ("+strings.Join(ph, ", ")+")")
+		where = append(where, "subscription_key IN ("+list(&p, subs)+")")
 	}
 	if f.Scope != nil {
-		where = append(where, f.Scope.where(arg))
+		where = append(where, f.Scope.where(&p))
 	}
 	if f.Status != "" {
-		where = append(where, "status = "+arg(string(f.Status)))
+		where = append(where, "status = "+p.add(string(f.Status)))
 	}
 	if f.Type != "" {
-		where = append(where, "type = "+arg(string(f.Type)))
+		where = append(where, "type = "+p.add(string(f.Type)))
 	}
 	if !f.UpdatedAfter.IsZero() {
-		where = append(where, "updated_at > "+arg(micros(f.UpdatedAfter)))
+		where = append(where, "updated_at > "+p.add(micros(f.UpdatedAfter)))
 	}
 	if f.AfterID > 0 {
-		where = append(where, "id > "+arg(f.AfterID))
+		where = append(where, "id > "+p.add(f.AfterID))
 	}
-	q := "SELECT " + decoyColumns + " FROM decoys"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id"
+	q := "SELECT " + decoyColumns + " FROM decoys" + whereClause(where) + " ORDER BY id"
 	if f.Limit > 0 {
-		q += " LIMIT " + arg(f.Limit)
+		q += " LIMIT " + p.add(f.Limit)
 	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.r.QueryContext(ctx, q, p...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list decoys: %w", err)
 	}

@@ -289,41 +289,38 @@ type StoredEvent struct {
 // ListEvents returns stored events in time order.
 func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]StoredEvent, error) {
 	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	var p params
 	if f.CallerKey != "" {
-		where = append(where, "caller_key = "+arg(strings.ToLower(f.CallerKey)))
+		where = append(where, "caller_key = "+p.add(strings.ToLower(f.CallerKey)))
 	}
 	if f.VaultName != "" {
-		where = append(where, "vault_name = "+arg(strings.ToLower(f.VaultName)))
+		where = append(where, "vault_name = "+p.add(strings.ToLower(f.VaultName)))
 	}
 	if !f.From.IsZero() {
-		where = append(where, "time >= "+arg(micros(f.From)))
+		where = append(where, "time >= "+p.add(micros(f.From)))
 	}
 	if !f.To.IsZero() {
-		where = append(where, "time < "+arg(micros(f.To)))
+		where = append(where, "time < "+p.add(micros(f.To)))
 	}
 	if f.Kind != "" {
-		where = append(where, "kind = "+arg(string(f.Kind)))
+		where = append(where, "kind = "+p.add(string(f.Kind)))
 	}
 	if f.AfterID > 0 {
-		where = append(where, "id > "+arg(f.AfterID))
+		where = append(where, "id > "+p.add(f.AfterID))
 	}
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
 	q := "SELECT id, received_at, source, kind, time, vault_id, vault_name, object_type, object_name, object_version, operation, " +
 		"result_type, http_status, correlation_id, request_uri, resource_id, caller_object_id, caller_upn, caller_app_id, caller_ip, client_info FROM events"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
+	q += whereClause(where)
 	if f.ByID {
 		q += " ORDER BY id"
 	} else {
 		q += " ORDER BY time, id"
 	}
-	q += " LIMIT " + arg(f.Limit)
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	q += " LIMIT " + p.add(f.Limit)
+	rows, err := s.r.QueryContext(ctx, q, p...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list events: %w", err)
 	}

@@ -75,12 +75,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("store: unable to connect: %w", err)
 	}
 	defer conn.Close()
-	if s.dialect.name() == "postgres" {
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockID); err != nil {
-			return fmt.Errorf("store: unable to take the migration lock: %w", err)
-		}
-		defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockID)
+	unlock, err := s.dialect.lockOnConn(ctx, conn, migrationLockID)
+	if err != nil {
+		return fmt.Errorf("store: unable to take the migration lock: %w", err)
 	}
+	defer unlock()
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: unable to create schema_migrations: %w", err)
