@@ -194,15 +194,6 @@ func (d *Deployer) Deploy(ctx context.Context, vaults []azure.Vault, progress fu
 	return runs, nil
 }
 
-// DeployVault plants decoys into one vault; see Deploy.
-func (d *Deployer) DeployVault(ctx context.Context, v azure.Vault, progress func(Progress)) (*VaultRun, error) {
-	runs, err := d.Deploy(ctx, []azure.Vault{v}, progress)
-	if len(runs) == 0 {
-		return nil, err
-	}
-	return runs[0], err
-}
-
 // Prepare checks and plans every vault: preflight, the temporary grant
 // (unless dryRun), inventory through list calls, and a plan. It writes
 // nothing to the registry and creates nothing. When it returns runs with
