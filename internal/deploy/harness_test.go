@@ -42,25 +42,6 @@ type env struct {
 	ids    map[string]string // vault name → ARM id, kept when a vault is deleted
 }
 
-// clock is a settable clock for the emulator (object times, which
-// reconcile compares at one-second resolution).
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // sleepLog records the waits the limiter and deployer asked for, without
 // waiting, so tests with long Retry-After values stay fast.
 type sleepLog struct {

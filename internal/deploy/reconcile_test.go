@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"github.com/honeyvault/honeyvault/internal/testenv"
 	"sort"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ import (
 )
 
 func TestReconcileFindsChangesOutsideHoneyvault(t *testing.T) {
-	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	clk := testenv.NewClock(time.Now().UTC().Truncate(time.Second))
 	e := newEnvOpts(t, kvemu.Options{Now: clk.Now})
 	ctx := context.Background()
 	owned := append(policyFor(planterID, allPerms), policyFor(ownerID, allPerms)...)
