@@ -3,6 +3,8 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/honeyvault/honeyvault/internal/api"
 )
 
 // writeJSON sends v with status code.
@@ -18,7 +20,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // {"error": msg}. Server errors are logged with the request's route; the
 // message sent never carries internal details.
 func (h *handler) apiError(w http.ResponseWriter, r *http.Request, code int, msg string) {
-	writeJSON(w, code, map[string]string{"error": msg})
+	writeJSON(w, code, api.Error{Error: msg})
 }
 
 // serverError logs err and answers 500 without its details: JSON under
