@@ -29,6 +29,8 @@ var rules = []struct {
 	{"azure", []string{"store", "web", "server", "kvemu", "plant", "deploy"}, "the Azure layer wraps the SDK and knows nothing of honeyvault's state"},
 	{"plant", []string{"azure", "store", "deploy", "web", "server", "kvemu", "ingest", "incident", "notify", "github.com/Azure", "github.com/jackc/pgx", "modernc.org/sqlite"}, "planting is pure generation from what list calls returned: the deployer makes the calls and keeps the records"},
 	{"deploy", []string{"web", "server", "kvemu", "ingest", "incident", "notify"}, "the deployer talks to Azure through internal/azure; tests use the emulator"},
+	{"api", []string{"*", "github.com/jackc/pgx", "modernc.org/sqlite"}, "wire types import nothing of honeyvault: whatever decodes the REST API links no store and no SQL driver"},
+	{"client", []string{"store", "web", "server", "github.com/jackc/pgx", "modernc.org/sqlite"}, "the REST client speaks HTTP and api's wire types: the command line's REST verbs link no store and no SQL driver"},
 	{"web", []string{"server", "kvemu", "lab", "plant", "deploy"}, "the web side is assembled by server, never the other way round"},
 	{"server", []string{"kvemu", "lab"}, "serve must not carry the emulator"},
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/honeyvault/honeyvault/internal/api"
 )
 
 // writeJSON sends v with status code.
@@ -18,7 +20,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // {"error": msg}. msg is for the client and never carries internal details;
 // failures of the server itself go through serverError, which logs them.
 func (h *handler) apiError(w http.ResponseWriter, r *http.Request, code int, msg string) {
-	writeJSON(w, code, map[string]string{"error": msg})
+	writeJSON(w, code, api.Error{Error: msg})
 }
 
 // serverError logs err with the request's route pattern and answers 500
