@@ -33,7 +33,7 @@ var goldenClock = time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
 // a deliberate change of the interface, and say so in the README.
 func TestAPIJSONIsStable(t *testing.T) {
 	e := newEnv(t, withGoldenChannels, withGoldenSources)
-	e.clk.t = goldenClock
+	e.clk.Set(goldenClock)
 	e.seedIncident()
 	ctx := context.Background()
 	if _, err := e.st.Accept(ctx, []store.Batch{{Source: "eventhubs:kv-logs", DeadLetters: []store.DeadLetter{
