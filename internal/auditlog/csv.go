@@ -163,6 +163,11 @@ func exportColumn(h string) string {
 	return h
 }
 
+// IsCSVExport reports whether an input starts (after a byte-order mark and
+// blank lines) with the header of a Log Analytics CSV export: its rows are
+// records only under that header, so such an input must be read whole.
+func IsCSVExport(prefix []byte) bool { return looksLikeCSVExport(prefix) }
+
 // looksLikeCSVExport reports whether an input starts with the header of a
 // Log Analytics CSV export.
 func looksLikeCSVExport(prefix []byte) bool {
