@@ -30,7 +30,13 @@ func (p *Pipeline) isolate(ctx context.Context, b store.Batch, cause error) (sto
 		"source", b.Source, "records", len(b.Events), "err", cause)
 	var total store.Accepted
 	rest := store.Batch{Source: b.Source, DeadLetters: b.DeadLetters, Checkpoints: b.Checkpoints}
-	if err := p.split(ctx, b.Source, b.Events, &total, &rest); err != nil {
+	// Without dead letters and checkpoints, the events alone are what the
+	// database refused: no need to try them whole again.
+	var refused error
+	if len(b.DeadLetters) == 0 && len(b.Checkpoints) == 0 {
+		refused = cause
+	}
+	if err := p.split(ctx, b.Source, b.Events, refused, &total, &rest); err != nil {
 		return store.Accepted{}, err
 	}
 	acc, err := p.acceptOne(ctx, rest)
@@ -46,30 +52,35 @@ func (p *Pipeline) isolate(ctx context.Context, b store.Batch, cause error) (sto
 	return total, nil
 }
 
-// split commits events, or, when the database refuses them, each half on
-// its own; an event refused alone joins rest as a dead letter.
-func (p *Pipeline) split(ctx context.Context, source string, events []auditlog.Event, total *store.Accepted, rest *store.Batch) error {
+// split commits events or, when the database refuses them (refused is
+// its error when it did already), each half on its own; an event refused
+// alone joins rest as a dead letter.
+func (p *Pipeline) split(ctx context.Context, source string, events []auditlog.Event, refused error, total *store.Accepted, rest *store.Batch) error {
 	if len(events) == 0 {
 		return nil
 	}
-	acc, err := p.acceptOne(ctx, store.Batch{Source: source, Events: events})
-	switch {
-	case err == nil:
-		total.New += acc.New
-		total.Duplicate += acc.Duplicate
-		return nil
-	case !p.store.IsDataError(err):
-		return err
-	case len(events) == 1:
-		p.log.Warn("ingest: record refused by the database, dead-lettered", "source", source, "position", events[0].Source.String(), "err", err)
-		rest.DeadLetters = append(rest.DeadLetters, refusedRecord(source, &events[0], err))
+	if refused == nil {
+		acc, err := p.acceptOne(ctx, store.Batch{Source: source, Events: events})
+		switch {
+		case err == nil:
+			total.New += acc.New
+			total.Duplicate += acc.Duplicate
+			return nil
+		case !p.store.IsDataError(err):
+			return err
+		}
+		refused = err
+	}
+	if len(events) == 1 {
+		p.log.Warn("ingest: record refused by the database, dead-lettered", "source", source, "position", events[0].Source.String(), "err", refused)
+		rest.DeadLetters = append(rest.DeadLetters, refusedRecord(source, &events[0], refused))
 		return nil
 	}
 	half := len(events) / 2
-	if err := p.split(ctx, source, events[:half], total, rest); err != nil {
+	if err := p.split(ctx, source, events[:half], nil, total, rest); err != nil {
 		return err
 	}
-	return p.split(ctx, source, events[half:], total, rest)
+	return p.split(ctx, source, events[half:], nil, total, rest)
 }
 
 func (p *Pipeline) acceptOne(ctx context.Context, b store.Batch) (store.Accepted, error) {

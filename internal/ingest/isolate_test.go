@@ -29,9 +29,10 @@ func TestRefusedRecordCostsOnlyItself(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	var mu sync.Mutex
 	detected := map[string]int{}
+	refuse := map[string]bool{"corr-17": true, "corr-67": true, "corr-117": true}
 	p := New(st, func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
 		for _, f := range fresh {
-			if f.Event.CorrelationID == "corr-17" {
+			if refuse[f.Event.CorrelationID] {
 				if _, err := tx.InsertAlert(ctx, &store.Alert{EventKey: "e", DecoyKey: "d", RequestURI: "refused\x00"}); err != nil {
 					return err
 				}
@@ -93,5 +94,20 @@ func TestRefusedRecordCostsOnlyItself(t *testing.T) {
 	b, _ = BatchFromBody("http", []byte(body.String()), auditlog.Position{})
 	if acc, err := p.Submit(context.Background(), b); err != nil || acc.New != 0 || acc.Duplicate != 49 {
 		t.Errorf("again: %+v, %v; want 49 duplicates", acc, err)
+	}
+
+	// Batches of records only: one refused among ten, and one alone.
+	body.Reset()
+	for i := 60; i < 70; i++ {
+		body.WriteString(record(i) + "\n")
+	}
+	for _, tt := range []struct {
+		body     string
+		new, bad int
+	}{{body.String(), 9, 1}, {record(117), 0, 1}} {
+		b, _ = BatchFromBody("http", []byte(tt.body), auditlog.Position{})
+		if acc, err := p.Submit(context.Background(), b); err != nil || acc.New != tt.new || acc.DeadLetters != tt.bad {
+			t.Errorf("%d records: %+v, %v; want %d new, %d dead-lettered", len(b.Events), acc, err, tt.new, tt.bad)
+		}
 	}
 }
