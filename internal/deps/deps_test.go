@@ -19,6 +19,7 @@ var rules = []struct {
 	{"kvemu", []string{"*"}, "the emulator is the oracle the parser and matcher are checked against: a shared bug would hide in both"},
 	{"registry", []string{"*"}, "the decoy model is the most upstream box"},
 	{"config", []string{"*"}, "settings are read by everything and import nothing of ours"},
+	{"storable", []string{"*"}, "parsing and persistence both make text storable: it must sit upstream of both"},
 	{"auditlog", []string{"store", "web", "server", "kvemu", "detect", "ingest", "incident", "notify"}, "parsing is upstream of matching, persistence and the web side"},
 	{"detect", []string{"store", "web", "server", "kvemu", "ingest", "incident", "notify"}, "matching is upstream of persistence and the web side"},
 	{"scan", []string{"store", "web", "server", "kvemu", "ingest", "incident", "notify"}, "the retro-hunt is auditlog → detect fed from files, nothing more"},

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // AuditEntry is one action of honeyvault itself — not of the vaults it
@@ -133,20 +132,6 @@ func insertAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
 		return fmt.Errorf("store: unable to record audit entry: %w", err)
 	}
 	return nil
-}
-
-// cleanText makes s storable in both databases and at most max bytes long.
-func cleanText(s string, max int) string {
-	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
-	s = strings.TrimSpace(s)
-	if len(s) <= max {
-		return s
-	}
-	cut := max - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
 
 // AuditFilter selects audit entries. The zero value selects all.

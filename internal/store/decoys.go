@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 const decoyColumns = "id, vault_id, vault_name, name, type, created_by, created_at, status, updated_at, memo"
@@ -100,7 +101,7 @@ func insertDecoy(ctx context.Context, tx *sql.Tx, d registry.Decoy, now time.Tim
 	var id int64
 	err := tx.QueryRowContext(ctx, q, d.VaultID, vaultKey(d.VaultID), d.VaultName,
 		strings.ToLower(registry.SubscriptionFromID(d.VaultID)), d.Name, strings.ToLower(d.Name), string(d.Type),
-		d.CreatedBy, micros(d.CreatedAt), string(d.Status), micros(now), d.Memo).Scan(&id)
+		storable.Text(d.CreatedBy), micros(d.CreatedAt), string(d.Status), micros(now), storable.Text(d.Memo)).Scan(&id)
 	if skipExisting && errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -200,7 +201,7 @@ func (s *Store) SetDecoyStatus(ctx context.Context, id int64, st registry.Status
 		}
 		q, args := "UPDATE decoys SET status = $1, updated_at = $2 WHERE id = $3", []any{string(st), micros(s.now()), id}
 		if memo != nil {
-			q, args = "UPDATE decoys SET status = $1, updated_at = $2, memo = $4 WHERE id = $3", append(args, *memo)
+			q, args = "UPDATE decoys SET status = $1, updated_at = $2, memo = $4 WHERE id = $3", append(args, storable.Text(*memo))
 		}
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("store: unable to update decoy %d: %w", id, err)

@@ -31,6 +31,9 @@ type dialect interface {
 	// of what was written: full disk, read-only database, I/O error, lost
 	// connection. Readiness follows these (see Writable).
 	isStorageFailure(err error) bool
+	// isDataError reports the database refusing what was written (see
+	// IsDataError).
+	isDataError(err error) bool
 	// placeholder is the n-th bound parameter, in a statement whose
 	// parameters appear in order. SQL elsewhere is written with $n, which
 	// both accept; statements with thousands of parameters use this, because
@@ -90,7 +93,38 @@ func (sqliteDialect) isStorageFailure(err error) bool {
 	return false
 }
 
+func (sqliteDialect) isDataError(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_CONSTRAINT:
+		return se.Code() != sqlite3.SQLITE_CONSTRAINT_UNIQUE && se.Code() != sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	case sqlite3.SQLITE_TOOBIG, sqlite3.SQLITE_MISMATCH:
+		return true
+	}
+	return false
+}
+
 type postgresDialect struct{}
+
+func (postgresDialect) isDataError(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	// 22: data exception (22021: a NUL or bytes that are not UTF-8 in
+	// text); 23: integrity constraint violation; 54: program limit
+	// exceeded (54000: an index entry over 2,704 bytes).
+	switch {
+	case pe.Code == "23505":
+		return false
+	case strings.HasPrefix(pe.Code, "22"), strings.HasPrefix(pe.Code, "23"), strings.HasPrefix(pe.Code, "54"):
+		return true
+	}
+	return false
+}
 
 func (postgresDialect) placeholder(n int) string { return "$" + strconv.Itoa(n) }
 

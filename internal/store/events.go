@@ -9,6 +9,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 // Batch is what one ingest source hands over for durable acceptance: the
@@ -32,10 +33,11 @@ type DeadLetter struct {
 	Source     string
 	Position   string // where in the source: file:line, partition/offset, blob@offset
 	Reason     string
-	Raw        string // the record, cut at MaxDeadLetterRaw bytes
+	Raw        string // the record, cut at MaxDeadLetterRaw bytes (NULs and bytes that are not UTF-8 escaped: see package storable)
 }
 
-// MaxDeadLetterRaw bounds how much of an unparseable record is kept.
+// MaxDeadLetterRaw bounds how much of an unparseable record is kept (in its
+// storable form).
 const MaxDeadLetterRaw = 64 << 10
 
 // Checkpoint is how far a source has read one of its items (a blob, a file,
@@ -126,14 +128,18 @@ func (b *Batch) Prepare() {
 	}
 	b.keys = make([]string, len(b.Events))
 	b.rows = make([][]any, len(b.Events))
+	// auditlog makes every event storable when it parses it; checking
+	// again costs a scan per text and keeps the store's promise whoever
+	// made the event.
+	t := storable.Text
 	for i := range b.Events {
 		e := &b.Events[i]
 		c := e.Caller
 		b.keys[i] = eventKey(e)
 		b.rows[i] = []any{b.keys[i], string(e.Kind), micros(e.Time),
-			strings.ToLower(e.VaultID), strings.ToLower(e.VaultName), string(e.ObjectType), e.ObjectName, e.ObjectVersion,
-			e.Operation, e.ResultType, e.HTTPStatus, e.CorrelationID, e.RequestURI, resourceIDColumn(e), CallerKey(c),
-			c.ObjectID, c.UPN, c.AppID, c.IP, c.ClientInfo}
+			strings.ToLower(t(e.VaultID)), strings.ToLower(t(e.VaultName)), string(e.ObjectType), t(e.ObjectName), t(e.ObjectVersion),
+			t(e.Operation), t(e.ResultType), e.HTTPStatus, t(e.CorrelationID), t(e.RequestURI), t(resourceIDColumn(e)), CallerKey(c),
+			t(c.ObjectID), t(c.UPN), t(c.AppID), t(c.IP), t(c.ClientInfo)}
 	}
 }
 
@@ -239,25 +245,26 @@ func resourceIDColumn(e *auditlog.Event) string {
 
 // CallerKey is the identity events of one caller share, for grouping and for
 // "everything this caller did": the object id, else the app id, else the
-// UPN (or activity caller name), else the IP address; lower-cased.
+// UPN (or activity caller name), else the IP address; lower-cased,
+// storable, and bounded like every indexed key (see boundKey).
 func CallerKey(c auditlog.Caller) string {
 	for _, v := range []string{c.ObjectID, c.AppID, c.UPN, c.Name, c.IP} {
 		if v = strings.TrimSpace(v); v != "" {
-			return strings.ToLower(v)
+			return boundKey(strings.ToLower(storable.Text(v)))
 		}
 	}
 	return ""
 }
 
+// insertDeadLetter stores d with its texts storable: a record is usually a
+// dead letter because it is broken, and what broke it (a NUL, bytes that
+// are not UTF-8) must not make storing it fail.
 func insertDeadLetter(ctx context.Context, tx *sql.Tx, source string, d DeadLetter, now time.Time) error {
-	if len(d.Raw) > MaxDeadLetterRaw {
-		d.Raw = d.Raw[:MaxDeadLetterRaw]
-	}
 	if d.Source == "" {
 		d.Source = source
 	}
 	_, err := tx.ExecContext(ctx, "INSERT INTO dead_letters (received_at, source, position, reason, raw) VALUES ($1, $2, $3, $4, $5)",
-		micros(now), d.Source, d.Position, d.Reason, strings.ToValidUTF8(d.Raw, "\uFFFD"))
+		micros(now), storable.Text(d.Source), storable.Text(d.Position), storable.Text(d.Reason), storable.Cut(d.Raw, MaxDeadLetterRaw))
 	if err != nil {
 		return fmt.Errorf("store: unable to store dead letter: %w", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 // FindingKind says what reconcile found wrong with a decoy.
@@ -62,7 +64,7 @@ func (s *Store) AddFinding(ctx context.Context, f *Finding, who AuditEntry) (boo
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO decoy_findings (decoy_id, vault_id, vault_key, kind, detail, found_at, resolved_at, alerted_at)
 			VALUES ($1, $2, $3, $4, $5, $6, 0, 0) RETURNING id`,
-			f.DecoyID, f.VaultID, vaultKey(f.VaultID), string(f.Kind), f.Detail, micros(f.FoundAt)).Scan(&f.ID); err != nil {
+			f.DecoyID, f.VaultID, vaultKey(f.VaultID), string(f.Kind), storable.Text(f.Detail), micros(f.FoundAt)).Scan(&f.ID); err != nil {
 			return fmt.Errorf("store: unable to add finding: %w", err)
 		}
 		added = true

@@ -34,8 +34,10 @@ const maxReportedErrors = 100
 
 // ingestRecords is POST /api/v1/ingest/azure-keyvault: any record shape,
 // gzip or not. 202 only after the records are durably stored; malformed
-// records among good ones are dead-lettered and listed in the response; a
-// body with no valid record at all is a 400 and changes nothing.
+// records among good ones are dead-lettered and listed in the response (as
+// are, counted only, records the database refuses); a body with no valid
+// record at all is a 400 and changes nothing. 503 (retry) is for failures
+// that may pass; what the database refuses for good is a 422.
 func (h *handler) ingestRecords(w http.ResponseWriter, r *http.Request) {
 	if h.ingest == nil {
 		h.apiError(w, r, http.StatusServiceUnavailable, "ingestion is not enabled on this server")
@@ -73,7 +75,13 @@ func (h *handler) ingestRecords(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acc, err := h.ingest.Submit(r.Context(), batch)
-	if err != nil {
+	switch {
+	case errors.Is(err, ingest.ErrRefused):
+		// 503 says "try again": this would fail the same way forever.
+		h.log.Error("ingest: records refused by the database", "err", err, "records", len(batch.Events))
+		h.apiError(w, r, http.StatusUnprocessableEntity, "records cannot be stored: "+err.Error())
+		return
+	case err != nil:
 		h.log.Error("ingest: records not stored", "err", err, "records", len(batch.Events))
 		w.Header().Set("Retry-After", "5")
 		h.apiError(w, r, http.StatusServiceUnavailable, "records not stored; retry")
