@@ -28,12 +28,3 @@ func ArchivePath(category, resourceID string, t time.Time) (container, blob stri
 	y, m, d := t.Date()
 	return container, fmt.Sprintf("resourceId=%s/y=%04d/m=%02d/d=%02d/h=%02d/m=00/PT1H.json", resourceID, y, int(m), d, t.Hour())
 }
-
-// defaultHub is the Event Hub Azure Monitor creates per category when a
-// diagnostic setting names none.
-func defaultHub(category string) string {
-	if category == CategoryAdministrative {
-		return ActivityContainer
-	}
-	return AuditContainer
-}

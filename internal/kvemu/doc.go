@@ -27,7 +27,8 @@
 // a diagnostic setting names destinations (a storage account, an Event Hubs
 // authorization rule, a workspace) and [Emulator.RegisterDestination] binds
 // a destination id to a [Sink] (memory, JSON-lines files in the storage
-// archive layout, HTTP push, Kafka, Azure Storage append blobs).
+// archive layout, HTTP push; Kafka and Azure Storage append blobs are the
+// subpackages kafkasink and blobsink, so the emulator links neither client).
 //
 // A Log Analytics workspace ([Emulator.CreateWorkspace]) stores the records
 // as AzureDiagnostics or AZKVAuditLogs rows (and AzureActivity) and answers

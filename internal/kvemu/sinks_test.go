@@ -2,7 +2,6 @@ package kvemu
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -16,10 +15,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
-	"github.com/honeyvault/honeyvault/internal/testenv"
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // routeTo points the AP vault's audit log at destination id (replacing
@@ -120,103 +115,6 @@ func TestHTTPSinkWithDelay(t *testing.T) {
 	}
 	if early := firstAt.Sub(t0); early < 300*time.Millisecond {
 		t.Errorf("the first record arrived %v after the request; the delay is 300ms", early)
-	}
-}
-
-func TestKafkaSink(t *testing.T) {
-	env := newTestEnv(t, Options{})
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "kv-audit")) // listens on 127.0.0.1
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
-	producer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer producer.Close()
-	const rule = "/subscriptions/" + testSub + "/resourceGroups/rg-logs/providers/Microsoft.EventHub/namespaces/ehns/authorizationRules/RootManageSharedAccessKey"
-	if err := env.e.RegisterDestination(rule, &KafkaSink{Client: producer}, DeliveryOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	env.routeTo(t, DiagnosticSetting{Name: "hub", EventHubAuthorizationRuleID: rule, EventHubName: "kv-audit", Logs: []LogSettings{{Category: "AuditEvent", Enabled: true}}})
-	env.touch(t, "streamed")
-	if err := env.e.Flush(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	consumer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.ConsumeTopics("kv-audit"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer consumer.Close()
-	var ops []string
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for len(ops) < 2 {
-		fetches := consumer.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("consumed %v before timing out", ops)
-		}
-		fetches.EachRecord(func(r *kgo.Record) {
-			var e struct {
-				Records []AuditRecord `json:"records"`
-			}
-			if err := json.Unmarshal(r.Value, &e); err != nil {
-				t.Errorf("message %s: %v", r.Value, err)
-			}
-			for _, rec := range e.Records {
-				ops = append(ops, rec.OperationName)
-			}
-		})
-	}
-	if got, want := strings.Join(ops, ","), "Authentication,SecretSet"; got != want {
-		t.Errorf("records: got %s; want %s", got, want)
-	}
-}
-
-func TestBlobSinkAzurite(t *testing.T) {
-	az := testenv.StartAzurite(t)
-	env := newTestEnv(t, Options{})
-	client, err := azblob.NewClientFromConnectionString(az.ConnectionString, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const dest = "/subscriptions/" + testSub + "/resourceGroups/rg-logs/providers/Microsoft.Storage/storageAccounts/devstoreaccount1"
-	if err := env.e.RegisterDestination(dest, NewBlobSink(client), DeliveryOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	env.routeTo(t, DiagnosticSetting{Name: "blob", StorageAccountID: dest, Logs: []LogSettings{{Category: "AuditEvent", Enabled: true}}})
-	env.touch(t, "first")
-	if err := env.e.Flush(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	env.touch(t, "second") // appends to the same hourly blob
-	if err := env.e.Flush(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	v, _ := env.e.Vault(apVault)
-	container, blobName := ArchivePath(CategoryAuditEvent, strings.ToUpper(v.ID), env.clk.Now())
-	resp, err := client.DownloadStream(ctxT(t), container, blobName, nil)
-	if err != nil {
-		t.Fatalf("download %s/%s: %v", container, blobName, err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	lines := bytes.Split(bytes.TrimSpace(body), []byte("\n"))
-	var ops []string
-	for _, l := range lines {
-		var r AuditRecord
-		if err := json.Unmarshal(l, &r); err != nil {
-			t.Fatalf("line %q: %v", l, err)
-		}
-		ops = append(ops, r.OperationName)
-	}
-	// The second client reuses nothing: each new client meets the challenge.
-	if got, want := strings.Join(ops, ","), "Authentication,SecretSet,Authentication,SecretSet"; got != want {
-		t.Errorf("blob lines: got %s; want %s", got, want)
-	}
-	if got := env.e.DeliveryStats().Dropped; got != 0 {
-		t.Errorf("dropped %d records", got)
 	}
 }
 

@@ -1,4 +1,9 @@
-package kvemu
+// Package blobsink writes the Key Vault emulator's log records to Azure
+// Storage append blobs in Azure Monitor's archive layout, the way a
+// diagnostic setting archives them to a storage account. It works against
+// Azurite, and lives apart from internal/kvemu so that the emulator itself
+// links no storage client.
+package blobsink
 
 import (
 	"bytes"
@@ -12,30 +17,31 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/appendblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
+	"github.com/honeyvault/honeyvault/internal/kvemu"
 )
 
-// BlobSink appends records as JSON lines to hourly append blobs in a
-// storage account, in Azure Monitor's archive layout (see ArchivePath).
-// It works against Azurite. The caller owns Client.
-type BlobSink struct {
+// Sink appends records as JSON lines to hourly append blobs in a storage
+// account, in Azure Monitor's archive layout (see kvemu.ArchivePath). The
+// caller owns Client.
+type Sink struct {
 	Client *azblob.Client
 
 	mu    sync.Mutex
 	ready map[string]bool // containers and blobs known to exist
 }
 
-// NewBlobSink makes a blob sink writing through c.
-func NewBlobSink(c *azblob.Client) *BlobSink { return &BlobSink{Client: c, ready: map[string]bool{}} }
+// New makes a sink writing through c.
+func New(c *azblob.Client) *Sink { return &Sink{Client: c, ready: map[string]bool{}} }
 
-// Write implements Sink.
-func (s *BlobSink) Write(ctx context.Context, b Batch) error {
+// Write implements kvemu.Sink.
+func (s *Sink) Write(ctx context.Context, b kvemu.Batch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	type target struct{ container, blob string }
 	bufs := map[target]*bytes.Buffer{}
 	var order []target
 	for _, r := range b.Records {
-		c, name := ArchivePath(r.Category, r.ResourceID, r.Time)
+		c, name := kvemu.ArchivePath(r.Category, r.ResourceID, r.Time)
 		t := target{c, name}
 		if bufs[t] == nil {
 			bufs[t] = &bytes.Buffer{}
@@ -50,7 +56,7 @@ func (s *BlobSink) Write(ctx context.Context, b Batch) error {
 		}
 		ab := s.Client.ServiceClient().NewContainerClient(t.container).NewAppendBlobClient(t.blob)
 		if _, err := ab.AppendBlock(ctx, streaming.NopCloser(bytes.NewReader(bufs[t].Bytes())), nil); err != nil {
-			return fmt.Errorf("kvemu: blob sink: append to %s/%s: %w", t.container, t.blob, err)
+			return fmt.Errorf("blobsink: append to %s/%s: %w", t.container, t.blob, err)
 		}
 	}
 	return nil
@@ -58,14 +64,14 @@ func (s *BlobSink) Write(ctx context.Context, b Batch) error {
 
 // ensure creates the container and the append blob unless they exist. An
 // existing blob is never replaced: Create runs with If-None-Match: *.
-func (s *BlobSink) ensure(ctx context.Context, container, name string) error {
+func (s *Sink) ensure(ctx context.Context, container, name string) error {
 	if s.ready == nil {
 		s.ready = map[string]bool{}
 	}
 	if !s.ready[container] {
 		_, err := s.Client.CreateContainer(ctx, container, nil)
 		if err != nil && !bloberror.HasCode(err, bloberror.ContainerAlreadyExists) {
-			return fmt.Errorf("kvemu: blob sink: create container %s: %w", container, err)
+			return fmt.Errorf("blobsink: create container %s: %w", container, err)
 		}
 		s.ready[container] = true
 	}
@@ -78,7 +84,7 @@ func (s *BlobSink) ensure(ctx context.Context, container, name string) error {
 		AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfNoneMatch: &any}},
 	})
 	if err != nil && !bloberror.HasCode(err, bloberror.BlobAlreadyExists, bloberror.ConditionNotMet) {
-		return fmt.Errorf("kvemu: blob sink: create %s: %w", key, err)
+		return fmt.Errorf("blobsink: create %s: %w", key, err)
 	}
 	s.ready[key] = true
 	return nil
