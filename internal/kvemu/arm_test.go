@@ -188,7 +188,7 @@ func TestARMUpdateTagsAndAccessPolicies(t *testing.T) {
 	var ops []string
 	for _, a := range env.activityRecords(t) {
 		ops = append(ops, a.OperationName+" "+a.ResultType)
-		if a.Category != "Administrative" || !timeRE.MatchString(a.Time) || a.Identity.Claims[claimOIDLong] != admin.ObjectID ||
+		if a.Category != "Administrative" || !timeRE.MatchString(a.Time) || a.Identity.Claims[ClaimOIDURI] != admin.ObjectID ||
 			a.ResourceID != strings.ToUpper("/subscriptions/"+testSub+"/resourceGroups/"+testRG+"/providers/Microsoft.KeyVault/vaults/"+apVault) {
 			t.Errorf("activity record: %+v", a)
 		}

@@ -199,7 +199,7 @@ func TestURIClaimSpelling(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := env.lastAudit(t, "SecretGet")
-	if got, want := r.Identity.Claim[claimOIDLong], app.ObjectID; got != want {
+	if got, want := r.Identity.Claim[ClaimOIDURI], app.ObjectID; got != want {
 		t.Errorf("objectidentifier claim: got %q; want %q", got, want)
 	}
 	if _, ok := r.Identity.Claim["oid"]; ok {

@@ -254,7 +254,7 @@ func (e *Emulator) newVault(spec VaultSpec) (*vault, error) {
 		name: spec.Name, sub: spec.SubscriptionID, rg: spec.ResourceGroup,
 		location: strings.ToLower(orDefault(spec.Location, "eastus")), tenant: spec.TenantID, sku: sku,
 		tags: cloneTags(spec.Tags), rbac: spec.EnableRBACAuthorization, policies: clonePolicies(spec.AccessPolicies),
-		dnsSuffix: suffix, retention: retention, purgeProt: spec.PurgeProtection, created: e.now(),
+		dnsSuffix: suffix, retention: retention, purgeProt: spec.PurgeProtection, created: e.Now(),
 		diag:    map[string]*DiagnosticSetting{},
 		secrets: map[string]*secretObj{}, deletedSecrets: map[string]*secretObj{},
 		keys: map[string]*keyObj{}, deletedKeys: map[string]*keyObj{},

@@ -1,28 +1,16 @@
-package kvemu
+package loganalytics
 
 import (
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+	"github.com/honeyvault/honeyvault/internal/kvemu"
 )
-
-const (
-	wsResource = "/subscriptions/" + testSub + "/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-soc"
-	wsID       = "6f1c2a9e-3b7d-4e5f-8a1b-2c3d4e5f6a7b"
-)
-
-func (env *testEnv) logsClient(t *testing.T) *azlogs.Client {
-	t.Helper()
-	c, err := azlogs.NewClient(env.e.Credential(admin), &azlogs.ClientOptions{ClientOptions: azcore.ClientOptions{Cloud: env.e.Cloud(), Transport: env.e.HTTPClient()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 func query(t *testing.T, c *azlogs.Client, q string, ts *azlogs.TimeInterval) (azlogs.Table, error) {
 	t.Helper()
@@ -51,17 +39,19 @@ func column(t *testing.T, tbl azlogs.Table, row int, name string) any {
 // table shapes and reads them back with the azlogs SDK, polling on
 // ingestion time.
 func TestLogAnalyticsWorkspace(t *testing.T) {
-	env := newTestEnv(t, Options{})
-	ws, err := env.e.CreateWorkspace(wsResource, wsID, DeliveryOptions{})
+	env := newTestEnv(t)
+	ws, err := env.la.CreateWorkspace(wsResource, wsID, kvemu.DeliveryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.routeTo(t, DiagnosticSetting{Name: "la", WorkspaceID: wsResource, Logs: []LogSettings{{CategoryGroup: "audit", Enabled: true}}})
-	if err := env.e.SetDiagnosticSetting(rbacVault, DiagnosticSetting{Name: "la-dedicated", WorkspaceID: wsResource, LogAnalyticsDestinationType: "Dedicated",
-		Logs: []LogSettings{{Category: "AuditEvent", Enabled: true}}}); err != nil {
+	if err := env.e.SetDiagnosticSetting(apVault, kvemu.DiagnosticSetting{Name: "la", WorkspaceID: wsResource, Logs: []kvemu.LogSettings{{CategoryGroup: "audit", Enabled: true}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.e.SeedSecret(apVault, SecretSeed{Name: "db-password", Value: "x"}); err != nil {
+	if err := env.e.SetDiagnosticSetting(rbacVault, kvemu.DiagnosticSetting{Name: "la-dedicated", WorkspaceID: wsResource, LogAnalyticsDestinationType: "Dedicated",
+		Logs: []kvemu.LogSettings{{Category: "AuditEvent", Enabled: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.e.SeedSecret(apVault, kvemu.SecretSeed{Name: "db-password", Value: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.secrets(t, apVault, admin).GetSecret(ctxT(t), "db-password", "", nil); err != nil {
@@ -119,18 +109,21 @@ func TestLogAnalyticsWorkspace(t *testing.T) {
 // after a poll window on TimeGenerated is missed, polling on ingestion
 // time finds it.
 func TestLogAnalyticsLateRecords(t *testing.T) {
-	env := newTestEnv(t, Options{})
-	if _, err := env.e.CreateWorkspace(wsResource, wsID, DeliveryOptions{}); err != nil {
+	env := newTestEnv(t)
+	if _, err := env.la.CreateWorkspace(wsResource, wsID, kvemu.DeliveryOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	env.routeTo(t, DiagnosticSetting{Name: "la", WorkspaceID: wsResource, Logs: []LogSettings{{Category: "AuditEvent", Enabled: true}}})
+	if err := env.e.SetDiagnosticSetting(apVault, kvemu.DiagnosticSetting{Name: "la", WorkspaceID: wsResource, Logs: []kvemu.LogSettings{{Category: "AuditEvent", Enabled: true}}}); err != nil {
+		t.Fatal(err)
+	}
 	c := env.logsClient(t)
 	// The record happens at 08:00:01 but is ingested at 08:07 (emulator clock).
 	if err := env.e.PauseDelivery(wsResource); err != nil {
 		t.Fatal(err)
 	}
 	secrets := env.secrets(t, apVault, admin)
-	if _, err := secrets.SetSecret(ctxT(t), "late", azsecrets.SetSecretParameters{Value: ptr("v")}, nil); err != nil {
+	v := "v"
+	if _, err := secrets.SetSecret(ctxT(t), "late", azsecrets.SetSecretParameters{Value: &v}, nil); err != nil {
 		t.Fatal(err)
 	}
 	env.clk.Advance(7 * time.Minute)
@@ -147,5 +140,54 @@ func TestLogAnalyticsLateRecords(t *testing.T) {
 	tbl, err = query(t, c, `AzureDiagnostics | where ingestion_time() > ago(5m) and OperationName == 'SecretSet'`, nil)
 	if err != nil || len(tbl.Rows) != 1 {
 		t.Errorf("an ingestion-time window finds them: %v %d rows", err, len(tbl.Rows))
+	}
+}
+
+// TestQueryAPIRefusals: the query API wants a token minted for it and a
+// workspace it holds, and says which is missing.
+func TestQueryAPIRefusals(t *testing.T) {
+	env := newTestEnv(t)
+	if _, err := env.la.CreateWorkspace(wsResource, wsID, kvemu.DeliveryOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	vaultToken, err := env.e.Token(admin, "https://vault.azure.net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	laToken, err := env.e.Token(admin, "https://api.loganalytics.io")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const query = `{"query":"AzureDiagnostics"}`
+	tests := []struct {
+		name, token, workspace string
+		wantStatus             int
+		wantCode               string
+	}{
+		{"no token", "", wsID, http.StatusUnauthorized, "AuthorizationRequiredError"},
+		{"a vault's token", vaultToken, wsID, http.StatusUnauthorized, "InvalidTokenError"},
+		{"a forged token", "e30.e30.e30", wsID, http.StatusUnauthorized, "InvalidTokenError"},
+		{"an unknown workspace", laToken, "00000000-0000-0000-0000-000000000000", http.StatusNotFound, "WorkspaceNotFoundError"},
+		{"a known one", laToken, wsID, http.StatusOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequestWithContext(ctxT(t), http.MethodPost, "https://api.loganalytics.io/v1/workspaces/"+tt.workspace+"/query", strings.NewReader(query))
+			if tt.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.token)
+			}
+			resp, err := env.e.HTTPClient().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body struct {
+				Error struct{ Code string } `json:"error"`
+			}
+			_ = json.NewDecoder(resp.Body).Decode(&body)
+			if resp.StatusCode != tt.wantStatus || body.Error.Code != tt.wantCode {
+				t.Errorf("got %d %q; want %d %q", resp.StatusCode, body.Error.Code, tt.wantStatus, tt.wantCode)
+			}
+		})
 	}
 }

@@ -1,9 +1,11 @@
-package kvemu
+package loganalytics
 
 import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/honeyvault/honeyvault/internal/kvemu"
 )
 
 // Log Analytics shapes of an AuditEvent record (reference §5): the legacy
@@ -84,9 +86,9 @@ func orNil(s string) any {
 	return s
 }
 
-// AzureDiagnosticsRow renders r as an AzureDiagnostics row, keyed by
-// column name.
-func (r AuditRecord) AzureDiagnosticsRow(tenantID string) map[string]any {
+// AzureDiagnosticsRow renders r as an AzureDiagnostics row of a workspace
+// in tenantID, keyed by column name.
+func AzureDiagnosticsRow(r kvemu.AuditRecord, tenantID string) map[string]any {
 	sub, rg, name := idParts(r.ResourceID)
 	dur, _ := strconv.ParseInt(r.DurationMs, 10, 64)
 	row := map[string]any{
@@ -107,9 +109,9 @@ func (r AuditRecord) AzureDiagnosticsRow(tenantID string) map[string]any {
 				row["identity_claim_"+k+"_g"] = v
 			case "upn", "unique_name", "ipaddr":
 				row["identity_claim_"+k+"_s"] = v
-			case claimOIDLong:
+			case kvemu.ClaimOIDURI:
 				row["identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g"] = v
-			case claimUPNLong:
+			case kvemu.ClaimUPNURI:
 				row["identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s"] = v
 			}
 		}
@@ -117,8 +119,9 @@ func (r AuditRecord) AzureDiagnosticsRow(tenantID string) map[string]any {
 	return row
 }
 
-// AZKVAuditLogsRow renders r as an AZKVAuditLogs row, keyed by column name.
-func (r AuditRecord) AZKVAuditLogsRow(tenantID string) map[string]any {
+// AZKVAuditLogsRow renders r as an AZKVAuditLogs row of a workspace in
+// tenantID, keyed by column name.
+func AZKVAuditLogsRow(r kvemu.AuditRecord, tenantID string) map[string]any {
 	sub, _, _ := idParts(r.ResourceID)
 	dur, _ := strconv.Atoi(r.DurationMs)
 	var identity any
@@ -139,14 +142,14 @@ func (r AuditRecord) AZKVAuditLogsRow(tenantID string) map[string]any {
 }
 
 // AzureActivityRow renders an Activity record as an AzureActivity row.
-func (r ActivityRecord) AzureActivityRow() map[string]any {
+func AzureActivityRow(r kvemu.ActivityRecord) map[string]any {
 	sub, rg, _ := idParts(r.Identity.Authorization.Scope)
 	claims, _ := json.Marshal(r.Identity.Claims)
 	authz, _ := json.Marshal(r.Identity.Authorization)
 	status := map[string]string{"Start": "Start", "Success": "Success", "Failure": "Failure"}[r.ResultType]
-	caller := r.Identity.Claims[claimUPNLong]
+	caller := r.Identity.Claims[kvemu.ClaimUPNURI]
 	if caller == "" {
-		caller = r.Identity.Claims[claimOIDLong]
+		caller = r.Identity.Claims[kvemu.ClaimOIDURI]
 	}
 	provider := ""
 	if i := strings.IndexByte(r.OperationName, '/'); i > 0 {

@@ -1,4 +1,4 @@
-package kvemu
+package loganalytics
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/kvemu"
 )
 
 // The workspace understands a small subset of KQL, enough for pollers and
@@ -28,7 +30,7 @@ import (
 // queryError is a query the subset cannot run.
 type queryError struct{ msg string }
 
-func (q *queryError) Error() string { return "kvemu: query: " + q.msg }
+func (q *queryError) Error() string { return "loganalytics: query: " + q.msg }
 
 func qerr(format string, args ...any) error { return &queryError{fmt.Sprintf(format, args...)} }
 
@@ -106,7 +108,7 @@ func (w *Workspace) parseValue(s string) (value, error) {
 		m := agoRE.FindStringSubmatch(s)
 		n, _ := strconv.Atoi(m[1])
 		unit := map[string]time.Duration{"d": 24 * time.Hour, "h": time.Hour, "m": time.Minute, "s": time.Second, "ms": time.Millisecond}[strings.ToLower(m[2])]
-		t := w.e.now().Add(-time.Duration(n) * unit)
+		t := w.e.Now().Add(-time.Duration(n) * unit)
 		return value{t: &t, kind: 't'}, nil
 	case dtRE.MatchString(s):
 		t, err := time.Parse(time.RFC3339Nano, dtRE.FindStringSubmatch(s)[1])
@@ -256,7 +258,7 @@ func (w *Workspace) timespanFilter(ts string) ([]cond, error) {
 		return nil, qerr("bad timespan %q", ts)
 	}
 	if d, ok := parseDur(ts); ok {
-		return []cond{mk(">=", w.e.now().Add(-d))}, nil
+		return []cond{mk(">=", w.e.Now().Add(-d))}, nil
 	}
 	return nil, qerr("bad timespan %q", ts)
 }
@@ -337,7 +339,7 @@ func (w *Workspace) query(q, timespan string) (laTable, error) {
 	get := func(r laRow, name string) any {
 		for _, x := range extends {
 			if x.name == name {
-				return r.ingested.UTC().Format(TimeLayout)
+				return r.ingested.UTC().Format(kvemu.TimeLayout)
 			}
 		}
 		return r.cols[name]
