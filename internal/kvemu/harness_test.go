@@ -3,7 +3,6 @@ package kvemu
 import (
 	"context"
 	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+	"github.com/honeyvault/honeyvault/internal/testenv"
 )
 
 // The test estate: one subscription, one resource group, a vault per
@@ -32,27 +32,9 @@ var (
 	nobody = Identity{ObjectID: "dddddddd-0000-0000-0000-000000000004", UPN: "mallory@contoso.com", AppID: "04b07795-8ddb-461a-bbee-02f9e1bf7b46"}
 )
 
-// clock is a settable clock for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type testEnv struct {
 	e     *Emulator
-	clk   *clock
+	clk   *testenv.Clock
 	audit *MemorySink
 	act   *MemorySink
 }
@@ -61,7 +43,7 @@ type testEnv struct {
 // both vaults to a memory sink and the Activity log to another.
 func newTestEnv(t *testing.T, opts Options) *testEnv {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 11, 20, 8, 0, 1, 123456700, time.UTC)}
+	clk := testenv.NewClock(time.Date(2026, 11, 20, 8, 0, 1, 123456700, time.UTC))
 	if opts.Now == nil {
 		opts.Now = clk.Now
 	}
