@@ -305,7 +305,7 @@ func TestARMDiagnosticSettings(t *testing.T) {
 	if status, body := env.armDo(t, admin, http.MethodPut, base+"/to-hub"+api, put); status != 200 {
 		t.Fatalf("put: %d %s", status, body)
 	}
-	ds, _ := env.e.DiagnosticSettings(apVault)
+	ds, _ := env.e.diagnosticSettings(apVault)
 	if len(ds) != 2 || ds[1].EventHubName != "kv-audit" || !ds[1].enables(CategoryAuditEvent) {
 		t.Errorf("settings after put: %+v", ds)
 	}

@@ -158,7 +158,7 @@ func TestChallenge(t *testing.T) {
 func TestAuditOnlyWhenDiagnosticsEnabled(t *testing.T) {
 	env := newTestEnv(t, Options{})
 	ctx := ctxT(t)
-	if ok, err := env.e.DeleteDiagnosticSetting(apVault, diagSettingN); !ok || err != nil {
+	if ok, err := env.e.deleteDiagnosticSetting(apVault, diagSettingN); !ok || err != nil {
 		t.Fatalf("delete setting: %v %v", ok, err)
 	}
 	c := env.secrets(t, apVault, admin)

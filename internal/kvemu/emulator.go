@@ -204,12 +204,6 @@ func (e *Emulator) Close() error {
 // (Options.TenantID).
 func (e *Emulator) TenantID() string { return e.opts.TenantID }
 
-// CACertPEM returns the PEM of the CA that signed the emulator's
-// certificate; a client outside this process trusts it to connect.
-func (e *Emulator) CACertPEM() []byte {
-	return append([]byte(nil), e.ca.caPEM...)
-}
-
 // WriteCACert writes the CA certificate (PEM) into dir as kvemu-ca.pem and
 // returns the file's path.
 func (e *Emulator) WriteCACert(dir string) (string, error) {

@@ -181,26 +181,6 @@ func (e *Emulator) Subscriptions() []Subscription {
 	return out
 }
 
-// AddResourceGroup adds a resource group (and its subscription, when new).
-func (e *Emulator) AddResourceGroup(subscriptionID, name, location string) error {
-	if !guidRE.MatchString(subscriptionID) {
-		return fmt.Errorf("kvemu: subscription id %q is not a GUID", subscriptionID)
-	}
-	if !rgNameRE.MatchString(name) {
-		return fmt.Errorf("kvemu: invalid resource group name %q", name)
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	sub := e.subs[strings.ToLower(subscriptionID)]
-	if sub == nil {
-		sub = e.addSubscriptionLocked(Subscription{ID: subscriptionID})
-	}
-	if _, ok := sub.groups[strings.ToLower(name)]; !ok {
-		sub.groups[strings.ToLower(name)] = &resourceGroup{name: name, location: orDefault(location, "eastus"), tags: map[string]string{}}
-	}
-	return nil
-}
-
 // CreateVault adds a vault to the estate, creating its subscription and
 // resource group when they are new. No audit or activity record is written:
 // this is how a test or the lab builds its starting estate.

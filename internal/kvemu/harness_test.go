@@ -3,6 +3,8 @@ package kvemu
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,3 +186,43 @@ func ctxT(t *testing.T) context.Context {
 func ptr[T any](v T) *T { return &v }
 
 var _ = policy.RetryOptions{}
+
+// The test-side counterparts of estate changes the emulator's users make
+// through ARM (or not at all): tests use them to set a scene directly.
+
+// removeRoleAssignments removes every role assignment of principalID at
+// scope and reports how many it removed.
+func (e *Emulator) removeRoleAssignments(principalID, scope string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := len(e.roles)
+	e.roles = slices.DeleteFunc(e.roles, func(ra RoleAssignment) bool {
+		return strings.EqualFold(ra.PrincipalID, principalID) && strings.EqualFold(ra.Scope, scope)
+	})
+	return n - len(e.roles)
+}
+
+// deleteDiagnosticSetting removes a vault's diagnostic setting by name and
+// reports whether it existed.
+func (e *Emulator) deleteDiagnosticSetting(vaultName, name string) (bool, error) {
+	v, err := e.vaultNamed(vaultName)
+	if err != nil {
+		return false, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	_, ok := v.diag[strings.ToLower(name)]
+	delete(v.diag, strings.ToLower(name))
+	return ok, nil
+}
+
+// diagnosticSettings lists a vault's diagnostic settings, ordered by name.
+func (e *Emulator) diagnosticSettings(vaultName string) ([]DiagnosticSetting, error) {
+	v, err := e.vaultNamed(vaultName)
+	if err != nil {
+		return nil, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return sortedDiag(v.diag), nil
+}

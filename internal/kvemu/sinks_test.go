@@ -21,7 +21,7 @@ import (
 // the harness's storage setting).
 func (env *testEnv) routeTo(t *testing.T, d DiagnosticSetting) {
 	t.Helper()
-	if _, err := env.e.DeleteDiagnosticSetting(apVault, diagSettingN); err != nil {
+	if _, err := env.e.deleteDiagnosticSetting(apVault, diagSettingN); err != nil {
 		t.Fatal(err)
 	}
 	if err := env.e.SetDiagnosticSetting(apVault, d); err != nil {
