@@ -146,3 +146,28 @@ func TestSinkFailureRetriedThenDropped(t *testing.T) {
 		t.Errorf("the sink was tried %d times; want retries", calls)
 	}
 }
+
+// TestArchiveBlobs: records interleaved across hours and categories come
+// out grouped by blob, blobs in order of first appearance, lines in order.
+func TestArchiveBlobs(t *testing.T) {
+	const vault = "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/V"
+	at := func(h int) time.Time { return time.Date(2026, 11, 20, h, 30, 0, 0, time.UTC) }
+	b := Batch{Records: []Record{
+		{Category: CategoryAuditEvent, ResourceID: vault, Time: at(8), JSON: []byte(`{"n":1}`)},
+		{Category: CategoryAuditEvent, ResourceID: vault, Time: at(9), JSON: []byte(`{"n":2}`)},
+		{Category: CategoryAdministrative, ResourceID: "/SUBSCRIPTIONS/S", Time: at(8), JSON: []byte(`{"n":3}`)},
+		{Category: CategoryAuditEvent, ResourceID: vault, Time: at(8), JSON: []byte(`{"n":4}`)},
+	}}
+	var got []string
+	for _, blob := range b.ArchiveBlobs() {
+		got = append(got, blob.Container+"/"+blob.Name+" "+strings.ReplaceAll(string(blob.Lines), "\n", ";"))
+	}
+	want := []string{
+		"insights-logs-auditevent/resourceId=" + vault + `/y=2026/m=11/d=20/h=08/m=00/PT1H.json {"n":1};{"n":4};`,
+		"insights-logs-auditevent/resourceId=" + vault + `/y=2026/m=11/d=20/h=09/m=00/PT1H.json {"n":2};`,
+		`insights-activity-logs/resourceId=/SUBSCRIPTIONS/S/y=2026/m=11/d=20/h=08/m=00/PT1H.json {"n":3};`,
+	}
+	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("got\n%s\nwant\n%s", g, w)
+	}
+}

@@ -37,26 +37,13 @@ func New(c *azblob.Client) *Sink { return &Sink{Client: c, ready: map[string]boo
 func (s *Sink) Write(ctx context.Context, b kvemu.Batch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	type target struct{ container, blob string }
-	bufs := map[target]*bytes.Buffer{}
-	var order []target
-	for _, r := range b.Records {
-		c, name := kvemu.ArchivePath(r.Category, r.ResourceID, r.Time)
-		t := target{c, name}
-		if bufs[t] == nil {
-			bufs[t] = &bytes.Buffer{}
-			order = append(order, t)
-		}
-		bufs[t].Write(r.JSON)
-		bufs[t].WriteByte('\n')
-	}
-	for _, t := range order {
-		if err := s.ensure(ctx, t.container, t.blob); err != nil {
+	for _, blob := range b.ArchiveBlobs() {
+		if err := s.ensure(ctx, blob.Container, blob.Name); err != nil {
 			return err
 		}
-		ab := s.Client.ServiceClient().NewContainerClient(t.container).NewAppendBlobClient(t.blob)
-		if _, err := ab.AppendBlock(ctx, streaming.NopCloser(bytes.NewReader(bufs[t].Bytes())), nil); err != nil {
-			return fmt.Errorf("blobsink: append to %s/%s: %w", t.container, t.blob, err)
+		ab := s.Client.ServiceClient().NewContainerClient(blob.Container).NewAppendBlobClient(blob.Name)
+		if _, err := ab.AppendBlock(ctx, streaming.NopCloser(bytes.NewReader(blob.Lines)), nil); err != nil {
+			return fmt.Errorf("blobsink: append to %s/%s: %w", blob.Container, blob.Name, err)
 		}
 	}
 	return nil
