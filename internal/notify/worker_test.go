@@ -22,7 +22,15 @@ func TestFirstAlertAtOnceLaterAlertsBatched(t *testing.T) {
 		e := newEnv(t, dsn, []notify.Channel{ch}, time.Hour)
 		startWorker(t, e.st, []notify.Channel{ch}, notify.WorkerOptions{BaseURL: "https://hv.example.com"})
 		e.access(t, "mallory", "d1", false)
-		eventually(t, "the first message", func() bool { return len(r.messages()) == 1 })
+		// The receiver has the message before the worker marks its row
+		// sent: wait for the row, which the outbox checks below read.
+		eventually(t, "the first message sent", func() bool {
+			ns := outbox(t, e.st, "hook")
+			return len(ns) == 1 && ns[0].State == store.StateSent
+		})
+		if got := len(r.messages()); got != 1 {
+			t.Fatalf("the receiver got %d messages; want 1", got)
+		}
 		m := r.messages()[0]
 		if m.Kind != "new" || len(m.Alerts) != 1 || m.Alerts[0].Token != "d1" || m.Incident.URL != "https://hv.example.com/incidents/1" {
 			t.Errorf("first message: %+v", m)
