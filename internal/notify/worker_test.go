@@ -161,14 +161,21 @@ func TestFailingChannelRetriesWithBackoffAndDoesNotBlockOthers(t *testing.T) {
 		if n.Attempts != 4 || !strings.Contains(n.LastError, "503") {
 			t.Errorf("failed row: %+v", n)
 		}
-		ts := down.attempts()
-		var first []time.Time // the first message's attempts are every third when all three fail together
-		for i := 0; i < len(ts); i += 3 {
-			first = append(first, ts[i])
+		// Each message's own attempts (the three messages' attempts
+		// interleave in whatever order their goroutines ran).
+		byMessage := down.attemptsByMessage()
+		if len(byMessage) != 3 {
+			t.Fatalf("attempts at the 503 channel came from %d messages; want 3", len(byMessage))
 		}
-		for i, want := range []time.Duration{40, 80, 160} {
-			if gap := first[i+1].Sub(first[i]); gap < want*time.Millisecond*8/10 {
-				t.Errorf("gap %d: %v; want at least 0.8 × %dms", i, gap, want)
+		for key, ts := range byMessage {
+			if len(ts) != 4 {
+				t.Errorf("message %s: %d attempts; want 4", key, len(ts))
+				continue
+			}
+			for i, want := range []time.Duration{40, 80, 160} {
+				if gap := ts[i+1].Sub(ts[i]); gap < want*time.Millisecond*8/10 {
+					t.Errorf("message %s, gap %d: %v; want at least 0.8 × %dms", key, i, gap, want)
+				}
 			}
 		}
 
