@@ -9,7 +9,6 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/detect"
-	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -150,15 +149,6 @@ func (d *detection) setSynced(t time.Time) {
 	d.syncedGauge.Set(float64(t.UnixNano()) / 1e9)
 }
 
-// watch indexes decoys this process has just stored, without waiting for
-// the next sync, after reloading the allow rules (see sync).
-func (d *detection) watch(ctx context.Context, st *store.Store, decoys ...registry.Decoy) error {
-	if err := d.loadRules(ctx, st); err != nil {
-		return err
-	}
-	return d.matcher.Index().Add(decoys...)
-}
-
 // syncDecoys runs sync every interval until ctx ends.
 func (s *Server) syncDecoys(ctx context.Context) {
 	t := time.NewTicker(time.Duration(s.cfg.DecoySync))
@@ -173,12 +163,6 @@ func (s *Server) syncDecoys(ctx context.Context) {
 			}
 		}
 	}
-}
-
-// WatchDecoys starts detection on decoys just added to the store by this
-// process (planting, imports through the API).
-func (s *Server) WatchDecoys(ctx context.Context, decoys ...registry.Decoy) error {
-	return s.detection.watch(ctx, s.Store, decoys...)
 }
 
 // SetAlertRecorder plugs in what turns alerts into incidents.

@@ -53,14 +53,6 @@ func loadMigrations() ([]migration, error) {
 	return ms, nil
 }
 
-func latestMigration() int {
-	ms, err := loadMigrations()
-	if err != nil || len(ms) == 0 {
-		return 0
-	}
-	return ms[len(ms)-1].version
-}
-
 // migrationLockID is the PostgreSQL advisory lock that keeps two replicas
 // starting at once from migrating at the same time.
 const migrationLockID = 0x686f6e6579 // "honey"

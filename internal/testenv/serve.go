@@ -116,9 +116,6 @@ func (s *Serve) start() {
 	}
 }
 
-// PID is the running process's id.
-func (s *Serve) PID() int { return s.cmd.Process.Pid }
-
 // Logs returns everything the process (and earlier runs of it) wrote.
 func (s *Serve) Logs() string { return s.logs.String() }
 

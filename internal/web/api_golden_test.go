@@ -153,7 +153,7 @@ func firstDifference(want, got string) string {
 // withGoldenChannels reports two notification channels through a real
 // worker over the env's store.
 func withGoldenChannels(e *env, o *Options) {
-	noop := notify.NotifierFunc(func(context.Context, *notify.Message) (bool, error) { return false, nil })
+	var noop silentNotifier
 	w, err := notify.NewWorker(e.st, []notify.Channel{
 		{Name: "soc-webhook", Type: "webhook", Notifier: noop},
 		{Name: "pay-slack", Type: "slack", Notifier: noop, Filter: notify.Filter{MinSeverity: "high", Vaults: []string{"kv-pay"}}},
@@ -176,3 +176,8 @@ func withGoldenSources(e *env, o *Options) {
 		}
 	}
 }
+
+// silentNotifier sends nothing and never fails.
+type silentNotifier struct{}
+
+func (silentNotifier) Notify(context.Context, *notify.Message) (bool, error) { return false, nil }
