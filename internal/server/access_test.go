@@ -57,26 +57,15 @@ func TestServeTLS(t *testing.T) {
 	cfg.DB = "sqlite:" + filepath.Join(dir, "hv.db")
 	var pool *x509.CertPool
 	cfg.TLS.CertFile, cfg.TLS.KeyFile, pool = writeCert(t, dir)
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
+	srv := serveInBackground(t, cfg, nil)
 	defer func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := srv.stop(); err != nil {
 			t.Errorf("Serve: %v", err)
 		}
 	}()
 
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	resp, err := c.Get("https://" + l.Addr().String() + "/login")
+	resp, err := c.Get("https://" + srv.addr + "/login")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +83,7 @@ func TestServeTLS(t *testing.T) {
 		}
 	}
 	// Plain HTTP to the TLS port gets nothing useful.
-	if resp, err := http.Get("http://" + l.Addr().String() + "/healthz"); err == nil {
+	if resp, err := http.Get(srv.url("/healthz")); err == nil {
 		resp.Body.Close()
 		if resp.StatusCode == 200 {
 			t.Error("plain HTTP served on the TLS listener")

@@ -1,10 +1,7 @@
 package server
 
 import (
-	"context"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -30,21 +27,10 @@ func TestOpenMetricsAreOnlyTheListedOnes(t *testing.T) {
 	cfg.DB = "sqlite:" + filepath.Join(dir, "hv.db")
 	cfg.MetricsToken = "metrics-token-for-the-test"
 	cfg.Notify.Webhooks = []string{"http://127.0.0.1:1/hook"} // registers the notification metrics
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
+	srv := serveInBackground(t, cfg, nil)
 	scrape := func(token string) map[string]bool {
 		t.Helper()
-		req, _ := http.NewRequest("GET", "http://"+l.Addr().String()+"/metrics", nil)
+		req, _ := http.NewRequest("GET", srv.url("/metrics"), nil)
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
@@ -79,8 +65,7 @@ func TestOpenMetricsAreOnlyTheListedOnes(t *testing.T) {
 			t.Errorf("%s: open %v, with the metrics token %v; want it with the token only", name, open[name], full[name])
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := srv.stop(); err != nil {
 		t.Fatal(err)
 	}
 }

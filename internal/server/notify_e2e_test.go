@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -47,20 +45,8 @@ func TestDecoyAccessReachesTheWebhook(t *testing.T) {
 	st.AddDecoy(context.Background(), &registry.Decoy{VaultID: vaultPay, Name: "payments-db-password", Type: registry.Secret})
 	st.Close()
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
-	defer func() { cancel(); <-done }()
-	base := "http://" + l.Addr().String()
+	srv := serveInBackground(t, cfg, nil)
+	base := srv.url("")
 
 	req, _ := http.NewRequest("POST", base+"/api/v1/ingest/azure-keyvault", strings.NewReader(string(hit("corr-e2e", "Payments-DB-Password", "attacker-oid"))))
 	req.Header.Set("Authorization", "Bearer "+cfg.IngestToken)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -51,19 +52,9 @@ func TestServeImportsWatchlistAndShutsDownGracefully(t *testing.T) {
 	var logs syncBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := New(ctx, cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
+	srv := serveInBackground(t, cfg, log)
 
-	req, _ := http.NewRequest("GET", "http://"+l.Addr().String()+"/api/v1/honeytokens", nil)
+	req, _ := http.NewRequest("GET", srv.url("/api/v1/honeytokens"), nil)
 	req.Header.Set("Authorization", "Bearer "+adminToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -75,14 +66,8 @@ func TestServeImportsWatchlistAndShutsDownGracefully(t *testing.T) {
 		t.Errorf("got %d %s; want the imported decoy once", resp.StatusCode, body)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Serve: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Serve did not return after cancel")
+	if err := srv.stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
 	}
 	if strings.Contains(logs.String(), adminToken) {
 		t.Error("the admin token appears in the logs")
@@ -126,20 +111,9 @@ func TestShutdownTimeoutClosesParkedHandlers(t *testing.T) {
 	cfg.DB = "sqlite:" + filepath.Join(dir, "hv.db")
 	cfg.IngestToken = "ingest-token-for-server-test"
 	cfg.Shutdown = config.Duration(100 * time.Millisecond)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
+	srv := serveInBackground(t, cfg, nil)
 
-	c, err := net.Dial("tcp", l.Addr().String())
+	c, err := net.Dial("tcp", srv.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,10 +130,7 @@ func TestShutdownTimeoutClosesParkedHandlers(t *testing.T) {
 	}
 	io.WriteString(c, `{"records":[`)
 
-	cancel()
-	select {
-	case <-done: // an error: the shutdown was not graceful
-	case <-time.After(30 * time.Second):
+	if err := srv.stop(); errors.Is(err, errServeHung) { // else an error: the shutdown was not graceful
 		t.Fatal("Serve did not return after its shutdown timeout")
 	}
 	c.SetReadDeadline(time.Now().Add(30 * time.Second))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -30,18 +29,7 @@ func TestConfiguredSourcesRunAndReportOnMetrics(t *testing.T) {
 		{Name: "replay", Path: spool, PollInterval: config.Duration(20 * time.Millisecond)},
 		{Name: "missing", Path: filepath.Join(dir, "nowhere"), PollInterval: config.Duration(20 * time.Millisecond)},
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
+	srv := serveInBackground(t, cfg, nil)
 
 	status := func(name string) source.Status {
 		for _, st := range srv.Sources() {
@@ -58,7 +46,7 @@ func TestConfiguredSourcesRunAndReportOnMetrics(t *testing.T) {
 		t.Errorf("missing source: got %+v; want backing off with the reason", st)
 	}
 
-	resp, err := http.Get("http://" + l.Addr().String() + "/metrics")
+	resp, err := http.Get(srv.url("/metrics"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +64,7 @@ func TestConfiguredSourcesRunAndReportOnMetrics(t *testing.T) {
 	}
 
 	// The console and API see the same state.
-	req, _ := http.NewRequest("GET", "http://"+l.Addr().String()+"/api/v1/ingest/status", nil)
+	req, _ := http.NewRequest("GET", srv.url("/api/v1/ingest/status"), nil)
 	req.Header.Set("Authorization", "Bearer "+cfg.AdminToken)
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
@@ -90,8 +78,7 @@ func TestConfiguredSourcesRunAndReportOnMetrics(t *testing.T) {
 		}
 	}
 
-	cancel()
-	if err := <-done; err != nil {
+	if err := srv.stop(); err != nil {
 		t.Fatal(err)
 	}
 	if st := status("replay"); st.State != source.StateStopped {
