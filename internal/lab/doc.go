@@ -1,6 +1,6 @@
 // Package lab runs honeyvault's whole loop on one machine: the Key Vault
 // emulator (internal/kvemu) with an estate of realistic vaults, a complete
-// honeyvault server (internal/server) on the embedded SQLite default, audit
+// honeyvault server (internal/app) on the embedded SQLite default, audit
 // records streaming from every vault's diagnostic setting to honeyvault's
 // HTTP ingest endpoint, and decoys planted into every vault by the real
 // planting code (internal/deploy) as the SOC's planter identity.

@@ -1,7 +1,7 @@
-// Package server assembles a running honeyvault from its configuration: the
+// Package app assembles a running honeyvault from its configuration: the
 // store, the registry import, authentication and the HTTP server. honeyvault
 // serve and honeyvault lab both start one.
-package server
+package app
 
 import (
 	"context"
