@@ -171,3 +171,9 @@ func TestArchiveBlobs(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", g, w)
 	}
 }
+
+// SinkFunc adapts a function to Sink.
+type SinkFunc func(ctx context.Context, b Batch) error
+
+// Write calls f.
+func (f SinkFunc) Write(ctx context.Context, b Batch) error { return f(ctx, b) }
