@@ -7,7 +7,6 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/detect"
-	"github.com/honeyvault/honeyvault/internal/store"
 )
 
 // Grouping computes alerts' group keys from a list of labels (see the
@@ -73,7 +72,7 @@ func labelValue(label string, a *detect.Alert) string {
 	case "vault":
 		return strings.ToLower(strings.TrimRight(a.Decoy.VaultID, "/"))
 	case "caller":
-		return store.CallerKey(ev.Caller)
+		return ev.Caller.Key()
 	case "decoy":
 		return a.Decoy.Key()
 	case "ip":
