@@ -152,7 +152,7 @@ func (e *Event) DedupKey() string {
 	field(strings.ToLower(e.CorrelationID))
 	field(e.Time.UTC().Truncate(100 * time.Nanosecond).Format(time.RFC3339Nano))
 	field(strings.ToLower(e.Operation))
-	vault := strings.ToLower(strings.TrimRight(e.VaultID, "/"))
+	vault := registry.VaultKey(e.VaultID)
 	if vault == "" {
 		vault = e.VaultName
 	}

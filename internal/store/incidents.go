@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
@@ -189,7 +190,7 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident
 	}
 	if v := strings.TrimSpace(f.Vault); v != "" {
 		if strings.HasPrefix(v, "/") {
-			where = append(where, "LOWER(vault_id) = "+p.add(vaultKey(v)))
+			where = append(where, "LOWER(vault_id) = "+p.add(registry.VaultKey(v)))
 		} else {
 			where = append(where, "vault_name = "+p.add(strings.ToLower(v)))
 		}
