@@ -36,7 +36,7 @@ func ParseBody(body []byte) ([]Event, []*RecordError, error) {
 // ParseBodyAt is ParseBody with positions counted from base: its File, its
 // Line as the body's first line and its Offset as the body's first byte.
 func ParseBodyAt(body []byte, base Position) ([]Event, []*RecordError, error) {
-	if isGzip(body) {
+	if IsGzip(body) {
 		src, err := Decompress(bytes.NewReader(body))
 		if err != nil {
 			return nil, nil, err

@@ -19,7 +19,7 @@ func DescribeInput(prefix []byte) string {
 	switch {
 	case len(t) == 0:
 		return "it is empty"
-	case isGzip(t):
+	case IsGzip(t):
 		return "it is gzip-compressed data that does not decompress"
 	case looksBinary(t):
 		return "it looks like binary data, not text"

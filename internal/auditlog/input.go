@@ -15,7 +15,7 @@ import (
 func (d *Decoder) start() {
 	d.started = true
 	switch {
-	case d.mem && !isGzip(d.body):
+	case d.mem && !IsGzip(d.body):
 		d.buf, d.end, d.rerr = d.body, len(d.body), io.EOF
 	case d.mid:
 		d.buf = make([]byte, readBufSize)
@@ -123,7 +123,7 @@ func Decompress(r io.Reader) (io.Reader, error) {
 	if !ok {
 		br = bufio.NewReaderSize(r, readBufSize)
 	}
-	if magic, _ := br.Peek(2); !isGzip(magic) {
+	if magic, _ := br.Peek(2); !IsGzip(magic) {
 		return br, nil
 	}
 	zr, err := gzip.NewReader(br)
@@ -133,4 +133,6 @@ func Decompress(r io.Reader) (io.Reader, error) {
 	return zr, nil
 }
 
-func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
+// IsGzip reports whether b starts with the gzip magic number: whether an
+// input (a body, a file, a blob) is to be read through Decompress.
+func IsGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }

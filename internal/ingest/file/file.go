@@ -217,7 +217,7 @@ func (s *Source) follow(ctx context.Context, sub source.Submitter, path, saved s
 		return err
 	}
 	cp = checkpoint{Line: 1, Inode: ino, Size: size, MTime: mtime}
-	if isGzip(head) {
+	if auditlog.IsGzip(head) {
 		return s.readWhole(ctx, sub, f, path, cp, head, settled)
 	}
 	switch source.DetectLayout(head) {
@@ -384,7 +384,7 @@ func (s *Source) streamLine(ctx context.Context, sub source.Submitter, f *os.Fil
 // readWhole reads a document or a .gz file whole, in batches; the
 // checkpoint goes with the last one.
 func (s *Source) readWhole(ctx context.Context, sub source.Submitter, f *os.File, path string, cp checkpoint, head []byte, settled bool) error {
-	if !isGzip(head) && !settled {
+	if !auditlog.IsGzip(head) && !settled {
 		tail := make([]byte, min(cp.Size, 64))
 		if _, err := f.ReadAt(tail, cp.Size-int64(len(tail))); err != nil && err != io.EOF {
 			return err
@@ -418,5 +418,3 @@ func (s *Source) readWhole(ctx context.Context, sub source.Submitter, f *os.File
 		Checkpoints: []store.Checkpoint{{Source: s.cfg.Name, Item: item(path), Value: cp.String()}},
 	})
 }
-
-func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
