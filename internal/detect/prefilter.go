@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"encoding/hex"
 	"math/bits"
 )
 
@@ -168,26 +169,12 @@ func mayHideName(record []byte) bool {
 			return false
 		}
 		k := i + j
-		if k+2 < len(record) && isHex(record[k+1]) && isHex(record[k+2]) {
-			c := unhex(record[k+1])<<4 | unhex(record[k+2])
-			if nameByte[c] != 0 || c == '/' || c == '\\' {
+		var c [1]byte
+		if k+2 < len(record) {
+			if _, err := hex.Decode(c[:], record[k+1:k+3]); err == nil && (nameByte[c[0]] != 0 || c[0] == '/' || c[0] == '\\') {
 				return true
 			}
 		}
 		i = k + 1
 	}
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	}
-	return c - 'a' + 10
 }
