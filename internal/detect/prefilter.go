@@ -85,13 +85,13 @@ func NewPrefilter(names []string) *Prefilter {
 
 // nameHash is FNV-1a over the lower-cased name, never 0.
 func nameHash(name string) uint64 {
-	h := uint64(14695981039346656037)
+	h := uint64(fnvOffset)
 	for i := 0; i < len(name); i++ {
 		c := nameByte[name[i]]
 		if c == 0 {
 			c = name[i] // not a name byte: cannot match a run, any value will do
 		}
-		h = (h ^ uint64(c)) * 1099511628211
+		h = fnvAdd(h, c)
 	}
 	return h | 1
 }
@@ -128,13 +128,13 @@ func (p *Prefilter) Match(record []byte) bool {
 		}
 		start := i + j + 1
 		k := start
-		h := uint64(14695981039346656037)
+		h := uint64(fnvOffset)
 		for k < len(record) {
 			c := nameByte[record[k]]
 			if c == 0 {
 				break
 			}
-			h = (h ^ uint64(c)) * 1099511628211
+			h = fnvAdd(h, c)
 			k++
 		}
 		if k > start && p.has(h|1, k-start) {
