@@ -9,6 +9,8 @@ import (
 	// 1.6× the standard library's decompression speed, same API; a gzip
 	// archive is otherwise what bounds a retro-hunt.
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/honeyvault/honeyvault/internal/bom"
 )
 
 // start detects gzip and skips a byte-order mark.
@@ -31,16 +33,14 @@ func (d *Decoder) start() {
 		}
 		d.in = src
 		d.buf = make([]byte, readBufSize)
-		d.ahead(func(b []byte) bool { return len(b) >= len(bom) })
+		d.ahead(func(b []byte) bool { return len(b) >= len(bom.UTF8) })
 	}
-	if bytes.HasPrefix(d.buf[d.pos:d.end], bom) {
-		d.pos += len(bom)
-		d.off += int64(len(bom))
+	if n := bom.Len(d.buf[d.pos:d.end]); n > 0 {
+		d.pos += n
+		d.off += int64(n)
 		d.lineOff = d.off
 	}
 }
-
-var bom = []byte("\xef\xbb\xbf")
 
 // ahead returns the unread buffered bytes once enough says they suffice,
 // reading more — after moving them to the front of the buffer — until

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/bom"
 	"github.com/honeyvault/honeyvault/internal/ingest/source"
 	"github.com/honeyvault/honeyvault/internal/storable"
 	"github.com/honeyvault/honeyvault/internal/store"
@@ -235,7 +236,7 @@ func (s *Source) follow(ctx context.Context, sub source.Submitter, path, saved s
 // isOtherCSV reports whether the file at path is a .csv file that is
 // neither a Log Analytics export nor JSON: a watchlist, a spreadsheet.
 func isOtherCSV(path string, head []byte) bool {
-	t := bytes.TrimLeft(bytes.TrimPrefix(bytes.TrimLeft(head, " \t\r\n"), []byte("\xef\xbb\xbf")), " \t\r\n")
+	t := bom.TrimBlank(head)
 	return strings.EqualFold(filepath.Ext(path), ".csv") && len(t) > 0 && t[0] != '{' && t[0] != '[' && !auditlog.IsCSVExport(t)
 }
 
