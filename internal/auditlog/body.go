@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/honeyvault/honeyvault/internal/bom"
 )
 
 // MaxBodySize bounds what ParseBody will decompress and hold (256 MiB): a
@@ -36,7 +38,7 @@ func ParseBody(body []byte) ([]Event, []*RecordError, error) {
 // ParseBodyAt is ParseBody with positions counted from base: its File, its
 // Line as the body's first line and its Offset as the body's first byte.
 func ParseBodyAt(body []byte, base Position) ([]Event, []*RecordError, error) {
-	if isGzip(body) {
+	if IsGzip(body) {
 		src, err := Decompress(bytes.NewReader(body))
 		if err != nil {
 			return nil, nil, err
@@ -53,7 +55,7 @@ func ParseBodyAt(body []byte, base Position) ([]Event, []*RecordError, error) {
 	if len(body) > maxBodySize {
 		return nil, nil, ErrBodyTooLarge
 	}
-	trimmed := skipBlank(body)
+	trimmed := bom.TrimBlank(body)
 	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') && !looksLikeCSVExport(trimmed) {
 		return nil, nil, fmt.Errorf("%w: %s", ErrNotJSON, DescribeInput(body))
 	}

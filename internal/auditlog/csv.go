@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/honeyvault/honeyvault/internal/bom"
 )
 
 // The Azure portal exports a Log Analytics query's results ("Export to
@@ -156,7 +158,7 @@ func exportColumns(fields []string) ([][]byte, bool) {
 // the zone of a datetime column ("TimeGenerated [UTC]", "[Local Time]")
 // and, on the first column, a byte-order mark.
 func exportColumn(h string) string {
-	h = strings.TrimSpace(strings.TrimPrefix(h, string(bom)))
+	h = strings.TrimSpace(bom.TrimString(h))
 	if i := strings.LastIndex(h, " ["); i > 0 && strings.HasSuffix(h, "]") {
 		h = strings.TrimSpace(h[:i])
 	}
@@ -171,7 +173,7 @@ func IsCSVExport(prefix []byte) bool { return looksLikeCSVExport(prefix) }
 // looksLikeCSVExport reports whether an input starts with the header of a
 // Log Analytics CSV export.
 func looksLikeCSVExport(prefix []byte) bool {
-	prefix = skipBlank(prefix)
+	prefix = bom.TrimBlank(prefix)
 	if i := bytes.IndexByte(prefix, '\n'); i >= 0 {
 		prefix = prefix[:i]
 	}
@@ -220,7 +222,7 @@ func (b *bomDropper) Read(p []byte) (int, error) {
 			err = nil
 		}
 		if b.bol {
-			chunk = bytes.TrimPrefix(chunk, bom)
+			chunk = bom.Trim(chunk)
 		}
 		if len(chunk) > 0 {
 			b.bol = chunk[len(chunk)-1] == '\n'

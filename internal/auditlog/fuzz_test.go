@@ -88,7 +88,7 @@ func unstorableField(v reflect.Value, path string) (string, string) {
 func FuzzDecoder(f *testing.F) {
 	addFixtures(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if isGzip(b) {
+		if IsGzip(b) {
 			// Compressed input goes through the same decoder once
 			// decompressed; here only check that it cannot blow up.
 			ParseBody(b)
@@ -133,7 +133,7 @@ func FuzzCSVExport(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if isGzip(b) {
+		if IsGzip(b) {
 			return
 		}
 		d := NewDecoderBytes(b, Position{})

@@ -2,6 +2,7 @@ package auditlog
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -226,18 +227,16 @@ func unquote(b []byte) (string, error) {
 	return string(append(out, s...)), nil
 }
 
+// hex4 reads the four hex digits of a \u escape.
 func hex4(b []byte) (rune, bool) {
+	var v [2]byte
 	if len(b) < 4 {
 		return 0, false
 	}
-	var r rune
-	for _, c := range b[:4] {
-		if !isHex(c) {
-			return 0, false
-		}
-		r = r<<4 | rune(unhex(c))
+	if _, err := hex.Decode(v[:], b[:4]); err != nil {
+		return 0, false
 	}
-	return r, true
+	return rune(v[0])<<8 | rune(v[1]), true
 }
 
 // valueString reads a field that is either text or an object holding the

@@ -76,7 +76,7 @@ func registryVaultIDs(ctx context.Context, st *store.Store, vaults []string) ([]
 		seen := map[string]bool{}
 		for _, d := range all {
 			if d.Status != registry.Retired {
-				seen[strings.ToLower(strings.TrimRight(d.VaultID, "/"))] = true
+				seen[registry.VaultKey(d.VaultID)] = true
 			}
 		}
 		return nil, len(seen), nil

@@ -212,7 +212,7 @@ func (d *Deployer) Prepare(ctx context.Context, vaults []azure.Vault, dryRun boo
 	}
 	d.forEach(ctx, runs, func(ctx context.Context, r *VaultRun) {
 		report(progress, Progress{Vault: r.Vault.Name, Phase: PhaseChecking})
-		d.prepare(ctx, r, registryByVault[vaultKey(r.Vault.ID)], dryRun)
+		d.prepare(ctx, r, registryByVault[registry.VaultKey(r.Vault.ID)], dryRun)
 		switch {
 		case r.Err != nil:
 			report(progress, Progress{Vault: r.Vault.Name, Phase: PhaseFailed, Err: r.Err})
@@ -230,13 +230,11 @@ func (d *Deployer) registryByVault(ctx context.Context) (map[string][]registry.D
 	}
 	out := map[string][]registry.Decoy{}
 	for _, dec := range all {
-		k := vaultKey(dec.VaultID)
+		k := registry.VaultKey(dec.VaultID)
 		out[k] = append(out[k], dec)
 	}
 	return out, nil
 }
-
-func vaultKey(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
 
 func (d *Deployer) prepare(ctx context.Context, r *VaultRun, planted []registry.Decoy, dryRun bool) {
 	vc, err := d.Azure.DataPlane(r.Vault, d.Limiter.Policy(r.Vault))

@@ -51,12 +51,12 @@ func (d *Deployer) Reconcile(ctx context.Context, vaultIDs []string, progress fu
 	}
 	only := map[string]bool{}
 	for _, id := range vaultIDs {
-		only[vaultKey(id)] = true
+		only[registry.VaultKey(id)] = true
 	}
 	byVault := map[string][]store.PlantedDecoy{}
 	var order []string
 	for _, pd := range all {
-		k := vaultKey(pd.VaultID)
+		k := registry.VaultKey(pd.VaultID)
 		if pd.Status == registry.Retired || len(only) > 0 && !only[k] {
 			continue
 		}

@@ -46,7 +46,7 @@ func (d *Deployer) Retire(ctx context.Context, decoys []registry.Decoy, purge bo
 			results[i].Note = "already retired"
 			continue
 		}
-		k := vaultKey(dec.VaultID)
+		k := registry.VaultKey(dec.VaultID)
 		if _, ok := byVault[k]; !ok {
 			order = append(order, k)
 		}

@@ -92,7 +92,7 @@ func dedupeVaults(vs []azure.Vault) []azure.Vault {
 	seen := map[string]bool{}
 	var out []azure.Vault
 	for _, v := range vs {
-		k := vaultKey(v.ID)
+		k := registry.VaultKey(v.ID)
 		if !seen[k] {
 			seen[k] = true
 			out = append(out, v)

@@ -27,7 +27,7 @@ func newRules(l AllowList) *rules {
 			k := strings.ToLower(s.Name)
 			r.byName[k] = append(r.byName[k], i)
 		case s.VaultID != "":
-			k := vaultKey(s.VaultID)
+			k := registry.VaultKey(s.VaultID)
 			r.byVault[k] = append(r.byVault[k], i)
 		default:
 			r.any = append(r.any, i)
@@ -36,12 +36,10 @@ func newRules(l AllowList) *rules {
 	return r
 }
 
-func vaultKey(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
-
 // allowed returns the first rule, in list order, covering an access to d.
 func (r *rules) allowed(d registry.Decoy, c auditlog.Caller, op string, class Class, at time.Time) (AllowRule, bool) {
 	best := -1
-	for _, bucket := range [...][]int{r.any, r.byVault[vaultKey(d.VaultID)], r.byName[strings.ToLower(d.Name)]} {
+	for _, bucket := range [...][]int{r.any, r.byVault[registry.VaultKey(d.VaultID)], r.byName[strings.ToLower(d.Name)]} {
 		for _, i := range bucket {
 			if best >= 0 && i > best {
 				break // buckets are in list order: nothing later in this one can win

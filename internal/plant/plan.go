@@ -176,12 +176,12 @@ func (p *Planner) Plan(inv Inventory, planted []registry.Decoy, rng *rand.Rand) 
 		return nil, err
 	}
 	now := p.now()
-	vid := normalizeID(inv.VaultID)
+	vid := registry.VaultKey(inv.VaultID)
 	mine := map[string]bool{}
 	active := map[registry.Type]bool{}
 	taken := takenSet{}
 	for _, d := range planted {
-		if normalizeID(d.VaultID) != vid {
+		if registry.VaultKey(d.VaultID) != vid {
 			continue
 		}
 		mine[strings.ToLower(d.Name)] = true
@@ -248,8 +248,6 @@ func (p *Planner) decoy(name string, t registry.Type, m *metaModel, h ValueHints
 	}
 	return d
 }
-
-func normalizeID(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
 
 // objectNames lists the names of objects of type t ("" for all types),
 // leaving out the secrets and keys that only back certificates.

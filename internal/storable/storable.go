@@ -12,6 +12,8 @@
 package storable
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"unicode/utf8"
 )
@@ -28,7 +30,7 @@ func Text(s string) string {
 	if Is(s) {
 		return s
 	}
-	const hex = "0123456789abcdef"
+	const digits = "0123456789abcdef"
 	var b strings.Builder
 	b.Grow(len(s) + 16)
 	for i := 0; i < len(s); {
@@ -44,8 +46,8 @@ func Text(s string) string {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
 				b.WriteString(`\x`)
-				b.WriteByte(hex[c>>4])
-				b.WriteByte(hex[c&0xf])
+				b.WriteByte(digits[c>>4])
+				b.WriteByte(digits[c&0xf])
 			} else {
 				b.WriteString(s[i : i+size])
 			}
@@ -66,4 +68,26 @@ func Cut(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// MaxKey bounds the text of an indexed column whose value comes from
+// outside (a caller key, an incident's group key). PostgreSQL refuses an
+// index entry over 2,704 bytes (SQLSTATE 54000) where SQLite takes any, so
+// a forged record naming a 10 KB caller would be refused by one only.
+const MaxKey = 512
+
+// Key returns s when it is at most MaxKey bytes, else its beginning and a
+// hash of the whole: equal values still make equal keys, and a person
+// still recognises the value. s should be storable already (see Text).
+func Key(s string) string {
+	if len(s) <= MaxKey {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	suffix := "…sha256:" + hex.EncodeToString(sum[:16])
+	cut := MaxKey - len(suffix)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + suffix
 }

@@ -78,3 +78,26 @@ func FuzzText(f *testing.F) {
 		}
 	})
 }
+
+func TestKey(t *testing.T) {
+	if got := Key("caller@contoso.com"); got != "caller@contoso.com" {
+		t.Errorf("short key changed to %q", got)
+	}
+	exact := strings.Repeat("k", MaxKey)
+	if got := Key(exact); got != exact {
+		t.Errorf("a key of exactly MaxKey bytes changed to %q", got)
+	}
+	// Pinned: incidents found again by their stored group key depend on it.
+	long := strings.Repeat("é", 400) // 800 bytes
+	want := strings.Repeat("é", 235) + "…sha256:fc377241c748e4454a131383f00393cb"
+	got := Key(long)
+	if got != want {
+		t.Errorf("Key(800 bytes) = %q; want %q", got, want)
+	}
+	if len(got) > MaxKey || !utf8.ValidString(got) {
+		t.Errorf("bounded key is %d bytes, valid UTF-8 %v; want at most %d, valid", len(got), utf8.ValidString(got), MaxKey)
+	}
+	if Key(long+"x") == got {
+		t.Error("two long values with the same beginning make the same key")
+	}
+}

@@ -99,7 +99,7 @@ func insertDecoy(ctx context.Context, tx *sql.Tx, d registry.Decoy, now time.Tim
 	}
 	q += " RETURNING id"
 	var id int64
-	err := tx.QueryRowContext(ctx, q, d.VaultID, vaultKey(d.VaultID), d.VaultName,
+	err := tx.QueryRowContext(ctx, q, d.VaultID, registry.VaultKey(d.VaultID), d.VaultName,
 		strings.ToLower(registry.SubscriptionFromID(d.VaultID)), d.Name, strings.ToLower(d.Name), string(d.Type),
 		storable.Text(d.CreatedBy), micros(d.CreatedAt), string(d.Status), micros(now), storable.Text(d.Memo)).Scan(&id)
 	if skipExisting && errors.Is(err, sql.ErrNoRows) {
@@ -107,8 +107,6 @@ func insertDecoy(ctx context.Context, tx *sql.Tx, d registry.Decoy, now time.Tim
 	}
 	return id, err
 }
-
-func vaultKey(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
 
 // GetDecoy returns one decoy by id, or ErrNotFound.
 func (s *Store) GetDecoy(ctx context.Context, id int64) (registry.Decoy, error) {
@@ -128,7 +126,7 @@ func (s *Store) ListDecoys(ctx context.Context, f DecoyFilter) ([]registry.Decoy
 	var where []string
 	var p params
 	if f.VaultID != "" {
-		where = append(where, "vault_key = "+p.add(vaultKey(f.VaultID)))
+		where = append(where, "vault_key = "+p.add(registry.VaultKey(f.VaultID)))
 	}
 	if len(f.Subscriptions) > 0 {
 		subs := make([]string, len(f.Subscriptions))

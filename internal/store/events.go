@@ -138,7 +138,7 @@ func (b *Batch) Prepare() {
 		b.keys[i] = eventKey(e)
 		b.rows[i] = []any{b.keys[i], string(e.Kind), micros(e.Time),
 			strings.ToLower(t(e.VaultID)), strings.ToLower(t(e.VaultName)), string(e.ObjectType), t(e.ObjectName), t(e.ObjectVersion),
-			t(e.Operation), t(e.ResultType), e.HTTPStatus, t(e.CorrelationID), t(e.RequestURI), t(resourceIDColumn(e)), CallerKey(c),
+			t(e.Operation), t(e.ResultType), e.HTTPStatus, t(e.CorrelationID), t(e.RequestURI), t(resourceIDColumn(e)), c.Key(),
 			t(c.ObjectID), t(c.UPN), t(c.AppID), t(c.IP), t(c.ClientInfo)}
 	}
 }
@@ -243,19 +243,6 @@ func resourceIDColumn(e *auditlog.Event) string {
 	return e.ResourceID
 }
 
-// CallerKey is the identity events of one caller share, for grouping and for
-// "everything this caller did": the object id, else the app id, else the
-// UPN (or activity caller name), else the IP address; lower-cased,
-// storable, and bounded like every indexed key (see boundKey).
-func CallerKey(c auditlog.Caller) string {
-	for _, v := range []string{c.ObjectID, c.AppID, c.UPN, c.Name, c.IP} {
-		if v = strings.TrimSpace(v); v != "" {
-			return boundKey(strings.ToLower(storable.Text(v)))
-		}
-	}
-	return ""
-}
-
 // insertDeadLetter stores d with its texts storable: a record is usually a
 // dead letter because it is broken, and what broke it (a NUL, bytes that
 // are not UTF-8) must not make storing it fail.
@@ -273,7 +260,7 @@ func insertDeadLetter(ctx context.Context, tx *sql.Tx, source string, d DeadLett
 
 // EventFilter selects stored events. Zero fields do not filter.
 type EventFilter struct {
-	CallerKey string    // see CallerKey
+	CallerKey string    // see auditlog.Caller.Key
 	VaultName string    // any case
 	From, To  time.Time // event time, From inclusive, To exclusive
 	Kind      auditlog.Kind

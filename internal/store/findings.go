@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
@@ -64,7 +65,7 @@ func (s *Store) AddFinding(ctx context.Context, f *Finding, who AuditEntry) (boo
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO decoy_findings (decoy_id, vault_id, vault_key, kind, detail, found_at, resolved_at, alerted_at)
 			VALUES ($1, $2, $3, $4, $5, $6, 0, 0) RETURNING id`,
-			f.DecoyID, f.VaultID, vaultKey(f.VaultID), string(f.Kind), storable.Text(f.Detail), micros(f.FoundAt)).Scan(&f.ID); err != nil {
+			f.DecoyID, f.VaultID, registry.VaultKey(f.VaultID), string(f.Kind), storable.Text(f.Detail), micros(f.FoundAt)).Scan(&f.ID); err != nil {
 			return fmt.Errorf("store: unable to add finding: %w", err)
 		}
 		added = true
@@ -132,7 +133,7 @@ func (s *Store) ListFindings(ctx context.Context, f FindingFilter) ([]Finding, e
 	var where []string
 	var p params
 	if f.VaultID != "" {
-		where = append(where, "vault_key = "+p.add(vaultKey(f.VaultID)))
+		where = append(where, "vault_key = "+p.add(registry.VaultKey(f.VaultID)))
 	}
 	if f.DecoyID != 0 {
 		where = append(where, "decoy_id = "+p.add(f.DecoyID))

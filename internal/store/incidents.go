@@ -8,6 +8,9 @@ import (
 	"hash/fnv"
 	"strings"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 // Incident is a group of alerts an analyst works as one case. Grouping,
@@ -24,7 +27,7 @@ type Incident struct {
 	Owner          string
 	VaultID        string // of the alert that opened it
 	VaultName      string
-	CallerKey      string // of the alert that opened it (see CallerKey)
+	CallerKey      string // of the alert that opened it (see auditlog.Caller.Key)
 	FirstSeen      time.Time
 	LastSeen       time.Time
 	AlertCount     int
@@ -75,7 +78,7 @@ func (t *Tx) LockGroup(ctx context.Context, groupKey string) error {
 
 // LatestIncident returns the newest incident with groupKey, or ErrNotFound.
 func (t *Tx) LatestIncident(ctx context.Context, groupKey string) (Incident, error) {
-	row := t.tx.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE group_key = $1 ORDER BY id DESC LIMIT 1", boundKey(groupKey))
+	row := t.tx.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE group_key = $1 ORDER BY id DESC LIMIT 1", storable.Key(groupKey))
 	in, err := scanIncident(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Incident{}, ErrNotFound
@@ -101,14 +104,14 @@ func (t *Tx) IncidentForUpdate(ctx context.Context, id int64) (Incident, error) 
 }
 
 // InsertIncident stores a new incident and fills its ID. A group key longer
-// than an index takes is stored shortened (see boundKey), as
+// than an index takes is stored shortened (see storable.Key), as
 // LatestIncident looks it up.
 func (t *Tx) InsertIncident(ctx context.Context, in *Incident) error {
 	err := t.tx.QueryRowContext(ctx, `INSERT INTO incidents (group_key, title, severity, alert_severity, status,
 		classification, owner, vault_id, vault_name, caller_key, first_seen, last_seen, alert_count, decoy_count,
 		previous_id, created_at, updated_at, closed_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
-		boundKey(in.GroupKey), in.Title, in.Severity, in.AlertSeverity, in.Status, in.Classification, in.Owner, in.VaultID,
+		storable.Key(in.GroupKey), in.Title, in.Severity, in.AlertSeverity, in.Status, in.Classification, in.Owner, in.VaultID,
 		strings.ToLower(in.VaultName), in.CallerKey, micros(in.FirstSeen), micros(in.LastSeen), in.AlertCount, in.DecoyCount,
 		in.PreviousID, micros(in.CreatedAt), micros(in.UpdatedAt), micros(in.ClosedAt)).Scan(&in.ID)
 	if err != nil {
@@ -187,7 +190,7 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident
 	}
 	if v := strings.TrimSpace(f.Vault); v != "" {
 		if strings.HasPrefix(v, "/") {
-			where = append(where, "LOWER(vault_id) = "+p.add(vaultKey(v)))
+			where = append(where, "LOWER(vault_id) = "+p.add(registry.VaultKey(v)))
 		} else {
 			where = append(where, "vault_name = "+p.add(strings.ToLower(v)))
 		}

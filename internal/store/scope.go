@@ -32,7 +32,7 @@ func (sc VaultScope) where(p *params) string {
 		switch {
 		case v == "":
 		case strings.HasPrefix(v, "/"):
-			ids = append(ids, p.add(vaultKey(v)))
+			ids = append(ids, p.add(registry.VaultKey(v)))
 		default:
 			names = append(names, p.add(strings.ToLower(v)))
 		}
@@ -67,7 +67,7 @@ func (sc VaultScope) Contains(vaultID string) bool {
 		switch {
 		case v == "":
 		case strings.HasPrefix(v, "/"):
-			if vaultKey(v) == vaultKey(vaultID) {
+			if registry.VaultKey(v) == registry.VaultKey(vaultID) {
 				return true
 			}
 		case name != "" && strings.EqualFold(v, name):

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/bom"
 	"github.com/honeyvault/honeyvault/internal/ingest/source"
 	"github.com/honeyvault/honeyvault/internal/storable"
 	"github.com/honeyvault/honeyvault/internal/store"
@@ -217,7 +218,7 @@ func (s *Source) follow(ctx context.Context, sub source.Submitter, path, saved s
 		return err
 	}
 	cp = checkpoint{Line: 1, Inode: ino, Size: size, MTime: mtime}
-	if isGzip(head) {
+	if auditlog.IsGzip(head) {
 		return s.readWhole(ctx, sub, f, path, cp, head, settled)
 	}
 	switch source.DetectLayout(head) {
@@ -235,7 +236,7 @@ func (s *Source) follow(ctx context.Context, sub source.Submitter, path, saved s
 // isOtherCSV reports whether the file at path is a .csv file that is
 // neither a Log Analytics export nor JSON: a watchlist, a spreadsheet.
 func isOtherCSV(path string, head []byte) bool {
-	t := bytes.TrimLeft(bytes.TrimPrefix(bytes.TrimLeft(head, " \t\r\n"), []byte("\xef\xbb\xbf")), " \t\r\n")
+	t := bom.TrimBlank(head)
 	return strings.EqualFold(filepath.Ext(path), ".csv") && len(t) > 0 && t[0] != '{' && t[0] != '[' && !auditlog.IsCSVExport(t)
 }
 
@@ -384,7 +385,7 @@ func (s *Source) streamLine(ctx context.Context, sub source.Submitter, f *os.Fil
 // readWhole reads a document or a .gz file whole, in batches; the
 // checkpoint goes with the last one.
 func (s *Source) readWhole(ctx context.Context, sub source.Submitter, f *os.File, path string, cp checkpoint, head []byte, settled bool) error {
-	if !isGzip(head) && !settled {
+	if !auditlog.IsGzip(head) && !settled {
 		tail := make([]byte, min(cp.Size, 64))
 		if _, err := f.ReadAt(tail, cp.Size-int64(len(tail))); err != nil && err != io.EOF {
 			return err
@@ -418,5 +419,3 @@ func (s *Source) readWhole(ctx context.Context, sub source.Submitter, f *os.File
 		Checkpoints: []store.Checkpoint{{Source: s.cfg.Name, Item: item(path), Value: cp.String()}},
 	})
 }
-
-func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }

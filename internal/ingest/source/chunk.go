@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/bom"
 	"github.com/honeyvault/honeyvault/internal/ingest"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -40,7 +41,7 @@ const ChunkSize = 4 << 20
 // one-line document (or a line still being written, which the document
 // reader recognises as incomplete).
 func DetectLayout(prefix []byte) Layout {
-	t := bytes.TrimLeft(bytes.TrimPrefix(bytes.TrimLeft(prefix, " \t\r\n"), []byte("\xef\xbb\xbf")), " \t\r\n")
+	t := bom.TrimBlank(prefix)
 	switch {
 	case len(t) == 0:
 		return LayoutUnknown

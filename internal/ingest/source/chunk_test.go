@@ -18,6 +18,8 @@ func TestDetectLayout(t *testing.T) {
 		{"json lines", "{\"a\":1}\n{\"a\":2}\n", LayoutLines},
 		{"one complete line", "{\"a\":1}\n", LayoutLines},
 		{"bom then lines", "\xef\xbb\xbf{\"a\":1}\n", LayoutLines},
+		{"bom then pretty printed", "\xef\xbb\xbf{\n  \"records\": [\n    {\"a\": 1}\n  ]\n}\n", LayoutDocument},
+		{"blank, bom, blank, one line without end", "\n \xef\xbb\xbf\r\n{\"records\":[]}", LayoutDocument},
 		{"one line without end", "{\"records\":[{\"a\":1}]}", LayoutDocument},
 		{"pretty printed", "{\n  \"records\": [\n    {\"a\": 1}\n  ]\n}\n", LayoutDocument},
 		{"array across lines", "[\n{\"a\":1},\n{\"a\":2}\n]\n", LayoutDocument},
