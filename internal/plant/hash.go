@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"strings"
 )
 
 // MinHashKeyLen is the shortest server key a Hasher accepts.
@@ -36,19 +35,4 @@ func (h *Hasher) Sum(value string) string {
 	m := hmac.New(sha256.New, h.key)
 	m.Write([]byte(value))
 	return hashPrefix + hex.EncodeToString(m.Sum(nil))
-}
-
-// Match reports whether value has the given sum, in constant time.
-func (h *Hasher) Match(value, sum string) bool {
-	want, ok := strings.CutPrefix(sum, hashPrefix)
-	if !ok {
-		return false
-	}
-	w, err := hex.DecodeString(want)
-	if err != nil {
-		return false
-	}
-	m := hmac.New(sha256.New, h.key)
-	m.Write([]byte(value))
-	return hmac.Equal(m.Sum(nil), w)
 }
