@@ -19,7 +19,11 @@ type VaultScope struct {
 
 // where returns the SQL condition selecting decoys inside sc, binding its
 // arguments in p.
-func (sc VaultScope) where(p *params) string {
+func (sc VaultScope) where(p *params) string { return sc.whereFor(p, "") }
+
+// whereFor is where over the columns of a table named by prefix ("v."):
+// decoys and vaults share the column names it reads.
+func (sc VaultScope) whereFor(p *params, prefix string) string {
 	var or []string
 	var subs, ids, names []string
 	for _, s := range sc.Subscriptions {
@@ -38,13 +42,13 @@ func (sc VaultScope) where(p *params) string {
 		}
 	}
 	if len(subs) > 0 {
-		or = append(or, "subscription_key IN ("+strings.Join(subs, ", ")+")")
+		or = append(or, prefix+"subscription_key IN ("+strings.Join(subs, ", ")+")")
 	}
 	if len(ids) > 0 {
-		or = append(or, "vault_key IN ("+strings.Join(ids, ", ")+")")
+		or = append(or, prefix+"vault_key IN ("+strings.Join(ids, ", ")+")")
 	}
 	if len(names) > 0 {
-		or = append(or, "LOWER(vault_name) IN ("+strings.Join(names, ", ")+")")
+		or = append(or, "LOWER("+prefix+"vault_name) IN ("+strings.Join(names, ", ")+")")
 	}
 	if len(or) == 0 {
 		return "1 = 0"

@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
+)
+
+func testVaultID(sub, name string) string {
+	return "/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/" + name
+}
+
+// vaultNames lists the names of vs, with "(gone)" after those marked gone.
+func vaultNames(vs []Vault) string {
+	var out []string
+	for _, v := range vs {
+		n := v.Name
+		if !v.GoneAt.IsZero() {
+			n += "(gone)"
+		}
+		out = append(out, n)
+	}
+	return strings.Join(out, " ")
+}
+
+// A discovery run adds vaults; a later complete listing that misses one
+// marks it gone (never deleted); a failed listing leaves its
+// subscription's vaults alone; a vault listed again is back with its
+// first sighting kept; keys ignore case.
+func TestRecordDiscoveryTracksVaultsComingAndGoing(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		t1 := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+		t2, t3 := t1.Add(time.Hour), t1.Add(2*time.Hour)
+		a1 := Vault{ID: testVaultID("s1", "KV-A"), Name: "KV-A", ResourceGroup: "rg", Location: "westeurope", RBAC: true,
+			Tags: map[string]string{"env": "prod"}, SoftDelete: true, PurgeProtection: true}
+		a2 := Vault{ID: testVaultID("s1", "kv-a2"), Name: "kv-a2", ResourceGroup: "rg", Location: "westeurope"}
+		b1 := Vault{ID: testVaultID("s2", "kv-b"), Name: "kv-b", ResourceGroup: "rg", Location: "northeurope"}
+
+		res, err := s.RecordDiscovery(ctx, Discovery{At: t1,
+			Subscriptions: []Subscription{{ID: "s1", DisplayName: "Production"}, {ID: "s2", DisplayName: "Dev"}},
+			Vaults:        []Vault{a1, a2, b1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res != (DiscoveryResult{New: 3, Seen: 3}) {
+			t.Errorf("first run: %+v", res)
+		}
+
+		// s1 listed without kv-a2 (and kv-a spelled in lower case); s2 failed.
+		a1lower := a1
+		a1lower.ID = strings.ToLower(a1.ID)
+		res, err = s.RecordDiscovery(ctx, Discovery{At: t2,
+			Subscriptions: []Subscription{{ID: "S1", DisplayName: "Production"}, {ID: "s2", Error: "403 Forbidden"}},
+			Vaults:        []Vault{a1lower}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res != (DiscoveryResult{Gone: 1, Seen: 1}) {
+			t.Errorf("second run: %+v", res)
+		}
+		live, err := s.ListVaults(ctx, VaultFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := strings.ToLower(vaultNames(live)), "kv-a kv-b"; got != want {
+			t.Errorf("live vaults: got %q; want %q", got, want)
+		}
+		all, err := s.ListVaults(ctx, VaultFilter{IncludeGone: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := strings.ToLower(vaultNames(all)), "kv-a kv-a2(gone) kv-b"; got != want {
+			t.Errorf("all vaults: got %q; want %q", got, want)
+		}
+		if !all[1].GoneAt.Equal(t2) {
+			t.Errorf("kv-a2 gone at %v; want %v", all[1].GoneAt, t2)
+		}
+		if !all[2].LastSeen.Equal(t1) || all[2].SubscriptionName != "Dev" {
+			t.Errorf("kv-b, whose subscription failed, changed: %+v", all[2])
+		}
+		subs, err := s.ListSubscriptions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(subs) != 2 || subs[1].Error != "403 Forbidden" || !subs[1].ListedAt.Equal(t1) || !subs[1].TriedAt.Equal(t2) ||
+			subs[1].DisplayName != "Dev" || subs[0].Error != "" || !subs[0].ListedAt.Equal(t2) {
+			t.Errorf("subscriptions: %+v", subs)
+		}
+
+		res, err = s.RecordDiscovery(ctx, Discovery{At: t3,
+			Subscriptions: []Subscription{{ID: "s1"}, {ID: "s2"}}, Vaults: []Vault{a1, a2, b1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res != (DiscoveryResult{Back: 1, Seen: 3}) {
+			t.Errorf("third run: %+v", res)
+		}
+		got, err := s.GetVault(ctx, strings.ToUpper(a2.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.GoneAt.IsZero() || !got.FirstSeen.Equal(t1) || !got.LastSeen.Equal(t3) || got.SubscriptionName != "Production" {
+			t.Errorf("kv-a2 back: %+v", got)
+		}
+		got, err = s.GetVault(ctx, a1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != "KV-A" || !got.RBAC || !got.SoftDelete || !got.PurgeProtection || got.Tags["env"] != "prod" ||
+			got.Location != "westeurope" || got.SubscriptionID != "s1" {
+			t.Errorf("kv-a: %+v", got)
+		}
+		if _, err := s.GetVault(ctx, testVaultID("s1", "kv-none")); !errors.Is(err, ErrNotFound) {
+			t.Errorf("unknown vault: %v; want ErrNotFound", err)
+		}
+	})
+}
+
+// A run that names a vault of a subscription it did not list (or listed
+// with an error) is refused whole: nothing is stored.
+func TestRecordDiscoveryRefusesVaultsOfUnlistedSubscriptions(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		for name, d := range map[string]Discovery{
+			"failed":   {Subscriptions: []Subscription{{ID: "s1", Error: "boom"}}, Vaults: []Vault{{ID: testVaultID("s1", "kv-a")}}},
+			"unlisted": {Subscriptions: []Subscription{{ID: "s2"}}, Vaults: []Vault{{ID: testVaultID("s1", "kv-a")}}},
+			"bad id":   {Subscriptions: []Subscription{{ID: "s1"}}, Vaults: []Vault{{ID: "/subscriptions/s1/kv-a"}}},
+			"no sub":   {Subscriptions: []Subscription{{ID: " "}}},
+		} {
+			if _, err := s.RecordDiscovery(ctx, d); err == nil {
+				t.Errorf("%s: stored; want an error", name)
+			}
+		}
+		vs, _ := s.ListVaults(ctx, VaultFilter{IncludeGone: true})
+		subs, _ := s.ListSubscriptions(ctx)
+		if len(vs) != 0 || len(subs) != 0 {
+			t.Errorf("refused runs stored %d vaults and %d subscriptions", len(vs), len(subs))
+		}
+	})
+}
+
+// ListVaults narrows to an owner's scope (by subscription, vault name or
+// id) and fills in the time of each vault's newest record.
+func TestListVaultsScopeAndLastRecord(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if _, err := s.RecordDiscovery(ctx, Discovery{
+			Subscriptions: []Subscription{{ID: "s1"}, {ID: "s2"}},
+			Vaults: []Vault{{ID: testVaultID("s1", "KV-A"), Name: "KV-A"}, {ID: testVaultID("s1", "kv-c"), Name: "kv-c"},
+				{ID: testVaultID("s2", "kv-b"), Name: "kv-b"}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		evs := []auditlog.Event{testEvent(1, "u1"), testEvent(5, "u1")} // both in kv-a
+		if _, err := s.Accept(ctx, []Batch{{Source: "http", Events: evs}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			scope *VaultScope
+			want  string
+		}{
+			{nil, "KV-A kv-c kv-b"},
+			{&VaultScope{Subscriptions: []string{"S1"}}, "KV-A kv-c"},
+			{&VaultScope{Vaults: []string{"kv-a"}}, "KV-A"},
+			{&VaultScope{Vaults: []string{strings.ToUpper(testVaultID("s2", "kv-b"))}}, "kv-b"},
+			{&VaultScope{}, ""},
+		} {
+			vs, err := s.ListVaults(ctx, VaultFilter{Scope: c.scope})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := vaultNames(vs); got != c.want {
+				t.Errorf("scope %+v: got %q; want %q", c.scope, got, c.want)
+			}
+		}
+		vs, err := s.ListVaults(ctx, VaultFilter{Subscriptions: []string{"s1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vs) != 2 || !vs[0].LastRecord.Equal(evs[1].Time) || !vs[1].LastRecord.IsZero() {
+			t.Errorf("last records: %v, %v; want %v and none", vs[0].LastRecord, vs[1].LastRecord, evs[1].Time)
+		}
+	})
+}
