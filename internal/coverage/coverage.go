@@ -1,0 +1,257 @@
+// Package coverage decides, for each vault of the inventory, whether
+// honeyvault covers it: covered (an active decoy of every configured type,
+// and the vault's audit records arriving), at risk (decoys present, but
+// records late or never seen, a decoy missing or changed outside
+// honeyvault, or planting known not to work there) or not covered (no
+// active decoy), each with its reasons in plain words. It is pure: the
+// caller gathers the facts from the store, so the rules are tested without
+// a database or HTTP.
+//
+// Reasons never name a decoy: they are shown wherever the vault's state
+// is, and a decoy's name is the one thing an attacker must not learn.
+package coverage
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/registry"
+)
+
+// State is a vault's coverage.
+type State string
+
+// The states, best first.
+const (
+	Covered    State = "covered"
+	AtRisk     State = "at-risk"
+	NotCovered State = "not-covered"
+)
+
+// States lists every state, best first.
+var States = []State{Covered, AtRisk, NotCovered}
+
+// ParseState reads a state as the API and the console's URLs write it.
+func ParseState(s string) (State, error) {
+	for _, st := range States {
+		if strings.EqualFold(strings.TrimSpace(s), string(st)) {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("coverage: %q: want covered, at-risk or not-covered", s)
+}
+
+// Label is the state in words for people.
+func (s State) Label() string { return strings.ReplaceAll(string(s), "-", " ") }
+
+// Policy is what coverage asks of a vault.
+type Policy struct {
+	// Types are the decoy types every vault should hold (plant.types).
+	Types []registry.Type
+	// LateAfter is how old a vault's newest record may be before its
+	// logging is called late.
+	LateAfter time.Duration
+}
+
+// Finding is an open reconcile finding on one of the vault's decoys.
+type Finding struct {
+	DecoyID int64
+	Kind    string // store.FindingKind: deleted, gone, vault-gone, disabled, new-version, changed, never-placed
+}
+
+// Facts are what is known of one vault.
+type Facts struct {
+	Decoys     []registry.Decoy // the vault's decoys, any status
+	Findings   []Finding        // open findings on them
+	LastRecord time.Time        // newest audit record of the vault; zero: none
+	// PlantingBlocked says why planting cannot work there ("" for
+	// nothing known), with the fix.
+	PlantingBlocked string
+	Gone            bool // the vault no longer exists
+}
+
+// Assessment is a vault's coverage and why.
+type Assessment struct {
+	State   State
+	Reasons []string // plain words, most important first; at least one
+	Active  int      // active decoys
+}
+
+// Assess decides one vault's coverage at time now.
+func Assess(p Policy, now time.Time, f Facts) Assessment {
+	a := Assessment{}
+	byID := map[int64]registry.Decoy{}
+	activeTypes := map[registry.Type]int{}
+	missing := 0
+	for _, d := range f.Decoys {
+		byID[d.ID] = d
+		switch d.Status {
+		case registry.Active:
+			a.Active++
+			activeTypes[d.Type]++
+		case registry.Missing:
+			missing++
+		}
+	}
+	if f.Gone {
+		a.State = NotCovered
+		a.Reasons = append(a.Reasons, "the vault no longer exists: discovery did not find it in its subscription")
+		return a
+	}
+	if a.Active == 0 {
+		a.State = NotCovered
+		switch {
+		case missing > 0:
+			a.Reasons = append(a.Reasons, fmt.Sprintf("no active decoy: %s missing from the vault", count(missing, "decoy is", "decoys are")))
+		case len(f.Decoys) > 0:
+			a.Reasons = append(a.Reasons, "no active decoy: every decoy planted here has been retired")
+		default:
+			a.Reasons = append(a.Reasons, "no decoy planted: nobody touching this vault would be noticed")
+		}
+		if f.PlantingBlocked != "" {
+			a.Reasons = append(a.Reasons, "planting cannot work here yet: "+f.PlantingBlocked)
+		}
+		return a
+	}
+
+	var risks []string
+	for _, t := range p.Types {
+		if activeTypes[t] == 0 {
+			risks = append(risks, fmt.Sprintf("no active %s decoy (plant.types asks for %s)", t, typeList(p.Types)))
+		}
+	}
+	if missing > 0 {
+		risks = append(risks, fmt.Sprintf("%s missing from the vault", count(missing, "decoy is", "decoys are")))
+	}
+	for _, fd := range f.Findings {
+		d, ok := byID[fd.DecoyID]
+		if !ok || d.Status == registry.Retired {
+			continue
+		}
+		risks = append(risks, findingWords(d.Type, fd.Kind))
+	}
+	switch age := now.Sub(f.LastRecord); {
+	case f.LastRecord.IsZero():
+		risks = append(risks, "no audit record of this vault has reached honeyvault: check that its diagnostic setting sends AuditEvent logs to a source honeyvault reads")
+	case age > p.LateAfter:
+		risks = append(risks, fmt.Sprintf("no audit record for %s (late after %s): its diagnostic setting or the source that reads it may have stopped",
+			Span(age), Span(p.LateAfter)))
+	}
+	if f.PlantingBlocked != "" {
+		risks = append(risks, "planting cannot work here: "+f.PlantingBlocked)
+	}
+	if len(risks) > 0 {
+		a.State, a.Reasons = AtRisk, slices.Compact(risks)
+		return a
+	}
+	a.State = Covered
+	a.Reasons = []string{fmt.Sprintf("%s (%s), and its newest audit record arrived %s ago",
+		count(a.Active, "active decoy", "active decoys"), typesHeld(activeTypes), Span(now.Sub(f.LastRecord)))}
+	return a
+}
+
+func findingWords(t registry.Type, kind string) string {
+	what := "a " + string(t) + " decoy"
+	switch kind {
+	case "deleted":
+		return what + " was deleted outside honeyvault (still recoverable)"
+	case "gone":
+		return what + " was deleted and purged outside honeyvault"
+	case "vault-gone":
+		return "reconcile found the vault itself gone"
+	case "disabled":
+		return what + " was disabled outside honeyvault"
+	case "new-version":
+		return what + " has a new version written outside honeyvault"
+	case "changed":
+		return what + " had its attributes or tags changed outside honeyvault"
+	case "never-placed":
+		return what + " was never placed: its create did not reach the vault"
+	}
+	return what + " has an open finding: " + kind
+}
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func typeList(ts []registry.Type) string {
+	s := make([]string, len(ts))
+	for i, t := range ts {
+		s[i] = string(t)
+	}
+	switch len(s) {
+	case 0:
+		return "none"
+	case 1:
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+func typesHeld(m map[registry.Type]int) string {
+	var out []string
+	for _, t := range registry.Types {
+		if m[t] > 0 {
+			out = append(out, string(t))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// Span writes a duration for people, coarsely: "40s", "3 min", "5 h",
+// "2 days".
+func Span(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+}
+
+// Count tallies vaults by state.
+type Count struct {
+	Total, Covered, AtRisk, NotCovered int
+}
+
+// Add counts one vault in state s.
+func (c *Count) Add(s State) {
+	c.Total++
+	switch s {
+	case Covered:
+		c.Covered++
+	case AtRisk:
+		c.AtRisk++
+	case NotCovered:
+		c.NotCovered++
+	}
+}
+
+// Of is how many vaults are in state s.
+func (c Count) Of(s State) int {
+	switch s {
+	case Covered:
+		return c.Covered
+	case AtRisk:
+		return c.AtRisk
+	case NotCovered:
+		return c.NotCovered
+	}
+	return 0
+}
+
+// String is the headline: "3 of 5 vaults covered".
+func (c Count) String() string {
+	return fmt.Sprintf("%d of %s covered", c.Covered, count(c.Total, "vault", "vaults"))
+}
