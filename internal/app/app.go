@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/coverage"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/ingest"
 	"github.com/honeyvault/honeyvault/internal/ingest/source"
 	"github.com/honeyvault/honeyvault/internal/notify"
@@ -45,9 +47,24 @@ type Server struct {
 	tasks []func(context.Context)
 }
 
+// Option changes how New assembles a Server.
+type Option func(*options)
+
+type options struct {
+	azure deploy.Overrides
+}
+
+// WithAzure points vault discovery at another Azure than the plant
+// settings' (the lab's emulator, as its planter).
+func WithAzure(o deploy.Overrides) Option { return func(opts *options) { opts.azure = o } }
+
 // New opens the store (applying migrations), imports the configured
 // watchlists and builds the HTTP handler. It does not listen yet.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Server, err error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (_ *Server, err error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	st, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
@@ -89,9 +106,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Server, e
 		return nil, err
 	}
 	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents, s.syncDecoys, acc.sweepSessions, acc.loginRefusals.Run)
+	inv, err := newInventory(cfg, st, o.azure, log)
+	if err != nil {
+		return nil, err
+	}
+	if inv.every > 0 {
+		s.tasks = append(s.tasks, inv.loop)
+	}
 	trusted, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	s.http = &http.Server{
-		Handler:           web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Protected: detected, Ingest: s.Pipeline, Notify: worker, Sources: s.Sources, TrustedProxies: trusted})),
+		Handler: web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Protected: detected, Ingest: s.Pipeline, Notify: worker, Sources: s.Sources, TrustedProxies: trusted,
+			Inventory: inv, Coverage: coverage.Policy{Types: inv.types, LateAfter: time.Duration(cfg.Inventory.LateAfter)}})),
 		TLSConfig:         acc.tls,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,

@@ -24,14 +24,20 @@ type background struct {
 	err    error
 }
 
-// serveInBackground starts cfg's Server, logging to log (nothing when nil).
-func serveInBackground(t *testing.T, cfg config.Config, log *slog.Logger) *background {
+// serveInBackground starts cfg's Server, logging to log (nothing when nil),
+// with vault discovery off unless opts point it somewhere (WithAzure).
+func serveInBackground(t *testing.T, cfg config.Config, log *slog.Logger, opts ...Option) *background {
 	t.Helper()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if len(opts) == 0 {
+		// Without an emulator to discover (WithAzure), no test reaches
+		// Azure: DefaultAzureCredential would probe for one.
+		cfg.Inventory.Interval = "off"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := New(ctx, cfg, log)
+	srv, err := New(ctx, cfg, log, opts...)
 	if err != nil {
 		cancel()
 		t.Fatal(err)

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/keyvault/armkeyvault"
+
 	"github.com/honeyvault/honeyvault/internal/kvemu"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
@@ -115,6 +118,9 @@ func TestVaultsAcrossSubscriptions(t *testing.T) {
 	if got, want := rbac.SKU, "premium"; got != want {
 		t.Errorf("sku: got %q; want %q", got, want)
 	}
+	if !ap.SoftDelete {
+		t.Errorf("soft delete: got off; the emulator's vaults have it on")
+	}
 	p := Principal{ObjectID: planter.ObjectID}
 	entry, ok := ap.EntryFor(p)
 	if !ok || !Has(entry.Secrets, "set") || !Has(entry.Keys, "create") || Has(entry.Secrets, "get") {
@@ -134,6 +140,22 @@ func TestVaultsAcrossSubscriptions(t *testing.T) {
 	got, err := c.Vault(context.Background(), ap.ID)
 	if err != nil || got.Name != "kv-app-prod" || len(got.AccessPolicies) != 1 {
 		t.Errorf("Vault: got %+v, %v", got, err)
+	}
+}
+
+// A vault that says soft delete is off has it off; one that does not say
+// has it on, as Azure treats it.
+func TestVaultSoftDelete(t *testing.T) {
+	id := "/subscriptions/" + sub1 + "/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-x"
+	name := "kv-x"
+	for _, c := range []struct {
+		flag *bool
+		want bool
+	}{{nil, true}, {to.Ptr(true), true}, {to.Ptr(false), false}} {
+		v, ok := vaultOf(&armkeyvault.Vault{ID: &id, Name: &name, Properties: &armkeyvault.VaultProperties{EnableSoftDelete: c.flag}})
+		if !ok || v.SoftDelete != c.want {
+			t.Errorf("enableSoftDelete %v: got %v (ok %v); want %v", c.flag, v.SoftDelete, ok, c.want)
+		}
 	}
 }
 

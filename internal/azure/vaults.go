@@ -26,6 +26,10 @@ type Vault struct {
 	RBAC           bool
 	AccessPolicies []AccessPolicy // access-policy vaults only
 	PurgeProtected bool
+	// SoftDelete is true when deleted objects stay recoverable for the
+	// retention period. Azure no longer lets it be turned off; a vault
+	// that does not say counts as on, as Azure treats it.
+	SoftDelete bool
 }
 
 // AccessPolicy is one access-policy entry of a vault.
@@ -161,6 +165,7 @@ func vaultOf(v *armkeyvault.Vault) (Vault, bool) {
 		Location: deref(v.Location), TenantID: deref(p.TenantID), URI: deref(p.VaultURI),
 		RBAC: p.EnableRbacAuthorization != nil && *p.EnableRbacAuthorization, Tags: map[string]string{},
 		PurgeProtected: p.EnablePurgeProtection != nil && *p.EnablePurgeProtection,
+		SoftDelete:     p.EnableSoftDelete == nil || *p.EnableSoftDelete,
 	}
 	if p.SKU != nil && p.SKU.Name != nil {
 		out.SKU = string(*p.SKU.Name)

@@ -49,6 +49,8 @@ type Config struct {
 	Limits  Limits  `yaml:"limits"`
 	// Plant configures planting, retiring and reconciling decoys; see plant.go.
 	Plant Plant `yaml:"plant"`
+	// Inventory configures vault discovery for coverage; see inventory.go.
+	Inventory Inventory `yaml:"inventory"`
 }
 
 // Allow is an allow-list rule: accesses by this identity do not alert
@@ -77,6 +79,7 @@ func Default() Config {
 		Session:   Session{IdleTimeout: Duration(time.Hour), AbsoluteTimeout: Duration(12 * time.Hour)},
 		Limits:    Limits{Login: "10/1m", Ingest: "1000/1s"},
 		Plant:     DefaultPlant(),
+		Inventory: DefaultInventory(),
 		DecoySync: Duration(5 * time.Second),
 		Incidents: Incidents{
 			GroupBy:       []string{"vault", "caller"},
@@ -171,7 +174,7 @@ func (c *Config) Validate() error {
 	if err := c.Plant.Validate(); err != nil {
 		return err
 	}
-	return nil
+	return c.Inventory.validate()
 }
 
 // SplitDSN splits a database setting into its driver ("sqlite" or

@@ -84,3 +84,35 @@ func TestBadPlantSettingsNameTheSetting(t *testing.T) {
 		})
 	}
 }
+
+func TestInventorySettings(t *testing.T) {
+	c, err := Load(newFlags(t, "--inventory-interval", "30m"), envOf(map[string]string{
+		"HONEYVAULT_INVENTORY_INTERVAL": "2h", "HONEYVAULT_INVENTORY_LATE_AFTER": "6h"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if every, _ := c.Inventory.Every(); every != 30*time.Minute || c.Inventory.LateAfter != Duration(6*time.Hour) {
+		t.Errorf("flag over env: got %+v", c.Inventory)
+	}
+	c, err = Load(newFlags(t), envOf(map[string]string{"HONEYVAULT_INVENTORY_INTERVAL": "OFF"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if every, err := c.Inventory.Every(); every != 0 || err != nil {
+		t.Errorf("off: %v, %v", every, err)
+	}
+	for _, c := range []struct {
+		env            map[string]string
+		setting, inMsg string
+	}{
+		{map[string]string{"HONEYVAULT_INVENTORY_INTERVAL": "hourly"}, "inventory.interval", "off"},
+		{map[string]string{"HONEYVAULT_INVENTORY_INTERVAL": "5s"}, "inventory.interval", "at least 1m"},
+		{map[string]string{"HONEYVAULT_INVENTORY_LATE_AFTER": "1s"}, "inventory.late_after", "at least 1m"},
+	} {
+		_, err := Load(newFlags(t), envOf(c.env))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Setting != c.setting || !strings.Contains(err.Error(), c.inMsg) {
+			t.Errorf("%v: got %v; want an error about %s saying %q", c.env, err, c.setting, c.inMsg)
+		}
+	}
+}

@@ -118,6 +118,12 @@ var Settings = []Setting{
 	{Key: "limits.ingest", Env: "HONEYVAULT_LIMITS_INGEST",
 		Usage: "ingest requests per token, N/DURATION or off",
 		field: func(c *Config) any { return &c.Limits.Ingest }},
+	{Key: "inventory.interval", Env: "HONEYVAULT_INVENTORY_INTERVAL", Flag: "inventory-interval",
+		Usage: "how often serve discovers the vaults of plant.subscriptions for coverage (a duration, or off)",
+		field: func(c *Config) any { return &c.Inventory.Interval }},
+	{Key: "inventory.late_after", Env: "HONEYVAULT_INVENTORY_LATE_AFTER",
+		Usage: "how long a vault with decoys may go without an audit record before coverage calls it at risk",
+		field: func(c *Config) any { return &c.Inventory.LateAfter }},
 	// Planting (honeyvault plant, retire, reconcile; the console's deploy).
 	// No serve flags: the plant verbs have their own.
 	{Key: "plant.subscriptions", Env: "HONEYVAULT_PLANT_SUBSCRIPTIONS",

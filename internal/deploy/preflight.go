@@ -303,3 +303,22 @@ func sortedKeys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// PolicyProblem says, from an access-policy vault's policy alone (no call
+// made), why planter cannot plant types there, with the fix; "" when
+// nothing is known to be missing. It speaks only when the planter has an
+// entry of its own: without one it may still have access through a group,
+// and on an RBAC vault nothing is visible without writing.
+func PolicyProblem(v azure.Vault, planter azure.Principal, types []registry.Type) string {
+	if v.RBAC {
+		return ""
+	}
+	if _, ok := v.EntryFor(planter); !ok {
+		return ""
+	}
+	p := checkPermissions(v, planter, types, nil)
+	if p.OK() {
+		return ""
+	}
+	return "missing " + p.MissingText() + "; fix: " + strings.Join(p.Fix(), " && ")
+}

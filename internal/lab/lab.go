@@ -17,6 +17,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/app"
 	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
 )
 
@@ -218,7 +219,9 @@ func (l *Lab) startServer(ctx context.Context) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}
-	srv, err := app.New(ctx, cfg, l.log)
+	co := l.emu.ClientOptions()
+	co.Cloud = l.emu.Cloud()
+	srv, err := app.New(ctx, cfg, l.log, app.WithAzure(deploy.Overrides{Credential: l.emu.Credential(planter), ClientOptions: &co}))
 	if err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}
@@ -246,6 +249,12 @@ func (l *Lab) config(listen string) config.Config {
 	// are watched within a quarter second rather than serve's 5 s.
 	cfg.DecoySync = config.Duration(250 * time.Millisecond)
 	cfg.Shutdown = config.Duration(5 * time.Second)
+	// Coverage asks what the lab plants; discovery (as the planter, see
+	// startServer) runs at start and hourly.
+	cfg.Plant.Types = nil
+	for _, t := range labSettings.Types {
+		cfg.Plant.Types = append(cfg.Plant.Types, string(t))
+	}
 	return cfg
 }
 

@@ -1,8 +1,10 @@
 package lab
 
 import (
+	"encoding/json"
 	"errors"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/client"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
@@ -258,5 +261,42 @@ func TestAttackErrors(t *testing.T) {
 				t.Errorf("an attack that could not start printed %q", out.String())
 			}
 		})
+	}
+}
+
+// The lab's honeyvault discovers the lab's estate: every vault appears in
+// the inventory, covered, since the lab planted a secret and a key in each
+// and their records arrived.
+func TestLabDiscoversItsVaults(t *testing.T) {
+	l := startLab(t, Options{})
+	var list api.VaultList
+	deadline := time.Now().Add(DefaultWait)
+	for {
+		req, _ := http.NewRequest("GET", l.URL()+"/api/v1/vaults", nil)
+		req.Header.Set("Authorization", "Bearer "+l.AdminToken())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Vaults) == len(l.Vaults()) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d vaults discovered; want %d", len(list.Vaults), len(l.Vaults()))
+		}
+		time.Sleep(pollEvery)
+	}
+	if len(list.Subscriptions) != 2 || list.Subscriptions[0].Name == "" {
+		t.Errorf("subscriptions: %+v", list.Subscriptions)
+	}
+	for _, v := range list.Vaults {
+		if v.Coverage.State != "covered" {
+			t.Errorf("%s: %s, %q", v.Name, v.Coverage.State, v.Coverage.Reasons)
+		}
 	}
 }

@@ -35,6 +35,7 @@ func TestAPIJSONIsStable(t *testing.T) {
 	e := newEnv(t, withGoldenChannels, withGoldenSources)
 	e.clk.Set(goldenClock)
 	e.seedIncident()
+	e.seedVaults()
 	ctx := context.Background()
 	if _, err := e.st.Accept(ctx, []store.Batch{{Source: "eventhubs:kv-logs", DeadLetters: []store.DeadLetter{
 		{Source: "eventhubs:kv-logs", Position: "partition 0 offset 42", Reason: "not JSON", Raw: "{broken"},
@@ -57,6 +58,12 @@ func TestAPIJSONIsStable(t *testing.T) {
 		{"GET", "/api/v1/honeytokens", adminToken, ""},
 		{"GET", "/api/v1/honeytokens?limit=1", adminToken, ""},
 		{"GET", "/api/v1/honeytokens?status=gone", adminToken, ""},
+		{"GET", "/api/v1/vaults", analyst, ""},
+		{"GET", "/api/v1/vaults?state=not-covered&limit=1", analyst, ""},
+		{"GET", "/api/v1/vaults?state=green", analyst, ""},
+		{"GET", "/api/v1/vaults" + envVaultPay, analyst, ""},
+		{"GET", "/api/v1/vaults" + envVaultPay + "-none", analyst, ""},
+		{"POST", "/api/v1/vaults/discover", adminToken, ""},
 		{"GET", "/api/v1/incidents", analyst, ""},
 		{"GET", "/api/v1/incidents?limit=1", analyst, ""},
 		{"GET", "/api/v1/incidents/1", analyst, ""},

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/coverage"
 	"github.com/honeyvault/honeyvault/internal/incident"
 	"github.com/honeyvault/honeyvault/internal/ingest/source"
 	"github.com/honeyvault/honeyvault/internal/notify"
@@ -134,4 +135,25 @@ func apiChannel(c notify.ChannelStatus) api.Channel {
 		ConsecutiveFailures: c.ConsecutiveFailures, LastSuccess: c.LastSuccess, LastFailure: c.LastFailure,
 		LastError: c.LastError, Pending: c.Pending, OldestPending: c.OldestPending, Sent: c.Sent, Failed: c.Failed,
 	}
+}
+
+func apiVault(a assessed) api.Vault {
+	model := "access_policies"
+	if a.RBAC {
+		model = "rbac"
+	}
+	tags := a.Tags
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return api.Vault{
+		ID: a.ID, Name: a.Name, SubscriptionID: a.SubscriptionID, Subscription: a.SubscriptionName, ResourceGroup: a.ResourceGroup,
+		Location: a.Location, PermissionModel: model, Tags: tags, SoftDelete: a.SoftDelete, PurgeProtection: a.PurgeProtection,
+		FirstSeen: a.FirstSeen, LastSeen: a.LastSeen, GoneAt: optTime(a.GoneAt), LastRecord: optTime(a.LastRecord),
+		Coverage: api.Coverage{State: string(a.Coverage.State), Reasons: nonNil(a.Coverage.Reasons), Decoys: a.Coverage.Active},
+	}
+}
+
+func apiCount(c coverage.Count) api.CoverageCount {
+	return api.CoverageCount{Total: c.Total, Covered: c.Covered, AtRisk: c.AtRisk, NotCovered: c.NotCovered}
 }

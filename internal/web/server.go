@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/coverage"
 	"github.com/honeyvault/honeyvault/internal/ingest/source"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -43,6 +44,13 @@ type Options struct {
 	LoginRefusals *auth.Refusals
 	// Now is the clock for token expiry shown and set; nil: time.Now.
 	Now func() time.Time
+
+	// Inventory runs vault discovery on demand; nil: POST
+	// /api/v1/vaults/discover answers 503.
+	Inventory Inventory
+	// Coverage is what a vault needs to count as covered (zero Types:
+	// a secret; zero LateAfter: a day).
+	Coverage coverage.Policy
 }
 
 type handler struct {
@@ -63,6 +71,9 @@ type handler struct {
 	ingestLimit   *auth.Limiter
 	sessionMaxAge time.Duration
 	now           func() time.Time
+
+	inventory Inventory
+	coverage  coverage.Policy
 }
 
 // New returns the server's root handler.
@@ -75,6 +86,7 @@ func New(o Options) http.Handler {
 	}
 	h := &handler{store: o.Store, auth: o.Auth, log: o.Logger, metrics: newHTTPMetrics(o.Registry), ingest: o.Ingest, notify: o.Notify, sources: o.Sources}
 	h.setupAccess(o)
+	h.setupVaults(o)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
@@ -96,6 +108,9 @@ func New(o Options) http.Handler {
 	mux.Handle("POST /api/v1/incidents/{id}/reopen", h.require(auth.ManageIncidents, h.reopenIncident))
 	mux.Handle("GET /api/v1/alerts", h.require(auth.ReadIncidents, h.listAlerts))
 	mux.Handle("GET /api/v1/notify/channels", h.require(auth.ReadIncidents, h.listChannels))
+	mux.Handle("GET /api/v1/vaults", h.require(auth.ReadDecoys, h.listVaults))
+	mux.Handle("GET /api/v1/vaults/{id...}", h.require(auth.ReadDecoys, h.getVault))
+	mux.Handle("POST /api/v1/vaults/discover", h.require(auth.ManageSettings, h.discoverVaults))
 	mux.HandleFunc("/api/", h.apiNotFound)
 
 	// Identity and access, and the console frame (see doc.go).

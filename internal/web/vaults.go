@@ -1,0 +1,169 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/coverage"
+	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// The vault inventory and its coverage, shared by the API and the pages.
+
+func (h *handler) setupVaults(o Options) {
+	h.inventory = o.Inventory
+	h.coverage = o.Coverage
+	if len(h.coverage.Types) == 0 {
+		h.coverage.Types = []registry.Type{registry.Secret}
+	}
+	if h.coverage.LateAfter <= 0 {
+		h.coverage.LateAfter = 24 * time.Hour
+	}
+}
+
+// assessed is a vault with its decoys and coverage.
+type assessed struct {
+	store.Vault
+	Decoys   []registry.Decoy // any status
+	Coverage coverage.Assessment
+}
+
+// assessVaults gathers every vault p may see (with gone ones when asked),
+// its decoys and open findings, and assesses each, in the store's order.
+func (h *handler) assessVaults(ctx context.Context, p auth.Principal, f store.VaultFilter) ([]assessed, error) {
+	f.Scope = p.DecoyScope()
+	vaults, err := h.store.ListVaults(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	decoys, err := h.store.ListDecoys(ctx, scoped(p, store.DecoyFilter{Subscriptions: f.Subscriptions}))
+	if err != nil {
+		return nil, err
+	}
+	findings, err := h.store.ListFindings(ctx, store.FindingFilter{OpenOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	byVault := map[string][]registry.Decoy{}
+	for _, d := range decoys {
+		k := registry.VaultKey(d.VaultID)
+		byVault[k] = append(byVault[k], d)
+	}
+	openByVault := map[string][]coverage.Finding{}
+	for _, fd := range findings {
+		k := registry.VaultKey(fd.VaultID)
+		openByVault[k] = append(openByVault[k], coverage.Finding{DecoyID: fd.DecoyID, Kind: string(fd.Kind)})
+	}
+	now := h.now()
+	out := make([]assessed, len(vaults))
+	for i, v := range vaults {
+		k := v.Key()
+		out[i] = assessed{Vault: v, Decoys: byVault[k], Coverage: coverage.Assess(h.coverage, now, coverage.Facts{
+			Decoys: byVault[k], Findings: openByVault[k], LastRecord: v.LastRecord,
+			PlantingBlocked: v.PlantingBlocked, Gone: !v.GoneAt.IsZero(),
+		})}
+	}
+	return out, nil
+}
+
+// vaultQuery is the filter of a vault listing, as both the API and the
+// page read it from the URL.
+type vaultQuery struct {
+	Subscription string         // one subscription id, any case
+	State        coverage.State // "" for any
+	Search       string         // in the name, resource group, location, subscription or a tag
+	After        string         // paging: vault ids after this one (API)
+}
+
+// readVaultQuery reads subscription=, state= and q= (search=); a bad value
+// is a message naming the parameter.
+func readVaultQuery(r *http.Request) (vaultQuery, string) {
+	q := r.URL.Query()
+	vq := vaultQuery{Subscription: strings.TrimSpace(q.Get("subscription")), After: q.Get("after")}
+	vq.Search = strings.TrimSpace(q.Get("q"))
+	if vq.Search == "" {
+		vq.Search = strings.TrimSpace(q.Get("search"))
+	}
+	if len(vq.Search) > 200 {
+		return vq, "search: at most 200 characters"
+	}
+	if v := q.Get("state"); v != "" && v != "all" {
+		st, err := coverage.ParseState(v)
+		if err != nil {
+			return vq, "state: want covered, at-risk or not-covered"
+		}
+		vq.State = st
+	}
+	return vq, ""
+}
+
+// match reports whether a passes the query's filters (paging aside).
+func (vq vaultQuery) match(a assessed) bool {
+	if vq.Subscription != "" && !strings.EqualFold(vq.Subscription, a.SubscriptionID) {
+		return false
+	}
+	if vq.State != "" && a.Coverage.State != vq.State {
+		return false
+	}
+	if vq.Search == "" {
+		return true
+	}
+	needle := strings.ToLower(vq.Search)
+	for _, hay := range []string{a.Name, a.ResourceGroup, a.Location, a.SubscriptionName, a.SubscriptionID} {
+		if strings.Contains(strings.ToLower(hay), needle) {
+			return true
+		}
+	}
+	for k, v := range a.Tags {
+		if strings.Contains(strings.ToLower(k+"="+v), needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// subscriptionCoverage is one subscription's count and discovery status.
+type subscriptionCoverage struct {
+	store.Subscription
+	Count coverage.Count
+}
+
+// countCoverage tallies vs overall and per subscription; subs adds the
+// discovery status (and subscriptions without a vault, such as those
+// that failed to list). Owners see only subscriptions with a vault of
+// theirs.
+func countCoverage(vs []assessed, subs []store.Subscription, owner bool) (coverage.Count, []subscriptionCoverage) {
+	var total coverage.Count
+	idx := map[string]int{}
+	var out []subscriptionCoverage
+	if !owner {
+		for _, s := range subs {
+			idx[strings.ToLower(s.ID)] = len(out)
+			out = append(out, subscriptionCoverage{Subscription: s})
+		}
+	}
+	known := map[string]store.Subscription{}
+	for _, s := range subs {
+		known[strings.ToLower(s.ID)] = s
+	}
+	for _, v := range vs {
+		total.Add(v.Coverage.State)
+		k := strings.ToLower(v.SubscriptionID)
+		i, ok := idx[k]
+		if !ok {
+			s, ok := known[k]
+			if !ok {
+				s = store.Subscription{ID: v.SubscriptionID, DisplayName: v.SubscriptionName}
+			}
+			i = len(out)
+			idx[k] = i
+			out = append(out, subscriptionCoverage{Subscription: s})
+		}
+		out[i].Count.Add(v.Coverage.State)
+	}
+	return total, out
+}
