@@ -49,7 +49,12 @@ func (h *handler) discoverVaults(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	h.audit(r, "vaults.discover", "inventory", fmt.Sprintf("%d vaults seen, %d new, %d gone, %d back; %d of %d subscriptions failed",
-		rep.Result.Seen, rep.Result.New, rep.Result.Gone, rep.Result.Back, rep.FailedSubscriptions, rep.Subscriptions))
+	h.audit(r, "vaults.discover", "inventory", discoveryDetail(rep))
 	writeJSON(w, http.StatusOK, apiDiscovery(rep))
+}
+
+// discoveryDetail is a run in the audit trail's words.
+func discoveryDetail(rep DiscoveryReport) string {
+	return fmt.Sprintf("%d vaults seen, %d new, %d gone, %d back; %d of %d subscriptions failed",
+		rep.Result.Seen, rep.Result.New, rep.Result.Gone, rep.Result.Back, rep.FailedSubscriptions, rep.Subscriptions)
 }

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// recentIncidents is how many of a vault's incidents its page lists.
+const recentIncidents = 10
+
+type decoyRow struct {
+	Name, Type, Status, CreatedBy string
+	Created                       timeView
+}
+
+type incidentRow struct {
+	ID                      int64
+	Link                    string
+	Title, Severity, Status string
+	Caller                  string
+	LastSeen                timeView
+}
+
+type vaultView struct {
+	Vault         store.Vault
+	State         stateView
+	Reasons       []string
+	Model         string
+	Tags          []string // "key=value", sorted
+	FirstSeen     timeView
+	LastSeen      timeView
+	GoneAt        timeView
+	LastRecord    timeView
+	Decoys        []decoyRow
+	Incidents     []incidentRow
+	ShowIncidents bool // the viewer may read incidents
+	PortalURL     string
+	Subscription  string
+}
+
+// vaultPage is GET /vaults/{id...}: one vault, why it has its state, its
+// decoys and its recent incidents. A vault outside the viewer's scope is
+// not found, as one that does not exist.
+func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := vaultIDFromPath(r)
+	if !ok {
+		h.pageError(w, r, http.StatusNotFound, "There is no such vault: the address is not a key vault's resource id.")
+		return
+	}
+	a, err := h.assessVault(r, id)
+	if errors.Is(err, store.ErrNotFound) {
+		h.pageError(w, r, http.StatusNotFound, "No such vault in your scope. It may not have been discovered yet.")
+		return
+	}
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	now := h.now()
+	v := vaultView{
+		Vault: a.Vault, State: viewState(a.Coverage.State), Reasons: a.Coverage.Reasons, Model: "access policies",
+		FirstSeen: viewTime(a.FirstSeen, now), LastSeen: viewTime(a.LastSeen, now), GoneAt: viewTime(a.GoneAt, now),
+		LastRecord: viewTime(a.LastRecord, now), PortalURL: "https://portal.azure.com/#resource" + a.ID,
+		Subscription: a.SubscriptionName,
+	}
+	if v.Subscription == "" {
+		v.Subscription = a.SubscriptionID
+	}
+	if a.RBAC {
+		v.Model = "Azure RBAC"
+	}
+	for k, val := range a.Tags {
+		v.Tags = append(v.Tags, k+"="+val)
+	}
+	slices.Sort(v.Tags)
+	for _, d := range a.Decoys {
+		v.Decoys = append(v.Decoys, decoyRow{Name: d.Name, Type: string(d.Type), Status: string(d.Status), CreatedBy: d.CreatedBy, Created: viewTime(d.CreatedAt, now)})
+	}
+	// Newest first, retired last.
+	slices.SortStableFunc(v.Decoys, func(x, y decoyRow) int {
+		if (x.Status == string(registry.Retired)) != (y.Status == string(registry.Retired)) {
+			if x.Status == string(registry.Retired) {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(y.Created.ISO, x.Created.ISO)
+	})
+	p := principalFrom(r.Context())
+	if p.Allows(auth.ReadIncidents) {
+		v.ShowIncidents = true
+		ins, err := h.store.ListIncidents(r.Context(), store.IncidentFilter{Vault: a.ID, Limit: recentIncidents})
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		for _, in := range ins {
+			v.Incidents = append(v.Incidents, incidentRow{ID: in.ID, Link: incidentLink(in.ID), Title: in.Title, Severity: in.Severity, Status: in.Status,
+				Caller: in.CallerKey, LastSeen: viewTime(in.LastSeen, now)})
+		}
+	}
+	h.render(w, r, http.StatusOK, "vault", a.Name, v)
+}
+
+// incidentLink is the console page of incident id.
+func incidentLink(id int64) string { return "/incidents/" + strconv.FormatInt(id, 10) }

@@ -1,0 +1,186 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// recordFor stores one audit record of kv-pay at the env's present, so
+// that kv-pay's logging counts as arriving.
+func (e *env) recordFor(vaultID, vaultName string) {
+	e.t.Helper()
+	ev := auditlog.Event{Kind: auditlog.KindAudit, Time: e.clk.Now(), VaultID: vaultID, VaultName: vaultName,
+		Operation: "SecretList", HTTPStatus: 200, CorrelationID: "corr-" + vaultName, Caller: auditlog.Caller{ObjectID: "app-oid"}}
+	if _, err := e.st.Accept(context.Background(), []store.Batch{{Source: "test", Events: []auditlog.Event{ev}}}, nil); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func mustContain(t *testing.T, what, body string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			t.Errorf("%s lacks %q", what, w)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, what, body string, bad ...string) {
+	t.Helper()
+	for _, b := range bad {
+		if strings.Contains(body, b) {
+			t.Errorf("%s shows %q", what, b)
+		}
+	}
+}
+
+// /vaults groups the vaults by subscription with their counts, shows each
+// state in words, filters by the URL, and /vaults/{id} says why.
+func TestVaultsPage(t *testing.T) {
+	e := newEnv(t)
+	e.seedVaults()
+	e.recordFor(envVaultPay, "kv-pay")
+	analyst := e.token(auth.Analyst)
+
+	resp, body := e.request(nil, "GET", "/vaults", analyst, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("/vaults: %d", resp.StatusCode)
+	}
+	mustContain(t, "/vaults", body, "1 of 3 vaults covered", "Contoso Payments", "1 of 2 vaults covered", "Contoso HR", "0 of 1 vault covered",
+		"●</span> covered", "▲</span> at risk", "○</span> not covered", "kv-legacy-batch", "no decoy planted", "no audit record of this vault",
+		`href="/vaults/subscriptions/`+envSubPay+`/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-pay"`)
+	mustNotContain(t, "/vaults", body, ownDecoy, foreignDecoy, "Discover vaults now")
+	if strings.Index(body, "Contoso HR") > strings.Index(body, "Contoso Payments") {
+		t.Errorf("subscriptions are not in name order")
+	}
+
+	_, body = e.request(nil, "GET", "/vaults?state=not-covered&q=batch", analyst, nil)
+	mustContain(t, "filtered", body, "kv-legacy-batch", `value="batch"`, "Clear filters")
+	mustNotContain(t, "filtered", body, ">kv-pay<", ">kv-hr<")
+	_, body = e.request(nil, "GET", "/vaults?q=nothing-like-this", analyst, nil)
+	mustContain(t, "no match", body, "No vault matches these filters")
+	for _, q := range []string{"?state=green", "?sort=size", "?page=0"} {
+		if resp, _ := e.request(nil, "GET", "/vaults"+q, analyst, nil); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("/vaults%s: %d; want 400", q, resp.StatusCode)
+		}
+	}
+
+	_, body = e.request(nil, "GET", "/vaults"+envVaultPay, analyst, nil)
+	mustContain(t, "kv-pay's page", body, "●</span> covered", "Why it is covered", "1 active decoy (secret)", ownDecoy, "westeurope", "team=payments",
+		"Open in the Azure portal", "No incident on this vault")
+	_, body = e.request(nil, "GET", "/vaults"+envVaultEmpty, analyst, nil)
+	mustContain(t, "kv-legacy-batch's page", body, "○</span> not covered", "planting cannot work here yet: missing secrets/set", "honeyvault plant --vault kv-legacy-batch")
+	if resp, _ := e.request(nil, "GET", "/vaults/subscriptions/"+envSubPay+"/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-nope", analyst, nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown vault: %d; want 404", resp.StatusCode)
+	}
+}
+
+// An owner sees its own vaults only; nobody signed out sees anything.
+func TestVaultsPageScope(t *testing.T) {
+	e := newEnv(t)
+	e.seedVaults()
+	owner := e.token(auth.Owner, "kv-pay")
+	_, body := e.request(nil, "GET", "/vaults", owner, nil)
+	mustContain(t, "owner's /vaults", body, "0 of 1 vault covered", "kv-pay")
+	mustNotContain(t, "owner's /vaults", body, "kv-hr", "kv-legacy-batch", "Contoso HR")
+	if resp, body := e.request(nil, "GET", "/vaults"+envVaultHR, owner, nil); resp.StatusCode != http.StatusNotFound || strings.Contains(body, foreignDecoy) {
+		t.Errorf("owner on kv-hr's page: %d", resp.StatusCode)
+	}
+	_, body = e.request(nil, "GET", "/vaults"+envVaultPay, owner, nil)
+	mustContain(t, "owner on kv-pay", body, ownDecoy)
+	mustNotContain(t, "owner on kv-pay", body, "Recent incidents")
+	for _, p := range []string{"/vaults", "/vaults" + envVaultPay} {
+		resp, body := e.request(nil, "GET", p, "", nil)
+		if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
+			t.Errorf("signed out %s: %d; want a redirect to sign in", p, resp.StatusCode)
+		}
+		mustNotContain(t, "signed out "+p, body, ownDecoy, "covered")
+	}
+}
+
+// A new install's /vaults says how to connect a subscription and plant.
+func TestVaultsPageEmptyStateTeaches(t *testing.T) {
+	e := newEnv(t)
+	_, body := e.request(nil, "GET", "/vaults", adminToken, nil)
+	mustContain(t, "empty /vaults", body, "No vault discovered yet", "Reader", "plant.subscriptions", "honeyvault plant --all --dry-run")
+}
+
+// recordingInventory discovers a fixed estate into the real store.
+type recordingInventory struct {
+	st   *store.Store
+	d    store.Discovery
+	mu   sync.Mutex
+	last DiscoveryReport
+}
+
+func (ri *recordingInventory) Discover(ctx context.Context) (DiscoveryReport, error) {
+	res, err := ri.st.RecordDiscovery(ctx, ri.d)
+	ri.mu.Lock()
+	defer ri.mu.Unlock()
+	ri.last = DiscoveryReport{Started: ri.d.At, Finished: ri.d.At, Subscriptions: len(ri.d.Subscriptions), Result: res}
+	return ri.last, err
+}
+
+func (ri *recordingInventory) Status() DiscoveryReport {
+	ri.mu.Lock()
+	defer ri.mu.Unlock()
+	return ri.last
+}
+
+// An admin's "discover now" runs discovery (with the session's CSRF
+// token), records it in the audit trail and shows the vaults; the empty
+// page offers it.
+func TestVaultsPageDiscoverNow(t *testing.T) {
+	var ri *recordingInventory
+	e := newEnv(t, func(e *env, o *Options) {
+		ri = &recordingInventory{st: e.st, d: store.Discovery{At: goldenClock, Subscriptions: []store.Subscription{{ID: envSubHR, DisplayName: "Contoso HR"}},
+			Vaults: []store.Vault{{ID: envVaultHR, Name: "kv-hr"}}}}
+		o.Inventory = ri
+	})
+	c := e.browser()
+	csrf := e.signIn(c, adminToken)
+	_, body := e.request(c, "GET", "/vaults", "", nil)
+	mustContain(t, "empty /vaults for an admin", body, "Discover vaults now")
+	if resp, _ := e.postForm(c, "/vaults/discover", url.Values{}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("discover without CSRF: %d; want 403", resp.StatusCode)
+	}
+	resp, _ := e.postForm(c, "/vaults/discover", url.Values{"csrf_token": {csrf}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/vaults?discovered=1" {
+		t.Fatalf("discover: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, body = e.request(c, "GET", "/vaults?discovered=1", "", nil)
+	mustContain(t, "after discovery", body, "Discovery ran", "kv-hr", "1 subscriptions, 1 vaults (1 new, 0 gone)")
+	if got := e.auditActions(); !strings.HasPrefix(got, "vaults.discover") {
+		t.Errorf("audit: %q", got)
+	}
+	if resp, _ := e.request(nil, "POST", "/vaults/discover", e.token(auth.Analyst), nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("analyst's discover: %d; want 403", resp.StatusCode)
+	}
+}
+
+// Pages hold 100 vaults; the links keep the filters.
+func TestVaultsPagePages(t *testing.T) {
+	e := newEnv(t)
+	d := store.Discovery{At: goldenClock, Subscriptions: []store.Subscription{{ID: envSubHR, DisplayName: "Contoso HR"}}}
+	for i := 0; i < 105; i++ {
+		d.Vaults = append(d.Vaults, store.Vault{ID: fmt.Sprintf("/subscriptions/%s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-%03d", envSubHR, i)})
+	}
+	if _, err := e.st.RecordDiscovery(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	_, body := e.request(nil, "GET", "/vaults?q=kv-&sort=name", adminToken, nil)
+	mustContain(t, "page 1", body, ">kv-099<", "100 of 105 vaults", `href="/vaults?page=2&amp;q=kv-&amp;sort=name"`)
+	mustNotContain(t, "page 1", body, ">kv-100<")
+	_, body = e.request(nil, "GET", "/vaults?q=kv-&sort=name&page=2", adminToken, nil)
+	mustContain(t, "page 2", body, ">kv-104<", "5 of 105 vaults", "Previous")
+	mustNotContain(t, "page 2", body, ">kv-099<")
+}
