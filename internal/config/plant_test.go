@@ -116,3 +116,26 @@ func TestInventorySettings(t *testing.T) {
 		}
 	}
 }
+
+// Inventory.Every accepts off (any case) or a duration of at least a
+// minute, and nothing else.
+func FuzzInventoryEvery(f *testing.F) {
+	for _, s := range []string{"1h", "off", "OFF", " off ", "59s", "1m", "-1h", "", "1e9h", "9223372036854775807ns"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := Inventory{Interval: s}.Every()
+		switch {
+		case err != nil:
+			if d != 0 {
+				t.Fatalf("%q: %v with error %v", s, d, err)
+			}
+		case d == 0:
+			if !strings.EqualFold(strings.TrimSpace(s), "off") {
+				t.Fatalf("%q: off", s)
+			}
+		case d < time.Minute:
+			t.Fatalf("%q: %v accepted", s, d)
+		}
+	})
+}

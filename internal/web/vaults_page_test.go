@@ -11,6 +11,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/coverage"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -183,4 +184,37 @@ func TestVaultsPagePages(t *testing.T) {
 	_, body = e.request(nil, "GET", "/vaults?q=kv-&sort=name&page=2", adminToken, nil)
 	mustContain(t, "page 2", body, ">kv-104<", "5 of 105 vaults", "Previous")
 	mustNotContain(t, "page 2", body, ">kv-099<")
+}
+
+// Whatever the query string, reading it either names the bad parameter
+// or gives a filter that vaultsURL writes back to the same filter.
+func FuzzVaultQuery(f *testing.F) {
+	for _, s := range []string{"", "q=kv-pay&state=at-risk", "state=green", "subscription=S1&q=team%3Dpay", "q=%00%ff", "state=ALL&search=x", "q=" + strings.Repeat("a", 201)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		r, err := http.NewRequest("GET", "/vaults", nil)
+		if err != nil {
+			t.Skip()
+		}
+		r.URL.RawQuery = raw
+		vq, bad := readVaultQuery(r)
+		if bad != "" {
+			return
+		}
+		if vq.State != "" {
+			if _, err := coverage.ParseState(string(vq.State)); err != nil {
+				t.Fatalf("%q: state %q", raw, vq.State)
+			}
+		}
+		back, err := http.NewRequest("GET", vaultsURL(vq, "", 1), nil)
+		if err != nil {
+			t.Fatalf("%q: vaultsURL %q: %v", raw, vaultsURL(vq, "", 1), err)
+		}
+		again, bad := readVaultQuery(back)
+		vq.After = ""
+		if bad != "" || again != vq {
+			t.Fatalf("%q: %+v written as %q reads back as %+v (%s)", raw, vq, vaultsURL(vq, "", 1), again, bad)
+		}
+	})
 }
