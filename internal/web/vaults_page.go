@@ -84,6 +84,7 @@ type vaultsView struct {
 	Query         vaultQuery
 	Sort          string
 	Subscriptions []vaultGroup // every subscription, for the filter
+	Failing       []vaultGroup // subscriptions whose latest listing failed
 	Groups        []vaultGroup // this page's vaults, by subscription
 	Shown         int
 	Matching      int
@@ -156,6 +157,9 @@ func (h *handler) vaultsPage(w http.ResponseWriter, r *http.Request) {
 		g := vaultGroup{Name: cmp.Or(s.DisplayName, s.ID), ID: s.ID, Count: s.Count, Headline: s.Count.String(), Error: s.Error, Listed: viewTime(s.ListedAt, now)}
 		groupOf[strings.ToLower(s.ID)] = g
 		v.Subscriptions = append(v.Subscriptions, g)
+		if g.Error != "" {
+			v.Failing = append(v.Failing, g)
+		}
 	}
 	slices.SortFunc(v.Subscriptions, func(a, b vaultGroup) int { return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/auth"
@@ -63,6 +64,14 @@ func TestVaultsPage(t *testing.T) {
 	if strings.Index(body, "Contoso HR") > strings.Index(body, "Contoso Payments") {
 		t.Errorf("subscriptions are not in name order")
 	}
+
+	// A later run cannot list the HR subscription: its error is shown.
+	if _, err := e.st.RecordDiscovery(context.Background(), store.Discovery{At: goldenClock.Add(time.Hour),
+		Subscriptions: []store.Subscription{{ID: envSubHR, Error: "403 AuthorizationFailed: no Reader role"}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = e.request(nil, "GET", "/vaults?q=pay", analyst, nil)
+	mustContain(t, "/vaults with a failing subscription", body, "Subscriptions that could not be listed", "Contoso HR", "403 AuthorizationFailed: no Reader role")
 
 	_, body = e.request(nil, "GET", "/vaults?state=not-covered&q=batch", analyst, nil)
 	mustContain(t, "filtered", body, "kv-legacy-batch", `value="batch"`, "Clear filters")
