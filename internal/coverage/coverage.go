@@ -55,17 +55,42 @@ type Policy struct {
 	LateAfter time.Duration
 }
 
-// Finding is an open reconcile finding on one of the vault's decoys.
+// DecoyCount is how many of the vault's decoys have one type and status.
+type DecoyCount struct {
+	Type   registry.Type
+	Status registry.Status
+	N      int
+}
+
+// CountDecoys tallies a list of decoys as Facts.Decoys wants them.
+func CountDecoys(decoys []registry.Decoy) []DecoyCount {
+	var out []DecoyCount
+	idx := map[DecoyCount]int{}
+	for _, d := range decoys {
+		k := DecoyCount{Type: d.Type, Status: d.Status}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, k)
+		}
+		out[i].N++
+	}
+	return out
+}
+
+// Finding is an open reconcile finding on one of the vault's decoys that
+// is not retired.
 type Finding struct {
-	DecoyID int64
-	Kind    string // store.FindingKind: deleted, gone, vault-gone, disabled, new-version, changed, never-placed
+	Type registry.Type // the decoy's
+	Kind string        // store.FindingKind: deleted, gone, vault-gone, disabled, new-version, changed, never-placed
 }
 
 // Facts are what is known of one vault.
 type Facts struct {
-	Decoys     []registry.Decoy // the vault's decoys, any status
-	Findings   []Finding        // open findings on them
-	LastRecord time.Time        // newest audit record of the vault; zero: none
+	Decoys     []DecoyCount // the vault's decoys, any status
+	Findings   []Finding    // open findings on those not retired
+	LastRecord time.Time    // newest audit record of the vault; zero: none
 	// PlantingBlocked says why planting cannot work there ("" for
 	// nothing known), with the fix.
 	PlantingBlocked string
@@ -82,17 +107,16 @@ type Assessment struct {
 // Assess decides one vault's coverage at time now.
 func Assess(p Policy, now time.Time, f Facts) Assessment {
 	a := Assessment{}
-	byID := map[int64]registry.Decoy{}
 	activeTypes := map[registry.Type]int{}
-	missing := 0
-	for _, d := range f.Decoys {
-		byID[d.ID] = d
-		switch d.Status {
+	missing, total := 0, 0
+	for _, c := range f.Decoys {
+		total += c.N
+		switch c.Status {
 		case registry.Active:
-			a.Active++
-			activeTypes[d.Type]++
+			a.Active += c.N
+			activeTypes[c.Type] += c.N
 		case registry.Missing:
-			missing++
+			missing += c.N
 		}
 	}
 	if f.Gone {
@@ -105,7 +129,7 @@ func Assess(p Policy, now time.Time, f Facts) Assessment {
 		switch {
 		case missing > 0:
 			a.Reasons = append(a.Reasons, fmt.Sprintf("no active decoy: %s missing from the vault", count(missing, "decoy is", "decoys are")))
-		case len(f.Decoys) > 0:
+		case total > 0:
 			a.Reasons = append(a.Reasons, "no active decoy: every decoy planted here has been retired")
 		default:
 			a.Reasons = append(a.Reasons, "no decoy planted: nobody touching this vault would be noticed")
@@ -126,11 +150,7 @@ func Assess(p Policy, now time.Time, f Facts) Assessment {
 		risks = append(risks, fmt.Sprintf("%s missing from the vault", count(missing, "decoy is", "decoys are")))
 	}
 	for _, fd := range f.Findings {
-		d, ok := byID[fd.DecoyID]
-		if !ok || d.Status == registry.Retired {
-			continue
-		}
-		risks = append(risks, findingWords(d.Type, fd.Kind))
+		risks = append(risks, findingWords(fd.Type, fd.Kind))
 	}
 	switch age := now.Sub(f.LastRecord); {
 	case f.LastRecord.IsZero():

@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
 func testVaultID(sub, name string) string {
@@ -184,6 +186,56 @@ func TestListVaultsScopeAndLastRecord(t *testing.T) {
 		}
 		if len(vs) != 2 || !vs[0].LastRecord.Equal(evs[1].Time) || !vs[1].LastRecord.IsZero() {
 			t.Errorf("last records: %v, %v; want %v and none", vs[0].LastRecord, vs[1].LastRecord, evs[1].Time)
+		}
+	})
+}
+
+// Coverage reads decoys as counts per vault, type and status, and the
+// open findings of decoys that are not retired, both narrowed by scope.
+func TestDecoyCountsAndOpenFindingsByVault(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a, b := testVaultID("s1", "KV-A"), testVaultID("s2", "kv-b")
+		if _, err := s.ImportDecoys(ctx, []registry.Decoy{
+			{VaultID: a, Name: "one", Type: registry.Secret, CreatedBy: "t"},
+			{VaultID: a, Name: "two", Type: registry.Secret, CreatedBy: "t"},
+			{VaultID: a, Name: "cmk", Type: registry.Key, CreatedBy: "t"},
+			{VaultID: b, Name: "three", Type: registry.Secret, CreatedBy: "t"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ds, _ := s.ListDecoys(ctx, DecoyFilter{})
+		who := AuditEntry{Actor: "test"}
+		if err := s.SetDecoyStatus(ctx, ds[1].ID, registry.Retired, nil, who); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []Finding{{DecoyID: ds[1].ID, VaultID: a, Kind: FindingDeleted}, {DecoyID: ds[2].ID, VaultID: a, Kind: FindingDisabled},
+			{DecoyID: ds[3].ID, VaultID: b, Kind: FindingChanged}} {
+			if _, err := s.AddFinding(ctx, &f, who); err != nil {
+				t.Fatal(err)
+			}
+		}
+		counts, err := s.CountDecoysByVault(ctx, VaultFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range counts {
+			got = append(got, fmt.Sprintf("%s %s %s %d", c.VaultKey[len(c.VaultKey)-4:], c.Type, c.Status, c.N))
+		}
+		if want := "kv-a key active 1|kv-a secret active 1|kv-a secret retired 1|kv-b secret active 1"; strings.Join(got, "|") != want {
+			t.Errorf("counts: got %q; want %q", strings.Join(got, "|"), want)
+		}
+		open, err := s.OpenFindingsByVault(ctx, VaultFilter{Scope: &VaultScope{Vaults: []string{"kv-a"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(open) != 1 || open[0].Type != registry.Key || open[0].Kind != FindingDisabled || open[0].VaultKey != registry.VaultKey(a) {
+			t.Errorf("open findings in kv-a: %+v; want the key's only (the retired secret's does not count)", open)
+		}
+		counts, _ = s.CountDecoysByVault(ctx, VaultFilter{Subscriptions: []string{"S2"}})
+		if len(counts) != 1 || counts[0].N != 1 {
+			t.Errorf("s2's counts: %+v", counts)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/coverage"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -82,7 +83,7 @@ func (h *handler) getVault(w http.ResponseWriter, r *http.Request) {
 		h.apiError(w, r, http.StatusBadRequest, "id: want a key vault's ARM id (/subscriptions/S/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/NAME)")
 		return
 	}
-	a, err := h.assessVault(r, id)
+	a, decoys, err := h.assessVault(r, id)
 	if errors.Is(err, store.ErrNotFound) {
 		h.apiError(w, r, http.StatusNotFound, "no such vault in your scope")
 		return
@@ -91,32 +92,36 @@ func (h *handler) getVault(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	out := api.VaultDetail{Vault: apiVault(a), Honeytokens: make([]api.Honeytoken, 0, len(a.Decoys))}
-	for _, d := range a.Decoys {
+	out := api.VaultDetail{Vault: apiVault(a), Honeytokens: make([]api.Honeytoken, 0, len(decoys))}
+	for _, d := range decoys {
 		out.Honeytokens = append(out.Honeytokens, apiHoneytoken(d))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-// assessVault is one vault of the caller's scope, gone or not, assessed;
-// store.ErrNotFound when it is unknown or outside the scope.
-func (h *handler) assessVault(r *http.Request, id string) (assessed, error) {
+// assessVault is one vault of the caller's scope, gone or not, assessed,
+// and its decoys; store.ErrNotFound when it is unknown or outside the
+// scope.
+func (h *handler) assessVault(r *http.Request, id string) (assessed, []registry.Decoy, error) {
 	p := principalFrom(r.Context())
 	if !p.CanSeeVault(id) {
-		return assessed{}, store.ErrNotFound
+		return assessed{}, nil, store.ErrNotFound
 	}
 	v, err := h.store.GetVault(r.Context(), id)
 	if err != nil {
-		return assessed{}, err
+		return assessed{}, nil, err
 	}
-	all, err := h.assessVaults(r.Context(), p, store.VaultFilter{Subscriptions: []string{v.SubscriptionID}, IncludeGone: true})
+	findings, err := h.store.OpenFindingsByVault(r.Context(), store.VaultFilter{Scope: &store.VaultScope{Vaults: []string{v.ID}}})
 	if err != nil {
-		return assessed{}, err
+		return assessed{}, nil, err
 	}
-	for _, a := range all {
-		if a.Key() == v.Key() {
-			return a, nil
-		}
+	decoys, err := h.store.ListDecoys(r.Context(), scoped(p, store.DecoyFilter{VaultID: v.ID}))
+	if err != nil {
+		return assessed{}, nil, err
 	}
-	return assessed{}, store.ErrNotFound
+	facts := coverage.Facts{Decoys: coverage.CountDecoys(decoys), LastRecord: v.LastRecord, PlantingBlocked: v.PlantingBlocked, Gone: !v.GoneAt.IsZero()}
+	for _, fd := range findings {
+		facts.Findings = append(facts.Findings, coverage.Finding{Type: fd.Type, Kind: string(fd.Kind)})
+	}
+	return assessed{Vault: v, Coverage: coverage.Assess(h.coverage, h.now(), facts)}, decoys, nil
 }

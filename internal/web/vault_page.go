@@ -54,7 +54,7 @@ func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
 		h.pageError(w, r, http.StatusNotFound, "There is no such vault: the address is not a key vault's resource id.")
 		return
 	}
-	a, err := h.assessVault(r, id)
+	a, decoys, err := h.assessVault(r, id)
 	if errors.Is(err, store.ErrNotFound) {
 		h.pageError(w, r, http.StatusNotFound, "No such vault in your scope. It may not have been discovered yet.")
 		return
@@ -80,7 +80,7 @@ func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
 		v.Tags = append(v.Tags, k+"="+val)
 	}
 	slices.Sort(v.Tags)
-	for _, d := range a.Decoys {
+	for _, d := range decoys {
 		v.Decoys = append(v.Decoys, decoyRow{Name: d.Name, Type: string(d.Type), Status: string(d.Status), CreatedBy: d.CreatedBy, Created: viewTime(d.CreatedAt, now)})
 	}
 	// Newest first, retired last.

@@ -25,45 +25,44 @@ func (h *handler) setupVaults(o Options) {
 	}
 }
 
-// assessed is a vault with its decoys and coverage.
+// assessed is a vault with its coverage.
 type assessed struct {
 	store.Vault
-	Decoys   []registry.Decoy // any status
 	Coverage coverage.Assessment
 }
 
-// assessVaults gathers every vault p may see (with gone ones when asked),
-// its decoys and open findings, and assesses each, in the store's order.
+// assessVaults gathers every vault p may see among those f selects (with
+// gone ones when asked), counts its decoys and open findings, and assesses
+// each, in the store's order. It reads counts, not decoys, so that its
+// cost follows the number of vaults.
 func (h *handler) assessVaults(ctx context.Context, p auth.Principal, f store.VaultFilter) ([]assessed, error) {
 	f.Scope = p.DecoyScope()
 	vaults, err := h.store.ListVaults(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	decoys, err := h.store.ListDecoys(ctx, scoped(p, store.DecoyFilter{Subscriptions: f.Subscriptions}))
+	counts, err := h.store.CountDecoysByVault(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	findings, err := h.store.ListFindings(ctx, store.FindingFilter{OpenOnly: true})
+	findings, err := h.store.OpenFindingsByVault(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	byVault := map[string][]registry.Decoy{}
-	for _, d := range decoys {
-		k := registry.VaultKey(d.VaultID)
-		byVault[k] = append(byVault[k], d)
+	decoysOf := map[string][]coverage.DecoyCount{}
+	for _, c := range counts {
+		decoysOf[c.VaultKey] = append(decoysOf[c.VaultKey], coverage.DecoyCount{Type: c.Type, Status: c.Status, N: c.N})
 	}
-	openByVault := map[string][]coverage.Finding{}
+	findingsOf := map[string][]coverage.Finding{}
 	for _, fd := range findings {
-		k := registry.VaultKey(fd.VaultID)
-		openByVault[k] = append(openByVault[k], coverage.Finding{DecoyID: fd.DecoyID, Kind: string(fd.Kind)})
+		findingsOf[fd.VaultKey] = append(findingsOf[fd.VaultKey], coverage.Finding{Type: fd.Type, Kind: string(fd.Kind)})
 	}
 	now := h.now()
 	out := make([]assessed, len(vaults))
 	for i, v := range vaults {
 		k := v.Key()
-		out[i] = assessed{Vault: v, Decoys: byVault[k], Coverage: coverage.Assess(h.coverage, now, coverage.Facts{
-			Decoys: byVault[k], Findings: openByVault[k], LastRecord: v.LastRecord,
+		out[i] = assessed{Vault: v, Coverage: coverage.Assess(h.coverage, now, coverage.Facts{
+			Decoys: decoysOf[k], Findings: findingsOf[k], LastRecord: v.LastRecord,
 			PlantingBlocked: v.PlantingBlocked, Gone: !v.GoneAt.IsZero(),
 		})}
 	}

@@ -38,3 +38,7 @@ CREATE TABLE subscriptions (
     tried_at BIGINT NOT NULL,
     error TEXT NOT NULL
 );
+
+-- Coverage counts every vault's decoys by type and status
+-- (CountDecoysByVault): from this index alone, without reading the rows.
+CREATE INDEX decoys_coverage ON decoys (vault_key, type, status);
