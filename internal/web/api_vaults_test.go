@@ -114,6 +114,10 @@ func TestVaultsAPIScope(t *testing.T) {
 	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &d) != nil || len(d.Honeytokens) != 1 || d.Honeytokens[0].Name != ownDecoy {
 		t.Errorf("owner reading kv-pay: %d %s", resp.StatusCode, body)
 	}
+	// The id may also come escaped, as one path segment.
+	if resp, _ := e.request(nil, "GET", "/api/v1/vaults/"+url.PathEscape(envVaultPay), owner, nil); resp.StatusCode != 200 {
+		t.Errorf("escaped id: %d", resp.StatusCode)
+	}
 	if d.Vault.Coverage.State != "at-risk" {
 		t.Errorf("kv-pay: %+v; want at risk (no record yet)", d.Vault.Coverage)
 	}
