@@ -9,7 +9,11 @@
 //
 // The Pipeline commits in groups: one writer goroutine takes whatever
 // batches are waiting and commits them together, so concurrent sources share
-// a disk flush without anyone waiting for a timer.
+// a disk flush without anyone waiting for a timer. The chunks of a large
+// body (SubmitBulk) are committed one per transaction, and only when no
+// other batch waits (or after MaxBulkSkips groups went first): a decoy
+// access arriving while a large body is stored waits for one chunk, not
+// for the body.
 package ingest
 
 import (
@@ -37,10 +41,17 @@ type Pipeline struct {
 	hook  Hook
 	log   *slog.Logger
 	reqs  chan *request
+	bulk  chan *request // chunks of large bodies: see SubmitBulk
+	// skipped counts the groups committed while a bulk chunk waited.
+	skipped int
 	// stopped is closed when Run returns: Submit then fails at once.
 	stopped chan struct{}
 	// MaxGroupRecords caps the records committed together.
 	MaxGroupRecords int
+	// MaxBulkSkips is how many groups of Submit batches may go ahead of a
+	// waiting bulk chunk, so that steady traffic cannot starve a large body.
+	// Set it (like MaxGroupRecords) before Run.
+	MaxBulkSkips int
 
 	accepted   *prometheus.CounterVec
 	deadLetter *prometheus.CounterVec
@@ -62,8 +73,8 @@ type result struct {
 // reg may be nil.
 func New(st *store.Store, hook Hook, log *slog.Logger, reg prometheus.Registerer) *Pipeline {
 	p := &Pipeline{
-		store: st, hook: hook, log: log, reqs: make(chan *request, 256), stopped: make(chan struct{}),
-		MaxGroupRecords: 20000,
+		store: st, hook: hook, log: log, reqs: make(chan *request, 256), bulk: make(chan *request, 64),
+		stopped: make(chan struct{}), MaxGroupRecords: 20000, MaxBulkSkips: 8,
 		accepted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "honeyvault_ingest_records_total", Help: "Records accepted by source and outcome (new, duplicate).",
 		}, []string{"source", "outcome"}),
@@ -92,10 +103,23 @@ var ErrStopped = errors.New("ingest: pipeline stopped")
 // returns nil the records are committed: the source may acknowledge them.
 // Once Run has returned it fails with ErrStopped.
 func (p *Pipeline) Submit(ctx context.Context, b store.Batch) (store.Accepted, error) {
+	return p.submit(ctx, p.reqs, b)
+}
+
+// SubmitBulk is Submit for one chunk of a body too large for one
+// transaction: the chunk is committed on its own, after the Submit
+// batches waiting (see MaxBulkSkips), so that it holds them back by at
+// most its own commit. Each chunk is durable when SubmitBulk returns nil;
+// a body is stored when all its chunks are.
+func (p *Pipeline) SubmitBulk(ctx context.Context, b store.Batch) (store.Accepted, error) {
+	return p.submit(ctx, p.bulk, b)
+}
+
+func (p *Pipeline) submit(ctx context.Context, lane chan *request, b store.Batch) (store.Accepted, error) {
 	b.Prepare() // here, in the source's goroutine, not in the single writer
 	r := &request{batch: b, done: make(chan result, 1)}
 	select {
-	case p.reqs <- r:
+	case lane <- r:
 	case <-p.stopped:
 		return store.Accepted{}, ErrStopped
 	case <-ctx.Done():
@@ -126,12 +150,49 @@ func (p *Pipeline) Run(ctx context.Context) {
 	defer p.drain()
 	defer close(p.stopped)
 	for {
-		select {
-		case <-ctx.Done():
+		r, bulk := p.next(ctx)
+		switch {
+		case r == nil:
 			return
-		case r := <-p.reqs:
+		case bulk:
+			p.commit(ctx, []*request{r})
+		default:
 			p.commit(ctx, p.gather(r))
 		}
+	}
+}
+
+// next waits for the next request to commit and says whether it is a bulk
+// chunk. Submit batches go first, unless a bulk chunk has already let
+// MaxBulkSkips groups pass. It returns nil when ctx ends.
+func (p *Pipeline) next(ctx context.Context) (*request, bool) {
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	if p.skipped >= p.MaxBulkSkips {
+		select {
+		case r := <-p.bulk:
+			p.skipped = 0
+			return r, true
+		default:
+		}
+	}
+	select {
+	case r := <-p.reqs:
+		if len(p.bulk) > 0 {
+			p.skipped++
+		}
+		return r, false
+	default:
+	}
+	select {
+	case <-ctx.Done():
+		return nil, false
+	case r := <-p.reqs:
+		return r, false
+	case r := <-p.bulk:
+		p.skipped = 0
+		return r, true
 	}
 }
 
@@ -195,6 +256,8 @@ func (p *Pipeline) drain() {
 	for {
 		select {
 		case r := <-p.reqs:
+			r.done <- result{err: ErrStopped}
+		case r := <-p.bulk:
 			r.done <- result{err: ErrStopped}
 		default:
 			return
