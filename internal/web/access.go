@@ -116,16 +116,22 @@ func tooMany(w http.ResponseWriter, wait time.Duration) {
 	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(wait.Seconds(), 1)))))
 }
 
-// MaxRequestBody bounds every request body except the ingest endpoint's,
-// which sets its own larger limit: forms and JSON API calls are small.
+// MaxRequestBody bounds every request body except the ingest endpoint's
+// (MaxIngestBody): forms and JSON API calls are small.
 const MaxRequestBody = 1 << 20
 
-// limitBody caps request bodies at MaxRequestBody. A handler reading past
-// it gets an error (forms: ParseForm fails) and should answer 413.
+// limitBody caps request bodies, before anything reads them: at
+// MaxIngestBody under /api/v1/ingest/, at MaxRequestBody elsewhere. A
+// handler reading past it gets an error (forms: ParseForm fails) and should
+// answer 413.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil && !strings.HasPrefix(r.URL.Path, "/api/v1/ingest/") {
-			r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBody)
+		if r.Body != nil {
+			limit := int64(MaxRequestBody)
+			if strings.HasPrefix(r.URL.Path, "/api/v1/ingest/") {
+				limit = MaxIngestBody
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

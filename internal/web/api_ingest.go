@@ -3,9 +3,10 @@ package web
 import (
 	"context"
 	"errors"
-	"io"
+	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/ingest"
@@ -15,71 +16,136 @@ import (
 // MaxIngestBody is the largest request body POST /api/v1/ingest/azure-keyvault
 // accepts (compressed size as sent); larger bodies get 413. Event Hubs
 // messages are at most 1 MiB and Azure Functions forward at most 100 MiB, so
-// 32 MiB lets a forwarder batch generously without letting one request hold
-// the server's memory.
+// 32 MiB lets a forwarder batch generously. What a body decompresses to is
+// bounded apart (auditlog.MaxBodySize), and neither bounds memory: the body
+// is read as a stream.
 const MaxIngestBody = 32 << 20
 
-// Submitter stores a batch durably; *ingest.Pipeline is one.
+// Submitter stores batches durably; *ingest.Pipeline is one.
 type Submitter interface {
-	Submit(ctx context.Context, b store.Batch) (store.Accepted, error)
+	ingest.BulkSubmitter
 }
+
+// IngestLimits bound the ingest endpoint's use of the server. The zero
+// value takes the defaults.
+type IngestLimits struct {
+	// Concurrent is how many ingest requests are read and stored at once;
+	// more get 429 with Retry-After. 0: DefaultIngestConcurrent.
+	Concurrent int
+	// Chunking bounds the chunks a body is stored in (see ingest.StreamBody).
+	Chunking ingest.Chunking
+	// ReadTimeout is the time a client has to send its body; the time
+	// honeyvault spends storing the chunks already read is added to it.
+	// 0: no deadline is set here.
+	ReadTimeout time.Duration
+}
+
+// DefaultIngestConcurrent is IngestLimits.Concurrent's default: enough for
+// several forwarders at once, and what bounds the memory ingestion takes.
+const DefaultIngestConcurrent = 4
 
 type ingestError struct {
 	Position string `json:"position"`
 	Error    string `json:"error"`
 }
 
-// maxReportedErrors bounds the per-record errors echoed in a response.
-const maxReportedErrors = 100
-
 // ingestRecords is POST /api/v1/ingest/azure-keyvault: any record shape,
-// gzip or not. 202 only after the records are durably stored; malformed
-// records among good ones are dead-lettered and listed in the response; a
-// body with no valid record at all is a 400 and changes nothing.
+// gzip or not, by content whatever the Content-Type. The body is read as a
+// stream and stored in chunks (see ingest.StreamBody); 202 only after every
+// chunk is durably stored. Malformed records among good ones are
+// dead-lettered and listed in the response; a body with no valid record
+// is a 400 and changes nothing. Beyond IngestLimits.Concurrent requests at
+// once the answer is 429.
 func (h *handler) ingestRecords(w http.ResponseWriter, r *http.Request) {
 	if h.ingest == nil {
 		h.apiError(w, r, http.StatusServiceUnavailable, "ingestion is not enabled on this server")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxIngestBody))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		h.apiError(w, r, http.StatusRequestEntityTooLarge, "body larger than "+strconv.Itoa(MaxIngestBody)+" bytes: split it")
-		return
-	case err != nil:
-		h.apiError(w, r, http.StatusBadRequest, "unable to read body: "+err.Error())
+	select {
+	case h.ingestSlots <- struct{}{}:
+		defer func() { <-h.ingestSlots }()
+	default:
+		w.Header().Set("Retry-After", "1")
+		h.apiError(w, r, http.StatusTooManyRequests, "too many ingest requests at once; retry later")
 		return
 	}
-	batch, err := ingest.BatchFromBody("http", body, auditlog.Position{})
-	switch {
-	case errors.Is(err, auditlog.ErrBodyTooLarge):
-		h.apiError(w, r, http.StatusRequestEntityTooLarge, err.Error())
-		return
-	case err != nil:
-		h.apiError(w, r, http.StatusBadRequest, err.Error())
-		return
+	sub := h.ingest
+	if h.ingestLimits.ReadTimeout > 0 {
+		sub = extendReadDeadline(w, h.ingest, h.ingestLimits.ReadTimeout)
 	}
-	errs := make([]ingestError, 0, min(len(batch.DeadLetters), maxReportedErrors))
-	for _, d := range batch.DeadLetters[:min(len(batch.DeadLetters), maxReportedErrors)] {
+	res, err := ingest.StreamBody(r.Context(), "http", r.Body, h.ingestLimits.Chunking, sub)
+	errs := make([]ingestError, 0, len(res.Errors))
+	for _, d := range res.Errors {
 		errs = append(errs, ingestError{Position: d.Position, Error: d.Reason})
 	}
-	if len(batch.Events) == 0 {
-		msg := "no records in body"
-		if len(errs) > 0 {
-			msg = "no valid record in body"
-		}
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": msg, "errors": errs})
-		return
-	}
-	acc, err := h.ingest.Submit(r.Context(), batch)
 	if err != nil {
-		h.log.Error("ingest: records not stored", "err", err, "records", len(batch.Events))
-		w.Header().Set("Retry-After", "5")
-		h.apiError(w, r, http.StatusServiceUnavailable, "records not stored; retry")
+		h.ingestFailed(w, r, res, errs, err)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{
-		"accepted": acc.New, "duplicates": acc.Duplicate, "dead_lettered": acc.DeadLetters, "errors": errs,
+		"accepted": res.Accepted.New, "duplicates": res.Accepted.Duplicate, "dead_lettered": res.Accepted.DeadLetters, "errors": errs,
 	})
+}
+
+// ingestFailed answers a body that was not stored whole. Chunks stored
+// before the failure stay stored; the message says how many records, and
+// that sending the body again is harmless.
+func (h *handler) ingestFailed(w http.ResponseWriter, r *http.Request, res ingest.BodyResult, errs []ingestError, err error) {
+	stored := ""
+	if n := res.Accepted.New + res.Accepted.Duplicate + res.Accepted.DeadLetters; n > 0 {
+		stored = fmt.Sprintf(" (the first %d records were stored; sending them again is harmless)", n)
+	}
+	var tooBig *http.MaxBytesError
+	var notStored *ingest.SubmitError
+	switch {
+	case errors.As(err, &tooBig):
+		h.apiError(w, r, http.StatusRequestEntityTooLarge, "body larger than "+strconv.Itoa(MaxIngestBody)+" bytes: split it"+stored)
+	case errors.Is(err, auditlog.ErrBodyTooLarge):
+		h.apiError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("body decompresses to more than %d bytes: split it%s", auditlog.MaxBodySize, stored))
+	case errors.Is(err, ingest.ErrNoRecords):
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "no records in body", "errors": errs})
+	case errors.Is(err, ingest.ErrNoValidRecord):
+		msg := "no valid record in body"
+		if !res.Complete {
+			msg = fmt.Sprintf("no valid record among the first %d records of the body; nothing stored", res.Read)
+		}
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": msg, "errors": errs})
+	case errors.As(err, &notStored):
+		h.log.Error("ingest: records not stored", "err", notStored.Err, "stored_before", res.Chunks)
+		w.Header().Set("Retry-After", "5")
+		h.apiError(w, r, http.StatusServiceUnavailable, "records not stored; retry"+stored)
+	default:
+		h.apiError(w, r, http.StatusBadRequest, err.Error()+stored)
+	}
+}
+
+// extendReadDeadline returns sub with every chunk's storing time added to
+// the connection's read deadline, which starts at timeout: a client sending
+// a large body is not cut off because honeyvault was busy storing it, and a
+// slow one still is.
+func extendReadDeadline(w http.ResponseWriter, sub Submitter, timeout time.Duration) Submitter {
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(timeout)
+	rc.SetReadDeadline(deadline)
+	return &deadlineSubmitter{next: sub, extend: func(d time.Duration) {
+		deadline = deadline.Add(d)
+		rc.SetReadDeadline(deadline)
+	}}
+}
+
+type deadlineSubmitter struct {
+	next   Submitter
+	extend func(time.Duration)
+}
+
+func (s *deadlineSubmitter) Submit(ctx context.Context, b store.Batch) (store.Accepted, error) {
+	start := time.Now()
+	defer func() { s.extend(time.Since(start)) }()
+	return s.next.Submit(ctx, b)
+}
+
+func (s *deadlineSubmitter) SubmitBulk(ctx context.Context, b store.Batch) (store.Accepted, error) {
+	start := time.Now()
+	defer func() { s.extend(time.Since(start)) }()
+	return s.next.SubmitBulk(ctx, b)
 }

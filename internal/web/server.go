@@ -25,6 +25,9 @@ type Options struct {
 	Ingest    Submitter              // nil: the ingest endpoint answers 503
 	Notify    NotifyStatus           // nil: no notification channels to report
 	Sources   func() []source.Status // the live ingestion sources' state; nil: none
+	// IngestLimits bound the ingest endpoint: requests at once, chunks,
+	// the client's time to send.
+	IngestLimits IngestLimits
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
 	// (see resolveClient); empty: the connection's peer is the client.
 	TrustedProxies []netip.Prefix
@@ -61,6 +64,8 @@ type handler struct {
 	loginLimit    *auth.Limiter
 	loginRefusals *auth.Refusals
 	ingestLimit   *auth.Limiter
+	ingestLimits  IngestLimits
+	ingestSlots   chan struct{} // a token per ingest request being read and stored
 	sessionMaxAge time.Duration
 	now           func() time.Time
 }

@@ -1,0 +1,80 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/ingest"
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// heldSubmitter stores through a pipeline, but holds every Submit until
+// release is closed, telling entered when one arrives.
+type heldSubmitter struct {
+	*ingest.Pipeline
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *heldSubmitter) Submit(ctx context.Context, b store.Batch) (store.Accepted, error) {
+	s.entered <- struct{}{}
+	<-s.release
+	return s.Pipeline.Submit(ctx, b)
+}
+
+// Beyond IngestLimits.Concurrent requests at once, the endpoint answers
+// 429 with Retry-After without reading the body; once a request is done,
+// the next is served.
+func TestIngestBeyondConcurrencyIs429(t *testing.T) {
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	p := ingest.New(st, nil, slog.New(slog.DiscardHandler), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	go p.Run(ctx)
+	t.Cleanup(cancel)
+	a := &auth.Authenticator{}
+	a.AddBootstrap(ingestToken, auth.Ingest)
+	sub := &heldSubmitter{Pipeline: p, entered: make(chan struct{}), release: make(chan struct{})}
+	srv := httptest.NewServer(New(Options{Store: st, Auth: a, Ingest: sub, IngestLimits: IngestLimits{Concurrent: 1}}))
+	t.Cleanup(srv.Close)
+	url := srv.URL + "/api/v1/ingest/azure-keyvault"
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if code, out := post(t, url, ingestToken, []byte(auditRecord(1)), nil); code != http.StatusAccepted {
+			t.Errorf("first request: %d %v", code, out)
+		}
+	}()
+	<-sub.entered // the first request holds the only slot
+	req, _ := http.NewRequest("POST", url, strings.NewReader(auditRecord(2)))
+	req.Header.Set("Authorization", "Bearer "+ingestToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "1" {
+		t.Errorf("second request at once: %d, Retry-After %q; want 429, 1", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	close(sub.release)
+	wg.Wait()
+	go func() { <-sub.entered }()
+	if code, out := post(t, url, ingestToken, []byte(auditRecord(2)), nil); code != http.StatusAccepted {
+		t.Errorf("after the first: %d %v", code, out)
+	}
+	if n, _ := st.CountEvents(context.Background()); n != 2 {
+		t.Errorf("%d events stored; want 2", n)
+	}
+}
