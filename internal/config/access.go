@@ -63,10 +63,12 @@ type Limits struct {
 	Login  string `yaml:"login"`
 	Ingest string `yaml:"ingest"`
 	// IngestConcurrent is how many ingest requests are read and stored at
-	// once; more get 429. It bounds the memory ingestion takes.
+	// once (at most half of them bodies larger than one chunk); more get
+	// 429. It bounds the memory ingestion takes.
 	IngestConcurrent int `yaml:"ingest_concurrent"`
-	// IngestChunkRecords is how many records of a body are stored per
-	// transaction: what a decoy access arriving meanwhile may wait for.
+	// IngestChunkRecords is how many records of a body a chunk holds, each
+	// chunk durable before the next is stored: with the pipeline's bulk
+	// group, what a decoy access arriving meanwhile may wait for.
 	IngestChunkRecords int `yaml:"ingest_chunk_records"`
 }
 

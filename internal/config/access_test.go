@@ -165,7 +165,7 @@ func TestIngestLimitsPrecedence(t *testing.T) {
 		env                 func(string) string
 		concurrent, records int
 	}{
-		{"default", nil, envOf(nil), 4, 1000},
+		{"default", nil, envOf(nil), 8, 250},
 		{"file", []string{"--config", file}, envOf(nil), 2, 300},
 		{"env over file", []string{"--config", file}, env, 3, 400},
 		{"flag over env", []string{"--config", file, "--ingest-concurrent", "6", "--ingest-chunk-records", "500"}, env, 6, 500},

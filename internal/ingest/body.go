@@ -23,13 +23,14 @@ type Chunking struct {
 }
 
 // DefaultChunkRecords is how many records a chunk holds unless told
-// otherwise: a few tens of milliseconds of the single writer's time, which
-// is what a decoy access arriving meanwhile may have to wait.
-const DefaultChunkRecords = 1000
+// otherwise: a few tens of milliseconds of the single writer's time at
+// most, which is what a decoy access arriving meanwhile may have to wait.
+const DefaultChunkRecords = 250
 
-// DefaultChunkBytes bounds the body bytes of one chunk (4 MiB): with the
-// events parsed from them, what one chunk holds in memory.
-const DefaultChunkBytes = 4 << 20
+// DefaultChunkBytes bounds the body bytes of one chunk (1 MiB, 350 to
+// 1,000 Key Vault records; a record may take it past by its own size):
+// with the events parsed from them, what one chunk holds in memory.
+const DefaultChunkBytes = 1 << 20
 
 // MaxReportedErrors bounds the malformed records a BodyResult lists.
 const MaxReportedErrors = 100

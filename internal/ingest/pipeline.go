@@ -9,11 +9,11 @@
 //
 // The Pipeline commits in groups: one writer goroutine takes whatever
 // batches are waiting and commits them together, so concurrent sources share
-// a disk flush without anyone waiting for a timer. The chunks of a large
-// body (SubmitBulk) are committed one per transaction, and only when no
-// other batch waits (or after MaxBulkSkips groups went first): a decoy
-// access arriving while a large body is stored waits for one chunk, not
-// for the body.
+// a disk flush without anyone waiting for a timer. The chunks of large
+// bodies (SubmitBulk) are committed in groups of their own, of at most
+// MaxBulkGroupRecords, and only when no other batch waits (or after
+// MaxBulkSkips groups went first): a decoy access arriving while large
+// bodies are stored waits for one such group, not for the bodies.
 package ingest
 
 import (
@@ -48,9 +48,12 @@ type Pipeline struct {
 	stopped chan struct{}
 	// MaxGroupRecords caps the records committed together.
 	MaxGroupRecords int
+	// MaxBulkGroupRecords caps the records of bulk chunks (SubmitBulk)
+	// committed together: what a batch arriving meanwhile may wait for.
+	MaxBulkGroupRecords int
 	// MaxBulkSkips is how many groups of Submit batches may go ahead of a
 	// waiting bulk chunk, so that steady traffic cannot starve a large body.
-	// Set it (like MaxGroupRecords) before Run.
+	// Set these (like MaxGroupRecords) before Run.
 	MaxBulkSkips int
 
 	accepted   *prometheus.CounterVec
@@ -74,7 +77,7 @@ type result struct {
 func New(st *store.Store, hook Hook, log *slog.Logger, reg prometheus.Registerer) *Pipeline {
 	p := &Pipeline{
 		store: st, hook: hook, log: log, reqs: make(chan *request, 256), bulk: make(chan *request, 64),
-		stopped: make(chan struct{}), MaxGroupRecords: 20000, MaxBulkSkips: 8,
+		stopped: make(chan struct{}), MaxGroupRecords: 20000, MaxBulkGroupRecords: 1000, MaxBulkSkips: 8,
 		accepted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "honeyvault_ingest_records_total", Help: "Records accepted by source and outcome (new, duplicate).",
 		}, []string{"source", "outcome"}),
@@ -107,10 +110,11 @@ func (p *Pipeline) Submit(ctx context.Context, b store.Batch) (store.Accepted, e
 }
 
 // SubmitBulk is Submit for one chunk of a body too large for one
-// transaction: the chunk is committed on its own, after the Submit
-// batches waiting (see MaxBulkSkips), so that it holds them back by at
-// most its own commit. Each chunk is durable when SubmitBulk returns nil;
-// a body is stored when all its chunks are.
+// transaction: the chunk is committed with other bulk chunks only (at most
+// MaxBulkGroupRecords records together), after the Submit batches waiting
+// (see MaxBulkSkips), so that bulk holds them back by at most one such
+// commit. Each chunk is durable when SubmitBulk returns nil; a body is
+// stored when all its chunks are.
 func (p *Pipeline) SubmitBulk(ctx context.Context, b store.Batch) (store.Accepted, error) {
 	return p.submit(ctx, p.bulk, b)
 }
@@ -155,9 +159,9 @@ func (p *Pipeline) Run(ctx context.Context) {
 		case r == nil:
 			return
 		case bulk:
-			p.commit(ctx, []*request{r})
+			p.commit(ctx, gather(r, p.bulk, p.MaxBulkGroupRecords))
 		default:
-			p.commit(ctx, p.gather(r))
+			p.commit(ctx, gather(r, p.reqs, p.MaxGroupRecords))
 		}
 	}
 }
@@ -196,13 +200,14 @@ func (p *Pipeline) next(ctx context.Context) (*request, bool) {
 	}
 }
 
-// gather takes first and whatever else is already waiting, up to the cap.
-func (p *Pipeline) gather(first *request) []*request {
+// gather takes first and whatever else is already waiting in its lane,
+// until the group holds limit records or more.
+func gather(first *request, lane chan *request, limit int) []*request {
 	group := []*request{first}
 	n := len(first.batch.Events)
-	for n < p.MaxGroupRecords {
+	for n < limit {
 		select {
-		case r := <-p.reqs:
+		case r := <-lane:
 			group = append(group, r)
 			n += len(r.batch.Events)
 		default:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -255,5 +256,75 @@ func TestSubmitGoesAheadOfWaitingBulkChunks(t *testing.T) {
 	release <- struct{}{}
 	if got, want := strings.Join(order, " "), "corr-0 corr-2 corr-1 corr-3"; got != want {
 		t.Errorf("committed in the order %s; want %s", got, want)
+	}
+}
+
+// The chunks of large bodies waiting together are committed in one
+// transaction of at most MaxBulkGroupRecords records, and never with
+// Submit batches: a decoy access waits for one bounded bulk commit, and
+// concurrent large bodies do not pay a disk flush per chunk.
+func TestBulkChunksCommitTogetherUpToTheirCap(t *testing.T) {
+	entered := make(chan string)
+	release := make(chan struct{})
+	done := make(chan struct{})
+	p, _ := newPipelineWith(t, func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
+		ids := make([]string, len(fresh))
+		for i, f := range fresh {
+			ids[i] = f.Event.CorrelationID
+		}
+		slices.Sort(ids)
+		select {
+		case entered <- strings.Join(ids, "+"):
+			<-release
+		case <-done: // the test has seen what it asserts
+		}
+		return nil
+	}, func(p *Pipeline) { p.MaxBulkGroupRecords = 2 })
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(done)
+	submit := func(i int, bulk bool) {
+		b, err := BatchFromBody("http", []byte(record(i)), auditlog.Position{})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := p.Submit
+			if bulk {
+				f = p.SubmitBulk
+			}
+			if _, err := f(context.Background(), b); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	queued := func(reqs, bulk int) {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); len(p.reqs) != reqs || len(p.bulk) != bulk; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("queues hold %d and %d bulk; want %d and %d", len(p.reqs), len(p.bulk), reqs, bulk)
+			}
+		}
+	}
+	var groups []string
+	submit(0, false) // holds the writer in its hook
+	groups = append(groups, <-entered)
+	for i := 1; i <= 3; i++ {
+		submit(i, true)
+		queued(0, i)
+	}
+	submit(4, false)
+	queued(1, 3)
+	for range 3 {
+		release <- struct{}{}
+		groups = append(groups, <-entered)
+	}
+	release <- struct{}{}
+	// The bulk chunks queued in the order 1, 2, 3; the first two go together.
+	if got, want := strings.Join(groups, " "), "corr-0 corr-4 corr-1+corr-2 corr-3"; got != want {
+		t.Errorf("committed in the groups %s; want %s", got, want)
 	}
 }

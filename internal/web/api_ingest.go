@@ -30,7 +30,10 @@ type Submitter interface {
 // value takes the defaults.
 type IngestLimits struct {
 	// Concurrent is how many ingest requests are read and stored at once;
-	// more get 429 with Retry-After. 0: DefaultIngestConcurrent.
+	// more get 429 with Retry-After. At most half of them (at least one)
+	// may be bodies larger than one chunk, so that large bodies, which
+	// take longest, never crowd out the small posts most decoy accesses
+	// come in. 0: DefaultIngestConcurrent.
 	Concurrent int
 	// Chunking bounds the chunks a body is stored in (see ingest.StreamBody).
 	Chunking ingest.Chunking
@@ -42,7 +45,7 @@ type IngestLimits struct {
 
 // DefaultIngestConcurrent is IngestLimits.Concurrent's default: enough for
 // several forwarders at once, and what bounds the memory ingestion takes.
-const DefaultIngestConcurrent = 4
+const DefaultIngestConcurrent = 8
 
 type ingestError struct {
 	Position string `json:"position"`
@@ -55,23 +58,24 @@ type ingestError struct {
 // chunk is durably stored. Malformed records among good ones are
 // dead-lettered and listed in the response; a body with no valid record
 // is a 400 and changes nothing. Beyond IngestLimits.Concurrent requests at
-// once the answer is 429.
+// once (after waiting up to slotWait for one to end), or half as many
+// large bodies, the answer is 429.
 func (h *handler) ingestRecords(w http.ResponseWriter, r *http.Request) {
 	if h.ingest == nil {
 		h.apiError(w, r, http.StatusServiceUnavailable, "ingestion is not enabled on this server")
 		return
 	}
-	select {
-	case h.ingestSlots <- struct{}{}:
-		defer func() { <-h.ingestSlots }()
-	default:
+	if !h.takeIngestSlot(r.Context()) {
 		w.Header().Set("Retry-After", "1")
 		h.apiError(w, r, http.StatusTooManyRequests, "too many ingest requests at once; retry later")
 		return
 	}
-	sub := h.ingest
+	defer func() { <-h.ingestSlots }()
+	large := &largeBodySlot{Submitter: h.ingest, slots: h.largeSlots}
+	defer large.release()
+	var sub Submitter = large
 	if h.ingestLimits.ReadTimeout > 0 {
-		sub = extendReadDeadline(w, h.ingest, h.ingestLimits.ReadTimeout)
+		sub = extendReadDeadline(w, sub, h.ingestLimits.ReadTimeout)
 	}
 	res, err := ingest.StreamBody(r.Context(), "http", r.Body, h.ingestLimits.Chunking, sub)
 	errs := make([]ingestError, 0, len(res.Errors))
@@ -85,6 +89,36 @@ func (h *handler) ingestRecords(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{
 		"accepted": res.Accepted.New, "duplicates": res.Accepted.Duplicate, "dead_lettered": res.Accepted.DeadLetters, "errors": errs,
 	})
+}
+
+// slotWait is how long a request waits for a slot when all are taken: a
+// burst of small posts (which hold a slot for one commit) queues briefly
+// instead of failing. Waiting holds no body: it is not read yet.
+const slotWait = time.Second
+
+// takeIngestSlot takes a slot for a request, waiting up to slotWait (with
+// at most as many requests waiting as there are slots; any more are
+// refused at once). It reports whether it got one.
+func (h *handler) takeIngestSlot(ctx context.Context) bool {
+	select {
+	case h.ingestSlots <- struct{}{}:
+		return true
+	default:
+	}
+	if h.ingestWaiting.Add(1) > int64(cap(h.ingestSlots)) {
+		h.ingestWaiting.Add(-1)
+		return false
+	}
+	defer h.ingestWaiting.Add(-1)
+	t := time.NewTimer(slotWait)
+	defer t.Stop()
+	select {
+	case h.ingestSlots <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
 }
 
 // ingestFailed answers a body that was not stored whole. Chunks stored
@@ -110,6 +144,9 @@ func (h *handler) ingestFailed(w http.ResponseWriter, r *http.Request, res inges
 			msg = fmt.Sprintf("no valid record among the first %d records of the body; nothing stored", res.Read)
 		}
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": msg, "errors": errs})
+	case errors.Is(err, errLargeBodiesBusy):
+		w.Header().Set("Retry-After", "5")
+		h.apiError(w, r, http.StatusTooManyRequests, "too many large bodies being stored at once; retry later")
 	case errors.As(err, &notStored):
 		h.log.Error("ingest: records not stored", "err", notStored.Err, "stored_before", res.Chunks)
 		w.Header().Set("Retry-After", "5")
@@ -148,4 +185,40 @@ func (s *deadlineSubmitter) SubmitBulk(ctx context.Context, b store.Batch) (stor
 	start := time.Now()
 	defer func() { s.extend(time.Since(start)) }()
 	return s.next.SubmitBulk(ctx, b)
+}
+
+// errLargeBodiesBusy refuses a body larger than one chunk while the large
+// bodies allowed at once are being stored: nothing of it is stored yet.
+var errLargeBodiesBusy = errors.New("web: too many large ingest bodies at once")
+
+// largeBodySlot takes one of the large-body slots before a request's first
+// bulk chunk (the first sign that its body is larger than one chunk),
+// waiting up to slotWait, or fails it with errLargeBodiesBusy. release
+// gives the slot back.
+type largeBodySlot struct {
+	Submitter
+	slots chan struct{}
+	held  bool
+}
+
+func (s *largeBodySlot) SubmitBulk(ctx context.Context, b store.Batch) (store.Accepted, error) {
+	if !s.held {
+		t := time.NewTimer(slotWait)
+		defer t.Stop()
+		select {
+		case s.slots <- struct{}{}:
+			s.held = true
+		case <-t.C:
+			return store.Accepted{}, errLargeBodiesBusy
+		case <-ctx.Done():
+			return store.Accepted{}, ctx.Err()
+		}
+	}
+	return s.Submitter.SubmitBulk(ctx, b)
+}
+
+func (s *largeBodySlot) release() {
+	if s.held {
+		<-s.slots
+	}
 }

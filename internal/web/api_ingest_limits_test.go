@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/honeyvault/honeyvault/internal/auth"
 	"github.com/honeyvault/honeyvault/internal/ingest"
@@ -30,8 +31,8 @@ func (s *heldSubmitter) Submit(ctx context.Context, b store.Batch) (store.Accept
 }
 
 // Beyond IngestLimits.Concurrent requests at once, the endpoint answers
-// 429 with Retry-After without reading the body; once a request is done,
-// the next is served.
+// 429 with Retry-After without reading the body (after waiting up to
+// slotWait for a slot); once a request is done, the next is served.
 func TestIngestBeyondConcurrencyIs429(t *testing.T) {
 	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
 	if err != nil {
@@ -76,5 +77,81 @@ func TestIngestBeyondConcurrencyIs429(t *testing.T) {
 	}
 	if n, _ := st.CountEvents(context.Background()); n != 2 {
 		t.Errorf("%d events stored; want 2", n)
+	}
+}
+
+// heldBulk stores through a pipeline but holds every SubmitBulk until
+// release is closed, telling entered when one arrives.
+type heldBulk struct {
+	*ingest.Pipeline
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *heldBulk) SubmitBulk(ctx context.Context, b store.Batch) (store.Accepted, error) {
+	s.entered <- struct{}{}
+	<-s.release
+	return s.Pipeline.SubmitBulk(ctx, b)
+}
+
+// At most half the slots go to bodies larger than one chunk: another large
+// body is refused (429, nothing of it stored) while small posts are still
+// served.
+func TestIngestLargeBodiesTakeAtMostHalfTheSlots(t *testing.T) {
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	p := ingest.New(st, nil, slog.New(slog.DiscardHandler), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	go p.Run(ctx)
+	t.Cleanup(cancel)
+	a := &auth.Authenticator{}
+	a.AddBootstrap(ingestToken, auth.Ingest)
+	sub := &heldBulk{Pipeline: p, entered: make(chan struct{}, 16), release: make(chan struct{})}
+	limits := IngestLimits{Concurrent: 2, Chunking: ingest.Chunking{Records: 10}}
+	srv := httptest.NewServer(New(Options{Store: st, Auth: a, Ingest: sub, IngestLimits: limits}))
+	t.Cleanup(srv.Close)
+	url := srv.URL + "/api/v1/ingest/azure-keyvault"
+	body := func(from, n int) []byte {
+		var b strings.Builder
+		for i := from; i < from+n; i++ {
+			b.WriteString(auditRecord(i) + "\n")
+		}
+		return []byte(b.String())
+	}
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if code, out := post(t, url, ingestToken, body(0, 25), nil); code != http.StatusAccepted || out["accepted"] != 25.0 {
+			t.Errorf("first large body: %d %v", code, out)
+		}
+	}()
+	<-sub.entered // its first chunk waits: it holds the one large-body slot
+	second := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(second)
+		code, out := post(t, url, ingestToken, body(100, 25), nil)
+		if msg, _ := out["error"].(string); code != http.StatusTooManyRequests || !strings.Contains(msg, "large bodies") {
+			t.Errorf("second large body: %d %v; want 429", code, out)
+		}
+	}()
+	select {
+	case <-second:
+	case <-time.After(time.Minute): // a bound for failing, not a wait
+		t.Error("the second large body is being stored with the first; want it refused")
+	}
+	if code, out := post(t, url, ingestToken, body(200, 5), nil); code != http.StatusAccepted || out["accepted"] != 5.0 {
+		t.Errorf("small body meanwhile: %d %v; want 202", code, out)
+	}
+	close(sub.release)
+	wg.Wait()
+	if n, _ := st.CountEvents(context.Background()); n != 30 {
+		t.Errorf("%d events stored; want the first large body's 25 and the small one's 5", n)
 	}
 }

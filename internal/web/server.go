@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,6 +67,8 @@ type handler struct {
 	ingestLimit   *auth.Limiter
 	ingestLimits  IngestLimits
 	ingestSlots   chan struct{} // a token per ingest request being read and stored
+	largeSlots    chan struct{} // a token per one of them larger than one chunk
+	ingestWaiting atomic.Int64  // requests waiting for an ingest slot
 	sessionMaxAge time.Duration
 	now           func() time.Time
 }

@@ -24,6 +24,7 @@ func (h *handler) setupAccess(o Options) {
 		h.ingestLimits.Concurrent = DefaultIngestConcurrent
 	}
 	h.ingestSlots = make(chan struct{}, h.ingestLimits.Concurrent)
+	h.largeSlots = make(chan struct{}, max(1, h.ingestLimits.Concurrent/2))
 	h.now = o.Now
 	if h.now == nil {
 		h.now = func() time.Time { return time.Now().UTC() }
