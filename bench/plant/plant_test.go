@@ -26,8 +26,8 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/azure"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
-	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -128,12 +128,12 @@ func TestPlant(t *testing.T) {
 	defer st.Close()
 	cfg := defaultPlant()
 	cfg.Concurrency = *concurrency
-	d, err := plant.Setup(ctx, cfg, st, plant.Overrides{Credential: emu.Credential(planter), ClientOptions: &co}, nil)
+	d, err := deploy.Setup(ctx, cfg, st, deploy.Overrides{Credential: emu.Credential(planter), ClientOptions: &co}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Discovery as production does it: every vault of every subscription.
-	targets, warnings, err := plant.Targets(ctx, d.Azure, nil, nil, true)
+	targets, warnings, err := deploy.Targets(ctx, d.Azure, nil, nil, true)
 	if err != nil || len(warnings) > 0 {
 		t.Fatal(err, warnings)
 	}
@@ -145,8 +145,8 @@ func TestPlant(t *testing.T) {
 	// When a vault's plan is made, its next requests (the creates) are
 	// throttled too.
 	var mu sync.Mutex
-	progress := func(p plant.Progress) {
-		if p.Phase != plant.PhasePlanned || *throttleAt == 0 {
+	progress := func(p deploy.Progress) {
+		if p.Phase != deploy.PhasePlanned || *throttleAt == 0 {
 			return
 		}
 		if err := emu.SetFaults(p.Vault, kvemu.Faults{ThrottleNext: *throttleAt, RetryAfter: *retryAfter}); err != nil {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,41 +20,50 @@ import (
 
 const ingestToken = "ingest-token-for-crash-test"
 
-// startServe starts honeyvault serve on db and returns its address once it
-// logs that it is serving.
+// startServe starts honeyvault serve on db, on a port the kernel picks,
+// and returns its address once it logs that it is serving there.
 func startServe(t *testing.T, db string) (*exec.Cmd, string) {
 	t.Helper()
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := l.Addr().String()
-	l.Close()
 	wl := filepath.Join(t.TempDir(), "wl.csv")
 	os.WriteFile(wl, []byte(crashWatchlist), 0o600)
-	cmd := exec.Command(binary, "serve", "--listen", addr, "--db", db, "--watchlist", wl)
+	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--db", db, "--watchlist", wl)
 	cmd.Env = append(os.Environ(), "HONEYVAULT_INGEST_TOKEN="+ingestToken, "HONEYVAULT_ADMIN_TOKEN=admin-token-for-crash-test")
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ready := make(chan bool, 1)
+	ready := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			if strings.Contains(sc.Text(), "honeyvault serving") {
-				ready <- true
+				ready <- servingAddr(sc.Text())
 			}
 		}
-		ready <- false
+		ready <- ""
 	}()
 	select {
-	case ok := <-ready:
-		if !ok {
+	case addr := <-ready:
+		if addr == "" {
 			t.Fatal("server exited before serving")
 		}
-	case <-time.After(60 * time.Second):
+		return cmd, addr
+	case <-time.After(2 * time.Minute):
 		cmd.Process.Kill()
 		t.Fatal("server did not start")
 	}
-	return cmd, addr
+	return nil, ""
+}
+
+// servingAddr returns the address in serve's "honeyvault serving" log line
+// (addr=HOST:PORT in text, "addr":"HOST:PORT" in JSON).
+func servingAddr(line string) string {
+	for _, f := range strings.Fields(strings.NewReplacer(`"addr":"`, "addr=", `",`, " ").Replace(line)) {
+		if a, ok := strings.CutPrefix(f, "addr="); ok {
+			return a
+		}
+	}
+	return ""
 }
 
 // crashRecord is record i; every 7th touches the decoy "s-decoy", so the

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -94,10 +93,7 @@ func TestWatchlistImportExportRoundTrip(t *testing.T) {
 }
 
 func TestServeAnswersAndStopsOnSIGTERM(t *testing.T) {
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(binary, "serve", "--listen", addr, "--db", "sqlite:"+filepath.Join(t.TempDir(), "hv.db"), "--log-format", "json")
+	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:"+filepath.Join(t.TempDir(), "hv.db"), "--log-format", "json")
 	cmd.Env = append(os.Environ(), "HONEYVAULT_ADMIN_TOKEN=admin-token-for-e2e-test")
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
@@ -112,12 +108,20 @@ func TestServeAnswersAndStopsOnSIGTERM(t *testing.T) {
 		close(logs)
 	}()
 	var all []string
-	deadline := time.After(30 * time.Second)
-	for ready := false; !ready; {
+	var addr string
+	deadline := time.After(2 * time.Minute)
+	for addr == "" {
 		select {
-		case line := <-logs:
+		case line, ok := <-logs:
+			if !ok {
+				t.Fatalf("server exited before serving: %q", all)
+			}
 			all = append(all, line)
-			ready = strings.Contains(line, "honeyvault serving")
+			if strings.Contains(line, "honeyvault serving") {
+				if addr = servingAddr(line); addr == "" {
+					t.Fatalf("no address in %q", line)
+				}
+			}
 		case <-deadline:
 			cmd.Process.Kill()
 			t.Fatalf("server did not start: %q", all)

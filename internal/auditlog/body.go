@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/honeyvault/honeyvault/internal/bom"
 )
 
 // MaxBodySize bounds what a body may decompress to (256 MiB), for
@@ -39,7 +41,7 @@ func ParseBody(body []byte) ([]Event, []*RecordError, error) {
 // ParseBodyAt is ParseBody with positions counted from base: its File, its
 // Line as the body's first line and its Offset as the body's first byte.
 func ParseBodyAt(body []byte, base Position) ([]Event, []*RecordError, error) {
-	if isGzip(body) {
+	if IsGzip(body) {
 		src, err := DecompressLimit(bytes.NewReader(body), int64(maxBodySize))
 		if err != nil {
 			return nil, nil, err
@@ -85,7 +87,7 @@ func ParseBodyAt(body []byte, base Position) ([]Event, []*RecordError, error) {
 // prefix of white space only decides nothing (nil), since the rest of the
 // body may still start a value.
 func SniffBody(prefix []byte, whole bool) error {
-	t := skipBlank(prefix)
+	t := bom.TrimBlank(prefix)
 	switch {
 	case len(t) == 0 && !whole:
 		return nil

@@ -17,45 +17,67 @@ var (
 	claimIPAddr     = []string{"ipaddr"}
 )
 
-// claimSet is a claims object with lower-cased names.
+// claimSet holds the claims honeyvault reads, with lower-cased names.
 type claimSet map[string]string
 
-// parseClaims reads a claims object; values that are not strings are
-// taken as their JSON text (numbers) or "" (objects, arrays).
-func parseClaims(raw json.RawMessage) claimSet {
-	raw = objectOrString(raw)
-	if raw == nil {
-		return nil
+// readClaims are the lower-cased names of the claims honeyvault reads.
+var readClaims = func() map[string]bool {
+	m := map[string]bool{}
+	for _, names := range [][]string{claimObjectID, claimUPN, claimUniqueName, claimAppID, claimTenantID, claimIPAddr} {
+		for _, n := range names {
+			m[n] = true
+		}
 	}
-	var m map[string]flexString
-	if json.Unmarshal(raw, &m) != nil {
-		return nil
+	return m
+}()
+
+// parseClaims reads the claims object field name holds (or a string holding
+// one). The claims honeyvault reads must be text (see flexString): one
+// that is not makes the record a dead letter. Others may hold anything
+// (tokens carry arrays of roles, groups, methods).
+func parseClaims(name string, raw json.RawMessage) (claimSet, error) {
+	raw, err := objectField(name, raw)
+	if raw == nil || err != nil {
+		return nil, err
 	}
-	cs := make(claimSet, len(m))
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fieldError(err, name+".")
+	}
+	cs := make(claimSet, 8)
 	for k, v := range m {
-		cs[strings.ToLower(k)] = string(v)
+		k = strings.ToLower(k)
+		if !readClaims[k] {
+			continue
+		}
+		var s flexString
+		if err := s.UnmarshalJSON(v); err != nil {
+			return nil, fieldError(named(err, k), name+".")
+		}
+		cs[k] = string(s)
 	}
-	return cs
+	return cs, nil
 }
 
 // identityClaims finds the claims inside an identity object: "claim" in
 // Key Vault records, "claims" in Activity-log records.
-func identityClaims(identity json.RawMessage) claimSet {
-	identity = objectOrString(identity)
-	if identity == nil {
-		return nil
+func identityClaims(identity json.RawMessage) (claimSet, error) {
+	identity, err := objectField("identity", identity)
+	if identity == nil || err != nil {
+		return nil, err
 	}
 	var id struct {
 		Claim  json.RawMessage `json:"claim"`
 		Claims json.RawMessage `json:"claims"`
 	}
-	if json.Unmarshal(identity, &id) != nil {
-		return nil
+	if err := json.Unmarshal(identity, &id); err != nil {
+		return nil, fieldError(err, "identity.")
 	}
-	if cs := parseClaims(id.Claim); cs != nil {
-		return cs
+	cs, err := parseClaims("identity.claim", id.Claim)
+	if cs != nil || err != nil {
+		return cs, err
 	}
-	return parseClaims(id.Claims)
+	return parseClaims("identity.claims", id.Claims)
 }
 
 func (cs claimSet) first(names []string) string {

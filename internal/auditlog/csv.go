@@ -8,7 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/honeyvault/honeyvault/internal/bom"
 )
 
 // The Azure portal exports a Log Analytics query's results ("Export to
@@ -157,17 +158,22 @@ func exportColumns(fields []string) ([][]byte, bool) {
 // the zone of a datetime column ("TimeGenerated [UTC]", "[Local Time]")
 // and, on the first column, a byte-order mark.
 func exportColumn(h string) string {
-	h = strings.TrimSpace(strings.TrimPrefix(h, string(bom)))
+	h = strings.TrimSpace(bom.TrimString(h))
 	if i := strings.LastIndex(h, " ["); i > 0 && strings.HasSuffix(h, "]") {
 		h = strings.TrimSpace(h[:i])
 	}
 	return h
 }
 
+// IsCSVExport reports whether an input starts (after a byte-order mark and
+// blank lines) with the header of a Log Analytics CSV export: its rows are
+// records only under that header, so such an input must be read whole.
+func IsCSVExport(prefix []byte) bool { return looksLikeCSVExport(prefix) }
+
 // looksLikeCSVExport reports whether an input starts with the header of a
 // Log Analytics CSV export.
 func looksLikeCSVExport(prefix []byte) bool {
-	prefix = skipBlank(prefix)
+	prefix = bom.TrimBlank(prefix)
 	if i := bytes.IndexByte(prefix, '\n'); i >= 0 {
 		prefix = prefix[:i]
 	}
@@ -216,7 +222,7 @@ func (b *bomDropper) Read(p []byte) (int, error) {
 			err = nil
 		}
 		if b.bol {
-			chunk = bytes.TrimPrefix(chunk, bom)
+			chunk = bom.Trim(chunk)
 		}
 		if len(chunk) > 0 {
 			b.bol = chunk[len(chunk)-1] == '\n'
@@ -231,19 +237,15 @@ func (b *bomDropper) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// appendJSONString appends s as a JSON string; bytes that are not UTF-8
-// become U+FFFD, as encoding/json writes them.
+// appendJSONString appends s as a JSON string. Bytes that are not UTF-8
+// are copied as they are (encoding/json reads them, and flexString keeps
+// them for Event.storable to show), where encoding/json would write U+FFFD
+// and lose what was sent.
 func appendJSONString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' {
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		switch {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
 		case c == '"' || c == '\\':
 			dst = append(dst, '\\', c)
 		case c == '\n':
@@ -255,16 +257,8 @@ func appendJSONString(dst []byte, s string) []byte {
 		case c < 0x20:
 			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
 		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				dst = append(dst, `\ufffd`...)
-			} else {
-				dst = append(dst, s[i:i+size]...)
-			}
-			i += size
-			continue
+			dst = append(dst, c)
 		}
-		i++
 	}
 	return append(dst, '"')
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/honeyvault/honeyvault/internal/bom"
 )
 
 // DescribeInput says, for people, what an input that yielded no audit
@@ -15,11 +17,11 @@ import (
 // API error answer: ...". It completes messages such as "no Key Vault audit
 // record found in FILE: ...".
 func DescribeInput(prefix []byte) string {
-	t := skipBlank(prefix)
+	t := bom.TrimBlank(prefix)
 	switch {
 	case len(t) == 0:
 		return "it is empty"
-	case isGzip(t):
+	case IsGzip(t):
 		return "it is gzip-compressed data that does not decompress"
 	case looksBinary(t):
 		return "it looks like binary data, not text"

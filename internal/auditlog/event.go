@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 // Kind tells the two families of records apart.
@@ -97,6 +98,21 @@ type Caller struct {
 // IsZero reports whether nothing is known about the caller.
 func (c Caller) IsZero() bool { return c == Caller{} }
 
+// Key is the identity events of one caller share, for grouping them into
+// incidents and for "everything this caller did": the object id, else the
+// app id, else the UPN (or activity caller name), else the IP address;
+// lower-cased, storable, and bounded like every indexed key (see package
+// storable). Stored events and incidents are grouped by it: a change to
+// what it returns splits a caller's history.
+func (c Caller) Key() string {
+	for _, v := range []string{c.ObjectID, c.AppID, c.UPN, c.Name, c.IP} {
+		if v = strings.TrimSpace(v); v != "" {
+			return storable.Key(strings.ToLower(storable.Text(v)))
+		}
+	}
+	return ""
+}
+
 // Position is where a record was read.
 type Position struct {
 	File   string // as given to the decoder; "" for in-memory bodies
@@ -136,7 +152,7 @@ func (e *Event) DedupKey() string {
 	field(strings.ToLower(e.CorrelationID))
 	field(e.Time.UTC().Truncate(100 * time.Nanosecond).Format(time.RFC3339Nano))
 	field(strings.ToLower(e.Operation))
-	vault := strings.ToLower(strings.TrimRight(e.VaultID, "/"))
+	vault := registry.VaultKey(e.VaultID)
 	if vault == "" {
 		vault = e.VaultName
 	}

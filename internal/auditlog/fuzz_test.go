@@ -6,11 +6,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 // addFixtures seeds a fuzz target with every fixture file and a few
@@ -27,7 +29,13 @@ func addFixtures(f *testing.F) {
 	}
 	for _, s := range []string{"", "{", "[", `{"records":[`, `{"records":[{}]}`, "\xef\xbb\xbf{}", `"x"`, "[[[[", `{"a":"\u0041\\"}`,
 		// Not UTF-8 in a resource id (once made byte offsets drift).
-		"{\"time\":\"2026-11-20T08:00:00Z\",\"operationName\":\"SecretGet\",\"resourceId\":\"/SUBSCRIPTIONS/\xbdK\xfc/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV-B\"}"} {
+		"{\"time\":\"2026-11-20T08:00:00Z\",\"operationName\":\"SecretGet\",\"resourceId\":\"/SUBSCRIPTIONS/\xbdK\xfc/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV-B\"}",
+		// NULs, bytes that are not UTF-8 and lone surrogates, where text belongs.
+		"{\"time\":\"2026-11-20T08:00:00Z\",\"operationName\":\"Secret\\u0000Get\",\"correlationId\":\"\xff\\n\\ud800\",\"properties\":{\"clientInfo\":\"a\\u0000\xc3\",\"requestUri\":\"https://kv.vault.azure.net/secrets/x/%00%ff\"}}",
+		"{\"TimeGenerated\":\"2026-11-20T08:00:00Z\",\"OperationName\":\"SecretGet\",\"Identity\":\"{\\\"claim\\\":{\\\"upn\\\":\\\"a\\\\u0000\xf6\\\"}}\"}",
+		// Wrong-typed fields.
+		`{"time":"2026-11-20T08:00:00Z","operationName":"SecretGet","resourceId":["x"],"identity":"x","properties":1,"correlationId":null}`,
+		`{"time":"2026-11-20T08:00:00Z","operationName":"SecretGet","identity":{"claim":{"upn":{},"roles":["a"]}},"properties":{"httpStatusCode":"OK"}}`} {
 		f.Add([]byte(s))
 	}
 }
@@ -48,8 +56,30 @@ func FuzzParseRecord(f *testing.F) {
 		if ev.VaultName != strings.ToLower(ev.VaultName) {
 			t.Fatalf("vault name %q not lower-cased", ev.VaultName)
 		}
+		if f, v := unstorableField(reflect.ValueOf(ev), "Event"); f != "" {
+			t.Fatalf("%s = %q: a NUL or bytes that are not UTF-8, which PostgreSQL refuses", f, v)
+		}
 		_ = ev.DedupKey()
 	})
+}
+
+// unstorableField returns the first text field of v (a struct, searched
+// into its structs) that is not storable, and its value. Source.File is
+// the name the caller gave the input, not the record's.
+func unstorableField(v reflect.Value, path string) (string, string) {
+	for i := range v.NumField() {
+		f, name := v.Field(i), path+"."+v.Type().Field(i).Name
+		switch {
+		case name == "Event.Source":
+		case f.Kind() == reflect.String && !storable.Is(f.String()):
+			return name, f.String()
+		case f.Kind() == reflect.Struct:
+			if n, s := unstorableField(f, name); n != "" {
+				return n, s
+			}
+		}
+	}
+	return "", ""
 }
 
 // FuzzDecoder checks that no input panics, that memory per record stays
@@ -58,7 +88,7 @@ func FuzzParseRecord(f *testing.F) {
 func FuzzDecoder(f *testing.F) {
 	addFixtures(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if isGzip(b) {
+		if IsGzip(b) {
 			// Compressed input goes through the same decoder once
 			// decompressed; here only check that it cannot blow up.
 			ParseBody(b)
@@ -103,7 +133,7 @@ func FuzzCSVExport(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if isGzip(b) {
+		if IsGzip(b) {
 			return
 		}
 		d := NewDecoderBytes(b, Position{})

@@ -9,13 +9,15 @@ import (
 	// 1.6× the standard library's decompression speed, same API; a gzip
 	// archive is otherwise what bounds a retro-hunt.
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/honeyvault/honeyvault/internal/bom"
 )
 
 // start detects gzip and skips a byte-order mark.
 func (d *Decoder) start() {
 	d.started = true
 	switch {
-	case d.mem && !isGzip(d.body):
+	case d.mem && !IsGzip(d.body):
 		d.buf, d.end, d.rerr = d.body, len(d.body), io.EOF
 	case d.mid:
 		d.buf = make([]byte, readBufSize)
@@ -31,16 +33,14 @@ func (d *Decoder) start() {
 		}
 		d.in = src
 		d.buf = make([]byte, readBufSize)
-		d.ahead(func(b []byte) bool { return len(b) >= len(bom) })
+		d.ahead(func(b []byte) bool { return len(b) >= len(bom.UTF8) })
 	}
-	if bytes.HasPrefix(d.buf[d.pos:d.end], bom) {
-		d.pos += len(bom)
-		d.off += int64(len(bom))
+	if n := bom.Len(d.buf[d.pos:d.end]); n > 0 {
+		d.pos += n
+		d.off += int64(n)
 		d.lineOff = d.off
 	}
 }
-
-var bom = []byte("\xef\xbb\xbf")
 
 // ahead returns the unread buffered bytes once enough says they suffice,
 // reading more — after moving them to the front of the buffer — until
@@ -123,7 +123,7 @@ func Decompress(r io.Reader) (io.Reader, error) {
 	if !ok {
 		br = bufio.NewReaderSize(r, readBufSize)
 	}
-	if magic, _ := br.Peek(2); !isGzip(magic) {
+	if magic, _ := br.Peek(2); !IsGzip(magic) {
 		return br, nil
 	}
 	zr, err := gzip.NewReader(br)
@@ -133,4 +133,6 @@ func Decompress(r io.Reader) (io.Reader, error) {
 	return zr, nil
 }
 
-func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
+// IsGzip reports whether b starts with the gzip magic number: whether an
+// input (a body, a file, a blob) is to be read through Decompress.
+func IsGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }

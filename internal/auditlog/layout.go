@@ -1,6 +1,10 @@
 package auditlog
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/honeyvault/honeyvault/internal/bom"
+)
 
 // oneLine decides the layout of the top-level value that starts at the
 // buffered byte (see Decoder): true for a JSON line.
@@ -96,7 +100,7 @@ func nesting(line []byte) (depth int, inString bool) {
 // value; callers that must choose a reading strategy up front (a file
 // source reading a growing file) ask it of the first.
 func LooksLikeJSONLines(prefix []byte) bool {
-	prefix = skipBlank(prefix)
+	prefix = bom.TrimBlank(prefix)
 	if len(prefix) == 0 || (prefix[0] != '{' && prefix[0] != '[') {
 		return true
 	}
@@ -110,10 +114,4 @@ func LooksLikeJSONLines(prefix []byte) bool {
 		}
 		return 0
 	})
-}
-
-// skipBlank skips leading white space and a byte-order mark.
-func skipBlank(b []byte) []byte {
-	b = bytes.TrimPrefix(bytes.TrimLeft(b, " \t\r\n"), bom)
-	return bytes.TrimLeft(b, " \t\r\n")
 }

@@ -21,12 +21,20 @@ func ParseRecord(raw []byte) (Event, error) {
 	}
 	var w wire
 	if err := json.Unmarshal(raw, &w); err != nil {
-		return Event{}, fmt.Errorf("invalid JSON: %v", err)
+		return Event{}, fieldError(err, "")
 	}
+	var ev Event
+	var err error
 	if w.isActivity() {
-		return w.activity()
+		ev, err = w.activity()
+	} else {
+		ev, err = w.audit()
 	}
-	return w.audit()
+	if err != nil {
+		return Event{}, err
+	}
+	ev.storable()
+	return ev, nil
 }
 
 // activityCategories are the Activity log's categories.
@@ -57,15 +65,27 @@ func (w *wire) audit() (Event, error) {
 		ev.Shape = ShapeAzureDiagnostics
 	}
 	var props wireProperties
-	if isObject(w.Properties) {
-		_ = json.Unmarshal(w.Properties, &props) // flexible fields: a valid object always decodes
+	rawProps, err := objectField("properties", w.Properties)
+	if err != nil {
+		return Event{}, err
 	}
-	var err error
+	if rawProps != nil {
+		if err := json.Unmarshal(rawProps, &props); err != nil {
+			return Event{}, fieldError(err, "properties.")
+		}
+	}
 	if ev.Time, err = parseTime(first(string(w.Time), string(w.TimeGenerated))); err != nil {
 		return Event{}, err
 	}
-	ev.Operation = strings.TrimSpace(valueString(w.OperationName))
-	ev.Category = valueString(w.Category)
+	// The {"value": ...} objects are the REST activity events' spelling
+	// (an object operationName is read as one): here only text will do.
+	if ev.Operation, err = textField("operationName", w.OperationName); err != nil {
+		return Event{}, err
+	}
+	ev.Operation = strings.TrimSpace(ev.Operation)
+	if ev.Category, err = textField("category", w.Category); err != nil {
+		return Event{}, err
+	}
 	ev.ResultType = string(w.ResultType)
 	ev.ResultSignature = string(w.ResultSignature)
 	ev.ResultDescription = string(w.ResultDesc)
@@ -88,7 +108,11 @@ func (w *wire) audit() (Event, error) {
 	c := &ev.Caller
 	c.IP = strings.TrimSpace(string(w.CallerIPAddress))
 	c.ClientInfo = first(string(props.ClientInfo), string(w.ClientInfoS), string(w.ClientInfo))
-	identityClaims(w.Identity).fill(c)
+	claims, err := identityClaims(w.Identity)
+	if err != nil {
+		return Event{}, err
+	}
+	claims.fill(c)
 	setIfEmpty(&c.ObjectID, first(string(w.ClaimOID), string(w.ClaimOIDURI)))
 	setIfEmpty(&c.UPN, first(string(w.ClaimUPN), string(w.ClaimUPNURI), string(w.ClaimUnique), string(w.ClaimNameURI)))
 	setIfEmpty(&c.AppID, string(w.ClaimAppID))
@@ -136,14 +160,24 @@ func (w *wire) activity() (Event, error) {
 	if ev.Time, err = parseTime(first(string(w.Time), string(w.EventTimestamp), string(w.TimeGenerated))); err != nil {
 		return Event{}, err
 	}
-	ev.Operation = first(valueString(w.OperationName), string(w.OperationNameValue))
+	op, err := valueText("operationName", w.OperationName)
+	if err != nil {
+		return Event{}, err
+	}
+	ev.Operation = first(op, string(w.OperationNameValue))
 	if ev.Operation == "" {
 		return Event{}, errors.New("no operationName: not an Activity-log record")
 	}
-	ev.Category = valueString(w.Category)
+	if ev.Category, err = valueText("category", w.Category); err != nil {
+		return Event{}, err
+	}
 	ev.ResultType = string(w.ResultType)
 	ev.ResultSignature = string(w.ResultSignature)
-	ev.Status = first(valueString(w.Status), string(w.ActivityStatusValue), string(w.ResultType))
+	status, err := valueText("status", w.Status)
+	if err != nil {
+		return Event{}, err
+	}
+	ev.Status = first(status, string(w.ActivityStatusValue), string(w.ResultType))
 	ev.CorrelationID = strings.TrimSpace(string(w.CorrelationID))
 	ev.ResourceID = first(string(w.ResourceID), string(w.LowerResource))
 	ev.VaultID = VaultIDOf(ev.ResourceID)
@@ -154,15 +188,28 @@ func (w *wire) activity() (Event, error) {
 	c := &ev.Caller
 	c.Name = strings.TrimSpace(string(w.Caller))
 	c.IP = strings.TrimSpace(string(w.CallerIPAddress))
-	if c.IP == "" && isObject(w.HTTPRequest) {
+	httpRequest, err := objectField("httpRequest", w.HTTPRequest)
+	if err != nil {
+		return Event{}, err
+	}
+	if httpRequest != nil {
 		var hr struct {
 			ClientIPAddress flexString `json:"clientIpAddress"`
 		}
-		_ = json.Unmarshal(w.HTTPRequest, &hr)
-		c.IP = strings.TrimSpace(string(hr.ClientIPAddress))
+		if err := json.Unmarshal(httpRequest, &hr); err != nil {
+			return Event{}, fieldError(err, "httpRequest.")
+		}
+		setIfEmpty(&c.IP, string(hr.ClientIPAddress))
 	}
-	parseClaims(w.Claims).fill(c)
-	identityClaims(w.Identity).fill(c)
+	claims, err := parseClaims("claims", w.Claims)
+	if err != nil {
+		return Event{}, err
+	}
+	claims.fill(c)
+	if claims, err = identityClaims(w.Identity); err != nil {
+		return Event{}, err
+	}
+	claims.fill(c)
 	if c.UPN == "" && strings.Contains(c.Name, "@") {
 		c.UPN = c.Name
 	}

@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"encoding/hex"
 	"strings"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
@@ -154,27 +155,16 @@ func percentDecode(s string) string {
 	}
 	b := make([]byte, 0, len(s))
 	b = append(b, s[:i]...)
+	var c [1]byte
 	for ; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-			continue
+		if s[i] == '%' && i+2 < len(s) {
+			if _, err := hex.Decode(c[:], []byte(s[i+1:i+3])); err == nil {
+				b = append(b, c[0])
+				i += 2
+				continue
+			}
 		}
 		b = append(b, s[i])
 	}
 	return string(b)
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	}
-	return c - 'a' + 10
 }

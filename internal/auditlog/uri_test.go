@@ -81,3 +81,25 @@ func TestVaultIDOf(t *testing.T) {
 		}
 	}
 }
+
+// Escapes are decoded once with encoding/hex; an invalid one is kept as it
+// is, so that one bad escape cannot hide a name.
+func TestPercentDecode(t *testing.T) {
+	for in, want := range map[string]string{
+		"db-pass":            "db-pass",
+		"%64b-pass":          "db-pass",
+		"secrets%2Fx%2fy":    "secrets/x/y",
+		"%2525":              "%25",
+		"%zz%4g%g4":          "%zz%4g%g4",
+		"end%4":              "end%4",
+		"end%":               "end%",
+		"%C3%A9%FF%00":       "é\xff\x00",
+		"mixed%2d%2Dcase%":   "mixed--case%",
+		"%%41":               "%A",
+		"%41%42%43, no more": "ABC, no more",
+	} {
+		if got := percentDecode(in); got != want {
+			t.Errorf("percentDecode(%q) = %q; want %q", in, got, want)
+		}
+	}
+}

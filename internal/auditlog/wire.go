@@ -2,9 +2,15 @@ package auditlog
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // wire is the union of every shape's fields. encoding/json matches names
@@ -71,8 +77,12 @@ type wireProperties struct {
 	HTTPStatusCode flexInt    `json:"httpStatusCode"`
 }
 
-// flexString accepts a JSON string, number or boolean (exports are not
-// always faithful to types) and null.
+// flexString is a field where text belongs. It takes a JSON string (kept
+// byte for byte: see unquote), a number or boolean as its JSON text
+// (exports are not always faithful to types) and null as absent. An object
+// or array is no text: it fails with a *json.UnmarshalTypeError, which
+// encoding/json completes with the field's name, and the record becomes a
+// dead letter naming it (see fieldError).
 type flexString string
 
 func (f *flexString) UnmarshalJSON(b []byte) error {
@@ -81,64 +91,204 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	case len(b) == 0 || string(b) == "null":
 		*f = ""
 	case b[0] == '"':
-		// encoding/json has validated the value: without escapes its
-		// content is the string (most fields; saves a decoder per field).
-		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
-			*f = flexString(b[1 : len(b)-1])
-			return nil
-		}
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := unquote(b)
+		if err != nil {
 			return err
 		}
 		*f = flexString(s)
-	case b[0] == '{' || b[0] == '[':
-		*f = "" // an unexpected structure is ignored, not fatal
+	case b[0] == '{':
+		return wrongType("an object", textType)
+	case b[0] == '[':
+		return wrongType("an array", textType)
 	default:
 		*f = flexString(b)
 	}
 	return nil
 }
 
-// flexInt accepts a JSON number (200, 200.0) or a numeric string ("200").
+// flexInt is an HTTP status: a JSON number (200, 200.0) or a numeric
+// string ("200", as CSV exports write it); null or "" is unknown (0).
+// Anything else — other text, a number that is no HTTP status, a boolean,
+// a structure — fails like a flexString.
 type flexInt int
 
 func (f *flexInt) UnmarshalJSON(b []byte) error {
 	var s flexString
 	if err := s.UnmarshalJSON(b); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			te.Type = numberType
+		}
 		return err
 	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(string(s)), 64)
-	if err != nil || v < 0 || v > 999 {
+	t := strings.TrimSpace(string(s))
+	if t == "" {
 		*f = 0
 		return nil
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v < 0 || v > 999 {
+		found := t
+		if len(found) > 32 {
+			found = found[:32] + "..."
+		}
+		if b = bytes.TrimSpace(b); b[0] == '"' {
+			found = "text " + strconv.Quote(found)
+		}
+		return wrongType(found, numberType)
 	}
 	*f = flexInt(v)
 	return nil
 }
 
-// valueString reads a field that is either a string or an object holding
-// the string under "value" (REST activity events: operationName, status,
-// category).
+var (
+	textType   = reflect.TypeFor[string]()
+	numberType = reflect.TypeFor[int]()
+)
+
+func wrongType(found string, want reflect.Type) error {
+	return &json.UnmarshalTypeError{Value: found, Type: want}
+}
+
+// fieldError turns a wrong-typed field (a *json.UnmarshalTypeError from
+// flexString, flexInt or a check of ours) into an error naming the field,
+// prefixed with the path of the object that holds it; other errors are
+// invalid JSON.
+func fieldError(err error, prefix string) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field == "" {
+		return fmt.Errorf("invalid JSON: %v", err)
+	}
+	want := "text"
+	switch te.Type {
+	case numberType:
+		want = "an HTTP status"
+	case objectType:
+		want = "an object"
+	}
+	return fmt.Errorf("%s%s: %s where %s belongs", prefix, te.Field, te.Value, want)
+}
+
+// unquote returns the text of a JSON string literal that encoding/json has
+// validated, keeping what encoding/json would replace with U+FFFD: bytes
+// that are not UTF-8 stay as they are and a lone surrogate escape (\ud800)
+// stays as written, so that Event.storable can show an analyst what was
+// sent. A literal without escapes is its content (most fields).
+func unquote(b []byte) (string, error) {
+	if len(b) < 2 || b[len(b)-1] != '"' {
+		return "", errors.New("unterminated string")
+	}
+	s := b[1 : len(b)-1]
+	i := bytes.IndexByte(s, '\\')
+	if i < 0 {
+		return string(s), nil
+	}
+	out := make([]byte, 0, len(s))
+	for i >= 0 {
+		out = append(out, s[:i]...)
+		s = s[i:]
+		if len(s) < 2 {
+			return "", errors.New("unterminated escape")
+		}
+		n := 2
+		switch c := s[1]; c {
+		case '"', '\\', '/':
+			out = append(out, c)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(s[2:])
+			if !ok {
+				return "", errors.New("bad \\u escape")
+			}
+			n = 6
+			if !utf16.IsSurrogate(r) {
+				out = utf8.AppendRune(out, r)
+			} else if r2, ok := hex4(s[min(len(s), 8):]); r < 0xdc00 && ok && s[6] == '\\' && s[7] == 'u' && 0xdc00 <= r2 && r2 < 0xe000 {
+				out = utf8.AppendRune(out, utf16.DecodeRune(r, r2))
+				n = 12
+			} else {
+				out = append(out, s[:6]...) // a lone surrogate, kept as written
+			}
+		default:
+			return "", fmt.Errorf("bad escape \\%c", c)
+		}
+		s = s[n:]
+		i = bytes.IndexByte(s, '\\')
+	}
+	return string(append(out, s...)), nil
+}
+
+// hex4 reads the four hex digits of a \u escape.
+func hex4(b []byte) (rune, bool) {
+	var v [2]byte
+	if len(b) < 4 {
+		return 0, false
+	}
+	if _, err := hex.Decode(v[:], b[:4]); err != nil {
+		return 0, false
+	}
+	return rune(v[0])<<8 | rune(v[1]), true
+}
+
+// valueString reads a field that is either text or an object holding the
+// text under "value" (REST activity events: operationName, status,
+// category), "" for anything else: for deciding a record's kind, before
+// its fields are checked.
 func valueString(raw json.RawMessage) string {
+	v, _ := valueText("", raw)
+	return v
+}
+
+// valueText is valueString for reading a record's field: a value that is
+// neither is an error naming the field.
+func valueText(name string, raw json.RawMessage) (string, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
-		return ""
+		return "", nil
 	}
 	if raw[0] == '{' {
 		var v struct {
 			Value flexString `json:"value"`
 		}
-		if json.Unmarshal(raw, &v) != nil {
-			return ""
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return "", fieldError(err, name+".")
 		}
-		return string(v.Value)
+		return string(v.Value), nil
 	}
 	var s flexString
-	if s.UnmarshalJSON(raw) != nil {
-		return ""
+	if err := s.UnmarshalJSON(raw); err != nil {
+		return "", fieldError(named(err, name), "")
 	}
-	return string(s)
+	return string(s), nil
+}
+
+// textField reads a field kept raw for its other spellings as text (see
+// flexString).
+func textField(name string, raw json.RawMessage) (string, error) {
+	var s flexString
+	if err := s.UnmarshalJSON(raw); err != nil {
+		return "", fieldError(named(err, name), "")
+	}
+	return string(s), nil
+}
+
+// named sets the field name of a wrong-typed value's error, for values
+// decoded outside a struct.
+func named(err error, name string) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		te.Field = name
+	}
+	return err
 }
 
 // isObject reports whether raw is a JSON object.
@@ -147,23 +297,38 @@ func isObject(raw json.RawMessage) bool {
 	return len(raw) > 0 && raw[0] == '{'
 }
 
-// objectOrString returns raw if it is an object, or the object a JSON string
-// holds (Log Analytics serialises dynamic columns as strings), else nil.
-func objectOrString(raw json.RawMessage) json.RawMessage {
+var objectType = reflect.TypeFor[map[string]any]()
+
+// objectField reads a field where an object belongs (identity, properties,
+// claims, httpRequest): an object, or a string holding one (Log Analytics
+// serialises dynamic columns as strings, and its CSV exports write them as
+// JSON text). null, absence and "" are no object (nil, no error); anything
+// else is an error naming the field.
+func objectField(name string, raw json.RawMessage) (json.RawMessage, error) {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return nil
-	}
-	if raw[0] == '{' {
-		return raw
-	}
-	if raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			if t := strings.TrimSpace(s); strings.HasPrefix(t, "{") {
-				return json.RawMessage(t)
-			}
+	found := ""
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return nil, nil
+	case raw[0] == '{':
+		return raw, nil
+	case raw[0] == '[':
+		found = "an array"
+	case raw[0] == '"':
+		s, err := unquote(raw)
+		if err != nil {
+			return nil, fieldError(err, "")
 		}
+		t := bytes.TrimSpace([]byte(s))
+		if len(t) == 0 {
+			return nil, nil
+		}
+		if t[0] == '{' && json.Valid(t) {
+			return t, nil
+		}
+		found = "text that is not a JSON object"
+	default:
+		found = string(raw[:min(len(raw), 32)]) // a number or a boolean
 	}
-	return nil
+	return nil, fieldError(&json.UnmarshalTypeError{Value: found, Type: objectType, Field: name}, "")
 }

@@ -204,12 +204,6 @@ func (a *Authenticator) absolute() time.Duration {
 	return DefaultAbsoluteTimeout
 }
 
-// Authenticate returns the principal behind r's credentials.
-func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
-	id, err := a.Identify(r)
-	return id.Principal, err
-}
-
 // Identify returns who r comes from. A bearer token wins over a session
 // cookie: a request with a bad token fails even if it also has a good
 // cookie. Errors other than ErrNoCredentials and ErrBadCredentials mean the

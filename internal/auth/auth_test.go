@@ -31,9 +31,9 @@ func TestAuthenticateBootstrapTokens(t *testing.T) {
 		if tt.header != "" {
 			r.Header.Set("Authorization", tt.header)
 		}
-		p, err := a.Authenticate(r)
-		if !errors.Is(err, tt.wantErr) || p.Role != tt.role {
-			t.Errorf("%q: got %v, %v; want %v, %v", tt.header, p.Role, err, tt.role, tt.wantErr)
+		id, err := a.Identify(r)
+		if p := id.Principal; !errors.Is(err, tt.wantErr) || p.Role != tt.role {
+			t.Errorf("%q: got %v, %v; want %v, %v", tt.header, id.Principal.Role, err, tt.role, tt.wantErr)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"github.com/honeyvault/honeyvault/internal/testenv"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
-func newRefusals(t *testing.T) (*Refusals, *store.Store, *clock) {
+func newRefusals(t *testing.T) (*Refusals, *store.Store, *testenv.Clock) {
 	t.Helper()
 	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
 	if err != nil {

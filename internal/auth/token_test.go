@@ -17,7 +17,8 @@ import (
 func bearer(a *Authenticator, tok string) (Principal, error) {
 	r := httptest.NewRequest("GET", "/", nil)
 	r.Header.Set("Authorization", "Bearer "+tok)
-	return a.Authenticate(r)
+	id, err := a.Identify(r)
+	return id.Principal, err
 }
 
 func TestAPITokenIsHashedAndAuthenticates(t *testing.T) {

@@ -34,9 +34,6 @@ func New(o Options) (*Client, error) {
 	return &Client{cred: o.Credential, opts: o.ClientOptions}, nil
 }
 
-// Credential is the client's credential.
-func (c *Client) Credential() azcore.TokenCredential { return c.cred }
-
 // armOptions are the options for Resource Manager clients.
 func (c *Client) armOptions() *arm.ClientOptions {
 	return &arm.ClientOptions{ClientOptions: c.opts}

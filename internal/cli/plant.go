@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
@@ -51,7 +52,7 @@ Exit status: 0 every vault planted (or covered), 1 some vault failed, 2 bad usag
 			if all == (len(vaults) > 0) {
 				return usageErr("plant: name vaults with --vault or use --all (not both)")
 			}
-			if _, _, err := plant.ParseSelectors(vaults); err != nil {
+			if _, _, err := deploy.ParseSelectors(vaults); err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
 			cfg, err := pf.load(cmd, func(p *config.Plant) error {
@@ -87,7 +88,7 @@ Exit status: 0 every vault planted (or covered), 1 some vault failed, 2 bad usag
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
-			if _, err := plant.PlannerSettings(cfg.Plant); err != nil {
+			if _, err := deploy.PlannerSettings(cfg.Plant); err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
 			return runPlant(cmd, &pf, cfg, vaults, all, dryRun)
@@ -121,12 +122,12 @@ func runPlant(cmd *cobra.Command, pf *plantFlags, cfg config.Config, selectors [
 	d := sess.deployer
 	fmt.Fprintf(stderr, "honeyvault plant: signed in as %s (object id %s)\n", d.Planter, d.Planter.ObjectID)
 
-	targets, warnings, err := plant.Targets(ctx, d.Azure, cfg.Plant.Subscriptions, selectors, all)
+	targets, warnings, err := deploy.Targets(ctx, d.Azure, cfg.Plant.Subscriptions, selectors, all)
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	if err != nil {
-		if errors.Is(err, plant.ErrNoSuchVault) {
+		if errors.Is(err, deploy.ErrNoSuchVault) {
 			return &ExitError{Code: 2, Err: err}
 		}
 		return &ExitError{Code: 1, Err: err}
@@ -175,7 +176,7 @@ func runPlant(cmd *cobra.Command, pf *plantFlags, cfg config.Config, selectors [
 	return plantExit(runs, warnings)
 }
 
-func countPlanned(runs []*plant.VaultRun) int {
+func countPlanned(runs []*deploy.VaultRun) int {
 	n := 0
 	for _, r := range runs {
 		if r.Err == nil && r.Plan != nil {
@@ -186,7 +187,7 @@ func countPlanned(runs []*plant.VaultRun) int {
 }
 
 // plantExit is 1 when a vault failed or a subscription could not be listed.
-func plantExit(runs []*plant.VaultRun, warnings []error) error {
+func plantExit(runs []*deploy.VaultRun, warnings []error) error {
 	failed := 0
 	for _, r := range runs {
 		if r.Failed() {

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/honeyvault/honeyvault/internal/azure"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
-	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -55,7 +55,7 @@ func plantEstate(t *testing.T) (*kvemu.Emulator, string) {
 	co := emu.ClientOptions()
 	co.Cloud = emu.Cloud()
 	old := plantOverrides
-	plantOverrides = plant.Overrides{Credential: emu.Credential(cliPlanter), ClientOptions: &co}
+	plantOverrides = deploy.Overrides{Credential: emu.Credential(cliPlanter), ClientOptions: &co}
 	t.Cleanup(func() { plantOverrides = old })
 	return emu, "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
 }

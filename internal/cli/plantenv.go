@@ -12,15 +12,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/lab"
-	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
 // plantOverrides point the plant verbs at something other than the
 // configured Azure (the Key Vault emulator, in tests); the zero value
 // overrides nothing.
-var plantOverrides plant.Overrides
+var plantOverrides deploy.Overrides
 
 // plantFlags are the settings the plant, retire and reconcile verbs share.
 type plantFlags struct {
@@ -69,7 +69,7 @@ func (f *plantFlags) load(cmd *cobra.Command, apply func(*config.Plant) error) (
 type plantSession struct {
 	cfg      config.Config
 	store    *store.Store
-	deployer *plant.Deployer
+	deployer *deploy.Deployer
 	lab      *lab.Target // with --lab: the running lab
 }
 
@@ -91,7 +91,7 @@ func (f *plantFlags) open(ctx context.Context, cfg config.Config, stderr io.Writ
 		return nil, err
 	}
 	sess.store = st
-	d, err := plant.Setup(ctx, cfg.Plant, st, o, newLogger(cfg.Log, stderr))
+	d, err := deploy.Setup(ctx, cfg.Plant, st, o, newLogger(cfg.Log, stderr))
 	if err != nil {
 		sess.Close()
 		return nil, err

@@ -8,12 +8,13 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/plant"
 )
 
 // printPlan writes what would be created where, vault by vault, like
 // terraform plan. It names decoys: it is for the operator's terminal.
-func printPlan(w io.Writer, runs []*plant.VaultRun, dryRun bool) {
+func printPlan(w io.Writer, runs []*deploy.VaultRun, dryRun bool) {
 	decoys, toPlant, covered, unable := 0, 0, 0, 0
 	for _, r := range runs {
 		switch {
@@ -86,7 +87,7 @@ func describe(d plant.Decoy) string {
 
 // printPlantTable writes the outcome per vault (counts only, no names),
 // then each failed vault's error in full.
-func printPlantTable(w io.Writer, runs []*plant.VaultRun) {
+func printPlantTable(w io.Writer, runs []*deploy.VaultRun) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "VAULT\tPLANTED\tCOVERED\tRESULT")
@@ -117,7 +118,7 @@ func printPlantTable(w io.Writer, runs []*plant.VaultRun) {
 // vaultError formats a vault's error; a missing permission gets its fix on
 // lines of its own, indented.
 func vaultError(err error, indent string) string {
-	var pe *plant.PermissionError
+	var pe *deploy.PermissionError
 	if !errors.As(err, &pe) {
 		return err.Error()
 	}
@@ -128,13 +129,13 @@ func vaultError(err error, indent string) string {
 	return out
 }
 
-func sortedRuns(runs []*plant.VaultRun) []*plant.VaultRun {
-	out := append([]*plant.VaultRun(nil), runs...)
+func sortedRuns(runs []*deploy.VaultRun) []*deploy.VaultRun {
+	out := append([]*deploy.VaultRun(nil), runs...)
 	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].Vault.Name) < strings.ToLower(out[j].Vault.Name) })
 	return out
 }
 
-func permNames(ps []plant.Permission) string {
+func permNames(ps []deploy.Permission) string {
 	var s []string
 	for _, p := range ps {
 		s = append(s, p.String())

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/honeyvault/honeyvault/internal/plant"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 )
 
 // progressView shows how a run over many vaults goes, on stderr: a bar
@@ -35,22 +35,22 @@ func newProgressView(w io.Writer, tty bool, verb string, vaults int) *progressVi
 }
 
 // Update takes one progress report (from any goroutine).
-func (p *progressView) Update(ev plant.Progress) {
+func (p *progressView) Update(ev deploy.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch ev.Phase {
-	case plant.PhasePlanting:
+	case deploy.PhasePlanting:
 		p.items[ev.Vault] = ev.Done
-	case plant.PhaseThrottled:
+	case deploy.PhaseThrottled:
 		p.throttled++
-	case plant.PhasePlanned:
+	case deploy.PhasePlanned:
 		p.items[ev.Vault] = ev.Total
 		p.finished[ev.Vault] = true
-	case plant.PhaseDone, plant.PhaseFailed:
+	case deploy.PhaseDone, deploy.PhaseFailed:
 		p.items[ev.Vault] = ev.Done
 		if !p.finished[ev.Vault] {
 			p.finished[ev.Vault] = true
-			if ev.Phase == plant.PhaseFailed {
+			if ev.Phase == deploy.PhaseFailed {
 				p.failed++
 			}
 		}

@@ -6,16 +6,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/honeyvault/honeyvault/internal/plant"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 )
 
 func TestProgressView(t *testing.T) {
-	events := []plant.Progress{
-		{Vault: "kv-a", Phase: plant.PhaseChecking},
-		{Vault: "kv-a", Phase: plant.PhasePlanting, Done: 1, Total: 2},
-		{Vault: "kv-a", Phase: plant.PhaseThrottled, Done: 1, Total: 2},
-		{Vault: "kv-a", Phase: plant.PhaseDone, Done: 2, Total: 2},
-		{Vault: "kv-b", Phase: plant.PhaseFailed, Err: errors.New("boom")},
+	events := []deploy.Progress{
+		{Vault: "kv-a", Phase: deploy.PhaseChecking},
+		{Vault: "kv-a", Phase: deploy.PhasePlanting, Done: 1, Total: 2},
+		{Vault: "kv-a", Phase: deploy.PhaseThrottled, Done: 1, Total: 2},
+		{Vault: "kv-a", Phase: deploy.PhaseDone, Done: 2, Total: 2},
+		{Vault: "kv-b", Phase: deploy.PhaseFailed, Err: errors.New("boom")},
 	}
 	var tty bytes.Buffer
 	v := newProgressView(&tty, true, "planted", 2)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/honeyvault/honeyvault/internal/plant"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -76,7 +76,7 @@ func registryVaultIDs(ctx context.Context, st *store.Store, vaults []string) ([]
 		seen := map[string]bool{}
 		for _, d := range all {
 			if d.Status != registry.Retired {
-				seen[strings.ToLower(strings.TrimRight(d.VaultID, "/"))] = true
+				seen[registry.VaultKey(d.VaultID)] = true
 			}
 		}
 		return nil, len(seen), nil
@@ -98,7 +98,7 @@ func registryVaultIDs(ctx context.Context, st *store.Store, vaults []string) ([]
 	return out, len(out), nil
 }
 
-func printReconcile(ctx context.Context, w io.Writer, st *store.Store, res []plant.ReconcileResult) error {
+func printReconcile(ctx context.Context, w io.Writer, st *store.Store, res []deploy.ReconcileResult) error {
 	sort.SliceStable(res, func(i, j int) bool { return strings.ToLower(res[i].Vault) < strings.ToLower(res[j].Vault) })
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "VAULT\tCHECKED\tNEW FINDINGS\tOPEN FINDINGS\tSETTLED\tRESULT")

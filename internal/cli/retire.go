@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/honeyvault/honeyvault/internal/plant"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -169,7 +169,7 @@ func printDecoys(w io.Writer, decoys []registry.Decoy, purge bool) {
 	fmt.Fprintf(w, "\n%d decoys would be %s and marked retired.\n", len(decoys), what)
 }
 
-func printRetired(w io.Writer, res []plant.RetireResult) error {
+func printRetired(w io.Writer, res []deploy.RetireResult) error {
 	sort.SliceStable(res, func(i, j int) bool { return res[i].Decoy.ID < res[j].Decoy.ID })
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tVAULT\tTYPE\tRESULT")

@@ -28,11 +28,6 @@ func (e *ExitError) Error() string {
 // Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *ExitError) Unwrap() error { return e.Err }
 
-// errNotBuilt is returned by verbs whose capability has not been built yet.
-func errNotBuilt(verb string) error {
-	return &ExitError{Code: 2, Err: fmt.Errorf("honeyvault %s is not built yet in this version", verb)}
-}
-
 // New returns the root command with every verb attached.
 func New(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{

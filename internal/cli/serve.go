@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/honeyvault/honeyvault/internal/app"
 	"github.com/honeyvault/honeyvault/internal/config"
-	"github.com/honeyvault/honeyvault/internal/server"
 )
 
 func newServeCmd() *cobra.Command {
@@ -34,7 +34,7 @@ Settings without a flag:
 			log := newLogger(cfg.Log, cmd.ErrOrStderr())
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			srv, err := server.New(ctx, cfg, log)
+			srv, err := app.New(ctx, cfg, log)
 			if err != nil {
 				return &ExitError{Code: 1, Err: err}
 			}

@@ -101,11 +101,12 @@ type FileSource struct {
 	Name string `yaml:"name"`
 	Path string `yaml:"path"`
 	// Patterns select files by base name in a directory (default *.json,
-	// *.jsonl, *.ndjson, *.log, *.gz).
+	// *.jsonl, *.ndjson, *.log, *.gz, *.csv).
 	Patterns     []string `yaml:"patterns"`
 	PollInterval Duration `yaml:"poll_interval"`
 	// Settle is how long a file must be unmodified before a last line
-	// without a line end is taken as complete.
+	// without a line end is taken as complete, and before a CSV export
+	// (which has no end to recognise) is read.
 	Settle Duration `yaml:"settle"`
 }
 

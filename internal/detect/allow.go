@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
 // AllowRule suppresses alerts for one identity — the planter, a
-// reconciliation job — optionally only for some operations and until an
-// expiry. Suppressed alerts are still produced (Alert.Suppressed) so they
+// reconciliation job — optionally only for some operations, only on some
+// decoys (Scope) and until an expiry. Suppressed alerts are still produced (Alert.Suppressed) so they
 // can be recorded and counted.
 //
 // A rule on an application id matches every caller that signs in through
@@ -28,6 +29,32 @@ type AllowRule struct {
 	Expires time.Time
 	// Note says why the rule exists.
 	Note string
+	// Scope limits the rule to some decoys; the zero Scope covers all.
+	Scope Scope
+}
+
+// Scope names the decoys a rule covers: those in VaultID (an ARM id),
+// of Type, named Name — each compared case-insensitively, each empty for
+// any. Planting stores a rule scoped to each decoy it creates, so that the
+// planter's own create of that decoy does not alert, and nothing else.
+type Scope struct {
+	VaultID string
+	Type    registry.Type
+	Name    string
+}
+
+// IsZero reports whether the scope covers every decoy.
+func (s Scope) IsZero() bool { return s == Scope{} }
+
+// Covers reports whether d is in the scope.
+func (s Scope) Covers(d registry.Decoy) bool {
+	if s.VaultID != "" && !strings.EqualFold(strings.TrimRight(s.VaultID, "/"), strings.TrimRight(d.VaultID, "/")) {
+		return false
+	}
+	if s.Type != "" && s.Type != d.Type {
+		return false
+	}
+	return s.Name == "" || strings.EqualFold(s.Name, d.Name)
 }
 
 // Validate reports what is wrong with the rule.
@@ -66,10 +93,10 @@ func (r AllowRule) Matches(c auditlog.Caller, op string, class Class, at time.Ti
 // AllowList is a set of rules; the first that matches wins.
 type AllowList []AllowRule
 
-// Allowed returns the first rule covering the access, if any.
-func (l AllowList) Allowed(c auditlog.Caller, op string, class Class, at time.Time) (AllowRule, bool) {
+// Allowed returns the first rule covering an access to decoy d, if any.
+func (l AllowList) Allowed(d registry.Decoy, c auditlog.Caller, op string, class Class, at time.Time) (AllowRule, bool) {
 	for _, r := range l {
-		if r.Matches(c, op, class, at) {
+		if r.Scope.Covers(d) && r.Matches(c, op, class, at) {
 			return r, true
 		}
 	}

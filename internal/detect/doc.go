@@ -64,11 +64,14 @@
 // # Allow-listing
 //
 // An AllowRule names an identity (object id, app id or UPN), optionally
-// operations and an expiry; accesses it covers yield alerts with Suppressed
-// set, so they are recorded but not raised. Key Vault logs the
+// operations, a Scope (a vault, a type, a decoy) and an expiry; accesses it
+// covers yield alerts with Suppressed set, so they are recorded but not
+// raised. Planting stores one rule per decoy it creates, scoped to that
+// decoy: the Matcher indexes rules by scope, so that however many there are
+// an alert is checked only against those that can cover its decoy. The
 // unauthenticated first request of every SDK client (the 401 auth
-// challenge) with no identity: it cannot be allow-listed, so a planter
-// should make its first request to a vault one that names no decoy.
+// challenge) carries no identity and cannot be allow-listed; IsAuthChallenge
+// suppresses it instead.
 //
 // This package must not import internal/store, internal/web or
 // internal/kvemu (an import-boundary test checks it).

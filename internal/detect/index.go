@@ -408,13 +408,8 @@ func equalFoldASCII(a, b string) bool {
 // Vault names are ASCII; folding only ASCII keeps "\u212a" (Kelvin) from
 // matching "k").
 func hashKey(vault, name string) uint64 {
-	return foldInto((foldInto(fnvOffset, vault)^'|')*fnvPrime, name)
+	return foldInto(fnvAdd(foldInto(fnvOffset, vault), '|'), name)
 }
-
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
 
 func foldInto(h uint64, s string) uint64 {
 	for i := 0; i < len(s); i++ {
@@ -422,7 +417,7 @@ func foldInto(h uint64, s string) uint64 {
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		h = (h ^ uint64(c)) * fnvPrime
+		h = fnvAdd(h, c)
 	}
 	return h
 }

@@ -45,7 +45,7 @@ func IsAuthChallenge(ev *auditlog.Event) bool {
 // also while its index or allow list change.
 type Matcher struct {
 	index *Index
-	allow atomic.Pointer[AllowList]
+	allow atomic.Pointer[rules]
 }
 
 // NewMatcher returns a matcher over ix with an allow list.
@@ -58,14 +58,13 @@ func NewMatcher(ix *Index, allow AllowList) *Matcher {
 // Index returns the matcher's index, to add or remove decoys.
 func (m *Matcher) Index() *Index { return m.index }
 
-// SetAllowList replaces the allow list.
-func (m *Matcher) SetAllowList(l AllowList) {
-	c := append(AllowList(nil), l...)
-	m.allow.Store(&c)
-}
+// SetAllowList replaces the allow list. Rules scoped to a decoy or a vault
+// are indexed by their scope, so a long list of them (one per planted
+// decoy) costs a lookup per alert, not a scan.
+func (m *Matcher) SetAllowList(l AllowList) { m.allow.Store(newRules(l)) }
 
 // AllowList returns the current allow list (do not modify it).
-func (m *Matcher) AllowList() AllowList { return *m.allow.Load() }
+func (m *Matcher) AllowList() AllowList { return m.allow.Load().all }
 
 // Match returns an alert for every decoy the event touched, suppressed or
 // not, in no particular order; nil when it touched none. Every operation
@@ -81,16 +80,17 @@ func (m *Matcher) Match(ev *auditlog.Event) []Alert {
 	if !class.Alerts() {
 		return nil
 	}
-	rule, allowed := m.AllowList().Allowed(ev.Caller, ev.Operation, class, ev.Time)
-	if !allowed && IsAuthChallenge(ev) {
-		rule, allowed = AuthChallengeRule, true
-	}
+	rs := m.allow.Load()
+	challenge := IsAuthChallenge(ev)
 	alerts := make([]Alert, len(decoys))
 	for i, d := range decoys {
+		rule, allowed := rs.allowed(d, ev.Caller, ev.Operation, class, ev.Time)
+		if !allowed && challenge {
+			rule, allowed = AuthChallengeRule, true
+		}
 		alerts[i] = Alert{Decoy: d, Event: *ev, Class: class, Severity: class.Severity(), Suppressed: allowed}
 		if allowed {
-			r := rule
-			alerts[i].AllowedBy = &r
+			alerts[i].AllowedBy = &rule
 		}
 	}
 	return alerts

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"encoding/hex"
 	"math/bits"
 )
 
@@ -84,13 +85,13 @@ func NewPrefilter(names []string) *Prefilter {
 
 // nameHash is FNV-1a over the lower-cased name, never 0.
 func nameHash(name string) uint64 {
-	h := uint64(14695981039346656037)
+	h := uint64(fnvOffset)
 	for i := 0; i < len(name); i++ {
 		c := nameByte[name[i]]
 		if c == 0 {
 			c = name[i] // not a name byte: cannot match a run, any value will do
 		}
-		h = (h ^ uint64(c)) * 1099511628211
+		h = fnvAdd(h, c)
 	}
 	return h | 1
 }
@@ -127,13 +128,13 @@ func (p *Prefilter) Match(record []byte) bool {
 		}
 		start := i + j + 1
 		k := start
-		h := uint64(14695981039346656037)
+		h := uint64(fnvOffset)
 		for k < len(record) {
 			c := nameByte[record[k]]
 			if c == 0 {
 				break
 			}
-			h = (h ^ uint64(c)) * 1099511628211
+			h = fnvAdd(h, c)
 			k++
 		}
 		if k > start && p.has(h|1, k-start) {
@@ -168,26 +169,12 @@ func mayHideName(record []byte) bool {
 			return false
 		}
 		k := i + j
-		if k+2 < len(record) && isHex(record[k+1]) && isHex(record[k+2]) {
-			c := unhex(record[k+1])<<4 | unhex(record[k+2])
-			if nameByte[c] != 0 || c == '/' || c == '\\' {
+		var c [1]byte
+		if k+2 < len(record) {
+			if _, err := hex.Decode(c[:], record[k+1:k+3]); err == nil && (nameByte[c[0]] != 0 || c[0] == '/' || c[0] == '\\') {
 				return true
 			}
 		}
 		i = k + 1
 	}
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	}
-	return c - 'a' + 10
 }

@@ -2,6 +2,7 @@ package incident
 
 import (
 	"context"
+	"database/sql"
 	"sync"
 	"testing"
 	"time"
@@ -12,9 +13,18 @@ import (
 	"github.com/honeyvault/honeyvault/internal/testenv"
 )
 
-// rendezvous lets two goroutines wait for each other, or for a while when
-// the other cannot come (it is blocked on a lock the waiter holds).
-type rendezvous struct{ a, b chan struct{} }
+// rendezvous lets two transactions wait for each other, or for the other to
+// be blocked on a lock the waiter holds (blocked says when): then waiting on
+// would deadlock.
+type rendezvous struct {
+	t       *testing.T
+	a, b    chan struct{}
+	blocked func() bool
+}
+
+func newRendezvous(t *testing.T, blocked func() bool) rendezvous {
+	return rendezvous{t: t, a: make(chan struct{}), b: make(chan struct{}), blocked: blocked}
+}
 
 func (r rendezvous) meet(me int) {
 	mine, theirs := r.a, r.b
@@ -22,9 +32,40 @@ func (r rendezvous) meet(me int) {
 		mine, theirs = r.b, r.a
 	}
 	close(mine)
-	select {
-	case <-theirs:
-	case <-time.After(500 * time.Millisecond):
+	giveUp := time.After(time.Minute) // a failure bound, not an expectation
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-theirs:
+			return
+		case <-giveUp:
+			r.t.Errorf("replica %d: the other neither came nor blocked within a minute", me)
+			return
+		case <-tick.C:
+			if r.blocked() {
+				return
+			}
+		}
+	}
+}
+
+// lockWaits reports whether a session of dsn's database waits on a lock
+// (the group's advisory lock, a row lock), as PostgreSQL shows it.
+func lockWaits(t *testing.T, dsn string) func() bool {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return func() bool {
+		var n int
+		err := db.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&n)
+		if err != nil {
+			t.Errorf("pg_stat_activity: %v", err)
+			return true
+		}
+		return n > 0
 	}
 }
 
@@ -33,13 +74,14 @@ func (r rendezvous) meet(me int) {
 // Without the group lock each transaction would see no incident (the
 // other's is not committed) and create its own.
 func TestConcurrentReplicasCreateOneIncident(t *testing.T) {
-	e := newEnv(t, testenv.Postgres(t))
+	dsn := testenv.Postgres(t)
+	e := newEnv(t, dsn)
 	evs := []auditlog.Event{
 		e.event(access{caller: "mallory", vault: "kv-pay", object: "db-password"}),
 		e.event(access{at: time.Second, caller: "mallory", vault: "kv-pay", object: "api-key"}),
 	}
-	begun := rendezvous{make(chan struct{}), make(chan struct{})}
-	recorded := rendezvous{make(chan struct{}), make(chan struct{})}
+	waits := lockWaits(t, dsn)
+	begun, recorded := newRendezvous(t, waits), newRendezvous(t, waits)
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i := range 2 {

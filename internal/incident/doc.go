@@ -9,7 +9,7 @@
 // caller):
 //
 //	vault      the decoy's vault (ARM id, any case)
-//	caller     the caller identity: object id, else app id, else UPN, else IP (store.CallerKey)
+//	caller     the caller identity: object id, else app id, else UPN, else IP (auditlog.Caller.Key)
 //	decoy      the decoy itself (vault, type, name)
 //	ip         the caller's IP address
 //	operation  the Key Vault operation (SecretGet, ...)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/detect"
-	"github.com/honeyvault/honeyvault/internal/store"
+	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
 // Grouping computes alerts' group keys from a list of labels (see the
@@ -71,9 +71,9 @@ func labelValue(label string, a *detect.Alert) string {
 	ev := &a.Event
 	switch label {
 	case "vault":
-		return strings.ToLower(strings.TrimRight(a.Decoy.VaultID, "/"))
+		return registry.VaultKey(a.Decoy.VaultID)
 	case "caller":
-		return store.CallerKey(ev.Caller)
+		return ev.Caller.Key()
 	case "decoy":
 		return a.Decoy.Key()
 	case "ip":

@@ -193,7 +193,7 @@ func (r *Recorder) joins(in *store.Incident, at time.Time) bool {
 func newIncident(key string, a *detect.Alert, previous int64, now time.Time) store.Incident {
 	return store.Incident{
 		GroupKey: key, Title: Title(a), Severity: Medium, AlertSeverity: string(a.Severity), Status: StatusNew,
-		VaultID: a.Decoy.VaultID, VaultName: strings.ToLower(a.Decoy.VaultName), CallerKey: store.CallerKey(a.Event.Caller),
+		VaultID: a.Decoy.VaultID, VaultName: strings.ToLower(a.Decoy.VaultName), CallerKey: a.Event.Caller.Key(),
 		FirstSeen: a.Event.Time, LastSeen: a.Event.Time, PreviousID: previous, CreatedAt: now, UpdatedAt: now,
 	}
 }
@@ -247,7 +247,7 @@ func storedAlert(a *detect.Alert, incidentID int64, now time.Time) *store.Alert 
 		VaultID: a.Decoy.VaultID, VaultName: a.Decoy.VaultName, Token: a.Decoy.Name, TokenType: string(a.Decoy.Type),
 		ObjectType: string(ev.ObjectType), Time: ev.Time, CreatedAt: now, Operation: ev.Operation, Class: string(a.Class),
 		Severity: string(a.Severity), ResultType: ev.ResultType, ResultSig: ev.ResultSignature, HTTPStatus: ev.HTTPStatus,
-		Correlation: ev.CorrelationID, RequestURI: ev.RequestURI, CallerKey: store.CallerKey(ev.Caller), Caller: ev.Caller,
+		Correlation: ev.CorrelationID, RequestURI: ev.RequestURI, CallerKey: ev.Caller.Key(), Caller: ev.Caller,
 		Suppressed: a.Suppressed,
 	}
 	sa.Caller.Name = ""

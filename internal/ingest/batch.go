@@ -33,7 +33,7 @@ func DeadLetters(source string, body []byte, base auditlog.Position, bad []*audi
 }
 
 func rawAt(body []byte, off int64) string {
-	if off < 0 || off >= int64(len(body)) || isGzip(body) {
+	if off < 0 || off >= int64(len(body)) || auditlog.IsGzip(body) {
 		return ""
 	}
 	rest := body[off:]
@@ -45,5 +45,3 @@ func rawAt(body []byte, off int64) string {
 	}
 	return string(rest)
 }
-
-func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }

@@ -104,7 +104,10 @@ var ErrStopped = errors.New("ingest: pipeline stopped")
 
 // Submit stores b durably and returns what became of its records. When it
 // returns nil the records are committed: the source may acknowledge them.
-// Once Run has returned it fails with ErrStopped.
+// A record the database refuses for good (a value it cannot hold: see
+// store.IsDataError) is stored as a dead letter instead, and the rest of
+// b as usual; ErrRefused means the database refuses b even so. Once Run has
+// returned it fails with ErrStopped.
 func (p *Pipeline) Submit(ctx context.Context, b store.Batch) (store.Accepted, error) {
 	return p.submit(ctx, p.reqs, b)
 }
@@ -223,12 +226,7 @@ func (p *Pipeline) commit(ctx context.Context, group []*request) {
 		batches[i] = r.batch
 	}
 	start := time.Now()
-	acc, err := p.store.Accept(ctx, batches, func(ctx context.Context, tx *store.Tx, f []store.Fresh) error {
-		if p.hook == nil || len(f) == 0 {
-			return nil
-		}
-		return p.hook(ctx, tx, f)
-	})
+	acc, err := p.store.Accept(ctx, batches, p.hookFunc())
 	if err != nil && len(group) > 1 {
 		// One batch may be the cause: commit each on its own so that the
 		// others are not refused with it.
@@ -237,6 +235,12 @@ func (p *Pipeline) commit(ctx context.Context, group []*request) {
 			p.commit(ctx, []*request{r})
 		}
 		return
+	}
+	if err != nil && p.store.IsDataError(err) {
+		var a store.Accepted
+		if a, err = p.isolate(ctx, group[0].batch, err); err == nil {
+			acc = []store.Accepted{a}
+		}
 	}
 	p.commitTime.Observe(time.Since(start).Seconds())
 	p.groupSize.Observe(float64(len(group)))
@@ -252,6 +256,16 @@ func (p *Pipeline) commit(ctx context.Context, group []*request) {
 	}
 	if err != nil {
 		p.log.Error("ingest: commit failed", "source", group[0].batch.Source, "err", err)
+	}
+}
+
+// hookFunc is the hook as Accept takes it.
+func (p *Pipeline) hookFunc() func(context.Context, *store.Tx, []store.Fresh) error {
+	return func(ctx context.Context, tx *store.Tx, f []store.Fresh) error {
+		if p.hook == nil || len(f) == 0 {
+			return nil
+		}
+		return p.hook(ctx, tx, f)
 	}
 }
 

@@ -1,6 +1,10 @@
 package ingest
 
-import "io"
+import (
+	"io"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
+)
 
 // recentBytes passes a stream through and keeps its last max bytes, so that
 // a dead letter can carry the record the decoder reported after reading
@@ -68,4 +72,4 @@ func (t *recentBytes) line(off int64, limit int) string {
 	return string(out)
 }
 
-func (t *recentBytes) nestedGzip() bool { return t.n >= 2 && isGzip(t.head[:]) }
+func (t *recentBytes) nestedGzip() bool { return t.n >= 2 && auditlog.IsGzip(t.head[:]) }

@@ -107,16 +107,6 @@ var builtinRoles = map[string][]string{
 	},
 }
 
-// BuiltinRoles lists the role names RoleAssignment accepts.
-func BuiltinRoles() []string {
-	out := []string{
-		"Key Vault Administrator", "Key Vault Reader", "Key Vault Secrets Officer", "Key Vault Secrets User",
-		"Key Vault Crypto Officer", "Key Vault Crypto User", "Key Vault Crypto Service Encryption User",
-		"Key Vault Certificates Officer", "Key Vault Certificate User",
-	}
-	return out
-}
-
 // AssignRole adds a role assignment to the estate. Only vaults with
 // EnableRBACAuthorization consult role assignments.
 func (e *Emulator) AssignRole(ra RoleAssignment) error {
@@ -173,23 +163,6 @@ func roleByDefinitionID(id string) (string, bool) {
 func scopeCovers(scope, resource string) bool {
 	s, r := strings.ToLower(strings.TrimSuffix(scope, "/")), strings.ToLower(strings.TrimSuffix(resource, "/"))
 	return r == s || strings.HasPrefix(r, s+"/")
-}
-
-// RemoveRoleAssignments removes every assignment of principalID at scope
-// (any role when role is empty) and reports how many it removed.
-func (e *Emulator) RemoveRoleAssignments(principalID, role, scope string) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	n := 0
-	e.roles = slices.DeleteFunc(e.roles, func(ra RoleAssignment) bool {
-		hit := strings.EqualFold(ra.PrincipalID, principalID) && strings.EqualFold(ra.Scope, scope) &&
-			(role == "" || strings.EqualFold(ra.Role, role))
-		if hit {
-			n++
-		}
-		return hit
-	})
-	return n
 }
 
 // rbacAllows reports whether any role assignment of principal covers action

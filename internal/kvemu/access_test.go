@@ -89,7 +89,7 @@ func TestRBACDenied(t *testing.T) {
 	if _, err := rc.GetSecret(ctx, "api-key", "", nil); !isStatus(err, http.StatusForbidden, "Forbidden") {
 		t.Errorf("reader get: %v", err)
 	}
-	if n := env.e.RemoveRoleAssignments(nobody.ObjectID, "", "/subscriptions/"+testSub); n != 1 {
+	if n := env.e.removeRoleAssignments(nobody.ObjectID, "/subscriptions/"+testSub); n != 1 {
 		t.Errorf("removed %d assignments", n)
 	}
 	if _, err := rc.NewListSecretPropertiesPager(nil).NextPage(ctx); !isStatus(err, http.StatusForbidden, "Forbidden") {

@@ -72,14 +72,14 @@ func (e *Emulator) emitActivity(in activityInput) {
 		correl = uuid.NewString()
 	}
 	claims := map[string]string{
-		"aud":        in.claims.Audience,
-		"iss":        in.claims.Issuer,
-		"appid":      in.claims.AppID,
-		claimOIDLong: in.claims.OID,
+		"aud":       in.claims.Audience,
+		"iss":       in.claims.Issuer,
+		"appid":     in.claims.AppID,
+		ClaimOIDURI: in.claims.OID,
 		"http://schemas.microsoft.com/identity/claims/tenantid": in.claims.TID,
 	}
 	if in.claims.UPN != "" {
-		claims[claimUPNLong] = in.claims.UPN
+		claims[ClaimUPNURI] = in.claims.UPN
 		claims["name"] = in.claims.UPN
 	}
 	ip := callerIP(in.r, in.claims)

@@ -77,9 +77,9 @@ func restEvent(rec ActivityRecord, sub, rg, method string, t time.Time) Activity
 	if parts := strings.Split(action, "/"); len(parts) >= 3 {
 		provider, rtype = parts[0], strings.Join(parts[:len(parts)-1], "/")
 	}
-	caller := rec.Identity.Claims[claimUPNLong]
+	caller := rec.Identity.Claims[ClaimUPNURI]
 	if caller == "" {
-		caller = rec.Identity.Claims[claimOIDLong]
+		caller = rec.Identity.Claims[ClaimOIDURI]
 	}
 	ts := t.UTC().Format(TimeLayout)
 	return ActivityEvent{

@@ -1,6 +1,7 @@
 package kvemu
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 )
@@ -29,11 +30,32 @@ func ArchivePath(category, resourceID string, t time.Time) (container, blob stri
 	return container, fmt.Sprintf("resourceId=%s/y=%04d/m=%02d/d=%02d/h=%02d/m=00/PT1H.json", resourceID, y, int(m), d, t.Hour())
 }
 
-// defaultHub is the Event Hub Azure Monitor creates per category when a
-// diagnostic setting names none.
-func defaultHub(category string) string {
-	if category == CategoryAdministrative {
-		return ActivityContainer
+// ArchiveBlob is the part of a batch bound for one archive blob.
+type ArchiveBlob struct {
+	Container, Name string // as ArchivePath names them
+	Lines           []byte // the records as JSON lines, each ending in a newline
+}
+
+// ArchiveBlobs splits b by the archive blob each record belongs in (see
+// ArchivePath), in the order the blobs first appear: what a sink appends
+// to a storage account, or to files laid out like one.
+func (b Batch) ArchiveBlobs() []ArchiveBlob {
+	type key struct{ container, name string }
+	bufs := map[key]*bytes.Buffer{}
+	var order []key
+	for _, r := range b.Records {
+		c, name := ArchivePath(r.Category, r.ResourceID, r.Time)
+		k := key{c, name}
+		if bufs[k] == nil {
+			bufs[k] = &bytes.Buffer{}
+			order = append(order, k)
+		}
+		bufs[k].Write(r.JSON)
+		bufs[k].WriteByte('\n')
 	}
-	return AuditContainer
+	out := make([]ArchiveBlob, len(order))
+	for i, k := range order {
+		out[i] = ArchiveBlob{Container: k.container, Name: k.name, Lines: bufs[k].Bytes()}
+	}
+	return out
 }

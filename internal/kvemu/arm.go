@@ -33,7 +33,7 @@ var armAudienceHosts = map[string]bool{
 // armkeyvault and armresources clients (and plain REST for diagnostic
 // settings) use. Paths are matched case-insensitively, as ARM does.
 func (e *Emulator) serveARM(w http.ResponseWriter, r *http.Request) {
-	req := &armRequest{e: e, r: r, started: e.now(), t0: time.Now()}
+	req := &armRequest{e: e, r: r, started: e.Now(), t0: time.Now()}
 	w.Header().Set("x-ms-request-id", uuid.NewString())
 	w.Header().Set("x-ms-correlation-request-id", uuid.NewString())
 	claims, aerr := e.authenticateARM(r)
@@ -90,7 +90,7 @@ func (e *Emulator) authenticateARM(r *http.Request) (*tokenClaims, *apiError) {
 	if !ok {
 		return nil, fail("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
 	}
-	claims, err := e.parseToken(raw, e.now())
+	claims, err := e.parseToken(raw, e.Now())
 	if err != nil {
 		return nil, fail("InvalidAuthenticationToken", "The access token is invalid.")
 	}

@@ -188,7 +188,7 @@ func TestARMUpdateTagsAndAccessPolicies(t *testing.T) {
 	var ops []string
 	for _, a := range env.activityRecords(t) {
 		ops = append(ops, a.OperationName+" "+a.ResultType)
-		if a.Category != "Administrative" || !timeRE.MatchString(a.Time) || a.Identity.Claims[claimOIDLong] != admin.ObjectID ||
+		if a.Category != "Administrative" || !timeRE.MatchString(a.Time) || a.Identity.Claims[ClaimOIDURI] != admin.ObjectID ||
 			a.ResourceID != strings.ToUpper("/subscriptions/"+testSub+"/resourceGroups/"+testRG+"/providers/Microsoft.KeyVault/vaults/"+apVault) {
 			t.Errorf("activity record: %+v", a)
 		}
@@ -305,7 +305,7 @@ func TestARMDiagnosticSettings(t *testing.T) {
 	if status, body := env.armDo(t, admin, http.MethodPut, base+"/to-hub"+api, put); status != 200 {
 		t.Fatalf("put: %d %s", status, body)
 	}
-	ds, _ := env.e.DiagnosticSettings(apVault)
+	ds, _ := env.e.diagnosticSettings(apVault)
 	if len(ds) != 2 || ds[1].EventHubName != "kv-audit" || !ds[1].enables(CategoryAuditEvent) {
 		t.Errorf("settings after put: %+v", ds)
 	}

@@ -54,10 +54,11 @@ type AuditProperties struct {
 // fractional digits ("2026-11-20T08:00:01.1234567Z").
 const TimeLayout = "2006-01-02T15:04:05.0000000Z"
 
-// Claim names in their two spellings.
+// The long (URI) spellings of the oid and upn claims, which the Activity
+// log always uses and audit records use under Options.URIClaims.
 const (
-	claimOIDLong = "http://schemas.microsoft.com/identity/claims/objectidentifier"
-	claimUPNLong = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"
+	ClaimOIDURI = "http://schemas.microsoft.com/identity/claims/objectidentifier"
+	ClaimUPNURI = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"
 )
 
 // requestURI rebuilds the request URI exactly as the client sent it: the
@@ -90,9 +91,9 @@ func (e *Emulator) identityClaims(c *tokenClaims) *AuditIdentity {
 	}
 	m := map[string]string{"appid": c.AppID}
 	if e.opts.URIClaims {
-		m[claimOIDLong] = c.OID
+		m[ClaimOIDURI] = c.OID
 		if c.UPN != "" {
-			m[claimUPNLong] = c.UPN
+			m[ClaimUPNURI] = c.UPN
 		}
 	} else {
 		m["oid"] = c.OID

@@ -158,7 +158,7 @@ func TestChallenge(t *testing.T) {
 func TestAuditOnlyWhenDiagnosticsEnabled(t *testing.T) {
 	env := newTestEnv(t, Options{})
 	ctx := ctxT(t)
-	if ok, err := env.e.DeleteDiagnosticSetting(apVault, diagSettingN); !ok || err != nil {
+	if ok, err := env.e.deleteDiagnosticSetting(apVault, diagSettingN); !ok || err != nil {
 		t.Fatalf("delete setting: %v %v", ok, err)
 	}
 	c := env.secrets(t, apVault, admin)
@@ -199,7 +199,7 @@ func TestURIClaimSpelling(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := env.lastAudit(t, "SecretGet")
-	if got, want := r.Identity.Claim[claimOIDLong], app.ObjectID; got != want {
+	if got, want := r.Identity.Claim[ClaimOIDURI], app.ObjectID; got != want {
 		t.Errorf("objectidentifier claim: got %q; want %q", got, want)
 	}
 	if _, ok := r.Identity.Claim["oid"]; ok {

@@ -12,14 +12,14 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
 )
 
 // HTTPClient returns a client ready for the Azure SDK: its dialer sends
-// every emulated host (vaults, ARM, login) to the emulator's listener and it
-// trusts the emulator's CA. A vault name the estate does not hold fails to
-// resolve, as in Azure's DNS. Other hosts fail too: tests never leave the
-// machine. Call it after Start; all clients share one transport.
+// every emulated host (vaults, ARM, login, mounted services) to the
+// emulator's listener and it trusts the emulator's CA. A vault name the
+// estate does not hold fails to resolve, as in Azure's DNS. Other hosts fail
+// too: tests never leave the machine. Call it after Start; all clients share
+// one transport.
 func (e *Emulator) HTTPClient() *http.Client {
 	e.lnMu.Lock()
 	defer e.lnMu.Unlock()
@@ -52,7 +52,7 @@ func (e *Emulator) HTTPClient() *http.Client {
 }
 
 // resolves reports whether host would resolve to the emulator: a vault of
-// the estate, an ARM or login host, or the loopback address.
+// the estate, an ARM or login host, a mounted host, or the loopback address.
 func (e *Emulator) resolves(host string) bool {
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	if name, _, ok := splitVaultHost(host); ok {
@@ -61,10 +61,10 @@ func (e *Emulator) resolves(host string) bool {
 	}
 	switch host {
 	case "management.azure.com", "management.chinacloudapi.cn", "management.usgovcloudapi.net",
-		"login.microsoftonline.com", "api.loganalytics.io", "api.loganalytics.azure.com", "localhost", "127.0.0.1":
+		"login.microsoftonline.com", "localhost", "127.0.0.1":
 		return true
 	}
-	return false
+	return e.mounted(host) != nil
 }
 
 // ClientOptions returns azcore.ClientOptions for the data-plane clients
@@ -80,8 +80,7 @@ func (e *Emulator) ClientOptions() azcore.ClientOptions {
 	}
 }
 
-// Cloud is the cloud configuration that points ARM clients (and the
-// azlogs query client) at the emulator.
+// Cloud is the cloud configuration that points ARM clients at the emulator.
 // The host names are Azure's own; HTTPClient sends them to the emulator.
 func (e *Emulator) Cloud() cloud.Configuration {
 	return cloud.Configuration{
@@ -90,10 +89,6 @@ func (e *Emulator) Cloud() cloud.Configuration {
 			cloud.ResourceManager: {
 				Audience: "https://management.azure.com/",
 				Endpoint: "https://management.azure.com",
-			},
-			azlogs.ServiceName: {
-				Audience: "https://api.loganalytics.io",
-				Endpoint: "https://api.loganalytics.io/v1",
 			},
 		},
 	}

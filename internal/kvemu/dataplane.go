@@ -61,7 +61,7 @@ var objectNameRE = regexp.MustCompile(`^[0-9a-zA-Z-]{1,127}$`)
 // serveVault serves one data-plane request for the vault named by Host and
 // writes its AuditEvent record.
 func (e *Emulator) serveVault(w http.ResponseWriter, r *http.Request, name, suffix string) {
-	started := e.now()
+	started := e.Now()
 	t0 := time.Now()
 	v, ok := e.lookupVault(name)
 	if !ok || v.dnsSuffix != suffix {
@@ -124,7 +124,7 @@ func (e *Emulator) handleVault(r *http.Request, v *vault, in *auditInput) (int, 
 		return fail(errBadParameter("The api-version query parameter is required for all requests."))
 	}
 
-	now := e.now()
+	now := e.Now()
 	latency, limits, ferr := v.injectFault(spec.class, now)
 	if ferr == nil {
 		if ok, wait := e.regions.take(v, limits, spec.class, now); !ok {
@@ -192,7 +192,7 @@ func (e *Emulator) authenticateVault(r *http.Request, v *vault) (*tokenClaims, *
 	if !ok {
 		return nil, challenge(errTokenMalformed.Error())
 	}
-	claims, err := e.parseToken(raw, e.now())
+	claims, err := e.parseToken(raw, e.Now())
 	if err != nil {
 		return nil, challenge(err.Error())
 	}

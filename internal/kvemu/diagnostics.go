@@ -141,31 +141,6 @@ func (e *Emulator) SetDiagnosticSetting(vaultName string, d DiagnosticSetting) e
 	return nil
 }
 
-// DeleteDiagnosticSetting removes a vault's diagnostic setting by name and
-// reports whether it existed.
-func (e *Emulator) DeleteDiagnosticSetting(vaultName, name string) (bool, error) {
-	v, err := e.vaultNamed(vaultName)
-	if err != nil {
-		return false, err
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	_, ok := v.diag[strings.ToLower(name)]
-	delete(v.diag, strings.ToLower(name))
-	return ok, nil
-}
-
-// DiagnosticSettings lists a vault's diagnostic settings, ordered by name.
-func (e *Emulator) DiagnosticSettings(vaultName string) ([]DiagnosticSetting, error) {
-	v, err := e.vaultNamed(vaultName)
-	if err != nil {
-		return nil, err
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return sortedDiag(v.diag), nil
-}
-
 // SetSubscriptionDiagnosticSetting creates or replaces a subscription-level
 // diagnostic setting, which routes the Activity log (category
 // "Administrative", or categoryGroup "allLogs").
@@ -182,15 +157,4 @@ func (e *Emulator) SetSubscriptionDiagnosticSetting(subscriptionID string, d Dia
 	}
 	sub.diag[strings.ToLower(d.Name)] = &c
 	return nil
-}
-
-// SubscriptionDiagnosticSettings lists a subscription's diagnostic settings.
-func (e *Emulator) SubscriptionDiagnosticSettings(subscriptionID string) ([]DiagnosticSetting, error) {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	sub := e.subs[strings.ToLower(subscriptionID)]
-	if sub == nil {
-		return nil, fmt.Errorf("kvemu: no subscription %q", subscriptionID)
-	}
-	return sortedDiag(sub.diag), nil
 }

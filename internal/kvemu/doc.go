@@ -27,11 +27,14 @@
 // a diagnostic setting names destinations (a storage account, an Event Hubs
 // authorization rule, a workspace) and [Emulator.RegisterDestination] binds
 // a destination id to a [Sink] (memory, JSON-lines files in the storage
-// archive layout, HTTP push, Kafka, Azure Storage append blobs).
+// archive layout, HTTP push; Kafka and Azure Storage append blobs are the
+// subpackages kafkasink and blobsink, so the emulator links neither client).
 //
-// A Log Analytics workspace ([Emulator.CreateWorkspace]) stores the records
-// as AzureDiagnostics or AZKVAuditLogs rows (and AzureActivity) and answers
-// the azlogs SDK's queries in a documented subset of KQL (query.go).
+// Log Analytics workspaces are the subpackage loganalytics: they store the
+// records as AzureDiagnostics or AZKVAuditLogs rows (and AzureActivity) and
+// answer the azlogs SDK's queries in a subset of KQL, on this listener
+// ([Emulator.Mount] lets a service of another package answer for an Azure
+// host; [Emulator.Authenticate] checks its callers' tokens).
 // PauseDelivery and ResumeDelivery make records arrive late, on purpose.
 //
 // The emulator is the oracle honeyvault's log parsers are tested against, so

@@ -63,7 +63,7 @@ type Emulator struct {
 	vaults       map[string]*vault        // by lower-case vault name (names are global)
 	roles        []RoleAssignment
 	destinations map[string]*destination // by lower-case destination resource id
-	workspaces   map[string]*Workspace   // Log Analytics workspaces, by lower-case workspace id
+	mounts       map[string]*mount       // services beyond Key Vault, by lower-case host
 
 	delivery *dispatcher
 	apps     apps           // client credentials for the emulated token endpoint
@@ -104,7 +104,7 @@ func New(opts Options) (*Emulator, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	ca, err := newCertAuthority(e.now())
+	ca, err := newCertAuthority(e.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -121,8 +121,8 @@ func randomBytes(n int) []byte {
 	return b
 }
 
-// now is the emulator's clock.
-func (e *Emulator) now() time.Time {
+// Now reads the emulator's clock (Options.Now, in UTC).
+func (e *Emulator) Now() time.Time {
 	if e.opts.Now != nil {
 		return e.opts.Now().UTC()
 	}
@@ -200,11 +200,9 @@ func (e *Emulator) Close() error {
 	return errors.Join(errs...)
 }
 
-// CACertPEM returns the PEM of the CA that signed the emulator's
-// certificate; a client outside this process trusts it to connect.
-func (e *Emulator) CACertPEM() []byte {
-	return append([]byte(nil), e.ca.caPEM...)
-}
+// TenantID is the tenant of vaults and identities that name none
+// (Options.TenantID).
+func (e *Emulator) TenantID() string { return e.opts.TenantID }
 
 // WriteCACert writes the CA certificate (PEM) into dir as kvemu-ca.pem and
 // returns the file's path.

@@ -181,26 +181,6 @@ func (e *Emulator) Subscriptions() []Subscription {
 	return out
 }
 
-// AddResourceGroup adds a resource group (and its subscription, when new).
-func (e *Emulator) AddResourceGroup(subscriptionID, name, location string) error {
-	if !guidRE.MatchString(subscriptionID) {
-		return fmt.Errorf("kvemu: subscription id %q is not a GUID", subscriptionID)
-	}
-	if !rgNameRE.MatchString(name) {
-		return fmt.Errorf("kvemu: invalid resource group name %q", name)
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	sub := e.subs[strings.ToLower(subscriptionID)]
-	if sub == nil {
-		sub = e.addSubscriptionLocked(Subscription{ID: subscriptionID})
-	}
-	if _, ok := sub.groups[strings.ToLower(name)]; !ok {
-		sub.groups[strings.ToLower(name)] = &resourceGroup{name: name, location: orDefault(location, "eastus"), tags: map[string]string{}}
-	}
-	return nil
-}
-
 // CreateVault adds a vault to the estate, creating its subscription and
 // resource group when they are new. No audit or activity record is written:
 // this is how a test or the lab builds its starting estate.
@@ -254,7 +234,7 @@ func (e *Emulator) newVault(spec VaultSpec) (*vault, error) {
 		name: spec.Name, sub: spec.SubscriptionID, rg: spec.ResourceGroup,
 		location: strings.ToLower(orDefault(spec.Location, "eastus")), tenant: spec.TenantID, sku: sku,
 		tags: cloneTags(spec.Tags), rbac: spec.EnableRBACAuthorization, policies: clonePolicies(spec.AccessPolicies),
-		dnsSuffix: suffix, retention: retention, purgeProt: spec.PurgeProtection, created: e.now(),
+		dnsSuffix: suffix, retention: retention, purgeProt: spec.PurgeProtection, created: e.Now(),
 		diag:    map[string]*DiagnosticSetting{},
 		secrets: map[string]*secretObj{}, deletedSecrets: map[string]*secretObj{},
 		keys: map[string]*keyObj{}, deletedKeys: map[string]*keyObj{},

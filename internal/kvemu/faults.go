@@ -142,17 +142,6 @@ func (e *Emulator) SetFaults(vaultName string, f Faults) error {
 	return nil
 }
 
-// Faults returns a vault's fault configuration.
-func (e *Emulator) Faults(vaultName string) (Faults, error) {
-	v, err := e.vaultNamed(vaultName)
-	if err != nil {
-		return Faults{}, err
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.faults, nil
-}
-
 // injectFault decides, before a request runs, whether the vault's faults
 // or limits turn it away. It returns the latency to add and the error to
 // answer with (nil to go on).

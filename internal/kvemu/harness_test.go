@@ -3,7 +3,8 @@ package kvemu
 import (
 	"context"
 	"encoding/json"
-	"sync"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+	"github.com/honeyvault/honeyvault/internal/testenv"
 )
 
 // The test estate: one subscription, one resource group, a vault per
@@ -32,27 +34,9 @@ var (
 	nobody = Identity{ObjectID: "dddddddd-0000-0000-0000-000000000004", UPN: "mallory@contoso.com", AppID: "04b07795-8ddb-461a-bbee-02f9e1bf7b46"}
 )
 
-// clock is a settable clock for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type testEnv struct {
 	e     *Emulator
-	clk   *clock
+	clk   *testenv.Clock
 	audit *MemorySink
 	act   *MemorySink
 }
@@ -61,7 +45,7 @@ type testEnv struct {
 // both vaults to a memory sink and the Activity log to another.
 func newTestEnv(t *testing.T, opts Options) *testEnv {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 11, 20, 8, 0, 1, 123456700, time.UTC)}
+	clk := testenv.NewClock(time.Date(2026, 11, 20, 8, 0, 1, 123456700, time.UTC))
 	if opts.Now == nil {
 		opts.Now = clk.Now
 	}
@@ -202,3 +186,43 @@ func ctxT(t *testing.T) context.Context {
 func ptr[T any](v T) *T { return &v }
 
 var _ = policy.RetryOptions{}
+
+// The test-side counterparts of estate changes the emulator's users make
+// through ARM (or not at all): tests use them to set a scene directly.
+
+// removeRoleAssignments removes every role assignment of principalID at
+// scope and reports how many it removed.
+func (e *Emulator) removeRoleAssignments(principalID, scope string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := len(e.roles)
+	e.roles = slices.DeleteFunc(e.roles, func(ra RoleAssignment) bool {
+		return strings.EqualFold(ra.PrincipalID, principalID) && strings.EqualFold(ra.Scope, scope)
+	})
+	return n - len(e.roles)
+}
+
+// deleteDiagnosticSetting removes a vault's diagnostic setting by name and
+// reports whether it existed.
+func (e *Emulator) deleteDiagnosticSetting(vaultName, name string) (bool, error) {
+	v, err := e.vaultNamed(vaultName)
+	if err != nil {
+		return false, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	_, ok := v.diag[strings.ToLower(name)]
+	delete(v.diag, strings.ToLower(name))
+	return ok, nil
+}
+
+// diagnosticSettings lists a vault's diagnostic settings, ordered by name.
+func (e *Emulator) diagnosticSettings(vaultName string) ([]DiagnosticSetting, error) {
+	v, err := e.vaultNamed(vaultName)
+	if err != nil {
+		return nil, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return sortedDiag(v.diag), nil
+}

@@ -66,7 +66,7 @@ func (c *credential) GetToken(_ context.Context, opts policy.TokenRequestOptions
 	if tenant == "" {
 		tenant = c.e.opts.TenantID
 	}
-	now := c.e.now()
+	now := c.e.Now()
 	tok, err := c.e.mintToken(tokenClaims{
 		Audience: audienceFromScope(opts.Scopes[0]),
 		Issuer:   "https://sts.windows.net/" + tenant + "/",

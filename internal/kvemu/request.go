@@ -11,7 +11,7 @@ import (
 )
 
 // Request sends one raw HTTP request as id, with a bearer token for the
-// host's audience (a vault, ARM or Log Analytics), through HTTPClient. The
+// host's audience (a vault, ARM or a mounted service), through HTTPClient. The
 // URL goes out exactly as given (percent-encoding, ":443", odd casing), so
 // tests can produce the request URIs attackers and odd clients send and see
 // how they are logged. The caller closes the response body.
@@ -22,11 +22,11 @@ func (e *Emulator) Request(ctx context.Context, id Identity, method, rawURL stri
 	}
 	host := strings.ToLower(u.Hostname())
 	var audience string
-	switch {
+	switch m := e.mounted(host); {
 	case strings.HasPrefix(host, "management."):
 		audience = "https://management.azure.com/"
-	case strings.HasPrefix(host, "api.loganalytics."):
-		audience = "https://api.loganalytics.io"
+	case m != nil:
+		audience = m.audience
 	default:
 		_, suffix, ok := splitVaultHost(host)
 		if !ok {

@@ -72,7 +72,7 @@ func (e *Emulator) seed(vaultName, name string, run func(*call) (result, error),
 	if err != nil {
 		return "", err
 	}
-	res, err := run(&call{e: e, v: v, name: name, body: b, now: e.now()})
+	res, err := run(&call{e: e, v: v, name: name, body: b, now: e.Now()})
 	if err != nil {
 		return "", fmt.Errorf("kvemu: seed %s in %s: %w", name, vaultName, err)
 	}

@@ -7,7 +7,8 @@ import (
 )
 
 // ServeHTTP routes a request by its Host: a vault host goes to the data
-// plane, an ARM host to the management plane.
+// plane, an ARM host to the management plane, a mounted host to its
+// service.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	host := strings.ToLower(r.Host)
 	if h, _, err := net.SplitHostPort(host); err == nil {
@@ -25,8 +26,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "login.microsoftonline.com":
 		e.serveLogin(w, r)
 		return
-	case "api.loganalytics.io", "api.loganalytics.azure.com":
-		e.serveLogAnalytics(w, r)
+	}
+	if m := e.mounted(host); m != nil {
+		m.h.ServeHTTP(w, r)
 		return
 	}
 	writeError(w, &apiError{status: http.StatusNotFound, code: "HostNotFound", message: "kvemu serves no host " + host})

@@ -38,12 +38,6 @@ type Sink interface {
 	Write(ctx context.Context, b Batch) error
 }
 
-// SinkFunc adapts a function to Sink.
-type SinkFunc func(ctx context.Context, b Batch) error
-
-// Write calls f.
-func (f SinkFunc) Write(ctx context.Context, b Batch) error { return f(ctx, b) }
-
 // DeliveryOptions tune how records reach one destination.
 type DeliveryOptions struct {
 	// Delay holds every record back this long (real time) before delivery,

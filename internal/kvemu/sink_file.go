@@ -1,7 +1,6 @@
 package kvemu
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -25,19 +24,8 @@ func NewFileSink(dir string) *FileSink { return &FileSink{Dir: dir} }
 func (f *FileSink) Write(_ context.Context, b Batch) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	files := map[string]*bytes.Buffer{}
-	var order []string
-	for _, r := range b.Records {
-		container, blob := ArchivePath(r.Category, r.ResourceID, r.Time)
-		p := filepath.Join(f.Dir, container, filepath.FromSlash(blob))
-		if files[p] == nil {
-			files[p] = &bytes.Buffer{}
-			order = append(order, p)
-		}
-		files[p].Write(r.JSON)
-		files[p].WriteByte('\n')
-	}
-	for _, p := range order {
+	for _, blob := range b.ArchiveBlobs() {
+		p := filepath.Join(f.Dir, blob.Container, filepath.FromSlash(blob.Name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return fmt.Errorf("kvemu: file sink: %w", err)
 		}
@@ -45,7 +33,7 @@ func (f *FileSink) Write(_ context.Context, b Batch) error {
 		if err != nil {
 			return fmt.Errorf("kvemu: file sink: %w", err)
 		}
-		_, werr := fh.Write(files[p].Bytes())
+		_, werr := fh.Write(blob.Lines)
 		cerr := fh.Close()
 		if werr != nil || cerr != nil {
 			return fmt.Errorf("kvemu: file sink: append %s: %v %v", p, werr, cerr)

@@ -28,7 +28,9 @@ type Envelope struct {
 	Records []json.RawMessage `json:"records"`
 }
 
-func envelope(b Batch) ([]byte, error) {
+// MarshalEnvelope encodes b's records as one Envelope, the body of an
+// Event Hubs message or an HTTP push.
+func (b Batch) MarshalEnvelope() ([]byte, error) {
 	env := Envelope{Records: make([]json.RawMessage, len(b.Records))}
 	for i, r := range b.Records {
 		env.Records[i] = r.JSON
@@ -39,7 +41,7 @@ func envelope(b Batch) ([]byte, error) {
 // Write implements Sink. Any status but 2xx is an error, so the batch is
 // retried.
 func (h *HTTPSink) Write(ctx context.Context, b Batch) error {
-	body, err := envelope(b)
+	body, err := b.MarshalEnvelope()
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ type MemorySink struct {
 	C chan Record
 
 	mu      sync.Mutex
-	batches []Batch
+	records []Record
 }
 
 // NewMemorySink makes a memory sink; buffer > 0 also makes C.
@@ -30,8 +30,7 @@ func NewMemorySink(buffer int) *MemorySink {
 // Write implements Sink.
 func (m *MemorySink) Write(ctx context.Context, b Batch) error {
 	m.mu.Lock()
-	b.Records = slices.Clone(b.Records)
-	m.batches = append(m.batches, b)
+	m.records = append(m.records, b.Records...)
 	m.mu.Unlock()
 	if m.C == nil {
 		return nil
@@ -50,16 +49,5 @@ func (m *MemorySink) Write(ctx context.Context, b Batch) error {
 func (m *MemorySink) Records() []Record {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []Record
-	for _, b := range m.batches {
-		out = append(out, b.Records...)
-	}
-	return out
-}
-
-// Batches returns every batch received so far, in order.
-func (m *MemorySink) Batches() []Batch {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.batches)
+	return slices.Clone(m.records)
 }

@@ -2,7 +2,6 @@ package kvemu
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -16,17 +15,13 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
-	"github.com/honeyvault/honeyvault/internal/testenv"
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // routeTo points the AP vault's audit log at destination id (replacing
 // the harness's storage setting).
 func (env *testEnv) routeTo(t *testing.T, d DiagnosticSetting) {
 	t.Helper()
-	if _, err := env.e.DeleteDiagnosticSetting(apVault, diagSettingN); err != nil {
+	if _, err := env.e.deleteDiagnosticSetting(apVault, diagSettingN); err != nil {
 		t.Fatal(err)
 	}
 	if err := env.e.SetDiagnosticSetting(apVault, d); err != nil {
@@ -123,103 +118,6 @@ func TestHTTPSinkWithDelay(t *testing.T) {
 	}
 }
 
-func TestKafkaSink(t *testing.T) {
-	env := newTestEnv(t, Options{})
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "kv-audit")) // listens on 127.0.0.1
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
-	producer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer producer.Close()
-	const rule = "/subscriptions/" + testSub + "/resourceGroups/rg-logs/providers/Microsoft.EventHub/namespaces/ehns/authorizationRules/RootManageSharedAccessKey"
-	if err := env.e.RegisterDestination(rule, &KafkaSink{Client: producer}, DeliveryOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	env.routeTo(t, DiagnosticSetting{Name: "hub", EventHubAuthorizationRuleID: rule, EventHubName: "kv-audit", Logs: []LogSettings{{Category: "AuditEvent", Enabled: true}}})
-	env.touch(t, "streamed")
-	if err := env.e.Flush(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	consumer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.ConsumeTopics("kv-audit"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer consumer.Close()
-	var ops []string
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for len(ops) < 2 {
-		fetches := consumer.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("consumed %v before timing out", ops)
-		}
-		fetches.EachRecord(func(r *kgo.Record) {
-			var e struct {
-				Records []AuditRecord `json:"records"`
-			}
-			if err := json.Unmarshal(r.Value, &e); err != nil {
-				t.Errorf("message %s: %v", r.Value, err)
-			}
-			for _, rec := range e.Records {
-				ops = append(ops, rec.OperationName)
-			}
-		})
-	}
-	if got, want := strings.Join(ops, ","), "Authentication,SecretSet"; got != want {
-		t.Errorf("records: got %s; want %s", got, want)
-	}
-}
-
-func TestBlobSinkAzurite(t *testing.T) {
-	az := testenv.StartAzurite(t)
-	env := newTestEnv(t, Options{})
-	client, err := azblob.NewClientFromConnectionString(az.ConnectionString, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const dest = "/subscriptions/" + testSub + "/resourceGroups/rg-logs/providers/Microsoft.Storage/storageAccounts/devstoreaccount1"
-	if err := env.e.RegisterDestination(dest, NewBlobSink(client), DeliveryOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	env.routeTo(t, DiagnosticSetting{Name: "blob", StorageAccountID: dest, Logs: []LogSettings{{Category: "AuditEvent", Enabled: true}}})
-	env.touch(t, "first")
-	if err := env.e.Flush(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	env.touch(t, "second") // appends to the same hourly blob
-	if err := env.e.Flush(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	v, _ := env.e.Vault(apVault)
-	container, blobName := ArchivePath(CategoryAuditEvent, strings.ToUpper(v.ID), env.clk.Now())
-	resp, err := client.DownloadStream(ctxT(t), container, blobName, nil)
-	if err != nil {
-		t.Fatalf("download %s/%s: %v", container, blobName, err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	lines := bytes.Split(bytes.TrimSpace(body), []byte("\n"))
-	var ops []string
-	for _, l := range lines {
-		var r AuditRecord
-		if err := json.Unmarshal(l, &r); err != nil {
-			t.Fatalf("line %q: %v", l, err)
-		}
-		ops = append(ops, r.OperationName)
-	}
-	// The second client reuses nothing: each new client meets the challenge.
-	if got, want := strings.Join(ops, ","), "Authentication,SecretSet,Authentication,SecretSet"; got != want {
-		t.Errorf("blob lines: got %s; want %s", got, want)
-	}
-	if got := env.e.DeliveryStats().Dropped; got != 0 {
-		t.Errorf("dropped %d records", got)
-	}
-}
-
 func TestSinkFailureRetriedThenDropped(t *testing.T) {
 	env := newTestEnv(t, Options{})
 	var calls int
@@ -248,3 +146,34 @@ func TestSinkFailureRetriedThenDropped(t *testing.T) {
 		t.Errorf("the sink was tried %d times; want retries", calls)
 	}
 }
+
+// TestArchiveBlobs: records interleaved across hours and categories come
+// out grouped by blob, blobs in order of first appearance, lines in order.
+func TestArchiveBlobs(t *testing.T) {
+	const vault = "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/V"
+	at := func(h int) time.Time { return time.Date(2026, 11, 20, h, 30, 0, 0, time.UTC) }
+	b := Batch{Records: []Record{
+		{Category: CategoryAuditEvent, ResourceID: vault, Time: at(8), JSON: []byte(`{"n":1}`)},
+		{Category: CategoryAuditEvent, ResourceID: vault, Time: at(9), JSON: []byte(`{"n":2}`)},
+		{Category: CategoryAdministrative, ResourceID: "/SUBSCRIPTIONS/S", Time: at(8), JSON: []byte(`{"n":3}`)},
+		{Category: CategoryAuditEvent, ResourceID: vault, Time: at(8), JSON: []byte(`{"n":4}`)},
+	}}
+	var got []string
+	for _, blob := range b.ArchiveBlobs() {
+		got = append(got, blob.Container+"/"+blob.Name+" "+strings.ReplaceAll(string(blob.Lines), "\n", ";"))
+	}
+	want := []string{
+		"insights-logs-auditevent/resourceId=" + vault + `/y=2026/m=11/d=20/h=08/m=00/PT1H.json {"n":1};{"n":4};`,
+		"insights-logs-auditevent/resourceId=" + vault + `/y=2026/m=11/d=20/h=09/m=00/PT1H.json {"n":2};`,
+		`insights-activity-logs/resourceId=/SUBSCRIPTIONS/S/y=2026/m=11/d=20/h=08/m=00/PT1H.json {"n":3};`,
+	}
+	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("got\n%s\nwant\n%s", g, w)
+	}
+}
+
+// SinkFunc adapts a function to Sink.
+type SinkFunc func(ctx context.Context, b Batch) error
+
+// Write calls f.
+func (f SinkFunc) Write(ctx context.Context, b Batch) error { return f(ctx, b) }

@@ -15,17 +15,22 @@ import (
 )
 
 // servedNames are the DNS names the emulator's leaf certificate covers: the
-// vault hosts of the public and sovereign clouds, the ARM hosts and the
-// login host (so an out-of-process client can trust one certificate).
-var servedNames = []string{
+// vault hosts of the public and sovereign clouds, the ARM hosts, the login
+// host and the hosts services of other packages may mount (so an
+// out-of-process client can trust one certificate).
+var servedNames = append([]string{
 	"*.vault.azure.net", "vault.azure.net",
 	"*.vault.azure.cn", "vault.azure.cn",
 	"*.vault.usgovcloudapi.net", "vault.usgovcloudapi.net",
 	"management.azure.com", "management.chinacloudapi.cn", "management.usgovcloudapi.net",
 	"login.microsoftonline.com",
-	"api.loganalytics.io", "api.loganalytics.azure.com",
 	"localhost",
-}
+}, mountableHosts...)
+
+// mountableHosts are the hosts Mount accepts: the certificate is made
+// before anything is mounted, so it lists them in advance. Today they are
+// the Log Analytics query API's (internal/kvemu/loganalytics).
+var mountableHosts = []string{"api.loganalytics.io", "api.loganalytics.azure.com"}
 
 // certAuthority is the emulator's generated CA and the leaf it signed.
 type certAuthority struct {

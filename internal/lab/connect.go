@@ -16,7 +16,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/honeyvault/honeyvault/internal/plant"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -28,7 +28,7 @@ type Target struct {
 	// DSN is the lab's database, which its running honeyvault serves.
 	DSN string
 	// Overrides point the planting code at the emulator as the planter.
-	Overrides plant.Overrides
+	Overrides deploy.Overrides
 
 	dir       string
 	server    string
@@ -62,7 +62,7 @@ func Connect(ctx context.Context, dir string) (*Target, error) {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	abs, _ := filepath.Abs(dir) // DSN has checked it
-	return &Target{DSN: dsn, Overrides: plant.Overrides{Credential: cred, ClientOptions: &co}, dir: abs, server: st.Server, transport: tr}, nil
+	return &Target{DSN: dsn, Overrides: deploy.Overrides{Credential: cred, ClientOptions: &co}, dir: abs, server: st.Server, transport: tr}, nil
 }
 
 // Close releases the connections to the emulator.

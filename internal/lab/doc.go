@@ -1,9 +1,9 @@
 // Package lab runs honeyvault's whole loop on one machine: the Key Vault
 // emulator (internal/kvemu) with an estate of realistic vaults, a complete
-// honeyvault server (internal/server) on the embedded SQLite default, audit
+// honeyvault server (internal/app) on the embedded SQLite default, audit
 // records streaming from every vault's diagnostic setting to honeyvault's
 // HTTP ingest endpoint, and decoys planted into every vault by the real
-// planting code (internal/plant) as the SOC's planter identity.
+// planting code (internal/deploy) as the SOC's planter identity.
 //
 // Start brings a lab up in a directory and Close takes it down; everything
 // the lab writes lives in that directory. While it runs, the directory holds

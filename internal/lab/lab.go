@@ -15,9 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/app"
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
-	"github.com/honeyvault/honeyvault/internal/server"
 )
 
 // Defaults of Options.
@@ -218,7 +218,7 @@ func (l *Lab) startServer(ctx context.Context) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}
-	srv, err := server.New(ctx, cfg, l.log)
+	srv, err := app.New(ctx, cfg, l.log)
 	if err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}

@@ -84,10 +84,11 @@ func TestCloseLeavesNothingRunning(t *testing.T) {
 }
 
 // waitGoroutines waits (with a deadline) until no more goroutines run than
-// before: connections and workers wind down asynchronously.
+// before: connections and workers wind down asynchronously. The minute is a
+// failure bound for a loaded machine, not an expectation.
 func waitGoroutines(t *testing.T, before int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for runtime.NumGoroutine() > before {
 		if time.Now().After(deadline) {
 			buf := make([]byte, 1<<20)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/honeyvault/honeyvault/internal/azure"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
@@ -74,7 +75,7 @@ func (l *Lab) plant(ctx context.Context, plans []vaultTemplate) error {
 	if err != nil {
 		return fmt.Errorf("lab: planter sign-in: %w", err)
 	}
-	vaults, warnings, err := plant.Targets(ctx, az, nil, nil, true)
+	vaults, warnings, err := deploy.Targets(ctx, az, nil, nil, true)
 	if err = errors.Join(append(warnings, err)...); err != nil {
 		return fmt.Errorf("lab: vault discovery: %w", err)
 	}
@@ -89,7 +90,7 @@ func (l *Lab) plant(ctx context.Context, plans []vaultTemplate) error {
 		return fmt.Errorf("lab: %w", err)
 	}
 	defer st.Close()
-	d := &plant.Deployer{
+	d := &deploy.Deployer{
 		Azure: az, Store: st, Planner: planner, Planter: who,
 		GrantTemporary: true, Log: l.log.With("component", "plant"),
 	}

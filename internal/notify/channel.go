@@ -13,12 +13,6 @@ type Notifier interface {
 	Notify(ctx context.Context, m *Message) (retry bool, err error)
 }
 
-// NotifierFunc adapts a function to Notifier.
-type NotifierFunc func(ctx context.Context, m *Message) (bool, error)
-
-// Notify calls f.
-func (f NotifierFunc) Notify(ctx context.Context, m *Message) (bool, error) { return f(ctx, m) }
-
 // Channel is a named, filtered Notifier: one entry of notify.channels.
 type Channel struct {
 	Name     string

@@ -37,7 +37,8 @@ type receiver struct {
 	status atomic.Int32
 	mu     sync.Mutex
 	got    []notify.Message
-	times  []time.Time
+	times  []time.Time // of every attempt
+	keys   []string    // every attempt's message idempotency key
 	hits   chan struct{}
 }
 
@@ -47,12 +48,13 @@ func newReceiver(t *testing.T, status int) *receiver {
 	r.status.Store(int32(status))
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
+		var m notify.Message
+		json.Unmarshal(body, &m)
 		r.mu.Lock()
 		r.times = append(r.times, time.Now())
+		r.keys = append(r.keys, m.IdempotencyKey)
 		st := int(r.status.Load())
 		if st < 300 {
-			var m notify.Message
-			json.Unmarshal(body, &m)
 			r.got = append(r.got, m)
 		}
 		r.mu.Unlock()
@@ -73,6 +75,18 @@ func (r *receiver) attempts() []time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]time.Time(nil), r.times...)
+}
+
+// attemptsByMessage returns the times of each message's attempts, by its
+// idempotency key.
+func (r *receiver) attemptsByMessage() map[string][]time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string][]time.Time)
+	for i, k := range r.keys {
+		out[k] = append(out[k], r.times[i])
+	}
+	return out
 }
 
 func (r *receiver) channel(t *testing.T, name string) notify.Channel {

@@ -364,21 +364,22 @@ func (w *Worker) renewClaim(id int64) (stop func()) {
 	return func() { close(done); <-stopped }
 }
 
-// ChannelStatus is one channel's health for the console.
+// ChannelStatus is one channel's health for the console (web turns it
+// into api.Channel, the shape GET /api/v1/notify/channels shows).
 type ChannelStatus struct {
-	Name                string    `json:"name"`
-	Type                string    `json:"type"`
-	MinSeverity         string    `json:"min_severity,omitempty"`
-	Vaults              []string  `json:"vaults,omitempty"`
-	Healthy             bool      `json:"healthy"` // the last attempt this process made worked, or none failed
-	ConsecutiveFailures int       `json:"consecutive_failures"`
-	LastSuccess         time.Time `json:"last_success,omitzero"`
-	LastFailure         time.Time `json:"last_failure,omitzero"`
-	LastError           string    `json:"last_error,omitempty"`
-	Pending             int       `json:"pending"`
-	OldestPending       time.Time `json:"oldest_pending,omitzero"`
-	Sent                int       `json:"sent"`
-	Failed              int       `json:"failed"`
+	Name                string
+	Type                string
+	MinSeverity         string
+	Vaults              []string
+	Healthy             bool // the last attempt this process made worked, or none failed
+	ConsecutiveFailures int
+	LastSuccess         time.Time
+	LastFailure         time.Time
+	LastError           string
+	Pending             int
+	OldestPending       time.Time
+	Sent                int
+	Failed              int
 }
 
 // Status reports every channel's health: this process's view of its last

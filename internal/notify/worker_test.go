@@ -22,7 +22,15 @@ func TestFirstAlertAtOnceLaterAlertsBatched(t *testing.T) {
 		e := newEnv(t, dsn, []notify.Channel{ch}, time.Hour)
 		startWorker(t, e.st, []notify.Channel{ch}, notify.WorkerOptions{BaseURL: "https://hv.example.com"})
 		e.access(t, "mallory", "d1", false)
-		eventually(t, "the first message", func() bool { return len(r.messages()) == 1 })
+		// The receiver has the message before the worker marks its row
+		// sent: wait for the row, which the outbox checks below read.
+		eventually(t, "the first message sent", func() bool {
+			ns := outbox(t, e.st, "hook")
+			return len(ns) == 1 && ns[0].State == store.StateSent
+		})
+		if got := len(r.messages()); got != 1 {
+			t.Fatalf("the receiver got %d messages; want 1", got)
+		}
 		m := r.messages()[0]
 		if m.Kind != "new" || len(m.Alerts) != 1 || m.Alerts[0].Token != "d1" || m.Incident.URL != "https://hv.example.com/incidents/1" {
 			t.Errorf("first message: %+v", m)
@@ -153,19 +161,25 @@ func TestFailingChannelRetriesWithBackoffAndDoesNotBlockOthers(t *testing.T) {
 		if n.Attempts != 4 || !strings.Contains(n.LastError, "503") {
 			t.Errorf("failed row: %+v", n)
 		}
-		ts := down.attempts()
-		var first []time.Time // the first message's attempts are every third when all three fail together
-		for i := 0; i < len(ts); i += 3 {
-			first = append(first, ts[i])
+		// Each message's own attempts (the three messages' attempts
+		// interleave in whatever order their goroutines ran).
+		byMessage := down.attemptsByMessage()
+		if len(byMessage) != 3 {
+			t.Fatalf("attempts at the 503 channel came from %d messages; want 3", len(byMessage))
 		}
-		for i, want := range []time.Duration{40, 80, 160} {
-			if gap := first[i+1].Sub(first[i]); gap < want*time.Millisecond*8/10 {
-				t.Errorf("gap %d: %v; want at least 0.8 × %dms", i, gap, want)
+		for key, ts := range byMessage {
+			if len(ts) != 4 {
+				t.Errorf("message %s: %d attempts; want 4", key, len(ts))
+				continue
+			}
+			for i, want := range []time.Duration{40, 80, 160} {
+				if gap := ts[i+1].Sub(ts[i]); gap < want*time.Millisecond*8/10 {
+					t.Errorf("message %s, gap %d: %v; want at least 0.8 × %dms", key, i, gap, want)
+				}
 			}
 		}
 
-		metrics := scrape(t, reg)
-		for _, want := range []string{
+		wants := []string{
 			`honeyvault_notify_sent_total{channel="good"} 3`,
 			`honeyvault_notify_failures_total{channel="down",kind="retryable"} 12`,
 			`honeyvault_notify_failures_total{channel="gone",kind="permanent"} 3`,
@@ -173,11 +187,18 @@ func TestFailingChannelRetriesWithBackoffAndDoesNotBlockOthers(t *testing.T) {
 			`honeyvault_notify_channel_up{channel="down"} 0`,
 			`honeyvault_notify_channel_up{channel="good"} 1`,
 			`honeyvault_notify_pending{channel="good"} 0`,
-		} {
-			if !strings.Contains(metrics, want) {
-				t.Errorf("metrics lack %s", want)
-			}
 		}
+		// A sender counts a message sent after its row is marked, so the
+		// good channel's counters may lag what the receiver got: wait for them.
+		eventually(t, "metrics with "+strings.Join(wants, ", "), func() bool {
+			metrics := scrape(t, reg)
+			for _, want := range wants {
+				if !strings.Contains(metrics, want) {
+					return false
+				}
+			}
+			return true
+		})
 		status, err := w.Status(context.Background())
 		if err != nil {
 			t.Fatal(err)

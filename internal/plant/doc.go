@@ -1,8 +1,11 @@
 // Package plant generates decoys ("honeytokens") that blend into a Key Vault:
 // names in the vault's own style, values and metadata that look real for the
 // name, and how many decoys each vault gets. It only plans: it makes no Azure
-// calls, so the deployer (and `honeyvault names`, and the dry-run) call it with
-// what the vault's list calls returned.
+// call and keeps no record (it imports neither internal/azure nor
+// internal/store nor an Azure SDK package; internal/deps holds it to that).
+// The deployer, package deploy, makes the list calls, hands what they
+// returned to Planner.Plan (the dry run stops there) and carries the plan
+// out; `honeyvault names` calls it with a list of names.
 //
 // # What it learns, and from what
 //
@@ -55,9 +58,10 @@
 // # Values
 //
 // A planned secret carries a ValueSpec (what kind of value, with hints such as
-// the application and environment), not a value: the deployer calls
-// ValueSpec.Generate with CryptoRand at apply time, and honeyvault keeps at
-// most a keyed hash of the value (Hasher), never the value itself.
+// the application and environment), not a value: the deployer (package
+// deploy) calls ValueSpec.Generate with CryptoRand at apply time, and
+// honeyvault keeps at most a keyed hash of the value (Hasher), never the
+// value itself.
 //
 // # Randomness
 //

@@ -13,9 +13,6 @@ var giveawayWords = []string{
 	"lorem", "ipsum", "foobar", "changeme", "notreal", "watchlist",
 }
 
-// GiveawayWords returns the giveaway words, lower-case.
-func GiveawayWords() []string { return append([]string(nil), giveawayWords...) }
-
 // Giveaway returns the first giveaway word that s contains, case-insensitively
 // and even inside another word, and whether there was one.
 func Giveaway(s string) (string, bool) {

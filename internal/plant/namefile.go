@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/honeyvault/honeyvault/internal/bom"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
@@ -38,7 +39,7 @@ func ReadNames(r io.Reader) ([]string, error) {
 		line++
 		s := sc.Text()
 		if line == 1 {
-			s = strings.TrimPrefix(s, "\ufeff")
+			s = bom.TrimString(s)
 		}
 		s = strings.TrimSpace(s)
 		if s == "" {

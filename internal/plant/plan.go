@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -135,6 +136,9 @@ func NewPlanner(s Settings) (*Planner, error) {
 	return &Planner{settings: s}, nil
 }
 
+// Types returns the decoy types the planner plants.
+func (p *Planner) Types() []registry.Type { return slices.Clone(p.settings.Types) }
+
 func (p *Planner) now() time.Time {
 	if p.Now != nil {
 		return p.Now()
@@ -172,12 +176,12 @@ func (p *Planner) Plan(inv Inventory, planted []registry.Decoy, rng *rand.Rand) 
 		return nil, err
 	}
 	now := p.now()
-	vid := normalizeID(inv.VaultID)
+	vid := registry.VaultKey(inv.VaultID)
 	mine := map[string]bool{}
 	active := map[registry.Type]bool{}
 	taken := takenSet{}
 	for _, d := range planted {
-		if normalizeID(d.VaultID) != vid {
+		if registry.VaultKey(d.VaultID) != vid {
 			continue
 		}
 		mine[strings.ToLower(d.Name)] = true
@@ -244,8 +248,6 @@ func (p *Planner) decoy(name string, t registry.Type, m *metaModel, h ValueHints
 	}
 	return d
 }
-
-func normalizeID(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
 
 // objectNames lists the names of objects of type t ("" for all types),
 // leaving out the secrets and keys that only back certificates.

@@ -47,12 +47,3 @@ func (q Quantity) Draw(rng *rand.Rand) int {
 	}
 	return n
 }
-
-// Mean is the expected value of Draw: (1-P^Max)/(1-P), or Max when P is 1.
-func (q Quantity) Mean() float64 {
-	m := float64(q.max())
-	if q.P >= 1 {
-		return m
-	}
-	return (1 - math.Pow(q.P, m)) / (1 - q.P)
-}

@@ -108,8 +108,13 @@ func (d Decoy) Key() string {
 
 // KeyOf builds the identity key of an object without a Decoy at hand.
 func KeyOf(vaultID string, t Type, name string) string {
-	return strings.ToLower(strings.TrimRight(vaultID, "/")) + "|" + string(t) + "|" + strings.ToLower(name)
+	return VaultKey(vaultID) + "|" + string(t) + "|" + strings.ToLower(name)
 }
+
+// VaultKey is what every spelling of one vault's id has in common: the id
+// lower-cased, without a trailing slash. Decoys, findings and allow rules
+// are stored and looked up by it.
+func VaultKey(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
 
 var objectNameRE = regexp.MustCompile(`^[0-9a-zA-Z-]{1,127}$`)
 

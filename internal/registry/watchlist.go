@@ -1,13 +1,14 @@
 package registry
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/honeyvault/honeyvault/internal/bom"
 )
 
 // WatchlistHeader is the header row of Sentinel's HoneyTokens watchlist.
@@ -41,7 +42,7 @@ func (e *RowError) Unwrap() error { return e.Err }
 // nothing. Duplicate rows (same vault, type and name in any case) collapse to
 // the first.
 func ReadWatchlist(r io.Reader) ([]Decoy, error) {
-	cr := csv.NewReader(skipBOM(r))
+	cr := csv.NewReader(bom.Reader(r))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -165,14 +166,4 @@ func WriteWatchlist(w io.Writer, decoys []Decoy) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-func skipBOM(r io.Reader) io.Reader {
-	buf := make([]byte, 3)
-	n, _ := io.ReadFull(r, buf)
-	buf = buf[:n]
-	if bytes.Equal(buf, []byte("\xef\xbb\xbf")) {
-		return r
-	}
-	return io.MultiReader(bytes.NewReader(buf), r)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/detect"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/kvemu/loganalytics"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
@@ -86,21 +87,21 @@ func TestScanExports(t *testing.T) {
 	}
 	var diag, azkv []map[string]any
 	for _, r := range recs {
-		diag = append(diag, r.AzureDiagnosticsRow("72f988bf-86f1-41af-91ab-2d7cd011db47"))
-		azkv = append(azkv, r.AZKVAuditLogsRow("72f988bf-86f1-41af-91ab-2d7cd011db47"))
+		diag = append(diag, loganalytics.AzureDiagnosticsRow(r, "72f988bf-86f1-41af-91ab-2d7cd011db47"))
+		azkv = append(azkv, loganalytics.AZKVAuditLogsRow(r, "72f988bf-86f1-41af-91ab-2d7cd011db47"))
 	}
 	layouts := map[string][]byte{
-		"AzureDiagnostics CSV":               portalCSV(t, kvemu.AzureDiagnosticsColumns, diag),
-		"AZKVAuditLogs CSV":                  portalCSV(t, kvemu.AZKVAuditLogsColumns, azkv),
-		"AzureDiagnostics query answer":      queryAnswer(t, kvemu.AzureDiagnosticsColumns, diag, false),
-		"AZKVAuditLogs query answer":         queryAnswer(t, kvemu.AZKVAuditLogsColumns, azkv, false),
-		"AZKVAuditLogs answer, nested JSON":  queryAnswer(t, kvemu.AZKVAuditLogsColumns, azkv, true),
-		"pretty-printed query answer":        indent(t, queryAnswer(t, kvemu.AZKVAuditLogsColumns, azkv, false)),
+		"AzureDiagnostics CSV":               portalCSV(t, loganalytics.AzureDiagnosticsColumns, diag),
+		"AZKVAuditLogs CSV":                  portalCSV(t, loganalytics.AZKVAuditLogsColumns, azkv),
+		"AzureDiagnostics query answer":      queryAnswer(t, loganalytics.AzureDiagnosticsColumns, diag, false),
+		"AZKVAuditLogs query answer":         queryAnswer(t, loganalytics.AZKVAuditLogsColumns, azkv, false),
+		"AZKVAuditLogs answer, nested JSON":  queryAnswer(t, loganalytics.AZKVAuditLogsColumns, azkv, true),
+		"pretty-printed query answer":        indent(t, queryAnswer(t, loganalytics.AZKVAuditLogsColumns, azkv, false)),
 		"JSON lines and pretty documents":    mixedLayouts(t, raw),
-		"gzip CSV":                           gz(t, portalCSV(t, kvemu.AZKVAuditLogsColumns, azkv)),
-		"concatenated CSV exports":           concatCSV(t, kvemu.AzureDiagnosticsColumns, diag),
-		"JSON lines, then a query answer":    append(bytes.Clone(raw[:bytes.Index(raw, []byte("\n"))+1]), queryAnswer(t, kvemu.AzureDiagnosticsColumns, diag[1:], false)...),
-		"JSON lines, then a CSV export":      append(bytes.Clone(raw[:bytes.Index(raw, []byte("\n"))+1]), portalCSV(t, kvemu.AZKVAuditLogsColumns, azkv[1:])...),
+		"gzip CSV":                           gz(t, portalCSV(t, loganalytics.AZKVAuditLogsColumns, azkv)),
+		"concatenated CSV exports":           concatCSV(t, loganalytics.AzureDiagnosticsColumns, diag),
+		"JSON lines, then a query answer":    append(bytes.Clone(raw[:bytes.Index(raw, []byte("\n"))+1]), queryAnswer(t, loganalytics.AzureDiagnosticsColumns, diag[1:], false)...),
+		"JSON lines, then a CSV export":      append(bytes.Clone(raw[:bytes.Index(raw, []byte("\n"))+1]), portalCSV(t, loganalytics.AZKVAuditLogsColumns, azkv[1:])...),
 		"Log Analytics rows as a JSON array": rowsArray(t, azkv),
 	}
 	// The CLI's tests scan three of these layouts from testdata.
@@ -138,7 +139,7 @@ func TestScanExports(t *testing.T) {
 // mark, the datetime column named with its zone, times in the portal's
 // format (milliseconds), dynamic columns as JSON text, nulls as empty
 // fields, CRLF line ends, RFC 4180 quoting.
-func portalCSV(t *testing.T, cols []kvemu.Column, rows []map[string]any) []byte {
+func portalCSV(t *testing.T, cols []loganalytics.Column, rows []map[string]any) []byte {
 	var b bytes.Buffer
 	b.WriteString("\xef\xbb\xbf")
 	w := csv.NewWriter(&b)
@@ -165,7 +166,7 @@ func portalCSV(t *testing.T, cols []kvemu.Column, rows []map[string]any) []byte 
 	return b.Bytes()
 }
 
-func csvCell(t *testing.T, c kvemu.Column, v any) string {
+func csvCell(t *testing.T, c loganalytics.Column, v any) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
@@ -188,14 +189,14 @@ func csvCell(t *testing.T, c kvemu.Column, v any) string {
 
 // concatCSV is two exports of halves of rows, one after the other, as cat
 // writes them (the second header and byte-order mark in the middle).
-func concatCSV(t *testing.T, cols []kvemu.Column, rows []map[string]any) []byte {
+func concatCSV(t *testing.T, cols []loganalytics.Column, rows []map[string]any) []byte {
 	half := len(rows) / 2
 	return append(portalCSV(t, cols, rows[:half]), portalCSV(t, cols, rows[half:])...)
 }
 
 // queryAnswer writes rows as the query API answers: {"tables":[...]} with
 // typed values and dynamic columns as JSON text, or nested when asked.
-func queryAnswer(t *testing.T, cols []kvemu.Column, rows []map[string]any, nested bool) []byte {
+func queryAnswer(t *testing.T, cols []loganalytics.Column, rows []map[string]any, nested bool) []byte {
 	vals := make([][]any, len(rows))
 	for i, r := range rows {
 		for _, c := range cols {
@@ -429,8 +430,8 @@ func BenchmarkScanLayouts(b *testing.B) {
 	var diag, azkv []map[string]any
 	for range copies {
 		for _, r := range recs {
-			diag = append(diag, r.AzureDiagnosticsRow("t"))
-			azkv = append(azkv, r.AZKVAuditLogsRow("t"))
+			diag = append(diag, loganalytics.AzureDiagnosticsRow(r, "t"))
+			azkv = append(azkv, loganalytics.AZKVAuditLogsRow(r, "t"))
 		}
 	}
 	lines := bytes.Repeat(raw, copies)
@@ -440,8 +441,8 @@ func BenchmarkScanLayouts(b *testing.B) {
 	}{
 		{"JSON lines", lines},
 		{"JSON lines and pretty documents", mixedLayouts(t, lines)},
-		{"AzureDiagnostics CSV", portalCSV(t, kvemu.AzureDiagnosticsColumns, diag)},
-		{"AZKVAuditLogs query answer", queryAnswer(t, kvemu.AZKVAuditLogsColumns, azkv, false)},
+		{"AzureDiagnostics CSV", portalCSV(t, loganalytics.AzureDiagnosticsColumns, diag)},
+		{"AZKVAuditLogs query answer", queryAnswer(t, loganalytics.AZKVAuditLogsColumns, azkv, false)},
 	}
 	ix, err := detect.NewIndex([]registry.Decoy{{ID: 1, VaultID: vaultA, Name: "nowhere-to-be-seen", Type: registry.Secret}})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/detect"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/kvemu/loganalytics"
 )
 
 // TestEmulatorShapes cross-checks the parser with the emulator, written
@@ -33,8 +34,8 @@ func TestEmulatorShapes(t *testing.T) {
 	}
 	shapes := map[auditlog.Shape]any{
 		auditlog.ShapeAuditEvent:       rec,
-		auditlog.ShapeAzureDiagnostics: rec.AzureDiagnosticsRow("72f988bf-86f1-41af-91ab-2d7cd011db47"),
-		auditlog.ShapeAZKVAuditLogs:    rec.AZKVAuditLogsRow("72f988bf-86f1-41af-91ab-2d7cd011db47"),
+		auditlog.ShapeAzureDiagnostics: loganalytics.AzureDiagnosticsRow(rec, "72f988bf-86f1-41af-91ab-2d7cd011db47"),
+		auditlog.ShapeAZKVAuditLogs:    loganalytics.AZKVAuditLogsRow(rec, "72f988bf-86f1-41af-91ab-2d7cd011db47"),
 	}
 	ix, err := detect.NewIndex(decoys)
 	if err != nil {
@@ -92,7 +93,7 @@ func TestEmulatorActivity(t *testing.T) {
 		},
 		Level: "Information",
 	}
-	for name, v := range map[string]any{"record": rec, "AzureActivity row": rec.AzureActivityRow()} {
+	for name, v := range map[string]any{"record": rec, "AzureActivity row": loganalytics.AzureActivityRow(rec)} {
 		b, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/bom"
 	"github.com/honeyvault/honeyvault/internal/detect"
 )
 
@@ -153,9 +154,8 @@ func (s *Scanner) readBlocks(ctx context.Context, r io.Reader, out chan<- *block
 		data := buf[:n]
 		if first {
 			first = false
-			if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-				data, offset = data[3:], 3
-			}
+			skip := bom.Len(data)
+			data, offset = data[skip:], int64(skip)
 		}
 		cut := bytes.LastIndexByte(data, '\n') + 1
 		if eof {

@@ -92,45 +92,41 @@ type AlertFilter struct {
 	Limit        int    // 0: 1000
 }
 
-func (f AlertFilter) where(arg func(any) string) string {
+func (f AlertFilter) where(p *params) string {
 	var where []string
 	if f.IncidentID > 0 {
-		where = append(where, "incident_id = "+arg(f.IncidentID))
+		where = append(where, "incident_id = "+p.add(f.IncidentID))
 	}
 	if f.FromID > 0 {
-		where = append(where, "id >= "+arg(f.FromID))
+		where = append(where, "id >= "+p.add(f.FromID))
 	}
 	if f.ToID > 0 {
-		where = append(where, "id <= "+arg(f.ToID))
+		where = append(where, "id <= "+p.add(f.ToID))
 	}
 	if f.AfterID > 0 {
-		where = append(where, "id > "+arg(f.AfterID))
+		where = append(where, "id > "+p.add(f.AfterID))
 	}
 	if f.Suppressed != nil {
 		v := 0
 		if *f.Suppressed {
 			v = 1
 		}
-		where = append(where, "suppressed = "+arg(v))
+		where = append(where, "suppressed = "+p.add(v))
 	}
 	if f.Vault != "" {
-		where = append(where, "vault_name = "+arg(strings.ToLower(f.Vault)))
+		where = append(where, "vault_name = "+p.add(strings.ToLower(f.Vault)))
 	}
-	if len(where) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(where, " AND ")
+	return whereClause(where)
 }
 
 // ListAlerts returns the alerts f selects in id order.
 func (s *Store) ListAlerts(ctx context.Context, f AlertFilter) ([]Alert, error) {
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	var p params
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	q := "SELECT " + alertColumns + " FROM alerts" + f.where(arg) + " ORDER BY id LIMIT " + arg(f.Limit)
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	q := "SELECT " + alertColumns + " FROM alerts" + f.where(&p) + " ORDER BY id LIMIT " + p.add(f.Limit)
+	rows, err := s.r.QueryContext(ctx, q, p...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list alerts: %w", err)
 	}
@@ -149,11 +145,10 @@ func (s *Store) ListAlerts(ctx context.Context, f AlertFilter) ([]Alert, error) 
 // CountAlerts returns how many alerts f selects (its Limit and AfterID
 // ignored).
 func (s *Store) CountAlerts(ctx context.Context, f AlertFilter) (int, error) {
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	var p params
 	f.AfterID = 0
 	var n int
-	if err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM alerts"+f.where(arg), args...).Scan(&n); err != nil {
+	if err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM alerts"+f.where(&p), p...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: unable to count alerts: %w", err)
 	}
 	return n, nil

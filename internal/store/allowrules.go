@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 // AllowRule is an allow rule kept in the database: accesses by Identity
@@ -32,6 +33,11 @@ type AllowRule struct {
 func (r AllowRule) validate() error {
 	if strings.TrimSpace(r.Identity) == "" {
 		return errors.New("store: allow rule without an identity")
+	}
+	if !storable.Is(r.Identity) {
+		// Records show a NUL as \u0000 and other bytes as \xNN (see
+		// package storable): a rule names a caller in that form.
+		return fmt.Errorf("store: allow rule identity %q holds a NUL or bytes that are not UTF-8", r.Identity)
 	}
 	for _, op := range r.Operations {
 		if strings.ContainsAny(op, ", ") || op == "" {
@@ -94,8 +100,8 @@ func insertAllowRule(ctx context.Context, tx *sql.Tx, r AllowRule, now time.Time
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO allow_rules (identity, operations, vault_key, type, name_key, decoy_id, expires_at, note, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		strings.TrimSpace(r.Identity), strings.Join(r.Operations, ","), vaultKey(r.VaultID), string(r.Type), strings.ToLower(r.Name),
-		r.DecoyID, micros(r.Expires), r.Note, micros(now)).Scan(&id)
+		strings.TrimSpace(r.Identity), strings.Join(r.Operations, ","), registry.VaultKey(r.VaultID), string(r.Type), strings.ToLower(r.Name),
+		r.DecoyID, micros(r.Expires), storable.Text(r.Note), micros(now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to add allow rule: %w", err)
 	}

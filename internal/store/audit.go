@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // AuditEntry is one action of honeyvault itself — not of the vaults it
@@ -135,20 +134,6 @@ func insertAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
 	return nil
 }
 
-// cleanText makes s storable in both databases and at most max bytes long.
-func cleanText(s string, max int) string {
-	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
-	s = strings.TrimSpace(s)
-	if len(s) <= max {
-		return s
-	}
-	cut := max - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
 // AuditFilter selects audit entries. The zero value selects all.
 type AuditFilter struct {
 	Actor    string    // exact, any case
@@ -159,34 +144,26 @@ type AuditFilter struct {
 	Limit    int       // 0 for no limit
 }
 
-func (f AuditFilter) where() (string, []any) {
+func (f AuditFilter) where(p *params) string {
 	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
 	if f.Actor != "" {
-		where = append(where, "LOWER(actor) = "+arg(strings.ToLower(f.Actor)))
+		where = append(where, "LOWER(actor) = "+p.add(strings.ToLower(f.Actor)))
 	}
 	if strings.HasSuffix(f.Action, ".") {
-		where = append(where, fmt.Sprintf("SUBSTR(action, 1, %d) = %s", len(f.Action), arg(f.Action)))
+		where = append(where, fmt.Sprintf("SUBSTR(action, 1, %d) = %s", len(f.Action), p.add(f.Action)))
 	} else if f.Action != "" {
-		where = append(where, "action = "+arg(f.Action))
+		where = append(where, "action = "+p.add(f.Action))
 	}
 	if !f.Since.IsZero() {
-		where = append(where, "at >= "+arg(micros(f.Since)))
+		where = append(where, "at >= "+p.add(micros(f.Since)))
 	}
 	if !f.Until.IsZero() {
-		where = append(where, "at < "+arg(micros(f.Until)))
+		where = append(where, "at < "+p.add(micros(f.Until)))
 	}
 	if f.BeforeID > 0 {
-		where = append(where, "id < "+arg(f.BeforeID))
+		where = append(where, "id < "+p.add(f.BeforeID))
 	}
-	if len(where) == 0 {
-		return "", args
-	}
-	return " WHERE " + strings.Join(where, " AND "), args
+	return whereClause(where)
 }
 
 const auditColumns = "id, at, actor, action, target, detail, remote_addr"
@@ -209,13 +186,12 @@ func (s *Store) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry
 }
 
 func (s *Store) queryAudit(ctx context.Context, f AuditFilter, order string, fn func(AuditEntry) error) error {
-	where, args := f.where()
-	q := "SELECT " + auditColumns + " FROM audit_log" + where + " ORDER BY id " + order
+	var p params
+	q := "SELECT " + auditColumns + " FROM audit_log" + f.where(&p) + " ORDER BY id " + order
 	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		q += fmt.Sprintf(" LIMIT $%d", len(args))
+		q += " LIMIT " + p.add(f.Limit)
 	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.r.QueryContext(ctx, q, p...)
 	if err != nil {
 		return fmt.Errorf("store: unable to read the audit trail: %w", err)
 	}

@@ -90,8 +90,8 @@ func TestRecordAuditRejectsAndCleans(t *testing.T) {
 			t.Fatalf("got %d entries", len(got))
 		}
 		e := got[0]
-		if strings.Contains(e.Actor, "\x00") || !strings.HasPrefix(e.Actor, "eve\uFFFD") || len(e.Actor) > maxAuditField || len(e.Detail) > maxAuditDetail {
-			t.Errorf("not cleaned: actor %q (%d bytes), detail %d bytes", e.Actor[:8], len(e.Actor), len(e.Detail))
+		if strings.Contains(e.Actor, "\x00") || !strings.HasPrefix(e.Actor, `eve\u0000\xffé`) || len(e.Actor) > maxAuditField || len(e.Detail) > maxAuditDetail {
+			t.Errorf("not cleaned: actor %q (%d bytes), detail %d bytes", e.Actor[:16], len(e.Actor), len(e.Detail))
 		}
 		if e.Time.IsZero() {
 			t.Error("time not filled in")
@@ -106,7 +106,8 @@ func TestCleanText(t *testing.T) {
 		want string
 	}{
 		{"  plain ", 10, "plain"},
-		{"a\x00b", 10, "ab"},
+		{"a\x00b", 10, `a\u0000b`}, // as sent, in a form PostgreSQL stores
+		{"mall\xf6ry", 12, `mall\xf6ry`},
 		{"abcdefghij", 10, "abcdefghij"},
 		{"abcdefghijk", 10, "abcdefg…"},
 		{"ééééé", 9, "ééé…"},

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 func saveCheckpoint(ctx context.Context, tx *sql.Tx, c Checkpoint, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (source, item, value, updated_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (source, item) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-		c.Source, c.Item, c.Value, micros(now))
+		storable.Text(c.Source), storable.Text(c.Item), storable.Text(c.Value), micros(now))
 	if err != nil {
 		return fmt.Errorf("store: unable to save checkpoint %s/%s: %w", c.Source, c.Item, err)
 	}

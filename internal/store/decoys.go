@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 const decoyColumns = "id, vault_id, vault_name, name, type, created_by, created_at, status, updated_at, memo"
@@ -98,16 +99,14 @@ func insertDecoy(ctx context.Context, tx *sql.Tx, d registry.Decoy, now time.Tim
 	}
 	q += " RETURNING id"
 	var id int64
-	err := tx.QueryRowContext(ctx, q, d.VaultID, vaultKey(d.VaultID), d.VaultName,
+	err := tx.QueryRowContext(ctx, q, d.VaultID, registry.VaultKey(d.VaultID), d.VaultName,
 		strings.ToLower(registry.SubscriptionFromID(d.VaultID)), d.Name, strings.ToLower(d.Name), string(d.Type),
-		d.CreatedBy, micros(d.CreatedAt), string(d.Status), micros(now), d.Memo).Scan(&id)
+		storable.Text(d.CreatedBy), micros(d.CreatedAt), string(d.Status), micros(now), storable.Text(d.Memo)).Scan(&id)
 	if skipExisting && errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
 	return id, err
 }
-
-func vaultKey(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
 
 // GetDecoy returns one decoy by id, or ErrNotFound.
 func (s *Store) GetDecoy(ctx context.Context, id int64) (registry.Decoy, error) {
@@ -125,45 +124,37 @@ func (s *Store) GetDecoy(ctx context.Context, id int64) (registry.Decoy, error) 
 // ListDecoys returns the decoys f selects, ordered by id.
 func (s *Store) ListDecoys(ctx context.Context, f DecoyFilter) ([]registry.Decoy, error) {
 	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	var p params
 	if f.VaultID != "" {
-		where = append(where, "vault_key = "+arg(vaultKey(f.VaultID)))
+		where = append(where, "vault_key = "+p.add(registry.VaultKey(f.VaultID)))
 	}
 	if len(f.Subscriptions) > 0 {
-		var ph []string
-		for _, sub := range f.Subscriptions {
-			ph = append(ph, arg(strings.ToLower(sub)))
+		subs := make([]string, len(f.Subscriptions))
+		for i, sub := range f.Subscriptions {
+			subs[i] = strings.ToLower(sub)
 		}
-		where = append(where, "subscription_key IN ("+strings.Join(ph, ", ")+")")
+		where = append(where, "subscription_key IN ("+list(&p, subs)+")")
 	}
 	if f.Scope != nil {
-		where = append(where, f.Scope.where(arg))
+		where = append(where, f.Scope.where(&p))
 	}
 	if f.Status != "" {
-		where = append(where, "status = "+arg(string(f.Status)))
+		where = append(where, "status = "+p.add(string(f.Status)))
 	}
 	if f.Type != "" {
-		where = append(where, "type = "+arg(string(f.Type)))
+		where = append(where, "type = "+p.add(string(f.Type)))
 	}
 	if !f.UpdatedAfter.IsZero() {
-		where = append(where, "updated_at > "+arg(micros(f.UpdatedAfter)))
+		where = append(where, "updated_at > "+p.add(micros(f.UpdatedAfter)))
 	}
 	if f.AfterID > 0 {
-		where = append(where, "id > "+arg(f.AfterID))
+		where = append(where, "id > "+p.add(f.AfterID))
 	}
-	q := "SELECT " + decoyColumns + " FROM decoys"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id"
+	q := "SELECT " + decoyColumns + " FROM decoys" + whereClause(where) + " ORDER BY id"
 	if f.Limit > 0 {
-		q += " LIMIT " + arg(f.Limit)
+		q += " LIMIT " + p.add(f.Limit)
 	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.r.QueryContext(ctx, q, p...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list decoys: %w", err)
 	}
@@ -208,7 +199,7 @@ func (s *Store) SetDecoyStatus(ctx context.Context, id int64, st registry.Status
 		}
 		q, args := "UPDATE decoys SET status = $1, updated_at = $2 WHERE id = $3", []any{string(st), micros(s.now()), id}
 		if memo != nil {
-			q, args = "UPDATE decoys SET status = $1, updated_at = $2, memo = $4 WHERE id = $3", append(args, *memo)
+			q, args = "UPDATE decoys SET status = $1, updated_at = $2, memo = $4 WHERE id = $3", append(args, storable.Text(*memo))
 		}
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("store: unable to update decoy %d: %w", id, err)

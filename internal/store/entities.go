@@ -17,7 +17,7 @@ type Entities struct {
 	Decoys      []EntityDecoy
 	Operations  []string
 	ClientInfos []string
-	CallerKeys  []string // see CallerKey
+	CallerKeys  []string // see auditlog.Caller.Key
 	VaultNames  []string
 }
 

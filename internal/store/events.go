@@ -9,6 +9,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 // Batch is what one ingest source hands over for durable acceptance: the
@@ -32,10 +33,11 @@ type DeadLetter struct {
 	Source     string
 	Position   string // where in the source: file:line, partition/offset, blob@offset
 	Reason     string
-	Raw        string // the record, cut at MaxDeadLetterRaw bytes
+	Raw        string // the record, cut at MaxDeadLetterRaw bytes (NULs and bytes that are not UTF-8 escaped: see package storable)
 }
 
-// MaxDeadLetterRaw bounds how much of an unparseable record is kept.
+// MaxDeadLetterRaw bounds how much of an unparseable record is kept (in its
+// storable form).
 const MaxDeadLetterRaw = 64 << 10
 
 // Checkpoint is how far a source has read one of its items (a blob, a file,
@@ -126,14 +128,18 @@ func (b *Batch) Prepare() {
 	}
 	b.keys = make([]string, len(b.Events))
 	b.rows = make([][]any, len(b.Events))
+	// auditlog makes every event storable when it parses it; checking
+	// again costs a scan per text and keeps the store's promise whoever
+	// made the event.
+	t := storable.Text
 	for i := range b.Events {
 		e := &b.Events[i]
 		c := e.Caller
 		b.keys[i] = eventKey(e)
 		b.rows[i] = []any{b.keys[i], string(e.Kind), micros(e.Time),
-			strings.ToLower(e.VaultID), strings.ToLower(e.VaultName), string(e.ObjectType), e.ObjectName, e.ObjectVersion,
-			e.Operation, e.ResultType, e.HTTPStatus, e.CorrelationID, e.RequestURI, resourceIDColumn(e), CallerKey(c),
-			c.ObjectID, c.UPN, c.AppID, c.IP, c.ClientInfo}
+			strings.ToLower(t(e.VaultID)), strings.ToLower(t(e.VaultName)), string(e.ObjectType), t(e.ObjectName), t(e.ObjectVersion),
+			t(e.Operation), t(e.ResultType), e.HTTPStatus, t(e.CorrelationID), t(e.RequestURI), t(resourceIDColumn(e)), c.Key(),
+			t(c.ObjectID), t(c.UPN), t(c.AppID), t(c.IP), t(c.ClientInfo)}
 	}
 }
 
@@ -237,27 +243,15 @@ func resourceIDColumn(e *auditlog.Event) string {
 	return e.ResourceID
 }
 
-// CallerKey is the identity events of one caller share, for grouping and for
-// "everything this caller did": the object id, else the app id, else the
-// UPN (or activity caller name), else the IP address; lower-cased.
-func CallerKey(c auditlog.Caller) string {
-	for _, v := range []string{c.ObjectID, c.AppID, c.UPN, c.Name, c.IP} {
-		if v = strings.TrimSpace(v); v != "" {
-			return strings.ToLower(v)
-		}
-	}
-	return ""
-}
-
+// insertDeadLetter stores d with its texts storable: a record is usually a
+// dead letter because it is broken, and what broke it (a NUL, bytes that
+// are not UTF-8) must not make storing it fail.
 func insertDeadLetter(ctx context.Context, tx *sql.Tx, source string, d DeadLetter, now time.Time) error {
-	if len(d.Raw) > MaxDeadLetterRaw {
-		d.Raw = d.Raw[:MaxDeadLetterRaw]
-	}
 	if d.Source == "" {
 		d.Source = source
 	}
 	_, err := tx.ExecContext(ctx, "INSERT INTO dead_letters (received_at, source, position, reason, raw) VALUES ($1, $2, $3, $4, $5)",
-		micros(now), d.Source, d.Position, d.Reason, strings.ToValidUTF8(d.Raw, "\uFFFD"))
+		micros(now), storable.Text(d.Source), storable.Text(d.Position), storable.Text(d.Reason), storable.Cut(d.Raw, MaxDeadLetterRaw))
 	if err != nil {
 		return fmt.Errorf("store: unable to store dead letter: %w", err)
 	}
@@ -266,7 +260,7 @@ func insertDeadLetter(ctx context.Context, tx *sql.Tx, source string, d DeadLett
 
 // EventFilter selects stored events. Zero fields do not filter.
 type EventFilter struct {
-	CallerKey string    // see CallerKey
+	CallerKey string    // see auditlog.Caller.Key
 	VaultName string    // any case
 	From, To  time.Time // event time, From inclusive, To exclusive
 	Kind      auditlog.Kind
@@ -289,41 +283,38 @@ type StoredEvent struct {
 // ListEvents returns stored events in time order.
 func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]StoredEvent, error) {
 	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	var p params
 	if f.CallerKey != "" {
-		where = append(where, "caller_key = "+arg(strings.ToLower(f.CallerKey)))
+		where = append(where, "caller_key = "+p.add(strings.ToLower(f.CallerKey)))
 	}
 	if f.VaultName != "" {
-		where = append(where, "vault_name = "+arg(strings.ToLower(f.VaultName)))
+		where = append(where, "vault_name = "+p.add(strings.ToLower(f.VaultName)))
 	}
 	if !f.From.IsZero() {
-		where = append(where, "time >= "+arg(micros(f.From)))
+		where = append(where, "time >= "+p.add(micros(f.From)))
 	}
 	if !f.To.IsZero() {
-		where = append(where, "time < "+arg(micros(f.To)))
+		where = append(where, "time < "+p.add(micros(f.To)))
 	}
 	if f.Kind != "" {
-		where = append(where, "kind = "+arg(string(f.Kind)))
+		where = append(where, "kind = "+p.add(string(f.Kind)))
 	}
 	if f.AfterID > 0 {
-		where = append(where, "id > "+arg(f.AfterID))
+		where = append(where, "id > "+p.add(f.AfterID))
 	}
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
 	q := "SELECT id, received_at, source, kind, time, vault_id, vault_name, object_type, object_name, object_version, operation, " +
 		"result_type, http_status, correlation_id, request_uri, resource_id, caller_object_id, caller_upn, caller_app_id, caller_ip, client_info FROM events"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
+	q += whereClause(where)
 	if f.ByID {
 		q += " ORDER BY id"
 	} else {
 		q += " ORDER BY time, id"
 	}
-	q += " LIMIT " + arg(f.Limit)
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	q += " LIMIT " + p.add(f.Limit)
+	rows, err := s.r.QueryContext(ctx, q, p...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list events: %w", err)
 	}

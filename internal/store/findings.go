@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 // FindingKind says what reconcile found wrong with a decoy.
@@ -62,7 +65,7 @@ func (s *Store) AddFinding(ctx context.Context, f *Finding, who AuditEntry) (boo
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO decoy_findings (decoy_id, vault_id, vault_key, kind, detail, found_at, resolved_at, alerted_at)
 			VALUES ($1, $2, $3, $4, $5, $6, 0, 0) RETURNING id`,
-			f.DecoyID, f.VaultID, vaultKey(f.VaultID), string(f.Kind), f.Detail, micros(f.FoundAt)).Scan(&f.ID); err != nil {
+			f.DecoyID, f.VaultID, registry.VaultKey(f.VaultID), string(f.Kind), storable.Text(f.Detail), micros(f.FoundAt)).Scan(&f.ID); err != nil {
 			return fmt.Errorf("store: unable to add finding: %w", err)
 		}
 		added = true
@@ -79,20 +82,15 @@ func (s *Store) ResolveFindings(ctx context.Context, decoyID int64, at time.Time
 	if err := checkActor(who); err != nil {
 		return 0, err
 	}
-	where := " WHERE decoy_id = $1 AND resolved_at = 0"
-	args := []any{decoyID}
+	var p params
+	where := " WHERE decoy_id = " + p.add(decoyID) + " AND resolved_at = 0"
 	if len(kinds) > 0 {
-		var ph []string
-		for _, k := range kinds {
-			args = append(args, string(k))
-			ph = append(ph, fmt.Sprintf("$%d", len(args)))
-		}
-		where += " AND kind IN (" + strings.Join(ph, ", ") + ")"
+		where += " AND kind IN (" + list(&p, kinds) + ")"
 	}
 	var closed []string
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		closed = nil
-		rows, err := tx.QueryContext(ctx, "SELECT id, kind FROM decoy_findings"+where+" ORDER BY id", args...)
+		rows, err := tx.QueryContext(ctx, "SELECT id, kind FROM decoy_findings"+where+" ORDER BY id", p...)
 		if err != nil {
 			return fmt.Errorf("store: unable to resolve findings: %w", err)
 		}
@@ -112,7 +110,8 @@ func (s *Store) ResolveFindings(ctx context.Context, decoyID int64, at time.Time
 		if len(closed) == 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE decoy_findings SET resolved_at = $"+fmt.Sprint(len(args)+1)+where, append(args, micros(at))...); err != nil {
+		set := append(params(nil), p...)
+		if _, err := tx.ExecContext(ctx, "UPDATE decoy_findings SET resolved_at = "+set.add(micros(at))+where, set...); err != nil {
 			return fmt.Errorf("store: unable to resolve findings: %w", err)
 		}
 		return s.auditDecoyTx(ctx, tx, who, "decoy.finding_resolved", decoyID, strings.Join(closed, ", "))
@@ -132,32 +131,26 @@ type FindingFilter struct {
 // ListFindings returns the findings f selects, ordered by id.
 func (s *Store) ListFindings(ctx context.Context, f FindingFilter) ([]Finding, error) {
 	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	var p params
 	if f.VaultID != "" {
-		where = append(where, "vault_key = "+arg(vaultKey(f.VaultID)))
+		where = append(where, "vault_key = "+p.add(registry.VaultKey(f.VaultID)))
 	}
 	if f.DecoyID != 0 {
-		where = append(where, "decoy_id = "+arg(f.DecoyID))
+		where = append(where, "decoy_id = "+p.add(f.DecoyID))
 	}
 	if f.OpenOnly {
 		where = append(where, "resolved_at = 0")
 	}
 	if f.AfterID > 0 {
-		where = append(where, "id > "+arg(f.AfterID))
+		where = append(where, "id > "+p.add(f.AfterID))
 	}
 	q := "SELECT id, decoy_id, vault_id, kind, detail, found_at, resolved_at, alerted_at FROM decoy_findings"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
+	q += whereClause(where)
 	q += " ORDER BY id"
 	if f.Limit > 0 {
-		q += " LIMIT " + arg(f.Limit)
+		q += " LIMIT " + p.add(f.Limit)
 	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.r.QueryContext(ctx, q, p...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list findings: %w", err)
 	}

@@ -8,6 +8,9 @@ import (
 	"hash/fnv"
 	"strings"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 // Incident is a group of alerts an analyst works as one case. Grouping,
@@ -24,7 +27,7 @@ type Incident struct {
 	Owner          string
 	VaultID        string // of the alert that opened it
 	VaultName      string
-	CallerKey      string // of the alert that opened it (see CallerKey)
+	CallerKey      string // of the alert that opened it (see auditlog.Caller.Key)
 	FirstSeen      time.Time
 	LastSeen       time.Time
 	AlertCount     int
@@ -65,12 +68,9 @@ func (t *Tx) Now() time.Time { return t.s.now() }
 // Lock several keys in sorted order so that two transactions never wait on
 // each other in a cycle.
 func (t *Tx) LockGroup(ctx context.Context, groupKey string) error {
-	if t.s.dialect.name() != "postgres" {
-		return nil
-	}
 	h := fnv.New64a()
 	h.Write([]byte("honeyvault-incident\x00" + groupKey))
-	if _, err := t.tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(h.Sum64())); err != nil {
+	if err := t.s.dialect.lockInTx(ctx, t.tx, int64(h.Sum64())); err != nil {
 		return fmt.Errorf("store: unable to lock incident group: %w", err)
 	}
 	return nil
@@ -78,7 +78,7 @@ func (t *Tx) LockGroup(ctx context.Context, groupKey string) error {
 
 // LatestIncident returns the newest incident with groupKey, or ErrNotFound.
 func (t *Tx) LatestIncident(ctx context.Context, groupKey string) (Incident, error) {
-	row := t.tx.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE group_key = $1 ORDER BY id DESC LIMIT 1", groupKey)
+	row := t.tx.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE group_key = $1 ORDER BY id DESC LIMIT 1", storable.Key(groupKey))
 	in, err := scanIncident(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Incident{}, ErrNotFound
@@ -92,10 +92,7 @@ func (t *Tx) LatestIncident(ctx context.Context, groupKey string) (Incident, err
 // IncidentForUpdate reads incident id inside the transaction, locking its row
 // on PostgreSQL so that concurrent changes to it queue up.
 func (t *Tx) IncidentForUpdate(ctx context.Context, id int64) (Incident, error) {
-	q := "SELECT " + incidentColumns + " FROM incidents WHERE id = $1"
-	if t.s.dialect.name() == "postgres" {
-		q += " FOR UPDATE"
-	}
+	q := "SELECT " + incidentColumns + " FROM incidents WHERE id = $1" + t.s.dialect.forUpdate()
 	in, err := scanIncident(t.tx.QueryRowContext(ctx, q, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Incident{}, ErrNotFound
@@ -106,13 +103,15 @@ func (t *Tx) IncidentForUpdate(ctx context.Context, id int64) (Incident, error) 
 	return in, nil
 }
 
-// InsertIncident stores a new incident and fills its ID.
+// InsertIncident stores a new incident and fills its ID. A group key longer
+// than an index takes is stored shortened (see storable.Key), as
+// LatestIncident looks it up.
 func (t *Tx) InsertIncident(ctx context.Context, in *Incident) error {
 	err := t.tx.QueryRowContext(ctx, `INSERT INTO incidents (group_key, title, severity, alert_severity, status,
 		classification, owner, vault_id, vault_name, caller_key, first_seen, last_seen, alert_count, decoy_count,
 		previous_id, created_at, updated_at, closed_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
-		in.GroupKey, in.Title, in.Severity, in.AlertSeverity, in.Status, in.Classification, in.Owner, in.VaultID,
+		storable.Key(in.GroupKey), in.Title, in.Severity, in.AlertSeverity, in.Status, in.Classification, in.Owner, in.VaultID,
 		strings.ToLower(in.VaultName), in.CallerKey, micros(in.FirstSeen), micros(in.LastSeen), in.AlertCount, in.DecoyCount,
 		in.PreviousID, micros(in.CreatedAt), micros(in.UpdatedAt), micros(in.ClosedAt)).Scan(&in.ID)
 	if err != nil {
@@ -178,37 +177,34 @@ func (s *Store) GetIncident(ctx context.Context, id int64) (Incident, error) {
 // ListIncidents returns the incidents f selects, newest first.
 func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident, error) {
 	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	var p params
 	switch f.Status {
 	case "":
 	case "open":
 		where = append(where, "status <> 'closed'")
 	default:
-		where = append(where, "status = "+arg(f.Status))
+		where = append(where, "status = "+p.add(f.Status))
 	}
 	if f.Severity != "" {
-		where = append(where, "severity = "+arg(f.Severity))
+		where = append(where, "severity = "+p.add(f.Severity))
 	}
 	if v := strings.TrimSpace(f.Vault); v != "" {
 		if strings.HasPrefix(v, "/") {
-			where = append(where, "LOWER(vault_id) = "+arg(vaultKey(v)))
+			where = append(where, "LOWER(vault_id) = "+p.add(registry.VaultKey(v)))
 		} else {
-			where = append(where, "vault_name = "+arg(strings.ToLower(v)))
+			where = append(where, "vault_name = "+p.add(strings.ToLower(v)))
 		}
 	}
 	if f.BeforeID > 0 {
-		where = append(where, "id < "+arg(f.BeforeID))
+		where = append(where, "id < "+p.add(f.BeforeID))
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
 	q := "SELECT " + incidentColumns + " FROM incidents"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC LIMIT " + arg(f.Limit)
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	q += whereClause(where)
+	q += " ORDER BY id DESC LIMIT " + p.add(f.Limit)
+	rows, err := s.r.QueryContext(ctx, q, p...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list incidents: %w", err)
 	}

@@ -53,14 +53,6 @@ func loadMigrations() ([]migration, error) {
 	return ms, nil
 }
 
-func latestMigration() int {
-	ms, err := loadMigrations()
-	if err != nil || len(ms) == 0 {
-		return 0
-	}
-	return ms[len(ms)-1].version
-}
-
 // migrationLockID is the PostgreSQL advisory lock that keeps two replicas
 // starting at once from migrating at the same time.
 const migrationLockID = 0x686f6e6579 // "honey"
@@ -75,12 +67,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("store: unable to connect: %w", err)
 	}
 	defer conn.Close()
-	if s.dialect.name() == "postgres" {
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockID); err != nil {
-			return fmt.Errorf("store: unable to take the migration lock: %w", err)
-		}
-		defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockID)
+	unlock, err := s.dialect.lockOnConn(ctx, conn, migrationLockID)
+	if err != nil {
+		return fmt.Errorf("store: unable to take the migration lock: %w", err)
 	}
+	defer unlock()
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: unable to create schema_migrations: %w", err)

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -119,14 +118,6 @@ func (t *Tx) insertNotification(ctx context.Context, n Notification) (Notificati
 	return n, nil
 }
 
-func channelList(channels []string, arg func(any) string) string {
-	ps := make([]string, len(channels))
-	for i, c := range channels {
-		ps[i] = arg(c)
-	}
-	return strings.Join(ps, ", ")
-}
-
 // ClaimNotifications claims up to limit due, unclaimed pending messages of
 // channels for worker until now+lease, counting an attempt on each, and
 // returns them, the longest due first. On PostgreSQL rows another replica is
@@ -136,19 +127,15 @@ func (s *Store) ClaimNotifications(ctx context.Context, worker string, channels 
 		return nil, nil
 	}
 	now := s.now()
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	pNow, pUntil, pWorker := arg(micros(now)), arg(micros(now.Add(lease))), arg(worker)
+	var p params
+	pNow, pUntil, pWorker := p.add(micros(now)), p.add(micros(now.Add(lease))), p.add(worker)
 	sub := "SELECT id FROM outbox WHERE state = 'pending' AND due_at <= " + pNow + " AND claimed_until < " + pNow +
-		" AND channel IN (" + channelList(channels, arg) + ") ORDER BY due_at, id LIMIT " + arg(limit)
-	if s.dialect.name() == "postgres" {
-		sub += " FOR UPDATE SKIP LOCKED"
-	}
+		" AND channel IN (" + list(&p, channels) + ") ORDER BY due_at, id LIMIT " + p.add(limit) + s.dialect.skipLocked()
 	q := "UPDATE outbox SET claimed_by = " + pWorker + ", claimed_until = " + pUntil + ", attempts = attempts + 1, last_attempt_at = " +
 		pNow + " WHERE id IN (" + sub + ") RETURNING " + notificationColumns
 	var out []Notification
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
+		rows, err := tx.QueryContext(ctx, q, p...)
 		if err != nil {
 			return err
 		}
@@ -263,11 +250,10 @@ func (s *Store) NextNotificationDue(ctx context.Context, channels []string) (nex
 	if len(channels) == 0 {
 		return time.Time{}, false, nil
 	}
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	var p params
 	var v sql.NullInt64
 	err = s.r.QueryRowContext(ctx, "SELECT MIN(CASE WHEN claimed_until > due_at THEN claimed_until ELSE due_at END) FROM outbox "+
-		"WHERE state = 'pending' AND channel IN ("+channelList(channels, arg)+")", args...).Scan(&v)
+		"WHERE state = 'pending' AND channel IN ("+list(&p, channels)+")", p...).Scan(&v)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("store: unable to read the outbox: %w", err)
 	}
@@ -346,23 +332,20 @@ func (s *Store) GetNotification(ctx context.Context, id int64) (Notification, er
 // all) in a state ("" for any), at most limit.
 func (s *Store) ListNotifications(ctx context.Context, channel, state string, limit int) ([]Notification, error) {
 	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	var p params
 	if channel != "" {
-		where = append(where, "channel = "+arg(channel))
+		where = append(where, "channel = "+p.add(channel))
 	}
 	if state != "" {
-		where = append(where, "state = "+arg(state))
+		where = append(where, "state = "+p.add(state))
 	}
 	if limit <= 0 {
 		limit = 100
 	}
 	q := "SELECT " + notificationColumns + " FROM outbox"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC LIMIT " + arg(limit)
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	q += whereClause(where)
+	q += " ORDER BY id DESC LIMIT " + p.add(limit)
+	rows, err := s.r.QueryContext(ctx, q, p...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list notifications: %w", err)
 	}

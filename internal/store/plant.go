@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 // PlantState is where a decoy's planting stands.
@@ -101,7 +102,7 @@ func (s *Store) BeginPlanting(ctx context.Context, ps []NewPlanting) error {
 			ids[i] = id
 			if _, err := tx.ExecContext(ctx, `INSERT INTO plantings (decoy_id, state, planted_by, value_hash, version, fingerprint,
 				object_created, object_updated, object_enabled, planted_at, reconciled_at) VALUES ($1, $2, $3, '', '', '', 0, 0, 0, $4, 0)`,
-				id, string(PlantPending), p.PlantedBy, micros(now)); err != nil {
+				id, string(PlantPending), storable.Text(p.PlantedBy), micros(now)); err != nil {
 				return fmt.Errorf("store: unable to record planting of %q: %w", d.Name, err)
 			}
 			if p.Allow != nil {

@@ -95,7 +95,7 @@ func TestPlantingLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(rules) != 1 || rules[0].DecoyID != d1.ID || rules[0].Name != "orders-db-password" || rules[0].Type != registry.Secret ||
-			rules[0].VaultID != vaultKey(vaultA) || rules[0].Identity != "oid-planter" || len(rules[0].Operations) != 1 {
+			rules[0].VaultID != registry.VaultKey(vaultA) || rules[0].Identity != "oid-planter" || len(rules[0].Operations) != 1 {
 			t.Errorf("allow rules: got %+v", rules)
 		}
 	})

@@ -17,14 +17,14 @@ type VaultScope struct {
 	Vaults        []string // vault names or vault ARM ids, any case
 }
 
-// where returns the SQL condition selecting decoys inside sc, adding its
-// arguments through arg.
-func (sc VaultScope) where(arg func(any) string) string {
+// where returns the SQL condition selecting decoys inside sc, binding its
+// arguments in p.
+func (sc VaultScope) where(p *params) string {
 	var or []string
 	var subs, ids, names []string
 	for _, s := range sc.Subscriptions {
 		if s = strings.TrimSpace(s); s != "" {
-			subs = append(subs, arg(strings.ToLower(s)))
+			subs = append(subs, p.add(strings.ToLower(s)))
 		}
 	}
 	for _, v := range sc.Vaults {
@@ -32,9 +32,9 @@ func (sc VaultScope) where(arg func(any) string) string {
 		switch {
 		case v == "":
 		case strings.HasPrefix(v, "/"):
-			ids = append(ids, arg(vaultKey(v)))
+			ids = append(ids, p.add(registry.VaultKey(v)))
 		default:
-			names = append(names, arg(strings.ToLower(v)))
+			names = append(names, p.add(strings.ToLower(v)))
 		}
 	}
 	if len(subs) > 0 {
@@ -67,7 +67,7 @@ func (sc VaultScope) Contains(vaultID string) bool {
 		switch {
 		case v == "":
 		case strings.HasPrefix(v, "/"):
-			if vaultKey(v) == vaultKey(vaultID) {
+			if registry.VaultKey(v) == registry.VaultKey(vaultID) {
 				return true
 			}
 		case name != "" && strings.EqualFold(v, name):

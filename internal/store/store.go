@@ -25,6 +25,15 @@ var (
 	ErrConflict = errors.New("store: already exists")
 )
 
+// IsDataError reports whether err is the database refusing what was
+// written — a value it cannot hold (PostgreSQL's SQLSTATE class 22), a
+// constraint (23), a limit such as the size of an index entry (54), or
+// SQLite's equivalents — rather than failing to write it: the same write
+// fails the same way every time, so retrying it is no use. A unique-key
+// violation is not one: another writer may have won a race, and a retry
+// sees its row.
+func (s *Store) IsDataError(err error) bool { return s.dialect.isDataError(err) }
+
 // Store is the database. Writes go through w; reads through r. For SQLite
 // they are separate pools so that readers never wait behind the single
 // writer; for PostgreSQL they are the same pool.

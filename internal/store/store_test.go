@@ -75,3 +75,11 @@ func TestSplitStatements(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func latestMigration() int {
+	ms, err := loadMigrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}

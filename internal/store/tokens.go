@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
 // APIToken is a bearer token created by an admin. Only the hash of the
@@ -66,7 +68,7 @@ func (s *Store) CreateToken(ctx context.Context, t *APIToken, audit AuditEntry) 
 		err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens
 			(name, hash, prefix, role, scope, created_by, created_at, expires_at, last_used_at, revoked_at, revoked_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, '') RETURNING id`,
-			t.Name, t.Hash, t.Prefix, t.Role, encodeScope(t.Subscriptions, t.Vaults), t.CreatedBy,
+			storable.Text(t.Name), t.Hash, t.Prefix, t.Role, encodeScope(t.Subscriptions, t.Vaults), storable.Text(t.CreatedBy),
 			micros(t.CreatedAt), micros(t.ExpiresAt)).Scan(&t.ID)
 		if err != nil {
 			if s.dialect.isUniqueViolation(err) {

@@ -1,13 +1,15 @@
 package testenv
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
-	"net"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -39,14 +41,37 @@ func StartAzurite(t testing.TB) *Azurite {
 	if _, err := os.Stat(bin); err != nil {
 		Unavailable(t, "Azurite: %s missing (run scripts/setup)", bin)
 	}
-	port, err := FreePort()
-	if err != nil {
-		t.Fatal(err)
+	// The port is free when chosen, but on a busy machine another process
+	// may bind it before Azurite does; Azurite then exits with EADDRINUSE
+	// and starts again on another port.
+	for attempt := 1; ; attempt++ {
+		port, err := FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr, out, err := startAzurite(t, bin, port)
+		if err == nil {
+			blobURL := fmt.Sprintf("http://%s/%s", addr, AzuriteAccount)
+			return &Azurite{
+				BlobURL: blobURL,
+				ConnectionString: fmt.Sprintf("DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=%s;",
+					AzuriteAccount, AzuriteKey, blobURL),
+			}
+		}
+		if !strings.Contains(out, "EADDRINUSE") || attempt == 5 {
+			t.Fatalf("testenv: Azurite: %v\n%s", err, out)
+		}
 	}
+}
+
+// startAzurite runs Azurite on port until the test ends and waits until it
+// says it listens (its own word: a dial could reach whatever else took the
+// port). On failure it returns Azurite's output.
+func startAzurite(t testing.TB, bin string, port int) (addr, output string, err error) {
 	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(port),
 		"--location", t.TempDir(), "--skipApiVersionCheck", "--loose", "--silent")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
 	// Its own process group, so stopping it also stops anything it spawned.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -54,7 +79,7 @@ func StartAzurite(t testing.TB) *Azurite {
 	}
 	exited := make(chan struct{})
 	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
+	go func() { waitErr = cmd.Wait(); pw.Close(); close(exited) }()
 	t.Cleanup(func() {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		select {
@@ -64,26 +89,31 @@ func StartAzurite(t testing.TB) *Azurite {
 			<-exited
 		}
 	})
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			break
+	addr = "127.0.0.1:" + strconv.Itoa(port)
+	var out bytes.Buffer // Azurite's output until it listens
+	listening, drained := make(chan struct{}), make(chan struct{})
+	go func() { // reads until Azurite exits, so it never blocks on a full pipe
+		defer close(drained)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			select {
+			case <-listening:
+				continue
+			default:
+			}
+			out.WriteString(sc.Text() + "\n")
+			if strings.Contains(sc.Text(), "successfully listens on http://"+addr) {
+				close(listening)
+			}
 		}
-		select {
-		case <-exited:
-			t.Fatalf("testenv: Azurite exited before listening: %v\n%s", waitErr, out.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("testenv: Azurite did not listen on %s within 60 s", addr)
-		}
-	}
-	blobURL := fmt.Sprintf("http://%s/%s", addr, AzuriteAccount)
-	return &Azurite{
-		BlobURL: blobURL,
-		ConnectionString: fmt.Sprintf("DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=%s;",
-			AzuriteAccount, AzuriteKey, blobURL),
+	}()
+	select {
+	case <-listening:
+		return addr, "", nil
+	case <-drained:
+		<-exited
+		return "", out.String(), fmt.Errorf("exited before listening: %v", waitErr)
+	case <-time.After(2 * time.Minute): // a failure bound, not an expectation
+		return "", "", fmt.Errorf("did not listen on %s within 2 minutes", addr)
 	}
 }

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -42,7 +43,7 @@ func Postgres(t testing.TB) string {
 			pg.url = u
 			return
 		}
-		pg.url, pg.stop, pg.err = startPostgres()
+		pg.url, pg.stop, pg.err = startPostgres(FreePort)
 	})
 	if pg.err != nil {
 		Unavailable(t, "PostgreSQL: %v", pg.err)
@@ -87,9 +88,10 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// startPostgres initialises and starts a throwaway server. PostgreSQL refuses
-// to run as root, so as root it runs as the "postgres" user Debian creates.
-func startPostgres() (string, func(), error) {
+// startPostgres initialises and starts a throwaway server on a port from
+// freePort. PostgreSQL refuses to run as root, so as root it runs as the
+// "postgres" user Debian creates.
+func startPostgres(freePort func() (int, error)) (string, func(), error) {
 	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
 	if len(bins) == 0 {
 		return "", nil, fmt.Errorf("initdb not found (run scripts/setup to install Debian's postgresql)")
@@ -124,14 +126,24 @@ func startPostgres() (string, func(), error) {
 		os.RemoveAll(dir)
 		return "", nil, err
 	}
-	port, err := FreePort()
-	if err != nil {
-		return "", nil, err
-	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", port, dir)
-	if err := run(filepath.Join(bin, "pg_ctl"), "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start"); err != nil {
-		os.RemoveAll(dir)
-		return "", nil, err
+	// The port is free when chosen, but on a busy machine another process
+	// may bind it before PostgreSQL does: then start again on another.
+	var port int
+	for attempt := 1; ; attempt++ {
+		if port, err = freePort(); err != nil {
+			return "", nil, err
+		}
+		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", port, dir)
+		logFile := filepath.Join(dir, fmt.Sprintf("log.%d", attempt))
+		err = run(filepath.Join(bin, "pg_ctl"), "-D", data, "-o", opts, "-l", logFile, "-w", "-t", "120", "start")
+		if err == nil {
+			break
+		}
+		log, _ := os.ReadFile(logFile)
+		if !bytes.Contains(log, []byte("Address already in use")) || attempt == 5 {
+			os.RemoveAll(dir)
+			return "", nil, fmt.Errorf("%v\n%s", err, log)
+		}
 	}
 	stop := func() {
 		run(filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop")

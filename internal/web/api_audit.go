@@ -9,23 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
-
-// auditJSON is an audit entry as the API and the JSON-lines export show it.
-type auditJSON struct {
-	ID         int64     `json:"id"`
-	Time       time.Time `json:"time"`
-	Actor      string    `json:"actor"`
-	Action     string    `json:"action"`
-	Target     string    `json:"target,omitempty"`
-	Detail     string    `json:"detail,omitempty"`
-	RemoteAddr string    `json:"remote_addr,omitempty"`
-}
-
-func toAuditJSON(e store.AuditEntry) auditJSON {
-	return auditJSON{ID: e.ID, Time: e.Time, Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail, RemoteAddr: e.RemoteAddr}
-}
 
 // auditFilter reads ?actor= ?action= ?since= ?until= ?before= ?limit=; a bad
 // value is a message naming the parameter.
@@ -83,12 +69,9 @@ func (h *handler) listAudit(w http.ResponseWriter, r *http.Request) {
 			h.serverError(w, r, err)
 			return
 		}
-		out := struct {
-			Entries    []auditJSON `json:"entries"`
-			NextBefore int64       `json:"next_before,omitempty"`
-		}{Entries: make([]auditJSON, 0, len(entries))}
+		out := api.AuditList{Entries: make([]api.AuditEntry, 0, len(entries))}
 		for _, e := range entries {
-			out.Entries = append(out.Entries, toAuditJSON(e))
+			out.Entries = append(out.Entries, apiAuditEntry(e))
 		}
 		if len(entries) == f.Limit {
 			out.NextBefore = entries[len(entries)-1].ID
@@ -124,7 +107,7 @@ func (h *handler) exportAudit(w http.ResponseWriter, r *http.Request, f store.Au
 		defer cw.Flush()
 	} else {
 		enc := json.NewEncoder(bw)
-		write = func(e store.AuditEntry) error { return enc.Encode(toAuditJSON(e)) }
+		write = func(e store.AuditEntry) error { return enc.Encode(apiAuditEntry(e)) }
 	}
 	defer bw.Flush()
 	if err := h.store.EachAudit(r.Context(), f, write); err != nil {

@@ -3,24 +3,11 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"time"
 
+	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
-
-// honeytokenJSON is a decoy as the REST API shows it.
-type honeytokenJSON struct {
-	ID        int64     `json:"id"`
-	VaultID   string    `json:"vault_id"`
-	Vault     string    `json:"vault"`
-	Name      string    `json:"name"`
-	Type      string    `json:"type"`
-	Status    string    `json:"status"`
-	CreatedBy string    `json:"created_by"`
-	CreatedAt time.Time `json:"created_at"`
-	Memo      string    `json:"memo,omitempty"`
-}
 
 const maxPage = 1000
 
@@ -78,15 +65,9 @@ func (h *handler) listHoneytokens(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	out := struct {
-		Honeytokens []honeytokenJSON `json:"honeytokens"`
-		NextAfter   int64            `json:"next_after,omitempty"`
-	}{Honeytokens: make([]honeytokenJSON, 0, len(decoys))}
+	out := api.HoneytokenList{Honeytokens: make([]api.Honeytoken, 0, len(decoys))}
 	for _, d := range decoys {
-		out.Honeytokens = append(out.Honeytokens, honeytokenJSON{
-			ID: d.ID, VaultID: d.VaultID, Vault: d.VaultName, Name: d.Name, Type: string(d.Type),
-			Status: string(d.Status), CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, Memo: d.Memo,
-		})
+		out.Honeytokens = append(out.Honeytokens, apiHoneytoken(d))
 	}
 	if len(decoys) == f.Limit {
 		out.NextAfter = decoys[len(decoys)-1].ID

@@ -47,7 +47,7 @@ func (h *handler) incidentChange(w http.ResponseWriter, r *http.Request, do func
 	case err != nil:
 		h.serverError(w, r, err)
 	default:
-		writeJSON(w, http.StatusOK, api.FromIncident(in))
+		writeJSON(w, http.StatusOK, apiIncident(in))
 	}
 }
 

@@ -67,7 +67,7 @@ func (h *handler) listIncidents(w http.ResponseWriter, r *http.Request) {
 	}
 	out := api.IncidentList{Incidents: make([]api.Incident, 0, len(list))}
 	for _, in := range list {
-		out.Incidents = append(out.Incidents, api.FromIncident(in))
+		out.Incidents = append(out.Incidents, apiIncident(in))
 	}
 	if len(list) == f.Limit {
 		out.NextBefore = list[len(list)-1].ID
@@ -144,28 +144,16 @@ func (h *handler) getIncident(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	out := api.IncidentDetail{Incident: api.FromIncident(in), Entities: api.FromEntities(ent),
-		Alerts: make([]api.Alert, 0, len(alerts)), History: make([]api.HistoryEntry, 0, len(hist)),
-		Related: api.Related{From: rel.From, To: rel.To, Truncated: rel.Truncated, Events: make([]api.Event, 0, len(rel.Events)),
-			Others: make([]api.VaultOthers, 0, len(rel.Others))}}
+	out := api.IncidentDetail{Incident: apiIncident(in), Entities: apiEntities(ent), Related: apiRelated(rel),
+		Alerts: make([]api.Alert, 0, len(alerts)), History: make([]api.HistoryEntry, 0, len(hist))}
 	if len(alerts) > maxDetailAlerts {
 		alerts, out.AlertsTruncated = alerts[:maxDetailAlerts], true
 	}
 	for _, a := range alerts {
-		out.Alerts = append(out.Alerts, api.FromAlert(a))
+		out.Alerts = append(out.Alerts, apiAlert(a))
 	}
 	for _, e := range hist {
-		out.History = append(out.History, api.FromHistory(e))
-	}
-	for _, e := range rel.Events {
-		out.Related.Events = append(out.Related.Events, api.FromEvent(e))
-	}
-	for _, o := range rel.Others {
-		vo := api.VaultOthers{Vault: o.Vault, Callers: make([]api.VaultCaller, 0, len(o.Callers))}
-		for _, c := range o.Callers {
-			vo.Callers = append(vo.Callers, api.VaultCaller{Caller: c.CallerKey, UPN: c.UPN, IP: c.IP, Events: c.Events, First: c.First, Last: c.Last})
-		}
-		out.Related.Others = append(out.Related.Others, vo)
+		out.History = append(out.History, apiHistory(e))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -205,12 +193,9 @@ func (h *handler) listAlerts(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	out := struct {
-		Alerts    []api.Alert `json:"alerts"`
-		NextAfter int64       `json:"next_after,omitempty"`
-	}{Alerts: make([]api.Alert, 0, len(alerts))}
+	out := api.AlertList{Alerts: make([]api.Alert, 0, len(alerts))}
 	for _, a := range alerts {
-		out.Alerts = append(out.Alerts, api.FromAlert(a))
+		out.Alerts = append(out.Alerts, apiAlert(a))
 	}
 	if len(alerts) == f.Limit {
 		out.NextAfter = alerts[len(alerts)-1].ID

@@ -56,10 +56,12 @@ type ingestError struct {
 // gzip or not, by content whatever the Content-Type. The body is read as a
 // stream and stored in chunks (see ingest.StreamBody); 202 only after every
 // chunk is durably stored. Malformed records among good ones are
-// dead-lettered and listed in the response; a body with no valid record
-// is a 400 and changes nothing. Beyond IngestLimits.Concurrent requests at
-// once (after waiting up to slotWait for one to end), or half as many
-// large bodies, the answer is 429.
+// dead-lettered and listed in the response (as are, counted only, records
+// the database refuses); a body with no valid record is a 400 and changes
+// nothing. Beyond IngestLimits.Concurrent requests at once (after waiting
+// up to slotWait for one to end), or half as many large bodies, the answer
+// is 429. 503 (retry) is for failures that may pass; what the database
+// refuses for good is a 422.
 func (h *handler) ingestRecords(w http.ResponseWriter, r *http.Request) {
 	if h.ingest == nil {
 		h.apiError(w, r, http.StatusServiceUnavailable, "ingestion is not enabled on this server")
@@ -147,6 +149,14 @@ func (h *handler) ingestFailed(w http.ResponseWriter, r *http.Request, res inges
 	case errors.Is(err, errLargeBodiesBusy):
 		w.Header().Set("Retry-After", "5")
 		h.apiError(w, r, http.StatusTooManyRequests, "too many large bodies being stored at once; retry later")
+	case errors.Is(err, ingest.ErrRefused):
+		// 503 says "try again": this would fail the same way forever.
+		reason := err
+		if errors.As(err, &notStored) {
+			reason = notStored.Err
+		}
+		h.log.Error("ingest: records refused by the database", "err", reason, "stored_before", res.Chunks)
+		h.apiError(w, r, http.StatusUnprocessableEntity, "records cannot be stored: "+reason.Error()+stored)
 	case errors.As(err, &notStored):
 		h.log.Error("ingest: records not stored", "err", notStored.Err, "stored_before", res.Chunks)
 		w.Header().Set("Retry-After", "5")

@@ -2,10 +2,9 @@ package web
 
 import (
 	"net/http"
-
-	"github.com/honeyvault/honeyvault/internal/ingest/source"
 	"strconv"
-	"time"
+
+	"github.com/honeyvault/honeyvault/internal/api"
 )
 
 // ingestStatus is GET /api/v1/ingest/status: how many events are stored and
@@ -21,53 +20,13 @@ func (h *handler) ingestStatus(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	sources := []sourceJSON{}
+	out := api.IngestStatus{Events: events, DeadLetters: dead, Sources: []api.Source{}}
 	if h.sources != nil {
 		for _, st := range h.sources() {
-			sources = append(sources, sourceStatusJSON(st))
+			out.Sources = append(out.Sources, apiSource(st))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": events, "dead_letters": dead, "sources": sources})
-}
-
-// sourceJSON is a live source's state as the API shows it.
-type sourceJSON struct {
-	Name           string     `json:"name"`
-	Kind           string     `json:"kind"`
-	State          string     `json:"state"`
-	Records        int64      `json:"records"`
-	New            int64      `json:"new"`
-	Duplicates     int64      `json:"duplicates"`
-	DeadLetters    int64      `json:"dead_letters"`
-	Errors         int64      `json:"errors"`
-	LastError      string     `json:"last_error,omitempty"`
-	LastErrorAt    *time.Time `json:"last_error_at,omitempty"`
-	LastPoll       *time.Time `json:"last_poll,omitempty"`
-	LastRecordTime *time.Time `json:"last_record_time,omitempty"`
-	LagSeconds     float64    `json:"lag_seconds"`
-}
-
-func sourceStatusJSON(st source.Status) sourceJSON {
-	at := func(t time.Time) *time.Time {
-		if t.IsZero() {
-			return nil
-		}
-		return &t
-	}
-	return sourceJSON{
-		Name: st.Name, Kind: st.Kind, State: st.State, Records: st.Records, New: st.New, Duplicates: st.Duplicates,
-		DeadLetters: st.DeadLetters, Errors: st.Errors, LastError: st.LastError, LastErrorAt: at(st.LastErrorAt),
-		LastPoll: at(st.LastPoll), LastRecordTime: at(st.LastRecordTime), LagSeconds: st.Lag.Seconds(),
-	}
-}
-
-type deadLetterJSON struct {
-	ID         int64     `json:"id"`
-	ReceivedAt time.Time `json:"received_at"`
-	Source     string    `json:"source"`
-	Position   string    `json:"position"`
-	Reason     string    `json:"reason"`
-	Raw        string    `json:"raw"`
+	writeJSON(w, http.StatusOK, out)
 }
 
 // listDeadLetters is GET /api/v1/dead-letters: unparseable records, newest
@@ -96,9 +55,9 @@ func (h *handler) listDeadLetters(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	out := make([]deadLetterJSON, 0, len(dls))
+	out := api.DeadLetterList{DeadLetters: make([]api.DeadLetter, 0, len(dls))}
 	for _, d := range dls {
-		out = append(out, deadLetterJSON{ID: d.ID, ReceivedAt: d.ReceivedAt, Source: d.Source, Position: d.Position, Reason: d.Reason, Raw: d.Raw})
+		out.DeadLetters = append(out.DeadLetters, apiDeadLetter(d))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"dead_letters": out})
+	writeJSON(w, http.StatusOK, out)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/notify"
 )
 
@@ -16,8 +17,9 @@ type NotifyStatus interface {
 // listChannels is GET /api/v1/notify/channels: each channel's health and
 // backlog, so that the console can show a channel that keeps failing.
 func (h *handler) listChannels(w http.ResponseWriter, r *http.Request) {
+	out := api.ChannelList{Channels: []api.Channel{}}
 	if h.notify == nil {
-		writeJSON(w, http.StatusOK, map[string]any{"channels": []notify.ChannelStatus{}})
+		writeJSON(w, http.StatusOK, out)
 		return
 	}
 	st, err := h.notify.Status(r.Context())
@@ -25,5 +27,8 @@ func (h *handler) listChannels(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"channels": st})
+	for _, c := range st {
+		out.Channels = append(out.Channels, apiChannel(c))
+	}
+	writeJSON(w, http.StatusOK, out)
 }

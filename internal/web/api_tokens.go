@@ -8,35 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/auth"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
-
-// tokenJSON is an API token as the REST API shows it: never the token, nor
-// its hash.
-type tokenJSON struct {
-	ID            int64      `json:"id"`
-	Name          string     `json:"name"`
-	Prefix        string     `json:"prefix"`
-	Role          string     `json:"role"`
-	Subscriptions []string   `json:"subscriptions,omitempty"`
-	Vaults        []string   `json:"vaults,omitempty"`
-	CreatedBy     string     `json:"created_by"`
-	CreatedAt     time.Time  `json:"created_at"`
-	ExpiresAt     *time.Time `json:"expires_at,omitempty"`
-	LastUsedAt    *time.Time `json:"last_used_at,omitempty"`
-	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
-	RevokedBy     string     `json:"revoked_by,omitempty"`
-	Status        string     `json:"status"` // active, expired or revoked
-	Token         string     `json:"token,omitempty"`
-}
-
-func optTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
 
 // tokenStatus says what became of a token at now.
 func tokenStatus(t store.APIToken, now time.Time) string {
@@ -49,15 +24,6 @@ func tokenStatus(t store.APIToken, now time.Time) string {
 	return "active"
 }
 
-func toTokenJSON(t store.APIToken, now time.Time) tokenJSON {
-	return tokenJSON{
-		ID: t.ID, Name: t.Name, Prefix: t.Prefix, Role: t.Role, Subscriptions: t.Subscriptions, Vaults: t.Vaults,
-		CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, ExpiresAt: optTime(t.ExpiresAt),
-		LastUsedAt: optTime(t.LastUsedAt), RevokedAt: optTime(t.RevokedAt), RevokedBy: t.RevokedBy,
-		Status: tokenStatus(t, now),
-	}
-}
-
 // listTokens is GET /api/v1/tokens.
 func (h *handler) listTokens(w http.ResponseWriter, r *http.Request) {
 	tokens, err := h.store.ListTokens(r.Context())
@@ -66,24 +32,16 @@ func (h *handler) listTokens(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.now()
-	out := make([]tokenJSON, 0, len(tokens))
+	out := api.TokenList{Tokens: make([]api.Token, 0, len(tokens))}
 	for _, t := range tokens {
-		out = append(out, toTokenJSON(t, now))
+		out.Tokens = append(out.Tokens, apiToken(t, now))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
-}
-
-// createTokenRequest is the body of POST /api/v1/tokens.
-type createTokenRequest struct {
-	Name    string   `json:"name"`
-	Role    string   `json:"role"`
-	Scope   []string `json:"scope"`   // owners: subscription ids, vault names or vault ids
-	Expires string   `json:"expires"` // "90d", "2027-01-31", "never" (default)
+	writeJSON(w, http.StatusOK, out)
 }
 
 // createToken is POST /api/v1/tokens: 201 with the token, shown this once.
 func (h *handler) createToken(w http.ResponseWriter, r *http.Request) {
-	var req createTokenRequest
+	var req api.CreateTokenRequest
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
@@ -105,14 +63,14 @@ func (h *handler) createToken(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	out := toTokenJSON(t, h.now())
+	out := apiToken(t, h.now())
 	out.Token = plain
 	writeJSON(w, http.StatusCreated, out)
 }
 
 // tokenRequest turns what a person typed into a TokenRequest, or says what
 // is wrong with it.
-func tokenRequest(req createTokenRequest, now time.Time) (auth.TokenRequest, string) {
+func tokenRequest(req api.CreateTokenRequest, now time.Time) (auth.TokenRequest, string) {
 	role, err := auth.ParseRole(req.Role)
 	if err != nil {
 		return auth.TokenRequest{}, "role: want admin, analyst, owner, ingest or metrics"

@@ -31,7 +31,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel = context.WithTimeout(ctx, 3*time.Minute) // a failure bound: Chromium starts slowly on a loaded machine
 	defer cancel()
 
 	var mu sync.Mutex

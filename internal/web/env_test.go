@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/honeyvault/honeyvault/internal/testenv"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -10,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,24 +33,6 @@ const (
 	oidcSecret   = "web-test-client-secret-0123"
 )
 
-// testClock moves only when told.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is a running server with a real store, bootstrap tokens, a clock the
 // test moves and, with withOIDC, a local OpenID Connect provider.
 type env struct {
@@ -58,7 +40,7 @@ type env struct {
 	srv *httptest.Server
 	st  *store.Store
 	a   *auth.Authenticator
-	clk *testClock
+	clk *testenv.Clock
 	idp *oidctest.Provider
 }
 
@@ -101,7 +83,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	clk := &testClock{t: time.Now().UTC().Truncate(time.Second)}
+	clk := testenv.NewClock(time.Now().UTC().Truncate(time.Second))
 	a := &auth.Authenticator{Store: st, Now: clk.Now, IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 8 * time.Hour}
 	a.AddBootstrap(adminToken, auth.Admin)
 	a.AddBootstrap(ingestToken, auth.Ingest)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/auth"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -62,7 +63,7 @@ func (h *handler) tokensCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	f := tokenForm{Name: r.PostForm.Get("name"), Role: r.PostForm.Get("role"),
 		Scope: r.PostForm.Get("scope"), Expires: r.PostForm.Get("expires")}
-	tr, msg := tokenRequest(createTokenRequest{Name: f.Name, Role: f.Role, Scope: strings.Fields(f.Scope), Expires: f.Expires}, h.now())
+	tr, msg := tokenRequest(api.CreateTokenRequest{Name: f.Name, Role: f.Role, Scope: strings.Fields(f.Scope), Expires: f.Expires}, h.now())
 	if msg != "" {
 		h.renderTokens(w, r, http.StatusBadRequest, tokensView{Form: f, Error: msg})
 		return

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/auth"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -22,7 +23,7 @@ func TestTokensAPI(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create: %d %s", resp.StatusCode, out)
 	}
-	var created tokenJSON
+	var created api.Token
 	if err := json.Unmarshal([]byte(out), &created); err != nil {
 		t.Fatal(err)
 	}
@@ -142,10 +143,7 @@ func TestAuditAPIAndExport(t *testing.T) {
 	e.st.RecordAudit(ctx, store.AuditEntry{Actor: "=HYPERLINK(\"http://evil\")", Action: "auth.sign_in_failed", Detail: "+cmd"})
 
 	resp, body := e.request(nil, "GET", "/api/v1/audit?limit=2", adminToken, nil)
-	var page struct {
-		Entries    []auditJSON `json:"entries"`
-		NextBefore int64       `json:"next_before"`
-	}
+	var page api.AuditList
 	if err := json.Unmarshal([]byte(body), &page); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
@@ -175,7 +173,7 @@ func TestAuditAPIAndExport(t *testing.T) {
 	resp, jl := e.request(nil, "GET", "/api/v1/audit?format=jsonl&actor=alice", adminToken, nil)
 	var n int
 	for _, l := range strings.Split(strings.TrimSpace(jl), "\n") {
-		var x auditJSON
+		var x api.AuditEntry
 		if err := json.Unmarshal([]byte(l), &x); err != nil || x.Actor != "alice" {
 			t.Errorf("jsonl line %q: %v", l, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/auth"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
@@ -121,9 +122,7 @@ func TestListHoneytokens(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	var out struct {
-		Honeytokens []honeytokenJSON `json:"honeytokens"`
-	}
+	var out api.HoneytokenList
 	if err := json.Unmarshal([]byte(body), &out); err != nil {
 		t.Fatal(err)
 	}

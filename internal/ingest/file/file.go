@@ -15,12 +15,16 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/bom"
 	"github.com/honeyvault/honeyvault/internal/ingest/source"
+	"github.com/honeyvault/honeyvault/internal/storable"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
-// DefaultPatterns select files in a directory when none are configured.
-var DefaultPatterns = []string{"*.json", "*.jsonl", "*.ndjson", "*.log", "*.gz"}
+// DefaultPatterns select files in a directory when none are configured:
+// JSON lines and documents, compressed or not, and the portal's CSV exports
+// of Log Analytics tables.
+var DefaultPatterns = []string{"*.json", "*.jsonl", "*.ndjson", "*.log", "*.gz", "*.csv"}
 
 // DefaultSettle is how long a file must be unmodified before its last line
 // without a line end, or a document that does not end like one, is taken
@@ -43,6 +47,9 @@ type Source struct {
 	log  *slog.Logger
 	now  func() time.Time
 	done map[string]checkpoint // checkpoints this process committed, newer than a read of the store
+	// chunk is how much of a JSON-lines file is read at a time;
+	// source.ChunkSize but in tests.
+	chunk int
 }
 
 // New returns a source reading cfg.Path, resuming from the checkpoints in cps.
@@ -56,8 +63,12 @@ func New(cfg Config, cps source.Checkpoints, log *slog.Logger) *Source {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Source{cfg: cfg, cps: cps, log: log, now: time.Now}
+	return &Source{cfg: cfg, cps: cps, log: log, now: time.Now, chunk: source.ChunkSize}
 }
+
+// item is the checkpoint key of the file at path: the path in its storable
+// form (a file name need not be UTF-8; see package storable).
+func item(path string) string { return storable.Text(path) }
 
 // Poll reads what the files gained since the last poll. A file that cannot
 // be read does not hold up the others; the first such error is returned
@@ -76,7 +87,7 @@ func (s *Source) Poll(ctx context.Context, sub source.Submitter) (bool, error) {
 	}
 	var first error
 	for _, path := range files {
-		if err := s.follow(ctx, sub, path, saved[path]); err != nil {
+		if err := s.follow(ctx, sub, path, saved[item(path)]); err != nil {
 			if ctx.Err() != nil || isSubmitError(err) {
 				return false, err
 			}
@@ -94,8 +105,12 @@ func (s *Source) Poll(ctx context.Context, sub source.Submitter) (bool, error) {
 // merely missing from the listing (an unreadable directory) keeps its
 // checkpoint.
 func (s *Source) forget(ctx context.Context, saved map[string]string, listed []string) error {
+	items := make([]string, len(listed))
+	for i, path := range listed {
+		items[i] = item(path)
+	}
 	var gone []string
-	for _, path := range source.Gone(saved, listed) {
+	for _, path := range source.Gone(saved, items) { // a path not UTF-8 is gone when its directory is unreadable too
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			gone = append(gone, path)
 		}
@@ -198,12 +213,12 @@ func (s *Source) follow(ctx context.Context, sub source.Submitter, path, saved s
 	}
 	// New, or read whole before and changed since: decide the layout
 	// afresh (a one-line file may have become JSON lines).
-	head := make([]byte, min(size, int64(source.ChunkSize)))
+	head := make([]byte, min(size, int64(s.chunk)))
 	if _, err := f.ReadAt(head, 0); err != nil && err != io.EOF {
 		return err
 	}
 	cp = checkpoint{Line: 1, Inode: ino, Size: size, MTime: mtime}
-	if isGzip(head) {
+	if auditlog.IsGzip(head) {
 		return s.readWhole(ctx, sub, f, path, cp, head, settled)
 	}
 	switch source.DetectLayout(head) {
@@ -212,7 +227,35 @@ func (s *Source) follow(ctx context.Context, sub source.Submitter, path, saved s
 	case source.LayoutDocument:
 		return s.readWhole(ctx, sub, f, path, cp, head, settled)
 	}
+	if isOtherCSV(path, head) {
+		return s.notRecords(ctx, sub, path, cp, head, settled)
+	}
 	return s.readLines(ctx, sub, f, path, cp, settled)
+}
+
+// isOtherCSV reports whether the file at path is a .csv file that is
+// neither a Log Analytics export nor JSON: a watchlist, a spreadsheet.
+func isOtherCSV(path string, head []byte) bool {
+	t := bom.TrimBlank(head)
+	return strings.EqualFold(filepath.Ext(path), ".csv") && len(t) > 0 && t[0] != '{' && t[0] != '[' && !auditlog.IsCSVExport(t)
+}
+
+// notRecords marks a settled file that holds no audit records as read, with
+// one dead letter saying what it looks like rather than one per line
+// (which would copy a watchlist's decoy names, line by line, into the
+// dead letters). It is looked at again if it changes.
+func (s *Source) notRecords(ctx context.Context, sub source.Submitter, path string, cp checkpoint, head []byte, settled bool) error {
+	if !settled {
+		return nil
+	}
+	cp.Whole, cp.Offset, cp.Line = true, 0, 1
+	cp.HeadLen = min(cp.Size, headLen)
+	cp.Head = hashHead(head[:cp.HeadLen])
+	s.log.Warn("file source: not audit records, dead-lettered", "source", s.cfg.Name, "file", path)
+	return s.submit(ctx, sub, store.Batch{
+		DeadLetters: []store.DeadLetter{{Position: path, Reason: "no Key Vault audit records: " + auditlog.DescribeInput(head)}},
+		Checkpoints: []store.Checkpoint{{Source: s.cfg.Name, Item: item(path), Value: cp.String()}},
+	})
 }
 
 // replaced reports whether the file is no longer the one the checkpoint
@@ -235,33 +278,48 @@ func (s *Source) replaced(f *os.File, cp checkpoint, ino uint64, size int64) boo
 // readLines reads complete lines from the checkpoint to the end, a chunk
 // per batch, each batch carrying the offset after it.
 func (s *Source) readLines(ctx context.Context, sub source.Submitter, f *os.File, path string, cp checkpoint, settled bool) error {
-	buf := make([]byte, source.ChunkSize)
+	buf := make([]byte, s.chunk)
 	for cp.Offset < cp.Size {
 		n, err := f.ReadAt(buf[:min(int64(len(buf)), cp.Size-cp.Offset)], cp.Offset)
 		if err != nil && err != io.EOF {
 			return err
 		}
 		chunk := buf[:n]
-		complete := source.CompleteLines(chunk)
-		switch {
-		case len(complete) > 0:
+		base := auditlog.Position{File: path, Line: cp.Line, Offset: cp.Offset}
+		var b store.Batch
+		var read, lines int64
+		switch complete := source.CompleteLines(chunk); {
+		case len(complete) > 0 || settled && n > 0 && n < len(buf):
+			if len(complete) == 0 {
+				complete = chunk // settled: the last line will get no line end
+			}
+			if b.Events, b.DeadLetters, err = source.DecodeChunk(s.cfg.Name, complete, base); err != nil {
+				return err
+			}
+			read, lines = int64(len(complete)), int64(bytes.Count(complete, []byte{'\n'}))
 		case n == len(buf):
-			// A "line" longer than a chunk is not a record: let the
-			// decoder report it and move on.
-			complete = chunk
-		case settled && n > 0:
-			complete = chunk // the last line will get no line end
+			// A line longer than a chunk holds a whole document (a query
+			// API answer, {"records":[...]}): stream it record by record.
+			end, found, err := lineEnd(f, cp.Offset+int64(n), cp.Size)
+			switch {
+			case err != nil:
+				return err
+			case !found && !settled:
+				return nil // still being written
+			}
+			if b, err = s.streamLine(ctx, sub, f, base, end); err != nil {
+				return err
+			}
+			read = end - cp.Offset
+			if found {
+				lines = 1
+			}
 		default:
 			return nil // a line still being written
 		}
-		base := auditlog.Position{File: path, Line: cp.Line, Offset: cp.Offset}
-		events, dead, err := source.DecodeChunk(s.cfg.Name, complete, base)
-		if err != nil {
-			return err
-		}
 		next := cp
-		next.Offset += int64(len(complete))
-		next.Line += int64(bytes.Count(complete, []byte{'\n'}))
+		next.Offset += read
+		next.Line += lines
 		if next.HeadLen < headLen {
 			next.HeadLen = min(next.Offset, headLen)
 			hb := make([]byte, next.HeadLen)
@@ -275,8 +333,7 @@ func (s *Source) readLines(ctx context.Context, sub source.Submitter, f *os.File
 			// must not let a restart skip what remains.
 			next.Size, next.MTime = -1, 0
 		}
-		b := store.Batch{Events: events, DeadLetters: dead,
-			Checkpoints: []store.Checkpoint{{Source: s.cfg.Name, Item: path, Value: next.String()}}}
+		b.Checkpoints = []store.Checkpoint{{Source: s.cfg.Name, Item: item(path), Value: next.String()}}
 		if err := s.submit(ctx, sub, b); err != nil {
 			return err
 		}
@@ -287,10 +344,48 @@ func (s *Source) readLines(ctx context.Context, sub source.Submitter, f *os.File
 	return nil
 }
 
+// lineEnd returns the offset after the first line end at or after from
+// (before size), reading a block at a time; found is false, and end is
+// size, when there is none.
+func lineEnd(f *os.File, from, size int64) (end int64, found bool, err error) {
+	buf := make([]byte, 64<<10)
+	for off := from; off < size; {
+		n, err := f.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		if err != nil && err != io.EOF {
+			return 0, false, err
+		}
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			return off + int64(i) + 1, true, nil
+		}
+		if n == 0 {
+			break
+		}
+		off += int64(n)
+	}
+	return size, false, nil
+}
+
+// streamLine decodes the line from base to end with bounded memory,
+// submitting full batches as it goes (without a checkpoint: a restart reads
+// the line again, and dedupe drops what was stored), and returns the last
+// batch for the caller to submit with the checkpoint past the line.
+func (s *Source) streamLine(ctx context.Context, sub source.Submitter, f *os.File, base auditlog.Position, end int64) (store.Batch, error) {
+	var last store.Batch
+	r := io.NewSectionReader(f, base.Offset, end-base.Offset)
+	err := source.DecodeStreamAt(s.cfg.Name, r, base, func(events []auditlog.Event, dead []store.DeadLetter, final bool) error {
+		if final {
+			last = store.Batch{Events: events, DeadLetters: dead}
+			return nil
+		}
+		return s.submit(ctx, sub, store.Batch{Events: events, DeadLetters: dead})
+	})
+	return last, err
+}
+
 // readWhole reads a document or a .gz file whole, in batches; the
 // checkpoint goes with the last one.
 func (s *Source) readWhole(ctx context.Context, sub source.Submitter, f *os.File, path string, cp checkpoint, head []byte, settled bool) error {
-	if !isGzip(head) && !settled {
+	if !auditlog.IsGzip(head) && !settled {
 		tail := make([]byte, min(cp.Size, 64))
 		if _, err := f.ReadAt(tail, cp.Size-int64(len(tail))); err != nil && err != io.EOF {
 			return err
@@ -306,7 +401,7 @@ func (s *Source) readWhole(ctx context.Context, sub source.Submitter, f *os.File
 	err := source.DecodeStream(s.cfg.Name, r, path, func(events []auditlog.Event, dead []store.DeadLetter, last bool) error {
 		b := store.Batch{Events: events, DeadLetters: dead}
 		if last {
-			b.Checkpoints = []store.Checkpoint{{Source: s.cfg.Name, Item: path, Value: cp.String()}}
+			b.Checkpoints = []store.Checkpoint{{Source: s.cfg.Name, Item: item(path), Value: cp.String()}}
 		}
 		return s.submit(ctx, sub, b)
 	})
@@ -321,8 +416,6 @@ func (s *Source) readWhole(ctx context.Context, sub source.Submitter, f *os.File
 	s.log.Warn("file source: unreadable file dead-lettered", "source", s.cfg.Name, "file", path, "err", err)
 	return s.submit(ctx, sub, store.Batch{
 		DeadLetters: []store.DeadLetter{{Position: path, Reason: err.Error()}},
-		Checkpoints: []store.Checkpoint{{Source: s.cfg.Name, Item: path, Value: cp.String()}},
+		Checkpoints: []store.Checkpoint{{Source: s.cfg.Name, Item: item(path), Value: cp.String()}},
 	})
 }
-
-func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }

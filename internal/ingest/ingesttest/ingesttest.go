@@ -30,7 +30,13 @@ type Env struct {
 // New opens a store in a temp dir and runs a pipeline on it until the test ends.
 func New(t testing.TB) *Env {
 	t.Helper()
-	e := &Env{t: t, dsn: "sqlite:" + filepath.Join(t.TempDir(), "hv.db")}
+	return NewOn(t, "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
+}
+
+// NewOn is New on the database dsn names (a PostgreSQL test database, say).
+func NewOn(t testing.TB, dsn string) *Env {
+	t.Helper()
+	e := &Env{t: t, dsn: dsn}
 	e.open()
 	t.Cleanup(e.close)
 	return e

@@ -1,10 +1,13 @@
 package ingesttest
 
 import (
+	"errors"
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // Proxy forwards TCP connections from a 127.0.0.1 port to a target, and
@@ -47,14 +50,23 @@ func (p *Proxy) Down() {
 	clear(p.conns)
 }
 
-// Up accepts connections again on the same address.
+// Up accepts connections again on the same address. While the proxy was
+// down another process on a busy machine may have bound the port for a
+// while: Up waits for it (a minute at most) rather than fail.
 func (p *Proxy) Up(t testing.TB) {
 	t.Helper()
-	l, err := net.Listen("tcp", p.Addr)
-	if err != nil {
-		t.Fatal(err)
+	giveUp := time.Now().Add(time.Minute)
+	for {
+		l, err := net.Listen("tcp", p.Addr)
+		if err == nil {
+			p.serve(l)
+			return
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(giveUp) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the port, not asserting on time
 	}
-	p.serve(l)
 }
 
 func (p *Proxy) serve(l net.Listener) {

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/bom"
 	"github.com/honeyvault/honeyvault/internal/ingest"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -22,13 +23,16 @@ const (
 	LayoutLines
 	// LayoutDocument: one document — {"records":[...]} (storage blobs
 	// before late 2018), a pretty-printed file, a Log Analytics export
-	// array — read whole, and again whenever it changes.
+	// array or CSV export (whose rows mean something only under its
+	// header) — read whole, as a stream, and again whenever it changes.
 	LayoutDocument
 )
 
 // ChunkSize is how much of an object a file-like source reads at a time.
-// Records are at most auditlog.DefaultMaxRecordSize, so a chunk always
-// holds at least one complete line unless the object is not JSON lines.
+// Records are at most auditlog.DefaultMaxRecordSize, so a chunk holds at
+// least one complete line unless the object is not JSON lines or a line
+// holds a whole document (a query API answer, {"records":[...]}), which
+// must then be streamed (see DecodeStreamAt).
 const ChunkSize = 4 << 20
 
 // DetectLayout decides an object's layout from its first bytes (up to
@@ -37,11 +41,11 @@ const ChunkSize = 4 << 20
 // one-line document (or a line still being written, which the document
 // reader recognises as incomplete).
 func DetectLayout(prefix []byte) Layout {
-	t := bytes.TrimLeft(bytes.TrimPrefix(bytes.TrimLeft(prefix, " \t\r\n"), []byte("\xef\xbb\xbf")), " \t\r\n")
+	t := bom.TrimBlank(prefix)
 	switch {
 	case len(t) == 0:
 		return LayoutUnknown
-	case bytes.IndexByte(t, '\n') < 0 || !auditlog.LooksLikeJSONLines(t):
+	case bytes.IndexByte(t, '\n') < 0 || !auditlog.LooksLikeJSONLines(t) || auditlog.IsCSVExport(t):
 		return LayoutDocument
 	}
 	return LayoutLines
@@ -94,7 +98,17 @@ const StreamBatch = 5000
 // carry position and reason but not the raw record, which the stream no
 // longer holds.
 func DecodeStream(source string, r io.Reader, file string, emit func(events []auditlog.Event, dead []store.DeadLetter, last bool) error) error {
-	d := auditlog.NewDecoder(r, file)
+	return decodeStream(source, auditlog.NewDecoder(r, file), emit)
+}
+
+// DecodeStreamAt is DecodeStream for a part of an object that starts at a
+// line, at base (see auditlog.NewDecoderAt): r is not compressed and has
+// no byte-order mark.
+func DecodeStreamAt(source string, r io.Reader, base auditlog.Position, emit func(events []auditlog.Event, dead []store.DeadLetter, last bool) error) error {
+	return decodeStream(source, auditlog.NewDecoderAt(r, base), emit)
+}
+
+func decodeStream(source string, d *auditlog.Decoder, emit func(events []auditlog.Event, dead []store.DeadLetter, last bool) error) error {
 	var events []auditlog.Event
 	var dead []store.DeadLetter
 	for {

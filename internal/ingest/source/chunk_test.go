@@ -18,10 +18,14 @@ func TestDetectLayout(t *testing.T) {
 		{"json lines", "{\"a\":1}\n{\"a\":2}\n", LayoutLines},
 		{"one complete line", "{\"a\":1}\n", LayoutLines},
 		{"bom then lines", "\xef\xbb\xbf{\"a\":1}\n", LayoutLines},
+		{"bom then pretty printed", "\xef\xbb\xbf{\n  \"records\": [\n    {\"a\": 1}\n  ]\n}\n", LayoutDocument},
+		{"blank, bom, blank, one line without end", "\n \xef\xbb\xbf\r\n{\"records\":[]}", LayoutDocument},
 		{"one line without end", "{\"records\":[{\"a\":1}]}", LayoutDocument},
 		{"pretty printed", "{\n  \"records\": [\n    {\"a\": 1}\n  ]\n}\n", LayoutDocument},
 		{"array across lines", "[\n{\"a\":1},\n{\"a\":2}\n]\n", LayoutDocument},
 		{"lines with a broken first", "{\"a\":\n{\"a\":2}\n", LayoutLines},
+		{"csv export", "\xef\xbb\xbfTenantId,\"TimeGenerated [UTC]\",OperationName\n,\"11/20/2026, 8:00:01 AM\",SecretGet\n", LayoutDocument},
+		{"other csv", "name,mail\nalice,alice@contoso.com\n", LayoutLines},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,6 +54,7 @@ func FuzzDecodeChunk(f *testing.F) {
 	f.Add([]byte("{\"time\":\"2026-11-20T08:00:00Z\",\"operationName\":\"SecretGet\",\"category\":\"AuditEvent\"}\nnot json\n{\"a\":\n"))
 	f.Add([]byte("{\n\"records\": [\n{}\n]\n}"))
 	f.Add([]byte{0x1f, 0x8b, 0, 1})
+	f.Add([]byte("TimeGenerated,OperationName\n\"11/20/2026, 8:00:01 AM\",\"Secret\x00Get\xff\"\n"))
 	f.Fuzz(func(t *testing.T, chunk []byte) {
 		layout := DetectLayout(chunk)
 		complete := CompleteLines(chunk)

@@ -41,7 +41,9 @@ func newAccount(t *testing.T, az *testenv.Azurite) *account {
 	proxy := ingesttest.NewProxy(t, strings.TrimPrefix(strings.SplitN(az.BlobURL, "/"+testenv.AzuriteAccount, 2)[0], "http://"))
 	conn := strings.Replace(az.ConnectionString, strings.SplitN(az.BlobURL, "/"+testenv.AzuriteAccount, 2)[0], "http://"+proxy.Addr, 1)
 	client, err := azblob.NewClientFromConnectionString(conn, &azblob.ClientOptions{ClientOptions: azcore.ClientOptions{
-		Retry: policy.RetryOptions{MaxRetries: -1, TryTimeout: 5 * time.Second},
+		// No retries, so the source sees an outage at once; a try's
+		// timeout is a failure bound for a loaded machine.
+		Retry: policy.RetryOptions{MaxRetries: -1, TryTimeout: time.Minute},
 	}})
 	if err != nil {
 		t.Fatal(err)

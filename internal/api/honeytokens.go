@@ -1,0 +1,22 @@
+package api
+
+import "time"
+
+// Honeytoken is a decoy as GET /api/v1/honeytokens shows it.
+type Honeytoken struct {
+	ID        int64     `json:"id"`
+	VaultID   string    `json:"vault_id"`
+	Vault     string    `json:"vault"`
+	Name      string    `json:"name"`
+	Type      string    `json:"type"`
+	Status    string    `json:"status"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	Memo      string    `json:"memo,omitempty"`
+}
+
+// HoneytokenList is GET /api/v1/honeytokens.
+type HoneytokenList struct {
+	Honeytokens []Honeytoken `json:"honeytokens"`
+	NextAfter   int64        `json:"next_after,omitempty"`
+}

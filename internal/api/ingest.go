@@ -1,0 +1,43 @@
+package api
+
+import "time"
+
+// IngestStatus is GET /api/v1/ingest/status. Its fields are in the order
+// the API has always written them.
+type IngestStatus struct {
+	DeadLetters map[string]int64 `json:"dead_letters"` // per source
+	Events      int64            `json:"events"`       // stored
+	Sources     []Source         `json:"sources"`
+}
+
+// Source is a live ingestion source's state.
+type Source struct {
+	Name           string     `json:"name"`
+	Kind           string     `json:"kind"`
+	State          string     `json:"state"`
+	Records        int64      `json:"records"`
+	New            int64      `json:"new"`
+	Duplicates     int64      `json:"duplicates"`
+	DeadLetters    int64      `json:"dead_letters"`
+	Errors         int64      `json:"errors"`
+	LastError      string     `json:"last_error,omitempty"`
+	LastErrorAt    *time.Time `json:"last_error_at,omitempty"`
+	LastPoll       *time.Time `json:"last_poll,omitempty"`
+	LastRecordTime *time.Time `json:"last_record_time,omitempty"`
+	LagSeconds     float64    `json:"lag_seconds"`
+}
+
+// DeadLetter is a record that could not be parsed.
+type DeadLetter struct {
+	ID         int64     `json:"id"`
+	ReceivedAt time.Time `json:"received_at"`
+	Source     string    `json:"source"`
+	Position   string    `json:"position"`
+	Reason     string    `json:"reason"`
+	Raw        string    `json:"raw"`
+}
+
+// DeadLetterList is GET /api/v1/dead-letters.
+type DeadLetterList struct {
+	DeadLetters []DeadLetter `json:"dead_letters"`
+}

@@ -1,0 +1,181 @@
+// Package app assembles a running honeyvault from its configuration: the
+// store, the registry import, authentication and the HTTP server. honeyvault
+// serve and honeyvault lab both start one.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/ingest"
+	"github.com/honeyvault/honeyvault/internal/ingest/source"
+	"github.com/honeyvault/honeyvault/internal/notify"
+	"github.com/honeyvault/honeyvault/internal/store"
+	"github.com/honeyvault/honeyvault/internal/web"
+)
+
+// Server is a configured honeyvault, ready to serve.
+type Server struct {
+	cfg   config.Config
+	log   *slog.Logger
+	Store *store.Store
+	http  *http.Server
+	// Pipeline is where every source's records are stored and detected.
+	Pipeline  *ingest.Pipeline
+	detection *detection
+	worker    *notify.Worker
+	// tls, when set, makes Serve speak HTTPS (config tls.cert_file/key_file).
+	tls *tls.Config
+	// sources are the live ingestion sources from the configuration.
+	sources []*source.Runner
+	// tasks run in the background while the server serves; they stop after
+	// the HTTP server has drained, so in-flight requests still reach them.
+	tasks []func(context.Context)
+}
+
+// New opens the store (applying migrations), imports the configured
+// watchlists and builds the HTTP handler. It does not listen yet.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Server, err error) {
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
+	s := &Server{cfg: cfg, log: log, Store: st}
+	for _, path := range cfg.Watchlist {
+		if err := s.importWatchlist(ctx, path); err != nil {
+			return nil, err
+		}
+	}
+	acc, err := newAccess(cfg, st, log)
+	if err != nil {
+		return nil, err
+	}
+	s.tls = acc.tls
+
+	// Two registries: /metrics serves reg to anyone and adds detected only
+	// for a token allowed to see it (web.Options.Protected): the size of
+	// the registry, decoy hits and notifications sent tell an attacker
+	// whether the access just made tripped a decoy.
+	reg, detected := prometheus.NewRegistry(), prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(newWALCollector(st))
+	detected.MustRegister(newDecoyCollector(st, log))
+	if s.detection, err = newDetection(ctx, st, cfg.Allow, reg, detected); err != nil {
+		return nil, err
+	}
+	s.Pipeline = ingest.New(st, s.detection.hook, log, reg)
+	if err := s.setupSources(reg); err != nil {
+		return nil, err
+	}
+	worker, err := s.setupIncidents(cfg, detected)
+	if err != nil {
+		return nil, err
+	}
+	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents, s.syncDecoys, acc.sweepSessions, acc.loginRefusals.Run)
+	trusted, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
+	ingestLimits := web.IngestLimits{
+		Concurrent:  cfg.Limits.IngestConcurrent,
+		Chunking:    ingest.Chunking{Records: cfg.Limits.IngestChunkRecords},
+		ReadTimeout: readTimeout,
+	}
+	s.http = &http.Server{
+		Handler: web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Protected: detected,
+			Ingest: s.Pipeline, IngestLimits: ingestLimits, Notify: worker, Sources: s.Sources, TrustedProxies: trusted})),
+		TLSConfig:         acc.tls,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// readTimeout is how long a client may take to send a request. The ingest
+// endpoint adds the time it spends storing a body's chunks as it reads them.
+const readTimeout = 2 * time.Minute
+
+func (s *Server) importWatchlist(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("watchlist: %w", err)
+	}
+	defer f.Close()
+	rows, added, err := s.Store.ImportWatchlist(ctx, f, "watchlist:"+path, store.AuditEntry{Actor: "system", Detail: "serve --watchlist at start"})
+	if err != nil {
+		return fmt.Errorf("watchlist %s: %w", path, err)
+	}
+	s.log.Info("watchlist imported", "file", path, "rows", rows, "added", added)
+	return nil
+}
+
+// Serve answers requests on l until ctx ends, then shuts down gracefully
+// within the configured timeout and closes the store.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	defer s.Store.Close()
+	// The address this process holds names it stably across restarts and
+	// uniquely among live processes: a restarted server takes back at once
+	// the notifications its killed predecessor had claimed.
+	host, _ := os.Hostname()
+	s.worker.SetInstance(host + "/" + l.Addr().String())
+	bg, stopTasks := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, task := range s.tasks {
+		wg.Add(1)
+		go func() { defer wg.Done(); task(bg) }()
+	}
+	defer wg.Wait()
+	defer stopTasks()
+	scheme := "http"
+	if s.tls != nil {
+		l, scheme = tls.NewListener(l, s.tls), "https"
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(l) }()
+	s.log.Info("honeyvault serving", "addr", l.Addr().String(), "scheme", scheme, "db", s.Store.Driver())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.cfg.Shutdown))
+	defer cancel()
+	if err := s.http.Shutdown(sctx); err != nil {
+		// Handlers still running past the timeout are cut off, so that
+		// none is left parked while the tasks stop and the store closes.
+		s.http.Close()
+		<-errc
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("server: %w", err)
+	}
+	return nil
+}
+
+// ListenAndServe listens on the configured address and serves until ctx ends.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	l, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		s.Store.Close()
+		return fmt.Errorf("server: %w", err)
+	}
+	return s.Serve(ctx, l)
+}

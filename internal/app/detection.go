@@ -1,0 +1,169 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/detect"
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// AlertRecorder turns alerts into incidents and notifications inside the
+// ingest transaction, so that an alert is never lost and never recorded
+// twice however often its record is delivered.
+type AlertRecorder interface {
+	Record(ctx context.Context, tx *store.Tx, alerts []detect.Alert) error
+}
+
+// detection keeps the matcher's index in step with the registry and runs the
+// matcher over every fresh event.
+type detection struct {
+	matcher  *detect.Matcher
+	recorder AlertRecorder
+	synced   time.Time // registry changes up to here are indexed
+	// syncedGauge publishes synced, so that a process that just changed the
+	// registry (plant --lab) can wait until detection watches the change.
+	syncedGauge prometheus.Gauge
+	hits        *prometheus.CounterVec
+	configRules detect.AllowList // the configuration's; the database's are loaded after them
+}
+
+// syncOverlap re-reads registry changes this far back on every sync: a slow
+// transaction elsewhere may commit a change stamped a little before the last
+// sync. Adding a decoy twice is harmless.
+const syncOverlap = time.Minute
+
+// newDetection builds the index from the registry. The sync time is
+// registered on reg (open: a process that planted waits on it); the hits on
+// detected (protected: they say when a decoy was touched).
+func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, reg, detected prometheus.Registerer) (*detection, error) {
+	ix, err := detect.NewIndex(nil)
+	if err != nil {
+		return nil, err
+	}
+	d := &detection{
+		matcher:     detect.NewMatcher(ix, nil),
+		configRules: allowList(allow),
+		hits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "honeyvault_decoy_hits_total", Help: "Accesses to decoys by severity and whether an allow rule suppressed them.",
+		}, []string{"severity", "suppressed"}),
+	}
+	d.syncedGauge = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "honeyvault_detection_synced_timestamp_seconds",
+		Help: "Registry changes committed before this time are watched by detection (start of the last registry sync).",
+	})
+	reg.MustRegister(d.syncedGauge)
+	detected.MustRegister(d.hits)
+	if err := d.loadRules(ctx, st); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	for after := int64(0); ; {
+		page, err := st.ListDecoys(ctx, store.DecoyFilter{AfterID: after, Limit: 10000})
+		if err != nil {
+			return nil, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		if err := ix.Add(page...); err != nil {
+			return nil, fmt.Errorf("detection: %w", err)
+		}
+		after = page[len(page)-1].ID
+	}
+	d.setSynced(start)
+	return d, nil
+}
+
+// hook is the ingest pipeline's hook: match every fresh event, record the
+// alerts in the same transaction. Before it raises an alert it reads the
+// stored allow rules again, inside the transaction: a rule stored since the
+// last sync — retire stores the planter's delete rule just before it sends
+// the delete, whose record may arrive within milliseconds — then covers
+// its record all the same. Alerts are rare, so the read costs nothing in
+// the common case.
+func (d *detection) hook(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
+	alerts := d.match(fresh)
+	if raised(alerts) {
+		if err := d.loadRules(ctx, tx); err != nil {
+			return err
+		}
+		alerts = d.match(fresh)
+	}
+	if len(alerts) == 0 {
+		return nil
+	}
+	for _, a := range alerts {
+		d.hits.WithLabelValues(string(a.Severity), fmt.Sprint(a.Suppressed)).Inc()
+	}
+	if d.recorder == nil {
+		return nil
+	}
+	return d.recorder.Record(ctx, tx, alerts)
+}
+
+func (d *detection) match(fresh []store.Fresh) []detect.Alert {
+	var alerts []detect.Alert
+	for _, f := range fresh {
+		alerts = append(alerts, d.matcher.Match(f.Event)...)
+	}
+	return alerts
+}
+
+// raised reports whether any alert is not suppressed.
+func raised(alerts []detect.Alert) bool {
+	for _, a := range alerts {
+		if !a.Suppressed {
+			return true
+		}
+	}
+	return false
+}
+
+// sync indexes registry changes made since the last sync. The allow rules
+// are reloaded first: planting commits a decoy's rule with (or before) the
+// decoy, so a decoy is never watched before the rule that covers its own
+// creation is known.
+func (d *detection) sync(ctx context.Context, st *store.Store) error {
+	start := time.Now()
+	if err := d.loadRules(ctx, st); err != nil {
+		return err
+	}
+	changed, err := st.ListDecoys(ctx, store.DecoyFilter{UpdatedAfter: d.synced.Add(-syncOverlap)})
+	if err != nil {
+		return err
+	}
+	if err := d.matcher.Index().Add(changed...); err != nil {
+		return err
+	}
+	d.setSynced(start)
+	return nil
+}
+
+func (d *detection) setSynced(t time.Time) {
+	d.synced = t
+	d.syncedGauge.Set(float64(t.UnixNano()) / 1e9)
+}
+
+// syncDecoys runs sync every interval until ctx ends.
+func (s *Server) syncDecoys(ctx context.Context) {
+	t := time.NewTicker(time.Duration(s.cfg.DecoySync))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.detection.sync(ctx, s.Store); err != nil && ctx.Err() == nil {
+				s.log.Warn("detection: registry sync failed", "err", err)
+			}
+		}
+	}
+}
+
+// SetAlertRecorder plugs in what turns alerts into incidents.
+func (s *Server) SetAlertRecorder(r AlertRecorder) { s.detection.recorder = r }

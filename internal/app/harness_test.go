@@ -1,0 +1,69 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/config"
+)
+
+// background is a Server serving on a free 127.0.0.1 port until stop is
+// called or the test ends.
+type background struct {
+	*Server
+	addr string // host:port it listens on
+
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+	err    error
+}
+
+// serveInBackground starts cfg's Server, logging to log (nothing when nil).
+func serveInBackground(t *testing.T, cfg config.Config, log *slog.Logger) *background {
+	t.Helper()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := New(ctx, cfg, log)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		cancel()
+		srv.Store.Close()
+		t.Fatal(err)
+	}
+	b := &background{Server: srv, addr: l.Addr().String(), cancel: cancel, done: make(chan error, 1)}
+	go func() { b.done <- srv.Serve(ctx, l) }()
+	t.Cleanup(func() { b.stop() })
+	return b
+}
+
+// errServeHung is stop's answer when Serve does not return.
+var errServeHung = errors.New("Serve did not return within a minute of its context ending")
+
+// url is path on the server over plain HTTP.
+func (b *background) url(path string) string { return "http://" + b.addr + path }
+
+// stop ends Serve's context and returns what Serve returned. A minute is
+// a failure bound: a Serve that has not returned by then never will.
+func (b *background) stop() error {
+	b.once.Do(func() {
+		b.cancel()
+		select {
+		case b.err = <-b.done:
+		case <-time.After(time.Minute):
+			b.err = errServeHung
+		}
+	})
+	return b.err
+}

@@ -1,0 +1,86 @@
+package app
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/ingest/eventhubs"
+	"github.com/honeyvault/honeyvault/internal/ingest/file"
+	"github.com/honeyvault/honeyvault/internal/ingest/loganalytics"
+	"github.com/honeyvault/honeyvault/internal/ingest/source"
+	"github.com/honeyvault/honeyvault/internal/ingest/storage"
+)
+
+// Poll intervals of the sources that poll, when the file sets none.
+const (
+	defaultStorageInterval      = 30 * time.Second
+	defaultLogAnalyticsInterval = time.Minute
+	defaultFileInterval         = 5 * time.Second
+)
+
+// setupSources builds a runner for every configured live source, feeding
+// the pipeline, each run as a background task, their state exported as
+// honeyvault_source_* metrics. Nothing connects yet: a source that cannot
+// reach its service backs off and reports it, without stopping the start.
+func (s *Server) setupSources(reg prometheus.Registerer) error {
+	in := s.cfg.Ingest
+	add := func(name, kind string, p source.Poller, interval config.Duration, def time.Duration) {
+		iv := time.Duration(interval)
+		if iv <= 0 {
+			iv = def
+		}
+		r := &source.Runner{Name: name, Kind: kind, Poller: p, Submitter: s.Pipeline, Interval: iv, Log: s.log}
+		s.sources = append(s.sources, r)
+		s.tasks = append(s.tasks, r.Run)
+	}
+	for i, c := range in.EventHubs {
+		cfg, err := eventhubs.FromConfig(c)
+		if err == nil {
+			var src *eventhubs.Source
+			if src, err = eventhubs.New(cfg, s.log); err == nil {
+				add(c.Name, "eventhubs", src, 0, -1) // a poll waits for records
+			}
+		}
+		if err != nil {
+			return &config.Error{Setting: fmt.Sprintf("ingest.eventhubs[%d]", i), Err: err}
+		}
+	}
+	for i, c := range in.Storage {
+		client, err := storage.NewClient(c, nil)
+		if err != nil {
+			return &config.Error{Setting: fmt.Sprintf("ingest.storage[%d]", i), Err: err}
+		}
+		add(c.Name, "storage", storage.New(storage.FromConfig(c), client, s.Store, s.log), c.PollInterval, defaultStorageInterval)
+	}
+	for i, c := range in.LogAnalytics {
+		client, err := loganalytics.NewClient(c, nil, nil)
+		if err != nil {
+			return &config.Error{Setting: fmt.Sprintf("ingest.loganalytics[%d]", i), Err: err}
+		}
+		add(c.Name, "loganalytics", loganalytics.New(loganalytics.FromConfig(c), client, s.Store, s.log), c.PollInterval, defaultLogAnalyticsInterval)
+	}
+	for _, c := range in.Files {
+		cfg := file.Config{Name: c.Name, Path: c.Path, Patterns: c.Patterns, Settle: time.Duration(c.Settle)}
+		add(c.Name, "file", file.New(cfg, s.Store, s.log), c.PollInterval, defaultFileInterval)
+	}
+	if len(s.sources) > 0 {
+		reg.MustRegister(source.NewCollector(s.sources...))
+		for _, r := range s.sources {
+			s.log.Info("ingest source configured", "source", r.Name, "kind", r.Kind)
+		}
+	}
+	return nil
+}
+
+// Sources reports the state of every configured live source (records,
+// errors, last record time, lag), for the console.
+func (s *Server) Sources() []source.Status {
+	out := make([]source.Status, len(s.sources))
+	for i, r := range s.sources {
+		out[i] = r.Status()
+	}
+	return out
+}

@@ -1,0 +1,137 @@
+package web
+
+import (
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/incident"
+	"github.com/honeyvault/honeyvault/internal/ingest/source"
+	"github.com/honeyvault/honeyvault/internal/notify"
+	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// The converters from stored rows and service reports to the REST API's wire
+// types live here, not in api, so that api imports nothing of honeyvault
+// and the command-line client that decodes it links no store.
+
+// optTime is nil for the zero time, so that omitempty leaves it out.
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// nonNil makes an empty list [] rather than null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func apiIncident(in store.Incident) api.Incident {
+	return api.Incident{
+		ID: in.ID, Title: in.Title, Severity: in.Severity, Status: in.Status, Classification: in.Classification,
+		Owner: in.Owner, VaultID: in.VaultID, Vault: in.VaultName, Caller: in.CallerKey, FirstSeen: in.FirstSeen,
+		LastSeen: in.LastSeen, AlertCount: in.AlertCount, DecoyCount: in.DecoyCount, PreviousID: in.PreviousID,
+		CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt, ClosedAt: optTime(in.ClosedAt),
+	}
+}
+
+func apiAlert(a store.Alert) api.Alert {
+	c := a.Caller
+	return api.Alert{
+		ID: a.ID, IncidentID: a.IncidentID, Time: a.Time, VaultID: a.VaultID, Vault: a.VaultName, Token: a.Token,
+		TokenType: a.TokenType, ObjectType: a.ObjectType, Operation: a.Operation, Class: a.Class, Severity: a.Severity,
+		Status: a.HTTPStatus, Result: a.ResultSig, CorrelationID: a.Correlation, RequestURI: a.RequestURI,
+		Caller:     api.Caller{ObjectID: c.ObjectID, UPN: c.UPN, AppID: c.AppID, TenantID: c.TenantID, IP: c.IP, ClientInfo: c.ClientInfo},
+		Suppressed: a.Suppressed, AllowedBy: a.AllowedBy,
+	}
+}
+
+// apiEntities converts an incident's entities; lists are never null.
+func apiEntities(e store.Entities) api.Entities {
+	out := api.Entities{IPs: nonNil(e.IPs), Vaults: nonNil(e.Vaults), Operations: nonNil(e.Operations),
+		ClientInfos: nonNil(e.ClientInfos), Accounts: []api.Caller{}, Decoys: []api.EntityDecoy{}}
+	for _, a := range e.Accounts {
+		out.Accounts = append(out.Accounts, api.Caller{ObjectID: a.ObjectID, UPN: a.UPN, AppID: a.AppID, TenantID: a.TenantID})
+	}
+	for _, d := range e.Decoys {
+		out.Decoys = append(out.Decoys, api.EntityDecoy{Vault: d.VaultName, Name: d.Name, Type: d.Type})
+	}
+	return out
+}
+
+func apiHistory(h store.HistoryEntry) api.HistoryEntry {
+	return api.HistoryEntry{Time: h.Time, Actor: h.Actor, Action: h.Action, OldValue: h.OldValue, NewValue: h.NewValue, Detail: h.Detail}
+}
+
+func apiEvent(se store.StoredEvent) api.Event {
+	e := se.Event
+	c := e.Caller
+	return api.Event{
+		ID: se.ID, Time: e.Time, Vault: e.VaultName, ObjectType: string(e.ObjectType), ObjectName: e.ObjectName,
+		Operation: e.Operation, Result: e.ResultType, Status: e.HTTPStatus, CorrelationID: e.CorrelationID,
+		Caller: api.Caller{ObjectID: c.ObjectID, UPN: c.UPN, AppID: c.AppID, IP: c.IP, ClientInfo: c.ClientInfo},
+	}
+}
+
+// apiRelated converts an incident's related activity; lists are never null.
+func apiRelated(rel incident.Related) api.Related {
+	out := api.Related{From: rel.From, To: rel.To, Truncated: rel.Truncated,
+		Events: make([]api.Event, 0, len(rel.Events)), Others: make([]api.VaultOthers, 0, len(rel.Others))}
+	for _, e := range rel.Events {
+		out.Events = append(out.Events, apiEvent(e))
+	}
+	for _, o := range rel.Others {
+		vo := api.VaultOthers{Vault: o.Vault, Callers: make([]api.VaultCaller, 0, len(o.Callers))}
+		for _, c := range o.Callers {
+			vo.Callers = append(vo.Callers, api.VaultCaller{Caller: c.CallerKey, UPN: c.UPN, IP: c.IP, Events: c.Events, First: c.First, Last: c.Last})
+		}
+		out.Others = append(out.Others, vo)
+	}
+	return out
+}
+
+func apiHoneytoken(d registry.Decoy) api.Honeytoken {
+	return api.Honeytoken{
+		ID: d.ID, VaultID: d.VaultID, Vault: d.VaultName, Name: d.Name, Type: string(d.Type),
+		Status: string(d.Status), CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, Memo: d.Memo,
+	}
+}
+
+// apiToken converts a stored token, its status as of now; never its hash.
+func apiToken(t store.APIToken, now time.Time) api.Token {
+	return api.Token{
+		ID: t.ID, Name: t.Name, Prefix: t.Prefix, Role: t.Role, Subscriptions: t.Subscriptions, Vaults: t.Vaults,
+		CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, ExpiresAt: optTime(t.ExpiresAt),
+		LastUsedAt: optTime(t.LastUsedAt), RevokedAt: optTime(t.RevokedAt), RevokedBy: t.RevokedBy,
+		Status: tokenStatus(t, now),
+	}
+}
+
+func apiAuditEntry(e store.AuditEntry) api.AuditEntry {
+	return api.AuditEntry{ID: e.ID, Time: e.Time, Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail, RemoteAddr: e.RemoteAddr}
+}
+
+func apiSource(st source.Status) api.Source {
+	return api.Source{
+		Name: st.Name, Kind: st.Kind, State: st.State, Records: st.Records, New: st.New, Duplicates: st.Duplicates,
+		DeadLetters: st.DeadLetters, Errors: st.Errors, LastError: st.LastError, LastErrorAt: optTime(st.LastErrorAt),
+		LastPoll: optTime(st.LastPoll), LastRecordTime: optTime(st.LastRecordTime), LagSeconds: st.Lag.Seconds(),
+	}
+}
+
+func apiDeadLetter(d store.DeadLetter) api.DeadLetter {
+	return api.DeadLetter{ID: d.ID, ReceivedAt: d.ReceivedAt, Source: d.Source, Position: d.Position, Reason: d.Reason, Raw: d.Raw}
+}
+
+func apiChannel(c notify.ChannelStatus) api.Channel {
+	return api.Channel{
+		Name: c.Name, Type: c.Type, MinSeverity: c.MinSeverity, Vaults: c.Vaults, Healthy: c.Healthy,
+		ConsecutiveFailures: c.ConsecutiveFailures, LastSuccess: c.LastSuccess, LastFailure: c.LastFailure,
+		LastError: c.LastError, Pending: c.Pending, OldestPending: c.OldestPending, Sent: c.Sent, Failed: c.Failed,
+	}
+}
