@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -153,5 +155,59 @@ func TestIngestLargeBodiesTakeAtMostHalfTheSlots(t *testing.T) {
 	wg.Wait()
 	if n, _ := st.CountEvents(context.Background()); n != 30 {
 		t.Errorf("%d events stored; want the first large body's 25 and the small one's 5", n)
+	}
+}
+
+// refusingBulk stores through a pipeline but has the database refuse every
+// bulk chunk after the first for good, as Pipeline.Submit reports a batch
+// it could not store even with its unstorable records dead-lettered.
+type refusingBulk struct {
+	*ingest.Pipeline
+	chunks int
+}
+
+func (s *refusingBulk) SubmitBulk(ctx context.Context, b store.Batch) (store.Accepted, error) {
+	if s.chunks++; s.chunks > 1 {
+		return store.Accepted{}, fmt.Errorf("%w: a value the database cannot hold", ingest.ErrRefused)
+	}
+	return s.Pipeline.SubmitBulk(ctx, b)
+}
+
+// A chunk the database refuses for good is a 422 without Retry-After (a
+// forwarder must not retry it in a loop), saying how much of the body was
+// stored before it; a 503 is only for what a retry may get past.
+func TestIngestChunkRefusedForGoodIs422(t *testing.T) {
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	p := ingest.New(st, nil, slog.New(slog.DiscardHandler), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	go p.Run(ctx)
+	t.Cleanup(cancel)
+	a := &auth.Authenticator{}
+	a.AddBootstrap(ingestToken, auth.Ingest)
+	limits := IngestLimits{Chunking: ingest.Chunking{Records: 10}}
+	srv := httptest.NewServer(New(Options{Store: st, Auth: a, Ingest: &refusingBulk{Pipeline: p}, IngestLimits: limits}))
+	t.Cleanup(srv.Close)
+	var b strings.Builder
+	for i := range 25 {
+		b.WriteString(auditRecord(i) + "\n")
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/ingest/azure-keyvault", strings.NewReader(b.String()))
+	req.Header.Set("Authorization", "Bearer "+ingestToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnprocessableEntity || resp.Header.Get("Retry-After") != "" ||
+		!strings.Contains(string(msg), "cannot be stored") || !strings.Contains(string(msg), "first 10 records were stored") {
+		t.Errorf("got %d, Retry-After %q, %s; want 422 without Retry-After, saying 10 records were stored", resp.StatusCode, resp.Header.Get("Retry-After"), msg)
+	}
+	if n, _ := st.CountEvents(context.Background()); n != 10 {
+		t.Errorf("%d events stored; want the first chunk's 10", n)
 	}
 }
