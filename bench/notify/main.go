@@ -253,6 +253,7 @@ func run(bin, db string, duration time.Duration, rate int, every time.Duration, 
 		fmt.Printf("  bulk body: %d records, %.1f MB gzip (%.1f MB), %s in %.1f s (%.0f records/s): %s\n",
 			bulk, float64(bulkRes.compressed)/1e6, float64(bulkRes.plain)/1e6, bulkRes.status, bulkRes.took.Seconds(),
 			float64(bulk)/bulkRes.took.Seconds(), bulkRes.answer)
+		printMetrics(base)
 		if bulkRes.status != "202 Accepted" {
 			return fmt.Errorf("the bulk body was not stored: %s %s", bulkRes.status, bulkRes.answer)
 		}
@@ -312,6 +313,28 @@ func postBulk(url string, body bulkPayload) bulkResult {
 	resp.Body.Close()
 	res.status, res.answer, res.took = resp.Status, strings.TrimSpace(string(answer)), time.Since(start)
 	return res
+}
+
+// printMetrics prints what the server's own metrics say the writer spent
+// its time on: commits and (SQLite) restarts of the write-ahead log.
+func printMetrics(base string) {
+	req, _ := http.NewRequest("GET", base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(resp.Body)
+	var out []string
+	for _, line := range strings.Split(string(text), "\n") {
+		for _, name := range []string{"honeyvault_ingest_commit_seconds_sum", "honeyvault_ingest_commit_seconds_count", "honeyvault_sqlite_wal_restarts_total", "honeyvault_sqlite_wal_restart_seconds_total"} {
+			if strings.HasPrefix(line, name+" ") {
+				out = append(out, line)
+			}
+		}
+	}
+	fmt.Printf("  server: %s\n", strings.Join(out, ", "))
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
