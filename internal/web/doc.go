@@ -12,7 +12,10 @@
 //     redirects console pages to /login?next=...;
 //   - without the permission, answers 403 (JSON or an error page);
 //   - for POST, PUT, PATCH and DELETE by a session, demands the CSRF token
-//     (form field csrf_token or header X-CSRF-Token) and answers 403 without;
+//     (header X-CSRF-Token, or on a console page the csrf_token field of a
+//     URL-encoded form) and answers 403 without. A bearer request needs
+//     none, and its body is never read as a form; no request body is ever
+//     parsed as a multipart form (net/http spills those to disk);
 //   - rate-limits auth.WriteRecords (ingest) per principal.
 //
 // /metrics (metrics.go) is open, but only for what is on Options.Registry;

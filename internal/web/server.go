@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,9 @@ type Options struct {
 	Ingest    Submitter              // nil: the ingest endpoint answers 503
 	Notify    NotifyStatus           // nil: no notification channels to report
 	Sources   func() []source.Status // the live ingestion sources' state; nil: none
+	// IngestLimits bound the ingest endpoint: requests at once, chunks,
+	// the client's time to send.
+	IngestLimits IngestLimits
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
 	// (see resolveClient); empty: the connection's peer is the client.
 	TrustedProxies []netip.Prefix
@@ -61,6 +65,10 @@ type handler struct {
 	loginLimit    *auth.Limiter
 	loginRefusals *auth.Refusals
 	ingestLimit   *auth.Limiter
+	ingestLimits  IngestLimits
+	ingestSlots   chan struct{} // a token per ingest request being read and stored
+	largeSlots    chan struct{} // a token per one of them larger than one chunk
+	ingestWaiting atomic.Int64  // requests waiting for an ingest slot
 	sessionMaxAge time.Duration
 	now           func() time.Time
 }
