@@ -110,6 +110,12 @@ func New(o Options) http.Handler {
 	mux.Handle("POST /tokens", h.require(auth.ManageAccess, h.tokensCreate))
 	mux.Handle("POST /tokens/{id}/revoke", h.require(auth.ManageAccess, h.tokensRevoke))
 	mux.Handle("GET /audit", h.require(auth.ReadAudit, h.auditPage))
+	// Incidents and decoys (incident_page.go, incidents_page.go, honeytokens_page.go).
+	mux.Handle("GET /incidents/{id}", h.require(auth.ReadIncidents, h.incidentPage))
+	mux.Handle("POST /incidents/{id}/take", h.require(auth.ManageIncidents, h.incidentTake))
+	mux.Handle("POST /incidents/{id}/comment", h.require(auth.ManageIncidents, h.incidentComment))
+	mux.Handle("POST /incidents/{id}/close", h.require(auth.ManageIncidents, h.incidentClose))
+	mux.Handle("POST /incidents/{id}/reopen", h.require(auth.ManageIncidents, h.incidentReopen))
 	mux.Handle("GET /api/v1/tokens", h.require(auth.ManageAccess, h.listTokens))
 	mux.Handle("POST /api/v1/tokens", h.require(auth.ManageAccess, h.createToken))
 	mux.Handle("DELETE /api/v1/tokens/{id}", h.require(auth.ManageAccess, h.revokeToken))
