@@ -111,6 +111,7 @@ func New(o Options) http.Handler {
 	mux.Handle("POST /tokens/{id}/revoke", h.require(auth.ManageAccess, h.tokensRevoke))
 	mux.Handle("GET /audit", h.require(auth.ReadAudit, h.auditPage))
 	// Incidents and decoys (incident_page.go, incidents_page.go, honeytokens_page.go).
+	mux.Handle("GET /incidents", h.require(auth.ReadIncidents, h.incidentsPage))
 	mux.Handle("GET /incidents/{id}", h.require(auth.ReadIncidents, h.incidentPage))
 	mux.Handle("POST /incidents/{id}/take", h.require(auth.ManageIncidents, h.incidentTake))
 	mux.Handle("POST /incidents/{id}/comment", h.require(auth.ManageIncidents, h.incidentComment))

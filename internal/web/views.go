@@ -33,6 +33,7 @@ type navLink struct {
 
 var nav = []navLink{
 	{"/", "Home", auth.UseConsole},
+	{"/incidents", "Incidents", auth.ReadIncidents},
 	{"/tokens", "API tokens", auth.ManageAccess},
 	{"/audit", "Audit trail", auth.ReadAudit},
 }
