@@ -97,7 +97,7 @@ func TestEveryPageRendersWithinTheCSP(t *testing.T) {
 	csrf := e.signIn(c, adminToken)
 	_, created := e.postForm(c, "/tokens", url.Values{"csrf_token": {csrf}, "role": {"owner"}, "scope": {"kv-pay"}, "expires": {"90d"}})
 	pages := map[string]string{"token_created": created}
-	for _, p := range []string{"/", "/tokens", "/audit", "/nope-page", "/incidents/1", "/incidents"} {
+	for _, p := range []string{"/", "/tokens", "/audit", "/nope-page", "/incidents/1", "/incidents", "/honeytokens"} {
 		_, body := e.request(c, "GET", p, "", nil)
 		pages[p] = body
 	}
@@ -111,7 +111,7 @@ func TestEveryPageRendersWithinTheCSP(t *testing.T) {
 	// Every page template is among those rendered above: a new page needs
 	// a case here, so that a broken or CSP-breaking template fails a test.
 	covered := map[string]bool{"home": true, "tokens": true, "audit": true, "error": true, "login": true, "token_created": true,
-		"incident": true, "incidents": true}
+		"incident": true, "incidents": true, "honeytokens": true}
 	v, err := loadViews()
 	if err != nil {
 		t.Fatal(err)

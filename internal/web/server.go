@@ -112,6 +112,7 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /audit", h.require(auth.ReadAudit, h.auditPage))
 	// Incidents and decoys (incident_page.go, incidents_page.go, honeytokens_page.go).
 	mux.Handle("GET /incidents", h.require(auth.ReadIncidents, h.incidentsPage))
+	mux.Handle("GET /honeytokens", h.require(auth.ReadDecoys, h.honeytokensPage))
 	mux.Handle("GET /incidents/{id}", h.require(auth.ReadIncidents, h.incidentPage))
 	mux.Handle("POST /incidents/{id}/take", h.require(auth.ManageIncidents, h.incidentTake))
 	mux.Handle("POST /incidents/{id}/comment", h.require(auth.ManageIncidents, h.incidentComment))

@@ -34,6 +34,7 @@ type navLink struct {
 var nav = []navLink{
 	{"/", "Home", auth.UseConsole},
 	{"/incidents", "Incidents", auth.ReadIncidents},
+	{"/honeytokens", "Decoys", auth.ReadDecoys},
 	{"/tokens", "API tokens", auth.ManageAccess},
 	{"/audit", "Audit trail", auth.ReadAudit},
 }
