@@ -40,20 +40,20 @@ type barChart struct {
 }
 
 type rankBar struct {
-	Y, TextY, W, CountX int
-	Label, Title, Href  string
-	N                   int
-	Hot                 bool
+	X, Y, TextY, W, CountX int
+	Label, Title, Href     string
+	N                      int
+	Hot                    bool
 }
 
 const (
-	chartWidth   = 320
+	chartWidth   = 260
 	dayHeight    = 120
 	dayBase      = 100
 	rowHeight    = 22
-	labelWidth   = 130
-	maxBarWidth  = 150
-	labelChars   = 20
+	labelWidth   = 112
+	maxBarWidth  = 120
+	labelChars   = 16
 	chartMaxDays = 31
 )
 
@@ -122,7 +122,7 @@ func drawRanking(caption string, buckets []store.Bucket, link func(store.Bucket)
 			label = string(r[:labelChars-1]) + "…"
 		}
 		w := max(b.N*maxBarWidth/top, 2)
-		bar := rankBar{Y: i*rowHeight + 4, TextY: i*rowHeight + 16, W: w, CountX: labelWidth + w + 4,
+		bar := rankBar{X: labelWidth, Y: i*rowHeight + 4, TextY: i*rowHeight + 16, W: w, CountX: labelWidth + w + 4,
 			Label: label, Title: fmt.Sprintf("%s: %d", full, b.N), N: b.N}
 		if link != nil {
 			bar.Href, bar.Hot = link(b)

@@ -98,6 +98,7 @@ type incidentsView struct {
 	None               bool   // no incident at all: the first-run empty state
 	ClearFilters       string
 	LiveNewest         int64 // the newest incident of all, for the live refresh; 0 off
+	LiveEvery          int64 // milliseconds between the live refresh's polls
 	Charts             incidentCharts
 }
 
@@ -187,6 +188,7 @@ func (h *handler) incidentsPage(w http.ResponseWriter, r *http.Request) {
 	} else if len(newest) == 1 {
 		v.LiveNewest = newest[0].ID
 	}
+	v.LiveEvery = h.liveRefresh.Milliseconds()
 	cf := f
 	cf.Status = "" // the charts count every incident in the filters, open or closed
 	charts, err := h.store.IncidentCharts(ctx, cf)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/incident"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -36,7 +37,7 @@ func TestIncidentsPageListsFiltersAndCharts(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<strong>3</strong> open`, `href="/incidents?state=closed"`, `aria-current="true">Open <span class="count">3</span>`,
-		`<a href="/incidents/1">Incident 1</a>`, `<a href="/incidents/3">Incident 3</a>`,
+		`<a href="/incidents/1" title="` + incident.TitleSecret + `">Incident 1</a>`, `<a href="/incidents/3" title="` + incident.TitleSecret + `">Incident 3</a>`,
 		`<span class="op hot">SecretGet</span>`, `<span class="op hot">SecretBackup</span>`, `<span class="op hot">SecretPurge</span>`,
 		"<code>" + ownDecoy + "</code>", "mallory@contoso.com", "app eve-app", "trent@contoso.com",
 		`aria-label="Incidents by vault"`, `<rect class="bar"`, `<a href="/incidents?vault=kv-pay">kv-pay</a>`, `<title>kv-pay: 2</title>`,
@@ -144,7 +145,7 @@ func TestDayChart(t *testing.T) {
 		t.Errorf("7 days: %d bars, %q", len(week.Bars), week.Caption)
 	}
 	r := drawRanking("x", []store.Bucket{{Key: "a", N: 10}, {Key: "a-very-long-vault-name-indeed", N: 1}}, nil)
-	if r.Bars[0].W != maxBarWidth || r.Bars[1].W != 15 || r.Bars[1].Label != "a-very-long-vault-n…" || r.Height != 2*rowHeight {
+	if r.Bars[0].W != maxBarWidth || r.Bars[1].W != 12 || r.Bars[1].Label != "a-very-long-vau…" || r.Height != 2*rowHeight {
 		t.Errorf("ranking: %+v", r)
 	}
 }

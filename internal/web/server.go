@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -43,6 +44,9 @@ type Options struct {
 	LoginRefusals *auth.Refusals
 	// Now is the clock for token expiry shown and set; nil: time.Now.
 	Now func() time.Time
+	// LiveRefresh is how often the incident list's script asks for new
+	// incidents; 0: every 15 seconds.
+	LiveRefresh time.Duration
 }
 
 type handler struct {
@@ -63,6 +67,7 @@ type handler struct {
 	ingestLimit   *auth.Limiter
 	sessionMaxAge time.Duration
 	now           func() time.Time
+	liveRefresh   time.Duration
 }
 
 // New returns the server's root handler.
@@ -75,6 +80,7 @@ func New(o Options) http.Handler {
 	}
 	h := &handler{store: o.Store, auth: o.Auth, log: o.Logger, metrics: newHTTPMetrics(o.Registry), ingest: o.Ingest, notify: o.Notify, sources: o.Sources}
 	h.setupAccess(o)
+	h.liveRefresh = cmp.Or(o.LiveRefresh, 15*time.Second)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)

@@ -35,12 +35,13 @@
     var box = document.querySelector("[data-live-newest]");
     if (!box || !window.fetch) return;
     var newest = box.getAttribute("data-live-newest");
+    var every = Math.max(parseInt(box.getAttribute("data-live-every"), 10) || 15000, 100);
     setInterval(function () {
       fetch("/api/v1/incidents?limit=1", { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (list) {
-          if (!list || !list.incidents || !list.incidents.length) return;
-          var id = String(list.incidents[0].id);
+          if (!list || !list.incidents) return;
+          var id = list.incidents.length ? String(list.incidents[0].id) : "0";
           if (id === newest) return;
           newest = id;
           return fetch(location.href, { credentials: "same-origin" })
@@ -55,7 +56,7 @@
             });
         })
         .catch(function () {});
-    }, 15000);
+    }, every);
   }
 
   localTimes(document);
