@@ -94,7 +94,7 @@ func TestDeployBlendsInRecordsAndIsIdempotent(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !hasher.Match(value, p.Object.ValueHash) || strings.Contains(p.Object.ValueHash, value) {
+				if hasher.Sum(value) != p.Object.ValueHash || strings.Contains(p.Object.ValueHash, value) {
 					t.Errorf("%s: the stored hash does not match the value written", pd.Name)
 				}
 				if len(p.Object.Version) != 32 || p.Object.Created.IsZero() {
