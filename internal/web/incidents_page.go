@@ -158,20 +158,7 @@ func (h *handler) incidentsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.OpenCritical = critical[incident.StatusNew] + critical[incident.StatusActive]
-	for _, s := range []struct{ state, label string }{{"open", "Open"}, {incident.StatusClosed, "Closed"}} {
-		v.Tabs = append(v.Tabs, choice{q.url(func(q *incidentsQuery) { q.State, q.Before = s.state, 0 }), s.label, s.state == q.State})
-	}
-	for _, c := range incidentRanges {
-		c.Current = c.Value == q.Range
-		v.Ranges = append(v.Ranges, c)
-	}
-	for _, s := range []string{"", incident.Critical, incident.High, incident.Medium} {
-		label := s
-		if s == "" {
-			label = "any severity"
-		}
-		v.Severities = append(v.Severities, choice{s, label, s == q.Severity})
-	}
+	v.addChoices()
 	if err := h.incidentRows(r, &v, list); err != nil {
 		h.serverError(w, r, err)
 		return
@@ -198,6 +185,25 @@ func (h *handler) incidentsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Charts = drawIncidentCharts(charts, f.SeenSince, h.now(), q)
 	h.render(w, r, http.StatusOK, "incidents", "Incidents", v)
+}
+
+// addChoices fills the state tabs and the filters' options from v.Q.
+func (v *incidentsView) addChoices() {
+	q := v.Q
+	for _, s := range []struct{ state, label string }{{"open", "Open"}, {incident.StatusClosed, "Closed"}} {
+		v.Tabs = append(v.Tabs, choice{q.url(func(q *incidentsQuery) { q.State, q.Before = s.state, 0 }), s.label, s.state == q.State})
+	}
+	for _, c := range incidentRanges {
+		c.Current = c.Value == q.Range
+		v.Ranges = append(v.Ranges, c)
+	}
+	for _, s := range []string{"", incident.Critical, incident.High, incident.Medium} {
+		label := s
+		if s == "" {
+			label = "any severity"
+		}
+		v.Severities = append(v.Severities, choice{s, label, s == q.Severity})
+	}
 }
 
 // incidentRows fills v.Rows from list and its alerts' digests.
