@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -207,5 +208,16 @@ func TestIncidentsInABrowser(t *testing.T) {
 		}
 		c.screenshot(p.name)
 	}
+
+	// In a dark theme when the system asks for one.
+	if _, err := chromedp.Call(c.ctx, emulation.SetEmulatedMedia,
+		emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	c.step("dark", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/incidents/1"), chromedp.WaitVisible(chromedp.CSS("h1.sentence")))
+	if bg := c.read("background", chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`)); bg != "rgb(20, 23, 28)" {
+		t.Errorf("dark theme: body background %s", bg)
+	}
+	c.screenshot("incident-dark")
 	t.Logf("screenshots in %s", c.shots)
 }
