@@ -15,6 +15,7 @@ import (
 	"github.com/honeyvault/honeyvault/internal/incident"
 	"github.com/honeyvault/honeyvault/internal/notify"
 	"github.com/honeyvault/honeyvault/internal/notify/slack"
+	"github.com/honeyvault/honeyvault/internal/notify/syslog"
 	"github.com/honeyvault/honeyvault/internal/notify/teams"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
@@ -174,8 +175,9 @@ func (e *env) seedForeignIncident() {
 		CorrelationID: "corr-hr", Caller: auditlog.Caller{AppID: "eve-app", ObjectID: "eve-oid", IP: "198.51.100.9"}})
 }
 
-// Every link a notification carries — Slack, Teams, webhook JSON, mail
-// text — opens the incident's page for someone signed in.
+// Every link a notification carries — Slack, Teams, webhook JSON, syslog,
+// mail (whose body is Text) — opens the incident's page for someone signed
+// in, and the test message's opens the list.
 func TestNotificationLinksOpenTheIncident(t *testing.T) {
 	e := newEnv(t)
 	e.seedIncident()
@@ -191,7 +193,10 @@ func TestNotificationLinksOpenTheIncident(t *testing.T) {
 		}
 		carried = append(carried, name+" "+string(b))
 	}
-	carried = append(carried, "text "+m.Text(), "test-message "+notify.TestMessage(e.srv.URL, time.Now()).Text())
+	for _, format := range []string{syslog.RFC5424, syslog.CEF} {
+		carried = append(carried, "syslog-"+format+" "+strings.Join(syslog.Records(m, format, "hv", time.Now()), "\n"))
+	}
+	carried = append(carried, "mail "+m.Text(), "test-message "+notify.TestMessage(e.srv.URL, time.Now()).Text())
 	link := regexp.MustCompile(regexp.QuoteMeta(e.srv.URL) + `[^\s"<>|\\]*`)
 	c := e.browser()
 	e.signIn(c, e.token(auth.Analyst))
