@@ -39,7 +39,10 @@
 //     must contain {{template "csrf" .}}. The handler's data is .Data; the
 //     signed-in principal is .User. No inline <script>, no style attributes
 //     and no <style>: the Content-Security-Policy forbids them. Add classes
-//     to static/style.css instead.
+//     to static/style.css instead. A page that wants static/console.js
+//     (times in the viewer's zone, the incident list's live refresh) ends
+//     its content with <script src="/static/console.js" defer></script>;
+//     it must work without it.
 //
 //  2. Write NAME_page.go (or noun_verb.go) with a handler that loads what it
 //     shows and calls h.render(w, r, http.StatusOK, "NAME", "Title", data).

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -47,6 +48,9 @@ type Options struct {
 	LoginRefusals *auth.Refusals
 	// Now is the clock for token expiry shown and set; nil: time.Now.
 	Now func() time.Time
+	// LiveRefresh is how often the incident list's script asks for new
+	// incidents; 0: every 15 seconds.
+	LiveRefresh time.Duration
 }
 
 type handler struct {
@@ -71,6 +75,7 @@ type handler struct {
 	ingestWaiting atomic.Int64  // requests waiting for an ingest slot
 	sessionMaxAge time.Duration
 	now           func() time.Time
+	liveRefresh   time.Duration
 }
 
 // New returns the server's root handler.
@@ -83,6 +88,7 @@ func New(o Options) http.Handler {
 	}
 	h := &handler{store: o.Store, auth: o.Auth, log: o.Logger, metrics: newHTTPMetrics(o.Registry), ingest: o.Ingest, notify: o.Notify, sources: o.Sources}
 	h.setupAccess(o)
+	h.liveRefresh = cmp.Or(o.LiveRefresh, 15*time.Second)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
@@ -118,6 +124,14 @@ func New(o Options) http.Handler {
 	mux.Handle("POST /tokens", h.require(auth.ManageAccess, h.tokensCreate))
 	mux.Handle("POST /tokens/{id}/revoke", h.require(auth.ManageAccess, h.tokensRevoke))
 	mux.Handle("GET /audit", h.require(auth.ReadAudit, h.auditPage))
+	// Incidents and decoys (incident_page.go, incidents_page.go, honeytokens_page.go).
+	mux.Handle("GET /incidents", h.require(auth.ReadIncidents, h.incidentsPage))
+	mux.Handle("GET /honeytokens", h.require(auth.ReadDecoys, h.honeytokensPage))
+	mux.Handle("GET /incidents/{id}", h.require(auth.ReadIncidents, h.incidentPage))
+	mux.Handle("POST /incidents/{id}/take", h.require(auth.ManageIncidents, h.incidentTake))
+	mux.Handle("POST /incidents/{id}/comment", h.require(auth.ManageIncidents, h.incidentComment))
+	mux.Handle("POST /incidents/{id}/close", h.require(auth.ManageIncidents, h.incidentClose))
+	mux.Handle("POST /incidents/{id}/reopen", h.require(auth.ManageIncidents, h.incidentReopen))
 	mux.Handle("GET /api/v1/tokens", h.require(auth.ManageAccess, h.listTokens))
 	mux.Handle("POST /api/v1/tokens", h.require(auth.ManageAccess, h.createToken))
 	mux.Handle("DELETE /api/v1/tokens/{id}", h.require(auth.ManageAccess, h.revokeToken))
