@@ -5,11 +5,15 @@
 // every -every posts one record that touches a decoy (a new caller each
 // time, so each opens an incident whose first alert goes out at once). It
 // times each from just before its POST to the webhook's arrival and
-// reports p50/p90/p99/max, and how many never arrived. Used by run.sh.
+// reports p50/p90/p99/max, and how many never arrived. With -bulk N it
+// also posts one gzip-compressed body of N records (built before the
+// clock starts) and measures the probes while that body is being stored,
+// from its POST to its 202, instead of for -duration. Used by run.sh.
 package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -39,14 +43,15 @@ func main() {
 	duration := flag.Duration("duration", 30*time.Second, "how long to measure")
 	rate := flag.Int("rate", 1000, "background records per second")
 	every := flag.Duration("every", 100*time.Millisecond, "one decoy access this often")
+	bulk := flag.Int("bulk", 0, "records of one large body stored meanwhile; the probes run while it is (0: none, probes run for -duration)")
 	flag.Parse()
-	if err := run(*bin, *db, *duration, *rate, *every); err != nil {
+	if err := run(*bin, *db, *duration, *rate, *every, *bulk); err != nil {
 		fmt.Fprintln(os.Stderr, "notifybench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, db string, duration time.Duration, rate int, every time.Duration) error {
+func run(bin, db string, duration time.Duration, rate int, every time.Duration, bulk int) error {
 	dir, err := os.MkdirTemp("", "hv-bench-notify-")
 	if err != nil {
 		return err
@@ -147,6 +152,27 @@ func run(bin, db string, duration time.Duration, rate int, every time.Duration) 
 		}
 	}()
 
+	// The large body, stored while the probes run.
+	var bulkDone chan bulkResult
+	if bulk > 0 {
+		body := bulkBody(bulk)
+		bulkDone = make(chan bulkResult, 1)
+		go func() { bulkDone <- postBulk(ingest, body) }()
+	}
+	var bulkRes *bulkResult
+	measuring := func() bool {
+		if bulkDone == nil {
+			return true
+		}
+		select {
+		case r := <-bulkDone:
+			bulkRes = &r
+			return false
+		default:
+			return true
+		}
+	}
+
 	// Probes.
 	sent := make(map[string]time.Time)
 	var acked []time.Duration // POST until 202: the server's durable commit
@@ -154,7 +180,8 @@ func run(bin, db string, duration time.Duration, rate int, every time.Duration) 
 	var probeErrs int
 	deadline := time.Now().Add(duration)
 	tick := time.NewTicker(every)
-	for i := 0; time.Now().Before(deadline); i++ {
+	measureStart := time.Now()
+	for i := 0; (bulk > 0 || time.Now().Before(deadline)) && measuring(); i++ {
 		<-tick.C
 		corr := fmt.Sprintf("probe-%08d", i)
 		var b bytes.Buffer
@@ -169,6 +196,7 @@ func run(bin, db string, duration time.Duration, rate int, every time.Duration) 
 		ackAt[corr] = time.Now()
 	}
 	tick.Stop()
+	measured := time.Since(measureStart)
 	close(stop)
 	wg.Wait()
 	// Wait for stragglers, then count.
@@ -203,7 +231,7 @@ func run(bin, db string, duration time.Duration, rate int, every time.Duration) 
 	fmt.Printf("db=%s probes=%d received=%d lost=%d probe_post_errors=%d background=%.0f records/s (failed posts %d) "+
 		"p50=%s p90=%s p99=%s max=%s",
 		strings.SplitN(db, ":", 2)[0], len(sent), len(lat), len(sent)-len(lat), probeErrs,
-		float64(bgSent.Load())/duration.Seconds(), bgFailed.Load(),
+		float64(bgSent.Load())/measured.Seconds(), bgFailed.Load(),
 		ms(pct(.50)), ms(pct(.90)), ms(pct(.99)), ms(pct(1)))
 	slices.Sort(acked)
 	lat = acked
@@ -218,10 +246,95 @@ func run(bin, db string, duration time.Duration, rate int, every time.Duration) 
 	mu.Unlock()
 	slices.Sort(lat)
 	fmt.Printf(" 202→webhook: p50=%s p99=%s)\n", ms(pct(.50)), ms(pct(.99)))
+	if len(failures.by) > 0 {
+		fmt.Printf("  posts not accepted: %v\n", failures.by)
+	}
+	if bulkRes != nil {
+		fmt.Printf("  bulk body: %d records, %.1f MB gzip (%.1f MB), %s in %.1f s (%.0f records/s): %s\n",
+			bulk, float64(bulkRes.compressed)/1e6, float64(bulkRes.plain)/1e6, bulkRes.status, bulkRes.took.Seconds(),
+			float64(bulk)/bulkRes.took.Seconds(), bulkRes.answer)
+		printMetrics(base)
+		if bulkRes.status != "202 Accepted" {
+			return fmt.Errorf("the bulk body was not stored: %s %s", bulkRes.status, bulkRes.answer)
+		}
+	}
 	if len(lat) != len(sent) || probeErrs > 0 {
 		return fmt.Errorf("%d decoy accesses never reached the webhook", len(sent)-len(lat)+probeErrs)
 	}
 	return nil
+}
+
+type bulkResult struct {
+	status, answer    string
+	took              time.Duration
+	compressed, plain int
+}
+
+type bulkPayload struct {
+	gz    []byte
+	plain int
+}
+
+// bulkBody is n records of ordinary traffic (no decoy), gzip-compressed.
+// They are a little shorter than writeRecord's (no operationVersion,
+// durationMs, resultSignature or isAccessPolicyMatch) so that 400,000 fit in
+// the 256 MiB a body may decompress to.
+func bulkBody(n int) bulkPayload {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	plain := 0
+	var b bytes.Buffer
+	t := time.Now().UTC().Format("2006-01-02T15:04:05.0000000Z")
+	for i := range n {
+		b.Reset()
+		vault := fmt.Sprintf("kv-app%03d-prod", i%vaults)
+		fmt.Fprintf(&b, `{"time":"%s","resourceId":"%s","operationName":"SecretGet","category":"AuditEvent","resultType":"Success",`+
+			`"callerIpAddress":"10.2.%d.%d","correlationId":"bulk-%08x","identity":{"claim":{"oid":"7d1e2f3a-4b5c-4d6e-8f7a-%012x","appid":"04b07795-8ddb-461a-bbee-02f9e1bf7b46"}},`+
+			`"properties":{"clientInfo":"azsdk-go-azsecrets/v1.5.1","requestUri":"https://%s.vault.azure.net/secrets/app-setting-%d/?api-version=7.4","httpStatusCode":200}}`+"\n",
+			t, strings.ToUpper(vaultID(i%vaults)), (i/250)%250, i%250, i, i%1000, vault, i%40)
+		plain += b.Len()
+		zw.Write(b.Bytes())
+	}
+	zw.Close()
+	return bulkPayload{gz: gz.Bytes(), plain: plain}
+}
+
+func postBulk(url string, body bulkPayload) bulkResult {
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body.gz))
+	req.Header.Set("Authorization", "Bearer "+ingestToken)
+	start := time.Now()
+	resp, err := (&http.Client{Timeout: 30 * time.Minute}).Do(req)
+	res := bulkResult{compressed: len(body.gz), plain: body.plain}
+	if err != nil {
+		res.status, res.took = err.Error(), time.Since(start)
+		return res
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	res.status, res.answer, res.took = resp.Status, strings.TrimSpace(string(answer)), time.Since(start)
+	return res
+}
+
+// printMetrics prints what the server's own metrics say the writer spent
+// its time on: commits and (SQLite) restarts of the write-ahead log.
+func printMetrics(base string) {
+	req, _ := http.NewRequest("GET", base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(resp.Body)
+	var out []string
+	for _, line := range strings.Split(string(text), "\n") {
+		for _, name := range []string{"honeyvault_ingest_commit_seconds_sum", "honeyvault_ingest_commit_seconds_count", "honeyvault_sqlite_wal_restarts_total", "honeyvault_sqlite_wal_restart_seconds_total"} {
+			if strings.HasPrefix(line, name+" ") {
+				out = append(out, line)
+			}
+		}
+	}
+	fmt.Printf("  server: %s\n", strings.Join(out, ", "))
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
@@ -242,16 +355,35 @@ func waitReady(base string) error {
 	return fmt.Errorf("server at %s never became ready", base)
 }
 
+// failures counts the posts not answered 202, by status or error.
+var failures struct {
+	sync.Mutex
+	by map[string]int
+}
+
+func failed(why string) {
+	failures.Lock()
+	defer failures.Unlock()
+	if failures.by == nil {
+		failures.by = make(map[string]int)
+	}
+	failures.by[why]++
+}
+
 func post(c *http.Client, url string, body []byte) bool {
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+ingestToken)
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	resp, err := c.Do(req)
 	if err != nil {
+		failed(err.Error())
 		return false
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		failed(resp.Status)
+	}
 	return resp.StatusCode == http.StatusAccepted
 }
 

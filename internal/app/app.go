@@ -114,17 +114,27 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		s.tasks = append(s.tasks, inv.loop)
 	}
 	trusted, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
+	ingestLimits := web.IngestLimits{
+		Concurrent:  cfg.Limits.IngestConcurrent,
+		Chunking:    ingest.Chunking{Records: cfg.Limits.IngestChunkRecords},
+		ReadTimeout: readTimeout,
+	}
 	s.http = &http.Server{
-		Handler: web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Protected: detected, Ingest: s.Pipeline, Notify: worker, Sources: s.Sources, TrustedProxies: trusted,
+		Handler: web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Protected: detected,
+			Ingest: s.Pipeline, IngestLimits: ingestLimits, Notify: worker, Sources: s.Sources, TrustedProxies: trusted,
 			Inventory: inv, Coverage: coverage.Policy{Types: inv.types, LateAfter: time.Duration(cfg.Inventory.LateAfter)}})),
 		TLSConfig:         acc.tls,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
+		ReadTimeout:       readTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return s, nil
 }
+
+// readTimeout is how long a client may take to send a request. The ingest
+// endpoint adds the time it spends storing a body's chunks as it reads them.
+const readTimeout = 2 * time.Minute
 
 func (s *Server) importWatchlist(ctx context.Context, path string) error {
 	f, err := os.Open(path)

@@ -16,8 +16,9 @@
 //   - Decoder streams records from an io.Reader with bounded memory
 //     (DefaultMaxRecordSize per record) and reports each malformed record
 //     as a *RecordError with its position, then carries on.
-//   - ParseBody parses one in-memory body of any shape (an HTTP push, an
-//     Event Hubs message).
+//   - ParseBody parses one in-memory body of any shape (an Event Hubs
+//     message); OpenBody decodes one streamed as it arrives (an HTTP push),
+//     its decompressed size bounded.
 //   - ParseRecord parses one record; ParseObjectURI reads the object a Key
 //     Vault URI names.
 //   - DescribeInput says what an input in which no record was found looks

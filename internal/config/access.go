@@ -57,10 +57,19 @@ func (t TLS) Enabled() bool { return t.CertFile != "" }
 
 // Limits rate-limit sign-in attempts (per client address) and ingest
 // requests (per token), as "N/DURATION": N at once, then N per DURATION.
-// "off" turns a limit off.
+// "off" turns a limit off. IngestConcurrent and IngestChunkRecords bound
+// what HTTP ingest takes of the server (README: HTTP interface).
 type Limits struct {
 	Login  string `yaml:"login"`
 	Ingest string `yaml:"ingest"`
+	// IngestConcurrent is how many ingest requests are read and stored at
+	// once (at most half of them bodies larger than one chunk); more get
+	// 429. It bounds the memory ingestion takes.
+	IngestConcurrent int `yaml:"ingest_concurrent"`
+	// IngestChunkRecords is how many records of a body a chunk holds, each
+	// chunk durable before the next is stored: with the pipeline's bulk
+	// group, what a decoy access arriving meanwhile may wait for.
+	IngestChunkRecords int `yaml:"ingest_chunk_records"`
 }
 
 // ParseRate reads "N/DURATION" ("10/1m") into a burst of N and a rate per
@@ -100,6 +109,12 @@ func (c *Config) validateAccess() error {
 		if _, _, err := ParseRate(v); err != nil {
 			return &Error{Setting: key, Err: err}
 		}
+	}
+	if n := c.Limits.IngestConcurrent; n < 1 || n > 1000 {
+		return &Error{Setting: "limits.ingest_concurrent", Err: fmt.Errorf("%d: want 1 to 1000", n)}
+	}
+	if n := c.Limits.IngestChunkRecords; n < 10 || n > 100_000 {
+		return &Error{Setting: "limits.ingest_chunk_records", Err: fmt.Errorf("%d: want 10 to 100000", n)}
 	}
 	return nil
 }

@@ -92,6 +92,9 @@ func TestBadAccessSettingsNameTheSetting(t *testing.T) {
 		{name: "cert without key", env: map[string]string{"HONEYVAULT_TLS_CERT_FILE": "c.pem"}, setting: "tls.key_file", inMsg: "both"},
 		{name: "bad rate", env: map[string]string{"HONEYVAULT_LIMITS_LOGIN": "ten per minute"}, setting: "limits.login", inMsg: "N/DURATION"},
 		{name: "zero duration rate", env: map[string]string{"HONEYVAULT_LIMITS_INGEST": "5/0s"}, setting: "limits.ingest", inMsg: "N/DURATION"},
+		{name: "no ingest at all", env: map[string]string{"HONEYVAULT_LIMITS_INGEST_CONCURRENT": "0"}, setting: "limits.ingest_concurrent", inMsg: "1 to 1000"},
+		{name: "tiny chunks", file: "limits:\n  ingest_chunk_records: 1\n", setting: "limits.ingest_chunk_records", inMsg: "10 to 100000"},
+		{name: "chunk not a number", env: map[string]string{"HONEYVAULT_LIMITS_INGEST_CHUNK_RECORDS": "lots"}, setting: "limits.ingest_chunk_records", inMsg: "whole number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,4 +152,30 @@ func FuzzParseRate(f *testing.F) {
 			t.Fatalf("%q: rate %v burst %d", s, r, b)
 		}
 	})
+}
+
+// The HTTP ingest bounds come from a flag, the environment or the file, in
+// that order of precedence.
+func TestIngestLimitsPrecedence(t *testing.T) {
+	file := writeFile(t, "limits:\n  ingest_concurrent: 2\n  ingest_chunk_records: 300\n")
+	env := envOf(map[string]string{"HONEYVAULT_LIMITS_INGEST_CONCURRENT": "3", "HONEYVAULT_LIMITS_INGEST_CHUNK_RECORDS": "400"})
+	for _, tt := range []struct {
+		name                string
+		args                []string
+		env                 func(string) string
+		concurrent, records int
+	}{
+		{"default", nil, envOf(nil), 8, 250},
+		{"file", []string{"--config", file}, envOf(nil), 2, 300},
+		{"env over file", []string{"--config", file}, env, 3, 400},
+		{"flag over env", []string{"--config", file, "--ingest-concurrent", "6", "--ingest-chunk-records", "500"}, env, 6, 500},
+	} {
+		c, err := Load(newFlags(t, tt.args...), tt.env)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := c.Limits; got.IngestConcurrent != tt.concurrent || got.IngestChunkRecords != tt.records {
+			t.Errorf("%s: got %d at once, %d a chunk; want %d, %d", tt.name, got.IngestConcurrent, got.IngestChunkRecords, tt.concurrent, tt.records)
+		}
+	}
 }

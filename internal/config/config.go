@@ -77,7 +77,7 @@ func Default() Config {
 		Shutdown:  Duration(15 * time.Second),
 		Retention: Duration(30 * 24 * time.Hour),
 		Session:   Session{IdleTimeout: Duration(time.Hour), AbsoluteTimeout: Duration(12 * time.Hour)},
-		Limits:    Limits{Login: "10/1m", Ingest: "1000/1s"},
+		Limits:    Limits{Login: "10/1m", Ingest: "1000/1s", IngestConcurrent: 8, IngestChunkRecords: 250},
 		Plant:     DefaultPlant(),
 		Inventory: DefaultInventory(),
 		DecoySync: Duration(5 * time.Second),

@@ -37,6 +37,8 @@ func AddFlags(fs *pflag.FlagSet) {
 			fs.StringArray(s.Flag, nil, usage)
 		case *Duration:
 			fs.Duration(s.Flag, 0, usage+" (default "+p.String()+")")
+		case *int:
+			fs.Int(s.Flag, *p, usage)
 		}
 	}
 }

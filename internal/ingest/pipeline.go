@@ -9,7 +9,11 @@
 //
 // The Pipeline commits in groups: one writer goroutine takes whatever
 // batches are waiting and commits them together, so concurrent sources share
-// a disk flush without anyone waiting for a timer.
+// a disk flush without anyone waiting for a timer. The chunks of large
+// bodies (SubmitBulk) are committed in groups of their own, of at most
+// MaxBulkGroupRecords, and only when no other batch waits (or after
+// MaxBulkSkips groups went first): a decoy access arriving while large
+// bodies are stored waits for one such group, not for the bodies.
 package ingest
 
 import (
@@ -37,10 +41,20 @@ type Pipeline struct {
 	hook  Hook
 	log   *slog.Logger
 	reqs  chan *request
+	bulk  chan *request // chunks of large bodies: see SubmitBulk
+	// skipped counts the groups committed while a bulk chunk waited.
+	skipped int
 	// stopped is closed when Run returns: Submit then fails at once.
 	stopped chan struct{}
 	// MaxGroupRecords caps the records committed together.
 	MaxGroupRecords int
+	// MaxBulkGroupRecords caps the records of bulk chunks (SubmitBulk)
+	// committed together: what a batch arriving meanwhile may wait for.
+	MaxBulkGroupRecords int
+	// MaxBulkSkips is how many groups of Submit batches may go ahead of a
+	// waiting bulk chunk, so that steady traffic cannot starve a large body.
+	// Set these (like MaxGroupRecords) before Run.
+	MaxBulkSkips int
 
 	accepted   *prometheus.CounterVec
 	deadLetter *prometheus.CounterVec
@@ -62,8 +76,8 @@ type result struct {
 // reg may be nil.
 func New(st *store.Store, hook Hook, log *slog.Logger, reg prometheus.Registerer) *Pipeline {
 	p := &Pipeline{
-		store: st, hook: hook, log: log, reqs: make(chan *request, 256), stopped: make(chan struct{}),
-		MaxGroupRecords: 20000,
+		store: st, hook: hook, log: log, reqs: make(chan *request, 256), bulk: make(chan *request, 64),
+		stopped: make(chan struct{}), MaxGroupRecords: 20000, MaxBulkGroupRecords: 1000, MaxBulkSkips: 8,
 		accepted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "honeyvault_ingest_records_total", Help: "Records accepted by source and outcome (new, duplicate).",
 		}, []string{"source", "outcome"}),
@@ -95,10 +109,24 @@ var ErrStopped = errors.New("ingest: pipeline stopped")
 // b as usual; ErrRefused means the database refuses b even so. Once Run has
 // returned it fails with ErrStopped.
 func (p *Pipeline) Submit(ctx context.Context, b store.Batch) (store.Accepted, error) {
+	return p.submit(ctx, p.reqs, b)
+}
+
+// SubmitBulk is Submit for one chunk of a body too large for one
+// transaction: the chunk is committed with other bulk chunks only (at most
+// MaxBulkGroupRecords records together), after the Submit batches waiting
+// (see MaxBulkSkips), so that bulk holds them back by at most one such
+// commit. Each chunk is durable when SubmitBulk returns nil; a body is
+// stored when all its chunks are.
+func (p *Pipeline) SubmitBulk(ctx context.Context, b store.Batch) (store.Accepted, error) {
+	return p.submit(ctx, p.bulk, b)
+}
+
+func (p *Pipeline) submit(ctx context.Context, lane chan *request, b store.Batch) (store.Accepted, error) {
 	b.Prepare() // here, in the source's goroutine, not in the single writer
 	r := &request{batch: b, done: make(chan result, 1)}
 	select {
-	case p.reqs <- r:
+	case lane <- r:
 	case <-p.stopped:
 		return store.Accepted{}, ErrStopped
 	case <-ctx.Done():
@@ -129,22 +157,60 @@ func (p *Pipeline) Run(ctx context.Context) {
 	defer p.drain()
 	defer close(p.stopped)
 	for {
-		select {
-		case <-ctx.Done():
+		r, bulk := p.next(ctx)
+		switch {
+		case r == nil:
 			return
-		case r := <-p.reqs:
-			p.commit(ctx, p.gather(r))
+		case bulk:
+			p.commit(ctx, gather(r, p.bulk, p.MaxBulkGroupRecords))
+		default:
+			p.commit(ctx, gather(r, p.reqs, p.MaxGroupRecords))
 		}
 	}
 }
 
-// gather takes first and whatever else is already waiting, up to the cap.
-func (p *Pipeline) gather(first *request) []*request {
+// next waits for the next request to commit and says whether it is a bulk
+// chunk. Submit batches go first, unless a bulk chunk has already let
+// MaxBulkSkips groups pass. It returns nil when ctx ends.
+func (p *Pipeline) next(ctx context.Context) (*request, bool) {
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	if p.skipped >= p.MaxBulkSkips {
+		select {
+		case r := <-p.bulk:
+			p.skipped = 0
+			return r, true
+		default:
+		}
+	}
+	select {
+	case r := <-p.reqs:
+		if len(p.bulk) > 0 {
+			p.skipped++
+		}
+		return r, false
+	default:
+	}
+	select {
+	case <-ctx.Done():
+		return nil, false
+	case r := <-p.reqs:
+		return r, false
+	case r := <-p.bulk:
+		p.skipped = 0
+		return r, true
+	}
+}
+
+// gather takes first and whatever else is already waiting in its lane,
+// until the group holds limit records or more.
+func gather(first *request, lane chan *request, limit int) []*request {
 	group := []*request{first}
 	n := len(first.batch.Events)
-	for n < p.MaxGroupRecords {
+	for n < limit {
 		select {
-		case r := <-p.reqs:
+		case r := <-lane:
 			group = append(group, r)
 			n += len(r.batch.Events)
 		default:
@@ -209,6 +275,8 @@ func (p *Pipeline) drain() {
 	for {
 		select {
 		case r := <-p.reqs:
+			r.done <- result{err: ErrStopped}
+		case r := <-p.bulk:
 			r.done <- result{err: ErrStopped}
 		default:
 			return

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/store"
@@ -24,12 +27,21 @@ func record(i int) string {
 
 func newPipeline(t *testing.T, hook Hook) (*Pipeline, *store.Store) {
 	t.Helper()
+	return newPipelineWith(t, hook, nil)
+}
+
+// newPipelineWith is newPipeline with set applied before the pipeline runs.
+func newPipelineWith(t *testing.T, hook Hook, set func(*Pipeline)) (*Pipeline, *store.Store) {
+	t.Helper()
 	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	p := New(st, hook, slog.New(slog.DiscardHandler), nil)
+	if set != nil {
+		set(p)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { p.Run(ctx); close(done) }()
@@ -183,5 +195,136 @@ func TestSubmitAfterStopReturnsErrStopped(t *testing.T) {
 	}
 	if n, _ := st.CountEvents(context.Background()); n != 0 {
 		t.Errorf("%d events stored after the pipeline stopped", n)
+	}
+}
+
+// A batch submitted while a bulk chunk waits is committed first, so a
+// decoy access never queues behind a large body's remaining chunks; and
+// after MaxBulkSkips groups, the chunk goes next, so steady traffic cannot
+// starve a large body.
+func TestSubmitGoesAheadOfWaitingBulkChunks(t *testing.T) {
+	entered := make(chan string)
+	release := make(chan struct{})
+	p, _ := newPipelineWith(t, func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
+		entered <- fresh[0].Event.CorrelationID
+		<-release
+		return nil
+	}, func(p *Pipeline) { p.MaxBulkSkips = 1 })
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	submit := func(i int, bulk bool) {
+		b, err := BatchFromBody("http", []byte(record(i)), auditlog.Position{})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := p.Submit
+			if bulk {
+				f = p.SubmitBulk
+			}
+			if _, err := f(context.Background(), b); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	queued := func(reqs, bulk int) {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); len(p.reqs) != reqs || len(p.bulk) != bulk; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("queues hold %d and %d bulk; want %d and %d", len(p.reqs), len(p.bulk), reqs, bulk)
+			}
+		}
+	}
+	var order []string
+	submit(0, false) // holds the writer in its hook
+	order = append(order, <-entered)
+	submit(1, true)
+	queued(0, 1)
+	submit(2, false)
+	queued(1, 1)
+	release <- struct{}{}
+	order = append(order, <-entered) // 2 went ahead of the chunk…
+	submit(3, false)
+	queued(1, 1)
+	release <- struct{}{}
+	order = append(order, <-entered) // …but after one group the chunk goes
+	release <- struct{}{}
+	order = append(order, <-entered)
+	release <- struct{}{}
+	if got, want := strings.Join(order, " "), "corr-0 corr-2 corr-1 corr-3"; got != want {
+		t.Errorf("committed in the order %s; want %s", got, want)
+	}
+}
+
+// The chunks of large bodies waiting together are committed in one
+// transaction of at most MaxBulkGroupRecords records, and never with
+// Submit batches: a decoy access waits for one bounded bulk commit, and
+// concurrent large bodies do not pay a disk flush per chunk.
+func TestBulkChunksCommitTogetherUpToTheirCap(t *testing.T) {
+	entered := make(chan string)
+	release := make(chan struct{})
+	done := make(chan struct{})
+	p, _ := newPipelineWith(t, func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
+		ids := make([]string, len(fresh))
+		for i, f := range fresh {
+			ids[i] = f.Event.CorrelationID
+		}
+		slices.Sort(ids)
+		select {
+		case entered <- strings.Join(ids, "+"):
+			<-release
+		case <-done: // the test has seen what it asserts
+		}
+		return nil
+	}, func(p *Pipeline) { p.MaxBulkGroupRecords = 2 })
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(done)
+	submit := func(i int, bulk bool) {
+		b, err := BatchFromBody("http", []byte(record(i)), auditlog.Position{})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := p.Submit
+			if bulk {
+				f = p.SubmitBulk
+			}
+			if _, err := f(context.Background(), b); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	queued := func(reqs, bulk int) {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); len(p.reqs) != reqs || len(p.bulk) != bulk; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("queues hold %d and %d bulk; want %d and %d", len(p.reqs), len(p.bulk), reqs, bulk)
+			}
+		}
+	}
+	var groups []string
+	submit(0, false) // holds the writer in its hook
+	groups = append(groups, <-entered)
+	for i := 1; i <= 3; i++ {
+		submit(i, true)
+		queued(0, i)
+	}
+	submit(4, false)
+	queued(1, 3)
+	for range 3 {
+		release <- struct{}{}
+		groups = append(groups, <-entered)
+	}
+	release <- struct{}{}
+	// The bulk chunks queued in the order 1, 2, 3; the first two go together.
+	if got, want := strings.Join(groups, " "), "corr-0 corr-4 corr-1+corr-2 corr-3"; got != want {
+		t.Errorf("committed in the groups %s; want %s", got, want)
 	}
 }

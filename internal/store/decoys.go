@@ -23,6 +23,7 @@ type DecoyFilter struct {
 	Status        registry.Status // "" for any
 	Type          registry.Type   // "" for any
 	UpdatedAfter  time.Time       // only decoys changed after this time
+	Search        string          // only decoys whose name or vault name contains this, any case
 	AfterID       int64           // paging: ids greater than this
 	Limit         int             // 0 for no limit
 }
@@ -146,6 +147,10 @@ func (s *Store) ListDecoys(ctx context.Context, f DecoyFilter) ([]registry.Decoy
 	}
 	if !f.UpdatedAfter.IsZero() {
 		where = append(where, "updated_at > "+p.add(micros(f.UpdatedAfter)))
+	}
+	if v := strings.TrimSpace(f.Search); v != "" {
+		like := p.add("%" + likeEscaper.Replace(strings.ToLower(v)) + "%")
+		where = append(where, "(name_key LIKE "+like+" ESCAPE '!' OR LOWER(vault_name) LIKE "+like+" ESCAPE '!')")
 	}
 	if f.AfterID > 0 {
 		where = append(where, "id > "+p.add(f.AfterID))

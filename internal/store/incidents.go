@@ -158,8 +158,42 @@ type IncidentFilter struct {
 	Status   string // new, active, closed; "open" for new or active
 	Severity string
 	Vault    string // vault name or ARM id, any case
-	BeforeID int64  // paging: ids below this
-	Limit    int    // 0: 100
+	// SeenSince selects incidents with an alert at or after it (last seen);
+	// zero: any time.
+	SeenSince time.Time
+	BeforeID  int64 // paging: ids below this
+	Limit     int   // 0: 100
+}
+
+// where returns f's WHERE clause, binding its arguments in p; without
+// withStatus it leaves out the status and the paging (for counts by status).
+func (f IncidentFilter) where(p *params, withStatus bool) string {
+	var where []string
+	switch {
+	case !withStatus:
+	case f.Status == "":
+	case f.Status == "open":
+		where = append(where, "status <> 'closed'")
+	default:
+		where = append(where, "status = "+p.add(f.Status))
+	}
+	if f.Severity != "" {
+		where = append(where, "severity = "+p.add(f.Severity))
+	}
+	if v := strings.TrimSpace(f.Vault); v != "" {
+		if strings.HasPrefix(v, "/") {
+			where = append(where, "LOWER(vault_id) = "+p.add(registry.VaultKey(v)))
+		} else {
+			where = append(where, "vault_name = "+p.add(strings.ToLower(v)))
+		}
+	}
+	if !f.SeenSince.IsZero() {
+		where = append(where, "last_seen >= "+p.add(micros(f.SeenSince)))
+	}
+	if withStatus && f.BeforeID > 0 {
+		where = append(where, "id < "+p.add(f.BeforeID))
+	}
+	return whereClause(where)
 }
 
 // GetIncident returns incident id, or ErrNotFound.
@@ -176,33 +210,12 @@ func (s *Store) GetIncident(ctx context.Context, id int64) (Incident, error) {
 
 // ListIncidents returns the incidents f selects, newest first.
 func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident, error) {
-	var where []string
 	var p params
-	switch f.Status {
-	case "":
-	case "open":
-		where = append(where, "status <> 'closed'")
-	default:
-		where = append(where, "status = "+p.add(f.Status))
-	}
-	if f.Severity != "" {
-		where = append(where, "severity = "+p.add(f.Severity))
-	}
-	if v := strings.TrimSpace(f.Vault); v != "" {
-		if strings.HasPrefix(v, "/") {
-			where = append(where, "LOWER(vault_id) = "+p.add(registry.VaultKey(v)))
-		} else {
-			where = append(where, "vault_name = "+p.add(strings.ToLower(v)))
-		}
-	}
-	if f.BeforeID > 0 {
-		where = append(where, "id < "+p.add(f.BeforeID))
-	}
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
 	q := "SELECT " + incidentColumns + " FROM incidents"
-	q += whereClause(where)
+	q += f.where(&p, true)
 	q += " ORDER BY id DESC LIMIT " + p.add(f.Limit)
 	rows, err := s.r.QueryContext(ctx, q, p...)
 	if err != nil {

@@ -118,6 +118,10 @@ func (s *Serve) start() {
 	}
 }
 
+// PID is the running process's id (the e2e memory test reads its resident
+// high-water mark).
+func (s *Serve) PID() int { return s.cmd.Process.Pid }
+
 // Logs returns everything the process (and earlier runs of it) wrote.
 func (s *Serve) Logs() string { return s.logs.String() }
 

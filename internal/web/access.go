@@ -55,7 +55,9 @@ func (h *handler) require(perm auth.Permission, fn http.HandlerFunc) http.Handle
 			h.forbidden(w, r, "your role ("+string(id.Role)+") may not do this")
 			return
 		}
-		if unsafeMethod(r.Method) && !id.ValidCSRF(csrfFrom(r)) {
+		// Only a session carries ambient authority: a bearer request needs
+		// no CSRF token, and looking for one would parse its body as a form.
+		if unsafeMethod(r.Method) && id.Method == auth.Session && !id.ValidCSRF(csrfFrom(r)) {
 			h.forbidden(w, r, "missing or invalid CSRF token: reload the page and try again")
 			return
 		}
@@ -102,13 +104,19 @@ func (h *handler) forbidden(w http.ResponseWriter, r *http.Request, msg string) 
 	h.pageError(w, r, http.StatusForbidden, msg)
 }
 
-// csrfFrom returns the CSRF token a request carries: the header (scripts)
-// or the form field (forms).
+// csrfFrom returns the CSRF token a session's request carries: the header
+// (scripts, and every API call) or, on a console page, the field of a
+// URL-encoded form. It never parses a multipart body: net/http would write
+// its files to the temp directory, and on a copy of the request (as
+// middleware makes) never remove them.
 func csrfFrom(r *http.Request) string {
 	if t := r.Header.Get(auth.CSRFHeader); t != "" {
 		return t
 	}
-	return r.PostFormValue(auth.CSRFField)
+	if isAPI(r) || r.ParseForm() != nil {
+		return ""
+	}
+	return r.PostForm.Get(auth.CSRFField)
 }
 
 // tooMany sets Retry-After for a 429.
@@ -116,16 +124,22 @@ func tooMany(w http.ResponseWriter, wait time.Duration) {
 	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(wait.Seconds(), 1)))))
 }
 
-// MaxRequestBody bounds every request body except the ingest endpoint's,
-// which sets its own larger limit: forms and JSON API calls are small.
+// MaxRequestBody bounds every request body except the ingest endpoint's
+// (MaxIngestBody): forms and JSON API calls are small.
 const MaxRequestBody = 1 << 20
 
-// limitBody caps request bodies at MaxRequestBody. A handler reading past
-// it gets an error (forms: ParseForm fails) and should answer 413.
+// limitBody caps request bodies, before anything reads them: at
+// MaxIngestBody under /api/v1/ingest/, at MaxRequestBody elsewhere. A
+// handler reading past it gets an error (forms: ParseForm fails) and should
+// answer 413.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil && !strings.HasPrefix(r.URL.Path, "/api/v1/ingest/") {
-			r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBody)
+		if r.Body != nil {
+			limit := int64(MaxRequestBody)
+			if strings.HasPrefix(r.URL.Path, "/api/v1/ingest/") {
+				limit = MaxIngestBody
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

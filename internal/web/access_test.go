@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -248,6 +250,21 @@ func TestCSRF(t *testing.T) {
 	}
 	if resp, _ := e.request(nil, "POST", "/api/v1/tokens", adminToken, strings.NewReader(body), "Content-Type", "application/json"); resp.StatusCode != http.StatusCreated {
 		t.Errorf("bearer API call: got %d; want 201", resp.StatusCode)
+	}
+	// The API never reads the token from a form (its body is not a form),
+	// and no route parses a multipart body: net/http would spill it to disk.
+	form := url.Values{"csrf_token": {tok}}.Encode()
+	if resp, _ := e.request(c, "POST", "/api/v1/tokens", "", strings.NewReader(form), "Content-Type", "application/x-www-form-urlencoded"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("session API call with the CSRF token as a form field: got %d; want 403", resp.StatusCode)
+	}
+	var mp bytes.Buffer
+	mw := multipart.NewWriter(&mp)
+	mw.WriteField("csrf_token", tok)
+	mw.WriteField("role", "ingest")
+	mw.WriteField("name", "csrf-multipart")
+	mw.Close()
+	if resp, _ := e.request(c, "POST", "/tokens", "", &mp, "Content-Type", mw.FormDataContentType()); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("console form sent as multipart: got %d; want 403", resp.StatusCode)
 	}
 
 	// Sign-out is a state change too.

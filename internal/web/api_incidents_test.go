@@ -21,21 +21,27 @@ import (
 // of hers, through detection as the ingest pipeline runs it.
 func (e *env) seedIncident() {
 	e.t.Helper()
+	at := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	caller := auditlog.Caller{ObjectID: "mallory-oid", UPN: "mallory@contoso.com", IP: "203.0.113.7"}
+	e.seedEvents(
+		auditlog.Event{Kind: auditlog.KindAudit, Time: at, VaultID: envVaultPay, VaultName: "kv-pay", ObjectType: registry.Secret,
+			ObjectName: ownDecoy, Operation: "SecretGet", HTTPStatus: 200, CorrelationID: "corr-1", Caller: caller,
+			RequestURI: "https://kv-pay.vault.azure.net/secrets/" + ownDecoy},
+		auditlog.Event{Kind: auditlog.KindAudit, Time: at.Add(-time.Hour), VaultID: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-other",
+			VaultName: "kv-other", Operation: "SecretList", HTTPStatus: 200, CorrelationID: "corr-0", Caller: caller},
+	)
+}
+
+// seedEvents stores evs through detection and incident grouping (by vault
+// and caller) as the ingest pipeline runs them.
+func (e *env) seedEvents(evs ...auditlog.Event) {
+	e.t.Helper()
 	ctx := context.Background()
 	decoys, _ := e.st.ListDecoys(ctx, store.DecoyFilter{})
 	ix, _ := detect.NewIndex(decoys)
 	m := detect.NewMatcher(ix, nil)
 	g, _ := incident.NewGrouping([]string{"vault", "caller"})
 	rec := &incident.Recorder{Grouping: g}
-	at := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
-	caller := auditlog.Caller{ObjectID: "mallory-oid", UPN: "mallory@contoso.com", IP: "203.0.113.7"}
-	evs := []auditlog.Event{
-		{Kind: auditlog.KindAudit, Time: at, VaultID: envVaultPay, VaultName: "kv-pay", ObjectType: registry.Secret,
-			ObjectName: ownDecoy, Operation: "SecretGet", HTTPStatus: 200, CorrelationID: "corr-1", Caller: caller,
-			RequestURI: "https://kv-pay.vault.azure.net/secrets/" + ownDecoy},
-		{Kind: auditlog.KindAudit, Time: at.Add(-time.Hour), VaultID: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-other",
-			VaultName: "kv-other", Operation: "SecretList", HTTPStatus: 200, CorrelationID: "corr-0", Caller: caller},
-	}
 	_, err := e.st.Accept(ctx, []store.Batch{{Source: "test", Events: evs}}, func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
 		var alerts []detect.Alert
 		for _, f := range fresh {

@@ -12,7 +12,10 @@
 //     redirects console pages to /login?next=...;
 //   - without the permission, answers 403 (JSON or an error page);
 //   - for POST, PUT, PATCH and DELETE by a session, demands the CSRF token
-//     (form field csrf_token or header X-CSRF-Token) and answers 403 without;
+//     (header X-CSRF-Token, or on a console page the csrf_token field of a
+//     URL-encoded form) and answers 403 without. A bearer request needs
+//     none, and its body is never read as a form; no request body is ever
+//     parsed as a multipart form (net/http spills those to disk);
 //   - rate-limits auth.WriteRecords (ingest) per principal.
 //
 // /metrics (metrics.go) is open, but only for what is on Options.Registry;
@@ -36,7 +39,10 @@
 //     must contain {{template "csrf" .}}. The handler's data is .Data; the
 //     signed-in principal is .User. No inline <script>, no style attributes
 //     and no <style>: the Content-Security-Policy forbids them. Add classes
-//     to static/style.css instead.
+//     to static/style.css instead. A page that wants static/console.js
+//     (times in the viewer's zone, the incident list's live refresh) ends
+//     its content with <script src="/static/console.js" defer></script>;
+//     it must work without it.
 //
 //  2. Write NAME_page.go (or noun_verb.go) with a handler that loads what it
 //     shows and calls h.render(w, r, http.StatusOK, "NAME", "Title", data).

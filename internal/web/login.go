@@ -55,7 +55,7 @@ func (h *handler) renderLogin(w http.ResponseWriter, r *http.Request, code int, 
 // cookie.
 func loginCSRFValid(r *http.Request) bool {
 	c, err := r.Cookie(loginCookie)
-	return err == nil && auth.ValidCSRF(c.Value, r.PostFormValue(auth.CSRFField))
+	return err == nil && auth.ValidCSRF(c.Value, r.PostForm.Get(auth.CSRFField))
 }
 
 // loginToken is POST /login: sign in with a bootstrap or API token of a
@@ -73,12 +73,12 @@ func (h *handler) loginToken(w http.ResponseWriter, r *http.Request) {
 		h.pageError(w, r, http.StatusRequestEntityTooLarge, "The form is too large.")
 		return
 	}
-	next := safeNext(r.PostFormValue("next"))
+	next := safeNext(r.PostForm.Get("next"))
 	if !loginCSRFValid(r) {
 		h.renderLogin(w, r, http.StatusForbidden, loginView{Next: next, Error: "The sign-in form expired. Please try again."})
 		return
 	}
-	tok := strings.TrimSpace(r.PostFormValue("token"))
+	tok := strings.TrimSpace(r.PostForm.Get("token"))
 	p, cred, err := h.auth.CheckToken(r.Context(), tok)
 	switch {
 	case errors.Is(err, auth.ErrBadCredentials):

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"cmp"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +28,9 @@ type Options struct {
 	Ingest    Submitter              // nil: the ingest endpoint answers 503
 	Notify    NotifyStatus           // nil: no notification channels to report
 	Sources   func() []source.Status // the live ingestion sources' state; nil: none
+	// IngestLimits bound the ingest endpoint: requests at once, chunks,
+	// the client's time to send.
+	IngestLimits IngestLimits
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
 	// (see resolveClient); empty: the connection's peer is the client.
 	TrustedProxies []netip.Prefix
@@ -44,6 +49,9 @@ type Options struct {
 	LoginRefusals *auth.Refusals
 	// Now is the clock for token expiry shown and set; nil: time.Now.
 	Now func() time.Time
+	// LiveRefresh is how often the incident list's script asks for new
+	// incidents; 0: every 15 seconds.
+	LiveRefresh time.Duration
 
 	// Inventory runs vault discovery on demand; nil: POST
 	// /api/v1/vaults/discover answers 503.
@@ -69,8 +77,13 @@ type handler struct {
 	loginLimit    *auth.Limiter
 	loginRefusals *auth.Refusals
 	ingestLimit   *auth.Limiter
+	ingestLimits  IngestLimits
+	ingestSlots   chan struct{} // a token per ingest request being read and stored
+	largeSlots    chan struct{} // a token per one of them larger than one chunk
+	ingestWaiting atomic.Int64  // requests waiting for an ingest slot
 	sessionMaxAge time.Duration
 	now           func() time.Time
+	liveRefresh   time.Duration
 
 	inventory Inventory
 	coverage  coverage.Policy
@@ -86,6 +99,7 @@ func New(o Options) http.Handler {
 	}
 	h := &handler{store: o.Store, auth: o.Auth, log: o.Logger, metrics: newHTTPMetrics(o.Registry), ingest: o.Ingest, notify: o.Notify, sources: o.Sources}
 	h.setupAccess(o)
+	h.liveRefresh = cmp.Or(o.LiveRefresh, 15*time.Second)
 	h.setupVaults(o)
 
 	mux := http.NewServeMux()
@@ -125,6 +139,14 @@ func New(o Options) http.Handler {
 	mux.Handle("POST /tokens", h.require(auth.ManageAccess, h.tokensCreate))
 	mux.Handle("POST /tokens/{id}/revoke", h.require(auth.ManageAccess, h.tokensRevoke))
 	mux.Handle("GET /audit", h.require(auth.ReadAudit, h.auditPage))
+	// Incidents and decoys (incident_page.go, incidents_page.go, honeytokens_page.go).
+	mux.Handle("GET /incidents", h.require(auth.ReadIncidents, h.incidentsPage))
+	mux.Handle("GET /honeytokens", h.require(auth.ReadDecoys, h.honeytokensPage))
+	mux.Handle("GET /incidents/{id}", h.require(auth.ReadIncidents, h.incidentPage))
+	mux.Handle("POST /incidents/{id}/take", h.require(auth.ManageIncidents, h.incidentTake))
+	mux.Handle("POST /incidents/{id}/comment", h.require(auth.ManageIncidents, h.incidentComment))
+	mux.Handle("POST /incidents/{id}/close", h.require(auth.ManageIncidents, h.incidentClose))
+	mux.Handle("POST /incidents/{id}/reopen", h.require(auth.ManageIncidents, h.incidentReopen))
 	mux.Handle("GET /vaults", h.require(auth.ReadDecoys, h.vaultsPage))
 	mux.Handle("GET /vaults/{id...}", h.require(auth.ReadDecoys, h.vaultPage))
 	mux.Handle("POST /vaults/discover", h.require(auth.ManageSettings, h.vaultsDiscover))

@@ -19,6 +19,12 @@ func (h *handler) setupAccess(o Options) {
 	h.views = v
 	h.oidc, h.secure = o.OIDC, o.Secure
 	h.loginLimit, h.ingestLimit, h.loginRefusals = o.LoginLimit, o.IngestLimit, o.LoginRefusals
+	h.ingestLimits = o.IngestLimits
+	if h.ingestLimits.Concurrent <= 0 {
+		h.ingestLimits.Concurrent = DefaultIngestConcurrent
+	}
+	h.ingestSlots = make(chan struct{}, h.ingestLimits.Concurrent)
+	h.largeSlots = make(chan struct{}, max(1, h.ingestLimits.Concurrent/2))
 	h.now = o.Now
 	if h.now == nil {
 		h.now = func() time.Time { return time.Now().UTC() }

@@ -61,8 +61,8 @@ func (h *handler) tokensCreate(w http.ResponseWriter, r *http.Request) {
 		h.pageError(w, r, http.StatusRequestEntityTooLarge, "The form is too large.")
 		return
 	}
-	f := tokenForm{Name: r.PostFormValue("name"), Role: r.PostFormValue("role"),
-		Scope: r.PostFormValue("scope"), Expires: r.PostFormValue("expires")}
+	f := tokenForm{Name: r.PostForm.Get("name"), Role: r.PostForm.Get("role"),
+		Scope: r.PostForm.Get("scope"), Expires: r.PostForm.Get("expires")}
 	tr, msg := tokenRequest(api.CreateTokenRequest{Name: f.Name, Role: f.Role, Scope: strings.Fields(f.Scope), Expires: f.Expires}, h.now())
 	if msg != "" {
 		h.renderTokens(w, r, http.StatusBadRequest, tokensView{Form: f, Error: msg})

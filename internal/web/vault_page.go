@@ -15,12 +15,12 @@ import (
 // recentIncidents is how many of a vault's incidents its page lists.
 const recentIncidents = 10
 
-type decoyRow struct {
+type vaultDecoy struct {
 	Name, Type, Status, CreatedBy string
 	Created                       timeView
 }
 
-type incidentRow struct {
+type vaultIncident struct {
 	ID                      int64
 	Link                    string
 	Title, Severity, Status string
@@ -38,8 +38,8 @@ type vaultView struct {
 	LastSeen      timeView
 	GoneAt        timeView
 	LastRecord    timeView
-	Decoys        []decoyRow
-	Incidents     []incidentRow
+	Decoys        []vaultDecoy
+	Incidents     []vaultIncident
 	ShowIncidents bool // the viewer may read incidents
 	PortalURL     string
 	Subscription  string
@@ -81,10 +81,10 @@ func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.Sort(v.Tags)
 	for _, d := range decoys {
-		v.Decoys = append(v.Decoys, decoyRow{Name: d.Name, Type: string(d.Type), Status: string(d.Status), CreatedBy: d.CreatedBy, Created: viewTime(d.CreatedAt, now)})
+		v.Decoys = append(v.Decoys, vaultDecoy{Name: d.Name, Type: string(d.Type), Status: string(d.Status), CreatedBy: d.CreatedBy, Created: viewTime(d.CreatedAt, now)})
 	}
 	// Newest first, retired last.
-	slices.SortStableFunc(v.Decoys, func(x, y decoyRow) int {
+	slices.SortStableFunc(v.Decoys, func(x, y vaultDecoy) int {
 		if (x.Status == string(registry.Retired)) != (y.Status == string(registry.Retired)) {
 			if x.Status == string(registry.Retired) {
 				return 1
@@ -102,7 +102,7 @@ func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, in := range ins {
-			v.Incidents = append(v.Incidents, incidentRow{ID: in.ID, Link: incidentLink(in.ID), Title: in.Title, Severity: in.Severity, Status: in.Status,
+			v.Incidents = append(v.Incidents, vaultIncident{ID: in.ID, Link: incidentLink(in.ID), Title: in.Title, Severity: in.Severity, Status: in.Status,
 				Caller: in.CallerKey, LastSeen: viewTime(in.LastSeen, now)})
 		}
 	}

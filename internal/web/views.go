@@ -34,6 +34,8 @@ type navLink struct {
 var nav = []navLink{
 	{"/", "Home", auth.UseConsole},
 	{"/vaults", "Vaults", auth.ReadDecoys},
+	{"/incidents", "Incidents", auth.ReadIncidents},
+	{"/honeytokens", "Decoys", auth.ReadDecoys},
 	{"/tokens", "API tokens", auth.ManageAccess},
 	{"/audit", "Audit trail", auth.ReadAudit},
 }
@@ -58,6 +60,10 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"join": strings.Join,
+	// iso and exact are a time for machines (datetime=) and for people
+	// (title=, the exact UTC value on hover); see the "utc" partial.
+	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"exact": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 }
 
 // views holds one parsed template set per page: the layout, the partials

@@ -1,0 +1,140 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/incident"
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// incidentView is what /incidents/{id} shows.
+type incidentView struct {
+	In              store.Incident
+	Sentence        string // the plain-words first line
+	Alerts          []alertRow
+	AlertsTruncated bool
+	Entities        store.Entities
+	Related         incident.Related
+	Window          string // the related-activity window, as in the URL
+	Windows         []choice
+	History         []store.HistoryEntry
+	PortalURL       string // the vault in the Azure portal; "" when the vault id is not an ARM id
+	CanManage       bool
+	Classifications []string
+	Error, Notice   string
+	Comment         string // what was typed, kept when a change is refused
+}
+
+// alertRow is one alert of the timeline.
+type alertRow struct {
+	store.Alert
+	Hot bool // the operation took the value or material out (see hotOperation)
+}
+
+// choice is one option of a set of links or a select.
+type choice struct {
+	Value, Label string
+	Current      bool
+}
+
+// relatedWindows are the windows the page offers; ?window= takes any
+// duration the API takes.
+var relatedWindows = []choice{{"1h", "±1 hour", false}, {"6h", "±6 hours", false}, {"24h", "±24 hours", false},
+	{"72h", "±3 days", false}, {"168h", "±7 days", false}}
+
+// incidentNotices are the messages a change redirects with (?done=): fixed
+// words, so that nothing from the URL is echoed.
+var incidentNotices = map[string]string{
+	"take":    "You took this incident.",
+	"comment": "Comment added.",
+	"close":   "Incident closed.",
+	"reopen":  "Incident reopened.",
+}
+
+// parseWindow reads ?window= with the API's bounds; "" is the default.
+func parseWindow(v string) (time.Duration, string, bool) {
+	if v == "" {
+		return incident.DefaultRelatedWindow, "24h", true
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Minute || d > incident.MaxRelatedWindow {
+		return 0, "", false
+	}
+	return d, v, true
+}
+
+// portalURL links a vault's overview in the Azure portal.
+func portalURL(vaultID string) string {
+	if !strings.HasPrefix(strings.ToLower(vaultID), "/subscriptions/") || strings.ContainsAny(vaultID, " \"<>#?") {
+		return ""
+	}
+	return "https://portal.azure.com/#resource" + vaultID + "/overview"
+}
+
+// incidentPage is GET /incidents/{id}: the investigation of one incident,
+// from the same store queries as GET /api/v1/incidents/{id}.
+func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		h.pageError(w, r, http.StatusBadRequest, "That is not an incident number.")
+		return
+	}
+	window, wv, ok := parseWindow(r.URL.Query().Get("window"))
+	if !ok {
+		h.pageError(w, r, http.StatusBadRequest, "window: want a duration from 1m to 168h, such as 24h")
+		return
+	}
+	v := incidentView{Window: wv, Notice: incidentNotices[r.URL.Query().Get("done")]}
+	h.showIncident(w, r, http.StatusOK, id, window, v)
+}
+
+// showIncident loads incident id and renders its page with code; v carries
+// the window and any message.
+func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, code int, id int64, window time.Duration, v incidentView) {
+	ctx := r.Context()
+	in, err := h.store.GetIncident(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		h.pageError(w, r, http.StatusNotFound, "There is no incident "+strconv.FormatInt(id, 10)+".")
+		return
+	}
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	alerts, err := h.store.ListAlerts(ctx, store.AlertFilter{IncidentID: id, Limit: maxDetailAlerts + 1})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if len(alerts) > maxDetailAlerts {
+		alerts, v.AlertsTruncated = alerts[:maxDetailAlerts], true
+	}
+	if v.Entities, err = h.store.IncidentEntities(ctx, id); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if v.History, err = h.store.IncidentHistory(ctx, id); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if v.Related, err = incident.RelatedActivity(ctx, h.store, in, window, 500); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	v.In, v.Sentence, v.PortalURL = in, incidentSentence(in, alerts), portalURL(in.VaultID)
+	for _, a := range alerts {
+		v.Alerts = append(v.Alerts, alertRow{a, hotOperation(a.Class, a.Operation)})
+	}
+	for _, c := range relatedWindows {
+		c.Current = c.Value == v.Window
+		v.Windows = append(v.Windows, c)
+	}
+	v.CanManage = principalFrom(ctx).Allows(auth.ManageIncidents)
+	v.Classifications = incident.Classifications
+	h.render(w, r, code, "incident", "Incident "+strconv.FormatInt(id, 10), v)
+}
