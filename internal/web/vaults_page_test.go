@@ -227,3 +227,21 @@ func FuzzVaultQuery(f *testing.F) {
 		}
 	})
 }
+
+// fixedInventory reports one finished run and cannot run another.
+type fixedInventory struct{ last DiscoveryReport }
+
+func (fi fixedInventory) Discover(context.Context) (DiscoveryReport, error) { return fi.last, nil }
+func (fi fixedInventory) Status() DiscoveryReport                           { return fi.last }
+
+// What the latest run could not do is on the page, in its words.
+func TestVaultsPageShowsDiscoveryErrors(t *testing.T) {
+	e := newEnv(t, func(_ *env, o *Options) {
+		o.Inventory = fixedInventory{DiscoveryReport{Started: goldenClock, Finished: goldenClock, Subscriptions: 2, FailedSubscriptions: 1,
+			Errors: []string{"sign-in: DefaultAzureCredential: no credential"}}}
+	})
+	e.seedVaults()
+	_, body := e.request(nil, "GET", "/vaults", e.token(auth.Analyst), nil)
+	mustContain(t, "/vaults", body, "Discovery: sign-in: DefaultAzureCredential: no credential", "1 could not be listed", "Last discovery 2021-03-04 05:06 UTC")
+	mustNotContain(t, "an analyst's /vaults", body, "Discover vaults now")
+}
