@@ -269,6 +269,9 @@ type EventFilter struct {
 	ByID    bool
 	AfterID int64
 	Limit   int // 0: 1000
+	// Newest orders newest first (by time, then id), so that Limit keeps
+	// the latest events.
+	Newest bool
 }
 
 // StoredEvent is an event as stored: the normalised fields that matter for
@@ -280,7 +283,8 @@ type StoredEvent struct {
 	Event      auditlog.Event
 }
 
-// ListEvents returns stored events in time order.
+// ListEvents returns stored events in time order (newest first with
+// f.Newest).
 func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]StoredEvent, error) {
 	var where []string
 	var p params
@@ -308,9 +312,12 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]StoredEvent, e
 	q := "SELECT id, received_at, source, kind, time, vault_id, vault_name, object_type, object_name, object_version, operation, " +
 		"result_type, http_status, correlation_id, request_uri, resource_id, caller_object_id, caller_upn, caller_app_id, caller_ip, client_info FROM events"
 	q += whereClause(where)
-	if f.ByID {
+	switch {
+	case f.ByID:
 		q += " ORDER BY id"
-	} else {
+	case f.Newest:
+		q += " ORDER BY time DESC, id DESC"
+	default:
 		q += " ORDER BY time, id"
 	}
 	q += " LIMIT " + p.add(f.Limit)

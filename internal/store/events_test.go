@@ -157,6 +157,10 @@ func TestListEventsByCallerAndVault(t *testing.T) {
 		if len(got) != 1 || got[0].Event.ObjectName != "secret-2" {
 			t.Errorf("by time: %+v", got)
 		}
+		got, _ = s.ListEvents(ctx, EventFilter{VaultName: "kv-a", Newest: true, Limit: 1})
+		if len(got) != 1 || got[0].Event.ObjectName != "secret-3" {
+			t.Errorf("the newest of kv-a: %+v", got)
+		}
 	})
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"slices"
@@ -12,8 +13,19 @@ import (
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
-// recentIncidents is how many of a vault's incidents its page lists.
-const recentIncidents = 10
+// recentIncidents and recentRecords are how many of a vault's incidents
+// and audit records its page lists.
+const (
+	recentIncidents = 10
+	recentRecords   = 15
+)
+
+// vaultRecord is one of the vault's newest audit records.
+type vaultRecord struct {
+	Time               timeView
+	Operation, Object  string
+	Caller, IP, Result string
+}
 
 type vaultDecoy struct {
 	Name, Type, Status, CreatedBy string
@@ -40,6 +52,7 @@ type vaultView struct {
 	LastRecord    timeView
 	Decoys        []vaultDecoy
 	Incidents     []vaultIncident
+	Records       []vaultRecord
 	ShowIncidents bool // the viewer may read incidents
 	PortalURL     string
 	Subscription  string
@@ -93,6 +106,20 @@ func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
 		}
 		return strings.Compare(y.Created.ISO, x.Created.ISO)
 	})
+	events, err := h.store.ListEvents(r.Context(), store.EventFilter{VaultName: a.Name, Newest: true, Limit: recentRecords})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	for _, se := range events {
+		e := se.Event
+		rec := vaultRecord{Time: viewTime(e.Time, now), Operation: e.Operation, IP: e.Caller.IP,
+			Caller: cmp.Or(e.Caller.UPN, e.Caller.ObjectID, e.Caller.AppID), Result: strconv.Itoa(e.HTTPStatus)}
+		if e.ObjectName != "" {
+			rec.Object = string(e.ObjectType) + " " + e.ObjectName
+		}
+		v.Records = append(v.Records, rec)
+	}
 	p := principalFrom(r.Context())
 	if p.Allows(auth.ReadIncidents) {
 		v.ShowIncidents = true

@@ -86,9 +86,11 @@ func TestVaultsPage(t *testing.T) {
 
 	_, body = e.request(nil, "GET", "/vaults"+envVaultPay, analyst, nil)
 	mustContain(t, "kv-pay's page", body, "●</span> covered", "Why it is covered", "1 active decoy (secret)", ownDecoy, "westeurope", "team=payments",
-		"Open in the Azure portal", "No incident on this vault")
+		"Open in the Azure portal", "No incident on this vault",
+		"Newest audit records", "<code>SecretList</code>", "app-oid")
 	_, body = e.request(nil, "GET", "/vaults"+envVaultEmpty, analyst, nil)
-	mustContain(t, "kv-legacy-batch's page", body, "○</span> not covered", "planting cannot work here yet: missing secrets/set", "honeyvault plant --vault kv-legacy-batch")
+	mustContain(t, "kv-legacy-batch's page", body, "○</span> not covered", "planting cannot work here yet: missing secrets/set", "honeyvault plant --vault kv-legacy-batch",
+		"No audit record of this vault within the retention period")
 	if resp, _ := e.request(nil, "GET", "/vaults/subscriptions/"+envSubPay+"/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-nope", analyst, nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown vault: %d; want 404", resp.StatusCode)
 	}
