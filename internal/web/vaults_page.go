@@ -140,7 +140,8 @@ func (h *handler) vaultsPage(w http.ResponseWriter, r *http.Request) {
 	case "1":
 		v.Notice = "Discovery ran: see its outcome below."
 	}
-	if h.inventory != nil {
+	// The run's figures count the whole estate: not for an owner's eyes.
+	if h.inventory != nil && p.DecoyScope() == nil {
 		st := h.inventory.Status()
 		if !st.Finished.IsZero() || st.Running {
 			v.Discovery = &st

@@ -246,4 +246,7 @@ func TestVaultsPageShowsDiscoveryErrors(t *testing.T) {
 	_, body := e.request(nil, "GET", "/vaults", e.token(auth.Analyst), nil)
 	mustContain(t, "/vaults", body, "Discovery: sign-in: DefaultAzureCredential: no credential", "1 could not be listed", "Last discovery 2021-03-04 05:06 UTC")
 	mustNotContain(t, "an analyst's /vaults", body, "Discover vaults now")
+	_, body = e.request(nil, "GET", "/vaults", e.token(auth.Owner, envSubPay), nil)
+	mustContain(t, "an owner's /vaults", body, "kv-pay")
+	mustNotContain(t, "an owner's /vaults", body, "Last discovery", "could not be listed", "DefaultAzureCredential")
 }
