@@ -6,11 +6,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/testenv"
 )
 
 // Sustained ingest into SQLite keeps the write-ahead log under its 64 MB
@@ -76,17 +79,8 @@ func TestSQLiteWALStaysBoundedUnderSustainedIngest(t *testing.T) {
 				for i := first; i < first+perPost; i++ {
 					writeBusyRecord(&b, i)
 				}
-				req, _ := http.NewRequest("POST", srv.URL+"/api/v1/ingest/azure-keyvault", strings.NewReader(b.String()))
-				req.Header.Set("Authorization", "Bearer "+ingestToken)
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Errorf("ingest: %v", err)
-					continue
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 202 {
-					t.Errorf("ingest: %d %s", resp.StatusCode, body)
+				if code, body := postAsForwarder(srv, b.String()); code != 202 {
+					t.Errorf("ingest: %d %s", code, body)
 				}
 			}
 		}()
@@ -127,4 +121,31 @@ func writeBusyRecord(b *strings.Builder, i int) {
 		`"identity":{"claim":{"oid":"5c3f1a2b-9d4e-4f6a-8b7c-%012x","appid":"04b07795-8ddb-461a-bbee-02f9e1bf7b46"}},`+
 		`"properties":{"clientInfo":"azsdk-go-azsecrets/v1.5.1","requestUri":"https://%s.vault.azure.net/secrets/app-setting-%d/?api-version=7.4","httpStatusCode":200}}`+"\n",
 		t.Format("2006-01-02T15:04:05.0000000Z"), vault, ops[i%len(ops)], (i/250)%250, i%250, i, i%1000, vault, i%40)
+}
+
+// postAsForwarder posts body to the ingest endpoint as a log forwarder
+// does: a 429 or 503 is sent again after its Retry-After, up to a failure
+// bound of ten minutes (the server refuses more large bodies than it
+// stores at once, so eight senders of 500 records each meet 429s).
+func postAsForwarder(srv *testenv.Serve, body string) (int, string) {
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/ingest/azure-keyvault", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+ingestToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		answer, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		retry := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
+		if !retry || time.Now().After(deadline) {
+			return resp.StatusCode, string(answer)
+		}
+		wait, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if err != nil || wait < 1 {
+			wait = 1
+		}
+		time.Sleep(time.Duration(wait) * time.Second) // what the server asked for, as a forwarder honours it
+	}
 }
