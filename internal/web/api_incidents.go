@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -114,8 +115,7 @@ func (h *handler) getIncident(w http.ResponseWriter, r *http.Request) {
 		}
 		events = n
 	}
-	ctx := r.Context()
-	in, err := h.store.GetIncident(ctx, id)
+	inv, err := h.investigate(r.Context(), id, window, events)
 	if errors.Is(err, store.ErrNotFound) {
 		h.apiError(w, r, http.StatusNotFound, "no such incident")
 		return
@@ -124,31 +124,9 @@ func (h *handler) getIncident(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	alerts, err := h.store.ListAlerts(ctx, store.AlertFilter{IncidentID: id, Limit: maxDetailAlerts + 1})
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	ent, err := h.store.IncidentEntities(ctx, id)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	hist, err := h.store.IncidentHistory(ctx, id)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	rel, err := incident.RelatedActivity(ctx, h.store, in, window, events)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	out := api.IncidentDetail{Incident: apiIncident(in), Entities: apiEntities(ent), Related: apiRelated(rel),
-		Alerts: make([]api.Alert, 0, len(alerts)), History: make([]api.HistoryEntry, 0, len(hist))}
-	if len(alerts) > maxDetailAlerts {
-		alerts, out.AlertsTruncated = alerts[:maxDetailAlerts], true
-	}
+	alerts, hist := inv.alerts, inv.history
+	out := api.IncidentDetail{Incident: apiIncident(inv.incident), Entities: apiEntities(inv.entities), Related: apiRelated(inv.related),
+		Alerts: make([]api.Alert, 0, len(alerts)), History: make([]api.HistoryEntry, 0, len(hist)), AlertsTruncated: inv.truncated}
 	for _, a := range alerts {
 		out.Alerts = append(out.Alerts, apiAlert(a))
 	}
@@ -201,4 +179,40 @@ func (h *handler) listAlerts(w http.ResponseWriter, r *http.Request) {
 		out.NextAfter = alerts[len(alerts)-1].ID
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// investigation is what the incident page and GET /api/v1/incidents/{id}
+// show of one incident.
+type investigation struct {
+	incident  store.Incident
+	alerts    []store.Alert // the first maxDetailAlerts
+	truncated bool          // there are more
+	entities  store.Entities
+	history   []store.HistoryEntry
+	related   incident.Related
+}
+
+// investigate loads incident id with its alerts, entities, history and at
+// most events records of related activity within window of it;
+// store.ErrNotFound when there is no such incident.
+func (h *handler) investigate(ctx context.Context, id int64, window time.Duration, events int) (investigation, error) {
+	var inv investigation
+	var err error
+	if inv.incident, err = h.store.GetIncident(ctx, id); err != nil {
+		return inv, err
+	}
+	if inv.alerts, err = h.store.ListAlerts(ctx, store.AlertFilter{IncidentID: id, Limit: maxDetailAlerts + 1}); err != nil {
+		return inv, err
+	}
+	if len(inv.alerts) > maxDetailAlerts {
+		inv.alerts, inv.truncated = inv.alerts[:maxDetailAlerts], true
+	}
+	if inv.entities, err = h.store.IncidentEntities(ctx, id); err != nil {
+		return inv, err
+	}
+	if inv.history, err = h.store.IncidentHistory(ctx, id); err != nil {
+		return inv, err
+	}
+	inv.related, err = incident.RelatedActivity(ctx, h.store, inv.incident, window, events)
+	return inv, err
 }

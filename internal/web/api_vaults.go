@@ -31,17 +31,11 @@ func (h *handler) listVaults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := principalFrom(r.Context())
-	all, err := h.assessVaults(r.Context(), p, store.VaultFilter{})
+	all, total, perSub, err := h.estateCoverage(r.Context(), p)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	subs, err := h.store.ListSubscriptions(r.Context())
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	total, perSub := countCoverage(all, subs, p.DecoyScope() != nil)
 	out := api.VaultList{Vaults: []api.Vault{}, Coverage: apiCount(total), Subscriptions: []api.SubscriptionCoverage{}}
 	for _, s := range perSub {
 		out.Subscriptions = append(out.Subscriptions, api.SubscriptionCoverage{

@@ -44,13 +44,23 @@ func (h *handler) discoverVaults(w http.ResponseWriter, r *http.Request) {
 		h.apiError(w, r, http.StatusServiceUnavailable, "vault discovery is not configured on this server")
 		return
 	}
-	rep, err := h.inventory.Discover(r.Context())
+	rep, err := h.discover(r)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	h.audit(r, "vaults.discover", "inventory", discoveryDetail(rep))
 	writeJSON(w, http.StatusOK, apiDiscovery(rep))
+}
+
+// discover runs discovery now for r's caller and records the run in the
+// audit trail: the API's and the console's "discover now" alike.
+func (h *handler) discover(r *http.Request) (DiscoveryReport, error) {
+	rep, err := h.inventory.Discover(r.Context())
+	if err != nil {
+		return rep, err
+	}
+	h.audit(r, "vaults.discover", "inventory", discoveryDetail(rep))
+	return rep, nil
 }
 
 // discoveryDetail is a run in the audit trail's words.

@@ -96,8 +96,7 @@ func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) {
 // showIncident loads incident id and renders its page with code; v carries
 // the window and any message.
 func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, code int, id int64, window time.Duration, v incidentView) {
-	ctx := r.Context()
-	in, err := h.store.GetIncident(ctx, id)
+	inv, err := h.investigate(r.Context(), id, window, 500)
 	if errors.Is(err, store.ErrNotFound) {
 		h.pageError(w, r, http.StatusNotFound, "There is no incident "+strconv.FormatInt(id, 10)+".")
 		return
@@ -106,26 +105,8 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, code int,
 		h.serverError(w, r, err)
 		return
 	}
-	alerts, err := h.store.ListAlerts(ctx, store.AlertFilter{IncidentID: id, Limit: maxDetailAlerts + 1})
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	if len(alerts) > maxDetailAlerts {
-		alerts, v.AlertsTruncated = alerts[:maxDetailAlerts], true
-	}
-	if v.Entities, err = h.store.IncidentEntities(ctx, id); err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	if v.History, err = h.store.IncidentHistory(ctx, id); err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	if v.Related, err = incident.RelatedActivity(ctx, h.store, in, window, 500); err != nil {
-		h.serverError(w, r, err)
-		return
-	}
+	in, alerts := inv.incident, inv.alerts
+	v.AlertsTruncated, v.Entities, v.History, v.Related = inv.truncated, inv.entities, inv.history, inv.related
 	v.In, v.Sentence, v.PortalURL = in, incidentSentence(in, alerts), portalURL(in.VaultID)
 	for _, a := range alerts {
 		v.Alerts = append(v.Alerts, alertRow{a, hotOperation(a.Class, a.Operation)})
@@ -134,7 +115,7 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, code int,
 		c.Current = c.Value == v.Window
 		v.Windows = append(v.Windows, c)
 	}
-	v.CanManage = principalFrom(ctx).Allows(auth.ManageIncidents)
+	v.CanManage = principalFrom(r.Context()).Allows(auth.ManageIncidents)
 	v.Classifications = incident.Classifications
 	h.render(w, r, code, "incident", "Incident "+strconv.FormatInt(id, 10), v)
 }

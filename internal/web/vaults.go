@@ -131,6 +131,22 @@ type subscriptionCoverage struct {
 	Count coverage.Count
 }
 
+// estateCoverage assesses every vault p may see and counts their coverage
+// overall and per subscription: what the coverage page and its JSON twin
+// both start from.
+func (h *handler) estateCoverage(ctx context.Context, p auth.Principal) ([]assessed, coverage.Count, []subscriptionCoverage, error) {
+	all, err := h.assessVaults(ctx, p, store.VaultFilter{})
+	if err != nil {
+		return nil, coverage.Count{}, nil, err
+	}
+	subs, err := h.store.ListSubscriptions(ctx)
+	if err != nil {
+		return nil, coverage.Count{}, nil, err
+	}
+	total, perSub := countCoverage(all, subs, p.DecoyScope() != nil)
+	return all, total, perSub, nil
+}
+
 // countCoverage tallies vs overall and per subscription; subs adds the
 // discovery status (and subscriptions without a vault, such as those
 // that failed to list). Owners see only subscriptions with a vault of

@@ -11,7 +11,6 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/auth"
 	"github.com/honeyvault/honeyvault/internal/coverage"
-	"github.com/honeyvault/honeyvault/internal/store"
 )
 
 // vaultsPageSize is how many vaults one page of /vaults shows.
@@ -119,18 +118,12 @@ func (h *handler) vaultsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := principalFrom(r.Context())
-	all, err := h.assessVaults(r.Context(), p, store.VaultFilter{})
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	subs, err := h.store.ListSubscriptions(r.Context())
+	all, total, perSub, err := h.estateCoverage(r.Context(), p)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
 	now := h.now()
-	total, perSub := countCoverage(all, subs, p.DecoyScope() != nil)
 	v := vaultsView{
 		Headline: total.String(), Count: total, Query: vq, Sort: sortBy, Empty: len(all) == 0, Now: now,
 		Filtered:    vq.Search != "" || vq.State != "" || vq.Subscription != "",
@@ -270,11 +263,9 @@ func (h *handler) vaultsDiscover(w http.ResponseWriter, r *http.Request) {
 		h.pageError(w, r, http.StatusServiceUnavailable, "Vault discovery is not configured on this server.")
 		return
 	}
-	rep, err := h.inventory.Discover(r.Context())
-	if err != nil {
+	if _, err := h.discover(r); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	h.audit(r, "vaults.discover", "inventory", discoveryDetail(rep))
 	http.Redirect(w, r, "/vaults?discovered=1", http.StatusSeeOther)
 }
