@@ -234,23 +234,21 @@ func (p *Pipeline) next(ctx context.Context) (*request, bool) {
 
 // awaitWAL holds a bulk group back while the store copies its write-ahead
 // log for a restart (store.WALCatchUp), committing Submit batches
-// meanwhile. The copy then runs beside small commits only, so the restart
-// after it finds little left to copy: the writer never spends long on the
-// log in front of a decoy access, and the pause gives Submit batches an
-// idle writer.
+// meanwhile. The copy then runs beside small commits only and soon has
+// nothing left to copy, so the log starts over without the writer copying
+// anything in front of a decoy access; and the pause gives Submit batches
+// an idle writer.
 func (p *Pipeline) awaitWAL(ctx context.Context) {
-	done := p.store.WALCatchUp()
-	if done == nil {
-		return
-	}
-	for {
-		select {
-		case <-done:
-			return
-		case <-ctx.Done():
-			return
-		case r := <-p.reqs:
-			p.commit(ctx, gather(r, p.reqs, p.MaxGroupRecords))
+	for done := p.store.WALCatchUp(); done != nil; done = p.store.WALCatchUp() {
+		for waiting := true; waiting; {
+			select {
+			case <-done:
+				waiting = false
+			case <-ctx.Done():
+				return
+			case r := <-p.reqs:
+				p.commit(ctx, gather(r, p.reqs, p.MaxGroupRecords))
+			}
 		}
 	}
 }

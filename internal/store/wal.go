@@ -44,10 +44,12 @@ const checkpointInterval = 250 * time.Millisecond
 // Below insistAt the writer does not copy the log itself in front of a
 // transaction it is about to run: that copy took 55–130 ms, and a decoy
 // access committed right after it waited as long. It asks the checkpointer
-// to catch up instead (catchUp), goes on committing, and copies only what
-// it committed meanwhile, once the catch-up is done. The ingest pipeline
-// holds bulk writes back during a catch-up (WALCatchUp), so that what is
-// left for the writer to copy is a few small commits.
+// for a round of copying instead (wal_catchup.go) and goes on committing.
+// When a round has copied every frame and nothing was committed since, the
+// next transaction starts the log over with no copying at all; the ingest
+// pipeline holds bulk writes back during rounds (WALCatchUp) so that this
+// happens. Only after maxCatchUpRounds rounds that writes kept behind does
+// the writer copy what is left itself, as before.
 type walBound struct {
 	path      string
 	restartAt int64
@@ -63,109 +65,15 @@ type walBound struct {
 	// that could not; spent is the time the writer spent in them, in
 	// nanoseconds.
 	restarts, busy, spent atomic.Int64
-	// catchUps counts the copies the checkpointer made for a restart.
-	catchUps atomic.Int64
-
-	// kick asks the checkpointer for a copy now. catching is closed when
-	// the copy asked since the last restart is done (nil: none asked), and
-	// caught says it is; stopped is set when the checkpointer has exited.
-	kick     chan struct{}
-	catchMu  sync.Mutex
-	catching *catchUpRun
-	caught   bool
-	stopped  bool
-}
-
-// catchUpRun is one copy asked of the checkpointer; done is closed when it
-// is done or no longer needed (the writer tried the restart without it).
-type catchUpRun struct {
-	done chan struct{}
-	once sync.Once
-}
-
-func (c *catchUpRun) finish() {
-	if c != nil {
-		c.once.Do(func() { close(c.done) })
-	}
+	// catchUps counts the checkpointer's rounds for a restart, and
+	// commits the write transactions committed.
+	catchUps, commits atomic.Int64
+	catchUp catchUp // see wal_catchup.go
+	kick    chan struct{}
 }
 
 func newWALBound(path string, limit int64) *walBound {
 	return &walBound{path: path, restartAt: limit / 4, insistAt: limit / 2, kick: make(chan struct{}, 1)}
-}
-
-// due reports whether the log has grown past restartAt with no restart
-// awaiting its commit.
-func (b *walBound) due() bool {
-	if b.pending.Load() {
-		return false
-	}
-	fi, err := os.Stat(b.path)
-	return err == nil && fi.Size() > b.restartAt
-}
-
-// catchUp asks the checkpointer to copy the log into the database, unless
-// it was asked since the last restart, and returns the channel closed when
-// that copy is done.
-func (b *walBound) catchUp() <-chan struct{} {
-	b.catchMu.Lock()
-	defer b.catchMu.Unlock()
-	if b.catching == nil {
-		b.catching = &catchUpRun{done: make(chan struct{})}
-		if b.stopped {
-			b.catching.finish()
-			b.caught = true
-		}
-		select {
-		case b.kick <- struct{}{}:
-		default: // a kick is already waiting: it serves this copy too
-		}
-	}
-	return b.catching.done
-}
-
-// caughtUp reports whether the copy asked for is done.
-func (b *walBound) caughtUp() bool {
-	b.catchMu.Lock()
-	defer b.catchMu.Unlock()
-	return b.caught
-}
-
-// caughtUpTo marks the copy asked for before the checkpointer started as
-// done (ch is what catching was then).
-func (b *walBound) caughtUpTo(ch *catchUpRun) {
-	if ch == nil {
-		return
-	}
-	b.catchMu.Lock()
-	defer b.catchMu.Unlock()
-	ch.finish()
-	if b.catching == ch {
-		b.caught = true
-	}
-}
-
-// forgetCatchUp is called when the writer has tried a restart: no one
-// need wait for the copy any longer, and the next restart needs its own.
-func (b *walBound) forgetCatchUp() {
-	b.catchMu.Lock()
-	defer b.catchMu.Unlock()
-	b.catching.finish()
-	b.catching, b.caught = nil, false
-}
-
-// WALCatchUp prepares a restart of SQLite's write-ahead log when one is
-// due: it has the checkpointer copy the log into the database beside the
-// writer and returns a channel closed when that copy is done, or nil when
-// no restart is due (always on PostgreSQL). A writer that can wait (bulk
-// ingest) should wait for it and let only what cannot wait commit
-// meanwhile: the writer copies whatever was committed after the copy
-// began itself, in front of its next transaction, before the restart.
-func (s *Store) WALCatchUp() <-chan struct{} {
-	b := s.wal
-	if b == nil || !b.due() {
-		return nil
-	}
-	return b.catchUp()
 }
 
 // boundWAL runs before every write transaction on SQLite. While the WAL
@@ -182,11 +90,18 @@ func (s *Store) boundWAL(ctx context.Context) {
 	if err != nil || fi.Size() <= b.restartAt {
 		return
 	}
-	if fi.Size() < b.insistAt && !b.caughtUp() {
-		b.catchUp() // the checkpointer copies; this transaction goes on
-		return
+	if fi.Size() < b.insistAt {
+		restart, copyHere := b.plan()
+		if restart {
+			b.restarts.Add(1) // everything is copied: this transaction starts the log over
+			b.pending.Store(true)
+			return
+		}
+		if !copyHere {
+			return // the checkpointer copies; this transaction goes on
+		}
 	}
-	defer b.forgetCatchUp()
+	defer b.forget()
 	mode := "PASSIVE"
 	if fi.Size() >= b.insistAt {
 		mode = "RESTART"
@@ -231,6 +146,7 @@ func (s *Store) WAL() (st WALStats, ok bool) {
 func (b *walBound) committed() {
 	if b != nil {
 		b.pending.Store(false)
+		b.commits.Add(1)
 	}
 }
 
@@ -252,23 +168,12 @@ func (s *Store) checkpointWAL(ck *sql.DB) {
 		select {
 		case <-s.stopCheckpoints:
 			passive()
-			b.catchMu.Lock()
-			b.stopped = true
-			if b.catching != nil {
-				b.catching.finish()
-				b.caught = true
-			}
-			b.catchMu.Unlock()
+			b.stop()
 			return
 		case <-t.C:
 			passive()
 		case <-b.kick:
-			b.catchMu.Lock()
-			ch := b.catching
-			b.catchMu.Unlock()
-			passive()
-			b.catchUps.Add(1)
-			b.caughtUpTo(ch)
+			b.copyForRestart(ck)
 		}
 	}
 }
