@@ -68,8 +68,8 @@ type walBound struct {
 	// catchUps counts the checkpointer's rounds for a restart, and
 	// commits the write transactions committed.
 	catchUps, commits atomic.Int64
-	catchUp catchUp // see wal_catchup.go
-	kick    chan struct{}
+	catchUp           catchUp // see wal_catchup.go
+	kick              chan struct{}
 }
 
 func newWALBound(path string, limit int64) *walBound {
