@@ -333,6 +333,9 @@ func printMetrics(base string) {
 				out = append(out, line)
 			}
 		}
+		if strings.HasPrefix(line, "honeyvault_ingest_commit_seconds_bucket") {
+			out = append(out, strings.TrimPrefix(line, "honeyvault_ingest_commit_seconds_bucket"))
+		}
 	}
 	fmt.Printf("  server: %s\n", strings.Join(out, ", "))
 }

@@ -10,10 +10,11 @@
 // The Pipeline commits in groups: one writer goroutine takes whatever
 // batches are waiting and commits them together, so concurrent sources share
 // a disk flush without anyone waiting for a timer. The chunks of large
-// bodies (SubmitBulk) are committed in groups of their own, of at most
-// MaxBulkGroupRecords, and only when no other batch waits (or after
-// MaxBulkSkips groups went first): a decoy access arriving while large
-// bodies are stored waits for one such group, not for the bodies.
+// bodies (SubmitBulk) are committed in groups of their own, sized so that
+// one takes about BulkCommitTime (a chunk may be split over several), and
+// only when no other batch waits (or after MaxBulkSkips groups went
+// first): a decoy access arriving while large bodies are stored waits for
+// one such short group, not for the bodies.
 package ingest
 
 import (
@@ -44,13 +45,24 @@ type Pipeline struct {
 	bulk  chan *request // chunks of large bodies: see SubmitBulk
 	// skipped counts the groups committed while a bulk chunk waited.
 	skipped int
+	// partial is what is left of a bulk chunk split over transactions; it
+	// goes before the bulk lane.
+	partial *request
+	// perRecord is the recent cost of one record in a bulk commit (seconds,
+	// a moving average): what sizes the next bulk group.
+	perRecord float64
 	// stopped is closed when Run returns: Submit then fails at once.
 	stopped chan struct{}
 	// MaxGroupRecords caps the records committed together.
 	MaxGroupRecords int
 	// MaxBulkGroupRecords caps the records of bulk chunks (SubmitBulk)
-	// committed together: what a batch arriving meanwhile may wait for.
-	MaxBulkGroupRecords int
+	// committed together, and MinBulkGroupRecords is the fewest a bulk
+	// group holds when the lane has that many.
+	MaxBulkGroupRecords, MinBulkGroupRecords int
+	// BulkCommitTime is how long one bulk group should take to commit:
+	// what a batch arriving meanwhile may wait for. Groups are sized from
+	// the time recent bulk commits took per record.
+	BulkCommitTime time.Duration
 	// MaxBulkSkips is how many groups of Submit batches may go ahead of a
 	// waiting bulk chunk, so that steady traffic cannot starve a large body.
 	// Set these (like MaxGroupRecords) before Run.
@@ -65,6 +77,9 @@ type Pipeline struct {
 type request struct {
 	batch store.Batch
 	done  chan result
+	// sum is what the parts of a split chunk committed before this one
+	// stored: the answer adds it.
+	sum store.Accepted
 }
 
 type result struct {
@@ -77,7 +92,8 @@ type result struct {
 func New(st *store.Store, hook Hook, log *slog.Logger, reg prometheus.Registerer) *Pipeline {
 	p := &Pipeline{
 		store: st, hook: hook, log: log, reqs: make(chan *request, 256), bulk: make(chan *request, 64),
-		stopped: make(chan struct{}), MaxGroupRecords: 20000, MaxBulkGroupRecords: 1000, MaxBulkSkips: 8,
+		stopped: make(chan struct{}), MaxGroupRecords: 20000, MaxBulkGroupRecords: 1000, MinBulkGroupRecords: 25,
+		BulkCommitTime: 15 * time.Millisecond, MaxBulkSkips: 8,
 		accepted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "honeyvault_ingest_records_total", Help: "Records accepted by source and outcome (new, duplicate).",
 		}, []string{"source", "outcome"}),
@@ -162,7 +178,8 @@ func (p *Pipeline) Run(ctx context.Context) {
 		case r == nil:
 			return
 		case bulk:
-			p.commit(ctx, gather(r, p.bulk, p.MaxBulkGroupRecords))
+			p.awaitWAL(ctx)
+			p.commitBulk(ctx, r)
 		default:
 			p.commit(ctx, gather(r, p.reqs, p.MaxGroupRecords))
 		}
@@ -175,6 +192,18 @@ func (p *Pipeline) Run(ctx context.Context) {
 func (p *Pipeline) next(ctx context.Context) (*request, bool) {
 	if ctx.Err() != nil {
 		return nil, false
+	}
+	if r := p.partial; r != nil {
+		if p.skipped < p.MaxBulkSkips {
+			select {
+			case q := <-p.reqs:
+				p.skipped++
+				return q, false
+			default:
+			}
+		}
+		p.partial, p.skipped = nil, 0
+		return r, true
 	}
 	if p.skipped >= p.MaxBulkSkips {
 		select {
@@ -201,6 +230,107 @@ func (p *Pipeline) next(ctx context.Context) (*request, bool) {
 		p.skipped = 0
 		return r, true
 	}
+}
+
+// awaitWAL holds a bulk group back while the store copies its write-ahead
+// log for a restart (store.WALCatchUp), committing Submit batches
+// meanwhile. The copy then runs beside small commits only and soon has
+// nothing left to copy, so the log starts over without the writer copying
+// anything in front of a decoy access; and the pause gives Submit batches
+// an idle writer.
+func (p *Pipeline) awaitWAL(ctx context.Context) {
+	for done := p.store.WALCatchUp(); done != nil; done = p.store.WALCatchUp() {
+		for waiting := true; waiting; {
+			select {
+			case <-done:
+				waiting = false
+			case <-ctx.Done():
+				return
+			case r := <-p.reqs:
+				p.commit(ctx, gather(r, p.reqs, p.MaxGroupRecords))
+			}
+		}
+	}
+}
+
+// commitBulk commits first and the bulk chunks waiting behind it, up to
+// bulkLimit records; a chunk larger than that alone is split, and its rest
+// waits in p.partial (behind Submit batches) for the next bulk group. The
+// chunk's submitter hears of it when its last part is stored, or when a
+// part fails (the parts before are stored; sent again, they are
+// duplicates).
+func (p *Pipeline) commitBulk(ctx context.Context, first *request) {
+	limit := p.bulkLimit()
+	group := []*request{first}
+	if n := len(first.batch.Events); n > limit {
+		head, tail := first.batch.Split(limit)
+		part := &request{batch: head, done: make(chan result, 1)}
+		group = []*request{part}
+		defer func() {
+			res := <-part.done
+			if res.err != nil {
+				first.done <- res
+				return
+			}
+			a := first.sum
+			p.partial = &request{batch: tail, done: first.done, sum: store.Accepted{
+				New: a.New + res.acc.New, Duplicate: a.Duplicate + res.acc.Duplicate, DeadLetters: a.DeadLetters + res.acc.DeadLetters}}
+		}()
+	} else {
+		group = p.gatherBulk(first, limit)
+	}
+	records := 0
+	for _, r := range group {
+		records += len(r.batch.Events) + len(r.batch.DeadLetters)
+	}
+	start := time.Now()
+	p.commit(ctx, group)
+	p.noteBulk(records, time.Since(start))
+}
+
+// gatherBulk is gather for the bulk lane, never past limit records: the
+// chunk that would take the group past it waits in p.partial.
+func (p *Pipeline) gatherBulk(first *request, limit int) []*request {
+	group := []*request{first}
+	n := len(first.batch.Events)
+	for n < limit {
+		select {
+		case r := <-p.bulk:
+			if n+len(r.batch.Events) > limit {
+				p.partial = r
+				return group
+			}
+			group = append(group, r)
+			n += len(r.batch.Events)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+// bulkLimit is how many records the next bulk group may hold: as many as
+// recent bulk commits took BulkCommitTime for, within MinBulkGroupRecords
+// and MaxBulkGroupRecords (the cap wins).
+func (p *Pipeline) bulkLimit() int {
+	n := p.MaxBulkGroupRecords
+	if p.perRecord > 0 {
+		n = int(p.BulkCommitTime.Seconds() / p.perRecord)
+	}
+	return min(max(n, p.MinBulkGroupRecords), p.MaxBulkGroupRecords)
+}
+
+// noteBulk folds a bulk commit's time per record into the moving average.
+func (p *Pipeline) noteBulk(records int, took time.Duration) {
+	if records == 0 {
+		return
+	}
+	c := took.Seconds() / float64(records)
+	if p.perRecord == 0 {
+		p.perRecord = c
+		return
+	}
+	p.perRecord += (c - p.perRecord) / 4
 }
 
 // gather takes first and whatever else is already waiting in its lane,
@@ -252,7 +382,8 @@ func (p *Pipeline) commit(ctx context.Context, group []*request) {
 		p.accepted.WithLabelValues(r.batch.Source, "new").Add(float64(acc[i].New))
 		p.accepted.WithLabelValues(r.batch.Source, "duplicate").Add(float64(acc[i].Duplicate))
 		p.deadLetter.WithLabelValues(r.batch.Source).Add(float64(acc[i].DeadLetters))
-		r.done <- result{acc: acc[i]}
+		r.done <- result{acc: store.Accepted{New: r.sum.New + acc[i].New, Duplicate: r.sum.Duplicate + acc[i].Duplicate,
+			DeadLetters: r.sum.DeadLetters + acc[i].DeadLetters}}
 	}
 	if err != nil {
 		p.log.Error("ingest: commit failed", "source", group[0].batch.Source, "err", err)
@@ -279,6 +410,10 @@ func (p *Pipeline) drain() {
 		case r := <-p.bulk:
 			r.done <- result{err: ErrStopped}
 		default:
+			if p.partial != nil {
+				p.partial.done <- result{err: ErrStopped}
+				p.partial = nil
+			}
 			return
 		}
 	}

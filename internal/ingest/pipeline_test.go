@@ -328,3 +328,96 @@ func TestBulkChunksCommitTogetherUpToTheirCap(t *testing.T) {
 		t.Errorf("committed in the groups %s; want %s", got, want)
 	}
 }
+
+// A bulk chunk larger than a bulk group may hold is committed in parts,
+// and a batch submitted meanwhile goes between two parts: a decoy access
+// waits for one part, not for the chunk. The chunk's submitter hears once,
+// when the last part is stored, of all its records.
+func TestBulkChunkSplitLetsSubmitBetweenItsParts(t *testing.T) {
+	entered := make(chan string)
+	release := make(chan struct{})
+	done := make(chan struct{})
+	p, _ := newPipelineWith(t, func(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
+		ids := make([]string, len(fresh))
+		for i, f := range fresh {
+			ids[i] = f.Event.CorrelationID
+		}
+		select {
+		case entered <- strings.Join(ids, "+"):
+			<-release
+		case <-done: // the test has seen what it asserts
+		}
+		return nil
+	}, func(p *Pipeline) { p.MaxBulkGroupRecords = 2; p.MinBulkGroupRecords = 1 })
+	batch := func(from, to int) store.Batch {
+		var lines []string
+		for i := from; i <= to; i++ {
+			lines = append(lines, record(i))
+		}
+		b, err := BatchFromBody("http", []byte(strings.Join(lines, "\n")), auditlog.Position{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(done)
+	next := func() string {
+		t.Helper()
+		select {
+		case g := <-entered:
+			return g
+		case <-time.After(time.Minute):
+			t.Fatalf("no further group was committed")
+			return ""
+		}
+	}
+	submit := func(b store.Batch, f func(context.Context, store.Batch) (store.Accepted, error), out chan<- store.Accepted) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acc, err := f(context.Background(), b)
+			if err != nil {
+				t.Error(err)
+			}
+			if out != nil {
+				out <- acc
+			}
+		}()
+	}
+	var groups []string
+	submit(batch(0, 0), p.Submit, nil) // holds the writer in its hook
+	groups = append(groups, next())
+	bulk := make(chan store.Accepted, 1)
+	submit(batch(1, 5), p.SubmitBulk, bulk)
+	for deadline := time.Now().Add(time.Minute); len(p.bulk) != 1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the chunk was never queued")
+		}
+	}
+	release <- struct{}{}
+	groups = append(groups, next()) // the chunk's first part
+	submit(batch(6, 6), p.Submit, nil)
+	for deadline := time.Now().Add(time.Minute); len(p.reqs) != 1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the batch was never queued")
+		}
+	}
+	for range 3 {
+		release <- struct{}{}
+		groups = append(groups, next())
+	}
+	select {
+	case <-bulk:
+		t.Fatal("the chunk was acknowledged before its last part was stored")
+	default:
+	}
+	release <- struct{}{}
+	if got, want := strings.Join(groups, " "), "corr-0 corr-1+corr-2 corr-6 corr-3+corr-4 corr-5"; got != want {
+		t.Errorf("committed in the groups %s; want %s", got, want)
+	}
+	if acc := <-bulk; acc.New != 5 {
+		t.Errorf("the chunk's answer counts %d new records; want 5", acc.New)
+	}
+}

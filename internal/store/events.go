@@ -143,6 +143,23 @@ func (b *Batch) Prepare() {
 	}
 }
 
+// Split cuts b after its first n events: head holds those, tail the rest
+// with b's dead letters and checkpoints, so that the checkpoints commit
+// with the last of b's records. What Prepare computed goes with each event.
+// A b of at most n events is all head.
+func (b Batch) Split(n int) (head, tail Batch) {
+	if n >= len(b.Events) {
+		return b, Batch{Source: b.Source}
+	}
+	head = Batch{Source: b.Source, Events: b.Events[:n:n]}
+	tail = Batch{Source: b.Source, Events: b.Events[n:], DeadLetters: b.DeadLetters, Checkpoints: b.Checkpoints}
+	if len(b.keys) == len(b.Events) {
+		head.keys, head.rows = b.keys[:n:n], b.rows[:n:n]
+		tail.keys, tail.rows = b.keys[n:], b.rows[n:]
+	}
+	return head, tail
+}
+
 // insertEvents stores b's events, skipping those already stored (and repeats
 // within b), and returns the fresh ones and how many were duplicates.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, b *Batch, now time.Time) ([]Fresh, int, error) {

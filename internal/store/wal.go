@@ -40,6 +40,16 @@ const checkpointInterval = 250 * time.Millisecond
 // log: by then only a reader holding one snapshot for long stands between
 // the file and the limit, and ingest waiting for it is better than a full
 // disk.
+//
+// Below insistAt the writer does not copy the log itself in front of a
+// transaction it is about to run: that copy took 55–130 ms, and a decoy
+// access committed right after it waited as long. It asks the checkpointer
+// for a round of copying instead (wal_catchup.go) and goes on committing.
+// When a round has copied every frame and nothing was committed since, the
+// next transaction starts the log over with no copying at all; the ingest
+// pipeline holds bulk writes back during rounds (WALCatchUp) so that this
+// happens. Only after maxCatchUpRounds rounds that writes kept behind does
+// the writer copy what is left itself, as before.
 type walBound struct {
 	path      string
 	restartAt int64
@@ -55,10 +65,15 @@ type walBound struct {
 	// that could not; spent is the time the writer spent in them, in
 	// nanoseconds.
 	restarts, busy, spent atomic.Int64
+	// catchUps counts the checkpointer's rounds for a restart, and
+	// commits the write transactions committed.
+	catchUps, commits atomic.Int64
+	catchUp           catchUp // see wal_catchup.go
+	kick              chan struct{}
 }
 
 func newWALBound(path string, limit int64) *walBound {
-	return &walBound{path: path, restartAt: limit / 4, insistAt: limit / 2}
+	return &walBound{path: path, restartAt: limit / 4, insistAt: limit / 2, kick: make(chan struct{}, 1)}
 }
 
 // boundWAL runs before every write transaction on SQLite. While the WAL
@@ -75,6 +90,18 @@ func (s *Store) boundWAL(ctx context.Context) {
 	if err != nil || fi.Size() <= b.restartAt {
 		return
 	}
+	if fi.Size() < b.insistAt {
+		restart, copyHere := b.plan()
+		if restart {
+			b.restarts.Add(1) // everything is copied: this transaction starts the log over
+			b.pending.Store(true)
+			return
+		}
+		if !copyHere {
+			return // the checkpointer copies; this transaction goes on
+		}
+	}
+	defer b.forget()
 	mode := "PASSIVE"
 	if fi.Size() >= b.insistAt {
 		mode = "RESTART"
@@ -119,6 +146,7 @@ func (s *Store) WAL() (st WALStats, ok bool) {
 func (b *walBound) committed() {
 	if b != nil {
 		b.pending.Store(false)
+		b.commits.Add(1)
 	}
 }
 
@@ -130,18 +158,22 @@ func (s *Store) checkpointWAL(ck *sql.DB) {
 	defer ck.Close()
 	t := time.NewTicker(checkpointInterval)
 	defer t.Stop()
+	b := s.wal
 	passive := func() {
-		s.wal.ckMu.Lock()
-		defer s.wal.ckMu.Unlock()
+		b.ckMu.Lock()
+		defer b.ckMu.Unlock()
 		ck.Exec("PRAGMA wal_checkpoint(PASSIVE)")
 	}
 	for {
 		select {
 		case <-s.stopCheckpoints:
 			passive()
+			b.stop()
 			return
 		case <-t.C:
 			passive()
+		case <-b.kick:
+			b.copyForRestart(ck)
 		}
 	}
 }
