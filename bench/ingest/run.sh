@@ -27,7 +27,7 @@ export HONEYVAULT_ADMIN_TOKEN=bench-admin-token-0123456789 HONEYVAULT_INGEST_TOK
 
 run() { # $1 label, $2 dsn, then extra load-generator flags
   local port; port=$(free_port)
-  "$work/honeyvault" serve --listen "127.0.0.1:$port" --db "$2" --log-level warn 2>"$work/serve.log" &
+  "$work/honeyvault" serve --listen "127.0.0.1:$port" --db "$2" --inventory-interval off --log-level warn 2>"$work/serve.log" &
   local pid=$!; pids+=("$pid")
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
   local out; out=$("$work/loadgen" -url "http://127.0.0.1:$port/api/v1/ingest/azure-keyvault" -records "$records" -batch "$batch" -concurrency "$conc" "${@:3}")
