@@ -18,6 +18,24 @@ import (
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
+// ingestStack is a SQLite store, a running pipeline over it and an
+// authenticator that knows ingestToken: what an ingest endpoint stands on.
+func ingestStack(t *testing.T) (*store.Store, *ingest.Pipeline, *auth.Authenticator) {
+	t.Helper()
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	p := ingest.New(st, nil, slog.New(slog.DiscardHandler), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	go p.Run(ctx)
+	t.Cleanup(cancel)
+	a := &auth.Authenticator{}
+	a.AddBootstrap(ingestToken, auth.Ingest)
+	return st, p, a
+}
+
 // heldSubmitter stores through a pipeline, but holds every Submit until
 // release is closed, telling entered when one arrives.
 type heldSubmitter struct {
@@ -36,17 +54,7 @@ func (s *heldSubmitter) Submit(ctx context.Context, b store.Batch) (store.Accept
 // 429 with Retry-After without reading the body (after waiting up to
 // slotWait for a slot); once a request is done, the next is served.
 func TestIngestBeyondConcurrencyIs429(t *testing.T) {
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	p := ingest.New(st, nil, slog.New(slog.DiscardHandler), nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	go p.Run(ctx)
-	t.Cleanup(cancel)
-	a := &auth.Authenticator{}
-	a.AddBootstrap(ingestToken, auth.Ingest)
+	st, p, a := ingestStack(t)
 	sub := &heldSubmitter{Pipeline: p, entered: make(chan struct{}), release: make(chan struct{})}
 	srv := httptest.NewServer(New(Options{Store: st, Auth: a, Ingest: sub, IngestLimits: IngestLimits{Concurrent: 1}}))
 	t.Cleanup(srv.Close)
@@ -100,17 +108,7 @@ func (s *heldBulk) SubmitBulk(ctx context.Context, b store.Batch) (store.Accepte
 // body is refused (429, nothing of it stored) while small posts are still
 // served.
 func TestIngestLargeBodiesTakeAtMostHalfTheSlots(t *testing.T) {
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	p := ingest.New(st, nil, slog.New(slog.DiscardHandler), nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	go p.Run(ctx)
-	t.Cleanup(cancel)
-	a := &auth.Authenticator{}
-	a.AddBootstrap(ingestToken, auth.Ingest)
+	st, p, a := ingestStack(t)
 	sub := &heldBulk{Pipeline: p, entered: make(chan struct{}, 16), release: make(chan struct{})}
 	limits := IngestLimits{Concurrent: 2, Chunking: ingest.Chunking{Records: 10}}
 	srv := httptest.NewServer(New(Options{Store: st, Auth: a, Ingest: sub, IngestLimits: limits}))
@@ -177,17 +175,7 @@ func (s *refusingBulk) SubmitBulk(ctx context.Context, b store.Batch) (store.Acc
 // forwarder must not retry it in a loop), saying how much of the body was
 // stored before it; a 503 is only for what a retry may get past.
 func TestIngestChunkRefusedForGoodIs422(t *testing.T) {
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	p := ingest.New(st, nil, slog.New(slog.DiscardHandler), nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	go p.Run(ctx)
-	t.Cleanup(cancel)
-	a := &auth.Authenticator{}
-	a.AddBootstrap(ingestToken, auth.Ingest)
+	st, p, a := ingestStack(t)
 	limits := IngestLimits{Chunking: ingest.Chunking{Records: 10}}
 	srv := httptest.NewServer(New(Options{Store: st, Auth: a, Ingest: &refusingBulk{Pipeline: p}, IngestLimits: limits}))
 	t.Cleanup(srv.Close)
