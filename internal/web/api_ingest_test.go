@@ -7,15 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/honeyvault/honeyvault/internal/auth"
-	"github.com/honeyvault/honeyvault/internal/ingest"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -27,18 +24,8 @@ func auditRecord(i int) string {
 
 func newIngestServer(t *testing.T) (*httptest.Server, *store.Store) {
 	t.Helper()
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	p := ingest.New(st, nil, slog.New(slog.DiscardHandler), nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	go p.Run(ctx)
-	t.Cleanup(cancel)
-	a := &auth.Authenticator{}
+	st, p, a := ingestStack(t)
 	a.AddBootstrap(adminToken, auth.Admin)
-	a.AddBootstrap(ingestToken, auth.Ingest)
 	srv := httptest.NewServer(New(Options{Store: st, Auth: a, Ingest: p}))
 	t.Cleanup(srv.Close)
 	return srv, st
