@@ -212,32 +212,8 @@ func TestSubmitGoesAheadOfWaitingBulkChunks(t *testing.T) {
 	}, func(p *Pipeline) { p.MaxBulkSkips = 1 })
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	submit := func(i int, bulk bool) {
-		b, err := BatchFromBody("http", []byte(record(i)), auditlog.Position{})
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f := p.Submit
-			if bulk {
-				f = p.SubmitBulk
-			}
-			if _, err := f(context.Background(), b); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	queued := func(reqs, bulk int) {
-		t.Helper()
-		for deadline := time.Now().Add(time.Minute); len(p.reqs) != reqs || len(p.bulk) != bulk; time.Sleep(time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("queues hold %d and %d bulk; want %d and %d", len(p.reqs), len(p.bulk), reqs, bulk)
-			}
-		}
-	}
+	submit := func(i int, bulk bool) { submitInBackground(t, p, &wg, i, bulk) }
+	queued := func(reqs, bulk int) { t.Helper(); waitQueued(t, p, reqs, bulk) }
 	var order []string
 	submit(0, false) // holds the writer in its hook
 	order = append(order, <-entered)
@@ -283,32 +259,8 @@ func TestBulkChunksCommitTogetherUpToTheirCap(t *testing.T) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer close(done)
-	submit := func(i int, bulk bool) {
-		b, err := BatchFromBody("http", []byte(record(i)), auditlog.Position{})
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f := p.Submit
-			if bulk {
-				f = p.SubmitBulk
-			}
-			if _, err := f(context.Background(), b); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	queued := func(reqs, bulk int) {
-		t.Helper()
-		for deadline := time.Now().Add(time.Minute); len(p.reqs) != reqs || len(p.bulk) != bulk; time.Sleep(time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("queues hold %d and %d bulk; want %d and %d", len(p.reqs), len(p.bulk), reqs, bulk)
-			}
-		}
-	}
+	submit := func(i int, bulk bool) { submitInBackground(t, p, &wg, i, bulk) }
+	queued := func(reqs, bulk int) { t.Helper(); waitQueued(t, p, reqs, bulk) }
 	var groups []string
 	submit(0, false) // holds the writer in its hook
 	groups = append(groups, <-entered)
@@ -419,5 +371,37 @@ func TestBulkChunkSplitLetsSubmitBetweenItsParts(t *testing.T) {
 	}
 	if acc := <-bulk; acc.New != 5 {
 		t.Errorf("the chunk's answer counts %d new records; want 5", acc.New)
+	}
+}
+
+// submitInBackground submits record i (with SubmitBulk when bulk) from a
+// goroutine wg waits for.
+func submitInBackground(t *testing.T, p *Pipeline, wg *sync.WaitGroup, i int, bulk bool) {
+	b, err := BatchFromBody("http", []byte(record(i)), auditlog.Position{})
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		f := p.Submit
+		if bulk {
+			f = p.SubmitBulk
+		}
+		if _, err := f(context.Background(), b); err != nil {
+			t.Error(err)
+		}
+	}()
+}
+
+// waitQueued waits until p's queues hold reqs Submit and bulk SubmitBulk
+// requests; a minute is a failure bound.
+func waitQueued(t *testing.T, p *Pipeline, reqs, bulk int) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); len(p.reqs) != reqs || len(p.bulk) != bulk; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("queues hold %d and %d bulk; want %d and %d", len(p.reqs), len(p.bulk), reqs, bulk)
+		}
 	}
 }
