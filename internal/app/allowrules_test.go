@@ -141,3 +141,61 @@ func TestAllowRuleStoredWhileRunningCoversTheNextRecord(t *testing.T) {
 		t.Errorf("suppressed: got %v; want %v", got, want)
 	}
 }
+
+// A rule removed while the server runs (the console's Remove) silences
+// nothing more from the next record on: detection reads the committed rules
+// before it decides any alert, suppressed or not.
+func TestAllowRuleRemovedWhileRunningNoLongerSuppresses(t *testing.T) {
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
+	cfg.DecoySync = config.Duration(time.Hour) // no sync during the test
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoy := registry.Decoy{VaultID: vaultPay, Name: "orders-db-password", Type: registry.Secret}
+	if err := st.AddDecoy(ctx, &decoy); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Store.Close()
+	rec := &recorded{}
+	srv.SetAlertRecorder(rec)
+	bg, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for _, task := range srv.tasks {
+		go task(bg)
+	}
+	submit := func(corr string) {
+		t.Helper()
+		b, err := ingest.BatchFromBody("test", op(corr, "SecretGet", "orders-db-password", "backup-sp", time.Now().UTC().Format(time.RFC3339)), auditlog.Position{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Pipeline.Submit(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	rule := store.AllowRule{Identity: "backup-sp", Note: "nightly backup"}
+	if err := srv.Store.AddAllowRule(ctx, &rule, store.AuditEntry{Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	submit("while-allowed")
+	if err := srv.Store.DeleteAllowRule(ctx, rule.ID, store.AuditEntry{Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	submit("after-removal")
+	got := map[string]bool{}
+	for _, a := range rec.snapshot() {
+		got[a.Event.CorrelationID] = a.Suppressed
+	}
+	if want := map[string]bool{"while-allowed": true, "after-removal": false}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("suppressed: got %v; want %v", got, want)
+	}
+}

@@ -122,7 +122,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.http = &http.Server{
 		Handler: web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Protected: detected,
 			Ingest: s.Pipeline, IngestLimits: ingestLimits, Notify: worker, Sources: s.Sources, TrustedProxies: trusted,
-			Inventory: inv, Coverage: coverage.Policy{Types: inv.types, LateAfter: time.Duration(cfg.Inventory.LateAfter)}})),
+			Inventory: inv, Coverage: coverage.Policy{Types: inv.types, LateAfter: time.Duration(cfg.Inventory.LateAfter)},
+			NotifyTest: worker, AllowConfig: cfg.Allow, Plant: &cfg.Plant})),
 		TLSConfig:         acc.tls,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       readTimeout,

@@ -80,15 +80,17 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 }
 
 // hook is the ingest pipeline's hook: match every fresh event, record the
-// alerts in the same transaction. Before it raises an alert it reads the
-// stored allow rules again, inside the transaction: a rule stored since the
-// last sync — retire stores the planter's delete rule just before it sends
-// the delete, whose record may arrive within milliseconds — then covers
-// its record all the same. Alerts are rare, so the read costs nothing in
-// the common case.
+// alerts in the same transaction. Before it decides any alert it reads the
+// stored allow rules again, inside the transaction, so that the rules in
+// force are the committed ones: a rule stored since the last sync — retire
+// stores the planter's delete rule just before it sends the delete, whose
+// record may arrive within milliseconds; an admin adds one in the console —
+// covers its record all the same, and a rule removed since (the console's
+// Remove) silences nothing more. Decoy accesses are rare, so the read costs
+// nothing in the common case.
 func (d *detection) hook(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
 	alerts := d.match(fresh)
-	if raised(alerts) {
+	if len(alerts) > 0 {
 		if err := d.loadRules(ctx, tx); err != nil {
 			return err
 		}
@@ -112,16 +114,6 @@ func (d *detection) match(fresh []store.Fresh) []detect.Alert {
 		alerts = append(alerts, d.matcher.Match(f.Event)...)
 	}
 	return alerts
-}
-
-// raised reports whether any alert is not suppressed.
-func raised(alerts []detect.Alert) bool {
-	for _, a := range alerts {
-		if !a.Suppressed {
-			return true
-		}
-	}
-	return false
 }
 
 // sync indexes registry changes made since the last sync. The allow rules

@@ -56,9 +56,7 @@ channel; exits 1 if any channel failed.`,
 			}
 			failed := 0
 			for _, c := range chosen {
-				m := notify.TestMessage(base, time.Now().UTC())
-				_, err := c.Send(cmd.Context(), m)
-				if err != nil {
+				if err := notify.SendTest(cmd.Context(), c, base, time.Now().UTC()); err != nil {
 					failed++
 					fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): FAILED: %v\n", c.Name, c.Type, err)
 					continue

@@ -369,6 +369,7 @@ func (w *Worker) renewClaim(id int64) (stop func()) {
 type ChannelStatus struct {
 	Name                string
 	Type                string
+	Target              string // see Channel.Target: never a secret
 	MinSeverity         string
 	Vaults              []string
 	Healthy             bool // the last attempt this process made worked, or none failed
@@ -395,7 +396,7 @@ func (w *Worker) Status(ctx context.Context) ([]ChannelStatus, error) {
 		s := stats[name]
 		cs.mu.Lock()
 		st := ChannelStatus{
-			Name: name, Type: cs.Type, MinSeverity: cs.Filter.MinSeverity, Vaults: cs.Filter.Vaults,
+			Name: name, Type: cs.Type, Target: cs.Target, MinSeverity: cs.Filter.MinSeverity, Vaults: cs.Filter.Vaults,
 			Healthy: cs.consecutive == 0, ConsecutiveFailures: cs.consecutive, LastSuccess: cs.lastSuccess,
 			LastFailure: cs.lastFailure, LastError: cs.lastError,
 			Pending: s.Pending, OldestPending: s.OldestPending, Sent: s.Sent, Failed: s.Failed,

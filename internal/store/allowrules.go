@@ -28,6 +28,7 @@ type AllowRule struct {
 	Expires    time.Time
 	Note       string
 	CreatedAt  time.Time
+	CreatedBy  string // the actor that added it, filled by AddAllowRule
 }
 
 func (r AllowRule) validate() error {
@@ -59,7 +60,7 @@ func (s *Store) AddAllowRule(ctx context.Context, r *AllowRule, who AuditEntry) 
 	}
 	now := s.now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		id, err := insertAllowRule(ctx, tx, *r, now)
+		id, err := insertAllowRule(ctx, tx, *r, who.Actor, now)
 		if err != nil {
 			return err
 		}
@@ -78,7 +79,7 @@ func (s *Store) AddAllowRule(ctx context.Context, r *AllowRule, who AuditEntry) 
 				return err
 			}
 		}
-		r.ID, r.CreatedAt = id, now
+		r.ID, r.CreatedAt, r.CreatedBy = id, now, who.Actor
 		return nil
 	})
 }
@@ -96,12 +97,12 @@ func (r AllowRule) describe() string {
 	return joinDetail(fmt.Sprintf("%s by %s does not alert, %s", ops, strings.TrimSpace(r.Identity), until), r.Note)
 }
 
-func insertAllowRule(ctx context.Context, tx *sql.Tx, r AllowRule, now time.Time) (int64, error) {
+func insertAllowRule(ctx context.Context, tx *sql.Tx, r AllowRule, by string, now time.Time) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO allow_rules (identity, operations, vault_key, type, name_key, decoy_id, expires_at, note, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+	err := tx.QueryRowContext(ctx, `INSERT INTO allow_rules (identity, operations, vault_key, type, name_key, decoy_id, expires_at, note, created_at, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
 		strings.TrimSpace(r.Identity), strings.Join(r.Operations, ","), registry.VaultKey(r.VaultID), string(r.Type), strings.ToLower(r.Name),
-		r.DecoyID, micros(r.Expires), storable.Text(r.Note), micros(now)).Scan(&id)
+		r.DecoyID, micros(r.Expires), storable.Text(r.Note), micros(now), storable.Text(by)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to add allow rule: %w", err)
 	}
@@ -129,8 +130,14 @@ type querier interface {
 }
 
 func allowRules(ctx context.Context, q querier, since time.Time) ([]AllowRule, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, identity, operations, vault_key, type, name_key, decoy_id, expires_at, note, created_at
-		FROM allow_rules WHERE expires_at = 0 OR expires_at >= $1 ORDER BY id`, micros(since))
+	return allowRulesWhere(ctx, q, "expires_at = 0 OR expires_at >= $1", micros(since))
+}
+
+// allowRulesWhere lists the rules matching where (SQL with one argument),
+// ordered by id.
+func allowRulesWhere(ctx context.Context, q querier, where string, arg any) ([]AllowRule, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, identity, operations, vault_key, type, name_key, decoy_id, expires_at, note, created_at, created_by
+		FROM allow_rules WHERE `+where+` ORDER BY id`, arg)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list allow rules: %w", err)
 	}
@@ -140,7 +147,7 @@ func allowRules(ctx context.Context, q querier, since time.Time) ([]AllowRule, e
 		var r AllowRule
 		var ops, typ string
 		var expires, created int64
-		if err := rows.Scan(&r.ID, &r.Identity, &ops, &r.VaultID, &typ, &r.Name, &r.DecoyID, &expires, &r.Note, &created); err != nil {
+		if err := rows.Scan(&r.ID, &r.Identity, &ops, &r.VaultID, &typ, &r.Name, &r.DecoyID, &expires, &r.Note, &created, &r.CreatedBy); err != nil {
 			return nil, fmt.Errorf("store: unable to list allow rules: %w", err)
 		}
 		if ops != "" {
@@ -168,4 +175,32 @@ func (s *Store) PruneAllowRules(ctx context.Context, cutoff time.Time) (int, err
 		return nil
 	})
 	return int(n), err
+}
+
+// DeleteAllowRule deletes the rule id and records it in the audit trail in
+// the same transaction, as "allow.remove" by who, with what the rule let
+// through. It answers ErrNotFound for no such rule.
+func (s *Store) DeleteAllowRule(ctx context.Context, id int64, who AuditEntry) error {
+	if err := checkActor(who); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		rules, err := allowRulesWhere(ctx, tx, "id = $1", id)
+		if err != nil {
+			return err
+		}
+		if len(rules) == 0 {
+			return ErrNotFound
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM allow_rules WHERE id = $1", id); err != nil {
+			return fmt.Errorf("store: unable to delete allow rule: %w", err)
+		}
+		e := who
+		e.Action, e.Target = "allow.remove", fmt.Sprintf("allow:%d", id)
+		e.Detail = joinDetail(fmt.Sprintf("allow rule %d: %s", id, rules[0].describe()), who.Detail)
+		if err := s.prepareAudit(&e); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, e)
+	})
 }

@@ -28,7 +28,9 @@ import (
 //	decoy.finding      reconcile finding a decoy deleted, purged, disabled or changed outside honeyvault
 //	decoy.finding_resolved  reconcile seeing a finding's cause gone
 //	decoy.import       a watchlist import that added decoys (watchlist import, serve --watchlist)
-//	allow.add          an allow rule stored (retire's own deletes)
+//	allow.add          an allow rule stored (retire's own deletes; an admin in the console or API)
+//	allow.remove       a stored allow rule deleted (an admin in the console or API)
+//	notify.test        a test message sent through a channel, with its outcome (console, API)
 //	vault.access_grant, vault.access_restore  a temporary access-policy grant and its removal (plant --grant-temporary)
 //	incident.update                                    (incidents)
 //

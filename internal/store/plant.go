@@ -108,7 +108,7 @@ func (s *Store) BeginPlanting(ctx context.Context, ps []NewPlanting) error {
 			if p.Allow != nil {
 				r := *p.Allow
 				r.VaultID, r.Type, r.Name, r.DecoyID = d.VaultID, d.Type, d.Name, id
-				if _, err := insertAllowRule(ctx, tx, r, now); err != nil {
+				if _, err := insertAllowRule(ctx, tx, r, "planter "+p.PlantedBy, now); err != nil {
 					return err
 				}
 			}

@@ -33,6 +33,10 @@ var (
 		{"DELETE", "/api/v1/tokens/1", ""},
 		{"GET", "/api/v1/audit", ""},
 		{"GET", "/api/v1/audit?format=csv", ""},
+		{"POST", "/api/v1/notify/channels/ops/test", ""},
+		{"GET", "/api/v1/allow-rules", ""},
+		{"POST", "/api/v1/allow-rules", `{"identity":"backup-sp"}`},
+		{"DELETE", "/api/v1/allow-rules/1", ""},
 	}
 	pageRoutes = []route{
 		{"GET", "/", ""},
@@ -41,6 +45,14 @@ var (
 		{"POST", "/tokens/1/revoke", ""},
 		{"GET", "/audit", ""},
 		{"POST", "/logout", ""},
+		{"GET", "/settings", ""},
+		{"GET", "/settings/sources", ""},
+		{"GET", "/settings/notifications", ""},
+		{"POST", "/settings/notifications/ops/test", ""},
+		{"GET", "/settings/allow-rules", ""},
+		{"POST", "/settings/allow-rules", "identity=backup-sp"},
+		{"POST", "/settings/allow-rules/1/remove", ""},
+		{"GET", "/settings/planting", ""},
 	}
 )
 

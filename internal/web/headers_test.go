@@ -98,7 +98,8 @@ func TestEveryPageRendersWithinTheCSP(t *testing.T) {
 	csrf := e.signIn(c, adminToken)
 	_, created := e.postForm(c, "/tokens", url.Values{"csrf_token": {csrf}, "role": {"owner"}, "scope": {"kv-pay"}, "expires": {"90d"}})
 	pages := map[string]string{"token_created": created}
-	for _, p := range []string{"/", "/tokens", "/audit", "/nope-page", "/incidents/1", "/incidents", "/honeytokens", "/vaults", "/vaults" + envVaultPay} {
+	for _, p := range []string{"/", "/tokens", "/audit", "/nope-page", "/incidents/1", "/incidents", "/honeytokens", "/vaults", "/vaults" + envVaultPay,
+		"/settings", "/settings/sources", "/settings/notifications", "/settings/allow-rules", "/settings/planting"} {
 		_, body := e.request(c, "GET", p, "", nil)
 		pages[p] = body
 	}
@@ -112,7 +113,8 @@ func TestEveryPageRendersWithinTheCSP(t *testing.T) {
 	// Every page template is among those rendered above: a new page needs
 	// a case here, so that a broken or CSP-breaking template fails a test.
 	covered := map[string]bool{"home": true, "tokens": true, "audit": true, "error": true, "login": true, "token_created": true,
-		"incident": true, "incidents": true, "honeytokens": true, "vaults": true, "vault": true}
+		"incident": true, "incidents": true, "honeytokens": true, "vaults": true, "vault": true,
+		"settings": true, "settings_sources": true, "settings_notifications": true, "settings_allow_rules": true, "settings_planting": true}
 	v, err := loadViews()
 	if err != nil {
 		t.Fatal(err)

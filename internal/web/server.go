@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/coverage"
 	"github.com/honeyvault/honeyvault/internal/ingest/source"
 	"github.com/honeyvault/honeyvault/internal/store"
@@ -59,6 +60,16 @@ type Options struct {
 	// Coverage is what a vault needs to count as covered (zero Types:
 	// a secret; zero LateAfter: a day).
 	Coverage coverage.Policy
+
+	// NotifyTest sends a channel's test message (the settings page's "Send
+	// test"); nil: the button is not shown and the API answers 503.
+	NotifyTest NotifyTester
+	// AllowConfig are the config file's allow rules, shown read-only beside
+	// the stored ones.
+	AllowConfig []config.Allow
+	// Plant are the effective planting settings, shown read-only (never
+	// their secrets); nil: the planting page says there are none.
+	Plant *config.Plant
 }
 
 type handler struct {
@@ -87,6 +98,9 @@ type handler struct {
 
 	inventory Inventory
 	coverage  coverage.Policy
+
+	notifyTest NotifyTester
+	settings   settingsConfig
 }
 
 // New returns the server's root handler.
@@ -101,6 +115,7 @@ func New(o Options) http.Handler {
 	h.setupAccess(o)
 	h.liveRefresh = cmp.Or(o.LiveRefresh, 15*time.Second)
 	h.setupVaults(o)
+	h.setupSettings(o)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
@@ -122,6 +137,10 @@ func New(o Options) http.Handler {
 	mux.Handle("POST /api/v1/incidents/{id}/reopen", h.require(auth.ManageIncidents, h.reopenIncident))
 	mux.Handle("GET /api/v1/alerts", h.require(auth.ReadIncidents, h.listAlerts))
 	mux.Handle("GET /api/v1/notify/channels", h.require(auth.ReadIncidents, h.listChannels))
+	mux.Handle("POST /api/v1/notify/channels/{name}/test", h.require(auth.ManageSettings, h.sendTestAPI))
+	mux.Handle("GET /api/v1/allow-rules", h.require(auth.ManageSettings, h.listAllowRules))
+	mux.Handle("POST /api/v1/allow-rules", h.require(auth.ManageSettings, h.createAllowRule))
+	mux.Handle("DELETE /api/v1/allow-rules/{id}", h.require(auth.ManageSettings, h.deleteAllowRule))
 	mux.Handle("GET /api/v1/vaults", h.require(auth.ReadDecoys, h.listVaults))
 	mux.Handle("GET /api/v1/vaults/{id...}", h.require(auth.ReadDecoys, h.getVault))
 	mux.Handle("POST /api/v1/vaults/discover", h.require(auth.ManageSettings, h.discoverVaults))
@@ -150,6 +169,15 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /vaults", h.require(auth.ReadDecoys, h.vaultsPage))
 	mux.Handle("GET /vaults/{id...}", h.require(auth.ReadDecoys, h.vaultPage))
 	mux.Handle("POST /vaults/discover", h.require(auth.ManageSettings, h.vaultsDiscover))
+	// Settings (settings_*.go): admins only.
+	mux.Handle("GET /settings", h.require(auth.ManageSettings, h.settingsPage))
+	mux.Handle("GET /settings/sources", h.require(auth.ManageSettings, h.settingsSources))
+	mux.Handle("GET /settings/notifications", h.require(auth.ManageSettings, h.settingsNotifications))
+	mux.Handle("POST /settings/notifications/{name}/test", h.require(auth.ManageSettings, h.settingsNotificationsTest))
+	mux.Handle("GET /settings/allow-rules", h.require(auth.ManageSettings, h.settingsAllowRules))
+	mux.Handle("POST /settings/allow-rules", h.require(auth.ManageSettings, h.settingsAllowRulesAdd))
+	mux.Handle("POST /settings/allow-rules/{id}/remove", h.require(auth.ManageSettings, h.settingsAllowRulesRemove))
+	mux.Handle("GET /settings/planting", h.require(auth.ManageSettings, h.settingsPlanting))
 	mux.Handle("GET /api/v1/tokens", h.require(auth.ManageAccess, h.listTokens))
 	mux.Handle("POST /api/v1/tokens", h.require(auth.ManageAccess, h.createToken))
 	mux.Handle("DELETE /api/v1/tokens/{id}", h.require(auth.ManageAccess, h.revokeToken))

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/config"
@@ -29,7 +30,7 @@ func FromConfig(cfg config.Notify, getenv func(string) string) ([]notify.Channel
 		if err != nil {
 			return nil, fmt.Errorf("notify.webhooks[%d]: %w", i, err)
 		}
-		out = append(out, notify.Channel{Name: name, Type: "webhook", Notifier: n})
+		out = append(out, notify.Channel{Name: name, Type: "webhook", Target: notify.RedactURL(cfg.Webhooks[i]), Notifier: n})
 	}
 	for i, c := range cfg.Channels {
 		n, err := build(c, getenv)
@@ -37,7 +38,7 @@ func FromConfig(cfg config.Notify, getenv func(string) string) ([]notify.Channel
 			return nil, fmt.Errorf("notify.channels[%d] (%s): %w", i, c.Name, err)
 		}
 		out = append(out, notify.Channel{
-			Name: c.Name, Type: c.Type, Notifier: n, Timeout: time.Duration(c.Timeout),
+			Name: c.Name, Type: c.Type, Target: target(c, getenv), Notifier: n, Timeout: time.Duration(c.Timeout),
 			Filter: notify.Filter{MinSeverity: c.MinSeverity, Vaults: c.Vaults},
 		})
 	}
@@ -112,4 +113,14 @@ func tlsConfig(caFile string) (*tls.Config, error) {
 		return nil, fmt.Errorf("ca_file %s: no PEM certificate in it", caFile)
 	}
 	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+}
+
+// target is where c sends, safe to show (notify.Channel.Target): an SMTP
+// server and recipients, else the URL's scheme and host.
+func target(c config.Channel, getenv func(string) string) string {
+	if c.Type == "email" {
+		return c.SMTP + " → " + strings.Join(c.To, ", ")
+	}
+	url, _ := secret("url", c.URL, c.URLEnv, getenv) // build already checked it
+	return notify.RedactURL(url)
 }

@@ -33,6 +33,15 @@ func TestFromConfig(t *testing.T) {
 	if chs[2].Filter.MinSeverity != "high" || chs[2].Filter.Vaults[0] != "kv-pay" {
 		t.Errorf("filter: %+v", chs[2].Filter)
 	}
+	// Targets are shown in the console: never a webhook's secret path.
+	var targets []string
+	for _, c := range chs {
+		targets = append(targets, c.Target)
+	}
+	if got, want := strings.Join(targets, " | "), "http://127.0.0.1:9/… | http://127.0.0.1:9/… | https://hooks.slack.com/… | https://soar.example.com/… | "+
+		"https://example.webhook.office.com/… | smtp.example.com:587 → soc@example.com | udp://127.0.0.1:514/…"; got != want {
+		t.Errorf("targets: got %s; want %s", got, want)
+	}
 }
 
 func TestFromConfigErrorsNameTheChannelNotTheSecret(t *testing.T) {
