@@ -57,6 +57,12 @@ var schemaTypes = map[string]reflect.Type{
 	"VaultList":            reflect.TypeFor[api.VaultList](),
 	"VaultDetail":          reflect.TypeFor[api.VaultDetail](),
 	"DiscoveryReport":      reflect.TypeFor[api.DiscoveryReport](),
+	"DeployRequest":        reflect.TypeFor[api.DeployRequest](),
+	"RetireRequest":        reflect.TypeFor[api.RetireRequest](),
+	"Run":                  reflect.TypeFor[api.Run](),
+	"RunVault":             reflect.TypeFor[api.RunVault](),
+	"RunDecoy":             reflect.TypeFor[api.RunDecoy](),
+	"RunFinding":           reflect.TypeFor[api.RunFinding](),
 	"Token":                reflect.TypeFor[api.Token](),
 	"TokenList":            reflect.TypeFor[api.TokenList](),
 	"CreateTokenRequest":   reflect.TypeFor[api.CreateTokenRequest](),
@@ -90,7 +96,7 @@ var schemaTypes = map[string]reflect.Type{
 
 // requestSchemas are the bodies the server decodes with unknown fields
 // refused: what they require is the handlers' validation, not omitempty.
-var requestSchemas = []string{"CreateTokenRequest", "CloseRequest", "CommentRequest", "AssignRequest", "ReopenRequest"}
+var requestSchemas = []string{"DeployRequest", "RetireRequest", "CreateTokenRequest", "CloseRequest", "CommentRequest", "AssignRequest", "ReopenRequest"}
 
 // untypedSchemas have no Go struct to compare with, and why.
 var untypedSchemas = map[string]string{
