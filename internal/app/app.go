@@ -113,6 +113,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if inv.every > 0 {
 		s.tasks = append(s.tasks, inv.loop)
 	}
+	// The console's deploys sign in as discovery does, with one client.
+	runs := newDeployments(inv, st, cfg.Plant, log)
+	s.tasks = append(s.tasks, runs.stop)
 	trusted, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	ingestLimits := web.IngestLimits{
 		Concurrent:  cfg.Limits.IngestConcurrent,
@@ -122,7 +125,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.http = &http.Server{
 		Handler: web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Protected: detected,
 			Ingest: s.Pipeline, IngestLimits: ingestLimits, Notify: worker, Sources: s.Sources, TrustedProxies: trusted,
-			Inventory: inv, Coverage: coverage.Policy{Types: inv.types, LateAfter: time.Duration(cfg.Inventory.LateAfter)},
+			Inventory: inv, Deployments: runs, Coverage: coverage.Policy{Types: inv.types, LateAfter: time.Duration(cfg.Inventory.LateAfter)},
 			NotifyTest: worker, AllowConfig: cfg.Allow, Plant: &cfg.Plant})),
 		TLSConfig:         acc.tls,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -29,6 +30,35 @@ type Overrides struct {
 // console use it): the Azure client and who it signs in as, the planner,
 // the rate limiter and the value hasher.
 func Setup(ctx context.Context, c config.Plant, st *store.Store, o Overrides, log *slog.Logger) (*Deployer, error) {
+	if _, err := PlannerSettings(c); err != nil {
+		return nil, err
+	}
+	var err error
+	co := azcore.ClientOptions{Cloud: CloudOf(c.Cloud)}
+	if o.ClientOptions != nil {
+		co = *o.ClientOptions
+	}
+	cred := o.Credential
+	if cred == nil {
+		cred, err = azure.NewCredential(azure.IdentitySettings{
+			TenantID: c.TenantID, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+			CertificateFile: c.ClientCertificate, ManagedIdentity: c.ManagedIdentity,
+		}, co)
+		if err != nil {
+			return nil, err
+		}
+	}
+	az, err := azure.New(azure.Options{Credential: cred, ClientOptions: co})
+	if err != nil {
+		return nil, err
+	}
+	return SetupWith(ctx, c, st, az, log)
+}
+
+// SetupWith is Setup on an Azure client the caller has built already (serve
+// shares the one its vault discovery signs in with): the planter is who az
+// signs in as.
+func SetupWith(ctx context.Context, c config.Plant, st *store.Store, az *azure.Client, log *slog.Logger) (*Deployer, error) {
 	settings, err := PlannerSettings(c)
 	if err != nil {
 		return nil, err
@@ -51,24 +81,6 @@ func Setup(ctx context.Context, c config.Plant, st *store.Store, o Overrides, lo
 			return nil, err
 		}
 	}
-	co := azcore.ClientOptions{Cloud: CloudOf(c.Cloud)}
-	if o.ClientOptions != nil {
-		co = *o.ClientOptions
-	}
-	cred := o.Credential
-	if cred == nil {
-		cred, err = azure.NewCredential(azure.IdentitySettings{
-			TenantID: c.TenantID, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
-			CertificateFile: c.ClientCertificate, ManagedIdentity: c.ManagedIdentity,
-		}, co)
-		if err != nil {
-			return nil, err
-		}
-	}
-	az, err := azure.New(azure.Options{Credential: cred, ClientOptions: co})
-	if err != nil {
-		return nil, err
-	}
 	who, err := az.WhoAmI(ctx)
 	if err != nil {
 		return nil, err
@@ -77,6 +89,18 @@ func Setup(ctx context.Context, c config.Plant, st *store.Store, o Overrides, lo
 		Azure: az, Store: st, Planner: planner, Planter: who, Limiter: limiter, Hasher: hasher,
 		Concurrency: c.Concurrency, MaxThrottleWait: time.Duration(c.MaxThrottleWait), GrantTemporary: c.GrantTemporary, Log: log,
 	}, nil
+}
+
+// As returns a Deployer that does what d does — the same Azure client,
+// planner, rate limiter (so that runs side by side share Key Vault's
+// budget) and settings — but names actor in the audit trail and plans
+// with rng (nil: crypto randomness). The console makes one per run.
+func (d *Deployer) As(actor string, rng func(vaultID string) *rand.Rand) *Deployer {
+	return &Deployer{
+		Azure: d.Azure, Store: d.Store, Planner: d.Planner, Planter: d.Planter, Actor: actor, Limiter: d.Limiter,
+		Hasher: d.Hasher, Concurrency: d.Concurrency, MaxThrottleWait: d.MaxThrottleWait, GrantTemporary: d.GrantTemporary,
+		AllowFor: d.AllowFor, Rand: rng, Now: d.Now, Log: d.Log,
+	}
 }
 
 // PlannerSettings turns the plant settings into the planner's.

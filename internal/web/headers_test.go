@@ -104,6 +104,7 @@ func TestEveryPageRendersWithinTheCSP(t *testing.T) {
 		pages[p] = body
 	}
 	_, pages["login"] = e.request(nil, "GET", "/login", "", nil)
+	pages["run"] = renderedRun(t)
 	_, pages["forbidden"] = e.request(nil, "GET", "/tokens", e.token(auth.Analyst), nil)
 	for name, body := range pages {
 		if m := inlineCode.FindString(withoutScripts(body)); m != "" {
@@ -114,7 +115,7 @@ func TestEveryPageRendersWithinTheCSP(t *testing.T) {
 	// a case here, so that a broken or CSP-breaking template fails a test.
 	covered := map[string]bool{"home": true, "tokens": true, "audit": true, "error": true, "login": true, "token_created": true,
 		"incident": true, "incidents": true, "honeytokens": true, "vaults": true, "vault": true,
-		"settings": true, "settings_sources": true, "settings_notifications": true, "settings_allow_rules": true, "settings_planting": true}
+		"settings": true, "settings_sources": true, "settings_notifications": true, "settings_allow_rules": true, "settings_planting": true, "run": true}
 	v, err := loadViews()
 	if err != nil {
 		t.Fatal(err)

@@ -89,12 +89,18 @@ var schemaTypes = map[string]reflect.Type{
 	"AllowRule":              reflect.TypeFor[api.AllowRule](),
 	"AllowRuleList":          reflect.TypeFor[api.AllowRuleList](),
 	"CreateAllowRuleRequest": reflect.TypeFor[api.CreateAllowRuleRequest](),
+	"DeployRequest":          reflect.TypeFor[api.DeployRequest](),
+	"RetireRequest":          reflect.TypeFor[api.RetireRequest](),
+	"Run":                    reflect.TypeFor[api.Run](),
+	"RunVault":               reflect.TypeFor[api.RunVault](),
+	"RunDecoy":               reflect.TypeFor[api.RunDecoy](),
+	"RunFinding":             reflect.TypeFor[api.RunFinding](),
 	"IngestError":            reflect.TypeFor[ingestError](),
 }
 
 // requestSchemas are the bodies the server decodes with unknown fields
 // refused: what they require is the handlers' validation, not omitempty.
-var requestSchemas = []string{"CreateTokenRequest", "CloseRequest", "CommentRequest", "AssignRequest", "ReopenRequest", "CreateAllowRuleRequest"}
+var requestSchemas = []string{"DeployRequest", "RetireRequest", "CreateTokenRequest", "CloseRequest", "CommentRequest", "AssignRequest", "ReopenRequest", "CreateAllowRuleRequest"}
 
 // untypedSchemas have no Go struct to compare with, and why.
 var untypedSchemas = map[string]string{

@@ -70,6 +70,10 @@ type Options struct {
 	// Plant are the effective planting settings, shown read-only (never
 	// their secrets); nil: the planting page says there are none.
 	Plant *config.Plant
+	// Deployments plans and runs deploys and retires from the console
+	// and the API; nil: their buttons are not shown and their routes
+	// answer 503.
+	Deployments Deployments
 }
 
 type handler struct {
@@ -96,8 +100,9 @@ type handler struct {
 	now           func() time.Time
 	liveRefresh   time.Duration
 
-	inventory Inventory
-	coverage  coverage.Policy
+	inventory   Inventory
+	coverage    coverage.Policy
+	deployments Deployments
 
 	notifyTest NotifyTester
 	settings   settingsConfig
@@ -144,6 +149,13 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /api/v1/vaults", h.require(auth.ReadDecoys, h.listVaults))
 	mux.Handle("GET /api/v1/vaults/{id...}", h.require(auth.ReadDecoys, h.getVault))
 	mux.Handle("POST /api/v1/vaults/discover", h.require(auth.ManageSettings, h.discoverVaults))
+	// Deploy and retire (api_deploys.go, deploy_page.go).
+	mux.Handle("POST /api/v1/deploys", h.require(auth.ManageDecoys, h.planDeployAPI))
+	mux.Handle("GET /api/v1/deploys/{id}", h.require(auth.ManageDecoys, h.getRunAPI(KindDeploy)))
+	mux.Handle("POST /api/v1/deploys/{id}/confirm", h.require(auth.ManageDecoys, h.confirmRunAPI(KindDeploy)))
+	mux.Handle("POST /api/v1/retires", h.require(auth.ManageDecoys, h.planRetireAPI))
+	mux.Handle("GET /api/v1/retires/{id}", h.require(auth.ManageDecoys, h.getRunAPI(KindRetire)))
+	mux.Handle("POST /api/v1/retires/{id}/confirm", h.require(auth.ManageDecoys, h.confirmRunAPI(KindRetire)))
 	mux.HandleFunc("/api/", h.apiNotFound)
 
 	// Identity and access, and the console frame (see doc.go).
@@ -178,6 +190,12 @@ func New(o Options) http.Handler {
 	mux.Handle("POST /settings/allow-rules", h.require(auth.ManageSettings, h.settingsAllowRulesAdd))
 	mux.Handle("POST /settings/allow-rules/{id}/remove", h.require(auth.ManageSettings, h.settingsAllowRulesRemove))
 	mux.Handle("GET /settings/planting", h.require(auth.ManageSettings, h.settingsPlanting))
+	mux.Handle("POST /deploys", h.require(auth.ManageDecoys, h.planDeployForm))
+	mux.Handle("GET /deploys/{id}", h.require(auth.ManageDecoys, h.runPage(KindDeploy)))
+	mux.Handle("POST /deploys/{id}/confirm", h.require(auth.ManageDecoys, h.confirmRunForm(KindDeploy)))
+	mux.Handle("POST /retires", h.require(auth.ManageDecoys, h.planRetireForm))
+	mux.Handle("GET /retires/{id}", h.require(auth.ManageDecoys, h.runPage(KindRetire)))
+	mux.Handle("POST /retires/{id}/confirm", h.require(auth.ManageDecoys, h.confirmRunForm(KindRetire)))
 	mux.Handle("GET /api/v1/tokens", h.require(auth.ManageAccess, h.listTokens))
 	mux.Handle("POST /api/v1/tokens", h.require(auth.ManageAccess, h.createToken))
 	mux.Handle("DELETE /api/v1/tokens/{id}", h.require(auth.ManageAccess, h.revokeToken))

@@ -28,6 +28,7 @@ type vaultRecord struct {
 }
 
 type vaultDecoy struct {
+	ID                            int64
 	Name, Type, Status, CreatedBy string
 	Created                       timeView
 }
@@ -54,8 +55,11 @@ type vaultView struct {
 	Incidents     []vaultIncident
 	Records       []vaultRecord
 	ShowIncidents bool // the viewer may read incidents
-	PortalURL     string
-	Subscription  string
+	// CanDeploy shows Plan deploy and, with Retirable decoys, Plan retire.
+	CanDeploy    bool
+	Retirable    int
+	PortalURL    string
+	Subscription string
 }
 
 // vaultPage is GET /vaults/{id...}: one vault, why it has its state, its
@@ -94,7 +98,10 @@ func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.Sort(v.Tags)
 	for _, d := range decoys {
-		v.Decoys = append(v.Decoys, vaultDecoy{Name: d.Name, Type: string(d.Type), Status: string(d.Status), CreatedBy: d.CreatedBy, Created: viewTime(d.CreatedAt, now)})
+		if d.Status != registry.Retired {
+			v.Retirable++
+		}
+		v.Decoys = append(v.Decoys, vaultDecoy{ID: d.ID, Name: d.Name, Type: string(d.Type), Status: string(d.Status), CreatedBy: d.CreatedBy, Created: viewTime(d.CreatedAt, now)})
 	}
 	// Newest first, retired last.
 	slices.SortStableFunc(v.Decoys, func(x, y vaultDecoy) int {
@@ -121,6 +128,7 @@ func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
 		v.Records = append(v.Records, rec)
 	}
 	p := principalFrom(r.Context())
+	v.CanDeploy = h.deployments != nil && p.Allows(auth.ManageDecoys) && a.GoneAt.IsZero()
 	if p.Allows(auth.ReadIncidents) {
 		v.ShowIncidents = true
 		ins, err := h.store.ListIncidents(r.Context(), store.IncidentFilter{Vault: a.ID, Limit: recentIncidents})

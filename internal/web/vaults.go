@@ -17,6 +17,7 @@ import (
 func (h *handler) setupVaults(o Options) {
 	h.inventory = o.Inventory
 	h.coverage = o.Coverage
+	h.deployments = o.Deployments
 	if len(h.coverage.Types) == 0 {
 		h.coverage.Types = []registry.Type{registry.Secret}
 	}

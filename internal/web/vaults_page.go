@@ -92,7 +92,11 @@ type vaultsView struct {
 	Filtered      bool   // filters are set
 	Discovery     *DiscoveryReport
 	CanDiscover   bool
-	Now           time.Time
+	// CanDeploy shows "Plan deploy" for the vaults in view that are not
+	// covered (DeployCount of them, every page).
+	CanDeploy   bool
+	DeployCount int
+	Now         time.Time
 }
 
 // vaultsPage is GET /vaults: the inventory's coverage, grouped by
@@ -165,6 +169,10 @@ func (h *handler) vaultsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	sortVaults(match, sortBy, groupOf)
 	v.Matching = len(match)
+	if h.deployments != nil && p.Allows(auth.ManageDecoys) {
+		v.DeployCount = len(needDeploy(all, vq))
+		v.CanDeploy = v.DeployCount > 0
+	}
 	from := (page - 1) * vaultsPageSize
 	if from > len(match) {
 		from = len(match)
