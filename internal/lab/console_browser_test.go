@@ -149,31 +149,39 @@ func TestLabConsoleInABrowser(t *testing.T) {
 	if got, want := o.Read("headline", chromedp.Text(chromedp.ID("coverage-headline"))), "3 of 3 vaults covered"; got != want {
 		t.Errorf("the owner's /vaults headline %q; want %q", got, want)
 	}
-	ownVaults, ownDecoys := text(o, "the owner's /vaults"), ""
+	// Exact lists, not substrings: one team's decoy name may be part of
+	// another's (encryption-key, aks-disk-encryption-key-prod).
+	rows := func(what, js string) []string {
+		t.Helper()
+		list := strings.Fields(o.Read(what, chromedp.Evaluate[string](js)))
+		slices.Sort(list)
+		return list
+	}
+	gotVaults := rows("the owner's vaults", `Array.from(document.querySelectorAll("table.vaults tbody td:nth-child(2) a"), a => a.textContent.trim()).join(" ")`)
 	o.Screenshot("lab-owner-vaults")
 	o.Step("open /honeytokens", chromedp.Navigate(l.URL()+"/honeytokens"), chromedp.WaitVisible(chromedp.CSS("table.decoys")))
-	ownDecoys = text(o, "the owner's /honeytokens")
+	gotDecoys := rows("the owner's decoys", `Array.from(document.querySelectorAll("table.decoys tbody tr"),
+		tr => tr.cells[2].textContent.trim() + "/" + tr.cells[0].querySelector("code").textContent.trim()).join(" ")`)
 	o.Screenshot("lab-owner-honeytokens")
+	var wantVaults, wantDecoys []string
 	var elsewhere []Vault
 	for _, v := range l.Vaults() {
 		if v.SubscriptionID != subscriptions[1].ID {
 			elsewhere = append(elsewhere, v)
 			continue
 		}
-		contains(ownVaults, "the owner's /vaults", v.Name)
+		wantVaults = append(wantVaults, v.Name)
 		for _, d := range v.Decoys {
-			contains(ownDecoys, "the owner's /honeytokens", d.Name)
+			wantDecoys = append(wantDecoys, v.Name+"/"+d.Name)
 		}
 	}
-	for _, v := range elsewhere {
-		if strings.Contains(ownVaults, v.Name) || strings.Contains(ownDecoys, v.Name) {
-			t.Errorf("the owner of %s sees vault %s", subscriptions[1].DisplayName, v.Name)
-		}
-		for _, d := range v.Decoys {
-			if strings.Contains(ownDecoys, d.Name) {
-				t.Errorf("the owner of %s sees decoy %s of %s", subscriptions[1].DisplayName, d.Name, v.Name)
-			}
-		}
+	slices.Sort(wantVaults)
+	slices.Sort(wantDecoys)
+	if !slices.Equal(gotVaults, wantVaults) {
+		t.Errorf("the owner of %s sees vaults %q; want %q", subscriptions[1].DisplayName, gotVaults, wantVaults)
+	}
+	if !slices.Equal(gotDecoys, wantDecoys) {
+		t.Errorf("the owner of %s sees decoys %q; want %q", subscriptions[1].DisplayName, gotDecoys, wantDecoys)
 	}
 	// The pages so far must have gone cleanly; the refusals below are
 	// 403s and 404s, which the browser logs as errors.
