@@ -29,9 +29,10 @@ func newLabCmd() *cobra.Command {
 N vaults in two subscriptions (both permission models, existing secrets, keys and certificates
 in each team's own naming style), a complete honeyvault server on SQLite in --dir, every
 vault's audit log streaming to honeyvault's ingest endpoint, and decoys planted into every
-vault by honeyvault's planter. It prints the vaults and their decoys, honeyvault's address, a
-token to sign in with and what to try next, then runs until Ctrl-C. Each start begins afresh:
-the previous lab's database in --dir is replaced.
+vault by honeyvault's planter but a new team's, created after the planting (not covered in
+the console). It prints the vaults and their decoys, honeyvault's address with the console's
+coverage count, a token to sign in with and what to try next, then runs until Ctrl-C. Each
+start begins afresh: the previous lab's database in --dir is replaced.
 
 --selftest runs the original Sentinel solution's own test instead — download the public key
 of a decoy key, read a decoy secret — as an outside identity, waits for the incidents and

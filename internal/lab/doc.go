@@ -3,7 +3,9 @@
 // honeyvault server (internal/app) on the embedded SQLite default, audit
 // records streaming from every vault's diagnostic setting to honeyvault's
 // HTTP ingest endpoint, and decoys planted into every vault by the real
-// planting code (internal/deploy) as the SOC's planter identity.
+// planting code (internal/deploy) as the SOC's planter identity — but for a
+// new team's vault created after the planting, which honeyvault discovers
+// with no decoy, so that the console shows a vault that is not covered.
 //
 // Start brings a lab up in a directory and Close takes it down; everything
 // the lab writes lives in that directory. While it runs, the directory holds

@@ -44,11 +44,16 @@ type vaultTemplate struct {
 	// outsidersDenied: the lab's outside identities have no permission here
 	// (the attack's 403s).
 	outsidersDenied bool
+	// newcomer: a new team's vault, created after the lab's planting, so
+	// that honeyvault discovers it without a decoy (not covered) — the
+	// vault to deploy to from the console.
+	newcomer bool
 }
 
 // templates are the lab's vaults in the order they are created: --vaults N
 // takes the first N (then repeats them with a number). The order alternates
-// subscriptions and permission models.
+// subscriptions and permission models; the last is the newcomer, so the
+// default lab shows every vault but one covered.
 var templates = []vaultTemplate{
 	{
 		name: "kv-payments-prod-weu", sub: 0, resourceGroup: "rg-payments-prod", location: "westeurope", style: "kebab-case",
@@ -128,6 +133,20 @@ var templates = []vaultTemplate{
 		keys:         []kvemu.KeySeed{{Name: "disk-encryption-key-prod", Type: "RSA", Size: 3072}, {Name: "sops-key-prod", Type: "EC", Curve: "P-256"}},
 		certificates: []kvemu.CertificateSeed{{Name: "wildcard-contoso-com", Subject: "CN=*.contoso.com", DNSNames: []string{"*.contoso.com", "contoso.com"}, ValidityMonths: 12}},
 	},
+	{
+		// Azure RBAC, as new vaults are by default: the planter's
+		// subscription-wide roles reach it without a grant.
+		name: "kv-fraud-ml-prod", sub: 0, resourceGroup: "rg-fraud-ml-prod", location: "westeurope", rbac: true, style: "camelCase",
+		tags:     map[string]string{"env": "prod", "app": "fraud-scoring", "owner": "fraud-ml@contoso.com"},
+		workload: kvemu.Identity{ObjectID: "1b3e7c8d-4a9f-4e2b-9d6c-7f8a9b0c1d27", AppID: "a9c7e1f3-8b0d-4c2e-8a6b-5d7f9e1a3c87"},
+		newcomer: true,
+		secrets: []seedSecret{
+			{name: "featureStoreConnectionString", value: "Server=tcp:sql-fraud-features-prod.database.windows.net,1433;Database=features;Authentication=Active Directory Default;", contentType: "text/plain"},
+			{name: "openAiApiKey", value: "c2b8f1e04d7a49e6b3f5a1d8e9c2074b", tags: map[string]string{"vendor": "azure-openai"}},
+			{name: "mlflowTrackingPassword", value: "mlfl0w-Tr4ck!ng-prod", contentType: "password", expires: 90 * 24 * time.Hour},
+		},
+		keys: []kvemu.KeySeed{{Name: "modelSigningKey", Type: "EC", Curve: "P-256", Tags: map[string]string{"purpose": "model-provenance"}}},
+	},
 }
 
 // Identities of the lab. The planter is honeyvault itself, signed in as the
@@ -185,7 +204,7 @@ var (
 // buildEstate creates the vaults with their existing objects, identities and
 // permissions, and routes every vault's audit log (and each subscription's
 // Activity log) to dest. Seeding writes no audit record: the lab starts
-// from a quiet estate.
+// from a quiet estate. Newcomers come later (buildNewcomers).
 func buildEstate(e *kvemu.Emulator, plans []vaultTemplate, dest string) error {
 	for _, s := range subscriptions {
 		if err := e.AddSubscription(s); err != nil {
@@ -209,6 +228,23 @@ func buildEstate(e *kvemu.Emulator, plans []vaultTemplate, dest string) error {
 		}
 	}
 	for _, p := range plans {
+		if p.newcomer {
+			continue
+		}
+		if err := buildVault(e, p, dest); err != nil {
+			return fmt.Errorf("lab: vault %s: %w", p.name, err)
+		}
+	}
+	return nil
+}
+
+// buildNewcomers creates the vaults a new team made after the planting,
+// with the estate's permissions and diagnostic settings but no decoy.
+func buildNewcomers(e *kvemu.Emulator, plans []vaultTemplate, dest string) error {
+	for _, p := range plans {
+		if !p.newcomer {
+			continue
+		}
 		if err := buildVault(e, p, dest); err != nil {
 			return fmt.Errorf("lab: vault %s: %w", p.name, err)
 		}

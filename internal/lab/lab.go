@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/app"
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/deploy"
@@ -24,7 +25,7 @@ import (
 // Defaults of Options.
 const (
 	DefaultDir    = "lab-data"
-	DefaultVaults = 6
+	DefaultVaults = 7
 	DefaultListen = "127.0.0.1:8080"
 	// MaxVaults keeps vault names within Key Vault's 24 characters and the
 	// start-up within seconds.
@@ -95,15 +96,17 @@ type Lab struct {
 	logOut      *os.File
 	unlock      func()
 
-	ln       net.Listener // honeyvault's; Serve owns it once started
-	emu      *kvemu.Emulator
-	sinkHTTP *http.Transport // the emulator's pushes to honeyvault
+	ln        net.Listener // honeyvault's; Serve owns it once started
+	emu       *kvemu.Emulator
+	auditDest string          // where every vault's diagnostic setting sends its records
+	sinkHTTP  *http.Transport // the emulator's pushes to honeyvault
 
 	stopServe context.CancelFunc
 	served    chan error
 
-	vaults []Vault
-	state  *state
+	vaults   []Vault
+	coverage api.CoverageCount // honeyvault's, once Start has waited for it
+	state    *state
 
 	closeOnce sync.Once
 	closeErr  error
@@ -111,8 +114,10 @@ type Lab struct {
 
 // Start brings a lab up: honeyvault serving on opts.Listen with its database
 // in opts.Dir, the emulated estate streaming its audit logs to honeyvault's
-// ingest endpoint, and decoys planted into every vault. On error, whatever
-// was started is stopped again.
+// ingest endpoint, and decoys planted into every vault but the newcomers
+// (a new team's vault, created after the planting). It returns once
+// honeyvault has discovered the whole estate and assessed its coverage. On
+// error, whatever was started is stopped again.
 func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 	opts = opts.withDefaults()
 	if err := opts.validate(); err != nil {
@@ -168,6 +173,9 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 	if err := l.plant(ctx, plans); err != nil {
 		return l, err
 	}
+	if err := l.addNewcomers(plans); err != nil {
+		return l, err
+	}
 	l.progress("lab: starting honeyvault (database %s)", filepath.Join(dir, dbFile))
 	if err := l.startServer(ctx); err != nil {
 		return l, err
@@ -184,6 +192,9 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 	}
 	if st := l.emu.DeliveryStats(); st.Dropped > 0 {
 		return l, fmt.Errorf("lab: honeyvault refused %d audit records (see %s)", st.Dropped, filepath.Join(dir, logFile))
+	}
+	if err := l.awaitCoverage(ctx); err != nil {
+		return l, err
 	}
 	if err := l.writeState(); err != nil {
 		return l, err
@@ -291,6 +302,7 @@ func (l *Lab) startEmulator(plans []vaultTemplate) error {
 	if err := emu.RegisterDestination(auditDestination, sink, kvemu.DeliveryOptions{}); err != nil {
 		return err
 	}
+	l.auditDest = dest
 	if err := buildEstate(emu, plans, dest); err != nil {
 		return err
 	}

@@ -1,10 +1,8 @@
 package lab
 
 import (
-	"encoding/json"
 	"errors"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/client"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
@@ -264,39 +261,56 @@ func TestAttackErrors(t *testing.T) {
 	}
 }
 
-// The lab's honeyvault discovers the lab's estate: every vault appears in
-// the inventory, covered, since the lab planted a secret and a key in each
-// and their records arrived.
+// The lab's honeyvault discovers the lab's estate before Start returns:
+// every vault is in the inventory, covered where the lab planted a secret
+// and a key and their records arrived, and the new team's vault, created
+// after the planting, not covered and saying why. The summary tells the
+// same story from the server's count.
 func TestLabDiscoversItsVaults(t *testing.T) {
 	l := startLab(t, Options{})
-	var list api.VaultList
-	deadline := time.Now().Add(DefaultWait)
-	for {
-		req, _ := http.NewRequest("GET", l.URL()+"/api/v1/vaults", nil)
-		req.Header.Set("Authorization", "Bearer "+l.AdminToken())
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = json.NewDecoder(resp.Body).Decode(&list)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(list.Vaults) == len(l.Vaults()) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d vaults discovered; want %d", len(list.Vaults), len(l.Vaults()))
-		}
-		time.Sleep(pollEvery)
+	hv, err := client.New(l.URL(), l.AdminToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := hv.ListVaults(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Vaults) != len(l.Vaults()) || len(l.Vaults()) != DefaultVaults {
+		t.Fatalf("%d vaults discovered; the lab has %d", len(list.Vaults), len(l.Vaults()))
 	}
 	if len(list.Subscriptions) != 2 || list.Subscriptions[0].Name == "" {
 		t.Errorf("subscriptions: %+v", list.Subscriptions)
 	}
+	newcomers := 0
 	for _, v := range list.Vaults {
-		if v.Coverage.State != "covered" {
-			t.Errorf("%s: %s, %q", v.Name, v.Coverage.State, v.Coverage.Reasons)
+		want := "covered"
+		if v.Name == "kv-fraud-ml-prod" {
+			newcomers++
+			want = "not-covered"
+			if len(v.Coverage.Reasons) == 0 || !strings.HasPrefix(v.Coverage.Reasons[0], "no decoy planted") {
+				t.Errorf("%s: reasons %q; want no decoy planted", v.Name, v.Coverage.Reasons)
+			}
+		}
+		if v.Coverage.State != want {
+			t.Errorf("%s: %s, %q; want %s", v.Name, v.Coverage.State, v.Coverage.Reasons, want)
+		}
+	}
+	if newcomers != 1 {
+		t.Errorf("%d newcomer vaults in the inventory; want 1", newcomers)
+	}
+	if got, want := l.Coverage(), "6 of 7 vaults covered"; got != want {
+		t.Errorf("Coverage() = %q; want %q", got, want)
+	}
+	var sum strings.Builder
+	l.WriteSummary(&sum, "honeyvault")
+	for _, want := range []string{
+		"console:       " + l.URL() + "/vaults — 6 of 7 vaults covered",
+		"kv-fraud-ml-prod", "state:   not covered: no decoy planted",
+		"a new team created this vault after the planting",
+	} {
+		if !strings.Contains(sum.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum.String())
 		}
 	}
 }

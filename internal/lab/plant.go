@@ -26,6 +26,10 @@ type Vault struct {
 	Decoys         []registry.Decoy
 	// Notes say what else planting did there.
 	Notes []string
+	// Coverage is the vault's state as honeyvault assessed it once the lab
+	// was up (covered, at-risk or not-covered), Why its first reason.
+	Coverage string
+	Why      string
 
 	outsidersDenied bool
 }

@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/honeyvault/honeyvault/internal/coverage"
 )
 
 // WriteSummary tells the user what runs and what to try: the vaults with
 // their planted decoys (the lab's terminal is the operator's own, so the
-// decoys may be named there), honeyvault's address, a token to sign in with
-// and the commands of the next steps. prog is how the user runs honeyvault
+// decoys may be named there) and, where honeyvault does not call a vault
+// covered, why; honeyvault's address and the console's coverage headline,
+// a token to sign in with and the commands of the next steps. prog is how the user runs honeyvault
 // ("./bin/honeyvault").
 func (l *Lab) WriteSummary(w io.Writer, prog string) {
 	fmt.Fprintln(w, "\nhoneyvault lab is running: an emulated Azure Key Vault estate, with honeyvault watching it.")
@@ -20,7 +23,7 @@ func (l *Lab) WriteSummary(w io.Writer, prog string) {
 			fmt.Fprintf(w, "\nsubscription %s (%s)\n", v.Subscription, v.SubscriptionID)
 		}
 		fmt.Fprintf(w, "  %-24s %-16s %d existing objects, names in %s style\n", v.Name, v.Model(), v.Existing, v.Style)
-		if len(v.Decoys) == 0 {
+		if len(v.Decoys) == 0 && v.Coverage == "" {
 			fmt.Fprintln(w, "      no decoy planted")
 		}
 		for i, d := range v.Decoys {
@@ -33,12 +36,17 @@ func (l *Lab) WriteSummary(w io.Writer, prog string) {
 		for _, n := range v.Notes {
 			fmt.Fprintf(w, "      note:    %s\n", n)
 		}
+		// Only what needs doing: the console line below counts the rest.
+		if v.Coverage != "" && v.Coverage != string(coverage.Covered) {
+			fmt.Fprintf(w, "      %-8s %s: %s\n", "state:", coverage.State(v.Coverage).Label(), v.Why)
+		}
 	}
 	fmt.Fprintln(w, "\nEvery vault's diagnostic setting streams its audit log to honeyvault's ingest endpoint.")
 	if n := len(l.opts.NotifyWebhooks); n > 0 {
 		fmt.Fprintf(w, "Incidents are also sent to %d webhook(s).\n", n)
 	}
 	fmt.Fprintf(w, "\nhoneyvault:    %s   (REST API; console sign-in at %s/login with HONEYVAULT_TOKEN below)\n", l.url, l.url)
+	fmt.Fprintf(w, "console:       %s/vaults — %s\n", l.url, l.Coverage())
 	dirFlag := ""
 	if l.opts.Dir != DefaultDir {
 		dirFlag = " --dir " + shellQuote(l.opts.Dir)

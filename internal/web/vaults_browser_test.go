@@ -4,24 +4,27 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/honeyvault/honeyvault/internal/testenv/browser"
 )
 
 // A browser signs in, opens /vaults and a vault's page at desktop and
 // phone width (and /vaults in a dark theme), under the real
 // Content-Security-Policy: each page says what it must, nothing overflows
 // sideways, and the browser reports no problem. Each view is saved as a
-// PNG for review (see newChrome).
+// PNG for review (see internal/testenv/browser).
 func TestVaultPagesInABrowser(t *testing.T) {
 	e := newEnv(t)
 	e.seedVaults()
 	e.recordFor(envVaultPay, "kv-pay")
-	c := newChrome(t)
+	c := browser.Start(t, 3*time.Minute) // a failure bound: Chromium starts slowly on a loaded machine
 	overflows := func(what string, width int) {
 		t.Helper()
-		v, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.documentElement.scrollWidth > %d`, width)))
+		v, err := chromedp.Run(c.Ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.documentElement.scrollWidth > %d`, width)))
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
@@ -31,35 +34,35 @@ func TestVaultPagesInABrowser(t *testing.T) {
 	}
 	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
 
-	c.step("desktop width", chromedp.EmulateViewport(1280, 900))
-	c.step("open /vaults", chromedp.Navigate(e.srv.URL+"/vaults"), chromedp.WaitVisible(chromedp.ID("token")))
-	c.step("sign in", chromedp.SendKeys(chromedp.ID("token"), adminToken), chromedp.Submit(chromedp.ID("token")),
+	c.Step("desktop width", chromedp.EmulateViewport(1280, 900))
+	c.Step("open /vaults", chromedp.Navigate(e.srv.URL+"/vaults"), chromedp.WaitVisible(chromedp.ID("token")))
+	c.Step("sign in", chromedp.SendKeys(chromedp.ID("token"), adminToken), chromedp.Submit(chromedp.ID("token")),
 		chromedp.WaitVisible(chromedp.ID("coverage-headline")))
-	headline := c.read("headline", chromedp.Text(chromedp.ID("coverage-headline")))
-	list := c.read("list", chromedp.Text(chromedp.CSS("main")))
-	color := c.read("state colour", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("td .state.covered")).color`))
+	headline := c.Read("headline", chromedp.Text(chromedp.ID("coverage-headline")))
+	list := c.Read("list", chromedp.Text(chromedp.CSS("main")))
+	color := c.Read("state colour", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("td .state.covered")).color`))
 	overflows("/vaults at 1280 px", 1280)
-	c.screenshot("vaults")
-	c.step("phone width", phone)
+	c.Screenshot("vaults")
+	c.Step("phone width", phone)
 	overflows("/vaults at 390 px", 390)
-	c.screenshot("vaults-phone")
+	c.Screenshot("vaults-phone")
 
-	c.step("open kv-pay", chromedp.EmulateViewport(1280, 900), chromedp.Click(chromedp.CSS(`a[href$="/vaults/kv-pay"]`)), chromedp.WaitVisible(chromedp.ID("reasons")))
-	state := c.read("state", chromedp.Text(chromedp.ID("vault-state")))
-	page := c.read("vault page", chromedp.Text(chromedp.CSS("main")))
+	c.Step("open kv-pay", chromedp.EmulateViewport(1280, 900), chromedp.Click(chromedp.CSS(`a[href$="/vaults/kv-pay"]`)), chromedp.WaitVisible(chromedp.ID("reasons")))
+	state := c.Read("state", chromedp.Text(chromedp.ID("vault-state")))
+	page := c.Read("vault page", chromedp.Text(chromedp.CSS("main")))
 	overflows("kv-pay at 1280 px", 1280)
-	c.screenshot("vault")
-	c.step("phone width", phone)
+	c.Screenshot("vault")
+	c.Step("phone width", phone)
 	overflows("kv-pay at 390 px", 390)
-	c.screenshot("vault-phone")
+	c.Screenshot("vault-phone")
 
-	if _, err := chromedp.Call(c.ctx, emulation.SetEmulatedMedia,
+	if _, err := chromedp.Call(c.Ctx, emulation.SetEmulatedMedia,
 		emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
 		t.Fatal(err)
 	}
-	c.step("dark", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/vaults"), chromedp.WaitVisible(chromedp.ID("coverage-headline")))
-	darkColor := c.read("state colour, dark", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("td .state.covered")).color`))
-	c.screenshot("vaults-dark")
+	c.Step("dark", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/vaults"), chromedp.WaitVisible(chromedp.ID("coverage-headline")))
+	darkColor := c.Read("state colour, dark", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("td .state.covered")).color`))
+	c.Screenshot("vaults-dark")
 
 	if headline != "1 of 3 vaults covered" {
 		t.Errorf("headline: %q", headline)
@@ -78,6 +81,6 @@ func TestVaultPagesInABrowser(t *testing.T) {
 	if !strings.Contains(state, "covered") || !strings.Contains(page, "Why it is covered") || !strings.Contains(page, ownDecoy) {
 		t.Errorf("kv-pay's page: state %q\n%s", state, page)
 	}
-	c.checkProblems()
-	t.Logf("screenshots in %s", c.shots)
+	c.CheckProblems()
+	t.Logf("screenshots in %s", c.Shots)
 }

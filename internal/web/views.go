@@ -61,6 +61,9 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"join": strings.Join,
+	// statusText names an HTTP status: Key Vault's resultType says Success
+	// for a refused request, so a result reads "403 Forbidden" from this.
+	"statusText": http.StatusText,
 	// iso and exact are a time for machines (datetime=) and for people
 	// (title=, the exact UTC value on hover); see the "utc" partial.
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },

@@ -1,0 +1,295 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/client"
+	"github.com/honeyvault/honeyvault/internal/testenv/browser"
+)
+
+// newcomerVault is the lab's vault without a decoy (estate.go).
+const newcomerVault = "kv-fraud-ml-prod"
+
+// The console on the lab's real estate, in headless Chromium: an admin
+// signs in with the lab's token and opens every page, each showing the
+// lab's own content (the new team's vault not covered, and why); an
+// outside identity then reads decoys with the Azure SDK, the incident
+// appears in the open list without a reload, and its page shows the
+// caller's other reads across vaults. An owner of one subscription, in a
+// browser context of its own, sees only that subscription's vaults and
+// decoys and is refused everywhere else without a decoy name. Every page
+// is saved as a screenshot (lab-*.png, see internal/testenv/browser).
+func TestLabConsoleInABrowser(t *testing.T) {
+	l := startLab(t, Options{})
+	// A failure bound for the whole session on a loaded machine: the
+	// live list alone polls every 15 s.
+	c := browser.Start(t, 6*time.Minute)
+	hv, err := client.New(l.URL(), l.AdminToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func(c *browser.Chrome, what string) string {
+		t.Helper()
+		return c.Read(what, chromedp.Text(chromedp.CSS("main")))
+	}
+	contains := func(page, what string, wants ...string) {
+		t.Helper()
+		for _, w := range wants {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s lacks %q:\n%s", what, w, page)
+			}
+		}
+	}
+
+	c.Step("desktop width", chromedp.EmulateViewport(1280, 900))
+	c.Step("open the console", chromedp.Navigate(l.URL()+"/"), chromedp.WaitVisible(chromedp.ID("token")))
+	if typ := c.Read("token field", chromedp.Evaluate[string](`document.getElementById("token").type`)); typ != "password" {
+		t.Errorf("the sign-in token field is of type %q; want password", typ)
+	}
+	c.Step("sign in", chromedp.SendKeys(chromedp.ID("token"), l.AdminToken()), chromedp.Submit(chromedp.ID("token")),
+		chromedp.WaitVisible(chromedp.CSS("ul.links")))
+	contains(text(c, "home"), "home", "Welcome, bootstrap admin token", "admin", "Vaults", "Incidents", "Decoys")
+	c.Screenshot("lab-home")
+
+	c.Step("open /vaults", chromedp.Navigate(l.URL()+"/vaults"), chromedp.WaitVisible(chromedp.ID("coverage-headline")))
+	if got, want := c.Read("headline", chromedp.Text(chromedp.ID("coverage-headline"))), "6 of 7 vaults covered"; got != want {
+		t.Errorf("/vaults headline %q; want %q", got, want)
+	}
+	vaults := text(c, "/vaults")
+	contains(vaults, "/vaults", "Contoso Production — 3 of 4 vaults covered", "Contoso Dev/Test — 3 of 3 vaults covered",
+		newcomerVault, "not covered", "no decoy planted: nobody touching this vault would be noticed")
+	for _, v := range l.Vaults() {
+		contains(vaults, "/vaults", v.Name)
+	}
+	c.Screenshot("lab-vaults")
+
+	c.Step("open the new team's vault", chromedp.Click(chromedp.CSS(`a[href$="/vaults/`+newcomerVault+`"]`)), chromedp.WaitVisible(chromedp.ID("reasons")))
+	if state := c.Read("state", chromedp.Text(chromedp.ID("vault-state"))); !strings.Contains(state, "not covered") {
+		t.Errorf("%s's page says %q; want not covered", newcomerVault, state)
+	}
+	contains(text(c, newcomerVault), newcomerVault+"'s page", "Why it is not covered", "no decoy planted", "Azure RBAC", "rg-fraud-ml-prod")
+	c.Screenshot("lab-vault-not-covered")
+
+	// deploy step: added with console deploy — deploy to the new team's
+	// vault from its page, then wait until /vaults says 7 of 7 covered.
+
+	c.Step("open /honeytokens", chromedp.Navigate(l.URL()+"/honeytokens"), chromedp.WaitVisible(chromedp.CSS("table.decoys")))
+	decoys := text(c, "/honeytokens")
+	for _, v := range l.Vaults() {
+		for _, d := range v.Decoys {
+			contains(decoys, "/honeytokens", d.Name)
+		}
+	}
+	c.Screenshot("lab-honeytokens")
+
+	owner := createOwnerToken(t, l, subscriptions[1].ID)
+	c.Step("open /tokens", chromedp.Navigate(l.URL()+"/tokens"), chromedp.WaitVisible(chromedp.ID("name")))
+	contains(text(c, "/tokens"), "/tokens", "dev-test-owner", "owner")
+	c.Screenshot("lab-tokens")
+
+	c.Step("open /audit", chromedp.Navigate(l.URL()+"/audit"), chromedp.WaitVisible(chromedp.ID("actor")))
+	contains(text(c, "/audit"), "/audit", "decoy.plant", "honeyvault@contoso.com", "token.create")
+	c.Screenshot("lab-audit")
+
+	c.Step("open /incidents", chromedp.Navigate(l.URL()+"/incidents"), chromedp.WaitVisible(chromedp.CSS("[data-live-newest]")))
+	contains(text(c, "/incidents"), "/incidents before the attack", "No incidents yet")
+	c.Screenshot("lab-incidents-empty")
+
+	// An outside identity attacks, as `lab attack` does, while the list is
+	// open. A mark on the window survives a live refresh, not a reload.
+	c.Read("mark the page", chromedp.Evaluate[string](`String(window.labNoReload = true)`))
+	var out strings.Builder
+	if err := Attack(testContext(t), AttackOptions{Dir: l.Dir(), Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitFor("an incident in the open list", `document.querySelector('table.incidents a[href^="/incidents/"]') !== null`)
+	if kept := c.Read("mark", chromedp.Evaluate[string](`String(window.labNoReload === true)`)); kept != "true" {
+		t.Errorf("the incident list was reloaded; want the live refresh to bring the incident in")
+	}
+	contains(text(c, "/incidents after the attack"), "/incidents after the attack", outsiders[0].Identity.UPN)
+	c.Screenshot("lab-incidents")
+
+	// The original's first access, a decoy key's download, and the
+	// caller's other reads, across vaults, that the incident page lists.
+	key := originalTest(l.state.Vaults, false)[0]
+	reached := relatedVaults(out.String())
+	id := awaitRelated(t, hv, key.vault.Name, outsiders[0].Identity.ObjectID, reached)
+	c.Step("open the list", chromedp.Navigate(l.URL()+"/incidents"), chromedp.WaitVisible(chromedp.CSS("table.incidents")))
+	c.Step("open the incident", chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/incidents/%d"]`, id))), chromedp.WaitVisible(chromedp.CSS("h1.sentence")))
+	sentence := c.Read("sentence", chromedp.Text(chromedp.CSS("h1.sentence")))
+	contains(sentence, "the incident's first line", outsiders[0].Identity.UPN, "decoy key", key.vault.Name, outsiders[0].Identity.IPAddress)
+	incident := text(c, "the incident page")
+	contains(incident, "the incident page", "What the caller did around it", key.name, "KeyGet", "SecretGet", "SecretList", "403 Forbidden")
+	for _, v := range reached {
+		contains(incident, "the incident's related activity", v)
+	}
+	if strings.Contains(incident, "403 Success") {
+		t.Errorf("the related activity calls a refused read a success:\n%s", incident)
+	}
+	c.Screenshot("lab-incident")
+	c.CheckProblems()
+
+	// An owner of Contoso Dev/Test, in a browser context of its own.
+	o := c.Fresh()
+	o.Step("desktop width", chromedp.EmulateViewport(1280, 900))
+	o.Step("open /vaults", chromedp.Navigate(l.URL()+"/vaults"), chromedp.WaitVisible(chromedp.ID("token")))
+	o.Step("sign in as the owner", chromedp.SendKeys(chromedp.ID("token"), owner), chromedp.Submit(chromedp.ID("token")),
+		chromedp.WaitVisible(chromedp.ID("coverage-headline")))
+	if got, want := o.Read("headline", chromedp.Text(chromedp.ID("coverage-headline"))), "3 of 3 vaults covered"; got != want {
+		t.Errorf("the owner's /vaults headline %q; want %q", got, want)
+	}
+	// Exact lists, not substrings: one team's decoy name may be part of
+	// another's (encryption-key, aks-disk-encryption-key-prod).
+	rows := func(what, js string) []string {
+		t.Helper()
+		list := strings.Fields(o.Read(what, chromedp.Evaluate[string](js)))
+		slices.Sort(list)
+		return list
+	}
+	gotVaults := rows("the owner's vaults", `Array.from(document.querySelectorAll("table.vaults tbody td:nth-child(2) a"), a => a.textContent.trim()).join(" ")`)
+	o.Screenshot("lab-owner-vaults")
+	o.Step("open /honeytokens", chromedp.Navigate(l.URL()+"/honeytokens"), chromedp.WaitVisible(chromedp.CSS("table.decoys")))
+	gotDecoys := rows("the owner's decoys", `Array.from(document.querySelectorAll("table.decoys tbody tr"),
+		tr => tr.cells[2].textContent.trim() + "/" + tr.cells[0].querySelector("code").textContent.trim()).join(" ")`)
+	o.Screenshot("lab-owner-honeytokens")
+	var wantVaults, wantDecoys []string
+	var elsewhere []Vault
+	for _, v := range l.Vaults() {
+		if v.SubscriptionID != subscriptions[1].ID {
+			elsewhere = append(elsewhere, v)
+			continue
+		}
+		wantVaults = append(wantVaults, v.Name)
+		for _, d := range v.Decoys {
+			wantDecoys = append(wantDecoys, v.Name+"/"+d.Name)
+		}
+	}
+	slices.Sort(wantVaults)
+	slices.Sort(wantDecoys)
+	if !slices.Equal(gotVaults, wantVaults) {
+		t.Errorf("the owner of %s sees vaults %q; want %q", subscriptions[1].DisplayName, gotVaults, wantVaults)
+	}
+	if !slices.Equal(gotDecoys, wantDecoys) {
+		t.Errorf("the owner of %s sees decoys %q; want %q", subscriptions[1].DisplayName, gotDecoys, wantDecoys)
+	}
+	// The pages so far must have gone cleanly; the refusals below are
+	// 403s and 404s, which the browser logs as errors.
+	o.CheckProblems()
+
+	planted := slices.IndexFunc(elsewhere, func(v Vault) bool { return len(v.Decoys) > 0 })
+	refused := []struct{ path, name, status string }{
+		{"/vaults" + elsewhere[planted].ID, "lab-owner-refused-vault", "Not Found"}, // as if it did not exist: no vault is confirmed
+		{"/incidents", "lab-owner-refused-incidents", "Forbidden"},
+		{fmt.Sprintf("/incidents/%d", id), "lab-owner-refused-incident", "Forbidden"},
+		{"/tokens", "lab-owner-refused-tokens", "Forbidden"},
+		{"/audit", "lab-owner-refused-audit", "Forbidden"},
+	}
+	for _, r := range refused {
+		o.Step("open "+r.path, chromedp.Navigate(l.URL()+r.path), chromedp.WaitVisible(chromedp.CSS("section.card h1")))
+		if got := o.Read("title", chromedp.Text(chromedp.CSS("section.card h1"))); got != r.status {
+			t.Errorf("the owner at %s: %q; want %s", r.path, got, r.status)
+		}
+		page := text(o, r.path)
+		for _, v := range l.Vaults() {
+			for _, d := range v.Decoys {
+				if strings.Contains(page, d.Name) {
+					t.Errorf("the owner's refusal at %s names decoy %s", r.path, d.Name)
+				}
+			}
+		}
+		o.Screenshot(r.name)
+	}
+	t.Logf("screenshots in %s", c.Shots)
+}
+
+// createOwnerToken creates, as the lab's admin, an owner token scoped to
+// one subscription and returns it.
+func createOwnerToken(t *testing.T, l *Lab, subscription string) string {
+	t.Helper()
+	body, _ := json.Marshal(api.CreateTokenRequest{Name: "dev-test-owner", Role: "owner", Scope: []string{subscription}, Expires: "1d"})
+	req, err := http.NewRequestWithContext(testContext(t), http.MethodPost, l.URL()+"/api/v1/tokens", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+l.AdminToken())
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok api.Token
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusCreated || tok.Token == "" {
+		t.Fatalf("POST /api/v1/tokens: %s, %v", resp.Status, err)
+	}
+	return tok.Token
+}
+
+// relatedVaults are the vaults of the attack's report: every one the
+// caller sent a request to.
+func relatedVaults(report string) []string {
+	var out []string
+	for _, line := range strings.Split(report, "\n") {
+		f := strings.Fields(line)
+		if len(f) > 2 && strings.HasPrefix(f[0], "kv-") && !slices.Contains(out, f[0]) {
+			out = append(out, f[0])
+		}
+	}
+	return out
+}
+
+// awaitRelated waits until the caller's incident on vault exists and its
+// related activity holds the caller's requests to every vault the attack
+// reached (the records of several vaults arrive in any order), and returns
+// the incident's id.
+func awaitRelated(t *testing.T, hv *client.Client, vault, caller string, reached []string) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*DefaultWait) // a failure bound
+	defer cancel()
+	for {
+		var missing string
+		list, err := hv.ListIncidents(ctx, client.IncidentQuery{Vault: vault, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(list.Incidents, func(in api.Incident) bool { return in.Caller == strings.ToLower(caller) })
+		if i < 0 {
+			missing = "the incident"
+		} else {
+			d, err := hv.GetIncident(ctx, list.Incidents[i].ID, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]bool{}
+			for _, e := range d.Related.Events {
+				seen[e.Vault] = true
+			}
+			missing = ""
+			for _, v := range reached {
+				if !seen[v] {
+					missing += " " + v
+				}
+			}
+			if missing == "" {
+				return list.Incidents[i].ID
+			}
+			missing = "related activity in" + missing
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s on %s: %v", missing, vault, ctx.Err())
+		case <-time.After(pollEvery):
+		}
+	}
+}
