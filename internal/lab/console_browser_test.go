@@ -81,8 +81,29 @@ func TestLabConsoleInABrowser(t *testing.T) {
 	contains(text(c, newcomerVault), newcomerVault+"'s page", "Why it is not covered", "no decoy planted", "Azure RBAC", "rg-fraud-ml-prod")
 	c.Screenshot("lab-vault-not-covered")
 
-	// deploy step: added with console deploy — deploy to the new team's
-	// vault from its page, then wait until /vaults says 7 of 7 covered.
+	// Deploy to the new team's vault from its page: the plan (what would be
+	// created), one Confirm, the run page reloading itself until the final
+	// table, and then the vault covered.
+	c.Step("plan deploy", chromedp.Click(chromedp.ID("plan-deploy")), chromedp.WaitVisible(chromedp.ID("confirm")))
+	plan := text(c, "the deploy plan")
+	contains(plan, "the deploy plan", newcomerVault, "Confirm", "Would create")
+	c.Screenshot("lab-deploy-plan")
+	c.Step("confirm", chromedp.Click(chromedp.ID("confirm")), chromedp.WaitVisible(chromedp.ID("run-state")))
+	c.WaitFor("the run to end", `document.getElementById("run-state") && document.getElementById("run-state").textContent.trim() === "done"`)
+	final := text(c, "the run's final table")
+	contains(final, "the run's final table", newcomerVault, "Created")
+	if sum := c.Read("run summary", chromedp.Text(chromedp.ID("run-summary"))); !strings.HasPrefix(sum, "Planted ") || !strings.Contains(sum, " in 1 vault; 0 vaults failed") {
+		t.Errorf("the deploy to %s: %q\n%s", newcomerVault, sum, final)
+	}
+	c.Screenshot("lab-deploy-done")
+	// Covered needs the new decoys and the vault's audit records (the
+	// planter's own creates, streamed by the emulator): wait for both.
+	awaitCovered(t, hv, newcomerVault)
+	c.Step("open /vaults again", chromedp.Navigate(l.URL()+"/vaults"), chromedp.WaitVisible(chromedp.ID("coverage-headline")))
+	if got, want := c.Read("headline", chromedp.Text(chromedp.ID("coverage-headline"))), "7 of 7 vaults covered"; got != want {
+		t.Errorf("/vaults headline after the deploy %q; want %q", got, want)
+	}
+	c.Screenshot("lab-vaults-after-deploy")
 
 	c.Step("open /honeytokens", chromedp.Navigate(l.URL()+"/honeytokens"), chromedp.WaitVisible(chromedp.CSS("table.decoys")))
 	decoys := text(c, "/honeytokens")
@@ -247,6 +268,31 @@ func relatedVaults(report string) []string {
 		}
 	}
 	return out
+}
+
+// awaitCovered waits until the coverage of vault says covered.
+func awaitCovered(t *testing.T, hv *client.Client, vault string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*DefaultWait) // a failure bound
+	defer cancel()
+	state := "not listed"
+	for {
+		list, err := hv.ListVaults(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := slices.IndexFunc(list.Vaults, func(v api.Vault) bool { return v.Name == vault }); i >= 0 {
+			state = list.Vaults[i].Coverage.State
+			if state == "covered" {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s to be covered: still %s", vault, state)
+		case <-time.After(pollEvery):
+		}
+	}
 }
 
 // awaitRelated waits until the caller's incident on vault exists and its

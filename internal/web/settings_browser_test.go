@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/honeyvault/honeyvault/internal/testenv/browser"
 )
 
 // A browser signs in as an admin, follows Settings and opens each settings
@@ -16,10 +19,10 @@ import (
 func TestSettingsPagesInABrowser(t *testing.T) {
 	ok, down := newHookReceiver(t, 200), newHookReceiver(t, 500)
 	e := newEnv(t, withSettings(ok, down))
-	c := newChrome(t)
+	c := browser.Start(t, 3*time.Minute) // a failure bound: Chromium starts slowly on a loaded machine
 	overflows := func(what string, width int) {
 		t.Helper()
-		v, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.documentElement.scrollWidth > %d`, width)))
+		v, err := chromedp.Run(c.Ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.documentElement.scrollWidth > %d`, width)))
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
@@ -30,37 +33,37 @@ func TestSettingsPagesInABrowser(t *testing.T) {
 	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
 	desktop := chromedp.EmulateViewport(1280, 900)
 
-	c.step("desktop width", desktop)
-	c.step("open /settings", chromedp.Navigate(e.srv.URL+"/settings"), chromedp.WaitVisible(chromedp.ID("token")))
-	c.step("sign in", chromedp.SendKeys(chromedp.ID("token"), adminToken), chromedp.Submit(chromedp.ID("token")),
+	c.Step("desktop width", desktop)
+	c.Step("open /settings", chromedp.Navigate(e.srv.URL+"/settings"), chromedp.WaitVisible(chromedp.ID("token")))
+	c.Step("sign in", chromedp.SendKeys(chromedp.ID("token"), adminToken), chromedp.Submit(chromedp.ID("token")),
 		chromedp.WaitVisible(chromedp.CSS(`ul.settings-list`)))
-	overview := c.read("overview", chromedp.Text(chromedp.CSS("main")))
-	c.screenshot("settings")
+	overview := c.Read("overview", chromedp.Text(chromedp.CSS("main")))
+	c.Screenshot("settings")
 	for _, p := range []string{"sources", "notifications", "allow-rules", "planting"} {
-		c.step("open "+p, desktop, chromedp.Navigate(e.srv.URL+"/settings/"+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		c.Step("open "+p, desktop, chromedp.Navigate(e.srv.URL+"/settings/"+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		overflows("/settings/"+p+" at 1280 px", 1280)
-		c.screenshot("settings-" + p)
-		c.step("phone width", phone)
+		c.Screenshot("settings-" + p)
+		c.Step("phone width", phone)
 		overflows("/settings/"+p+" at 390 px", 390)
-		c.screenshot("settings-" + p + "-phone")
+		c.Screenshot("settings-" + p + "-phone")
 	}
 
-	c.step("send test", desktop, chromedp.Navigate(e.srv.URL+"/settings/notifications"),
+	c.Step("send test", desktop, chromedp.Navigate(e.srv.URL+"/settings/notifications"),
 		chromedp.Click(chromedp.CSS(`form[action="/settings/notifications/ops/test"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`.message.notice`)))
-	notice := c.read("notice", chromedp.Text(chromedp.CSS(`.message.notice`)))
-	c.screenshot("settings-notifications-sent")
+	notice := c.Read("notice", chromedp.Text(chromedp.CSS(`.message.notice`)))
+	c.Screenshot("settings-notifications-sent")
 
-	c.step("add a rule", chromedp.Navigate(e.srv.URL+"/settings/allow-rules"), chromedp.WaitVisible(chromedp.ID("identity")),
+	c.Step("add a rule", chromedp.Navigate(e.srv.URL+"/settings/allow-rules"), chromedp.WaitVisible(chromedp.ID("identity")),
 		chromedp.SendKeys(chromedp.ID("identity"), "backup-sp"), chromedp.SendKeys(chromedp.ID("note"), "nightly backup\n"),
 		chromedp.WaitVisible(chromedp.CSS(`.message.notice`)))
-	rules := c.read("rules", chromedp.Text(chromedp.CSS("main")))
-	if _, err := chromedp.Call(c.ctx, emulation.SetEmulatedMedia,
+	rules := c.Read("rules", chromedp.Text(chromedp.CSS("main")))
+	if _, err := chromedp.Call(c.Ctx, emulation.SetEmulatedMedia,
 		emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
 		t.Fatal(err)
 	}
-	c.step("dark", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`.message.notice`)))
-	c.screenshot("settings-allow-rules-dark")
+	c.Step("dark", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`.message.notice`)))
+	c.Screenshot("settings-allow-rules-dark")
 
 	for _, want := range []string{"Sources", "Notifications", "Allow rules", "Planting", "API tokens", "Audit trail", "1 failing"} {
 		if !strings.Contains(overview, want) {
@@ -76,6 +79,6 @@ func TestSettingsPagesInABrowser(t *testing.T) {
 	if !strings.Contains(rules, "is stored") || !strings.Contains(rules, "backup-sp") || !strings.Contains(rules, "nightly backup") {
 		t.Errorf("after adding a rule:\n%s", rules)
 	}
-	c.checkProblems()
-	t.Logf("screenshots in %s", c.shots)
+	c.CheckProblems()
+	t.Logf("screenshots in %s", c.Shots)
 }
