@@ -53,11 +53,18 @@ type dialect interface {
 	// lockOnConn takes the lock named key on conn, across transactions,
 	// until unlock is called: replicas starting together take turns.
 	lockOnConn(ctx context.Context, conn *sql.Conn, key int64) (unlock func(), err error)
+	// lazyCommit prepares tx, just begun, to commit without waiting for
+	// the disk when lazy asks for it, and says whether it will: then the
+	// commit is durable only once walSync says so. SQLite's writer always
+	// commits so; PostgreSQL only when asked (synchronous_commit off).
+	lazyCommit(ctx context.Context, tx *sql.Tx, lazy bool) (bool, error)
 }
 
 type sqliteDialect struct{}
 
 func (sqliteDialect) name() string { return "sqlite" }
+
+func (sqliteDialect) lazyCommit(context.Context, *sql.Tx, bool) (bool, error) { return true, nil }
 
 func (sqliteDialect) schema(s string) string {
 	return strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{blob}}", "BLOB").Replace(s)
@@ -129,6 +136,14 @@ func (postgresDialect) isDataError(err error) bool {
 func (postgresDialect) placeholder(n int) string { return "$" + strconv.Itoa(n) }
 
 func (postgresDialect) name() string { return "postgres" }
+
+func (postgresDialect) lazyCommit(ctx context.Context, tx *sql.Tx, lazy bool) (bool, error) {
+	if !lazy {
+		return false, nil
+	}
+	_, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off")
+	return err == nil, err
+}
 
 func (postgresDialect) forUpdate() string  { return " FOR UPDATE" }
 func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
@@ -238,5 +253,7 @@ func openPostgres(dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: unable to reach PostgreSQL: %w", err)
 	}
-	return &Store{w: db, r: db, dialect: postgresDialect{}, now: nowUTC}, nil
+	s := &Store{w: db, r: db, dialect: postgresDialect{}, now: nowUTC}
+	s.walSync = newCommitSync(s.flushCommits)
+	return s, nil
 }

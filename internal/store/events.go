@@ -119,7 +119,7 @@ func (s *Store) AcceptAsync(ctx context.Context, batches []Batch, hook func(cont
 			return hook(ctx, t, fresh)
 		}
 		return nil
-	})
+	}, true)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -129,7 +129,7 @@ func (s *Store) Ready(ctx context.Context) error {
 // returns once the commit is durable. Its outcome is what readiness goes by
 // (see Writable).
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	durable, err := s.txAsync(ctx, fn)
+	durable, err := s.txAsync(ctx, fn, false)
 	if err != nil {
 		return err
 	}
@@ -139,10 +139,12 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // txAsync is tx returning as soon as the commit is made, with a function
 // that waits until it is durable. Nobody may learn of the commit (an
 // answer, a message sent) before that function returned nil; if it fails,
-// the commit may be lost.
-func (s *Store) txAsync(ctx context.Context, fn func(*sql.Tx) error) (durable func() error, err error) {
+// the commit may be lost. On SQLite every commit is made durable that way;
+// on PostgreSQL only a lazy one (synchronous_commit off), the others are
+// durable when they commit.
+func (s *Store) txAsync(ctx context.Context, fn func(*sql.Tx) error, lazy bool) (durable func() error, err error) {
 	s.startWrite()
-	seq, err := s.runTx(ctx, fn)
+	seq, err := s.runTx(ctx, fn, lazy)
 	s.noteWrite(err)
 	if err != nil {
 		return nil, err
@@ -150,21 +152,26 @@ func (s *Store) txAsync(ctx context.Context, fn func(*sql.Tx) error) (durable fu
 	return func() error { return s.durable(seq) }, nil
 }
 
-// durable waits until commit seq is durable (see walSync). PostgreSQL's
-// commits are durable when they return.
+// durable waits until commit seq is durable (see walSync); 0 is a commit
+// that was durable when it returned.
 func (s *Store) durable(seq uint64) error {
-	if s.walSync == nil {
+	if seq == 0 {
 		return nil
 	}
 	return s.walSync.wait(seq)
 }
 
 // runTx runs fn in a transaction and commits it; the number it returns
-// identifies the commit to walSync.
-func (s *Store) runTx(ctx context.Context, fn func(*sql.Tx) error) (uint64, error) {
+// identifies the commit to walSync (0: durable already).
+func (s *Store) runTx(ctx context.Context, fn func(*sql.Tx) error, lazy bool) (uint64, error) {
 	s.boundWAL(ctx)
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
+		return 0, fmt.Errorf("store: unable to begin transaction: %w", err)
+	}
+	lazy, err = s.dialect.lazyCommit(ctx, tx, lazy)
+	if err != nil {
+		tx.Rollback()
 		return 0, fmt.Errorf("store: unable to begin transaction: %w", err)
 	}
 	if err := fn(tx); err != nil {
@@ -175,7 +182,7 @@ func (s *Store) runTx(ctx context.Context, fn func(*sql.Tx) error) (uint64, erro
 		return 0, fmt.Errorf("store: unable to commit: %w", err)
 	}
 	s.wal.committed()
-	if s.walSync == nil {
+	if !lazy {
 		return 0, nil
 	}
 	return s.walSync.committed(), nil

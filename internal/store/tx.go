@@ -25,7 +25,7 @@ func (t *Tx) OnCommit(fn func()) { t.onCommit = append(t.onCommit, fn) }
 // update runs fn in a write transaction and, once the commit is durable,
 // the callbacks fn registered with OnCommit.
 func (s *Store) update(ctx context.Context, fn func(*Tx) error) error {
-	durable, err := s.updateAsync(ctx, fn)
+	durable, err := s.updateAsync(ctx, fn, false)
 	if err != nil {
 		return err
 	}
@@ -34,13 +34,13 @@ func (s *Store) update(ctx context.Context, fn func(*Tx) error) error {
 
 // updateAsync is update returning once the transaction has committed;
 // durable waits until the commit is durable and then runs the OnCommit
-// callbacks (which never run if it fails).
-func (s *Store) updateAsync(ctx context.Context, fn func(*Tx) error) (durable func() error, err error) {
+// callbacks (which never run if it fails). lazy: see txAsync.
+func (s *Store) updateAsync(ctx context.Context, fn func(*Tx) error, lazy bool) (durable func() error, err error) {
 	var t *Tx
 	synced, err := s.txAsync(ctx, func(tx *sql.Tx) error {
 		t = &Tx{tx: tx, s: s} // afresh on every attempt: a failed one leaves nothing behind
 		return fn(t)
-	})
+	}, lazy)
 	if err != nil {
 		return nil, err
 	}

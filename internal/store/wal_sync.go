@@ -1,12 +1,14 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // walSync makes SQLite commits durable outside the writer connection.
@@ -30,10 +32,20 @@ import (
 // sync here does not. A sync that fails is final: after a failed fsync the
 // kernel may have dropped the pages, so every later wait fails too and the
 // store reports itself unable to store records (Writable) until restarted.
+//
+// On PostgreSQL the same scheme serves the ingest pipeline only: its
+// transactions commit with synchronous_commit off (AcceptAsync), and the
+// sync is a small transaction committed synchronously (flushCommits), whose
+// flush covers every commit before it in the server's log. There a failed
+// sync (a lost connection) fails the commits it was to cover and no more.
 type walSync struct {
 	path string
 	// fsync syncs the log; tests replace it.
 	fsync func() error
+	// final says a failed sync stops every later acknowledgement (SQLite);
+	// otherwise it fails only the commits it was to cover (PostgreSQL,
+	// where it is a lost connection or a server restart).
+	final bool
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -41,15 +53,30 @@ type walSync struct {
 	synced  uint64 // commits known durable
 	syncing bool
 	err     error // the failed sync, final
+	// lost is the last failed sync that was not final, covering commits
+	// up to lostUpTo; lostGen counts such failures.
+	lost     error
+	lostUpTo uint64
+	lostGen  uint64
 
 	f     *os.File // the log, opened at the first sync
 	syncs atomic.Int64
 }
 
 func newWALSync(path string) *walSync {
-	w := &walSync{path: path}
+	w := &walSync{path: path, final: true}
 	w.cond = sync.NewCond(&w.mu)
 	w.fsync = w.syncFile
+	return w
+}
+
+// newCommitSync is walSync for PostgreSQL: the pipeline's transactions
+// commit with synchronous_commit off, and sync (a small transaction
+// committed synchronously, whose flush covers every commit before it in the
+// server's log) makes them durable.
+func newCommitSync(flush func() error) *walSync {
+	w := &walSync{path: "PostgreSQL's write-ahead log", fsync: flush}
+	w.cond = sync.NewCond(&w.mu)
 	return w
 }
 
@@ -72,7 +99,11 @@ func (w *walSync) wait(n uint64) error {
 			return w.err
 		}
 		if w.syncing {
+			gen := w.lostGen
 			w.cond.Wait()
+			if w.lostGen != gen && n <= w.lostUpTo {
+				return w.lost
+			}
 			continue
 		}
 		w.syncing = true
@@ -83,11 +114,21 @@ func (w *walSync) wait(n uint64) error {
 		w.syncing = false
 		w.syncs.Add(1)
 		if err != nil {
-			w.err = fmt.Errorf("store: unable to sync the write-ahead log %s: %w", w.path, err)
-		} else {
+			err = fmt.Errorf("store: unable to sync %s: %w", w.path, err)
+		}
+		switch {
+		case err == nil:
 			w.synced = max(w.synced, target)
+		case w.final:
+			w.err = err
+		default:
+			w.lost, w.lostUpTo = err, target
+			w.lostGen++
 		}
 		w.cond.Broadcast()
+		if err != nil && !w.final {
+			return err
+		}
 	}
 	return nil
 }
@@ -136,4 +177,18 @@ func (w *walSync) close() {
 		w.f.Close()
 		w.f = nil
 	}
+}
+
+// flushCommitTimeout bounds flushCommits: a server that does not answer
+// within it fails the acknowledgements waiting (the sources send again).
+const flushCommitTimeout = 30 * time.Second
+
+// flushCommits makes every lazy PostgreSQL commit made so far durable: it
+// commits one small transaction synchronously, and the server flushes its
+// log in order, so the flush of that commit covers every commit before it.
+func (s *Store) flushCommits() error {
+	ctx, cancel := context.WithTimeout(context.Background(), flushCommitTimeout)
+	defer cancel()
+	_, err := s.w.ExecContext(ctx, "INSERT INTO write_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at", micros(s.now()))
+	return err
 }

@@ -80,16 +80,15 @@ func TestWALSyncFailureIsFinal(t *testing.T) {
 	}
 }
 
-// TestAcceptAsyncCommitsBeforeTheDiskSyncs: the commit is made (readers see
-// it, the writer is free) while the sync is under way; durable returns,
-// and the hook's OnCommit callbacks run, only once the sync is done.
+// TestAcceptAsyncCommitsBeforeTheDiskSyncs: the commit is made (the writer
+// is free) while the sync is under way; durable returns, and the hook's
+// OnCommit callbacks run, only once the sync is done.
 func TestAcceptAsyncCommitsBeforeTheDiskSyncs(t *testing.T) {
+	eachStore(t, testAcceptAsyncCommitsBeforeTheDiskSyncs)
+}
+
+func testAcceptAsyncCommitsBeforeTheDiskSyncs(t *testing.T, s *Store) {
 	ctx := context.Background()
-	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	entered, release := gatedSync(s.walSync)
 	var handedOn atomic.Bool
 	hook := func(ctx context.Context, tx *Tx, f []Fresh) error {
@@ -125,18 +124,20 @@ func TestAcceptAsyncCommitsBeforeTheDiskSyncs(t *testing.T) {
 	}
 }
 
-// TestFailedSyncStopsAcknowledgements: Accept fails, nothing is handed on,
-// and the store says it cannot take writes.
+// TestFailedSyncStopsAcknowledgements: Accept fails and nothing is handed
+// on. On SQLite the store then says it cannot take writes (a failed fsync
+// is final); on PostgreSQL a failed flush (a lost connection) fails only the
+// commits it was to cover, and the next flush that works acknowledges again.
 func TestFailedSyncStopsAcknowledgements(t *testing.T) {
+	eachStore(t, testFailedSyncStopsAcknowledgements)
+}
+
+func testFailedSyncStopsAcknowledgements(t *testing.T, s *Store) {
 	ctx := context.Background()
-	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	flush := s.walSync.fsync
 	s.walSync.fsync = func() error { return errors.New("input/output error") }
 	var handedOn atomic.Bool
-	_, err = s.Accept(ctx, []Batch{{Source: "http", Events: []auditlog.Event{testEvent(1, "u1")}}}, func(ctx context.Context, tx *Tx, f []Fresh) error {
+	_, err := s.Accept(ctx, []Batch{{Source: "http", Events: []auditlog.Event{testEvent(1, "u1")}}}, func(ctx context.Context, tx *Tx, f []Fresh) error {
 		tx.OnCommit(func() { handedOn.Store(true) })
 		return nil
 	})
@@ -148,7 +149,18 @@ func TestFailedSyncStopsAcknowledgements(t *testing.T) {
 	}
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := s.Writable(wctx); err == nil {
-		t.Error("Writable says records can be stored after a failed sync")
+	if s.Driver() == "sqlite" {
+		if err := s.Writable(wctx); err == nil {
+			t.Error("Writable says records can be stored after a failed fsync")
+		}
+		return
+	}
+	s.walSync.fsync = flush
+	acc, err := s.Accept(ctx, []Batch{{Source: "http", Events: []auditlog.Event{testEvent(1, "u1"), testEvent(2, "u2")}}}, nil)
+	if err != nil {
+		t.Fatalf("PostgreSQL after the connection came back: %v", err)
+	}
+	if acc[0].New != 1 || acc[0].Duplicate != 1 {
+		t.Errorf("sent again: %+v, want the unacknowledged record a duplicate and the other new", acc[0])
 	}
 }
