@@ -53,6 +53,10 @@ type Pipeline struct {
 	perRecord float64
 	// stopped is closed when Run returns: Submit then fails at once.
 	stopped chan struct{}
+	// acks carries committed groups to acknowledge, once durable, from the
+	// writer loop to acknowledge: the writer goes on to the next commit
+	// while the disk makes this one durable (store.AcceptAsync).
+	acks chan ack
 	// MaxGroupRecords caps the records committed together.
 	MaxGroupRecords int
 	// MaxBulkGroupRecords caps the records of bulk chunks (SubmitBulk)
@@ -87,12 +91,22 @@ type result struct {
 	err error
 }
 
+// ack is a committed group waiting to be acknowledged: durable waits until
+// the commit is on disk (nil when it is already, or when err says the
+// commit failed).
+type ack struct {
+	group   []*request
+	acc     []store.Accepted
+	durable func() error
+	err     error
+}
+
 // New returns a pipeline writing to st and running hook in each commit.
 // reg may be nil.
 func New(st *store.Store, hook Hook, log *slog.Logger, reg prometheus.Registerer) *Pipeline {
 	p := &Pipeline{
 		store: st, hook: hook, log: log, reqs: make(chan *request, 256), bulk: make(chan *request, 64),
-		stopped: make(chan struct{}), MaxGroupRecords: 20000, MaxBulkGroupRecords: 1000, MinBulkGroupRecords: 25,
+		stopped: make(chan struct{}), acks: make(chan ack, 64), MaxGroupRecords: 20000, MaxBulkGroupRecords: 1000, MinBulkGroupRecords: 25,
 		BulkCommitTime: 15 * time.Millisecond, MaxBulkSkips: 8,
 		accepted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "honeyvault_ingest_records_total", Help: "Records accepted by source and outcome (new, duplicate).",
@@ -170,8 +184,17 @@ func (p *Pipeline) submit(ctx context.Context, lane chan *request, b store.Batch
 // Run is the writer loop; it returns when ctx ends, after failing whatever
 // is still queued. Call it once.
 func (p *Pipeline) Run(ctx context.Context) {
+	acked := make(chan struct{})
+	go func() {
+		defer close(acked)
+		p.acknowledge()
+	}()
 	defer p.drain()
 	defer close(p.stopped)
+	defer func() {
+		close(p.acks)
+		<-acked
+	}()
 	for {
 		r, bulk := p.next(ctx)
 		switch {
@@ -261,29 +284,30 @@ func (p *Pipeline) awaitWAL(ctx context.Context) {
 // duplicates).
 func (p *Pipeline) commitBulk(ctx context.Context, first *request) {
 	limit := p.bulkLimit()
-	group := []*request{first}
+	start := time.Now()
 	if n := len(first.batch.Events); n > limit {
 		head, tail := first.batch.Split(limit)
+		// The head's own answer goes nowhere: the chunk's submitter hears
+		// when the tail's last part is acknowledged, by which time the head
+		// is durable too (a sync covers every commit before it), or of the
+		// first failure.
 		part := &request{batch: head, done: make(chan result, 1)}
-		group = []*request{part}
-		defer func() {
-			res := <-part.done
-			if res.err != nil {
-				first.done <- res
-				return
-			}
-			a := first.sum
-			p.partial = &request{batch: tail, done: first.done, sum: store.Accepted{
-				New: a.New + res.acc.New, Duplicate: a.Duplicate + res.acc.Duplicate, DeadLetters: a.DeadLetters + res.acc.DeadLetters}}
-		}()
-	} else {
-		group = p.gatherBulk(first, limit)
+		acc, err := p.commit(ctx, []*request{part})
+		p.noteBulk(limit, time.Since(start))
+		if err != nil {
+			first.done <- result{err: err}
+			return
+		}
+		a := first.sum
+		p.partial = &request{batch: tail, done: first.done, sum: store.Accepted{
+			New: a.New + acc[0].New, Duplicate: a.Duplicate + acc[0].Duplicate, DeadLetters: a.DeadLetters + acc[0].DeadLetters}}
+		return
 	}
+	group := p.gatherBulk(first, limit)
 	records := 0
 	for _, r := range group {
 		records += len(r.batch.Events) + len(r.batch.DeadLetters)
 	}
-	start := time.Now()
 	p.commit(ctx, group)
 	p.noteBulk(records, time.Since(start))
 }
@@ -350,13 +374,17 @@ func gather(first *request, lane chan *request, limit int) []*request {
 	return group
 }
 
-func (p *Pipeline) commit(ctx context.Context, group []*request) {
+// commit commits group in one transaction and hands it to acknowledge; it
+// returns the commit's outcome (not yet durable). A group that fails is
+// committed again batch by batch, and a batch the database refuses is
+// isolated (isolate.go).
+func (p *Pipeline) commit(ctx context.Context, group []*request) ([]store.Accepted, error) {
 	batches := make([]store.Batch, len(group))
 	for i, r := range group {
 		batches[i] = r.batch
 	}
 	start := time.Now()
-	acc, err := p.store.Accept(ctx, batches, p.hookFunc())
+	acc, durable, err := p.store.AcceptAsync(ctx, batches, p.hookFunc())
 	if err != nil && len(group) > 1 {
 		// One batch may be the cause: commit each on its own so that the
 		// others are not refused with it.
@@ -364,29 +392,46 @@ func (p *Pipeline) commit(ctx context.Context, group []*request) {
 		for _, r := range group {
 			p.commit(ctx, []*request{r})
 		}
-		return
+		return nil, err
 	}
 	if err != nil && p.store.IsDataError(err) {
 		var a store.Accepted
 		if a, err = p.isolate(ctx, group[0].batch, err); err == nil {
-			acc = []store.Accepted{a}
+			acc, durable = []store.Accepted{a}, nil // isolate's commits wait for the disk
 		}
 	}
 	p.commitTime.Observe(time.Since(start).Seconds())
 	p.groupSize.Observe(float64(len(group)))
-	for i, r := range group {
-		if err != nil {
-			r.done <- result{err: err}
-			continue
-		}
-		p.accepted.WithLabelValues(r.batch.Source, "new").Add(float64(acc[i].New))
-		p.accepted.WithLabelValues(r.batch.Source, "duplicate").Add(float64(acc[i].Duplicate))
-		p.deadLetter.WithLabelValues(r.batch.Source).Add(float64(acc[i].DeadLetters))
-		r.done <- result{acc: store.Accepted{New: r.sum.New + acc[i].New, Duplicate: r.sum.Duplicate + acc[i].Duplicate,
-			DeadLetters: r.sum.DeadLetters + acc[i].DeadLetters}}
-	}
 	if err != nil {
 		p.log.Error("ingest: commit failed", "source", group[0].batch.Source, "err", err)
+		durable = nil
+	}
+	p.acks <- ack{group: group, acc: acc, durable: durable, err: err}
+	return acc, err
+}
+
+// acknowledge answers the submitters of each committed group once it is
+// durable, in commit order, until Run closes p.acks.
+func (p *Pipeline) acknowledge() {
+	for a := range p.acks {
+		err := a.err
+		if err == nil && a.durable != nil {
+			if err = a.durable(); err != nil {
+				p.log.Error("ingest: commit not made durable", "source", a.group[0].batch.Source, "err", err)
+			}
+		}
+		for i, r := range a.group {
+			if err != nil {
+				r.done <- result{err: err}
+				continue
+			}
+			acc := a.acc[i]
+			p.accepted.WithLabelValues(r.batch.Source, "new").Add(float64(acc.New))
+			p.accepted.WithLabelValues(r.batch.Source, "duplicate").Add(float64(acc.Duplicate))
+			p.deadLetter.WithLabelValues(r.batch.Source).Add(float64(acc.DeadLetters))
+			r.done <- result{acc: store.Accepted{New: r.sum.New + acc.New, Duplicate: r.sum.Duplicate + acc.Duplicate,
+				DeadLetters: r.sum.DeadLetters + acc.DeadLetters}}
+		}
 	}
 }
 

@@ -53,11 +53,18 @@ type dialect interface {
 	// lockOnConn takes the lock named key on conn, across transactions,
 	// until unlock is called: replicas starting together take turns.
 	lockOnConn(ctx context.Context, conn *sql.Conn, key int64) (unlock func(), err error)
+	// lazyCommit prepares tx, just begun, to commit without waiting for
+	// the disk when lazy asks for it, and says whether it will: then the
+	// commit is durable only once walSync says so. SQLite's writer always
+	// commits so; PostgreSQL only when asked (synchronous_commit off).
+	lazyCommit(ctx context.Context, tx *sql.Tx, lazy bool) (bool, error)
 }
 
 type sqliteDialect struct{}
 
 func (sqliteDialect) name() string { return "sqlite" }
+
+func (sqliteDialect) lazyCommit(context.Context, *sql.Tx, bool) (bool, error) { return true, nil }
 
 func (sqliteDialect) schema(s string) string {
 	return strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{blob}}", "BLOB").Replace(s)
@@ -130,6 +137,14 @@ func (postgresDialect) placeholder(n int) string { return "$" + strconv.Itoa(n) 
 
 func (postgresDialect) name() string { return "postgres" }
 
+func (postgresDialect) lazyCommit(ctx context.Context, tx *sql.Tx, lazy bool) (bool, error) {
+	if !lazy {
+		return false, nil
+	}
+	_, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off")
+	return err == nil, err
+}
+
 func (postgresDialect) forUpdate() string  { return " FOR UPDATE" }
 func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 
@@ -177,8 +192,10 @@ func (postgresDialect) isUniqueViolation(err error) bool {
 
 // openSQLite opens path with one writer connection (SQLite has one writer at
 // a time; a single connection turns lock waits into queueing) and a pool of
-// readers. WAL lets readers run beside the writer; synchronous=FULL makes a
-// commit durable before it returns, which the ingest endpoint's 202 promises.
+// readers. WAL lets readers run beside the writer. The writer commits with
+// synchronous=NORMAL and walSync makes each commit durable before anyone
+// learns of it (the ingest endpoint's 202 promises that), with one sync
+// shared by the commits made meanwhile.
 func openSQLite(path string) (*Store, error) {
 	return openSQLiteBounded(path, DefaultWALLimit)
 }
@@ -192,14 +209,14 @@ func openSQLiteBounded(path string, walLimit int64) (*Store, error) {
 		}
 	}
 	wal := newWALBound(path+"-wal", walLimit)
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)"
 	// The writer never checkpoints the WAL by itself (wal_autocheckpoint(0)):
 	// a checkpoint copies pages into the database and syncs it, and doing
 	// that inside an ingest commit would stall every source. checkpointWAL
 	// copies beside the writer instead, and the writer only starts the log
 	// over between transactions (restartWAL), after which journal_size_limit
 	// cuts the file back to where restarts begin.
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.FormatInt(wal.restartAt, 10)+")")
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.FormatInt(wal.restartAt, 10)+")")
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
@@ -214,14 +231,14 @@ func openSQLiteBounded(path string, walLimit int64) (*Store, error) {
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
-	ck, err := sql.Open("sqlite", base)
+	ck, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)")
 	if err != nil {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
 	ck.SetMaxOpenConns(1)
-	s := &Store{w: w, r: r, dialect: sqliteDialect{}, now: nowUTC, wal: wal, stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
+	s := &Store{w: w, r: r, dialect: sqliteDialect{}, now: nowUTC, wal: wal, walSync: newWALSync(path + "-wal"), stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
 	go s.checkpointWAL(ck)
 	return s, nil
 }
@@ -236,5 +253,7 @@ func openPostgres(dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: unable to reach PostgreSQL: %w", err)
 	}
-	return &Store{w: db, r: db, dialect: postgresDialect{}, now: nowUTC}, nil
+	s := &Store{w: db, r: db, dialect: postgresDialect{}, now: nowUTC}
+	s.walSync = newCommitSync(s.flushCommits)
+	return s, nil
 }

@@ -67,9 +67,26 @@ type Accepted struct {
 // When Accept returns nil everything is on disk, and a source may
 // acknowledge; the callbacks the hook registered with Tx.OnCommit have run.
 func (s *Store) Accept(ctx context.Context, batches []Batch, hook func(context.Context, *Tx, []Fresh) error) ([]Accepted, error) {
-	out := make([]Accepted, len(batches))
+	out, durable, err := s.AcceptAsync(ctx, batches, hook)
+	if err != nil {
+		return nil, err
+	}
+	if err := durable(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// AcceptAsync is Accept returning once the transaction has committed, so
+// that the caller can start the next one while the disk makes this one
+// durable. durable waits for that and then runs the hook's Tx.OnCommit
+// callbacks; until it has returned nil nobody may learn of the commit —
+// no source acknowledged, nothing handed on — and if it fails the commit
+// may be lost (see walSync).
+func (s *Store) AcceptAsync(ctx context.Context, batches []Batch, hook func(context.Context, *Tx, []Fresh) error) (out []Accepted, durable func() error, err error) {
+	out = make([]Accepted, len(batches))
 	now := s.now()
-	err := s.update(ctx, func(t *Tx) error {
+	durable, err = s.updateAsync(ctx, func(t *Tx) error {
 		tx := t.tx
 		for i := range out {
 			out[i] = Accepted{}
@@ -102,11 +119,11 @@ func (s *Store) Accept(ctx context.Context, batches []Batch, hook func(context.C
 			return hook(ctx, t, fresh)
 		}
 		return nil
-	})
+	}, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, durable, nil
 }
 
 const eventColumns = "dedup_key, kind, time, vault_id, vault_name, object_type, object_name, object_version, " +

@@ -85,6 +85,11 @@ func (s *Store) lastWrite() (fresh bool, err error) {
 // made read-only or a lost connection it returns the failure, so that
 // readiness says what clients of the ingest endpoint would find.
 func (s *Store) Writable(ctx context.Context) error {
+	if s.walSync != nil {
+		if err := s.walSync.failed(); err != nil {
+			return err // final: see walSync
+		}
+	}
 	if fresh, err := s.lastWrite(); fresh {
 		return err
 	}

@@ -44,6 +44,7 @@ type Store struct {
 	// SQLite only: the WAL's bound (wal.go), the checkpointer's stop
 	// signal and its exit.
 	wal                              *walBound
+	walSync                          *walSync // makes commits durable (wal_sync.go)
 	stopCheckpoints, checkpointsDone chan struct{}
 	// health is the outcome of the last write, for readiness (health.go).
 	health    writeHealth
@@ -93,6 +94,9 @@ func (s *Store) Close() error {
 		<-s.checkpointsDone
 	}
 	err := s.w.Close()
+	if s.walSync != nil {
+		s.walSync.close()
+	}
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
@@ -121,30 +125,67 @@ func (s *Store) Ready(ctx context.Context) error {
 	return nil
 }
 
-// tx runs fn in a write transaction, committing when fn returns nil. Its
-// outcome is what readiness goes by (see Writable).
+// tx runs fn in a write transaction, committing when fn returns nil, and
+// returns once the commit is durable. Its outcome is what readiness goes by
+// (see Writable).
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	s.startWrite()
-	err := s.runTx(ctx, fn)
-	s.noteWrite(err)
-	return err
+	durable, err := s.txAsync(ctx, fn, false)
+	if err != nil {
+		return err
+	}
+	return durable()
 }
 
-func (s *Store) runTx(ctx context.Context, fn func(*sql.Tx) error) error {
+// txAsync is tx returning as soon as the commit is made, with a function
+// that waits until it is durable. Nobody may learn of the commit (an
+// answer, a message sent) before that function returned nil; if it fails,
+// the commit may be lost. On SQLite every commit is made durable that way;
+// on PostgreSQL only a lazy one (synchronous_commit off), the others are
+// durable when they commit.
+func (s *Store) txAsync(ctx context.Context, fn func(*sql.Tx) error, lazy bool) (durable func() error, err error) {
+	s.startWrite()
+	seq, err := s.runTx(ctx, fn, lazy)
+	s.noteWrite(err)
+	if err != nil {
+		return nil, err
+	}
+	return func() error { return s.durable(seq) }, nil
+}
+
+// durable waits until commit seq is durable (see walSync); 0 is a commit
+// that was durable when it returned.
+func (s *Store) durable(seq uint64) error {
+	if seq == 0 {
+		return nil
+	}
+	return s.walSync.wait(seq)
+}
+
+// runTx runs fn in a transaction and commits it; the number it returns
+// identifies the commit to walSync (0: durable already).
+func (s *Store) runTx(ctx context.Context, fn func(*sql.Tx) error, lazy bool) (uint64, error) {
 	s.boundWAL(ctx)
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: unable to begin transaction: %w", err)
+		return 0, fmt.Errorf("store: unable to begin transaction: %w", err)
+	}
+	lazy, err = s.dialect.lazyCommit(ctx, tx, lazy)
+	if err != nil {
+		tx.Rollback()
+		return 0, fmt.Errorf("store: unable to begin transaction: %w", err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: unable to commit: %w", err)
+		return 0, fmt.Errorf("store: unable to commit: %w", err)
 	}
 	s.wal.committed()
-	return nil
+	if !lazy {
+		return 0, nil
+	}
+	return s.walSync.committed(), nil
 }
 
 // micros converts a time to the integer microseconds the schema stores.
