@@ -144,6 +144,11 @@ type VaultCaller struct {
 	Events int       `json:"events"`
 	First  time.Time `json:"first"`
 	Last   time.Time `json:"last"`
+	// Unauthenticated marks requests that carried no identity, grouped by
+	// address (Caller is the IP): requests without a token (Key Vault
+	// answers them 401), such as the auth challenge every Key Vault client
+	// sends first. They come after the callers with an identity.
+	Unauthenticated bool `json:"unauthenticated,omitempty"`
 }
 
 // CloseRequest is the body of POST /api/v1/incidents/{id}/close.

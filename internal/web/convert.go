@@ -89,7 +89,8 @@ func apiRelated(rel incident.Related) api.Related {
 	for _, o := range rel.Others {
 		vo := api.VaultOthers{Vault: o.Vault, Callers: make([]api.VaultCaller, 0, len(o.Callers))}
 		for _, c := range o.Callers {
-			vo.Callers = append(vo.Callers, api.VaultCaller{Caller: c.CallerKey, UPN: c.UPN, IP: c.IP, Events: c.Events, First: c.First, Last: c.Last})
+			vo.Callers = append(vo.Callers, api.VaultCaller{Caller: c.CallerKey, UPN: c.UPN, IP: c.IP, Events: c.Events,
+				First: c.First, Last: c.Last, Unauthenticated: c.Unauthenticated})
 		}
 		out.Others = append(out.Others, vo)
 	}
