@@ -53,8 +53,9 @@ type Alert struct {
 	Operation     string    `json:"operation"`
 	Class         string    `json:"class"`
 	Severity      string    `json:"severity"`
-	Status        int       `json:"status"`
-	Result        string    `json:"result,omitempty"`
+	Status        int       `json:"status"`                // the HTTP status Key Vault answered
+	StatusText    string    `json:"status_text,omitempty"` // its word: "Forbidden" for 403
+	Result        string    `json:"result,omitempty"`      // Key Vault's resultSignature: OK, Forbidden, ...
 	CorrelationID string    `json:"correlation_id"`
 	RequestURI    string    `json:"request_uri,omitempty"`
 	Caller        Caller    `json:"caller"`
@@ -118,16 +119,20 @@ type Related struct {
 
 // Event is one stored audit event.
 type Event struct {
-	ID            int64     `json:"id"`
-	Time          time.Time `json:"time"`
-	Vault         string    `json:"vault"`
-	ObjectType    string    `json:"object_type,omitempty"`
-	ObjectName    string    `json:"object_name,omitempty"`
-	Operation     string    `json:"operation"`
-	Result        string    `json:"result,omitempty"`
-	Status        int       `json:"status,omitempty"`
-	CorrelationID string    `json:"correlation_id,omitempty"`
-	Caller        Caller    `json:"caller"`
+	ID         int64     `json:"id"`
+	Time       time.Time `json:"time"`
+	Vault      string    `json:"vault"`
+	ObjectType string    `json:"object_type,omitempty"`
+	ObjectName string    `json:"object_name,omitempty"`
+	Operation  string    `json:"operation"`
+	// Result is Key Vault's resultType as logged, which says Success for
+	// every request Key Vault answered, a refused one (401, 403) too:
+	// Status and StatusText say how it was answered.
+	Result        string `json:"result,omitempty"`
+	Status        int    `json:"status,omitempty"`      // the HTTP status Key Vault answered; 0 when not logged
+	StatusText    string `json:"status_text,omitempty"` // its word: "Forbidden" for 403
+	CorrelationID string `json:"correlation_id,omitempty"`
+	Caller        Caller `json:"caller"`
 }
 
 // VaultOthers is who else acted on a vault.
@@ -144,6 +149,11 @@ type VaultCaller struct {
 	Events int       `json:"events"`
 	First  time.Time `json:"first"`
 	Last   time.Time `json:"last"`
+	// Unauthenticated marks requests that carried no identity, grouped by
+	// address (Caller is the IP): requests without a token (Key Vault
+	// answers them 401), such as the auth challenge every Key Vault client
+	// sends first. They come after the callers with an identity.
+	Unauthenticated bool `json:"unauthenticated,omitempty"`
 }
 
 // CloseRequest is the body of POST /api/v1/incidents/{id}/close.

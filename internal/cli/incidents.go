@@ -205,7 +205,7 @@ func writeIncident(w io.Writer, d api.IncidentDetail) {
 		if obj != "" {
 			obj = " " + ev.ObjectType + " " + obj
 		}
-		fmt.Fprintf(w, "  %s %s %s%s %d\n", ev.Time.UTC().Format(time.RFC3339), ev.Vault, ev.Operation, obj, ev.Status)
+		fmt.Fprintf(w, "  %s %s %s%s %d %s\n", ev.Time.UTC().Format(time.RFC3339), ev.Vault, ev.Operation, obj, ev.Status, ev.StatusText)
 	}
 	if r.Truncated {
 		fmt.Fprintln(w, "  … more: see --json")
@@ -213,7 +213,14 @@ func writeIncident(w io.Writer, d api.IncidentDetail) {
 	for _, o := range r.Others {
 		fmt.Fprintf(w, "\nOthers on %s:\n", o.Vault)
 		for _, c := range o.Callers {
-			fmt.Fprintf(w, "  %s %s %d events %s to %s\n", c.Caller, dash(c.UPN), c.Events, c.First.UTC().Format(time.RFC3339), c.Last.UTC().Format(time.RFC3339))
+			from, to := c.First.UTC().Format(time.RFC3339), c.Last.UTC().Format(time.RFC3339)
+			if c.Unauthenticated {
+				// An address without an identity is not an actor: the SDK's
+				// tokenless auth challenge, as the console says.
+				fmt.Fprintf(w, "  unauthenticated requests from %s (no token: the auth challenge) %d requests %s to %s\n", c.IP, c.Events, from, to)
+				continue
+			}
+			fmt.Fprintf(w, "  %s %s %d events %s to %s\n", c.Caller, dash(c.UPN), c.Events, from, to)
 		}
 	}
 }

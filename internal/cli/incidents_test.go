@@ -162,3 +162,27 @@ func TestNotifyTest(t *testing.T) {
 		t.Errorf("no channels: exit %d; want 2", code)
 	}
 }
+
+// incidents show words a refused related request with its status and
+// shows tokenless requests as unauthenticated requests from an address,
+// as the console does, not as a caller named by its IP.
+func TestIncidentShowWordsStatusAndUnauthenticatedRequests(t *testing.T) {
+	at := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	d := api.IncidentDetail{Incident: api.Incident{ID: 1, Title: "t", Vault: "kv-pay"}, Related: api.Related{From: at, To: at,
+		Events: []api.Event{{Time: at, Vault: "kv-hr", Operation: "SecretGet", Result: "Success", Status: 403, StatusText: "Forbidden"}},
+		Others: []api.VaultOthers{{Vault: "kv-pay", Callers: []api.VaultCaller{
+			{Caller: "bob-oid", UPN: "bob@contoso.com", IP: "192.0.2.10", Events: 1, First: at, Last: at},
+			{Caller: "127.0.0.1", IP: "127.0.0.1", Events: 4, First: at, Last: at, Unauthenticated: true},
+		}}}}}
+	var out strings.Builder
+	writeIncident(&out, d)
+	for _, want := range []string{"kv-hr SecretGet 403 Forbidden", "bob-oid bob@contoso.com 1 events",
+		"unauthenticated requests from 127.0.0.1 (no token: the auth challenge) 4 requests"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("show lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "127.0.0.1 - 4 events") {
+		t.Errorf("show names an address as a caller:\n%s", out.String())
+	}
+}

@@ -3,6 +3,8 @@ package incident
 import (
 	"testing"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
 )
 
 func TestRelatedActivity(t *testing.T) {
@@ -19,6 +21,14 @@ func TestRelatedActivity(t *testing.T) {
 			access{at: 3 * time.Hour, caller: "mallory", vault: "kv-hr", object: "payroll"},
 			access{at: 3 * time.Hour, caller: "app3", vault: "kv-hr", object: "payroll"},
 		)
+		// Two requests without a token (the SDK's auth challenge) on kv-pay:
+		// no identity, only an address, answered 401.
+		for _, at := range []time.Duration{-3 * time.Hour, -2 * time.Hour} {
+			ev := e.event(access{at: at, vault: "kv-pay", object: "real-secret"})
+			ev.Caller = auditlog.Caller{IP: "198.51.100.4", ClientInfo: "azsdk-go/1.0"}
+			ev.Operation, ev.ResultType, ev.ResultSignature, ev.HTTPStatus = "SecretGet", "Success", "Unauthorized", 401
+			e.ingestEvents(t, ev)
+		}
 		in := e.incidents(t)[0]
 		r, err := RelatedActivity(ctx, e.st, in, 24*time.Hour, 0)
 		if err != nil {
@@ -37,9 +47,15 @@ func TestRelatedActivity(t *testing.T) {
 		if len(r.Others) != 1 || r.Others[0].Vault != "kv-pay" {
 			t.Fatalf("others: %+v", r.Others)
 		}
+		// The challenges outnumber app2's requests, yet an address without
+		// an identity comes after every actor, marked as such.
 		cs := r.Others[0].Callers
-		if len(cs) != 2 || cs[0].CallerKey != "app1" || cs[0].Events != 2 || cs[1].CallerKey != "app2" || cs[0].UPN != "app1@example.com" {
+		if len(cs) != 3 || cs[0].CallerKey != "app1" || cs[0].Events != 2 || cs[1].CallerKey != "app2" || cs[0].UPN != "app1@example.com" ||
+			cs[0].Unauthenticated || cs[1].Unauthenticated {
 			t.Errorf("who else on kv-pay: %+v", cs)
+		}
+		if len(cs) == 3 && (cs[2].CallerKey != "198.51.100.4" || !cs[2].Unauthenticated || cs[2].Events != 2 || cs[2].IP != "198.51.100.4") {
+			t.Errorf("the unauthenticated requests on kv-pay: %+v", cs[2])
 		}
 		r, _ = RelatedActivity(ctx, e.st, in, 3*time.Hour, 2) // 3 of mallory's events in it
 		if len(r.Events) != 2 || !r.Truncated {

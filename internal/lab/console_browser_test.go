@@ -26,7 +26,9 @@ const newcomerVault = "kv-fraud-ml-prod"
 // lab's own content (the new team's vault not covered, and why); an
 // outside identity then reads decoys with the Azure SDK, the incident
 // appears in the open list without a reload, and its page shows the
-// caller's other reads across vaults. An owner of one subscription, in a
+// caller's other reads across vaults (and the SDK's tokenless challenges as
+// unauthenticated requests, not a caller); the home page then words the
+// open incident and links it. An owner of one subscription, in a
 // browser context of its own, sees only that subscription's vaults and
 // decoys and is refused everywhere else without a decoy name. Every page
 // is saved as a screenshot (lab-*.png, see internal/testenv/browser).
@@ -58,8 +60,13 @@ func TestLabConsoleInABrowser(t *testing.T) {
 		t.Errorf("the sign-in token field is of type %q; want password", typ)
 	}
 	c.Step("sign in", chromedp.SendKeys(chromedp.ID("token"), l.AdminToken()), chromedp.Submit(chromedp.ID("token")),
-		chromedp.WaitVisible(chromedp.CSS("ul.links")))
-	contains(text(c, "home"), "home", "Welcome, bootstrap admin token", "admin", "Vaults", "Incidents", "Decoys")
+		chromedp.WaitVisible(chromedp.ID("home-coverage")))
+	// The home page at a glance: the lab's coverage, no incident yet.
+	contains(text(c, "home"), "home", "Welcome, bootstrap admin token", "admin", "6 of 7 vaults covered", "1 not covered",
+		"0 open incidents", "No incident yet")
+	if href := c.Read("not covered link", chromedp.Evaluate[string](`document.querySelector("#glance a.state.not-covered").getAttribute("href")`)); href != "/vaults?state=not-covered" {
+		t.Errorf("the home page's not covered count links %q", href)
+	}
 	c.Screenshot("lab-home")
 
 	c.Step("open /vaults", chromedp.Navigate(l.URL()+"/vaults"), chromedp.WaitVisible(chromedp.ID("coverage-headline")))
@@ -158,7 +165,25 @@ func TestLabConsoleInABrowser(t *testing.T) {
 	if strings.Contains(incident, "403 Success") {
 		t.Errorf("the related activity calls a refused read a success:\n%s", incident)
 	}
+	// The SDK's tokenless first requests are an address, not an actor.
+	others := c.Read("others on the vault", chromedp.Text(chromedp.CSS("aside.side-col section:last-child")))
+	contains(others, "others on the vault", "Unauthenticated requests from 127.0.0.1")
+	if strings.Contains(others, "127.0.0.1 127.0.0.1") {
+		t.Errorf("others on the vault show an address as a caller:\n%s", others)
+	}
 	c.Screenshot("lab-incident")
+
+	// Home again: the incident is open, in words, a click away.
+	c.Step("open the home page", chromedp.Navigate(l.URL()+"/"), chromedp.WaitVisible(chromedp.ID("newest-incidents")))
+	contains(text(c, "home after the attack"), "home after the attack", "open incident", outsiders[0].Identity.UPN, "7 of 7 vaults covered")
+	if n := c.Read("incident link", chromedp.Evaluate[string](fmt.Sprintf(`String(document.querySelectorAll('#newest-incidents a[href="/incidents/%d"]').length)`, id))); n != "1" {
+		t.Errorf("the home page lists %s links to incident %d; want 1", n, id)
+	}
+	c.Screenshot("lab-home-after-attack")
+	c.Step("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)), chromedp.Navigate(l.URL()+"/"),
+		chromedp.WaitVisible(chromedp.ID("newest-incidents")))
+	c.Screenshot("lab-home-after-attack-phone")
+	c.Step("desktop width", chromedp.EmulateViewport(1280, 900))
 	c.CheckProblems()
 
 	// An owner of Contoso Dev/Test, in a browser context of its own.
@@ -204,6 +229,18 @@ func TestLabConsoleInABrowser(t *testing.T) {
 	if !slices.Equal(gotDecoys, wantDecoys) {
 		t.Errorf("the owner of %s sees decoys %q; want %q", subscriptions[1].DisplayName, gotDecoys, wantDecoys)
 	}
+	// The owner's home: its coverage, and no incident, not even a count.
+	o.Step("open the owner's home", chromedp.Navigate(l.URL()+"/"), chromedp.WaitVisible(chromedp.ID("home-coverage")))
+	ownerHome := text(o, "the owner's home")
+	contains(ownerHome, "the owner's home", "3 of 3 vaults covered", "Accesses to your decoys")
+	if strings.Contains(ownerHome, "open incident") || strings.Contains(ownerHome, outsiders[0].Identity.UPN) {
+		t.Errorf("the owner's home shows incidents:\n%s", ownerHome)
+	}
+	o.Screenshot("lab-owner-home")
+	o.Step("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)), chromedp.Navigate(l.URL()+"/"),
+		chromedp.WaitVisible(chromedp.ID("home-coverage")))
+	o.Screenshot("lab-owner-home-phone")
+	o.Step("desktop width", chromedp.EmulateViewport(1280, 900))
 	// The pages so far must have gone cleanly; the refusals below are
 	// 403s and 404s, which the browser logs as errors.
 	o.CheckProblems()

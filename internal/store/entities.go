@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -93,16 +94,23 @@ type VaultCaller struct {
 	Events    int
 	First     time.Time
 	Last      time.Time
+	// Unauthenticated is set when the requests carried no identity, only
+	// the client's address: requests sent without a token, which Key Vault
+	// answers 401 — the auth challenge every client makes before it signs
+	// in. Such a group is an address, not an actor.
+	Unauthenticated bool
 }
 
 // VaultCallers answers "who else acted on that vault": every caller with
 // stored events on vault (a name) in [from, to), except exclude (a caller
-// key), the busiest first, at most limit.
+// key), the busiest first, at most limit; callers with an identity come
+// before unauthenticated requests, which are grouped by address.
 func (s *Store) VaultCallers(ctx context.Context, vault string, from, to time.Time, exclude string, limit int) ([]VaultCaller, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT caller_key, MAX(caller_upn), MAX(caller_ip), COUNT(*), MIN(time), MAX(time)
+	rows, err := s.r.QueryContext(ctx, `SELECT caller_key, MAX(caller_upn), MAX(caller_ip), COUNT(*), MIN(time), MAX(time),
+		MAX(caller_object_id), MAX(caller_app_id)
 		FROM events WHERE vault_name = $1 AND time >= $2 AND time < $3 AND caller_key <> $4
 		GROUP BY caller_key ORDER BY COUNT(*) DESC, caller_key LIMIT $5`,
 		strings.ToLower(vault), micros(from), micros(to), strings.ToLower(exclude), limit)
@@ -114,11 +122,27 @@ func (s *Store) VaultCallers(ctx context.Context, vault string, from, to time.Ti
 	for rows.Next() {
 		var c VaultCaller
 		var first, last int64
-		if err := rows.Scan(&c.CallerKey, &c.UPN, &c.IP, &c.Events, &first, &last); err != nil {
+		var objectID, appID string
+		if err := rows.Scan(&c.CallerKey, &c.UPN, &c.IP, &c.Events, &first, &last, &objectID, &appID); err != nil {
 			return nil, fmt.Errorf("store: unable to list vault callers: %w", err)
 		}
 		c.First, c.Last = fromMicros(first), fromMicros(last)
+		// The caller key falls back to the address only when no identity
+		// was logged (auditlog.Caller.Key).
+		c.Unauthenticated = objectID == "" && appID == "" && c.UPN == "" && c.IP != "" && c.CallerKey == strings.ToLower(c.IP)
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: unable to list vault callers: %w", err)
+	}
+	slices.SortStableFunc(out, func(a, b VaultCaller) int {
+		switch {
+		case a.Unauthenticated == b.Unauthenticated:
+			return 0
+		case b.Unauthenticated:
+			return -1
+		}
+		return 1
+	})
+	return out, nil
 }

@@ -174,3 +174,38 @@ func TestIncidentsAPIChanges(t *testing.T) {
 		t.Errorf("last history entry: %+v", last)
 	}
 }
+
+// Key Vault's resultType says Success for a refused request: the API keeps
+// it as result, as logged, and says how the request was answered in status
+// and status_text, for related events and alerts alike.
+func TestIncidentAPISaysHowARequestWasAnswered(t *testing.T) {
+	e := newEnv(t)
+	caller := auditlog.Caller{ObjectID: "mallory-oid", UPN: "mallory@contoso.com", IP: "203.0.113.7"}
+	at := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	e.seedEvents(
+		auditlog.Event{Kind: auditlog.KindAudit, Time: at, VaultID: envVaultPay, VaultName: "kv-pay", ObjectType: registry.Secret,
+			ObjectName: ownDecoy, Operation: "SecretGet", ResultType: "Success", ResultSignature: "Forbidden", HTTPStatus: 403,
+			CorrelationID: "corr-refused", Caller: caller},
+		auditlog.Event{Kind: auditlog.KindAudit, Time: at.Add(-time.Hour), VaultID: envVaultHR, VaultName: "kv-hr", ObjectType: registry.Secret,
+			ObjectName: "payroll", Operation: "SecretGet", ResultType: "Success", HTTPStatus: 403, CorrelationID: "corr-other", Caller: caller},
+	)
+	_, body := e.request(nil, "GET", "/api/v1/incidents/1", e.token(auth.Analyst), nil)
+	var d api.IncidentDetail
+	if err := json.Unmarshal([]byte(body), &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Alerts) != 1 || len(d.Related.Events) != 2 {
+		t.Fatalf("alerts %+v, related %+v", d.Alerts, d.Related.Events)
+	}
+	if a := d.Alerts[0]; a.Status != 403 || a.StatusText != "Forbidden" || a.Result != "Forbidden" {
+		t.Errorf("alert: status %d %q, result %q; want 403 Forbidden, Forbidden", a.Status, a.StatusText, a.Result)
+	}
+	for _, ev := range d.Related.Events {
+		if ev.Status != 403 || ev.StatusText != "Forbidden" || ev.Result != "Success" {
+			t.Errorf("related event on %s: status %d %q, result %q; want 403 Forbidden, result Success as logged", ev.Vault, ev.Status, ev.StatusText, ev.Result)
+		}
+	}
+	if !strings.Contains(body, `"status":403,"status_text":"Forbidden"`) {
+		t.Errorf("the answer lacks status_text beside status:\n%s", body)
+	}
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/api"
@@ -32,6 +33,16 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// statusWord names an HTTP status ("Forbidden"), "" for none: Key Vault's
+// resultType says Success for a refused request, so the API says in a word
+// what the status was, as the console does.
+func statusWord(code int) string {
+	if code == 0 {
+		return ""
+	}
+	return http.StatusText(code)
+}
+
 func apiIncident(in store.Incident) api.Incident {
 	return api.Incident{
 		ID: in.ID, Title: in.Title, Severity: in.Severity, Status: in.Status, Classification: in.Classification,
@@ -46,7 +57,7 @@ func apiAlert(a store.Alert) api.Alert {
 	return api.Alert{
 		ID: a.ID, IncidentID: a.IncidentID, Time: a.Time, VaultID: a.VaultID, Vault: a.VaultName, Token: a.Token,
 		TokenType: a.TokenType, ObjectType: a.ObjectType, Operation: a.Operation, Class: a.Class, Severity: a.Severity,
-		Status: a.HTTPStatus, Result: a.ResultSig, CorrelationID: a.Correlation, RequestURI: a.RequestURI,
+		Status: a.HTTPStatus, StatusText: statusWord(a.HTTPStatus), Result: a.ResultSig, CorrelationID: a.Correlation, RequestURI: a.RequestURI,
 		Caller:     api.Caller{ObjectID: c.ObjectID, UPN: c.UPN, AppID: c.AppID, TenantID: c.TenantID, IP: c.IP, ClientInfo: c.ClientInfo},
 		Suppressed: a.Suppressed, AllowedBy: a.AllowedBy,
 	}
@@ -74,7 +85,7 @@ func apiEvent(se store.StoredEvent) api.Event {
 	c := e.Caller
 	return api.Event{
 		ID: se.ID, Time: e.Time, Vault: e.VaultName, ObjectType: string(e.ObjectType), ObjectName: e.ObjectName,
-		Operation: e.Operation, Result: e.ResultType, Status: e.HTTPStatus, CorrelationID: e.CorrelationID,
+		Operation: e.Operation, Result: e.ResultType, Status: e.HTTPStatus, StatusText: statusWord(e.HTTPStatus), CorrelationID: e.CorrelationID,
 		Caller: api.Caller{ObjectID: c.ObjectID, UPN: c.UPN, AppID: c.AppID, IP: c.IP, ClientInfo: c.ClientInfo},
 	}
 }
@@ -89,7 +100,8 @@ func apiRelated(rel incident.Related) api.Related {
 	for _, o := range rel.Others {
 		vo := api.VaultOthers{Vault: o.Vault, Callers: make([]api.VaultCaller, 0, len(o.Callers))}
 		for _, c := range o.Callers {
-			vo.Callers = append(vo.Callers, api.VaultCaller{Caller: c.CallerKey, UPN: c.UPN, IP: c.IP, Events: c.Events, First: c.First, Last: c.Last})
+			vo.Callers = append(vo.Callers, api.VaultCaller{Caller: c.CallerKey, UPN: c.UPN, IP: c.IP, Events: c.Events,
+				First: c.First, Last: c.Last, Unauthenticated: c.Unauthenticated})
 		}
 		out.Others = append(out.Others, vo)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/auth"
 	"github.com/honeyvault/honeyvault/internal/incident"
@@ -226,3 +228,53 @@ func withoutScripts(page string) string {
 }
 
 var consoleScript = regexp.MustCompile(`<script src="/static/[a-z]+\.js" defer></script>`)
+
+// A request without a token (the SDK's auth challenge) is logged with an
+// address and no identity: "others on the vault" shows it as unauthenticated
+// requests from that address, after the callers with an identity, in the
+// page and in the API alike — never as a caller named by its IP.
+func TestOthersOnTheVaultGroupUnauthenticatedRequests(t *testing.T) {
+	e := newEnv(t)
+	e.seedIncident()
+	at := time.Date(2026, 11, 20, 7, 30, 0, 0, time.UTC)
+	other := func(at time.Time, c auditlog.Caller, status int) auditlog.Event {
+		return auditlog.Event{Kind: auditlog.KindAudit, Time: at, VaultID: envVaultPay, VaultName: "kv-pay", ObjectType: registry.Secret,
+			ObjectName: "app-setting", Operation: "SecretGet", ResultType: "Success", HTTPStatus: status,
+			CorrelationID: "corr-" + at.Format("150405") + c.IP, Caller: c}
+	}
+	challenge := auditlog.Caller{IP: "127.0.0.1", ClientInfo: "azsdk-go-azsecrets/v1.5.1"}
+	e.seedEvents(other(at, challenge, 401), other(at.Add(time.Minute), challenge, 401),
+		other(at.Add(2*time.Minute), auditlog.Caller{ObjectID: "bob-oid", UPN: "bob@contoso.com", IP: "192.0.2.10"}, 200))
+
+	c := e.browser()
+	e.signIn(c, e.token(auth.Analyst))
+	_, page := e.request(c, "GET", "/incidents/1", "", nil)
+	side := page[strings.Index(page, "Others on the vault"):]
+	for _, want := range []string{"bob@contoso.com", "Unauthenticated requests from 127.0.0.1", "2 requests without a token"} {
+		if !strings.Contains(side, want) {
+			t.Errorf("others on the vault lack %q:\n%s", want, side)
+		}
+	}
+	if strings.Contains(side, "<li>127.0.0.1") {
+		t.Errorf("others on the vault name an address as a caller:\n%s", side)
+	}
+	if b, u := strings.Index(side, "bob@contoso.com"), strings.Index(side, "Unauthenticated"); b > u {
+		t.Errorf("unauthenticated requests come before bob")
+	}
+
+	_, body := e.request(nil, "GET", "/api/v1/incidents/1", e.token(auth.Analyst), nil)
+	var d api.IncidentDetail
+	if err := json.Unmarshal([]byte(body), &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Related.Others) != 1 {
+		t.Fatalf("others: %+v", d.Related.Others)
+	}
+	var got []string
+	for _, o := range d.Related.Others[0].Callers {
+		got = append(got, fmt.Sprintf("%s %s %d %v", o.Caller, o.IP, o.Events, o.Unauthenticated))
+	}
+	if want := "[bob-oid 192.0.2.10 1 false 127.0.0.1 127.0.0.1 2 true]"; fmt.Sprint(got) != want {
+		t.Errorf("API others: got %v; want %s", got, want)
+	}
+}

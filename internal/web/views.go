@@ -41,6 +41,27 @@ var nav = []navLink{
 	{"/audit", "Audit trail", auth.ReadAudit},
 }
 
+// sectionOf maps pages without a link of their own to the link of their
+// section: a deploy or retire run is reached from Vaults.
+var sectionOf = map[string]string{"/deploys": "/vaults", "/retires": "/vaults"}
+
+// navSection is the path of the navigation link whose section reqPath is
+// in: the link itself or a page under it (/settings/sources is in
+// Settings, /incidents/7 in Incidents); "" for none. Home holds only "/".
+func navSection(reqPath string) string {
+	for _, l := range nav {
+		if reqPath == l.Path || l.Path != "/" && strings.HasPrefix(reqPath, l.Path+"/") {
+			return l.Path
+		}
+	}
+	for prefix, section := range sectionOf {
+		if reqPath == prefix || strings.HasPrefix(reqPath, prefix+"/") {
+			return section
+		}
+	}
+	return ""
+}
+
 // page is what every template gets: the per-request frame the layout needs
 // and the handler's Data.
 type page struct {
@@ -48,8 +69,11 @@ type page struct {
 	User  *auth.Principal // nil when nobody is signed in
 	CSRF  string          // put in every form: {{template "csrf" .}}
 	Nav   []navLink       // the links User may follow
-	Path  string          // the request path, to mark the current link
-	Data  any
+	Path  string          // the request path: its link is marked the current page
+	// Section is the path of the link whose section Path is in, marked
+	// as current while on a page under it.
+	Section string
+	Data    any
 }
 
 // funcs are the helpers every template may call.
@@ -113,7 +137,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, code int, name,
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	p := page{Title: title, Path: r.URL.Path, Data: data}
+	p := page{Title: title, Path: r.URL.Path, Section: navSection(r.URL.Path), Data: data}
 	if id, ok := identityFrom(r.Context()); ok {
 		p.User = &id.Principal
 		p.CSRF = id.CSRFToken()
