@@ -213,6 +213,6 @@ func (h *handler) investigate(ctx context.Context, id int64, window time.Duratio
 	if inv.history, err = h.store.IncidentHistory(ctx, id); err != nil {
 		return inv, err
 	}
-	inv.related, err = incident.RelatedActivity(ctx, h.store, inv.incident, window, events)
+	inv.related, err = incident.RelatedTo(ctx, h.store, inv.incident, inv.entities, window, events)
 	return inv, err
 }
