@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/ingest/source"
 )
 
 // openAPIFile is the REST API's document, from this package's directory.
@@ -41,6 +42,7 @@ type openAPISchema struct {
 	Properties           map[string]*openAPISchema `yaml:"properties"`
 	Items                *openAPISchema            `yaml:"items"`
 	AdditionalProperties any                       `yaml:"additionalProperties"`
+	Enum                 []string                  `yaml:"enum"`
 }
 
 // schemaTypes are the Go types the document's component schemas describe,
@@ -482,5 +484,17 @@ func TestOpenAPIIsWellFormed(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestOpenAPISourceStatesAreTheRunners: the states the document allows a
+// live source are the ones package source's runners report, so that
+// neither a fixture nor the document can invent one.
+func TestOpenAPISourceStatesAreTheRunners(t *testing.T) {
+	doc := readOpenAPI(t)
+	got := doc.Components.Schemas["Source"].Properties["state"].Enum
+	want := []string{source.StateStarting, source.StateRunning, source.StateBackoff, source.StateStopped}
+	if !slices.Equal(got, want) {
+		t.Errorf("Source.state enum %q; the runners report %q", got, want)
 	}
 }
