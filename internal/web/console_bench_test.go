@@ -2,12 +2,14 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,6 +45,9 @@ func benchmarkConsolePages(b *testing.B, dsn string) {
 	built := time.Now()
 	es := buildConsoleEstate(b, st, time.Now().UTC())
 	b.Logf("estate built in %s", time.Since(built).Round(time.Millisecond))
+	if strings.HasPrefix(dsn, "postgres") {
+		settle(b, dsn)
+	}
 	a := &auth.Authenticator{Store: st}
 	a.AddBootstrap(adminToken, auth.Admin)
 	srv := httptest.NewServer(New(Options{Store: st, Auth: a}))
@@ -86,5 +91,21 @@ func benchmarkConsolePages(b *testing.B, dsn string) {
 			slices.Sort(took)
 			b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "p95-ms")
 		})
+	}
+}
+
+// settle does on PostgreSQL what autovacuum does a while after a bulk load
+// (the estate's 150,000 new rows): statistics for the planner and the
+// visibility map for index-only scans. Without it, the pages measured first
+// would be measured beside autovacuum, and the plans of a database that has
+// run for a while would not be the ones measured.
+func settle(b *testing.B, dsn string) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("VACUUM ANALYZE"); err != nil {
+		b.Fatal(err)
 	}
 }
