@@ -2,6 +2,31 @@ package api
 
 import "time"
 
+// IngestResult is POST /api/v1/ingest/azure-keyvault's 202: every record
+// of the body is stored. Its fields are in the order the API has always
+// written them (alphabetical: it began as a map).
+type IngestResult struct {
+	Accepted     int           `json:"accepted"`      // records stored for the first time
+	DeadLettered int           `json:"dead_lettered"` // malformed records kept as dead letters
+	Duplicates   int           `json:"duplicates"`    // records already stored
+	Errors       []IngestError `json:"errors"`        // the malformed records (the first 100); never null
+}
+
+// IngestRefusal is the ingest endpoint's 400 for a body that holds no
+// record, or no valid one in its first chunk: nothing was stored. Its other
+// errors (413, 429, 503, ...) are an Error.
+type IngestRefusal struct {
+	Error  string        `json:"error"`
+	Errors []IngestError `json:"errors"` // the malformed records; never null
+}
+
+// IngestError is one malformed record of a pushed body: where it is and
+// why it could not be read.
+type IngestError struct {
+	Position string `json:"position"`
+	Error    string `json:"error"`
+}
+
 // IngestStatus is GET /api/v1/ingest/status. Its fields are in the order
 // the API has always written them.
 type IngestStatus struct {

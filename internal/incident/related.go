@@ -44,6 +44,17 @@ const maxRelatedCallers = 20
 // Events are kept for the retention period only, so for old incidents this
 // may be empty.
 func RelatedActivity(ctx context.Context, st *store.Store, in store.Incident, window time.Duration, limit int) (Related, error) {
+	ent, err := st.IncidentEntities(ctx, in.ID)
+	if err != nil {
+		return Related{}, err
+	}
+	return RelatedTo(ctx, st, in, ent, window, limit)
+}
+
+// RelatedTo is RelatedActivity for a caller that has read the incident's
+// entities already (the investigation page shows them too): ent must be
+// st.IncidentEntities of in.
+func RelatedTo(ctx context.Context, st *store.Store, in store.Incident, ent store.Entities, window time.Duration, limit int) (Related, error) {
 	if window <= 0 {
 		window = DefaultRelatedWindow
 	}
@@ -51,10 +62,6 @@ func RelatedActivity(ctx context.Context, st *store.Store, in store.Incident, wi
 		limit = 1000
 	}
 	r := Related{From: in.FirstSeen.Add(-window), To: in.LastSeen.Add(window)}
-	ent, err := st.IncidentEntities(ctx, in.ID)
-	if err != nil {
-		return Related{}, err
-	}
 	keys := ent.CallerKeys
 	if len(keys) == 0 && in.CallerKey != "" {
 		keys = []string{in.CallerKey}

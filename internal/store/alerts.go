@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -78,7 +79,32 @@ func (t *Tx) InsertAlert(ctx context.Context, a *Alert) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("store: unable to store alert: %w", err)
 	}
+	if a.IncidentID != 0 {
+		if err := t.tallyAlert(ctx, a); err != nil {
+			return false, err
+		}
+	}
 	return true, nil
+}
+
+// tallyAlert adds a to its incident's tallies (see migration 0009), which
+// IncidentCharts reads instead of the alerts. The CASEs keep the greatest
+// value as MAX over the alerts would, in the database's own collation.
+func (t *Tx) tallyAlert(ctx context.Context, a *Alert) error {
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO incident_operations (incident_id, operation, class, alerts) VALUES ($1, $2, $3, 1)
+		ON CONFLICT (incident_id, operation) DO UPDATE SET alerts = incident_operations.alerts + 1,
+		class = CASE WHEN excluded.class > incident_operations.class THEN excluded.class ELSE incident_operations.class END`,
+		a.IncidentID, a.Operation, a.Class); err != nil {
+		return fmt.Errorf("store: unable to tally alert: %w", err)
+	}
+	label := cmp.Or(a.Caller.UPN, a.Caller.AppID, a.Caller.IP)
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO incident_callers (incident_id, caller_key, label) VALUES ($1, $2, $3)
+		ON CONFLICT (incident_id, caller_key) DO UPDATE
+		SET label = CASE WHEN excluded.label > incident_callers.label THEN excluded.label ELSE incident_callers.label END`,
+		a.IncidentID, a.CallerKey, label); err != nil {
+		return fmt.Errorf("store: unable to tally alert: %w", err)
+	}
+	return nil
 }
 
 // AlertFilter selects alerts, oldest first. Zero fields do not filter.

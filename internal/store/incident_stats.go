@@ -86,13 +86,16 @@ func (s *Store) IncidentCharts(ctx context.Context, f IncidentFilter) (IncidentC
 	}
 	p = nil
 	sub := "SELECT id FROM incidents" + f.where(&p, true)
-	if c.ByCaller, err = s.buckets(ctx, "SELECT caller_key, MAX(COALESCE(NULLIF(caller_upn, ''), NULLIF(caller_app_id, ''), caller_ip)), '', "+
-		"COUNT(DISTINCT incident_id) AS n FROM alerts WHERE incident_id IN ("+sub+") GROUP BY caller_key ORDER BY n DESC, caller_key LIMIT "+p.add(chartTop), p); err != nil {
+	// The two charts of alerts read their incidents' tallies (see
+	// tallyAlert): a row per incident and caller, or operation, where the
+	// alerts are twenty or more per incident.
+	if c.ByCaller, err = s.buckets(ctx, "SELECT caller_key, MAX(label), '', COUNT(*) AS n FROM incident_callers WHERE incident_id IN ("+sub+
+		") GROUP BY caller_key ORDER BY n DESC, caller_key LIMIT "+p.add(chartTop), p); err != nil {
 		return c, err
 	}
 	p = nil
 	sub = "SELECT id FROM incidents" + f.where(&p, true)
-	c.ByOperation, err = s.buckets(ctx, "SELECT operation, '', MAX(class), COUNT(*) AS n FROM alerts WHERE incident_id IN ("+sub+
+	c.ByOperation, err = s.buckets(ctx, "SELECT operation, '', MAX(class), CAST(SUM(alerts) AS BIGINT) AS n FROM incident_operations WHERE incident_id IN ("+sub+
 		") GROUP BY operation ORDER BY n DESC, operation LIMIT "+p.add(chartTop), p)
 	return c, err
 }

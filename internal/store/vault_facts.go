@@ -43,11 +43,15 @@ func decoysIn(f VaultFilter, p *params, prefix string) []string {
 
 // CountDecoysByVault counts the decoys of the vaults f selects (its
 // subscriptions and scope; IncludeGone does not apply) by vault, type and
-// status: one row per combination, however many decoys there are.
+// status: one row per combination, however many decoys there are, in no
+// particular order.
 func (s *Store) CountDecoysByVault(ctx context.Context, f VaultFilter) ([]DecoyCount, error) {
 	var p params
+	// Not sorted: coverage does not need an order, and PostgreSQL sorting
+	// thousands of rows of long keys in a language's collation took as long
+	// as counting them.
 	rows, err := s.r.QueryContext(ctx, "SELECT vault_key, type, status, COUNT(*) FROM decoys"+whereClause(decoysIn(f, &p, ""))+
-		" GROUP BY vault_key, type, status ORDER BY vault_key, type, status", p...)
+		" GROUP BY vault_key, type, status", p...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to count decoys: %w", err)
 	}

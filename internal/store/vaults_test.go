@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -223,6 +224,7 @@ func TestDecoyCountsAndOpenFindingsByVault(t *testing.T) {
 		for _, c := range counts {
 			got = append(got, fmt.Sprintf("%s %s %s %d", c.VaultKey[len(c.VaultKey)-4:], c.Type, c.Status, c.N))
 		}
+		slices.Sort(got) // the counts come in no particular order
 		if want := "kv-a key active 1|kv-a secret active 1|kv-a secret retired 1|kv-b secret active 1"; strings.Join(got, "|") != want {
 			t.Errorf("counts: got %q; want %q", strings.Join(got, "|"), want)
 		}

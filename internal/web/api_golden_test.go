@@ -171,15 +171,18 @@ func withGoldenChannels(e *env, o *Options) {
 	o.Notify = w
 }
 
-// withGoldenSources reports one live source in every state field, as the
+// withGoldenSources reports live sources in states their runners report
+// (package source's State constants) and with every field set, as the
 // server's source runners would.
 func withGoldenSources(e *env, o *Options) {
 	o.Sources = func() []source.Status {
 		return []source.Status{
-			{Name: "kv-logs", Kind: "eventhubs", State: "running", Records: 12, New: 10, Duplicates: 1, DeadLetters: 1, Errors: 2,
+			{Name: "kv-logs", Kind: "eventhubs", State: source.StateRunning, Records: 12, New: 10, Duplicates: 1, DeadLetters: 1, Errors: 2,
 				LastError: "connection reset", LastErrorAt: goldenClock.Add(-time.Minute), LastPoll: goldenClock,
 				LastRecordTime: goldenClock.Add(-2 * time.Second), Lag: 1500 * time.Millisecond},
-			{Name: "archive", Kind: "file", State: "idle"},
+			{Name: "archive", Kind: "file", State: source.StateStarting},
+			{Name: "la-query", Kind: "loganalytics", State: source.StateBackoff, Errors: 1, LastError: "403 Forbidden",
+				LastErrorAt: goldenClock.Add(-time.Second)},
 		}
 	}
 }

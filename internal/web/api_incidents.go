@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/incident"
 	"github.com/honeyvault/honeyvault/internal/store"
@@ -201,18 +203,26 @@ func (h *handler) investigate(ctx context.Context, id int64, window time.Duratio
 	if inv.incident, err = h.store.GetIncident(ctx, id); err != nil {
 		return inv, err
 	}
-	if inv.alerts, err = h.store.ListAlerts(ctx, store.AlertFilter{IncidentID: id, Limit: maxDetailAlerts + 1}); err != nil {
+	// The rest are independent reads (related activity needs the
+	// entities): they run at once on the store's read pool.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		inv.alerts, err = h.store.ListAlerts(gctx, store.AlertFilter{IncidentID: id, Limit: maxDetailAlerts + 1})
+		return err
+	})
+	g.Go(func() (err error) {
+		if inv.entities, err = h.store.IncidentEntities(gctx, id); err != nil {
+			return err
+		}
+		inv.related, err = incident.RelatedTo(gctx, h.store, inv.incident, inv.entities, window, events)
+		return err
+	})
+	g.Go(func() (err error) { inv.history, err = h.store.IncidentHistory(gctx, id); return err })
+	if err := g.Wait(); err != nil {
 		return inv, err
 	}
 	if len(inv.alerts) > maxDetailAlerts {
 		inv.alerts, inv.truncated = inv.alerts[:maxDetailAlerts], true
 	}
-	if inv.entities, err = h.store.IncidentEntities(ctx, id); err != nil {
-		return inv, err
-	}
-	if inv.history, err = h.store.IncidentHistory(ctx, id); err != nil {
-		return inv, err
-	}
-	inv.related, err = incident.RelatedActivity(ctx, h.store, inv.incident, window, events)
-	return inv, err
+	return inv, nil
 }

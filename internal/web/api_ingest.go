@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/ingest"
 	"github.com/honeyvault/honeyvault/internal/store"
@@ -47,11 +48,6 @@ type IngestLimits struct {
 // several forwarders at once, and what bounds the memory ingestion takes.
 const DefaultIngestConcurrent = 8
 
-type ingestError struct {
-	Position string `json:"position"`
-	Error    string `json:"error"`
-}
-
 // ingestRecords is POST /api/v1/ingest/azure-keyvault: any record shape,
 // gzip or not, by content whatever the Content-Type. The body is read as a
 // stream and stored in chunks (see ingest.StreamBody); 202 only after every
@@ -80,16 +76,16 @@ func (h *handler) ingestRecords(w http.ResponseWriter, r *http.Request) {
 		sub = extendReadDeadline(w, sub, h.ingestLimits.ReadTimeout)
 	}
 	res, err := ingest.StreamBody(r.Context(), "http", r.Body, h.ingestLimits.Chunking, sub)
-	errs := make([]ingestError, 0, len(res.Errors))
+	errs := make([]api.IngestError, 0, len(res.Errors))
 	for _, d := range res.Errors {
-		errs = append(errs, ingestError{Position: d.Position, Error: d.Reason})
+		errs = append(errs, api.IngestError{Position: d.Position, Error: d.Reason})
 	}
 	if err != nil {
 		h.ingestFailed(w, r, res, errs, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{
-		"accepted": res.Accepted.New, "duplicates": res.Accepted.Duplicate, "dead_lettered": res.Accepted.DeadLetters, "errors": errs,
+	writeJSON(w, http.StatusAccepted, api.IngestResult{
+		Accepted: res.Accepted.New, Duplicates: res.Accepted.Duplicate, DeadLettered: res.Accepted.DeadLetters, Errors: errs,
 	})
 }
 
@@ -126,7 +122,7 @@ func (h *handler) takeIngestSlot(ctx context.Context) bool {
 // ingestFailed answers a body that was not stored whole. Chunks stored
 // before the failure stay stored; the message says how many records, and
 // that sending the body again is harmless.
-func (h *handler) ingestFailed(w http.ResponseWriter, r *http.Request, res ingest.BodyResult, errs []ingestError, err error) {
+func (h *handler) ingestFailed(w http.ResponseWriter, r *http.Request, res ingest.BodyResult, errs []api.IngestError, err error) {
 	stored := ""
 	if n := res.Accepted.New + res.Accepted.Duplicate + res.Accepted.DeadLetters; n > 0 {
 		stored = fmt.Sprintf(" (the first %d records were stored; sending them again is harmless)", n)
@@ -139,13 +135,13 @@ func (h *handler) ingestFailed(w http.ResponseWriter, r *http.Request, res inges
 	case errors.Is(err, auditlog.ErrBodyTooLarge):
 		h.apiError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("body decompresses to more than %d bytes: split it%s", auditlog.MaxBodySize, stored))
 	case errors.Is(err, ingest.ErrNoRecords):
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "no records in body", "errors": errs})
+		writeJSON(w, http.StatusBadRequest, api.IngestRefusal{Error: "no records in body", Errors: errs})
 	case errors.Is(err, ingest.ErrNoValidRecord):
 		msg := "no valid record in body"
 		if !res.Complete {
 			msg = fmt.Sprintf("no valid record among the first %d records of the body; nothing stored", res.Read)
 		}
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": msg, "errors": errs})
+		writeJSON(w, http.StatusBadRequest, api.IngestRefusal{Error: msg, Errors: errs})
 	case errors.Is(err, errLargeBodiesBusy):
 		w.Header().Set("Retry-After", "5")
 		h.apiError(w, r, http.StatusTooManyRequests, "too many large bodies being stored at once; retry later")

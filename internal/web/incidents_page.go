@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/honeyvault/honeyvault/internal/incident"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -129,18 +131,42 @@ func (h *handler) incidentsPage(w http.ResponseWriter, r *http.Request) {
 		h.pageError(w, r, http.StatusBadRequest, bad)
 		return
 	}
-	ctx := r.Context()
 	f := store.IncidentFilter{Status: q.State, Severity: q.Severity, Vault: q.Vault, BeforeID: q.Before, Limit: incidentsPageSize}
 	if d, ok := rangeDurations[q.Range]; ok {
 		f.SeenSince = h.now().Add(-d)
 	}
-	list, err := h.store.ListIncidents(ctx, f)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
+	crit := f
+	crit.Status, crit.Severity = "open", incident.Critical
+	cf := f
+	cf.Status = "" // the charts count every incident in the filters, open or closed
+	// The page's reads are independent (but for the rows' digests, which
+	// follow the list): they run at once, on connections of the store's
+	// read pool, so that the page waits for the slowest, not for the sum.
+	var (
+		list             []store.Incident
+		digests          map[int64]*store.IncidentDigest
+		counts, critical map[string]int
+		newest           []store.Incident
+		charts           store.IncidentCharts
+	)
+	g, ctx := errgroup.WithContext(r.Context())
+	g.Go(func() (err error) {
+		if list, err = h.store.ListIncidents(ctx, f); err != nil {
+			return err
+		}
+		digests, err = h.store.IncidentDigests(ctx, incidentIDs(list))
+		return err
+	})
+	g.Go(func() (err error) { counts, err = h.store.IncidentCounts(ctx, f); return err })
+	g.Go(func() (err error) { critical, err = h.store.IncidentCounts(ctx, crit); return err })
+	if q.Before == 0 {
+		g.Go(func() (err error) {
+			newest, err = h.store.ListIncidents(ctx, store.IncidentFilter{Limit: 1})
+			return err
+		})
 	}
-	counts, err := h.store.IncidentCounts(ctx, f)
-	if err != nil {
+	g.Go(func() (err error) { charts, err = h.store.IncidentCharts(ctx, cf); return err })
+	if err := g.Wait(); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
@@ -150,39 +176,19 @@ func (h *handler) incidentsPage(w http.ResponseWriter, r *http.Request) {
 			q.Severity, q.Vault, q.Range, q.Before = "", "", "", 0
 		})}
 	v.None = !v.Filtered && v.Open+v.Closed == 0
-	crit := f
-	crit.Status, crit.Severity = "open", incident.Critical
-	critical, err := h.store.IncidentCounts(ctx, crit)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
 	v.OpenCritical = critical[incident.StatusNew] + critical[incident.StatusActive]
 	v.addChoices()
-	if err := h.incidentRows(r, &v, list); err != nil {
-		h.serverError(w, r, err)
-		return
-	}
+	v.incidentRows(list, digests)
 	if len(list) == incidentsPageSize {
 		last := list[len(list)-1].ID
 		v.Older = q.url(func(q *incidentsQuery) { q.Before = last })
 	}
 	if q.Before > 0 {
 		v.Newest = q.url(func(q *incidentsQuery) { q.Before = 0 })
-	} else if newest, err := h.store.ListIncidents(ctx, store.IncidentFilter{Limit: 1}); err != nil {
-		h.serverError(w, r, err)
-		return
 	} else if len(newest) == 1 {
 		v.LiveNewest = newest[0].ID
 	}
 	v.LiveEvery = h.liveRefresh.Milliseconds()
-	cf := f
-	cf.Status = "" // the charts count every incident in the filters, open or closed
-	charts, err := h.store.IncidentCharts(ctx, cf)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
 	v.Charts = drawIncidentCharts(charts, f.SeenSince, h.now(), q)
 	h.render(w, r, http.StatusOK, "incidents", "Incidents", v)
 }
@@ -206,16 +212,17 @@ func (v *incidentsView) addChoices() {
 	}
 }
 
-// incidentRows fills v.Rows from list and its alerts' digests.
-func (h *handler) incidentRows(r *http.Request, v *incidentsView, list []store.Incident) error {
+// incidentIDs are the ids of list, in its order.
+func incidentIDs(list []store.Incident) []int64 {
 	ids := make([]int64, len(list))
 	for i, in := range list {
 		ids[i] = in.ID
 	}
-	digests, err := h.store.IncidentDigests(r.Context(), ids)
-	if err != nil {
-		return err
-	}
+	return ids
+}
+
+// incidentRows fills v.Rows from list and its alerts' digests.
+func (v *incidentsView) incidentRows(list []store.Incident, digests map[int64]*store.IncidentDigest) {
 	for _, in := range list {
 		row := incidentListRow{Incident: in, Caller: in.CallerKey}
 		if d := digests[in.ID]; d != nil {
@@ -230,5 +237,4 @@ func (h *handler) incidentRows(r *http.Request, v *incidentsView, list []store.I
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	return nil
 }

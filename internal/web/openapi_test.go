@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/ingest/source"
 )
 
 // openAPIFile is the REST API's document, from this package's directory.
@@ -41,6 +42,7 @@ type openAPISchema struct {
 	Properties           map[string]*openAPISchema `yaml:"properties"`
 	Items                *openAPISchema            `yaml:"items"`
 	AdditionalProperties any                       `yaml:"additionalProperties"`
+	Enum                 []string                  `yaml:"enum"`
 }
 
 // schemaTypes are the Go types the document's component schemas describe,
@@ -95,7 +97,9 @@ var schemaTypes = map[string]reflect.Type{
 	"RunVault":               reflect.TypeFor[api.RunVault](),
 	"RunDecoy":               reflect.TypeFor[api.RunDecoy](),
 	"RunFinding":             reflect.TypeFor[api.RunFinding](),
-	"IngestError":            reflect.TypeFor[ingestError](),
+	"IngestError":            reflect.TypeFor[api.IngestError](),
+	"IngestResult":           reflect.TypeFor[api.IngestResult](),
+	"IngestRefusal":          reflect.TypeFor[api.IngestRefusal](),
 }
 
 // requestSchemas are the bodies the server decodes with unknown fields
@@ -104,10 +108,8 @@ var requestSchemas = []string{"DeployRequest", "RetireRequest", "CreateTokenRequ
 
 // untypedSchemas have no Go struct to compare with, and why.
 var untypedSchemas = map[string]string{
-	"Health":        "health.go answers a map literal",
-	"IngestResult":  "api_ingest.go answers a map literal",
-	"IngestRefusal": "api_ingest.go answers a map literal",
-	"CommentText":   "a string with the incident service's bounds",
+	"Health":      "health.go answers a map literal",
+	"CommentText": "a string with the incident service's bounds",
 }
 
 func readOpenAPI(t *testing.T) openAPIDoc {
@@ -492,5 +494,17 @@ func TestOpenAPIIsWellFormed(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestOpenAPISourceStatesAreTheRunners: the states the document allows a
+// live source are the ones package source's runners report, so that
+// neither a fixture nor the document can invent one.
+func TestOpenAPISourceStatesAreTheRunners(t *testing.T) {
+	doc := readOpenAPI(t)
+	got := doc.Components.Schemas["Source"].Properties["state"].Enum
+	want := []string{source.StateStarting, source.StateRunning, source.StateBackoff, source.StateStopped}
+	if !slices.Equal(got, want) {
+		t.Errorf("Source.state enum %q; the runners report %q", got, want)
 	}
 }

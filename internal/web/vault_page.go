@@ -51,6 +51,7 @@ type vaultView struct {
 	LastSeen      timeView
 	GoneAt        timeView
 	LastRecord    timeView
+	Activity      sparkline // records per hour over the last 24 hours
 	Decoys        []vaultDecoy
 	Incidents     []vaultIncident
 	Records       []vaultRecord
@@ -118,6 +119,12 @@ func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	perHour, err := h.store.EventsPerHour(r.Context(), a.Name, sparkStart(now))
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	v.Activity = drawSparkline(perHour, now)
 	for _, se := range events {
 		e := se.Event
 		rec := vaultRecord{Time: viewTime(e.Time, now), Operation: e.Operation, IP: e.Caller.IP,

@@ -214,14 +214,26 @@ func viewVaultRow(a assessed, now time.Time) vaultRow {
 // together whatever the sort.
 func sortVaults(vs []assessed, by string, groups map[string]vaultGroup) {
 	rank := map[coverage.State]int{coverage.NotCovered: 0, coverage.AtRisk: 1, coverage.Covered: 2}
-	slices.SortStableFunc(vs, func(a, b assessed) int {
-		ga, gb := groups[strings.ToLower(a.SubscriptionID)].Name, groups[strings.ToLower(b.SubscriptionID)].Name
-		if c := cmp.Compare(strings.ToLower(ga), strings.ToLower(gb)); c != 0 {
+	// The keys are lower-cased once, not at every comparison, and an
+	// index is sorted rather than the wide assessed values: sorting the
+	// 2,000 vaults of an estate was a tenth of the page's time.
+	type sortKey struct {
+		group, sub, name string
+		at               int
+	}
+	keys := make([]sortKey, len(vs))
+	for i, a := range vs {
+		sub := strings.ToLower(a.SubscriptionID)
+		keys[i] = sortKey{strings.ToLower(groups[sub].Name), sub, strings.ToLower(a.Name), i}
+	}
+	slices.SortStableFunc(keys, func(x, y sortKey) int {
+		if c := cmp.Compare(x.group, y.group); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(strings.ToLower(a.SubscriptionID), strings.ToLower(b.SubscriptionID)); c != 0 {
+		if c := cmp.Compare(x.sub, y.sub); c != 0 {
 			return c
 		}
+		a, b := &vs[x.at], &vs[y.at]
 		switch by {
 		case "state":
 			if c := cmp.Compare(rank[a.Coverage.State], rank[b.Coverage.State]); c != 0 {
@@ -232,8 +244,13 @@ func sortVaults(vs []assessed, by string, groups map[string]vaultGroup) {
 				return c
 			}
 		}
-		return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		return cmp.Compare(x.name, y.name)
 	})
+	sorted := make([]assessed, len(vs))
+	for i, k := range keys {
+		sorted[i] = vs[k.at]
+	}
+	copy(vs, sorted)
 }
 
 // vaultsURL is /vaults with the query's filters, the sort and the page.
