@@ -77,6 +77,14 @@ type Event struct {
 	ResourceID string
 	// Status is an activity record's status (Started, Succeeded, Failed, ...).
 	Status string
+	// RequestBody is the body the caller of an activity record's operation
+	// sent (properties.requestbody), ResponseBody the service's answer
+	// (properties.responseBody), each a JSON object as text, "" when the
+	// record carries none. Azure logs the request on the Started record of
+	// a write and the answer on its outcome; tamper rules judge a change by
+	// them.
+	RequestBody  string
+	ResponseBody string
 
 	Caller Caller
 	Source Position
