@@ -19,6 +19,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/ingest/ingesttest"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
 	"github.com/honeyvault/honeyvault/internal/registry"
@@ -289,5 +290,57 @@ func TestTamperAccessPolicyGrant(t *testing.T) {
 	}
 	if ins := env.incidents(t); len(ins) != 1 {
 		t.Errorf("%d incidents; want 1", len(ins))
+	}
+}
+
+// The planter's own temporary grant on a decoy vault (plant
+// --grant-temporary adds what it lacks, plants, then removes it) raises
+// nothing: both access-policy writes are kept as suppressed hits of the
+// rule the deployer stored for them.
+func TestTamperPlantersTemporaryGrantIsQuiet(t *testing.T) {
+	env := newTamperEnv(t)
+	ctx := context.Background()
+	pc := config.DefaultPlant()
+	pc.GrantTemporary, pc.Subscriptions = true, []string{invSubProd}
+	co := env.over.co.ClientOptions
+	d, err := deploy.Setup(ctx, pc, env.srv.Store, deploy.Overrides{Credential: env.e.Credential(invPlanter), ClientOptions: &co}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vaults, _, err := deploy.Targets(ctx, d.Azure, pc.Subscriptions, []string{"kv-pay"}, false)
+	if err != nil || len(vaults) != 1 {
+		t.Fatalf("targets %v: %v", vaults, err)
+	}
+	runs, err := d.Deploy(ctx, vaults, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// kv-pay holds its decoy already: the run grants, lists, finds it
+	// covered and removes the grant — both changes on a decoy vault.
+	if r := runs[0]; r.Err != nil || r.Grant == nil || !r.Grant.Removed {
+		t.Fatalf("deploy with a temporary grant: err %v, grant %+v", r.Err, r.Grant)
+	}
+	env.stored(t, "kv-pay", "MICROSOFT.KEYVAULT/VAULTS/ACCESSPOLICIES/WRITE", 4) // grant and removal, Start and Success each
+	if ins := env.incidents(t); len(ins) != 0 {
+		t.Fatalf("the planter's grant raised %+v", ins[0])
+	}
+	yes := true
+	hits, err := env.srv.Store.ListAlerts(ctx, store.AlertFilter{Suppressed: &yes, Vault: "kv-pay"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grants := 0
+	for _, h := range hits {
+		if strings.EqualFold(h.Operation, "MICROSOFT.KEYVAULT/VAULTS/ACCESSPOLICIES/WRITE") && h.AllowedBy == invPlanter.ObjectID {
+			grants++
+		}
+	}
+	if grants != 2 {
+		t.Errorf("%d suppressed access-policy hits by the planter; want 2 (grant and removal): %+v", grants, hits)
+	}
+	// Mallory's grant right after is not covered.
+	env.grantSelf(t, mallory, invSubProd, "rg-pay", "kv-pay")
+	if p := env.notification(t); len(p.Alerts) != 1 || p.Alerts[0].Caller.UPN != mallory.UPN {
+		t.Errorf("notification %+v", p)
 	}
 }
