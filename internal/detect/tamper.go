@@ -51,6 +51,13 @@ func DescribeTamper(c Class, failed bool) string {
 	return "tried and failed to " + strings.Replace(w, "deleted", "delete", 1)
 }
 
+// ChangeRefused reports whether an Activity record's outcome, as stored
+// with its alert (the export's resultType Failure, the REST API's and
+// AzureActivity's status Failed), says the change was refused.
+func ChangeRefused(result string) bool {
+	return strings.EqualFold(result, "Failure") || strings.EqualFold(result, "Failed")
+}
+
 // Activity operations the tamper rules read, upper-cased as Azure logs them.
 const (
 	OpDiagnosticSettingsDelete = "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE"

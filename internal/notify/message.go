@@ -124,7 +124,7 @@ func alertInfo(a store.Alert) AlertInfo {
 			IP: a.Caller.IP, ClientInfo: a.Caller.ClientInfo},
 	}
 	if c := detect.Class(a.Class); c.IsTamper() {
-		info.Change = detect.DescribeTamper(c, strings.EqualFold(a.ResultType, "Failure") || strings.EqualFold(a.ResultType, "Failed"))
+		info.Change = detect.DescribeTamper(c, detect.ChangeRefused(a.ResultType))
 		info.Resource = a.RequestURI
 	}
 	return info
