@@ -66,6 +66,8 @@ func newTamperEnv(t *testing.T) *tamperEnv {
 	cfg.AdminToken, cfg.IngestToken = adminToken, "ingest-token-for-tamper-test"
 	cfg.Notify.Webhooks = []string{hook.URL + "/hv"}
 	cfg.ExternalURL = "https://hv.example.com"
+	// Updates to an incident are sent at once, not batched for 30 s.
+	cfg.Incidents.BatchInterval = 0
 	st, err := store.Open(context.Background(), cfg.DB)
 	if err != nil {
 		t.Fatal(err)
@@ -342,5 +344,33 @@ func TestTamperPlantersTemporaryGrantIsQuiet(t *testing.T) {
 	env.grantSelf(t, mallory, invSubProd, "rg-pay", "kv-pay")
 	if p := env.notification(t); len(p.Alerts) != 1 || p.Alerts[0].Caller.UPN != mallory.UPN {
 		t.Errorf("notification %+v", p)
+	}
+}
+
+// Closing a decoy vault's firewall and then deleting the vault: the
+// firewall change alerts as a vault change to check (Azure logs the request
+// body on the Started record only), the deletion joins the same incident
+// and raises it to high.
+func TestTamperVaultChangedThenDeleted(t *testing.T) {
+	env := newTamperEnv(t)
+	acl := map[string]any{"properties": map[string]any{"networkAcls": map[string]any{"defaultAction": "Deny", "bypass": "None"}}}
+	if code := env.arm(t, mallory, "PATCH", kvPayID, acl); code != http.StatusOK {
+		t.Fatalf("patch: %d", code)
+	}
+	p := env.notification(t)
+	if p.Incident.Title != "HoneyTokens: KeyVault HoneyTokens vault deleted or changed" || p.Incident.Severity != "medium" || len(p.Alerts) != 1 ||
+		p.Alerts[0].Operation != "MICROSOFT.KEYVAULT/VAULTS/WRITE" || !strings.Contains(p.Alerts[0].Change, "check its access policies and network rules") {
+		t.Fatalf("notification %+v", p)
+	}
+	if code := env.arm(t, mallory, "DELETE", kvPayID, nil); code != http.StatusOK {
+		t.Fatalf("delete: %d", code)
+	}
+	p = env.notification(t)
+	if p.Incident.ID != 1 || p.Incident.Severity != "high" || len(p.Alerts) != 1 || p.Alerts[0].Operation != "MICROSOFT.KEYVAULT/VAULTS/DELETE" ||
+		p.Alerts[0].Change != "deleted the vault" {
+		t.Errorf("update %+v", p)
+	}
+	if ins := env.incidents(t); len(ins) != 1 || ins[0].AlertCount != 2 {
+		t.Errorf("incidents %+v; want one of two alerts", ins)
 	}
 }
