@@ -128,7 +128,7 @@ func TamperClass(ev *auditlog.Event) Class {
 
 // Tamper returns the alert an Activity event raises when it falls under a
 // tamper rule (see TamperClass) and names a vault holding decoys, nil
-// otherwise. The alert's Decoy carries only the vault: the change is to the
+// otherwise; its operation is upper-cased. The alert's Decoy carries only the vault: the change is to the
 // vault, not to one decoy. An allow rule covers it when it names the
 // caller, has no decoy name or type in its scope (the planter's per-decoy
 // rules do not cover its vault), and lists the operation, the class or
@@ -146,6 +146,10 @@ func (m *Matcher) Tamper(ev *auditlog.Event) []Alert {
 	}
 	vault := registry.Decoy{VaultID: id, VaultName: name}
 	a := Alert{Decoy: vault, Event: *ev, Class: class, Severity: class.Severity()}
+	// One spelling whatever the shape (the REST API writes
+	// Microsoft.Insights/diagnosticSettings/delete): Azure's own upper case,
+	// as the export and AzureActivity carry it and the lab's report expects.
+	a.Event.Operation = strings.ToUpper(strings.TrimSpace(ev.Operation))
 	if rule, allowed := m.allow.Load().allowed(vault, ev.Caller, ev.Operation, class, ev.Time); allowed {
 		a.Suppressed, a.AllowedBy = true, &rule
 	}

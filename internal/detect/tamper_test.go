@@ -148,6 +148,9 @@ func TestTamperRules(t *testing.T) {
 			if c := a.Event.Caller; c.ObjectID != "oid-mallory" && c.UPN != "mallory@contoso.com" {
 				t.Errorf("caller %+v", c)
 			}
+			if got, want := a.Event.Operation, strings.ToUpper(tt.op); got != want {
+				t.Errorf("operation %q; want %q", got, want)
+			}
 			if got, want := a.Severity, tt.want.Severity(); got != want {
 				t.Errorf("severity %s; want %s", got, want)
 			}
