@@ -22,7 +22,8 @@ func (d *Deployer) allowGrant(ctx context.Context, vaultID, vault, why string) e
 		allowFor = DefaultAllowFor
 	}
 	err := d.Store.AddAllowRule(ctx, &store.AllowRule{Identity: d.Planter.ObjectID, Operations: []string{detect.OpAccessPoliciesWrite},
-		VaultID: vaultID, Expires: d.now().Add(allowFor), Note: "honeyvault " + why + " by " + d.Planter.String()}, d.who(why))
+		VaultID: vaultID, Expires: d.now().Add(allowFor), Note: "honeyvault " + why + " by " + d.Planter.String()},
+		d.who("stored before the planter changes its access policy on vault "+vault))
 	if err != nil {
 		return fmt.Errorf("deploy: vault %s: allow-listing the planter's access-policy change: %w", vault, err)
 	}
