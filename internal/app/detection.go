@@ -112,6 +112,7 @@ func (d *detection) match(fresh []store.Fresh) []detect.Alert {
 	var alerts []detect.Alert
 	for _, f := range fresh {
 		alerts = append(alerts, d.matcher.Match(f.Event)...)
+		alerts = append(alerts, d.matcher.Tamper(f.Event)...)
 	}
 	return alerts
 }

@@ -77,6 +77,14 @@ type Event struct {
 	ResourceID string
 	// Status is an activity record's status (Started, Succeeded, Failed, ...).
 	Status string
+	// RequestBody is the body the caller of an activity record's operation
+	// sent (properties.requestbody), ResponseBody the service's answer
+	// (properties.responseBody), each a JSON object as text, "" when the
+	// record carries none. Azure logs the request on the Started record of
+	// a write and the answer on its outcome; tamper rules judge a change by
+	// them.
+	RequestBody  string
+	ResponseBody string
 
 	Caller Caller
 	Source Position
@@ -141,7 +149,8 @@ func (p Position) String() string {
 // correlation id, time (to the 100 ns tick), operation and vault, plus the
 // request URI for audit records and the resource id and status for activity
 // records (an activity operation logs Started and Succeeded under one
-// correlation id). The key is 32 hex characters.
+// correlation id), the status spelled alike in every shape (the REST API's
+// Succeeded is the export's Success). The key is 32 hex characters.
 func (e *Event) DedupKey() string {
 	h := sha256.New()
 	field := func(s string) {
@@ -159,9 +168,25 @@ func (e *Event) DedupKey() string {
 	field(vault)
 	if e.Kind == KindActivity {
 		field(strings.ToLower(strings.TrimRight(e.ResourceID, "/")))
-		field(strings.ToLower(e.Status))
+		field(activityStatusKey(e.Status))
 	} else {
 		field(e.RequestURI)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// activityStatusKey spells an activity status as the diagnostic export
+// and AzureActivity do (Start, Success, Failure), whatever the shape: the
+// REST API writes Started, Succeeded and Failed for the same records.
+func activityStatusKey(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch s {
+	case "started":
+		return "start"
+	case "succeeded":
+		return "success"
+	case "failed":
+		return "failure"
+	}
+	return s
 }

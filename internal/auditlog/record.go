@@ -213,6 +213,8 @@ func (w *wire) activity() (Event, error) {
 	if c.UPN == "" && strings.Contains(c.Name, "@") {
 		c.UPN = c.Name
 	}
+	ev.RequestBody = activityBody("requestbody", w.Properties, w.PropertiesD)
+	ev.ResponseBody = activityBody("responsebody", w.Properties, w.PropertiesD)
 	return ev, nil
 }
 

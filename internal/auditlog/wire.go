@@ -67,6 +67,7 @@ type wire struct {
 	HTTPRequest         json.RawMessage `json:"httpRequest"`
 	OperationNameValue  flexString      `json:"OperationNameValue"`
 	ActivityStatusValue flexString      `json:"ActivityStatusValue"`
+	PropertiesD         json.RawMessage `json:"Properties_d"` // AzureActivity's dynamic properties column
 }
 
 // wireProperties is the properties object of an AuditEvent.

@@ -96,6 +96,9 @@ func (d *Deployer) grant(ctx context.Context, r *VaultRun, types []registry.Type
 		g.Previous = &p
 		entry.ApplicationID = prev.ApplicationID
 	}
+	if err := d.allowGrant(ctx, v.ID, v.Name, "temporary grant"); err != nil {
+		return err
+	}
 	r.Grant = g
 	d.log().Info("deploy: granting a temporary access policy", "vault", v.Name, "permissions", permList(added))
 	if err := d.Azure.UpdateAccessPolicy(ctx, v.ID, azure.PolicyAdd, entry); err != nil {
@@ -139,7 +142,12 @@ func (d *Deployer) Release(ctx context.Context, runs []*VaultRun) error {
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, time.Minute)
-		var err error
+		// Without its rule the removal alerts as a tamper: still better
+		// than leaving the grant in place.
+		err := d.allowGrant(cctx, g.VaultID, g.Vault, "temporary grant removal")
+		if err != nil {
+			d.log().Warn("deploy: the removal of the temporary access policy will alert", "vault", g.Vault, "err", err)
+		}
 		if g.Previous == nil {
 			err = d.Azure.UpdateAccessPolicy(cctx, g.VaultID, azure.PolicyRemove, azure.AccessPolicy{TenantID: g.TenantID, ObjectID: g.ObjectID})
 		} else {

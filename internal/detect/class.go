@@ -48,7 +48,8 @@ func (c Class) Alerts() bool { return c != ClassList && c != ClassNotification }
 // decoy (401, 403, 404) is an attacker's probe and is High all the same.
 func (c Class) Severity() Severity {
 	switch c {
-	case ClassRead, ClassCrypto, ClassBackup, ClassRestore, ClassRecover:
+	case ClassRead, ClassCrypto, ClassBackup, ClassRestore, ClassRecover,
+		ClassAuditPathDeleted, ClassAuditPathDisabled, ClassAuditPathChanged, ClassVaultDeleted:
 		return High
 	}
 	return Medium

@@ -73,6 +73,21 @@
 // challenge) carries no identity and cannot be allow-listed; IsAuthChallenge
 // suppresses it instead.
 //
+// # Tamper rules
+//
+// Matcher.Tamper reads Activity-log (control-plane) events of vaults that
+// hold decoys: a diagnostic setting deleted — succeeded or refused, an
+// attempt to cut the audit path — or written so that AuditEvent is no
+// longer sent (judged by the record's request or response body, "changed,
+// check it" when it carries none); access policies written; a role assigned
+// on the vault's scope; the vault deleted; its network rules written. Only
+// successful changes alert otherwise. The alert's Decoy names only the
+// vault; its Class (audit-path-deleted, access-policy, ...) says which rule,
+// DescribeTamper says it in plain words; the audit-path rules and vault
+// deletion are high, the rest medium. Allow rules not scoped to one decoy
+// cover them (the deployer stores one for its temporary access-policy
+// grant).
+//
 // This package must not import internal/store, internal/web or
 // internal/kvemu (an import-boundary test checks it).
 package detect

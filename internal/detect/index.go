@@ -36,6 +36,9 @@ type Index struct {
 	entries []entry
 	subs    names // subscription ids
 	groups  names // resource group names
+	// vaults counts the decoys of each vault (lower-cased "sub/group/name"),
+	// so that tamper rules can ask whether a vault holds any.
+	vaults map[string]int
 }
 
 // entry is one decoy, compact: its vault's ARM id is kept as interned
@@ -86,7 +89,7 @@ var codeStatuses = [...]registry.Status{registry.Active, registry.Missing, regis
 
 // NewIndex returns an index of decoys (see Add).
 func NewIndex(decoys []registry.Decoy) (*Index, error) {
-	ix := &Index{heads: make(map[uint64]int32, len(decoys))}
+	ix := &Index{heads: make(map[uint64]int32, len(decoys)), vaults: map[string]int{}}
 	if err := ix.Add(decoys...); err != nil {
 		return nil, err
 	}
@@ -136,6 +139,7 @@ func (ix *Index) addLocked(d registry.Decoy) {
 		typ: typeCodes[d.Type], status: statusCodes[d.Status],
 	})
 	ix.heads[h] = int32(len(ix.entries) - 1)
+	ix.vaults[id.key()]++
 }
 
 // find returns the entry index of exactly this decoy, or -1.
@@ -161,6 +165,10 @@ func (ix *Index) inVault(e *entry, id vaultID) bool {
 
 // vaultID is an ARM vault id in parts.
 type vaultID struct{ sub, group, name string }
+
+// key is the id's identity in Index.vaults: every spelling of one vault
+// yields the same key.
+func (id vaultID) key() string { return strings.ToLower(id.sub + "/" + id.group + "/" + id.name) }
 
 // check is registry.Decoy.Validate without its regular expressions (a
 // million decoys are checked on every start).
@@ -274,6 +282,11 @@ func (ix *Index) removeLocked(d registry.Decoy) bool {
 		return false
 	}
 	ix.unlink(h, i)
+	if k := id.key(); ix.vaults[k] <= 1 {
+		delete(ix.vaults, k)
+	} else {
+		ix.vaults[k]--
+	}
 	// Move the last entry into the hole so that entries stays dense.
 	last := int32(len(ix.entries) - 1)
 	if i != last {
@@ -356,6 +369,25 @@ func (ix *Index) Lookup(ev *auditlog.Event) []registry.Decoy {
 		})
 	}
 	return out
+}
+
+// Vault reports whether the vault vaultID names (an ARM id in any case,
+// or a sub-resource's id) holds decoys, and returns the id in
+// registry.VaultID's spelling and the vault's name.
+func (ix *Index) Vault(vaultID string) (id, name string, ok bool) {
+	v := parseVaultID(strings.TrimRight(auditlog.VaultIDOf(vaultID), "/"))
+	if v.name == "" {
+		return "", "", false
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.vaults[v.key()] == 0 {
+		return "", "", false
+	}
+	// The registry's spelling of the subscription and group, as decoy
+	// alerts carry it.
+	sub, group := ix.subs.list[ix.subs.index[strings.ToLower(v.sub)]], ix.groups.list[ix.groups.index[strings.ToLower(v.group)]]
+	return registry.VaultID(sub, group, strings.ToLower(v.name)), strings.ToLower(v.name), true
 }
 
 // Names calls fn with the name of every indexed decoy (repeats included),

@@ -69,8 +69,10 @@
 // As the original Sentinel analytics rules named them, by the type of the
 // decoy that opened the incident: "HoneyTokens: KeyVault HoneyTokens secret
 // accessed", "... key accessed", "... certificate accessed", and for tamper
-// alerts (an activity record on a decoy vault) "HoneyTokens: KeyVault
-// HoneyTokens diagnostic settings deleted or changed".
+// alerts (an activity record on a decoy vault) by their rule: "HoneyTokens:
+// KeyVault HoneyTokens diagnostic settings deleted or changed" (the
+// original's third rule), "... vault access changed" (access policies, role
+// assignments) and "... vault deleted or changed".
 //
 // This package must not import internal/web or internal/notify.
 package incident

@@ -102,17 +102,23 @@ func TestSeverityTable(t *testing.T) {
 
 func TestTitles(t *testing.T) {
 	tests := []struct {
-		typ  registry.Type
-		kind auditlog.Kind
-		want string
+		typ   registry.Type
+		kind  auditlog.Kind
+		class detect.Class
+		want  string
 	}{
-		{registry.Secret, auditlog.KindAudit, "HoneyTokens: KeyVault HoneyTokens secret accessed"},
-		{registry.Key, auditlog.KindAudit, "HoneyTokens: KeyVault HoneyTokens key accessed"},
-		{registry.Certificate, auditlog.KindAudit, "HoneyTokens: KeyVault HoneyTokens certificate accessed"},
-		{"", auditlog.KindActivity, "HoneyTokens: KeyVault HoneyTokens diagnostic settings deleted or changed"},
+		{registry.Secret, auditlog.KindAudit, detect.ClassRead, "HoneyTokens: KeyVault HoneyTokens secret accessed"},
+		{registry.Key, auditlog.KindAudit, detect.ClassRead, "HoneyTokens: KeyVault HoneyTokens key accessed"},
+		{registry.Certificate, auditlog.KindAudit, detect.ClassRead, "HoneyTokens: KeyVault HoneyTokens certificate accessed"},
+		{"", auditlog.KindActivity, detect.ClassAuditPathDeleted, "HoneyTokens: KeyVault HoneyTokens diagnostic settings deleted or changed"},
+		{"", auditlog.KindActivity, detect.ClassAuditPathChanged, "HoneyTokens: KeyVault HoneyTokens diagnostic settings deleted or changed"},
+		{"", auditlog.KindActivity, detect.ClassAccessPolicy, "HoneyTokens: KeyVault HoneyTokens vault access changed"},
+		{"", auditlog.KindActivity, detect.ClassRoleAssignment, "HoneyTokens: KeyVault HoneyTokens vault access changed"},
+		{"", auditlog.KindActivity, detect.ClassVaultDeleted, "HoneyTokens: KeyVault HoneyTokens vault deleted or changed"},
+		{"", auditlog.KindActivity, detect.ClassNetworkRules, "HoneyTokens: KeyVault HoneyTokens vault deleted or changed"},
 	}
 	for _, tt := range tests {
-		a := &detect.Alert{Decoy: registry.Decoy{Type: tt.typ}, Event: auditlog.Event{Kind: tt.kind}}
+		a := &detect.Alert{Decoy: registry.Decoy{Type: tt.typ}, Event: auditlog.Event{Kind: tt.kind}, Class: tt.class}
 		if got := Title(a); got != tt.want {
 			t.Errorf("got %q; want %q", got, tt.want)
 		}

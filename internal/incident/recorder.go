@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/detect"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -253,6 +254,12 @@ func storedAlert(a *detect.Alert, incidentID int64, now time.Time) *store.Alert 
 	sa.Caller.Name = ""
 	if sa.Caller.ObjectID == "" && sa.Caller.UPN == "" && sa.Caller.AppID == "" && ev.Caller.Name != "" {
 		sa.Caller.UPN = ev.Caller.Name // an activity record's free-form caller
+	}
+	if ev.Kind == auditlog.KindActivity {
+		sa.RequestURI = ev.ResourceID // the ARM resource the change was made to
+		if sa.ResultType == "" {
+			sa.ResultType = ev.Status // REST events and AzureActivity rows carry only a status
+		}
 	}
 	if a.AllowedBy != nil {
 		sa.AllowedBy = a.AllowedBy.Identity

@@ -12,13 +12,21 @@ const (
 	TitleKey                = "HoneyTokens: KeyVault HoneyTokens key accessed"
 	TitleCertificate        = "HoneyTokens: KeyVault HoneyTokens certificate accessed"
 	TitleDiagnosticSettings = "HoneyTokens: KeyVault HoneyTokens diagnostic settings deleted or changed"
+	// The tamper rules the original did not have, named in its style.
+	TitleVaultAccess  = "HoneyTokens: KeyVault HoneyTokens vault access changed"
+	TitleVaultChanged = "HoneyTokens: KeyVault HoneyTokens vault deleted or changed"
 )
 
 // Title names an incident after the alert that opened it: by its decoy's
-// type, or the diagnostic-settings title for an activity (control-plane)
-// record.
+// type, or by the tamper rule of an activity (control-plane) record.
 func Title(a *detect.Alert) string {
 	if a.Event.Kind == auditlog.KindActivity {
+		switch a.Class {
+		case detect.ClassAccessPolicy, detect.ClassRoleAssignment:
+			return TitleVaultAccess
+		case detect.ClassVaultDeleted, detect.ClassNetworkRules, detect.ClassVaultChanged:
+			return TitleVaultChanged
+		}
 		return TitleDiagnosticSettings
 	}
 	switch a.Decoy.Type {

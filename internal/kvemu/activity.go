@@ -50,6 +50,12 @@ type ActivityProperties struct {
 	Entity           string `json:"entity"`
 	Message          string `json:"message"`
 	Hierarchy        string `json:"hierarchy"`
+	// RequestBody is the body the caller sent, as JSON text, on the Start
+	// record of a write; ResponseBody what the service answered, on a
+	// successful outcome record. Azure logs them so for most resource
+	// providers; they say what a change changed.
+	RequestBody  string `json:"requestbody,omitempty"`
+	ResponseBody string `json:"responseBody,omitempty"`
 }
 
 // activityInput is one control-plane change to log.
@@ -62,6 +68,8 @@ type activityInput struct {
 	status   int
 	started  time.Time
 	elapsed  time.Duration
+	request  []byte // the request body, for the Start record
+	response []byte // the answer, for a successful outcome record
 }
 
 // emitActivity writes the Start and the outcome records of a control-plane
@@ -105,6 +113,9 @@ func (e *Emulator) emitActivity(in activityInput) {
 	start.Time = in.started.UTC().Format(TimeLayout)
 	start.ResultType, start.ResultSignature = "Start", "Started."
 	start.Properties.ServiceRequestID = uuid.NewString()
+	if json.Valid(in.request) {
+		start.Properties.RequestBody = string(in.request)
+	}
 
 	end := base
 	end.Time = in.started.Add(in.elapsed).UTC().Format(TimeLayout)
@@ -114,6 +125,9 @@ func (e *Emulator) emitActivity(in activityInput) {
 	end.Properties.ServiceRequestID = start.Properties.ServiceRequestID
 	if in.status < 400 {
 		end.ResultType, end.ResultSignature = "Success", "Succeeded."+statusText
+		if json.Valid(in.response) {
+			end.Properties.ResponseBody = string(in.response)
+		}
 	} else {
 		end.ResultType, end.ResultSignature = "Failure", "Failed."+statusText
 	}

@@ -46,6 +46,7 @@ type ActivityEvent struct {
 	ResourceType         LocalizedValue        `json:"resourceType"`
 	OperationID          string                `json:"operationId"`
 	OperationName        LocalizedValue        `json:"operationName"`
+	Properties           map[string]string     `json:"properties,omitempty"`
 	Status               LocalizedValue        `json:"status"`
 	SubStatus            LocalizedValue        `json:"subStatus"`
 	EventTimestamp       string                `json:"eventTimestamp"`
@@ -89,9 +90,22 @@ func restEvent(rec ActivityRecord, sub, rg, method string, t time.Time) Activity
 		ID:          rec.Identity.Authorization.Scope + "/events/" + newVersion() + "/ticks/" + itoa(int(t.UnixNano()/100)),
 		Level:       "Informational", ResourceGroupName: rg, ResourceProviderName: lv(provider),
 		ResourceID: rec.Identity.Authorization.Scope, ResourceType: lv(rtype), OperationID: rec.Properties.ServiceRequestID,
-		OperationName: lv(action), Status: lv(status), SubStatus: lv(subStatus),
+		OperationName: lv(action), Properties: ActivityPropertiesMap(rec.Properties), Status: lv(status), SubStatus: lv(subStatus),
 		EventTimestamp: ts, SubmissionTimestamp: ts, SubscriptionID: sub, TenantID: rec.TenantID,
 	}
+}
+
+// ActivityPropertiesMap is an export record's properties as the REST API
+// and Log Analytics (AzureActivity's Properties_d) spell them: a map of
+// strings, bodies included.
+func ActivityPropertiesMap(p ActivityProperties) map[string]string {
+	m := map[string]string{"eventCategory": p.EventCategory, "entity": p.Entity, "message": p.Message, "hierarchy": p.Hierarchy}
+	for k, v := range map[string]string{"statusCode": p.StatusCode, "serviceRequestId": p.ServiceRequestID, "requestbody": p.RequestBody, "responseBody": p.ResponseBody} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return m
 }
 
 func (s *activityStore) add(sub string, ev ActivityEvent) {

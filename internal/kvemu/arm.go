@@ -63,6 +63,10 @@ func (e *Emulator) serveARM(w http.ResponseWriter, r *http.Request) {
 		}
 		req.segs = append(req.segs, dec)
 	}
+	if aerr := req.authorizeChange(); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
 	status, out, aerr := req.dispatch()
 	if aerr != nil {
 		writeError(w, aerr)
@@ -210,9 +214,20 @@ func (a *armRequest) vaultIn(sub *subscription, rg, name string) (*vault, *apiEr
 
 // activity logs a control-plane change to the subscription's Activity log.
 func (a *armRequest) activity(sub *subscription, resource, action string, status int) {
+	a.activityOut(sub, resource, action, status, nil)
+}
+
+// activityOut is activity for a change whose answer, out, the outcome
+// record carries as its responseBody (the Start record carries the request
+// body), as Azure logs writes of diagnostic settings and vaults.
+func (a *armRequest) activityOut(sub *subscription, resource, action string, status int, out any) {
+	var resp []byte
+	if out != nil {
+		resp, _ = json.Marshal(out)
+	}
 	a.e.emitActivity(activityInput{
 		r: a.r, claims: a.claims, sub: sub, resource: resource, action: action,
-		status: status, started: a.started, elapsed: time.Since(a.t0),
+		status: status, started: a.started, elapsed: time.Since(a.t0), request: a.body, response: resp,
 	})
 }
 

@@ -167,7 +167,7 @@ func (a *armRequest) diagnosticSettings(scope, rest []string) (int, any, *apiErr
 		diag[strings.ToLower(name)] = &d
 		out := diagToJSON(scopeID, cloneDiag(&d))
 		unlock()
-		a.activity(sub, settingID, "Microsoft.Insights/diagnosticSettings/write", http.StatusOK)
+		a.activityOut(sub, settingID, "Microsoft.Insights/diagnosticSettings/write", http.StatusOK, out)
 		return http.StatusOK, out, nil
 	case http.MethodDelete:
 		lock()

@@ -120,7 +120,7 @@ func (a *armRequest) vault(s *subscription, rg, name string) (int, any, *apiErro
 			return 0, nil, aerr
 		}
 		a.vaultAudit(v, "VaultPatch", http.StatusOK)
-		a.activity(s, v.id(), "Microsoft.KeyVault/vaults/write", http.StatusOK)
+		a.activityOut(s, v.id(), "Microsoft.KeyVault/vaults/write", http.StatusOK, out)
 		return http.StatusOK, out, nil
 	case http.MethodDelete:
 		v, aerr := a.vaultIn(s, rg, name)
@@ -288,7 +288,7 @@ func (a *armRequest) updateAccessPolicies(s *subscription, rg, name, kind string
 	out.Properties.AccessPolicies = clonePolicies(v.policies)
 	v.mu.Unlock()
 	a.vaultAudit(v, "VaultPatch", http.StatusOK)
-	a.activity(s, v.id(), "Microsoft.KeyVault/vaults/accessPolicies/write", http.StatusOK)
+	a.activityOut(s, v.id(), "Microsoft.KeyVault/vaults/accessPolicies/write", http.StatusOK, out)
 	return http.StatusOK, out, nil
 }
 

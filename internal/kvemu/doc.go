@@ -61,9 +61,14 @@
 // Writes are logged to the Activity log (Start and Success records) with
 // operation names such as MICROSOFT.KEYVAULT/VAULTS/WRITE,
 // MICROSOFT.KEYVAULT/VAULTS/ACCESSPOLICIES/WRITE and
-// MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE. ARM does not check the
-// caller's control-plane roles: any valid token of the subscription's
-// tenant may manage it.
+// MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE; as Azure does, the Start
+// record of a write carries the request body (properties.requestbody) and
+// the Success record of a diagnostic-setting, access-policy or vault write
+// the answer (properties.responseBody), in all three schemas (AzureActivity's
+// Properties_d). ARM does not check the caller's control-plane roles: any
+// valid token of the subscription's tenant may manage it, except a
+// principal refused with [Emulator.DenyManagement], whose changes get 403
+// AuthorizationFailed and a Failed record.
 //
 // All methods of [Emulator] are safe for concurrent use.
 package kvemu

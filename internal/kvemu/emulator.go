@@ -62,6 +62,7 @@ type Emulator struct {
 	subs         map[string]*subscription // by lower-case subscription id
 	vaults       map[string]*vault        // by lower-case vault name (names are global)
 	roles        []RoleAssignment
+	denied       map[string]bool         // lower-case object ids refused every management change (see DenyManagement)
 	destinations map[string]*destination // by lower-case destination resource id
 	mounts       map[string]*mount       // services beyond Key Vault, by lower-case host
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/detect"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -54,6 +55,11 @@ type AlertInfo struct {
 	Result        string     `json:"result,omitempty"`
 	Severity      string     `json:"severity"`
 	Caller        CallerInfo `json:"caller"`
+	// Change says in plain words what a tamper alert (an Activity-log
+	// record) did to the vault; empty for decoy accesses.
+	Change string `json:"change,omitempty"`
+	// Resource is the ARM id a tamper alert's change was made to.
+	Resource string `json:"resource,omitempty"`
 }
 
 // CallerInfo is who made an alert's request.
@@ -111,12 +117,17 @@ func incidentInfo(in store.Incident, baseURL string) IncidentInfo {
 }
 
 func alertInfo(a store.Alert) AlertInfo {
-	return AlertInfo{
+	info := AlertInfo{
 		CorrelationID: a.Correlation, Time: a.Time, Vault: a.VaultName, Token: a.Token, TokenType: a.TokenType,
 		Operation: a.Operation, Status: a.HTTPStatus, Result: a.ResultSig, Severity: a.Severity,
 		Caller: CallerInfo{ObjectID: a.Caller.ObjectID, UPN: a.Caller.UPN, AppID: a.Caller.AppID, TenantID: a.Caller.TenantID,
 			IP: a.Caller.IP, ClientInfo: a.Caller.ClientInfo},
 	}
+	if c := detect.Class(a.Class); c.IsTamper() {
+		info.Change = detect.DescribeTamper(c, detect.ChangeRefused(a.ResultType))
+		info.Resource = a.RequestURI
+	}
+	return info
 }
 
 // TestMessage is what `honeyvault notify test` sends: a made-up incident

@@ -22,6 +22,9 @@ func AlertLine(a AlertInfo) string {
 		who = "unknown caller"
 	}
 	s := fmt.Sprintf("%s %s %s %s/%s by %s", a.Time.UTC().Format(time.RFC3339), a.Operation, a.TokenType, a.Vault, a.Token, who)
+	if a.Change != "" { // a tamper alert: a change to the vault, not an access to a decoy
+		s = fmt.Sprintf("%s %s %s in %s (%s)", a.Time.UTC().Format(time.RFC3339), who, a.Change, a.Vault, a.Operation)
+	}
 	if a.Caller.IP != "" {
 		s += " from " + a.Caller.IP
 	}

@@ -135,10 +135,11 @@ func (t *Tx) SaveIncident(ctx context.Context, in Incident) error {
 }
 
 // CountIncidentDecoys returns how many distinct decoys the incident's alerts
-// touched.
+// touched. Tamper alerts (a change to the vault) name no decoy and do not
+// count.
 func (t *Tx) CountIncidentDecoys(ctx context.Context, incidentID int64) (int, error) {
 	var n int
-	if err := t.tx.QueryRowContext(ctx, "SELECT COUNT(DISTINCT decoy_key) FROM alerts WHERE incident_id = $1", incidentID).Scan(&n); err != nil {
+	if err := t.tx.QueryRowContext(ctx, "SELECT COUNT(DISTINCT decoy_key) FROM alerts WHERE incident_id = $1 AND token <> ''", incidentID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: unable to count incident decoys: %w", err)
 	}
 	return n, nil

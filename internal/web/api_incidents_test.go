@@ -46,6 +46,7 @@ func (e *env) seedEvents(evs ...auditlog.Event) {
 		var alerts []detect.Alert
 		for _, f := range fresh {
 			alerts = append(alerts, m.Match(f.Event)...)
+			alerts = append(alerts, m.Tamper(f.Event)...)
 		}
 		return rec.Record(ctx, tx, alerts)
 	})

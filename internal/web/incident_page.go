@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/detect"
 	"github.com/honeyvault/honeyvault/internal/incident"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -34,6 +35,8 @@ type incidentView struct {
 type alertRow struct {
 	store.Alert
 	Hot bool // the operation took the value or material out (see hotOperation)
+	// Change says what a tamper alert did to the vault (it names no decoy).
+	Change string
 }
 
 // choice is one option of a set of links or a select.
@@ -109,7 +112,11 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, code int,
 	v.AlertsTruncated, v.Entities, v.History, v.Related = inv.truncated, inv.entities, inv.history, inv.related
 	v.In, v.Sentence, v.PortalURL = in, incidentSentence(in, alerts), portalURL(in.VaultID)
 	for _, a := range alerts {
-		v.Alerts = append(v.Alerts, alertRow{a, hotOperation(a.Class, a.Operation)})
+		row := alertRow{Alert: a, Hot: hotOperation(a.Class, a.Operation)}
+		if c := detect.Class(a.Class); c.IsTamper() {
+			row.Change = detect.DescribeTamper(c, detect.ChangeRefused(a.ResultType))
+		}
+		v.Alerts = append(v.Alerts, row)
 	}
 	for _, c := range relatedWindows {
 		c.Current = c.Value == v.Window

@@ -76,6 +76,32 @@ func TestIncidentPageShowsTheInvestigation(t *testing.T) {
 	}
 }
 
+// A tamper alert (an Activity record: no decoy, no HTTP status) reads as
+// the change it was, in the first line and in the timeline.
+func TestIncidentPageShowsATamper(t *testing.T) {
+	e := newEnv(t)
+	at := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	setting := envVaultPay + "/providers/microsoft.insights/diagnosticSettings/to-soc"
+	e.seedEvents(auditlog.Event{Kind: auditlog.KindActivity, Time: at, VaultID: envVaultPay, VaultName: "kv-pay", ResourceID: setting,
+		Operation: "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE", ResultType: "Failure", Status: "Failure", CorrelationID: "corr-t",
+		Caller: auditlog.Caller{ObjectID: "mallory-oid", UPN: "mallory@contoso.com", IP: "203.0.113.7"}})
+	c := e.browser()
+	e.signIn(c, e.token(auth.Analyst))
+	resp, body := e.request(c, "GET", "/incidents/1", "", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /incidents/1: %d %s", resp.StatusCode, body)
+	}
+	for _, want := range []string{
+		incident.TitleDiagnosticSettings, `class="badge sev-high">high`,
+		"mallory@contoso.com tried and failed to delete a diagnostic setting of the vault (its audit log may no longer reach honeyvault) in kv-pay from 203.0.113.7",
+		"MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE", "<td>Failure</td>",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("incident page lacks %q", want)
+		}
+	}
+}
+
 // The page's forms follow the REST API's rules: same errors, same codes,
 // same history and audit trail.
 func TestIncidentPageActions(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/detect"
-	"github.com/honeyvault/honeyvault/internal/incident"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -72,6 +71,9 @@ var cryptoVerbs = []struct {
 }
 
 func alertVerb(a store.Alert) verb {
+	if c := detect.Class(a.Class); c.IsTamper() { // a change to the vault: the verb says it all
+		return verb{detect.DescribeTamper(c, false), detect.DescribeTamper(c, true)}
+	}
 	if detect.Class(a.Class) == detect.ClassCrypto {
 		o := strings.ToLower(a.Operation)
 		for _, c := range cryptoVerbs {
@@ -96,9 +98,6 @@ func incidentSentence(in store.Incident, alerts []store.Alert) string {
 		return in.Title + " in " + in.VaultName
 	}
 	who := callerName(alerts[0].Caller)
-	if in.Title == incident.TitleDiagnosticSettings {
-		return who + " changed or deleted the diagnostic settings of " + in.VaultName
-	}
 	// Per verb (in order of first use): the distinct decoys per type, and
 	// whether any of its requests succeeded.
 	type deed struct {
@@ -118,6 +117,13 @@ func incidentSentence(in store.Incident, alerts []store.Alert) string {
 			byVerb[v] = d
 			deeds = append(deeds, d)
 		}
+		vaults.add(a.VaultName)
+		ips.add(a.Caller.IP)
+		if detect.Class(a.Class).IsTamper() {
+			// An Activity record: no HTTP status, no decoy.
+			d.ok = d.ok || !detect.ChangeRefused(a.ResultType)
+			continue
+		}
 		if a.HTTPStatus < 400 {
 			d.ok = true
 		}
@@ -127,8 +133,6 @@ func incidentSentence(in store.Incident, alerts []store.Alert) string {
 			d.typeSeq = append(d.typeSeq, t)
 		}
 		d.decoys[t][a.DecoyKey] = true
-		vaults.add(a.VaultName)
-		ips.add(a.Caller.IP)
 	}
 	var phrases []string
 	for _, d := range deeds {
@@ -139,6 +143,10 @@ func incidentSentence(in store.Incident, alerts []store.Alert) string {
 		v := d.v.tried
 		if d.ok {
 			v = d.v.done
+		}
+		if len(things) == 0 {
+			phrases = append(phrases, v)
+			continue
 		}
 		phrases = append(phrases, v+" "+andList(things))
 	}

@@ -13,6 +13,9 @@ func TestIncidentSentence(t *testing.T) {
 	alert := func(op, class, decoy, typ, vault string, status int, c auditlog.Caller) store.Alert {
 		return store.Alert{Operation: op, Class: class, DecoyKey: vault + "/" + decoy, Token: decoy, TokenType: typ, VaultName: vault, HTTPStatus: status, Caller: c}
 	}
+	tamper := func(op, class, result, vault string, c auditlog.Caller) store.Alert {
+		return store.Alert{Operation: op, Class: class, DecoyKey: vault + "||", ResultType: result, VaultName: vault, Caller: c}
+	}
 	in := store.Incident{Title: incident.TitleSecret, VaultName: "kv-payments-prod-weu"}
 	tests := []struct {
 		name   string
@@ -37,9 +40,15 @@ func TestIncidentSentence(t *testing.T) {
 			alert("SecretSet", "write", "a", "secret", "kv-b", 200, auditlog.Caller{}),
 			alert("KeyFrobnicate", "other", "a", "key", "kv-c", 200, auditlog.Caller{}),
 		}, "an unknown caller wrote a new version of 2 decoy secrets and touched 1 decoy key in 3 vaults"},
-		{"diagnostic settings", store.Incident{Title: incident.TitleDiagnosticSettings, VaultName: "kv-a"},
-			[]store.Alert{alert("DeleteDiagnosticSetting", "delete", "", "", "kv-a", 200, mallory)},
-			"mallory@contoso.com changed or deleted the diagnostic settings of kv-a"},
+		{"diagnostic setting deleted, then a read", store.Incident{Title: incident.TitleDiagnosticSettings, VaultName: "kv-a"},
+			[]store.Alert{
+				tamper("MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE", "audit-path-deleted", "Success", "kv-a", mallory),
+				alert("SecretGet", "read", "a", "secret", "kv-a", 200, mallory),
+			},
+			"mallory@contoso.com deleted a diagnostic setting of the vault (its audit log may no longer reach honeyvault) and read 1 decoy secret in kv-a from 203.0.113.7"},
+		{"a refused deletion", store.Incident{Title: incident.TitleDiagnosticSettings, VaultName: "kv-a"},
+			[]store.Alert{tamper("Microsoft.Insights/diagnosticSettings/delete", "audit-path-deleted", "Failed", "kv-a", mallory)},
+			"mallory@contoso.com tried and failed to delete a diagnostic setting of the vault (its audit log may no longer reach honeyvault) in kv-a from 203.0.113.7"},
 		{"no alerts stored", in, nil, incident.TitleSecret + " in kv-payments-prod-weu"},
 	}
 	for _, tt := range tests {

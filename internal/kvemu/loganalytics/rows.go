@@ -52,7 +52,7 @@ var AzureActivityColumns = []Column{
 	{"ActivityStatusValue", "string"}, {"ActivitySubstatusValue", "string"}, {"ResourceGroup", "string"},
 	{"SubscriptionId", "string"}, {"CategoryValue", "string"}, {"Caller", "string"}, {"CallerIpAddress", "string"},
 	{"CorrelationId", "string"}, {"Claims", "dynamic"}, {"Authorization", "dynamic"}, {"_ResourceId", "string"},
-	{"ResourceProviderValue", "string"}, {"Type", "string"},
+	{"ResourceProviderValue", "string"}, {"Properties_d", "dynamic"}, {"Type", "string"},
 }
 
 // idParts splits an ARM id into subscription, resource group and name.
@@ -145,6 +145,7 @@ func AZKVAuditLogsRow(r kvemu.AuditRecord, tenantID string) map[string]any {
 func AzureActivityRow(r kvemu.ActivityRecord) map[string]any {
 	sub, rg, _ := idParts(r.Identity.Authorization.Scope)
 	claims, _ := json.Marshal(r.Identity.Claims)
+	props, _ := json.Marshal(kvemu.ActivityPropertiesMap(r.Properties))
 	authz, _ := json.Marshal(r.Identity.Authorization)
 	status := map[string]string{"Start": "Start", "Success": "Success", "Failure": "Failure"}[r.ResultType]
 	caller := r.Identity.Claims[kvemu.ClaimUPNURI]
@@ -160,6 +161,7 @@ func AzureActivityRow(r kvemu.ActivityRecord) map[string]any {
 		"ActivityStatusValue": status, "ActivitySubstatusValue": r.Properties.StatusCode, "ResourceGroup": rg,
 		"SubscriptionId": sub, "CategoryValue": r.Category, "Caller": caller, "CallerIpAddress": r.CallerIPAddress,
 		"CorrelationId": r.CorrelationID, "Claims": string(claims), "Authorization": string(authz),
-		"_ResourceId": strings.ToLower(r.Identity.Authorization.Scope), "ResourceProviderValue": provider, "Type": "AzureActivity",
+		"_ResourceId": strings.ToLower(r.Identity.Authorization.Scope), "ResourceProviderValue": provider,
+		"Properties_d": string(props), "Type": "AzureActivity",
 	}
 }
