@@ -15,9 +15,12 @@ const (
 )
 
 // Title names an incident after the alert that opened it: by its decoy's
-// type, or the diagnostic-settings title for an activity (control-plane)
-// record.
+// type, the diagnostic-settings title for an activity (control-plane)
+// record, or what changed for drift reconcile found (DriftAlert).
 func Title(a *detect.Alert) string {
+	if a.Event.Kind == auditlog.KindDrift {
+		return driftTitle(a)
+	}
 	if a.Event.Kind == auditlog.KindActivity {
 		return TitleDiagnosticSettings
 	}

@@ -1,0 +1,309 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+
+	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/deploy"
+	"github.com/honeyvault/honeyvault/internal/ingest/ingesttest"
+	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+const kvDriftID = "/subscriptions/" + invSubProd + "/resourceGroups/rg-drift/providers/Microsoft.KeyVault/vaults/kv-drift"
+
+// mallory changes decoys outside honeyvault, with the vault's data plane.
+var mallory = kvemu.Identity{ObjectID: "dddddddd-0000-4000-8000-00000000000d", UPN: "mallory@contoso.com", AppID: "dddddddd-0000-4000-8000-0000000000a1"}
+
+var everyPermission = kvemu.Permissions{
+	Secrets: []string{"get", "list", "set", "delete", "recover", "backup", "restore", "purge"},
+	Keys:    []string{"get", "list", "create", "update", "import", "delete", "recover", "backup", "restore", "purge"},
+}
+
+// webhookInbox collects the webhook deliveries of a test server.
+type webhookInbox struct {
+	mu     sync.Mutex
+	bodies [][]byte
+}
+
+func (in *webhookInbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	in.mu.Lock()
+	in.bodies = append(in.bodies, b)
+	in.mu.Unlock()
+}
+
+func (in *webhookInbox) titles() []string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	var out []string
+	for _, b := range in.bodies {
+		var p struct {
+			Incident struct{ Title, Severity string } `json:"incident"`
+		}
+		json.Unmarshal(b, &p)
+		out = append(out, p.Incident.Severity+" "+p.Incident.Title)
+	}
+	return out
+}
+
+// driftEstate is an emulator holding kv-drift, where the planter and
+// mallory may do anything with secrets and keys, and a server discovering
+// it (reconcile off the schedule: the test runs it) that sends
+// notifications to a webhook. skew moves the emulator's clock.
+func driftEstate(t *testing.T) (*kvemu.Emulator, *background, *webhookInbox, *atomic.Int64) {
+	t.Helper()
+	skew := new(atomic.Int64)
+	e, err := kvemu.New(kvemu.Options{Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }, ReuseRSAKeys: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	if err := e.AddSubscription(kvemu.Subscription{ID: invSubProd, DisplayName: "Contoso Production"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.CreateVault(kvemu.VaultSpec{SubscriptionID: invSubProd, ResourceGroup: "rg-drift", Name: "kv-drift", Location: "westeurope",
+		AccessPolicies: []kvemu.AccessPolicy{
+			{TenantID: kvemu.DefaultTenantID, ObjectID: invPlanter.ObjectID, Permissions: everyPermission},
+			{TenantID: kvemu.DefaultTenantID, ObjectID: mallory.ObjectID, Permissions: everyPermission},
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	co := e.ClientOptions()
+	co.Cloud = e.Cloud()
+	inbox := &webhookInbox{}
+	hook := httptest.NewServer(inbox)
+	t.Cleanup(hook.Close)
+
+	cfg := config.Default()
+	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
+	cfg.AdminToken, cfg.IngestToken = adminToken, "ingest-token-for-drift-test"
+	cfg.Notify.Webhooks = []string{hook.URL + "/hv"}
+	cfg.Reconcile.Interval = "off"
+	// Two of each type (the default types), so that four decoys can drift.
+	cfg.Plant.Probability, cfg.Plant.Max = 1, 2
+	srv := serveInBackground(t, cfg, nil, WithAzure(deploy.Overrides{Credential: e.Credential(invPlanter), ClientOptions: &co}))
+	var list api.VaultList
+	ingesttest.Eventually(t, 30*time.Second, "kv-drift discovered", func() bool {
+		return apiCall(t, srv, "GET", "/api/v1/vaults", adminToken, &list) == 200 && len(list.Vaults) == 1
+	})
+	return e, srv, inbox, skew
+}
+
+// reconcileNow runs POST /api/v1/reconcile as the admin.
+func reconcileNow(t *testing.T, srv *background) api.ReconcileReport {
+	t.Helper()
+	var rep api.ReconcileReport
+	if code, body := apiJSON(t, srv, "POST", "/api/v1/reconcile", adminToken, nil, &rep); code != http.StatusOK {
+		t.Fatalf("reconcile: %d %s", code, body)
+	}
+	return rep
+}
+
+// A decoy deleted, one purged, one disabled and one overwritten outside
+// honeyvault, each by another identity through the vault's data plane:
+// serve's reconcile raises exactly one alert, incident and notification
+// for each, high, saying what changed and that the caller is unknown, and
+// the vault turns at risk; a second run raises nothing new; the deleted
+// decoy recovered resolves its finding and notes it on its incident, which
+// stays open for the analyst.
+func TestDriftBecomesOneAlertPerFinding(t *testing.T) {
+	e, srv, inbox, skew := driftEstate(t)
+	ctx := context.Background()
+
+	// Plant with the defaults (a secret and a key per vault, two each
+	// here) through the console's deploy.
+	var run api.Run
+	if code, body := apiJSON(t, srv, "POST", "/api/v1/deploys", adminToken, api.DeployRequest{Vaults: []string{"kv-drift"}}, &run); code != http.StatusAccepted {
+		t.Fatalf("plan: %d %s", code, body)
+	}
+	waitRun(t, srv, "deploy", run.ID, "planned")
+	if code, body := apiJSON(t, srv, "POST", fmt.Sprintf("/api/v1/deploys/%d/confirm", run.ID), adminToken, nil, &run); code != http.StatusAccepted {
+		t.Fatalf("confirm: %d %s", code, body)
+	}
+	if run = waitRun(t, srv, "deploy", run.ID, "done"); len(runVault(run, "kv-drift").Result) != 4 {
+		t.Fatalf("planted: %+v", run)
+	}
+	decoys, err := srv.Store.ListDecoys(ctx, store.DecoyFilter{VaultID: kvDriftID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byType := map[registry.Type][]registry.Decoy{}
+	for _, d := range decoys {
+		byType[d.Type] = append(byType[d.Type], d)
+	}
+	if len(byType[registry.Secret]) != 2 || len(byType[registry.Key]) != 2 {
+		t.Fatalf("decoys by type: %+v", byType)
+	}
+	// Its records reach honeyvault: covered.
+	rec := fmt.Sprintf(`{"time":%q,"resourceId":"%s","operationName":"SecretList","category":"AuditEvent","resultType":"Success",`+
+		`"correlationId":"corr-drift","callerIpAddress":"10.0.0.1","identity":{"claim":{"oid":"app-oid"}},`+
+		`"properties":{"requestUri":"https://kv-drift.vault.azure.net/secrets?api-version=7.4","httpStatusCode":200}}`,
+		time.Now().UTC().Format(time.RFC3339), strings.ToUpper(kvDriftID))
+	if code, body := apiJSON(t, srv, "POST", "/api/v1/ingest/azure-keyvault", adminToken, rec, nil); code != http.StatusAccepted {
+		t.Fatalf("ingest: %d %s", code, body)
+	}
+	if rep := reconcileNow(t, srv); len(rep.Findings) != 0 || rep.Alerted != 0 || len(rep.Vaults) != 1 || rep.Vaults[0].Checked != 4 || rep.Vaults[0].Error != "" {
+		t.Fatalf("clean estate: %+v", rep)
+	}
+	var detail api.VaultDetail
+	apiCall(t, srv, "GET", "/api/v1/vaults"+kvDriftID, adminToken, &detail)
+	if detail.Vault.Coverage.State != "covered" {
+		t.Fatalf("before the drift: %+v", detail.Vault.Coverage)
+	}
+
+	// Mallory changes all four a minute later.
+	skew.Store(int64(time.Minute))
+	cred, co := e.Credential(mallory), e.ClientOptions()
+	secrets, err := azsecrets.NewClient(e.VaultURL("kv-drift"), cred, &azsecrets.ClientOptions{ClientOptions: co})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := azkeys.NewClient(e.VaultURL("kv-drift"), cred, &azkeys.ClientOptions{ClientOptions: co})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	deleted, disabled := byType[registry.Secret][0], byType[registry.Secret][1]
+	purged, overwritten := byType[registry.Key][0], byType[registry.Key][1]
+	must(secrets.DeleteSecret(ctx, deleted.Name, nil))
+	must(secrets.UpdateSecretProperties(ctx, disabled.Name, "", azsecrets.UpdateSecretPropertiesParameters{
+		SecretAttributes: &azsecrets.SecretAttributes{Enabled: to.Ptr(false)}}, nil))
+	must(keys.DeleteKey(ctx, purged.Name, nil))
+	must(keys.PurgeDeletedKey(ctx, purged.Name, nil))
+	must(keys.CreateKey(ctx, overwritten.Name, azkeys.CreateKeyParameters{Kty: to.Ptr(azkeys.KeyTypeEC), Curve: to.Ptr(azkeys.CurveNameP256)}, nil))
+
+	rep := reconcileNow(t, srv)
+	kinds := map[int64]string{}
+	for _, f := range rep.Findings {
+		kinds[f.DecoyID] = f.Kind
+		if strings.Contains(f.Detail, deleted.Name) || strings.Contains(f.Detail, purged.Name) {
+			t.Errorf("a finding's detail names its decoy: %q", f.Detail)
+		}
+	}
+	want := map[int64]string{deleted.ID: "deleted", disabled.ID: "disabled", purged.ID: "gone", overwritten.ID: "new-version"}
+	if fmt.Sprint(kinds) != fmt.Sprint(want) || rep.Alerted != 4 {
+		t.Fatalf("after the drift: findings %v, %d alerted; want %v, 4 (report %+v)", kinds, rep.Alerted, want, rep)
+	}
+	wantTitles := []string{
+		"high Decoy secret deleted outside honeyvault in kv-drift (caller unknown: found by reconcile)",
+		"high Decoy secret disabled outside honeyvault in kv-drift (caller unknown: found by reconcile)",
+		"high Decoy key purged outside honeyvault in kv-drift (caller unknown: found by reconcile)",
+		"high Decoy key overwritten with a new version outside honeyvault in kv-drift (caller unknown: found by reconcile)",
+	}
+	ingesttest.Eventually(t, 30*time.Second, "four webhook deliveries", func() bool { return len(inbox.titles()) >= 4 })
+	got := strings.Join(inbox.titles(), "\n")
+	for _, w := range wantTitles {
+		if strings.Count(got, w) != 1 {
+			t.Errorf("deliveries lack exactly one %q:\n%s", w, got)
+		}
+	}
+	incidents, err := srv.Store.ListIncidents(ctx, store.IncidentFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := srv.Store.ListAlerts(ctx, store.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(incidents) != 4 || len(alerts) != 4 {
+		t.Fatalf("%d incidents, %d alerts; want 4 and 4", len(incidents), len(alerts))
+	}
+	incidentOf := map[int64]store.Incident{}
+	for _, a := range alerts {
+		if a.Caller.Key() != "" || !strings.HasPrefix(a.Operation, "reconcile/") || a.Severity != "high" {
+			t.Errorf("alert: %+v", a)
+		}
+		for _, in := range incidents {
+			if in.ID == a.IncidentID {
+				incidentOf[a.DecoyID] = in
+			}
+		}
+	}
+	hist, err := srv.Store.IncidentHistory(ctx, incidentOf[overwritten.ID].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := historyOf(hist, "drift"); !strings.Contains(h, "new version replaced honeyvault's") || !strings.Contains(h, "unknown caller") {
+		t.Errorf("the overwritten key's incident history: %+v", hist)
+	}
+	apiCall(t, srv, "GET", "/api/v1/vaults"+kvDriftID, adminToken, &detail)
+	if reasons := strings.Join(detail.Vault.Coverage.Reasons, " | "); detail.Vault.Coverage.State != "at-risk" ||
+		!strings.Contains(reasons, "deleted outside honeyvault") || !strings.Contains(reasons, "new version written outside honeyvault") {
+		t.Errorf("after the drift: %+v", detail.Vault.Coverage)
+	}
+	if rows := auditRows(t, srv.Store, "reconcile.run"); len(rows) != 2 || rows[1].Actor != "bootstrap:admin" {
+		t.Errorf("audit trail: %+v", rows)
+	}
+
+	// A second run finds the same, raises nothing new.
+	if rep := reconcileNow(t, srv); len(rep.Findings) != 0 || rep.Alerted != 0 || rep.Recovered != 0 {
+		t.Errorf("second run: %+v", rep)
+	}
+	if n, _ := srv.Store.ListNotifications(ctx, "", "", 100); len(n) != 4 {
+		t.Errorf("%d notifications queued after the second run; want 4", len(n))
+	}
+
+	// The deleted secret comes back.
+	must(secrets.RecoverDeletedSecret(ctx, deleted.Name, nil))
+	ingesttest.Eventually(t, 30*time.Second, "the secret recovered", func() bool {
+		o, ok, err := e.Object("kv-drift", kvemu.TypeSecret, deleted.Name)
+		return err == nil && ok && !o.Deleted
+	})
+	if rep := reconcileNow(t, srv); len(rep.Findings) != 0 || rep.Alerted != 0 || rep.Recovered != 1 {
+		t.Errorf("after the recovery: %+v", rep)
+	}
+	if open, _ := srv.Store.ListFindings(ctx, store.FindingFilter{DecoyID: deleted.ID, OpenOnly: true}); len(open) != 0 {
+		t.Errorf("the recovered decoy's findings are open: %+v", open)
+	}
+	in, err := srv.Store.GetIncident(ctx, incidentOf[deleted.ID].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, _ = srv.Store.IncidentHistory(ctx, in.ID)
+	if h := historyOf(hist, "recovered"); !strings.Contains(h, "found the decoy secret back") || in.Status == "closed" {
+		t.Errorf("the recovered decoy's incident (%s): %+v", in.Status, hist)
+	}
+	if rep := reconcileNow(t, srv); rep.Recovered != 0 || rep.Alerted != 0 {
+		t.Errorf("the recovery was noted twice: %+v", rep)
+	}
+	if n := len(inbox.titles()); n != 4 {
+		t.Errorf("%d webhook deliveries; want 4:\n%s", n, strings.Join(inbox.titles(), "\n"))
+	}
+}
+
+// historyOf joins the details of the history entries with action.
+func historyOf(hist []store.HistoryEntry, action string) string {
+	var out []string
+	for _, h := range hist {
+		if h.Action == action {
+			out = append(out, h.Detail)
+		}
+	}
+	return strings.Join(out, " | ")
+}
