@@ -269,17 +269,23 @@ func TestDriftBecomesOneAlertPerFinding(t *testing.T) {
 		t.Errorf("%d notifications queued after the second run; want 4", len(n))
 	}
 
-	// The deleted secret comes back.
+	// The deleted secret comes back, the disabled one is enabled again
+	// (which is no change of its own to raise).
+	skew.Store(int64(2 * time.Minute))
 	must(secrets.RecoverDeletedSecret(ctx, deleted.Name, nil))
 	ingesttest.Eventually(t, 30*time.Second, "the secret recovered", func() bool {
 		o, ok, err := e.Object("kv-drift", kvemu.TypeSecret, deleted.Name)
 		return err == nil && ok && !o.Deleted
 	})
-	if rep := reconcileNow(t, srv); len(rep.Findings) != 0 || rep.Alerted != 0 || rep.Recovered != 1 {
+	must(secrets.UpdateSecretProperties(ctx, disabled.Name, "", azsecrets.UpdateSecretPropertiesParameters{
+		SecretAttributes: &azsecrets.SecretAttributes{Enabled: to.Ptr(true)}}, nil))
+	if rep := reconcileNow(t, srv); len(rep.Findings) != 0 || rep.Alerted != 0 || rep.Recovered != 2 {
 		t.Errorf("after the recovery: %+v", rep)
 	}
-	if open, _ := srv.Store.ListFindings(ctx, store.FindingFilter{DecoyID: deleted.ID, OpenOnly: true}); len(open) != 0 {
-		t.Errorf("the recovered decoy's findings are open: %+v", open)
+	for _, d := range []registry.Decoy{deleted, disabled} {
+		if open, _ := srv.Store.ListFindings(ctx, store.FindingFilter{DecoyID: d.ID, OpenOnly: true}); len(open) != 0 {
+			t.Errorf("the recovered decoy's findings are open: %+v", open)
+		}
 	}
 	in, err := srv.Store.GetIncident(ctx, incidentOf[deleted.ID].ID)
 	if err != nil {
