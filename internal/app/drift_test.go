@@ -19,6 +19,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/auth"
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/ingest/ingesttest"
@@ -64,14 +65,25 @@ func (in *webhookInbox) titles() []string {
 	return out
 }
 
-// driftEstate is an emulator holding kv-drift, where the planter and
+// driftLab is an emulator holding kv-drift, where the planter and
 // mallory may do anything with secrets and keys, and a server discovering
-// it (reconcile off the schedule: the test runs it) that sends
-// notifications to a webhook. skew moves the emulator's clock.
-func driftEstate(t *testing.T) (*kvemu.Emulator, *background, *webhookInbox, *atomic.Int64) {
+// it that sends notifications to a webhook. skew moves the emulator's
+// clock.
+type driftLab struct {
+	e     *kvemu.Emulator
+	srv   *background
+	inbox *webhookInbox
+	skew  *atomic.Int64
+	cfg   config.Config
+	over  deploy.Overrides
+}
+
+// newDriftLab starts the lab's server with reconcile off the schedule (the
+// test runs it).
+func newDriftLab(t *testing.T) *driftLab {
 	t.Helper()
-	skew := new(atomic.Int64)
-	e, err := kvemu.New(kvemu.Options{Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }, ReuseRSAKeys: true})
+	l := &driftLab{skew: new(atomic.Int64), inbox: &webhookInbox{}}
+	e, err := kvemu.New(kvemu.Options{Now: func() time.Time { return time.Now().Add(time.Duration(l.skew.Load())) }, ReuseRSAKeys: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +91,7 @@ func driftEstate(t *testing.T) (*kvemu.Emulator, *background, *webhookInbox, *at
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
+	l.e = e
 	if err := e.AddSubscription(kvemu.Subscription{ID: invSubProd, DisplayName: "Contoso Production"}); err != nil {
 		t.Fatal(err)
 	}
@@ -91,23 +104,74 @@ func driftEstate(t *testing.T) (*kvemu.Emulator, *background, *webhookInbox, *at
 	}
 	co := e.ClientOptions()
 	co.Cloud = e.Cloud()
-	inbox := &webhookInbox{}
-	hook := httptest.NewServer(inbox)
+	l.over = deploy.Overrides{Credential: e.Credential(invPlanter), ClientOptions: &co}
+	hook := httptest.NewServer(l.inbox)
 	t.Cleanup(hook.Close)
 
-	cfg := config.Default()
-	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
-	cfg.AdminToken, cfg.IngestToken = adminToken, "ingest-token-for-drift-test"
-	cfg.Notify.Webhooks = []string{hook.URL + "/hv"}
-	cfg.Reconcile.Interval = "off"
+	l.cfg = config.Default()
+	l.cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
+	l.cfg.AdminToken, l.cfg.IngestToken = adminToken, "ingest-token-for-drift-test"
+	l.cfg.Notify.Webhooks = []string{hook.URL + "/hv"}
 	// Two of each type (the default types), so that four decoys can drift.
-	cfg.Plant.Probability, cfg.Plant.Max = 1, 2
-	srv := serveInBackground(t, cfg, nil, WithAzure(deploy.Overrides{Credential: e.Credential(invPlanter), ClientOptions: &co}))
+	l.cfg.Plant.Probability, l.cfg.Plant.Max = 1, 2
+	l.start(t, "off")
+	return l
+}
+
+// start serves the lab's database with reconcile.interval set to every.
+func (l *driftLab) start(t *testing.T, every string) {
+	t.Helper()
+	cfg := l.cfg
+	cfg.Reconcile.Interval = every
+	l.srv = serveInBackground(t, cfg, nil, WithAzure(l.over))
 	var list api.VaultList
 	ingesttest.Eventually(t, 30*time.Second, "kv-drift discovered", func() bool {
-		return apiCall(t, srv, "GET", "/api/v1/vaults", adminToken, &list) == 200 && len(list.Vaults) == 1
+		return apiCall(t, l.srv, "GET", "/api/v1/vaults", adminToken, &list) == 200 && len(list.Vaults) == 1
 	})
-	return e, srv, inbox, skew
+}
+
+// plant deploys the default types (two of each here) to kv-drift through
+// the console's deploy and returns the decoys by type.
+func (l *driftLab) plant(t *testing.T) map[registry.Type][]registry.Decoy {
+	t.Helper()
+	var run api.Run
+	if code, body := apiJSON(t, l.srv, "POST", "/api/v1/deploys", adminToken, api.DeployRequest{Vaults: []string{"kv-drift"}}, &run); code != http.StatusAccepted {
+		t.Fatalf("plan: %d %s", code, body)
+	}
+	waitRun(t, l.srv, "deploy", run.ID, "planned")
+	if code, body := apiJSON(t, l.srv, "POST", fmt.Sprintf("/api/v1/deploys/%d/confirm", run.ID), adminToken, nil, &run); code != http.StatusAccepted {
+		t.Fatalf("confirm: %d %s", code, body)
+	}
+	if run = waitRun(t, l.srv, "deploy", run.ID, "done"); len(runVault(run, "kv-drift").Result) != 4 {
+		t.Fatalf("planted: %+v", run)
+	}
+	decoys, err := l.srv.Store.ListDecoys(context.Background(), store.DecoyFilter{VaultID: kvDriftID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byType := map[registry.Type][]registry.Decoy{}
+	for _, d := range decoys {
+		byType[d.Type] = append(byType[d.Type], d)
+	}
+	if len(byType[registry.Secret]) != 2 || len(byType[registry.Key]) != 2 {
+		t.Fatalf("decoys by type: %+v", byType)
+	}
+	return byType
+}
+
+// clients are mallory's data-plane clients of kv-drift.
+func (l *driftLab) clients(t *testing.T) (*azsecrets.Client, *azkeys.Client) {
+	t.Helper()
+	cred, co := l.e.Credential(mallory), l.e.ClientOptions()
+	secrets, err := azsecrets.NewClient(l.e.VaultURL("kv-drift"), cred, &azsecrets.ClientOptions{ClientOptions: co})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := azkeys.NewClient(l.e.VaultURL("kv-drift"), cred, &azkeys.ClientOptions{ClientOptions: co})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secrets, keys
 }
 
 // reconcileNow runs POST /api/v1/reconcile as the admin.
@@ -125,36 +189,14 @@ func reconcileNow(t *testing.T, srv *background) api.ReconcileReport {
 // serve's reconcile raises exactly one alert, incident and notification
 // for each, high, saying what changed and that the caller is unknown, and
 // the vault turns at risk; a second run raises nothing new; the deleted
-// decoy recovered resolves its finding and notes it on its incident, which
-// stays open for the analyst.
+// decoy recovered and the disabled one enabled again resolve their
+// findings and note it on their incidents, which stay open for the
+// analyst.
 func TestDriftBecomesOneAlertPerFinding(t *testing.T) {
-	e, srv, inbox, skew := driftEstate(t)
+	l := newDriftLab(t)
+	e, srv, inbox, skew := l.e, l.srv, l.inbox, l.skew
 	ctx := context.Background()
-
-	// Plant with the defaults (a secret and a key per vault, two each
-	// here) through the console's deploy.
-	var run api.Run
-	if code, body := apiJSON(t, srv, "POST", "/api/v1/deploys", adminToken, api.DeployRequest{Vaults: []string{"kv-drift"}}, &run); code != http.StatusAccepted {
-		t.Fatalf("plan: %d %s", code, body)
-	}
-	waitRun(t, srv, "deploy", run.ID, "planned")
-	if code, body := apiJSON(t, srv, "POST", fmt.Sprintf("/api/v1/deploys/%d/confirm", run.ID), adminToken, nil, &run); code != http.StatusAccepted {
-		t.Fatalf("confirm: %d %s", code, body)
-	}
-	if run = waitRun(t, srv, "deploy", run.ID, "done"); len(runVault(run, "kv-drift").Result) != 4 {
-		t.Fatalf("planted: %+v", run)
-	}
-	decoys, err := srv.Store.ListDecoys(ctx, store.DecoyFilter{VaultID: kvDriftID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	byType := map[registry.Type][]registry.Decoy{}
-	for _, d := range decoys {
-		byType[d.Type] = append(byType[d.Type], d)
-	}
-	if len(byType[registry.Secret]) != 2 || len(byType[registry.Key]) != 2 {
-		t.Fatalf("decoys by type: %+v", byType)
-	}
+	byType := l.plant(t)
 	// Its records reach honeyvault: covered.
 	rec := fmt.Sprintf(`{"time":%q,"resourceId":"%s","operationName":"SecretList","category":"AuditEvent","resultType":"Success",`+
 		`"correlationId":"corr-drift","callerIpAddress":"10.0.0.1","identity":{"claim":{"oid":"app-oid"}},`+
@@ -174,15 +216,7 @@ func TestDriftBecomesOneAlertPerFinding(t *testing.T) {
 
 	// Mallory changes all four a minute later.
 	skew.Store(int64(time.Minute))
-	cred, co := e.Credential(mallory), e.ClientOptions()
-	secrets, err := azsecrets.NewClient(e.VaultURL("kv-drift"), cred, &azsecrets.ClientOptions{ClientOptions: co})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := azkeys.NewClient(e.VaultURL("kv-drift"), cred, &azkeys.ClientOptions{ClientOptions: co})
-	if err != nil {
-		t.Fatal(err)
-	}
+	secrets, keys := l.clients(t)
 	must := func(_ any, err error) {
 		t.Helper()
 		if err != nil {
@@ -312,4 +346,41 @@ func historyOf(hist []store.HistoryEntry, action string) string {
 		}
 	}
 	return strings.Join(out, " | ")
+}
+
+// serve reconciles on its schedule, starting at start: drift made while
+// it was down is raised without anyone asking, once.
+func TestDriftOnTheSchedule(t *testing.T) {
+	l := newDriftLab(t)
+	byType := l.plant(t)
+	if err := l.srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+	l.skew.Store(int64(time.Minute))
+	secrets, _ := l.clients(t)
+	if _, err := secrets.DeleteSecret(context.Background(), byType[registry.Secret][0].Name, nil); err != nil {
+		t.Fatal(err)
+	}
+	l.start(t, "1h")
+	ctx := context.Background()
+	ingesttest.Eventually(t, time.Minute, "one incident and one delivery", func() bool {
+		in, err := l.srv.Store.ListIncidents(ctx, store.IncidentFilter{})
+		return err == nil && len(in) == 1 && len(l.inbox.titles()) == 1
+	})
+	if got, want := l.inbox.titles()[0], "high Decoy secret deleted outside honeyvault in kv-drift (caller unknown: found by reconcile)"; got != want {
+		t.Errorf("delivered %q; want %q", got, want)
+	}
+	rows := auditRows(t, l.srv.Store, "decoy.finding")
+	if len(rows) != 1 || rows[0].Actor != scheduledActor {
+		t.Errorf("decoy.finding rows: %+v; want one by %q", rows, scheduledActor)
+	}
+	// An admin's run meanwhile waits for the scheduled one and adds nothing.
+	if rep := reconcileNow(t, l.srv); rep.Alerted != 0 || len(rep.Findings) != 0 {
+		t.Errorf("on-demand run after the scheduled one: %+v", rep)
+	}
+	// An analyst may not run it.
+	analyst := issue(t, l.srv.Store, auth.Analyst)
+	if code, _ := apiJSON(t, l.srv, "POST", "/api/v1/reconcile", analyst, nil, nil); code != http.StatusForbidden {
+		t.Errorf("analyst: %d; want 403", code)
+	}
 }
