@@ -31,7 +31,7 @@ var driftWords = map[store.FindingKind]struct {
 }{
 	store.FindingDeleted:    {detect.ClassDelete, detect.High, "deleted"},
 	store.FindingGone:       {detect.ClassPurge, detect.High, "purged"},
-	store.FindingVaultGone:  {detect.ClassDelete, detect.High, "gone with its vault, deleted"},
+	store.FindingVaultGone:  {detect.ClassDelete, detect.High, "gone: its vault was deleted"},
 	store.FindingDisabled:   {detect.ClassUpdate, detect.High, "disabled"},
 	store.FindingNewVersion: {detect.ClassWrite, detect.High, "overwritten with a new version"},
 	store.FindingChanged:    {detect.ClassUpdate, detect.Medium, "changed (attributes or tags)"},
@@ -69,7 +69,11 @@ func driftTitle(a *detect.Alert) string {
 	if what == "" {
 		what = "changed"
 	}
-	return fmt.Sprintf("Decoy %s %s outside honeyvault in %s (caller unknown: found by reconcile)", a.Decoy.Type, what, strings.ToLower(a.Decoy.VaultName))
+	vault := strings.ToLower(a.Decoy.VaultName)
+	if kind == store.FindingVaultGone {
+		return fmt.Sprintf("Vault %s holding a decoy %s deleted outside honeyvault (caller unknown: found by reconcile)", vault, a.Decoy.Type)
+	}
+	return fmt.Sprintf("Decoy %s %s outside honeyvault in %s (caller unknown: found by reconcile)", a.Decoy.Type, what, vault)
 }
 
 // DriftRecorder turns reconcile's findings into incidents: one alert and

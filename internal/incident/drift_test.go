@@ -22,7 +22,7 @@ func TestDriftAlertSaysWhatChanged(t *testing.T) {
 	}{
 		{store.FindingDeleted, "Decoy secret deleted outside honeyvault in kv-pay (caller unknown: found by reconcile)", detect.High, detect.ClassDelete, true},
 		{store.FindingGone, "Decoy secret purged outside honeyvault in kv-pay (caller unknown: found by reconcile)", detect.High, detect.ClassPurge, true},
-		{store.FindingVaultGone, "Decoy secret gone with its vault, deleted outside honeyvault in kv-pay (caller unknown: found by reconcile)", detect.High, detect.ClassDelete, true},
+		{store.FindingVaultGone, "Vault kv-pay holding a decoy secret deleted outside honeyvault (caller unknown: found by reconcile)", detect.High, detect.ClassDelete, true},
 		{store.FindingDisabled, "Decoy secret disabled outside honeyvault in kv-pay (caller unknown: found by reconcile)", detect.High, detect.ClassUpdate, true},
 		{store.FindingNewVersion, "Decoy secret overwritten with a new version outside honeyvault in kv-pay (caller unknown: found by reconcile)", detect.High, detect.ClassWrite, true},
 		{store.FindingChanged, "Decoy secret changed (attributes or tags) outside honeyvault in kv-pay (caller unknown: found by reconcile)", detect.Medium, detect.ClassUpdate, true},
