@@ -124,14 +124,12 @@ func (dr *drift) raise(ctx context.Context) (int, error) {
 			continue
 		}
 		var in store.Incident
-		claimed := false
-		err = dr.st.Update(ctx, func(tx *store.Tx) error {
-			ok, err := tx.ClaimFindingAlert(ctx, f.ID, tx.Now())
-			if err != nil || !ok {
-				claimed = false
+		var claimed bool
+		err = dr.st.Update(ctx, func(tx *store.Tx) (err error) {
+			// Set afresh on every attempt: the store may retry fn.
+			if claimed, err = tx.ClaimFindingAlert(ctx, f.ID, tx.Now()); err != nil || !claimed {
 				return err
 			}
-			claimed = true
 			in, err = dr.recorder.Raise(ctx, tx, f, d)
 			return err
 		})
@@ -178,15 +176,15 @@ func (dr *drift) noteRecoveries(ctx context.Context, before []store.Finding) (in
 			errs = append(errs, err)
 			continue
 		}
-		var had bool
+		var wrote bool
 		if err := dr.st.Update(ctx, func(tx *store.Tx) (err error) {
-			had, err = dr.recorder.Recovered(ctx, tx, *f, d)
+			wrote, err = dr.recorder.Recovered(ctx, tx, *f, d)
 			return err
 		}); err != nil {
 			errs = append(errs, fmt.Errorf("drift: finding %d: %w", f.ID, err))
 			continue
 		}
-		if had {
+		if wrote {
 			noted++
 		}
 	}

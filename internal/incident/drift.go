@@ -115,14 +115,23 @@ func (dr *DriftRecorder) Raise(ctx context.Context, tx *store.Tx, f store.Findin
 // Recovered adds a recovery note to the incident of finding f, which a
 // later reconcile resolved (the decoy is back, enabled): the incident is
 // left open for the analyst, because the change itself still happened
-// and still needs explaining. It reports whether f had an incident.
+// and still needs explaining. The note is written once, however many runs
+// or replicas see the recovery. It reports whether it wrote one.
 func (dr *DriftRecorder) Recovered(ctx context.Context, tx *store.Tx, f store.Finding, d registry.Decoy) (bool, error) {
 	a := DriftAlert(f, d)
-	in, err := tx.LatestIncident(ctx, dr.r.Grouping.Key(&a))
+	key := dr.r.Grouping.Key(&a)
+	if err := tx.LockGroup(ctx, key); err != nil {
+		return false, err
+	}
+	in, err := tx.LatestIncident(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
+		return false, err
+	}
+	mark := "finding:" + strconv.FormatInt(f.ID, 10)
+	if done, err := tx.HasHistory(ctx, in.ID, "recovered", mark); err != nil || done {
 		return false, err
 	}
 	at := f.ResolvedAt
@@ -132,5 +141,5 @@ func (dr *DriftRecorder) Recovered(ctx context.Context, tx *store.Tx, f store.Fi
 	detail := fmt.Sprintf("finding %d (%s) resolved at %s: reconcile found the decoy %s back; the incident stays as it is for the analyst to close",
 		f.ID, f.Kind, at.UTC().Format(time.RFC3339), d.Type)
 	return true, tx.AddHistory(ctx, store.HistoryEntry{IncidentID: in.ID, Actor: SystemActor, Time: tx.Now(), Action: "recovered",
-		NewValue: string(f.Kind), Detail: detail})
+		NewValue: mark, Detail: detail})
 }

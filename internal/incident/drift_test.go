@@ -120,6 +120,17 @@ func TestDriftRaiseCommitsOrRollsBackWithItsClaim(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A second note of the same recovery (another run, another
+		// replica) is not written.
+		if err := e.st.Update(ctx, func(tx *store.Tx) error {
+			ok, err := dr.Recovered(ctx, tx, f, d)
+			if ok {
+				t.Errorf("the recovery was noted twice")
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		hist, _ := e.st.IncidentHistory(ctx, in.ID)
 		var actions []string
 		for _, h := range hist {
