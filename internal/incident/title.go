@@ -15,14 +15,14 @@ const (
 )
 
 // Title names an incident after the alert that opened it: by its decoy's
-// type, the diagnostic-settings title for an activity (control-plane)
-// record, or what changed for drift reconcile found (DriftAlert).
+// type, or the diagnostic-settings title for an activity (control-plane)
+// record.
 func Title(a *detect.Alert) string {
-	if a.Event.Kind == auditlog.KindDrift {
-		return driftTitle(a)
-	}
 	if a.Event.Kind == auditlog.KindActivity {
 		return TitleDiagnosticSettings
+	}
+	if a.Event.Kind == auditlog.KindDrift {
+		return driftTitle(a) // what reconcile found changed, in words
 	}
 	switch a.Decoy.Type {
 	case registry.Key:
