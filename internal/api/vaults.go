@@ -93,7 +93,7 @@ type ReconcileReport struct {
 	// Findings are the ones this run added.
 	Findings []ReconcileFinding `json:"findings"`
 	// Alerted counts findings raised as alerts (one incident each) by this
-	// run; Recovered, alerted findings it resolved.
+	// run; Recovered, the recovery notes it added to their incidents.
 	Alerted   int `json:"alerted"`
 	Recovered int `json:"recovered"`
 	// Errors of the run as a whole (sign-in, raising alerts).

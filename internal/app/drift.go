@@ -70,12 +70,6 @@ func (dr *drift) reconcile(ctx context.Context, actor string, r *web.ReconcileRe
 		r.Errors = append(r.Errors, err.Error())
 		return nil
 	}
-	// The alerted findings still open before the run: those it resolves
-	// get their recovery note.
-	before, err := dr.st.ListFindings(ctx, store.FindingFilter{OpenOnly: true})
-	if err != nil {
-		return err
-	}
 	res, err := d.As(actor, nil).Reconcile(ctx, nil, nil)
 	if err != nil {
 		return err
@@ -94,7 +88,7 @@ func (dr *drift) reconcile(ctx context.Context, actor string, r *web.ReconcileRe
 	if r.Alerted, err = dr.raise(ctx); err != nil {
 		errs = append(errs, err)
 	}
-	if r.Recovered, err = dr.noteRecoveries(ctx, before); err != nil {
+	if r.Recovered, err = dr.noteRecoveries(ctx, r.Started); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -145,28 +139,24 @@ func (dr *drift) raise(ctx context.Context) (int, error) {
 	return raised, errors.Join(errs...)
 }
 
+// recoveryLookback is how far back noteRecoveries looks for resolved
+// findings: those this run resolved, and those honeyvault reconcile or
+// another replica resolved meanwhile. A note is written once, so looking
+// again costs a read.
+const recoveryLookback = 24 * time.Hour
+
 // noteRecoveries adds a recovery note to the incident of every alerted
-// finding of before that is now resolved.
-func (dr *drift) noteRecoveries(ctx context.Context, before []store.Finding) (int, error) {
+// finding resolved since recoveryLookback before the run started.
+func (dr *drift) noteRecoveries(ctx context.Context, started time.Time) (int, error) {
+	resolved, err := dr.st.ListFindings(ctx, store.FindingFilter{ResolvedAfter: started.Add(-recoveryLookback)})
+	if err != nil {
+		return 0, err
+	}
 	noted := 0
 	var errs []error
-	for _, b := range before {
-		if b.AlertedAt.IsZero() {
+	for _, f := range resolved {
+		if f.AlertedAt.IsZero() {
 			continue
-		}
-		now, err := dr.st.ListFindings(ctx, store.FindingFilter{DecoyID: b.DecoyID})
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		var f *store.Finding
-		for i := range now {
-			if now[i].ID == b.ID && !now[i].ResolvedAt.IsZero() {
-				f = &now[i]
-			}
-		}
-		if f == nil {
-			continue // still open
 		}
 		d, err := dr.st.GetDecoy(ctx, f.DecoyID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -178,7 +168,7 @@ func (dr *drift) noteRecoveries(ctx context.Context, before []store.Finding) (in
 		}
 		var wrote bool
 		if err := dr.st.Update(ctx, func(tx *store.Tx) (err error) {
-			wrote, err = dr.recorder.Recovered(ctx, tx, *f, d)
+			wrote, err = dr.recorder.Recovered(ctx, tx, f, d)
 			return err
 		}); err != nil {
 			errs = append(errs, fmt.Errorf("drift: finding %d: %w", f.ID, err))

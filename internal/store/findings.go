@@ -126,8 +126,10 @@ type FindingFilter struct {
 	OpenOnly bool
 	// Unalerted selects findings no alert was raised for yet.
 	Unalerted bool
-	AfterID   int64
-	Limit     int
+	// ResolvedAfter, when set, selects findings resolved after it.
+	ResolvedAfter time.Time
+	AfterID       int64
+	Limit         int
 }
 
 // ListFindings returns the findings f selects, ordered by id.
@@ -145,6 +147,9 @@ func (s *Store) ListFindings(ctx context.Context, f FindingFilter) ([]Finding, e
 	}
 	if f.Unalerted {
 		where = append(where, "alerted_at = 0")
+	}
+	if !f.ResolvedAfter.IsZero() {
+		where = append(where, "resolved_at > "+p.add(micros(f.ResolvedAfter)))
 	}
 	if f.AfterID > 0 {
 		where = append(where, "id > "+p.add(f.AfterID))

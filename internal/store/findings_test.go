@@ -52,3 +52,35 @@ func TestClaimFindingAlertOnceAndOnlyOnCommit(t *testing.T) {
 		}
 	})
 }
+
+// ResolvedAfter selects findings resolved after a time, never open ones.
+func TestListFindingsResolvedAfter(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		who := AuditEntry{Actor: "system"}
+		for _, kind := range []FindingKind{FindingDeleted, FindingDisabled} {
+			if _, err := s.AddFinding(ctx, &Finding{DecoyID: 7, VaultID: vaultA, Kind: kind}, who); err != nil {
+				t.Fatal(err)
+			}
+		}
+		at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+		if _, err := s.ResolveFindings(ctx, 7, at, who, FindingDeleted); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			after time.Time
+			want  int
+		}{
+			{at.Add(-time.Second), 1},
+			{at, 0},
+		} {
+			got, err := s.ListFindings(ctx, FindingFilter{ResolvedAfter: tt.after})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tt.want || tt.want == 1 && got[0].Kind != FindingDeleted {
+				t.Errorf("resolved after %v: %+v; want %d", tt.after, got, tt.want)
+			}
+		}
+	})
+}

@@ -26,8 +26,9 @@ type ReconcileReport struct {
 	// Alerted counts findings raised as alerts by this run (its own, and
 	// any an earlier run or honeyvault reconcile left unalerted).
 	Alerted int
-	// Recovered counts alerted findings the run resolved (a recovery note
-	// was added to their incidents).
+	// Recovered counts the recovery notes the run added to incidents: one
+	// per alerted finding resolved (by this run, or by honeyvault reconcile
+	// in the last day), once.
 	Recovered int
 	Errors    []string // of the run as a whole: sign-in, raising alerts
 }
