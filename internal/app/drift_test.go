@@ -30,8 +30,8 @@ import (
 
 const kvDriftID = "/subscriptions/" + invSubProd + "/resourceGroups/rg-drift/providers/Microsoft.KeyVault/vaults/kv-drift"
 
-// mallory changes decoys outside honeyvault, with the vault's data plane.
-var mallory = kvemu.Identity{ObjectID: "dddddddd-0000-4000-8000-00000000000d", UPN: "mallory@contoso.com", AppID: "dddddddd-0000-4000-8000-0000000000a1"}
+// eve changes decoys outside honeyvault, with the vault's data plane.
+var eve = kvemu.Identity{ObjectID: "dddddddd-0000-4000-8000-00000000000d", UPN: "eve@contoso.com", AppID: "dddddddd-0000-4000-8000-0000000000a1"}
 
 var everyPermission = kvemu.Permissions{
 	Secrets: []string{"get", "list", "set", "delete", "recover", "backup", "restore", "purge"},
@@ -66,7 +66,7 @@ func (in *webhookInbox) titles() []string {
 }
 
 // driftLab is an emulator holding kv-drift, where the planter and
-// mallory may do anything with secrets and keys, and a server discovering
+// eve may do anything with secrets and keys, and a server discovering
 // it that sends notifications to a webhook. skew moves the emulator's
 // clock.
 type driftLab struct {
@@ -98,7 +98,7 @@ func newDriftLab(t *testing.T) *driftLab {
 	if _, err := e.CreateVault(kvemu.VaultSpec{SubscriptionID: invSubProd, ResourceGroup: "rg-drift", Name: "kv-drift", Location: "westeurope",
 		AccessPolicies: []kvemu.AccessPolicy{
 			{TenantID: kvemu.DefaultTenantID, ObjectID: invPlanter.ObjectID, Permissions: everyPermission},
-			{TenantID: kvemu.DefaultTenantID, ObjectID: mallory.ObjectID, Permissions: everyPermission},
+			{TenantID: kvemu.DefaultTenantID, ObjectID: eve.ObjectID, Permissions: everyPermission},
 		}}); err != nil {
 		t.Fatal(err)
 	}
@@ -159,10 +159,10 @@ func (l *driftLab) plant(t *testing.T) map[registry.Type][]registry.Decoy {
 	return byType
 }
 
-// clients are mallory's data-plane clients of kv-drift.
+// clients are eve's data-plane clients of kv-drift.
 func (l *driftLab) clients(t *testing.T) (*azsecrets.Client, *azkeys.Client) {
 	t.Helper()
-	cred, co := l.e.Credential(mallory), l.e.ClientOptions()
+	cred, co := l.e.Credential(eve), l.e.ClientOptions()
 	secrets, err := azsecrets.NewClient(l.e.VaultURL("kv-drift"), cred, &azsecrets.ClientOptions{ClientOptions: co})
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +214,7 @@ func TestDriftBecomesOneAlertPerFinding(t *testing.T) {
 		t.Fatalf("before the drift: %+v", detail.Vault.Coverage)
 	}
 
-	// Mallory changes all four a minute later.
+	// Eve changes all four a minute later.
 	skew.Store(int64(time.Minute))
 	secrets, keys := l.clients(t)
 	must := func(_ any, err error) {
