@@ -83,3 +83,39 @@ type DiscoveryReport struct {
 	// subscription's own is in GET /api/v1/vaults.
 	Errors []string `json:"errors"`
 }
+
+// ReconcileReport is POST /api/v1/reconcile: what one reconcile run
+// checked, found and raised.
+type ReconcileReport struct {
+	Started  time.Time        `json:"started"`
+	Finished time.Time        `json:"finished"`
+	Vaults   []ReconcileVault `json:"vaults"`
+	// Findings are the ones this run added.
+	Findings []ReconcileFinding `json:"findings"`
+	// Alerted counts findings raised as alerts (one incident each) by this
+	// run; Recovered, the recovery notes it added to their incidents.
+	Alerted   int `json:"alerted"`
+	Recovered int `json:"recovered"`
+	// Errors of the run as a whole (sign-in, raising alerts).
+	Errors []string `json:"errors"`
+}
+
+// ReconcileVault is what a reconcile run did in one vault.
+type ReconcileVault struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Checked int    `json:"checked"`
+	// Settled counts pending plantings completed or dropped.
+	Settled int    `json:"settled"`
+	Error   string `json:"error,omitempty"`
+}
+
+// ReconcileFinding is a finding a reconcile run added: a decoy deleted,
+// purged, disabled or changed outside honeyvault.
+type ReconcileFinding struct {
+	ID      int64  `json:"id"`
+	DecoyID int64  `json:"decoy_id"`
+	Vault   string `json:"vault"`
+	Kind    string `json:"kind"`
+	Detail  string `json:"detail"`
+}

@@ -38,6 +38,9 @@ type Server struct {
 	Pipeline  *ingest.Pipeline
 	detection *detection
 	worker    *notify.Worker
+	// outbox queues the notifications of incidents, detection's and
+	// drift's alike.
+	outbox *notify.Outbox
 	// tls, when set, makes Serve speak HTTPS (config tls.cert_file/key_file).
 	tls *tls.Config
 	// sources are the live ingestion sources from the configuration.
@@ -116,6 +119,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// The console's deploys sign in as discovery does, with one client.
 	runs := newDeployments(inv, st, cfg.Plant, log)
 	s.tasks = append(s.tasks, runs.stop)
+	// Drift: reconcile as the same planter, its findings raised as alerts.
+	dr, err := newDrift(cfg, st, runs, s.outbox, log)
+	if err != nil {
+		return nil, err
+	}
+	if dr.every > 0 {
+		s.tasks = append(s.tasks, dr.loop)
+	}
 	trusted, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	ingestLimits := web.IngestLimits{
 		Concurrent:  cfg.Limits.IngestConcurrent,
@@ -125,7 +136,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.http = &http.Server{
 		Handler: web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Protected: detected,
 			Ingest: s.Pipeline, IngestLimits: ingestLimits, Notify: worker, Sources: s.Sources, TrustedProxies: trusted,
-			Inventory: inv, Deployments: runs, Coverage: coverage.Policy{Types: inv.types, LateAfter: time.Duration(cfg.Inventory.LateAfter)},
+			Inventory: inv, Deployments: runs, Reconciler: dr, Coverage: coverage.Policy{Types: inv.types, LateAfter: time.Duration(cfg.Inventory.LateAfter)},
 			NotifyTest: worker, AllowConfig: cfg.Allow, Plant: &cfg.Plant})),
 		TLSConfig:         acc.tls,
 		ReadHeaderTimeout: 10 * time.Second,

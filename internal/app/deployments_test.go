@@ -38,6 +38,9 @@ func deployEstate(t *testing.T) (*kvemu.Emulator, *background) {
 	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
 	cfg.AdminToken = adminToken
 	cfg.Inventory.Interval = "1h"
+	// kv-web's policy covers secrets only: plant just those (the default
+	// plants a key too).
+	cfg.Plant.Types = []string{"secret"}
 	srv := serveInBackground(t, cfg, nil, WithAzure(over))
 	var list api.VaultList
 	ingesttest.Eventually(t, 30*time.Second, "four vaults discovered", func() bool {

@@ -25,7 +25,8 @@ type background struct {
 }
 
 // serveInBackground starts cfg's Server, logging to log (nothing when nil),
-// with vault discovery off unless opts point it somewhere (WithAzure).
+// with vault discovery and reconcile off unless opts point them somewhere
+// (WithAzure).
 func serveInBackground(t *testing.T, cfg config.Config, log *slog.Logger, opts ...Option) *background {
 	t.Helper()
 	if log == nil {
@@ -35,6 +36,7 @@ func serveInBackground(t *testing.T, cfg config.Config, log *slog.Logger, opts .
 		// Without an emulator to discover (WithAzure), no test reaches
 		// Azure: DefaultAzureCredential would probe for one.
 		cfg.Inventory.Interval = "off"
+		cfg.Reconcile.Interval = "off"
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := New(ctx, cfg, log, opts...)

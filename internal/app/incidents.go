@@ -33,6 +33,7 @@ func (s *Server) setupIncidents(cfg config.Config, reg prometheus.Registerer) (*
 	}
 	outbox := &notify.Outbox{Channels: channels, BatchInterval: time.Duration(cfg.Incidents.BatchInterval), Worker: worker}
 	s.SetAlertRecorder(&incident.Recorder{Grouping: g, Window: time.Duration(cfg.Incidents.GroupWindow), Notifier: outbox})
+	s.outbox = outbox
 	s.tasks = append(s.tasks, worker.Run)
 	s.worker = worker
 	for _, c := range channels {

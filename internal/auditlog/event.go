@@ -20,6 +20,10 @@ const (
 	KindAudit Kind = "audit"
 	// KindActivity is an Azure Activity-log (control-plane) record.
 	KindActivity Kind = "activity"
+	// KindDrift is no record at all: honeyvault's reconcile found a decoy
+	// deleted, disabled or replaced outside honeyvault by comparing list
+	// calls with the registry (internal/incident: DriftAlert).
+	KindDrift Kind = "drift"
 )
 
 // Shape names the record layout an event was read from.

@@ -99,7 +99,7 @@ Exit status: 0 every vault planted (or covered), 1 some vault failed, 2 bad usag
 	f.StringArrayVar(&vaults, "vault", nil, "`VAULT` name or ARM id to plant into (repeatable)")
 	f.BoolVar(&all, "all", false, "plant into every vault of the subscriptions")
 	f.BoolVar(&dryRun, "dry-run", false, "check and print the plan; change nothing")
-	f.StringVar(&types, "types", "", "decoy `TYPES` each vault gets: secret,key,certificate (default secret)")
+	f.StringVar(&types, "types", "", "decoy `TYPES` each vault gets: secret,key,certificate (default secret,key)")
 	f.Float64Var(&probability, "probability", 0, "chance `P` (0-1) of each additional decoy of a type")
 	f.IntVar(&maxDecoys, "max", 0, "most decoys of one type per vault, `N` (default 3)")
 	f.StringVar(&secretKW, "secret-keywords", "", "comma-separated `KEYWORDS` for secret names")

@@ -30,7 +30,8 @@ with list calls only, which name no object and so raise no alert. A decoy delete
 disabled, replaced by a new version or changed (attributes, tags) outside honeyvault becomes
 a finding; deleted and purged ones (and all of a vault that is gone) are marked missing. A
 finding is reported once while it stays open; a decoy that comes back is active again.
-Pending plantings (a create that got no answer) are settled.
+Pending plantings (a create that got no answer) are settled. A running serve does the same
+at start and every reconcile.interval, and raises an alert for every new finding.
 
 Exit status: 0 nothing new found, 1 new findings or vaults that could not be checked, 2 bad usage.`,
 		Args: cobra.NoArgs,

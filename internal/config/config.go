@@ -51,6 +51,8 @@ type Config struct {
 	Plant Plant `yaml:"plant"`
 	// Inventory configures vault discovery for coverage; see inventory.go.
 	Inventory Inventory `yaml:"inventory"`
+	// Reconcile configures serve's scheduled drift check; see reconcile.go.
+	Reconcile Reconcile `yaml:"reconcile"`
 }
 
 // Allow is an allow-list rule: accesses by this identity do not alert
@@ -80,6 +82,7 @@ func Default() Config {
 		Limits:    Limits{Login: "10/1m", Ingest: "1000/1s", IngestConcurrent: 8, IngestChunkRecords: 250},
 		Plant:     DefaultPlant(),
 		Inventory: DefaultInventory(),
+		Reconcile: DefaultReconcile(),
 		DecoySync: Duration(5 * time.Second),
 		Incidents: Incidents{
 			GroupBy:       []string{"vault", "caller"},
@@ -174,7 +177,10 @@ func (c *Config) Validate() error {
 	if err := c.Plant.Validate(); err != nil {
 		return err
 	}
-	return c.Inventory.validate()
+	if err := c.Inventory.validate(); err != nil {
+		return err
+	}
+	return c.Reconcile.validate()
 }
 
 // SplitDSN splits a database setting into its driver ("sqlite" or

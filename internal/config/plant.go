@@ -45,11 +45,13 @@ type Plant struct {
 	Cloud             string `yaml:"cloud"` // public, china or usgovernment
 }
 
-// DefaultPlant is what planting does when nothing is configured: one secret
-// per vault, Azure's limits with 10% headroom, the public cloud.
+// DefaultPlant is what planting does when nothing is configured: a secret
+// and a key per vault (as the original deploys them: its own test downloads
+// a decoy key's public key), Azure's limits with 10% headroom, the public
+// cloud.
 func DefaultPlant() Plant {
 	return Plant{
-		Types: []string{"secret"}, Max: 3, Concurrency: 8, RateHeadroom: 0.9,
+		Types: []string{"secret", "key"}, Max: 3, Concurrency: 8, RateHeadroom: 0.9,
 		MaxThrottleWait: Duration(5 * time.Minute), Cloud: "public",
 	}
 }

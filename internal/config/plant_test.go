@@ -139,3 +139,15 @@ func FuzzInventoryEvery(f *testing.F) {
 		}
 	})
 }
+
+// Planting plants a secret and a key when nothing is configured, as the
+// original does (its own test downloads a decoy key's public key).
+func TestPlantDefaultsToSecretAndKey(t *testing.T) {
+	c, err := Load(newFlags(t), envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(c.Plant.Types, ","), "secret,key"; got != want {
+		t.Errorf("default plant.types: got %q; want %q", got, want)
+	}
+}

@@ -130,6 +130,9 @@ var Settings = []Setting{
 	{Key: "inventory.late_after", Env: "HONEYVAULT_INVENTORY_LATE_AFTER",
 		Usage: "how long a vault with decoys may go without an audit record before coverage calls it at risk",
 		field: func(c *Config) any { return &c.Inventory.LateAfter }},
+	{Key: "reconcile.interval", Env: "HONEYVAULT_RECONCILE_INTERVAL", Flag: "reconcile-interval",
+		Usage: "how often serve reconciles the registry with the vaults and raises an alert for every decoy deleted, disabled or changed outside honeyvault (a duration, or off)",
+		field: func(c *Config) any { return &c.Reconcile.Interval }},
 	// Planting (honeyvault plant, retire, reconcile; the console's deploy).
 	// No serve flags: the plant verbs have their own.
 	{Key: "plant.subscriptions", Env: "HONEYVAULT_PLANT_SUBSCRIPTIONS",

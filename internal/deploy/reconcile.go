@@ -187,13 +187,24 @@ func (d *Deployer) reconcileDecoy(ctx context.Context, res *ReconcileResult, pd 
 			d.find(ctx, res, pd, store.FindingDisabled, fmt.Sprintf("%s is disabled", pd.Type), false)
 			return
 		}
-		if _, err := d.Store.ResolveFindings(ctx, pd.ID, now, d.who("reconcile: the decoy is enabled"), store.FindingDisabled); err != nil {
+		enabled, err := d.Store.ResolveFindings(ctx, pd.ID, now, d.who("reconcile: the decoy is enabled"), store.FindingDisabled)
+		if err != nil {
 			res.Err = errors.Join(res.Err, err)
 		}
 		if pd.Planting == nil {
 			return // imported from a watchlist: existence is all we know
 		}
 		base := pd.Planting.Object
+		if enabled > 0 && sameObject(pd.Type, base, o) {
+			// Enabling it again moved its updated time: that undoes the
+			// finding just resolved rather than being a change of its own
+			// (drift would raise it as one). The enabled object is the new
+			// baseline.
+			if err := d.Store.SetPlantedObject(ctx, pd.ID, baselineOf(o)); err != nil {
+				res.Err = errors.Join(res.Err, err)
+			}
+			return
+		}
 		if base.Created.IsZero() && base.Fingerprint == "" {
 			// Planting could not take a baseline (a certificate still being
 			// issued): take it now.
@@ -274,6 +285,14 @@ func (d *Deployer) markReconciled(ctx context.Context, res *ReconcileResult, dec
 
 func baselineOf(o *azure.Object) store.PlantedObject {
 	return store.PlantedObject{Version: o.Version, Fingerprint: o.Thumbprint, Created: o.Created, Updated: o.Updated, Enabled: o.Enabled}
+}
+
+// sameObject reports whether o is still the version honeyvault planted.
+func sameObject(t registry.Type, base store.PlantedObject, o *azure.Object) bool {
+	if t == registry.Certificate {
+		return base.Fingerprint != "" && strings.EqualFold(o.Thumbprint, base.Fingerprint)
+	}
+	return sameSecond(o.Created, base.Created)
 }
 
 // sameSecond compares times at Key Vault's resolution (Unix seconds).

@@ -124,8 +124,12 @@ type FindingFilter struct {
 	VaultID  string // one vault, any case
 	DecoyID  int64
 	OpenOnly bool
-	AfterID  int64
-	Limit    int
+	// Unalerted selects findings no alert was raised for yet.
+	Unalerted bool
+	// ResolvedAfter, when set, selects findings resolved after it.
+	ResolvedAfter time.Time
+	AfterID       int64
+	Limit         int
 }
 
 // ListFindings returns the findings f selects, ordered by id.
@@ -140,6 +144,12 @@ func (s *Store) ListFindings(ctx context.Context, f FindingFilter) ([]Finding, e
 	}
 	if f.OpenOnly {
 		where = append(where, "resolved_at = 0")
+	}
+	if f.Unalerted {
+		where = append(where, "alerted_at = 0")
+	}
+	if !f.ResolvedAfter.IsZero() {
+		where = append(where, "resolved_at > "+p.add(micros(f.ResolvedAfter)))
 	}
 	if f.AfterID > 0 {
 		where = append(where, "id > "+p.add(f.AfterID))
@@ -184,4 +194,21 @@ func (s *Store) MarkFindingAlerted(ctx context.Context, id int64, at time.Time) 
 		}
 		return nil
 	})
+}
+
+// ClaimFindingAlert marks finding id alerted at at, inside the transaction
+// that raises its alert, and reports whether this transaction is the one
+// that did: false when it was alerted already (by an earlier run, or by
+// another replica meanwhile). The mark commits or rolls back with the
+// alert, so a finding is alerted exactly once.
+func (t *Tx) ClaimFindingAlert(ctx context.Context, id int64, at time.Time) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, "UPDATE decoy_findings SET alerted_at = $1 WHERE id = $2 AND alerted_at = 0", micros(at), id)
+	if err != nil {
+		return false, fmt.Errorf("store: unable to update finding %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: unable to update finding %d: %w", id, err)
+	}
+	return n == 1, nil
 }

@@ -57,3 +57,15 @@ func (s *Store) IncidentHistory(ctx context.Context, incidentID int64) ([]Histor
 	}
 	return out, rows.Err()
 }
+
+// HasHistory reports whether the incident's history holds an entry with
+// action and newValue: a change that must be written once (a recovery
+// note) checks it first, under the incident's group lock.
+func (t *Tx) HasHistory(ctx context.Context, incidentID int64, action, newValue string) (bool, error) {
+	var n int
+	if err := t.tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM incident_history WHERE incident_id = $1 AND action = $2 AND new_value = $3",
+		incidentID, action, newValue).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: unable to read incident history: %w", err)
+	}
+	return n > 0, nil
+}

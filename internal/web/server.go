@@ -74,6 +74,9 @@ type Options struct {
 	// and the API; nil: their buttons are not shown and their routes
 	// answer 503.
 	Deployments Deployments
+	// Reconciler runs reconcile on demand; nil: POST /api/v1/reconcile
+	// answers 503.
+	Reconciler Reconciler
 }
 
 type handler struct {
@@ -103,6 +106,7 @@ type handler struct {
 	inventory   Inventory
 	coverage    coverage.Policy
 	deployments Deployments
+	reconciler  Reconciler
 
 	notifyTest NotifyTester
 	settings   settingsConfig
@@ -149,6 +153,7 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /api/v1/vaults", h.require(auth.ReadDecoys, h.listVaults))
 	mux.Handle("GET /api/v1/vaults/{id...}", h.require(auth.ReadDecoys, h.getVault))
 	mux.Handle("POST /api/v1/vaults/discover", h.require(auth.ManageSettings, h.discoverVaults))
+	mux.Handle("POST /api/v1/reconcile", h.require(auth.ManageSettings, h.reconcileNow))
 	// Deploy and retire (api_deploys.go, deploy_page.go).
 	mux.Handle("POST /api/v1/deploys", h.require(auth.ManageDecoys, h.planDeployAPI))
 	mux.Handle("GET /api/v1/deploys/{id}", h.require(auth.ManageDecoys, h.getRunAPI(KindDeploy)))

@@ -20,6 +20,7 @@ func (h *handler) setupVaults(o Options) {
 	h.inventory = o.Inventory
 	h.coverage = o.Coverage
 	h.deployments = o.Deployments
+	h.reconciler = o.Reconciler
 	if len(h.coverage.Types) == 0 {
 		h.coverage.Types = []registry.Type{registry.Secret}
 	}
