@@ -206,3 +206,27 @@ func coverVault(vaults []stateVault, original []target, recon string) (stateVaul
 	}
 	return stateVault{}, false
 }
+
+// coverTracks makes the selftest's tamper move — lab attack's step 4 —
+// and returns its check, waiting for the incident; nil, with the problem
+// said, when there was nothing to delete.
+func (r *Report) coverTracks(ctx context.Context, a *attacker, vaults []stateVault, original []target) *pendingCheck {
+	v, ok := coverVault(vaults, original, "")
+	if !ok {
+		r.problem("no vault with decoys to cover tracks in")
+		return nil
+	}
+	m := a.coverTracks(ctx, v)
+	switch {
+	case m.List.Err != nil:
+		r.problem("listing the diagnostic settings of %s did not succeed: %s", v.Name, m.List.outcome())
+		return nil
+	case m.Setting == "":
+		r.problem("%s has no diagnostic setting to delete", v.Name)
+		return nil
+	case !m.Deleted:
+		r.problem("deleting diagnostic setting %s of %s did not succeed: %s", m.Setting, v.Name, m.Delete.outcome())
+	}
+	c := Check{Operation: opDiagnosticSettingsDelete, Vault: v.Name, Caller: a.who(), setting: m.Setting}
+	return &pendingCheck{Check: c, vaultID: v.ID, callerID: a.id.ObjectID, at: m.Delete.At, accessOK: m.Deleted}
+}
