@@ -60,10 +60,8 @@ type Options struct {
 	Errors io.Writer
 
 	// Knobs for tests that break the loop on purpose.
-	noIngest bool // no diagnostic setting sends anything to honeyvault
-	// noActivity: the subscriptions' Activity logs go nowhere, so a
-	// deleted diagnostic setting goes unseen (the vaults' logs still flow).
-	noActivity bool
+	noIngest   bool          // no diagnostic setting sends anything to honeyvault
+	noActivity bool          // Activity logs go nowhere: a deleted setting goes unseen
 	noPlant    bool          // no decoy is planted
 	wait       time.Duration // Selftest's wait for incidents; 0: DefaultWait
 }
