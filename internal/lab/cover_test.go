@@ -1,0 +1,43 @@
+package lab
+
+import (
+	"testing"
+
+	"github.com/honeyvault/honeyvault/internal/registry"
+)
+
+// coverVault prefers a decoy vault the outsiders may read that the earlier
+// steps left alone, then one the original's test left alone, and never a
+// vault without decoys.
+func TestCoverVault(t *testing.T) {
+	decoys := []stateDecoy{{Name: "d", Type: registry.Secret}}
+	var (
+		pay      = stateVault{Name: "kv-pay", Decoys: decoys}
+		orders   = stateVault{Name: "kv-orders", Decoys: decoys}
+		batch    = stateVault{Name: "kv-batch", Decoys: decoys}
+		data     = stateVault{Name: "kv-data", Decoys: decoys}
+		identity = stateVault{Name: "kv-identity", Decoys: decoys, OutsidersDenied: true}
+		newcomer = stateVault{Name: "kv-new"}
+	)
+	original := []target{{vault: pay}, {vault: orders}}
+	tests := []struct {
+		name   string
+		vaults []stateVault
+		recon  string
+		want   string // "" for none
+	}{
+		{"an untouched readable vault", []stateVault{pay, identity, orders, batch, data}, "kv-batch", "kv-data"},
+		{"the recon vault before a denied one", []stateVault{pay, identity, orders, batch}, "kv-batch", "kv-batch"},
+		{"a denied vault before the original's", []stateVault{pay, identity, orders, newcomer}, "", "kv-identity"},
+		{"the original's vault when it is all there is", []stateVault{pay, newcomer}, "", "kv-pay"},
+		{"no vault with decoys", []stateVault{newcomer}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, ok := coverVault(tt.vaults, original, tt.recon)
+			if got := v.Name; got != tt.want || ok != (tt.want != "") {
+				t.Errorf("got %q, %v; want %q", got, ok, tt.want)
+			}
+		})
+	}
+}
