@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
@@ -93,9 +94,7 @@ func Attack(ctx context.Context, o AttackOptions) error {
 	}
 
 	fmt.Fprintln(out, "\n2. Look around: list a vault's secrets, then read every one")
-	recon := ""
 	if v, ok := reconVault(targets, orig, o.Vault != ""); ok {
-		recon = v.Name
 		names, acc := a.listSecrets(ctx, v)
 		show(acc)
 		for _, n := range names {
@@ -122,7 +121,11 @@ func Attack(ctx context.Context, o AttackOptions) error {
 
 	fmt.Fprintln(out, "\n4. Cover tracks: delete a decoy vault's diagnostic setting, then read a decoy there")
 	covered := ""
-	if v, ok := coverVault(targets, orig, recon); ok {
+	var used []string
+	for _, acc := range done {
+		used = append(used, acc.Vault.Name)
+	}
+	if v, ok := coverVault(targets, orig, used); ok {
 		m := a.coverTracks(ctx, v)
 		for _, acc := range m.accesses() {
 			show(acc)
@@ -130,7 +133,7 @@ func Attack(ctx context.Context, o AttackOptions) error {
 		if m.Deleted {
 			covered = v.Name
 		}
-		describeCover(out, m, a.who())
+		describeCover(out, m, a.who(), slices.Contains(used, v.Name))
 	} else {
 		fmt.Fprintln(out, "  no vault with decoys to cover tracks in")
 	}
@@ -149,18 +152,29 @@ func Attack(ctx context.Context, o AttackOptions) error {
 	return ctx.Err()
 }
 
-// describeCover says what honeyvault should show for the cover-tracks move.
-func describeCover(out io.Writer, m coverMove, who string) {
+// describeCover says what honeyvault should show for the cover-tracks
+// move. In a vault the attack touched before, the deletion's alert joins
+// the incident already open there (incidents group per vault and caller).
+func describeCover(out io.Writer, m coverMove, who string, touched bool) {
 	switch {
 	case m.Setting == "" && m.List.Err == nil:
 		fmt.Fprintf(out, "  %s has no diagnostic setting left to delete (an earlier attack removed it; restart the lab to restore it)\n", m.Vault.Name)
-	case m.Deleted:
+		return
+	case m.Setting == "" || !m.Deleted && m.Delete.Err == nil:
+		return // the listing failed, or there was nothing to delete: said above
+	case !m.Deleted:
+		fmt.Fprintln(out, "  the deletion was refused; an attempt to cut the audit path alerts too:")
+	}
+	if touched {
+		fmt.Fprintf(out, "  honeyvault should show an alert naming %s and %s\n", who, opDiagnosticSettingsDelete)
+		fmt.Fprintf(out, "  in the incident open for them in %s (incidents group per vault and caller);\n", m.Vault.Name)
+	} else {
 		fmt.Fprintf(out, "  honeyvault should show an incident %q\n", tamperTitle)
 		fmt.Fprintf(out, "  in %s naming %s and %s;\n", m.Vault.Name, who, opDiagnosticSettingsDelete)
+	}
+	if m.Deleted {
 		fmt.Fprintln(out, "  the decoy read after it never reaches honeyvault (the vault's audit log no longer flows):")
 		fmt.Fprintln(out, "  the tamper alert is what catches it.")
-	case m.Setting != "" && m.Delete.Err != nil:
-		fmt.Fprintf(out, "  the deletion was refused; honeyvault should still show an incident %q:\n  an attempt to cut the audit path alerts too\n", tamperTitle)
 	}
 }
 

@@ -182,17 +182,20 @@ func (a *attacker) deleteDiagnosticSetting(ctx context.Context, v stateVault, na
 }
 
 // coverVault is the vault to cover tracks in: one holding decoys (tamper
-// rules watch only those), preferring a vault the outside identities may
-// read (the decoy read after the deletion succeeds) that the earlier steps
-// did not use (its incident is the tamper alert's alone: incidents group
-// per vault and caller), then one the original's test did not use, then
-// any vault with decoys.
-func coverVault(vaults []stateVault, original []target, recon string) (stateVault, bool) {
+// rules watch only those). It prefers one the earlier steps did not use
+// (used: the vaults they touched), so that the deletion opens an incident
+// of its own — incidents group per vault and caller —, the outside
+// identities' readable vaults first (the decoy read after the deletion
+// succeeds); then one the original's test did not use (its audit log must
+// keep flowing until its accesses are in); then any.
+func coverVault(vaults []stateVault, original []target, used []string) (stateVault, bool) {
 	usedByOriginal := func(v stateVault) bool {
 		return slices.ContainsFunc(original, func(t target) bool { return t.vault.Name == v.Name })
 	}
+	untouched := func(v stateVault) bool { return !usedByOriginal(v) && !slices.Contains(used, v.Name) }
 	tiers := []func(stateVault) bool{
-		func(v stateVault) bool { return !v.OutsidersDenied && !usedByOriginal(v) && v.Name != recon },
+		func(v stateVault) bool { return !v.OutsidersDenied && untouched(v) },
+		untouched,
 		func(v stateVault) bool { return !v.OutsidersDenied && !usedByOriginal(v) },
 		func(v stateVault) bool { return !usedByOriginal(v) },
 		func(stateVault) bool { return true },
@@ -211,7 +214,7 @@ func coverVault(vaults []stateVault, original []target, recon string) (stateVaul
 // and returns its check, waiting for the incident; nil, with the problem
 // said, when there was nothing to delete.
 func (r *Report) coverTracks(ctx context.Context, a *attacker, vaults []stateVault, original []target) *pendingCheck {
-	v, ok := coverVault(vaults, original, "")
+	v, ok := coverVault(vaults, original, nil)
 	if !ok {
 		r.problem("no vault with decoys to cover tracks in")
 		return nil
