@@ -237,6 +237,15 @@ func TestAttackRaisesIncidents(t *testing.T) {
 		}
 		time.Sleep(pollEvery)
 	}
+
+	// The setting stays deleted: a second attack says so.
+	out.Reset()
+	if err := Attack(ctx, AttackOptions{Dir: l.Dir(), As: "ci-runner", Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if want := covered + " has no diagnostic setting left to delete"; !strings.Contains(out.String(), want) {
+		t.Errorf("second attack lacks %q:\n%s", want, out.String())
+	}
 }
 
 func TestAttackErrors(t *testing.T) {
