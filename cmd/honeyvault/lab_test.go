@@ -35,11 +35,12 @@ func TestLabSelftestJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
 	}
-	if !rep.OK || len(rep.Checks) != 2 {
+	// The two accesses, then the deleted diagnostic setting (token "").
+	if !rep.OK || len(rep.Checks) != 3 || rep.Checks[2].Operation != "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE" {
 		t.Fatalf("report: %s", stdout)
 	}
-	for _, c := range rep.Checks {
-		if c.Operation == "" || c.Token == "" || c.Vault == "" || c.Caller == "" || c.IncidentID == nil || c.SecondsToIncident == nil {
+	for i, c := range rep.Checks {
+		if c.Operation == "" || (c.Token == "") != (i == 2) || c.Vault == "" || c.Caller == "" || c.IncidentID == nil || c.SecondsToIncident == nil {
 			t.Errorf("incomplete check: %+v", c)
 		}
 	}
@@ -102,7 +103,7 @@ func TestLabAttackIncidentsAndCtrlC(t *testing.T) {
 	}
 
 	attack, stderr, code := run(t, nil, "lab", "attack", "--dir", dir)
-	if code != 0 || !strings.Contains(attack, "<- decoy") {
+	if code != 0 || !strings.Contains(attack, "<- decoy") || !strings.Contains(attack, "4. Cover tracks") || !strings.Contains(attack, "<- covers the tracks") {
 		t.Fatalf("lab attack: exit %d\n%s\n%s", code, attack, stderr)
 	}
 	const attacker = "e1a3c5e7-9b2d-4f6a-8c0e-2d4f6a8c0e19" // the lab's "contractor"

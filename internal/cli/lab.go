@@ -35,10 +35,13 @@ coverage count, a token to sign in with and what to try next, then runs until Ct
 start begins afresh: the previous lab's database in --dir is replaced.
 
 --selftest runs the original Sentinel solution's own test instead — download the public key
-of a decoy key, read a decoy secret — as an outside identity, waits for the incidents and
-exits 0 only if every access became an incident naming the operation, the caller and the
-vault (and a webhook received it). --json prints
-{"ok": bool, "checks": [{operation, token, vault, caller, incident_id, seconds_to_incident}]}.`,
+of a decoy key, read a decoy secret — as an outside identity, then covers its tracks as
+lab attack does (deletes a decoy vault's diagnostic setting, then reads a decoy there),
+waits for the incidents and exits 0 only if every access and the deletion became an
+incident naming the operation, the caller and the vault (and a webhook received it).
+--json prints
+{"ok": bool, "checks": [{operation, token, vault, caller, incident_id, seconds_to_incident}]};
+the deletion's check has operation MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE and token "".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if jsonOut && !selftest {
@@ -137,7 +140,10 @@ func newLabAttackCmd() *cobra.Command {
 the original solution's own test (download the public key of a decoy key, read a decoy
 secret), then what an intruder does next (list a vault's secrets and read each), and a try
 at a vault it has no permission on (403s, which honeyvault also alerts on when they name a
-decoy). --vault keeps it to one vault. Identities (--as):
+decoy), and last it covers its tracks: it deletes a decoy vault's diagnostic setting through
+Resource Manager and reads a decoy there, which only honeyvault's tamper alert on the
+deletion catches (the setting stays deleted until the lab restarts). --vault keeps it to
+one vault. Identities (--as):
   ` + strings.Join(lab.Identities(), "\n  "),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -59,8 +59,12 @@ func TestLabSelftestJSON(t *testing.T) {
 	if err := dec.Decode(&rep); err != nil {
 		t.Fatalf("stdout is not the report: %v", err)
 	}
-	if rep.OK == nil || !*rep.OK || len(rep.Checks) != 2 {
+	if rep.OK == nil || !*rep.OK || len(rep.Checks) != 3 {
 		t.Fatalf("report %+v", rep)
+	}
+	// The tamper move: the deleted diagnostic setting became an incident.
+	if c := rep.Checks[2]; c["operation"] != "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE" || c["token"] != "" || c["vault"] == "" || c["caller"] == "" {
+		t.Errorf("the tamper check %v", c)
 	}
 	for _, c := range rep.Checks {
 		var keys []string

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
@@ -31,8 +32,11 @@ func Identities() []string {
 // Attack plays an outside identity against the lab running in Dir, from
 // this process, with the Azure SDK: the original's test (download the
 // public key of a decoy key, read a decoy secret), then what an intruder
-// does next — list a vault's secrets and read each one — and a vault the
-// identity has no permission on (403s). It prints every request and its
+// does next — list a vault's secrets and read each one —, a vault the
+// identity has no permission on (403s), and last it covers its tracks:
+// it deletes a decoy vault's diagnostic setting through Resource Manager
+// and reads a decoy there, unseen but for honeyvault's tamper alert on
+// the deletion. It prints every request and its
 // answer. Requests the vaults refuse are part of the attack, not errors;
 // Attack fails only when the lab cannot be reached.
 func Attack(ctx context.Context, o AttackOptions) error {
@@ -66,10 +70,18 @@ func Attack(ctx context.Context, o AttackOptions) error {
 	show := func(acc access) {
 		done = append(done, acc)
 		mark := ""
-		if acc.Decoy {
+		switch {
+		case acc.Decoy:
 			mark = "   <- decoy"
+		case acc.Operation == opDiagnosticSettingsDelete && acc.Err == nil:
+			mark = "   <- covers the tracks"
 		}
-		fmt.Fprintf(out, "  %-24s %-10s %-40s %s%s\n", acc.Vault.Name, acc.Operation, acc.Name, acc.outcome(), mark)
+		what := fmt.Sprintf("%-10s %-40s", acc.Operation, acc.Name)
+		if len(acc.Operation) > 10 {
+			// Resource Manager's long action names: keep the name close.
+			what = fmt.Sprintf("%-51s", acc.Operation+" "+acc.Name)
+		}
+		fmt.Fprintf(out, "  %-24s %s %s%s\n", acc.Vault.Name, what, acc.outcome(), mark)
 	}
 
 	fmt.Fprintln(out, "\n1. The original solution's own test: download the public key of a decoy key, read a decoy secret")
@@ -107,15 +119,63 @@ func Attack(ctx context.Context, o AttackOptions) error {
 		}
 	}
 
+	fmt.Fprintln(out, "\n4. Cover tracks: delete a decoy vault's diagnostic setting, then read a decoy there")
+	covered := ""
+	var used []string
+	for _, acc := range done {
+		used = append(used, acc.Vault.Name)
+	}
+	if v, ok := coverVault(targets, orig, used); ok {
+		m := a.coverTracks(ctx, v)
+		for _, acc := range m.accesses() {
+			show(acc)
+		}
+		if m.Deleted {
+			covered = v.Name
+		}
+		describeCover(out, m, a.who(), slices.Contains(used, v.Name))
+	} else {
+		fmt.Fprintln(out, "  no vault with decoys to cover tracks in")
+	}
+
 	decoys := 0
 	for _, acc := range done {
 		if acc.Decoy {
 			decoys++
 		}
 	}
-	fmt.Fprintf(out, "\n%d requests, %d of them at a decoy. Each vault's audit log reaches honeyvault within a second;\n", len(done), decoys)
-	fmt.Fprintf(out, "see the incidents with the `incidents list` command the lab printed (or GET %s/api/v1/incidents)\n", st.Server)
+	fmt.Fprintf(out, "\n%d requests, %d of them at a decoy. Each vault's audit log reaches honeyvault within a second", len(done), decoys)
+	if covered != "" {
+		fmt.Fprintf(out, " (%s's no longer: its setting is gone until the lab restarts)", covered)
+	}
+	fmt.Fprintf(out, ";\nsee the incidents with the `incidents list` command the lab printed (or GET %s/api/v1/incidents)\n", st.Server)
 	return ctx.Err()
+}
+
+// describeCover says what honeyvault should show for the cover-tracks
+// move. In a vault the attack touched before, the deletion's alert joins
+// the incident already open there (incidents group per vault and caller).
+func describeCover(out io.Writer, m coverMove, who string, touched bool) {
+	switch {
+	case m.Setting == "" && m.List.Err == nil:
+		fmt.Fprintf(out, "  %s has no diagnostic setting left to delete (an earlier attack removed it; restart the lab to restore it)\n", m.Vault.Name)
+		return
+	case m.Setting == "" || !m.Deleted && m.Delete.Err == nil:
+		return // the listing failed, or there was nothing to delete: said above
+	case !m.Deleted:
+		fmt.Fprintln(out, "  the deletion was refused; an attempt to cut the audit path alerts too:")
+	}
+	if touched {
+		fmt.Fprintf(out, "  honeyvault should show an alert naming %s and %s\n", who, opDiagnosticSettingsDelete)
+		fmt.Fprintf(out, "  in the incident open for them in %s (incidents group per vault and caller);\n", m.Vault.Name)
+	} else {
+		fmt.Fprintf(out, "  honeyvault should show an incident %q\n", tamperTitle)
+		fmt.Fprintf(out, "  in %s naming %s and %s;\n", m.Vault.Name, who, opDiagnosticSettingsDelete)
+	}
+	if m.Deleted {
+		fmt.Fprintln(out, "  the decoy read after it never reaches honeyvault (the vault's audit log no longer flows):")
+		fmt.Fprintln(out, "  the tamper alert is what catches it.")
+	}
 }
 
 // reachable dials addr once: a lab that was killed leaves its state file

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -38,6 +39,9 @@ type attacker struct {
 	// the vault logs too (a 401 with no identity).
 	secretClients map[string]*azsecrets.Client
 	keyClients    map[string]*azkeys.Client
+	// arm is the Resource Manager client of the cover-tracks move; nil
+	// until its first request.
+	arm *arm.Client
 }
 
 func newAttacker(st *state, as string) (*attacker, error) {

@@ -1,8 +1,8 @@
 // Package lab runs honeyvault's whole loop on one machine: the Key Vault
 // emulator (internal/kvemu) with an estate of realistic vaults, a complete
 // honeyvault server (internal/app) on the embedded SQLite default, audit
-// records streaming from every vault's diagnostic setting to honeyvault's
-// HTTP ingest endpoint, and decoys planted into every vault by the real
+// records streaming from every vault's diagnostic setting (and each
+// subscription's Activity log) to honeyvault's HTTP ingest endpoint, and decoys planted into every vault by the real
 // planting code (internal/deploy) as the SOC's planter identity — but for a
 // new team's vault created after the planting, which honeyvault discovers
 // with no decoy, so that the console shows a vault that is not covered.
@@ -10,9 +10,11 @@
 // Start brings a lab up in a directory and Close takes it down; everything
 // the lab writes lives in that directory. While it runs, the directory holds
 // a state file (StateFile) through which Attack, in another process, plays
-// an outside identity against the emulator with the unchanged Azure SDK.
-// Selftest runs the original Sentinel solution's own test — download the
-// public key of a decoy key, read a decoy secret — and checks that each
-// access became an incident naming the operation, the caller and the vault,
-// and that a webhook received it.
+// an outside identity against the emulator with the unchanged Azure SDK,
+// ending by covering its tracks (it deletes a decoy vault's diagnostic
+// setting, then reads a decoy there). Selftest runs the original Sentinel
+// solution's own test — download the public key of a decoy key, read a
+// decoy secret — then the same covering of tracks, and checks that each
+// access and the deletion became an incident naming the operation, the
+// caller and the vault, and that a webhook received it.
 package lab

@@ -202,10 +202,11 @@ var (
 )
 
 // buildEstate creates the vaults with their existing objects, identities and
-// permissions, and routes every vault's audit log (and each subscription's
-// Activity log) to dest. Seeding writes no audit record: the lab starts
-// from a quiet estate. Newcomers come later (buildNewcomers).
-func buildEstate(e *kvemu.Emulator, plans []vaultTemplate, dest string) error {
+// permissions, and routes every vault's audit log to dest and each
+// subscription's Activity log to activityDest. Seeding writes no audit
+// record: the lab starts from a quiet estate. Newcomers come later
+// (buildNewcomers).
+func buildEstate(e *kvemu.Emulator, plans []vaultTemplate, dest, activityDest string) error {
 	for _, s := range subscriptions {
 		if err := e.AddSubscription(s); err != nil {
 			return err
@@ -221,7 +222,7 @@ func buildEstate(e *kvemu.Emulator, plans []vaultTemplate, dest string) error {
 			}
 		}
 		if err := e.SetSubscriptionDiagnosticSetting(s.ID, kvemu.DiagnosticSetting{
-			Name: "activity-to-seclogs", EventHubAuthorizationRuleID: dest, EventHubName: kvemu.ActivityContainer,
+			Name: "activity-to-seclogs", EventHubAuthorizationRuleID: activityDest, EventHubName: kvemu.ActivityContainer,
 			Logs: []kvemu.LogSettings{{Category: kvemu.CategoryAdministrative, Enabled: true}},
 		}); err != nil {
 			return err

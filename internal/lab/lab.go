@@ -60,9 +60,10 @@ type Options struct {
 	Errors io.Writer
 
 	// Knobs for tests that break the loop on purpose.
-	noIngest bool          // no diagnostic setting sends anything to honeyvault
-	noPlant  bool          // no decoy is planted
-	wait     time.Duration // Selftest's wait for incidents; 0: DefaultWait
+	noIngest   bool          // no diagnostic setting sends anything to honeyvault
+	noActivity bool          // Activity logs go nowhere: a deleted setting goes unseen
+	noPlant    bool          // no decoy is planted
+	wait       time.Duration // Selftest's wait for incidents; 0: DefaultWait
 }
 
 func (o Options) withDefaults() Options {
@@ -303,7 +304,11 @@ func (l *Lab) startEmulator(plans []vaultTemplate) error {
 		return err
 	}
 	l.auditDest = dest
-	if err := buildEstate(emu, plans, dest); err != nil {
+	activityDest := dest
+	if l.opts.noActivity {
+		activityDest = auditDestination + "-unread"
+	}
+	if err := buildEstate(emu, plans, dest, activityDest); err != nil {
 		return err
 	}
 	if err := emu.Start(); err != nil {

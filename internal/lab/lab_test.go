@@ -174,7 +174,8 @@ func TestAttackRaisesIncidents(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := out.String()
-	for _, want := range []string{`playing "ci-runner"`, "KeyGet", "SecretList", "200 OK", "403 Forbidden", "<- decoy"} {
+	for _, want := range []string{`playing "ci-runner"`, "KeyGet", "SecretList", "200 OK", "403 Forbidden", "<- decoy",
+		"4. Cover tracks", opDiagnosticSettingsDelete + " audit-to-seclogs", "200 OK (the audit log stops here)", tamperTitle} {
 		if !strings.Contains(text, want) {
 			t.Errorf("attack output lacks %q:\n%s", want, text)
 		}
@@ -189,6 +190,17 @@ func TestAttackRaisesIncidents(t *testing.T) {
 	if len(touched) < 3 {
 		t.Fatalf("decoys touched in %d vaults; want at least 3:\n%s", len(touched), text)
 	}
+	// The vault whose diagnostic setting step 4 deleted: its incident is
+	// the tamper alert's (the decoy read after it is never seen).
+	covered := ""
+	for _, line := range strings.Split(text, "\n") {
+		if strings.Contains(line, opDiagnosticSettingsDelete) && strings.HasSuffix(line, "<- covers the tracks") {
+			covered = strings.Fields(line)[0]
+		}
+	}
+	if covered == "" {
+		t.Fatalf("step 4 deleted no diagnostic setting:\n%s", text)
+	}
 	hv, err := client.New(l.URL(), l.AdminToken())
 	if err != nil {
 		t.Fatal(err)
@@ -201,12 +213,17 @@ func TestAttackRaisesIncidents(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := map[string]bool{}
+		tamper := false
 		for _, inc := range list.Incidents {
 			if inc.Caller == oid {
 				got[inc.Vault] = true
+				tamper = tamper || (inc.Vault == covered && inc.Title == tamperTitle)
 			}
 		}
 		missing := []string{}
+		if !tamper {
+			missing = append(missing, covered+" (the tamper incident)")
+		}
 		for v := range touched {
 			if !got[v] {
 				missing = append(missing, v)
@@ -219,6 +236,15 @@ func TestAttackRaisesIncidents(t *testing.T) {
 			t.Fatalf("no incident naming ci-runner in %v", missing)
 		}
 		time.Sleep(pollEvery)
+	}
+
+	// The setting stays deleted: a second attack says so.
+	out.Reset()
+	if err := Attack(ctx, AttackOptions{Dir: l.Dir(), As: "ci-runner", Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if want := covered + " has no diagnostic setting left to delete"; !strings.Contains(out.String(), want) {
+		t.Errorf("second attack lacks %q:\n%s", want, out.String())
 	}
 }
 

@@ -59,3 +59,39 @@ func TestCheckMatches(t *testing.T) {
 		})
 	}
 }
+
+// A deleted diagnostic setting's alert, as the tamper rule raises it (no
+// decoy; the Activity log's upper-case operation and resource), matches
+// the selftest's tamper check and none of its access checks, and an
+// access's alert does not match the tamper check.
+func TestTamperCheckMatches(t *testing.T) {
+	const (
+		vaultID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-dev"
+		oid     = "e1a3c5e7-9b2d-4f6a-8c0e-2d4f6a8c0e19"
+	)
+	tamper := &pendingCheck{Check: Check{Operation: opDiagnosticSettingsDelete, Vault: "kv-dev", setting: "audit-to-seclogs"}, vaultID: vaultID, callerID: oid}
+	access := &pendingCheck{Check: Check{Operation: "SecretGet", Token: "db-password", Vault: "kv-dev", tokenType: registry.Secret}, vaultID: vaultID, callerID: oid}
+	inc := api.Incident{ID: 3, Vault: "kv-dev", VaultID: vaultID, Title: tamperTitle}
+	deleted := api.Alert{Operation: "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE", Vault: "kv-dev", VaultID: strings.ToUpper(vaultID), Caller: api.Caller{ObjectID: oid}}
+	read := api.Alert{Operation: "SecretGet", Token: "db-password", TokenType: "secret", Vault: "kv-dev", VaultID: vaultID, Caller: api.Caller{ObjectID: oid}}
+	tests := []struct {
+		name  string
+		check *pendingCheck
+		alert api.Alert
+		want  bool
+	}{
+		{"the deletion", tamper, deleted, true},
+		{"a read is not the deletion", tamper, read, false},
+		{"the deletion is not a read", access, deleted, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, why := tt.check.matches(inc, tt.alert); got != tt.want {
+				t.Errorf("got %v (%s); want %v", got, why, tt.want)
+			}
+		})
+	}
+	if got, want := tamper.what(), "deleting diagnostic setting audit-to-seclogs of kv-dev"; got != want {
+		t.Errorf("what %q; want %q", got, want)
+	}
+}

@@ -40,8 +40,13 @@ type Report struct {
 	Problems []string `json:"-"`
 }
 
-// Check is one access of the original's test and the incident it became.
-// IncidentID and SecondsToIncident are null when no incident came.
+// Check is one move of the selftest — an access of the original's test,
+// or the cover-tracks deletion of a diagnostic setting — and the incident
+// it became. A deletion's Operation is
+// MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE and its Token is "": it
+// touches no decoy, and honeyvault's alert names none (the text report
+// names the setting). IncidentID and SecondsToIncident are null when no
+// incident came.
 type Check struct {
 	Operation         string   `json:"operation"`
 	Token             string   `json:"token"`
@@ -51,7 +56,16 @@ type Check struct {
 	SecondsToIncident *float64 `json:"seconds_to_incident"`
 
 	tokenType registry.Type
+	setting   string // the deleted diagnostic setting, for a tamper move
 	ok        bool
+}
+
+// what names the check's move for people.
+func (c Check) what() string {
+	if c.Operation == opDiagnosticSettingsDelete {
+		return fmt.Sprintf("deleting diagnostic setting %s of %s", c.setting, c.Vault)
+	}
+	return fmt.Sprintf("%s of %s %s in %s", c.Operation, c.tokenType, c.Token, c.Vault)
 }
 
 // Outcome is one further check of the selftest.
@@ -68,8 +82,11 @@ func (r *Report) problem(format string, args ...any) {
 // Selftest brings a lab up (in a temporary directory unless opts.Dir is
 // set; on a free port unless opts.Listen is), runs the original solution's
 // own test as an outside identity — download the public key of a decoy key,
-// read a decoy secret — and waits for honeyvault's incidents. The report is
-// OK only if every access became an incident naming its operation, the
+// read a decoy secret —, then covers its tracks as lab attack does (deletes
+// a decoy vault's diagnostic setting, in another vault when there is one,
+// so that the accesses' audit logs still flow, and reads a decoy there),
+// and waits for honeyvault's incidents. The report is OK only if every
+// access and the deletion became an incident naming its operation, the
 // caller and the vault, a webhook received each incident with a valid
 // signature, and the planter's own work raised none. The error is for a lab
 // that could not run at all.
@@ -121,6 +138,9 @@ func Selftest(ctx context.Context, opts Options) (*Report, error) {
 		}
 		pending = append(pending, &pendingCheck{Check: c, vaultID: t.vault.ID, callerID: a.id.ObjectID, at: acc.At, accessOK: acc.Err == nil})
 	}
+	if p := rep.coverTracks(ctx, a, l.state.Vaults, targets); p != nil {
+		pending = append(pending, p)
+	}
 	deadline := time.Now().Add(wait)
 	hv, err := client.New(l.URL(), l.AdminToken())
 	if err != nil {
@@ -148,9 +168,9 @@ func Selftest(ctx context.Context, opts Options) (*Report, error) {
 				ids = append(ids, id)
 			}
 		case p.why != "":
-			rep.problem("%s of %s %s in %s: %s", c.Operation, c.tokenType, c.Token, c.Vault, p.why)
+			rep.problem("%s: %s", c.what(), p.why)
 		default:
-			rep.problem("%s of %s %s in %s became no incident within %s", c.Operation, c.tokenType, c.Token, c.Vault, wait)
+			rep.problem("%s became no incident within %s", c.what(), wait)
 		}
 		rep.Checks = append(rep.Checks, c)
 	}
@@ -160,7 +180,7 @@ func Selftest(ctx context.Context, opts Options) (*Report, error) {
 	if err := rep.planterQuiet(ctx, hv); err != nil {
 		return nil, err
 	}
-	rep.OK = len(rep.Problems) == 0 && len(rep.Checks) == 2
+	rep.OK = len(rep.Problems) == 0 && len(rep.Checks) == 3
 	for _, c := range rep.Checks {
 		rep.OK = rep.OK && c.ok
 	}

@@ -17,17 +17,18 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
-// The original's test passes against a healthy lab, and the report is
-// SPEC.md's JSON exactly.
+// The original's test and the covering of tracks pass against a healthy
+// lab, and the report is SPEC.md's JSON exactly. Four vaults: three the
+// outsiders may read, so the deletion has a vault of its own.
 func TestSelftestPasses(t *testing.T) {
-	rep, err := Selftest(testContext(t), Options{Dir: t.TempDir(), Vaults: 3})
+	rep, err := Selftest(testContext(t), Options{Dir: t.TempDir(), Vaults: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !rep.OK {
 		t.Fatalf("selftest failed: %v", rep.Problems)
 	}
-	if got, want := len(rep.Checks), 2; got != want {
+	if got, want := len(rep.Checks), 3; got != want {
 		t.Fatalf("got %d checks; want %d", got, want)
 	}
 	ops := []string{}
@@ -39,12 +40,23 @@ func TestSelftestPasses(t *testing.T) {
 		if got, want := c.Caller, outsiders[0].Identity.UPN; got != want {
 			t.Errorf("%s: caller %q; want %q", c.Operation, got, want)
 		}
-		if c.Token == "" || c.Vault == "" {
+		if tamper := c.Operation == opDiagnosticSettingsDelete; (c.Token == "") != tamper || c.Vault == "" {
 			t.Errorf("%s: token %q, vault %q", c.Operation, c.Token, c.Vault)
 		}
 	}
-	if got, want := ops, []string{"KeyGet", "SecretGet"}; !slices.Equal(got, want) {
+	if got, want := ops, []string{"KeyGet", "SecretGet", "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE"}; !slices.Equal(got, want) {
 		t.Errorf("got operations %q; want %q", got, want)
+	}
+	// The deletion is in a vault of its own: the accesses' logs still flow,
+	// and its incident is the tamper alert's alone.
+	if c := rep.Checks[2]; c.Vault == rep.Checks[0].Vault || c.Vault == rep.Checks[1].Vault ||
+		*c.IncidentID == *rep.Checks[0].IncidentID || *c.IncidentID == *rep.Checks[1].IncidentID {
+		t.Errorf("the deletion in %s, incident %d; want another vault and incident than the accesses'", c.Vault, *c.IncidentID)
+	}
+	var text strings.Builder
+	rep.WriteText(&text)
+	if !strings.Contains(text.String(), "PASS  MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE "+rep.Checks[2].Vault+"/audit-to-seclogs") {
+		t.Errorf("text report lacks the deletion's PASS:\n%s", text.String())
 	}
 	// Two vaults, so two incidents (grouped per vault and caller).
 	if a, b := rep.Checks[0], rep.Checks[1]; a.Vault == b.Vault || *a.IncidentID == *b.IncidentID {
@@ -97,7 +109,8 @@ func TestSelftestFailsWithoutIngestion(t *testing.T) {
 	if rep.OK {
 		t.Fatal("selftest passed with ingestion off")
 	}
-	if got, want := len(rep.Checks), 2; got != want {
+	// The two accesses and the deletion of a diagnostic setting.
+	if got, want := len(rep.Checks), 3; got != want {
 		t.Fatalf("got %d checks; want %d", got, want)
 	}
 	for _, c := range rep.Checks {
@@ -105,8 +118,8 @@ func TestSelftestFailsWithoutIngestion(t *testing.T) {
 			t.Errorf("%s: incident %d without ingestion", c.Operation, *c.IncidentID)
 		}
 	}
-	if got := strings.Join(rep.Problems, "\n"); !strings.Contains(got, "became no incident") {
-		t.Errorf("problems %q do not say the accesses became no incident", got)
+	if got := strings.Join(rep.Problems, "\n"); !strings.Contains(got, "became no incident") || !strings.Contains(got, "deleting diagnostic setting audit-to-seclogs of") {
+		t.Errorf("problems %q do not say the accesses and the deletion became no incident", got)
 	}
 	b, _ := json.Marshal(rep)
 	if !strings.Contains(string(b), `"incident_id":null`) || !strings.Contains(string(b), `"ok":false`) {
@@ -124,7 +137,8 @@ func TestSelftestFailsWithoutDecoys(t *testing.T) {
 	if rep.OK {
 		t.Fatal("selftest passed without decoys")
 	}
-	if got := strings.Join(rep.Problems, "\n"); !strings.Contains(got, "no decoy key") || !strings.Contains(got, "no decoy secret") {
+	if got := strings.Join(rep.Problems, "\n"); !strings.Contains(got, "no decoy key") || !strings.Contains(got, "no decoy secret") ||
+		!strings.Contains(got, "no vault with decoys to cover tracks in") {
 		t.Errorf("problems %q", got)
 	}
 	if b, _ := json.Marshal(rep); string(b) != `{"ok":false,"checks":[]}` {
@@ -134,5 +148,43 @@ func TestSelftestFailsWithoutDecoys(t *testing.T) {
 	rep.WriteText(&text)
 	if !strings.Contains(text.String(), "selftest FAILED") {
 		t.Errorf("text report:\n%s", text.String())
+	}
+}
+
+// With the subscriptions' Activity logs going nowhere, the accesses still
+// become incidents but the deleted diagnostic setting goes unseen: the
+// selftest says so and is not OK, in the text and the JSON.
+func TestSelftestFailsWhenTamperingGoesUnseen(t *testing.T) {
+	rep, err := Selftest(testContext(t), Options{Dir: t.TempDir(), Vaults: 4, noActivity: true, wait: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK {
+		t.Fatal("selftest passed with the Activity logs unread")
+	}
+	if got, want := len(rep.Checks), 3; got != want {
+		t.Fatalf("got %d checks; want %d", got, want)
+	}
+	for _, c := range rep.Checks[:2] {
+		if c.IncidentID == nil {
+			t.Errorf("%s: no incident; the vaults' audit logs still flow", c.Operation)
+		}
+	}
+	if c := rep.Checks[2]; c.Operation != opDiagnosticSettingsDelete || c.IncidentID != nil || c.SecondsToIncident != nil {
+		t.Errorf("the deletion's check %+v; want no incident", c)
+	}
+	want := "deleting diagnostic setting audit-to-seclogs of " + rep.Checks[2].Vault + " became no incident"
+	if got := strings.Join(rep.Problems, "\n"); !strings.Contains(got, want) {
+		t.Errorf("problems %q lack %q", got, want)
+	}
+	var text strings.Builder
+	rep.WriteText(&text)
+	if !strings.Contains(text.String(), "FAIL  MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE "+rep.Checks[2].Vault) {
+		t.Errorf("text report:\n%s", text.String())
+	}
+	b, _ := json.Marshal(rep)
+	if !strings.Contains(string(b), `"operation":"MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE","token":"","vault":"`+rep.Checks[2].Vault+`"`) ||
+		!strings.Contains(string(b), `"incident_id":null`) {
+		t.Errorf("JSON %s", b)
 	}
 }
