@@ -214,12 +214,14 @@ func upsertVault(ctx context.Context, tx *sql.Tx, v Vault, at time.Time) (vaultC
 }
 
 // vaultSelect reads vaults with their subscription's display name and the
-// time of their newest record: a correlated MAX per vault, which both
-// databases answer from the events (vault_name, time) index.
+// time of their newest record, which the ingest keeps per vault in
+// vault_last_records (migration 0011) rather than each view searching the
+// events for it.
 const vaultSelect = `SELECT v.vault_id, v.vault_name, v.subscription_id, COALESCE(s.display_name, ''), v.resource_group, v.location,
 	v.rbac, v.tags, v.soft_delete, v.purge_protection, v.planting_blocked, v.first_seen, v.last_seen, v.gone_at,
-	COALESCE((SELECT MAX(e.time) FROM events e WHERE e.vault_name = LOWER(v.vault_name)), 0)
-	FROM vaults v LEFT JOIN subscriptions s ON s.subscription_key = v.subscription_key`
+	COALESCE(r.last_record, 0)
+	FROM vaults v LEFT JOIN subscriptions s ON s.subscription_key = v.subscription_key
+	LEFT JOIN vault_last_records r ON r.vault_name = LOWER(v.vault_name)`
 
 func scanVault(row interface{ Scan(...any) error }) (Vault, error) {
 	var v Vault
