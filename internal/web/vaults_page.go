@@ -192,7 +192,7 @@ func (h *handler) vaultsPage(w http.ResponseWriter, r *http.Request) {
 			v.Groups = append(v.Groups, g)
 		}
 		g := &v.Groups[len(v.Groups)-1]
-		g.Rows = append(g.Rows, viewVaultRow(a, now))
+		g.Rows = append(g.Rows, viewVaultRow(h.explained(a), now))
 		v.Shown++
 	}
 	h.render(w, r, http.StatusOK, "vaults", "Vaults", v)
