@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -223,7 +224,11 @@ const vaultSelect = `SELECT v.vault_id, v.vault_name, v.subscription_id, COALESC
 	FROM vaults v LEFT JOIN subscriptions s ON s.subscription_key = v.subscription_key
 	LEFT JOIN vault_last_records r ON r.vault_name = LOWER(v.vault_name)`
 
-func scanVault(row interface{ Scan(...any) error }) (Vault, error) {
+// scanVault reads a vaultSelect row. tagsSeen, if not nil, keeps the tags
+// decoded so far by their JSON: an estate's vaults share a few sets of
+// tags, and decoding thousands of them on each view of the coverage page
+// was a fifth of ListVaults' time. Each vault gets its own copy.
+func scanVault(row interface{ Scan(...any) error }, tagsSeen map[string]map[string]string) (Vault, error) {
 	var v Vault
 	var rbac, soft, purge int
 	var tags string
@@ -234,9 +239,16 @@ func scanVault(row interface{ Scan(...any) error }) (Vault, error) {
 	}
 	v.RBAC, v.SoftDelete, v.PurgeProtection = rbac != 0, soft != 0, purge != 0
 	v.FirstSeen, v.LastSeen, v.GoneAt, v.LastRecord = fromMicros(first), fromMicros(last), fromMicros(gone), fromMicros(record)
+	if seen, ok := tagsSeen[tags]; ok {
+		v.Tags = maps.Clone(seen)
+		return v, nil
+	}
 	v.Tags = map[string]string{}
 	if err := json.Unmarshal([]byte(tags), &v.Tags); err != nil {
 		return v, fmt.Errorf("vault %s tags: %w", v.Name, err)
+	}
+	if tagsSeen != nil {
+		tagsSeen[tags] = maps.Clone(v.Tags)
 	}
 	return v, nil
 }
@@ -265,8 +277,9 @@ func (s *Store) ListVaults(ctx context.Context, f VaultFilter) ([]Vault, error) 
 	}
 	defer rows.Close()
 	var out []Vault
+	tagsSeen := map[string]map[string]string{}
 	for rows.Next() {
-		v, err := scanVault(rows)
+		v, err := scanVault(rows, tagsSeen)
 		if err != nil {
 			return nil, fmt.Errorf("store: unable to list vaults: %w", err)
 		}
@@ -281,7 +294,7 @@ func (s *Store) ListVaults(ctx context.Context, f VaultFilter) ([]Vault, error) 
 // GetVault returns one vault by ARM id (any case), gone or not, or
 // ErrNotFound.
 func (s *Store) GetVault(ctx context.Context, id string) (Vault, error) {
-	v, err := scanVault(s.r.QueryRowContext(ctx, vaultSelect+" WHERE v.vault_key = $1", registry.VaultKey(id)))
+	v, err := scanVault(s.r.QueryRowContext(ctx, vaultSelect+" WHERE v.vault_key = $1", registry.VaultKey(id)), nil)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, fmt.Errorf("%w: vault %s", ErrNotFound, id)
 	}

@@ -241,3 +241,27 @@ func TestDecoyCountsAndOpenFindingsByVault(t *testing.T) {
 		}
 	})
 }
+
+// Vaults with the same tags get them decoded once by ListVaults, but each
+// its own map: changing one vault's tags changes no other's.
+func TestListVaultsSharedTagsAreCopies(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		tags := map[string]string{"env": "prod", "team": "payments"}
+		if _, err := s.RecordDiscovery(ctx, Discovery{Subscriptions: []Subscription{{ID: "s1"}},
+			Vaults: []Vault{{ID: testVaultID("s1", "kv-a"), Name: "kv-a", Tags: tags}, {ID: testVaultID("s1", "kv-b"), Name: "kv-b", Tags: tags}}}); err != nil {
+			t.Fatal(err)
+		}
+		vs, err := s.ListVaults(ctx, VaultFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vs) != 2 || vs[0].Tags["team"] != "payments" || vs[1].Tags["team"] != "payments" {
+			t.Fatalf("tags: got %+v", vs)
+		}
+		vs[0].Tags["team"] = "changed"
+		if got := vs[1].Tags["team"]; got != "payments" {
+			t.Errorf("the second vault's team: got %q; want payments", got)
+		}
+	})
+}
