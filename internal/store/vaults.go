@@ -35,10 +35,21 @@ type Vault struct {
 	// LastRecord is the time of the newest audit record of the vault in
 	// the store (zero: none within retention). Read only.
 	LastRecord time.Time
+
+	// key is the stored key of a vault read from the store, and keyOf the
+	// id it was read with: Key() while ID is still that id.
+	key, keyOf string
 }
 
 // Key is the vault's case-insensitive key (registry.VaultKey of its id).
-func (v Vault) Key() string { return registry.VaultKey(v.ID) }
+// A vault read from the store has it already: lower-casing thousands of
+// ARM ids on each view of the coverage page showed in its profile.
+func (v Vault) Key() string {
+	if v.key != "" && v.ID == v.keyOf {
+		return v.key
+	}
+	return registry.VaultKey(v.ID)
+}
 
 // Subscription is a subscription discovery has tried to list.
 type Subscription struct {
@@ -218,7 +229,7 @@ func upsertVault(ctx context.Context, tx *sql.Tx, v Vault, at time.Time) (vaultC
 // time of their newest record, which the ingest keeps per vault in
 // vault_last_records (migration 0011) rather than each view searching the
 // events for it.
-const vaultSelect = `SELECT v.vault_id, v.vault_name, v.subscription_id, COALESCE(s.display_name, ''), v.resource_group, v.location,
+const vaultSelect = `SELECT v.vault_key, v.vault_id, v.vault_name, v.subscription_id, COALESCE(s.display_name, ''), v.resource_group, v.location,
 	v.rbac, v.tags, v.soft_delete, v.purge_protection, v.planting_blocked, v.first_seen, v.last_seen, v.gone_at,
 	COALESCE(r.last_record, 0)
 	FROM vaults v LEFT JOIN subscriptions s ON s.subscription_key = v.subscription_key
@@ -233,10 +244,11 @@ func scanVault(row interface{ Scan(...any) error }, tagsSeen map[string]map[stri
 	var rbac, soft, purge int
 	var tags string
 	var first, last, gone, record int64
-	if err := row.Scan(&v.ID, &v.Name, &v.SubscriptionID, &v.SubscriptionName, &v.ResourceGroup, &v.Location,
+	if err := row.Scan(&v.key, &v.ID, &v.Name, &v.SubscriptionID, &v.SubscriptionName, &v.ResourceGroup, &v.Location,
 		&rbac, &tags, &soft, &purge, &v.PlantingBlocked, &first, &last, &gone, &record); err != nil {
 		return v, err
 	}
+	v.keyOf = v.ID
 	v.RBAC, v.SoftDelete, v.PurgeProtection = rbac != 0, soft != 0, purge != 0
 	v.FirstSeen, v.LastSeen, v.GoneAt, v.LastRecord = fromMicros(first), fromMicros(last), fromMicros(gone), fromMicros(record)
 	if seen, ok := tagsSeen[tags]; ok {

@@ -265,3 +265,27 @@ func TestListVaultsSharedTagsAreCopies(t *testing.T) {
 		}
 	})
 }
+
+// A vault read from the store answers Key() from its stored key, which is
+// registry.VaultKey of its id, and follows its id when that changes.
+func TestVaultKeyOfStoredVaults(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		id := testVaultID("S1", "KV-Mixed")
+		if _, err := s.RecordDiscovery(ctx, Discovery{Subscriptions: []Subscription{{ID: "S1"}}, Vaults: []Vault{{ID: id, Name: "KV-Mixed"}}}); err != nil {
+			t.Fatal(err)
+		}
+		vs, err := s.ListVaults(ctx, VaultFilter{})
+		if err != nil || len(vs) != 1 {
+			t.Fatalf("list: %v, %v", vs, err)
+		}
+		if got, want := vs[0].Key(), registry.VaultKey(id); got != want {
+			t.Errorf("key: got %q; want %q", got, want)
+		}
+		v := vs[0]
+		v.ID = testVaultID("s2", "kv-other")
+		if got, want := v.Key(), registry.VaultKey(v.ID); got != want {
+			t.Errorf("key after the id changed: got %q; want %q", got, want)
+		}
+	})
+}

@@ -66,7 +66,9 @@ func (h *handler) assessVaults(ctx context.Context, p auth.Principal, f store.Va
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	decoysOf := map[string][]coverage.DecoyCount{}
+	// Sized up front: growing them a few thousand entries at a time was
+	// a tenth of the assessment's CPU.
+	decoysOf := make(map[string][]coverage.DecoyCount, len(vaults))
 	for _, c := range counts {
 		decoysOf[c.VaultKey] = append(decoysOf[c.VaultKey], coverage.DecoyCount{Type: c.Type, Status: c.Status, N: c.N})
 	}
