@@ -104,7 +104,44 @@ type Assessment struct {
 	Active  int      // active decoys
 }
 
-// Assess decides one vault's coverage at time now.
+// Decide is Assess's state and count of active decoys without the
+// reasons: no allocation, so that a page can count a whole estate on each
+// view and word only the vaults it shows. It always agrees with Assess.
+func Decide(p Policy, now time.Time, f Facts) (State, int) {
+	active, missing := 0, 0
+	for _, c := range f.Decoys {
+		switch c.Status {
+		case registry.Active:
+			active += c.N
+		case registry.Missing:
+			missing += c.N
+		}
+	}
+	if f.Gone || active == 0 {
+		return NotCovered, active
+	}
+	if missing > 0 || len(f.Findings) > 0 || f.PlantingBlocked != "" || f.LastRecord.IsZero() || now.Sub(f.LastRecord) > p.LateAfter {
+		return AtRisk, active
+	}
+	for _, t := range p.Types {
+		if !holdsActive(f.Decoys, t) {
+			return AtRisk, active
+		}
+	}
+	return Covered, active
+}
+
+// holdsActive reports whether counts hold an active decoy of type t.
+func holdsActive(counts []DecoyCount, t registry.Type) bool {
+	for _, c := range counts {
+		if c.Type == t && c.Status == registry.Active && c.N > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Assess decides one vault's coverage at time now, with its reasons.
 func Assess(p Policy, now time.Time, f Facts) Assessment {
 	a := Assessment{}
 	activeTypes := map[registry.Type]int{}

@@ -54,6 +54,9 @@ func TestAssess(t *testing.T) {
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) {
 			a := Assess(policy, now, s.facts)
+			if st, n := Decide(policy, now, s.facts); st != a.State || n != a.Active {
+				t.Errorf("Decide: %s with %d active; Assess: %s with %d", st, n, a.State, a.Active)
+			}
 			if a.State != s.want {
 				t.Errorf("state: got %s; want %s (reasons %q)", a.State, s.want, a.Reasons)
 			}
@@ -111,5 +114,51 @@ func TestSpan(t *testing.T) {
 		if got := Span(d); got != want {
 			t.Errorf("Span(%v): got %q; want %q", d, got, want)
 		}
+	}
+}
+
+// TestDecideAgreesWithAssess: over every combination of decoys (each type
+// in each status, or none), findings, newest record, planting and policy,
+// Decide gives Assess's state and active count.
+func TestDecideAgreesWithAssess(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	late := 24 * time.Hour
+	statuses := []registry.Status{registry.Active, registry.Missing, registry.Retired}
+	var kinds []DecoyCount
+	for _, ty := range registry.Types {
+		for _, st := range statuses {
+			kinds = append(kinds, DecoyCount{Type: ty, Status: st, N: 2})
+		}
+	}
+	policies := []Policy{{LateAfter: late}, {Types: []registry.Type{registry.Secret}, LateAfter: late},
+		{Types: []registry.Type{registry.Secret, registry.Key}, LateAfter: late}}
+	records := []time.Time{{}, now.Add(-time.Minute), now.Add(-late), now.Add(-late - time.Second)}
+	cases := 0
+	for set := 0; set < 1<<len(kinds); set++ {
+		var decoys []DecoyCount
+		for i, k := range kinds {
+			if set&(1<<i) != 0 {
+				decoys = append(decoys, k)
+			}
+		}
+		for _, findings := range [][]Finding{nil, {{Type: registry.Key, Kind: "changed"}}} {
+			for _, last := range records {
+				for _, blocked := range []string{"", "missing secrets/set"} {
+					for _, gone := range []bool{false, true} {
+						for _, p := range policies {
+							f := Facts{Decoys: decoys, Findings: findings, LastRecord: last, PlantingBlocked: blocked, Gone: gone}
+							a := Assess(p, now, f)
+							if st, n := Decide(p, now, f); st != a.State || n != a.Active {
+								t.Fatalf("%+v under %+v: Decide %s with %d active; Assess %s with %d (%q)", f, p, st, n, a.State, a.Active, a.Reasons)
+							}
+							cases++
+						}
+					}
+				}
+			}
+		}
+	}
+	if cases == 0 {
+		t.Fatal("no case")
 	}
 }

@@ -40,6 +40,11 @@ type dialect interface {
 	// SQLite (and its driver) look $n and ?n up by linear search, which is
 	// quadratic over a statement, and plain ? is not.
 	placeholder(n int) string
+	// unindexed writes column so that no index serves a condition on it,
+	// where the planner would otherwise pick a worse plan (see
+	// IncidentCharts): "+column" on SQLite; as is on PostgreSQL, whose
+	// planner weighs the choice by its statistics.
+	unindexed(column string) string
 	// forUpdate is the clause that locks the rows a SELECT reads until the
 	// transaction ends ("" where the single writer already serialises).
 	forUpdate() string
@@ -77,8 +82,10 @@ func (sqliteDialect) isUniqueViolation(err error) bool {
 
 func (sqliteDialect) placeholder(int) string { return "?" }
 
-func (sqliteDialect) forUpdate() string  { return "" }
-func (sqliteDialect) skipLocked() string { return "" }
+func (sqliteDialect) forUpdate() string { return "" }
+
+func (sqliteDialect) unindexed(column string) string { return "+" + column }
+func (sqliteDialect) skipLocked() string             { return "" }
 
 func (sqliteDialect) lockInTx(context.Context, *sql.Tx, int64) error { return nil }
 
@@ -145,8 +152,10 @@ func (postgresDialect) lazyCommit(ctx context.Context, tx *sql.Tx, lazy bool) (b
 	return err == nil, err
 }
 
-func (postgresDialect) forUpdate() string  { return " FOR UPDATE" }
-func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+func (postgresDialect) forUpdate() string { return " FOR UPDATE" }
+
+func (postgresDialect) unindexed(column string) string { return column }
+func (postgresDialect) skipLocked() string             { return " FOR UPDATE SKIP LOCKED" }
 
 func (postgresDialect) lockInTx(ctx context.Context, tx *sql.Tx, key int64) error {
 	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", key)

@@ -92,9 +92,10 @@ func (s *Store) AcceptAsync(ctx context.Context, batches []Batch, hook func(cont
 			out[i] = Accepted{}
 		}
 		var fresh []Fresh
+		newest := map[string]int64{}
 		for bi := range batches {
 			b := &batches[bi]
-			f, dup, err := s.insertEvents(ctx, tx, b, now)
+			f, dup, err := s.insertEvents(ctx, tx, b, now, newest)
 			if err != nil {
 				return err
 			}
@@ -116,9 +117,13 @@ func (s *Store) AcceptAsync(ctx context.Context, batches []Batch, hook func(cont
 			}
 		}
 		if hook != nil {
-			return hook(ctx, t, fresh)
+			if err := hook(ctx, t, fresh); err != nil {
+				return err
+			}
 		}
-		return nil
+		// Last, so that replicas on PostgreSQL hold the rows' locks for
+		// as short a time as the transaction allows.
+		return s.upsertLastRecords(ctx, tx, newest)
 	}, true)
 	if err != nil {
 		return nil, nil, err
@@ -178,8 +183,9 @@ func (b Batch) Split(n int) (head, tail Batch) {
 }
 
 // insertEvents stores b's events, skipping those already stored (and repeats
-// within b), and returns the fresh ones and how many were duplicates.
-func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, b *Batch, now time.Time) ([]Fresh, int, error) {
+// within b), and returns the fresh ones and how many were duplicates. It
+// folds each fresh event's vault and time into newest (see noteLastRecord).
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, b *Batch, now time.Time, newest map[string]int64) ([]Fresh, int, error) {
 	b.Prepare()
 	order := make([]int, 0, len(b.Events)) // first event of each key
 	idx := make(map[string]int, len(b.Events))
@@ -212,8 +218,10 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, b *Batch, now time
 				rows.Close()
 				return nil, 0, fmt.Errorf("store: unable to insert events: %w", err)
 			}
-			f.Event = &b.Events[idx[k]]
+			i := idx[k]
+			f.Event = &b.Events[i]
 			fresh = append(fresh, f)
+			noteLastRecord(newest, b.rows[i][4].(string), b.rows[i][2].(int64))
 		}
 		if err := rows.Close(); err != nil {
 			return nil, 0, fmt.Errorf("store: unable to insert events: %w", err)
@@ -383,18 +391,33 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]StoredEvent, e
 // PruneEvents deletes events received before cutoff, at most limit rows per
 // call, so that a large backlog is removed in short transactions that never
 // hold the writer long enough to stall ingestion. Call it until it returns 0.
+// The vaults whose records it deletes have their newest record time
+// recomputed from what is left, in the same transaction.
 func (s *Store) PruneEvents(ctx context.Context, cutoff time.Time, limit int) (int, error) {
-	var n int64
+	var n int
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < $1 ORDER BY received_at LIMIT $2)",
+		n = 0
+		rows, err := tx.QueryContext(ctx, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < $1 ORDER BY received_at LIMIT $2) RETURNING vault_name",
 			micros(cutoff), limit)
 		if err != nil {
 			return fmt.Errorf("store: unable to prune events: %w", err)
 		}
-		n, _ = res.RowsAffected()
-		return nil
+		var vaults []string
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: unable to prune events: %w", err)
+			}
+			n++
+			vaults = append(vaults, v)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("store: unable to prune events: %w", err)
+		}
+		return recomputeLastRecords(ctx, tx, vaults)
 	})
-	return int(n), err
+	return n, err
 }
 
 // CountEvents returns how many events are stored.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
@@ -95,9 +96,24 @@ func (s *Store) IncidentCharts(ctx context.Context, f IncidentFilter) (IncidentC
 	}
 	p = nil
 	sub = "SELECT id FROM incidents" + f.where(&p, true)
-	c.ByOperation, err = s.buckets(ctx, "SELECT operation, '', MAX(class), CAST(SUM(alerts) AS BIGINT) AS n FROM incident_operations WHERE incident_id IN ("+sub+
-		") GROUP BY operation ORDER BY n DESC, operation LIMIT "+p.add(chartTop), p)
+	c.ByOperation, err = s.buckets(ctx, "SELECT operation, '', MAX(class), CAST(SUM(alerts) AS BIGINT) AS n FROM incident_operations WHERE "+
+		s.chartIncidentColumn(f)+" IN ("+sub+") GROUP BY operation ORDER BY n DESC, operation LIMIT "+p.add(chartTop), p)
 	return c, err
+}
+
+// chartIncidentColumn is incident_operations' incident_id as the chart by
+// operation should match it. Left to itself SQLite probes the tallies of
+// each incident the filters select and sorts them all to group them, even
+// when the filters select most incidents (no filter, a range, a status):
+// with no index allowed on incident_id, it reads the
+// incident_operations_chart index in operation order instead and checks
+// each row against the incidents, half the time at 1,000 incidents. A
+// vault's incidents are few: there probing them is best.
+func (s *Store) chartIncidentColumn(f IncidentFilter) string {
+	if strings.TrimSpace(f.Vault) == "" {
+		return s.dialect.unindexed("incident_id")
+	}
+	return "incident_id"
 }
 
 // buckets runs a query of (key, label, class, count) rows.

@@ -241,3 +241,51 @@ func TestDecoyCountsAndOpenFindingsByVault(t *testing.T) {
 		}
 	})
 }
+
+// Vaults with the same tags get them decoded once by ListVaults, but each
+// its own map: changing one vault's tags changes no other's.
+func TestListVaultsSharedTagsAreCopies(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		tags := map[string]string{"env": "prod", "team": "payments"}
+		if _, err := s.RecordDiscovery(ctx, Discovery{Subscriptions: []Subscription{{ID: "s1"}},
+			Vaults: []Vault{{ID: testVaultID("s1", "kv-a"), Name: "kv-a", Tags: tags}, {ID: testVaultID("s1", "kv-b"), Name: "kv-b", Tags: tags}}}); err != nil {
+			t.Fatal(err)
+		}
+		vs, err := s.ListVaults(ctx, VaultFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vs) != 2 || vs[0].Tags["team"] != "payments" || vs[1].Tags["team"] != "payments" {
+			t.Fatalf("tags: got %+v", vs)
+		}
+		vs[0].Tags["team"] = "changed"
+		if got := vs[1].Tags["team"]; got != "payments" {
+			t.Errorf("the second vault's team: got %q; want payments", got)
+		}
+	})
+}
+
+// A vault read from the store answers Key() from its stored key, which is
+// registry.VaultKey of its id, and follows its id when that changes.
+func TestVaultKeyOfStoredVaults(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		id := testVaultID("S1", "KV-Mixed")
+		if _, err := s.RecordDiscovery(ctx, Discovery{Subscriptions: []Subscription{{ID: "S1"}}, Vaults: []Vault{{ID: id, Name: "KV-Mixed"}}}); err != nil {
+			t.Fatal(err)
+		}
+		vs, err := s.ListVaults(ctx, VaultFilter{})
+		if err != nil || len(vs) != 1 {
+			t.Fatalf("list: %v, %v", vs, err)
+		}
+		if got, want := vs[0].Key(), registry.VaultKey(id); got != want {
+			t.Errorf("key: got %q; want %q", got, want)
+		}
+		v := vs[0]
+		v.ID = testVaultID("s2", "kv-other")
+		if got, want := v.Key(), registry.VaultKey(v.ID); got != want {
+			t.Errorf("key after the id changed: got %q; want %q", got, want)
+		}
+	})
+}

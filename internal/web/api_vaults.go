@@ -50,7 +50,7 @@ func (h *handler) listVaults(w http.ResponseWriter, r *http.Request) {
 			out.NextAfter = out.Vaults[len(out.Vaults)-1].ID
 			break
 		}
-		out.Vaults = append(out.Vaults, apiVault(a))
+		out.Vaults = append(out.Vaults, apiVault(h.explained(a)))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/honeyvault/honeyvault/internal/auth"
 	"github.com/honeyvault/honeyvault/internal/coverage"
 	"github.com/honeyvault/honeyvault/internal/incident"
@@ -74,24 +76,21 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := principalFrom(ctx)
 	v := homeView{Owner: p.DecoyScope() != nil, CanDiscover: h.inventory != nil && p.Allows(auth.ManageSettings)}
-	var err error
+	// The parts are independent, and coverage alone assesses the whole
+	// estate: they run at once, on connections of the store's read pool.
+	g, gctx := errgroup.WithContext(ctx)
 	if p.Allows(auth.ReadDecoys) {
-		if v.Coverage, err = h.homeCoverage(ctx, p); err != nil {
-			h.serverError(w, r, err)
-			return
-		}
+		g.Go(func() (err error) { v.Coverage, err = h.homeCoverage(gctx, p); return err })
 	}
 	if p.Allows(auth.ReadIncidents) {
-		if v.Incidents, err = h.homeIncidents(ctx); err != nil {
-			h.serverError(w, r, err)
-			return
-		}
+		g.Go(func() (err error) { v.Incidents, err = h.homeIncidents(gctx); return err })
 	}
 	if p.Allows(auth.ManageSettings) {
-		if v.Ingestion, err = h.homeIngestion(ctx); err != nil {
-			h.serverError(w, r, err)
-			return
-		}
+		g.Go(func() (err error) { v.Ingestion, err = h.homeIngestion(gctx); return err })
+	}
+	if err := g.Wait(); err != nil {
+		h.serverError(w, r, err)
+		return
 	}
 	h.render(w, r, http.StatusOK, "home", "Home", v)
 }
@@ -119,16 +118,24 @@ func (h *handler) homeIncidents(ctx context.Context) (*homeIncidents, error) {
 		return nil, err
 	}
 	in := &homeIncidents{Open: counts[incident.StatusNew] + counts[incident.StatusActive], Closed: counts[incident.StatusClosed]}
-	critical := 0
-	for _, sev := range []string{incident.Critical, incident.High, incident.Medium} {
-		n := 0
-		if in.Open > 0 {
-			c, err := h.store.IncidentCounts(ctx, store.IncidentFilter{Severity: sev})
-			if err != nil {
-				return nil, err
-			}
-			n = c[incident.StatusNew] + c[incident.StatusActive]
+	severities := []string{incident.Critical, incident.High, incident.Medium}
+	open := make([]int, len(severities))
+	if in.Open > 0 {
+		g, gctx := errgroup.WithContext(ctx)
+		for i, sev := range severities {
+			g.Go(func() error {
+				c, err := h.store.IncidentCounts(gctx, store.IncidentFilter{Severity: sev})
+				open[i] = c[incident.StatusNew] + c[incident.StatusActive]
+				return err
+			})
 		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+	}
+	critical := 0
+	for i, sev := range severities {
+		n := open[i]
 		if sev == incident.Critical {
 			critical = n
 		}

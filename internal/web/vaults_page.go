@@ -161,7 +161,7 @@ func (h *handler) vaultsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.SortFunc(v.Subscriptions, func(a, b vaultGroup) int { return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 
-	var match []assessed
+	match := make([]assessed, 0, len(all))
 	for _, a := range all {
 		if vq.match(a) {
 			match = append(match, a)
@@ -192,7 +192,7 @@ func (h *handler) vaultsPage(w http.ResponseWriter, r *http.Request) {
 			v.Groups = append(v.Groups, g)
 		}
 		g := &v.Groups[len(v.Groups)-1]
-		g.Rows = append(g.Rows, viewVaultRow(a, now))
+		g.Rows = append(g.Rows, viewVaultRow(h.explained(a), now))
 		v.Shown++
 	}
 	h.render(w, r, http.StatusOK, "vaults", "Vaults", v)
