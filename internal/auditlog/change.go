@@ -28,7 +28,7 @@ func activityBody(key string, props ...json.RawMessage) string {
 			continue
 		}
 		for k, v := range fields {
-			if !equalFoldASCII(k, key) {
+			if !EqualFoldASCII(k, key) {
 				continue
 			}
 			if body := bodyText(v); body != "" {
@@ -56,8 +56,10 @@ func bodyText(v json.RawMessage) string {
 	return string(v)
 }
 
-// equalFoldASCII reports whether a and b are equal ignoring ASCII case.
-func equalFoldASCII(a, b string) bool {
+// EqualFoldASCII reports whether a and b are equal ignoring ASCII case
+// only: Key Vault names and ARM ids are ASCII, and Unicode folding would
+// let "\u212a" (Kelvin sign) equal "k".
+func EqualFoldASCII(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}

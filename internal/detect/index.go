@@ -150,7 +150,7 @@ func (ix *Index) find(h uint64, id vaultID, t registry.Type, name string) int32 
 	}
 	for i := head; i >= 0; i = ix.entries[i].next {
 		e := &ix.entries[i]
-		if codeTypes[e.typ] == t && equalFoldASCII(e.name, name) && ix.inVault(e, id) {
+		if codeTypes[e.typ] == t && auditlog.EqualFoldASCII(e.name, name) && ix.inVault(e, id) {
 			return i
 		}
 	}
@@ -159,8 +159,8 @@ func (ix *Index) find(h uint64, id vaultID, t registry.Type, name string) int32 
 
 // inVault reports whether e's vault is the one id names.
 func (ix *Index) inVault(e *entry, id vaultID) bool {
-	return equalFoldASCII(e.vault, id.name) && equalFoldASCII(ix.subs.list[e.sub], id.sub) &&
-		equalFoldASCII(ix.groups.list[e.group], id.group)
+	return auditlog.EqualFoldASCII(e.vault, id.name) && auditlog.EqualFoldASCII(ix.subs.list[e.sub], id.sub) &&
+		auditlog.EqualFoldASCII(ix.groups.list[e.group], id.group)
 }
 
 // vaultID is an ARM vault id in parts.
@@ -251,9 +251,9 @@ func parseVaultID(s string) vaultID {
 		}
 		parts[i], s = s[:j], s[j+1:]
 	}
-	if !equalFoldASCII(parts[0], "subscriptions") || !equalFoldASCII(parts[2], "resourcegroups") ||
-		!equalFoldASCII(parts[4], "providers") || !equalFoldASCII(parts[5], "microsoft.keyvault") ||
-		!equalFoldASCII(parts[6], "vaults") {
+	if !auditlog.EqualFoldASCII(parts[0], "subscriptions") || !auditlog.EqualFoldASCII(parts[2], "resourcegroups") ||
+		!auditlog.EqualFoldASCII(parts[4], "providers") || !auditlog.EqualFoldASCII(parts[5], "microsoft.keyvault") ||
+		!auditlog.EqualFoldASCII(parts[6], "vaults") {
 		return vaultID{}
 	}
 	return vaultID{sub: parts[1], group: parts[3], name: parts[7]}
@@ -357,7 +357,7 @@ func (ix *Index) Lookup(ev *auditlog.Event) []registry.Decoy {
 	for i := head; i >= 0; i = ix.entries[i].next {
 		e := &ix.entries[i]
 		t := codeTypes[e.typ]
-		if !equalFoldASCII(e.vault, ev.VaultName) || !equalFoldASCII(e.name, ev.ObjectName) || !compatible(t, ev.ObjectType) {
+		if !auditlog.EqualFoldASCII(e.vault, ev.VaultName) || !auditlog.EqualFoldASCII(e.name, ev.ObjectName) || !compatible(t, ev.ObjectType) {
 			continue
 		}
 		if ev.VaultID != "" && !ix.inVault(e, want) {
@@ -412,28 +412,6 @@ func (ix *Index) Prefilter() *Prefilter {
 // a decoy of type decoy.
 func compatible(decoy, got registry.Type) bool {
 	return decoy == got || decoy == registry.Certificate && (got == registry.Key || got == registry.Secret)
-}
-
-// equalFoldASCII compares case-insensitively in ASCII only: Key Vault names
-// and ARM ids are ASCII, and Unicode folding would let "\u212a" (Kelvin
-// sign) equal "k".
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // hashKey hashes a vault name and an object name, ASCII case-folded (Key
