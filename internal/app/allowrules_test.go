@@ -90,30 +90,7 @@ func TestStoredAllowRulesCoverOnlyTheirDecoyAndOperation(t *testing.T) {
 // milliseconds.
 func TestAllowRuleStoredWhileRunningCoversTheNextRecord(t *testing.T) {
 	ctx := context.Background()
-	cfg := config.Default()
-	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
-	cfg.DecoySync = config.Duration(time.Hour) // no sync during the test
-	st, err := store.Open(ctx, cfg.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	decoy := registry.Decoy{VaultID: vaultPay, Name: "orders-db-password", Type: registry.Secret}
-	if err := st.AddDecoy(ctx, &decoy); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Store.Close()
-	rec := &recorded{}
-	srv.SetAlertRecorder(rec)
-	bg, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for _, task := range srv.tasks {
-		go task(bg)
-	}
+	srv, rec, decoy := serveOneDecoy(t)
 
 	at := time.Now().UTC().Truncate(time.Second)
 	if err := srv.Store.AddAllowRule(ctx, &store.AllowRule{Identity: "planter-oid", Operations: []string{"SecretDelete"},
@@ -147,30 +124,7 @@ func TestAllowRuleStoredWhileRunningCoversTheNextRecord(t *testing.T) {
 // before it decides any alert, suppressed or not.
 func TestAllowRuleRemovedWhileRunningNoLongerSuppresses(t *testing.T) {
 	ctx := context.Background()
-	cfg := config.Default()
-	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
-	cfg.DecoySync = config.Duration(time.Hour) // no sync during the test
-	st, err := store.Open(ctx, cfg.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	decoy := registry.Decoy{VaultID: vaultPay, Name: "orders-db-password", Type: registry.Secret}
-	if err := st.AddDecoy(ctx, &decoy); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Store.Close()
-	rec := &recorded{}
-	srv.SetAlertRecorder(rec)
-	bg, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for _, task := range srv.tasks {
-		go task(bg)
-	}
+	srv, rec, _ := serveOneDecoy(t)
 	submit := func(corr string) {
 		t.Helper()
 		b, err := ingest.BatchFromBody("test", op(corr, "SecretGet", "orders-db-password", "backup-sp", time.Now().UTC().Format(time.RFC3339)), auditlog.Position{})
@@ -198,4 +152,37 @@ func TestAllowRuleRemovedWhileRunningNoLongerSuppresses(t *testing.T) {
 	if want := map[string]bool{"while-allowed": true, "after-removal": false}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("suppressed: got %v; want %v", got, want)
 	}
+}
+
+// serveOneDecoy runs a server (its background tasks, no registry sync
+// during the test) over a fresh SQLite store holding one decoy secret,
+// orders-db-password in kv-pay, and records the alerts it raises.
+func serveOneDecoy(t *testing.T) (*Server, *recorded, registry.Decoy) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
+	cfg.DecoySync = config.Duration(time.Hour) // no sync during the test
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoy := registry.Decoy{VaultID: vaultPay, Name: "orders-db-password", Type: registry.Secret}
+	if err := st.AddDecoy(ctx, &decoy); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Store.Close() })
+	rec := &recorded{}
+	srv.SetAlertRecorder(rec)
+	bg, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	for _, task := range srv.tasks {
+		go task(bg)
+	}
+	return srv, rec, decoy
 }

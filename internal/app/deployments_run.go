@@ -282,7 +282,7 @@ func startDetail(r web.Run) string {
 		s := v.Name + ": "
 		switch {
 		case len(v.Planned) > 0:
-			s += typeCounts(v.Planned)
+			s += web.DecoysByType(v.Planned)
 		case v.Error != "":
 			s += "failed in the plan"
 		default:
@@ -305,7 +305,7 @@ func finishDetail(r web.Run) string {
 	for _, v := range r.Vaults {
 		s := v.Name + ": "
 		if len(v.Result) > 0 {
-			s += typeCounts(v.Result)
+			s += web.DecoysByType(v.Result)
 		} else {
 			s += "nothing"
 		}
@@ -323,21 +323,4 @@ func finishDetail(r web.Run) string {
 		result = fmt.Sprintf("%d of %d vaults failed", failed, len(r.Vaults))
 	}
 	return fmt.Sprintf("run %d %s; %s", r.ID, result, strings.Join(parts, "; "))
-}
-
-// typeCounts is "2 secret, 1 key".
-func typeCounts(ds []web.RunDecoy) string {
-	n := map[string]int{}
-	var order []string
-	for _, d := range ds {
-		if n[d.Type] == 0 {
-			order = append(order, d.Type)
-		}
-		n[d.Type]++
-	}
-	var parts []string
-	for _, t := range order {
-		parts = append(parts, fmt.Sprintf("%d %s", n[t], t))
-	}
-	return strings.Join(parts, ", ")
 }

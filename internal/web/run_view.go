@@ -161,10 +161,12 @@ func viewRunVault(run Run, v RunVault) runVaultView {
 }
 
 // PlannedTypes says what the vault's plan holds by type.
-func (v runVaultView) PlannedTypes() string { return typesOf(v.Planned) }
+func (v runVaultView) PlannedTypes() string { return DecoysByType(v.Planned) }
 
-// typesOf says what ds hold by type: "2 secrets, 1 key".
-func typesOf(ds []RunDecoy) string {
+// DecoysByType says what ds hold by type, in the order the types first
+// appear: "2 secrets, 1 key". The run page and the runs' audit rows say
+// it alike.
+func DecoysByType(ds []RunDecoy) string {
 	n := map[string]int{}
 	var order []string
 	for _, d := range ds {
