@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -23,15 +22,7 @@ func (h *handler) listAllowRules(w http.ResponseWriter, r *http.Request) {
 // createAllowRule is POST /api/v1/allow-rules: 201 with the stored rule.
 func (h *handler) createAllowRule(w http.ResponseWriter, r *http.Request) {
 	var req api.CreateAllowRuleRequest
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.apiError(w, r, http.StatusRequestEntityTooLarge, "body too large")
-			return
-		}
-		h.apiError(w, r, http.StatusBadRequest, "body: want JSON {identity, operations, vault_id, note, expires}: "+err.Error())
+	if !h.decodeBody(w, r, &req, "{identity, operations, vault_id, note, expires}") {
 		return
 	}
 	rule, msg := allowRuleFrom(req, h.now())

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -42,15 +41,7 @@ func (h *handler) listTokens(w http.ResponseWriter, r *http.Request) {
 // createToken is POST /api/v1/tokens: 201 with the token, shown this once.
 func (h *handler) createToken(w http.ResponseWriter, r *http.Request) {
 	var req api.CreateTokenRequest
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.apiError(w, r, http.StatusRequestEntityTooLarge, "body too large")
-			return
-		}
-		h.apiError(w, r, http.StatusBadRequest, "body: want JSON {name, role, scope, expires}: "+err.Error())
+	if !h.decodeBody(w, r, &req, "{name, role, scope, expires}") {
 		return
 	}
 	tr, msg := tokenRequest(req, h.now())
