@@ -34,10 +34,7 @@ func TestHomeInABrowser(t *testing.T) {
 		}
 		c.Screenshot("home-" + who)
 		c.Step(who+" on a phone", phone, chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("home-coverage")))
-		if fits := c.Read("width", chromedp.Evaluate[string](`String(document.documentElement.scrollWidth <= window.innerWidth)`)); fits != "true" {
-			w := c.Read("width", chromedp.Evaluate[string](`document.documentElement.scrollWidth + " > " + window.innerWidth`))
-			t.Errorf("%s's home is wider than a phone: %s", who, w)
-		}
+		c.CheckFits(who + "'s home on a phone")
 		c.Screenshot("home-" + who + "-phone")
 	}
 

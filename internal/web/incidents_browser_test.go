@@ -82,10 +82,7 @@ func TestIncidentsInABrowser(t *testing.T) {
 		{"/incidents", "incidents-phone", "table.incidents"}, {"/incidents/1", "incident-phone", "h1.sentence"}, {"/honeytokens", "honeytokens-phone", "table.decoys"},
 	} {
 		c.Step("open "+p.path, chromedp.Navigate(e.srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.ready)))
-		if fits := c.Read("width", chromedp.Evaluate[string](`String(document.documentElement.scrollWidth <= window.innerWidth)`)); fits != "true" {
-			w := c.Read("width", chromedp.Evaluate[string](`document.documentElement.scrollWidth + " > " + window.innerWidth`))
-			t.Errorf("%s is wider than a phone: %s", p.path, w)
-		}
+		c.CheckFits(p.path + " on a phone")
 		c.Screenshot(p.name)
 	}
 

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -22,16 +21,6 @@ func TestVaultPagesInABrowser(t *testing.T) {
 	e.seedVaults()
 	e.recordFor(envVaultPay, "kv-pay")
 	c := browser.Start(t, 3*time.Minute) // a failure bound: Chromium starts slowly on a loaded machine
-	overflows := func(what string, width int) {
-		t.Helper()
-		v, err := chromedp.Run(c.Ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.documentElement.scrollWidth > %d`, width)))
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if v {
-			t.Errorf("%s: the page is wider than the window", what)
-		}
-	}
 	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
 
 	c.Step("desktop width", chromedp.EmulateViewport(1280, 900))
@@ -41,19 +30,19 @@ func TestVaultPagesInABrowser(t *testing.T) {
 	headline := c.Read("headline", chromedp.Text(chromedp.ID("coverage-headline")))
 	list := c.Read("list", chromedp.Text(chromedp.CSS("main")))
 	color := c.Read("state colour", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("td .state.covered")).color`))
-	overflows("/vaults at 1280 px", 1280)
+	c.CheckFits("/vaults at 1280 px")
 	c.Screenshot("vaults")
 	c.Step("phone width", phone)
-	overflows("/vaults at 390 px", 390)
+	c.CheckFits("/vaults at 390 px")
 	c.Screenshot("vaults-phone")
 
 	c.Step("open kv-pay", chromedp.EmulateViewport(1280, 900), chromedp.Click(chromedp.CSS(`a[href$="/vaults/kv-pay"]`)), chromedp.WaitVisible(chromedp.ID("reasons")))
 	state := c.Read("state", chromedp.Text(chromedp.ID("vault-state")))
 	page := c.Read("vault page", chromedp.Text(chromedp.CSS("main")))
-	overflows("kv-pay at 1280 px", 1280)
+	c.CheckFits("kv-pay at 1280 px")
 	c.Screenshot("vault")
 	c.Step("phone width", phone)
-	overflows("kv-pay at 390 px", 390)
+	c.CheckFits("kv-pay at 390 px")
 	c.Screenshot("vault-phone")
 
 	if _, err := chromedp.Call(c.Ctx, emulation.SetEmulatedMedia,

@@ -127,6 +127,15 @@ func (c *Chrome) Read(what string, a chromedp.Action[string]) string {
 	return v
 }
 
+// CheckFits reports an error (the test goes on) when the page is wider
+// than the window: the reader would have to scroll sideways.
+func (c *Chrome) CheckFits(what string) {
+	c.t.Helper()
+	if w := c.Read(what+": width", chromedp.Evaluate[string](`document.documentElement.scrollWidth > window.innerWidth ? document.documentElement.scrollWidth + " > " + window.innerWidth : ""`)); w != "" {
+		c.t.Errorf("%s: the page is wider than the window (%s px)", what, w)
+	}
+}
+
 // WaitFor waits until the JavaScript expression is true in the page: the
 // state, not a time. Each poll gives up after 30 s; WaitFor asks again, up
 // to the session's bound.
