@@ -20,17 +20,9 @@ import (
 // stopped.
 func TestWALStaysBoundedUnderIngestAndReads(t *testing.T) {
 	const limit = 4 << 20
-	path := filepath.Join(t.TempDir(), "hv.db")
-	s, err := openSQLiteBounded(path, limit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, path := openWALBounded(t, limit)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := s.migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 
 	var peak atomic.Int64
 	sample := func() {
@@ -115,17 +107,9 @@ func TestWALStaysBoundedUnderIngestAndReads(t *testing.T) {
 // checkpointer first.
 func TestWALRestartNeverCopiesInFrontOfATransaction(t *testing.T) {
 	const limit = 4 << 20
-	path := filepath.Join(t.TempDir(), "hv.db")
-	s, err := openSQLiteBounded(path, limit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, path := openWALBounded(t, limit)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := s.migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	n := 0
 	accept := func(records int) error {
 		evs := make([]auditlog.Event, records)
@@ -178,4 +162,20 @@ func TestWALRestartNeverCopiesInFrontOfATransaction(t *testing.T) {
 	if got := walSize(); got > s.wal.restartAt {
 		t.Errorf("WAL at %d bytes after the restart; want at most %d", got, s.wal.restartAt)
 	}
+}
+
+// openWALBounded opens a migrated SQLite store whose WAL is kept under
+// limit, closed when the test ends, and returns it with its file's path.
+func openWALBounded(t *testing.T, limit int64) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hv.db")
+	s, err := openSQLiteBounded(path, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s, path
 }
