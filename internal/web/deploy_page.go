@@ -23,8 +23,7 @@ const runRefreshSeconds = 2
 // the /vaults filters (q, state, subscription) for every vault in view
 // that is not covered.
 func (h *handler) planDeployForm(w http.ResponseWriter, r *http.Request) {
-	if h.deployments == nil {
-		h.pageError(w, r, http.StatusServiceUnavailable, "Deploying from the console is not configured on this server.")
+	if !h.canDeploy(w, r) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -100,8 +99,7 @@ func needDeploy(all []assessed, vq vaultQuery) []assessed {
 // planRetireForm is POST /retires: vault=ID and decoy=ID (repeatable; none
 // checked is refused), purge=1 to purge.
 func (h *handler) planRetireForm(w http.ResponseWriter, r *http.Request) {
-	if h.deployments == nil {
-		h.pageError(w, r, http.StatusServiceUnavailable, "Deploying from the console is not configured on this server.")
+	if !h.canDeploy(w, r) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -168,8 +166,7 @@ func (h *handler) confirmRunForm(kind RunKind) http.HandlerFunc {
 // pageRunOf is the run of the path's {id} that the viewer may see, or an
 // error page.
 func (h *handler) pageRunOf(w http.ResponseWriter, r *http.Request, kind RunKind) (Run, bool) {
-	if h.deployments == nil {
-		h.pageError(w, r, http.StatusServiceUnavailable, "Deploying from the console is not configured on this server.")
+	if !h.canDeploy(w, r) {
 		return Run{}, false
 	}
 	id, ok := parseRunID(r.PathValue("id"))
@@ -198,4 +195,14 @@ func (h *handler) runPageError(w http.ResponseWriter, r *http.Request, err error
 // runPageURL is the console page of a run.
 func runPageURL(run Run) string {
 	return "/" + string(run.Kind) + "s/" + strconv.FormatInt(run.ID, 10)
+}
+
+// canDeploy reports whether the server runs deploys, answering 503 with
+// a page itself when it does not.
+func (h *handler) canDeploy(w http.ResponseWriter, r *http.Request) bool {
+	if h.deployments == nil {
+		h.pageError(w, r, http.StatusServiceUnavailable, "Deploying from the console is not configured on this server.")
+		return false
+	}
+	return true
 }
