@@ -133,6 +133,18 @@ var Settings = []Setting{
 	{Key: "reconcile.interval", Env: "HONEYVAULT_RECONCILE_INTERVAL", Flag: "reconcile-interval",
 		Usage: "how often serve reconciles the registry with the vaults and raises an alert for every decoy deleted, disabled or changed outside honeyvault (a duration, or off)",
 		field: func(c *Config) any { return &c.Reconcile.Interval }},
+	{Key: "kvreview.enabled", Env: "HONEYVAULT_KVREVIEW_ENABLED", Flag: "kvreview",
+		Usage: "serve keeps each discovered vault's KVReview tag current as its coverage changes (writes tags to vaults)",
+		field: func(c *Config) any { return &c.KVReview.Enabled }},
+	{Key: "kvreview.tag", Env: "HONEYVAULT_KVREVIEW_TAG",
+		Usage: "name of the review tag",
+		field: func(c *Config) any { return &c.KVReview.Tag }},
+	{Key: "kvreview.reviewed", Env: "HONEYVAULT_KVREVIEW_REVIEWED",
+		Usage: "tag value of a vault that holds an active decoy",
+		field: func(c *Config) any { return &c.KVReview.Reviewed }},
+	{Key: "kvreview.review_needed", Env: "HONEYVAULT_KVREVIEW_REVIEW_NEEDED",
+		Usage: "tag value of a vault that holds none",
+		field: func(c *Config) any { return &c.KVReview.ReviewNeeded }},
 	// Planting (honeyvault plant, retire, reconcile; the console's deploy).
 	// No serve flags: the plant verbs have their own.
 	{Key: "plant.subscriptions", Env: "HONEYVAULT_PLANT_SUBSCRIPTIONS",
