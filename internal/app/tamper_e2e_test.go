@@ -51,7 +51,12 @@ type tamperEnv struct {
 
 type armOptions struct{ co arm.ClientOptions }
 
-func newTamperEnv(t *testing.T) *tamperEnv {
+func newTamperEnv(t *testing.T) *tamperEnv { return newTamperEnvWith(t, nil) }
+
+// newTamperEnvWith is newTamperEnv with the configuration changed by edit
+// and, when edit is set, serve signed in to the emulator as the planter
+// (WithAzure), for discovery and the diagnostics check.
+func newTamperEnvWith(t *testing.T, edit func(*config.Config)) *tamperEnv {
 	t.Helper()
 	e, over := inventoryEstate(t)
 	env := &tamperEnv{e: e, hooks: make(chan []byte, 10), over: armOptions{arm.ClientOptions{ClientOptions: *over.ClientOptions}}}
@@ -76,7 +81,12 @@ func newTamperEnv(t *testing.T) *tamperEnv {
 		t.Fatal(err)
 	}
 	st.Close()
-	env.srv = serveInBackground(t, cfg, nil)
+	var opts []Option
+	if edit != nil {
+		edit(&cfg)
+		opts = append(opts, WithAzure(over))
+	}
+	env.srv = serveInBackground(t, cfg, nil, opts...)
 
 	sink := &kvemu.HTTPSink{URL: env.srv.url("/api/v1/ingest/azure-keyvault"), BearerToken: cfg.IngestToken}
 	if err := e.RegisterDestination(activityHub, sink, kvemu.DeliveryOptions{}); err != nil {
