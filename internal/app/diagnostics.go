@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -93,12 +95,19 @@ func (dc *diagnostics) check(ctx context.Context, r *web.DiagnosticsReport) erro
 func (dc *diagnostics) verdict(ctx context.Context, az *azure.Client, vaultID string) auditpath.Verdict {
 	settings, err := az.DiagnosticSettings(ctx, vaultID)
 	switch {
+	case err == nil:
+		return auditpath.Judge(dc.dest, settings)
 	case azure.IsForbidden(err):
 		return auditpath.RefusedVerdict()
-	case err != nil:
-		return auditpath.FailedVerdict(err)
+	case azure.IsNotFound(err):
+		return auditpath.FailedVerdict(errors.New("Resource Manager does not find the vault (deleted?)"))
+	case azure.StatusCode(err) != 0:
+		// The SDK's error holds the whole response: the code is what a
+		// person needs on the coverage page; the log keeps the rest.
+		dc.log.Warn("diagnostics: listing failed", "vault_id", vaultID, "err", err)
+		return auditpath.FailedVerdict(fmt.Errorf("Resource Manager answered %d %s", azure.StatusCode(err), azure.ErrorCode(err)))
 	}
-	return auditpath.Judge(dc.dest, settings)
+	return auditpath.FailedVerdict(err)
 }
 
 // loop checks now and then every dc.every until ctx ends: at start too,

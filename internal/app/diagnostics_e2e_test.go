@@ -207,3 +207,15 @@ func (env *tamperEnv) page(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// A decoy vault deleted since is a failed check that says so in a few
+// words, not the Resource Manager's whole answer.
+func TestDiagnosticsVaultGone(t *testing.T) {
+	env := newDiagEnv(t)
+	if code := env.arm(t, invPlanter, "DELETE", kvPayID, nil); code != http.StatusOK {
+		t.Fatalf("delete kv-pay: %d", code)
+	}
+	if got := env.check(t); got.State != "failed" || !strings.HasSuffix(got.Reason, "Resource Manager does not find the vault (deleted?)") || got.Fix != "" {
+		t.Errorf("gone vault: %+v", got)
+	}
+}
