@@ -12,12 +12,14 @@ import (
 )
 
 // A role assigned to an outsider on a whole subscription covers its decoy
-// vaults: the emulator's ARM call raises one alert and one notification for
-// kv-pay (the prod subscription's only decoy vault), and the same change
-// read again as the REST API's event and as an AzureActivity row is the
-// same alert. One on a resource group without decoy vaults raises nothing.
+// vaults: the emulator's ARM call raises one alert, one incident and one
+// notification for each of kv-pay and kv-orders (incidents group per vault
+// and caller), and the same change read again as the REST API's event and
+// as an AzureActivity row is the same alerts. One on a resource group
+// without decoy vaults raises nothing.
 func TestTamperRoleAssignedOnSubscription(t *testing.T) {
-	env := newTamperEnv(t)
+	kvOrdersID := "/subscriptions/" + invSubProd + "/resourceGroups/rg-orders/providers/Microsoft.KeyVault/vaults/kv-orders"
+	env := newTamperEnv(t, kvOrdersID)
 	la, err := loganalytics.New(env.e)
 	if err != nil {
 		t.Fatal(err)
@@ -46,15 +48,22 @@ func TestTamperRoleAssignedOnSubscription(t *testing.T) {
 		t.Fatalf("a role on a resource group without decoy vaults raised %+v", ins[0])
 	}
 	assign("/subscriptions/"+invSubProd, "6f1b6f5e-93c1-4a1e-8a5f-4d0f3f2b7c11")
-	p := env.notification(t)
-	if p.Incident.Title != "HoneyTokens: KeyVault HoneyTokens vault access changed" || !strings.EqualFold(p.Incident.VaultID, kvPayID) || len(p.Alerts) != 1 {
-		t.Fatalf("notification %+v", p)
+	notified := map[string]bool{}
+	for range 2 {
+		p := env.notification(t)
+		if p.Incident.Title != "HoneyTokens: KeyVault HoneyTokens vault access changed" || len(p.Alerts) != 1 {
+			t.Fatalf("notification %+v", p)
+		}
+		notified[strings.ToLower(p.Incident.VaultID)] = true
+		if a := p.Alerts[0]; a.Operation != roles || a.Caller.UPN != mallory.UPN || !strings.Contains(a.Change, "subscription") ||
+			!strings.HasPrefix(strings.ToLower(a.Resource), strings.ToLower("/subscriptions/"+invSubProd+"/providers/")) {
+			t.Errorf("alert %+v", a)
+		}
 	}
-	if a := p.Alerts[0]; a.Operation != roles || a.Caller.UPN != mallory.UPN || !strings.Contains(a.Change, "subscription") ||
-		!strings.HasPrefix(strings.ToLower(a.Resource), strings.ToLower("/subscriptions/"+invSubProd+"/providers/")) {
-		t.Errorf("alert %+v", a)
+	if !notified[strings.ToLower(kvPayID)] || !notified[strings.ToLower(kvOrdersID)] {
+		t.Errorf("notified for %v; want kv-pay and kv-orders", notified)
 	}
-	env.raised(t, roles, 1)
+	env.raised(t, roles, 2)
 
 	// The REST API's event and the AzureActivity row of the same change.
 	var rest []json.RawMessage
@@ -70,13 +79,13 @@ func TestTamperRoleAssignedOnSubscription(t *testing.T) {
 	env.ingest(t, b)
 	b, _ = json.Marshal(queryRows(t, env, la, `AzureActivity | where OperationNameValue == "`+roles+`"`))
 	env.ingest(t, b)
-	env.raised(t, roles, 1)
-	if ins := env.incidents(t); len(ins) != 1 || ins[0].AlertCount != 1 {
-		t.Errorf("incidents %+v; want one of one alert", ins)
+	env.raised(t, roles, 2)
+	if ins := env.incidents(t); len(ins) != 2 || ins[0].AlertCount != 1 || ins[1].AlertCount != 1 {
+		t.Errorf("incidents %+v; want two of one alert each", ins)
 	}
 	select {
 	case b := <-env.hooks:
-		t.Errorf("a second notification: %s", b)
+		t.Errorf("a third notification: %s", b)
 	default:
 	}
 }
