@@ -53,6 +53,9 @@ type Config struct {
 	Inventory Inventory `yaml:"inventory"`
 	// Reconcile configures serve's scheduled drift check; see reconcile.go.
 	Reconcile Reconcile `yaml:"reconcile"`
+	// Diagnostics configures serve's diagnostic-settings check; see
+	// diagnostics.go.
+	Diagnostics Diagnostics `yaml:"diagnostics"`
 }
 
 // Allow is an allow-list rule: accesses by this identity do not alert
@@ -73,17 +76,18 @@ type Log struct {
 // Default returns the settings honeyvault uses when nothing is configured.
 func Default() Config {
 	return Config{
-		Listen:    "127.0.0.1:8080",
-		DB:        "sqlite:./honeyvault.db",
-		Log:       Log{Format: "text", Level: "info"},
-		Shutdown:  Duration(15 * time.Second),
-		Retention: Duration(30 * 24 * time.Hour),
-		Session:   Session{IdleTimeout: Duration(time.Hour), AbsoluteTimeout: Duration(12 * time.Hour)},
-		Limits:    Limits{Login: "10/1m", Ingest: "1000/1s", IngestConcurrent: 8, IngestChunkRecords: 250},
-		Plant:     DefaultPlant(),
-		Inventory: DefaultInventory(),
-		Reconcile: DefaultReconcile(),
-		DecoySync: Duration(5 * time.Second),
+		Listen:      "127.0.0.1:8080",
+		DB:          "sqlite:./honeyvault.db",
+		Log:         Log{Format: "text", Level: "info"},
+		Shutdown:    Duration(15 * time.Second),
+		Retention:   Duration(30 * 24 * time.Hour),
+		Session:     Session{IdleTimeout: Duration(time.Hour), AbsoluteTimeout: Duration(12 * time.Hour)},
+		Limits:      Limits{Login: "10/1m", Ingest: "1000/1s", IngestConcurrent: 8, IngestChunkRecords: 250},
+		Plant:       DefaultPlant(),
+		Inventory:   DefaultInventory(),
+		Reconcile:   DefaultReconcile(),
+		Diagnostics: DefaultDiagnostics(),
+		DecoySync:   Duration(5 * time.Second),
 		Incidents: Incidents{
 			GroupBy:       []string{"vault", "caller"},
 			GroupWindow:   Duration(5 * time.Hour),
@@ -178,6 +182,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Inventory.validate(); err != nil {
+		return err
+	}
+	if err := c.Diagnostics.validate(); err != nil {
 		return err
 	}
 	return c.Reconcile.validate()
