@@ -46,6 +46,11 @@ type EventHubsSource struct {
 	// Start is where a new consumer group begins: earliest (default:
 	// everything the hub still retains) or latest.
 	Start string `yaml:"start"`
+	// Namespace is the Event Hubs namespace (its name or ARM id) the
+	// diagnostics check and tamper rules count as read by this source;
+	// default the namespace of the connection string's or brokers' host
+	// (NAMESPACE.servicebus.windows.net).
+	Namespace string `yaml:"namespace"`
 }
 
 // StorageSource polls the append blobs diagnostic settings write to a
@@ -94,6 +99,10 @@ type LogAnalyticsSource struct {
 	MaxRows         int      `yaml:"max_rows"` // rows per query, default 10000
 	// Cloud is public (default), china or usgovernment.
 	Cloud string `yaml:"cloud"`
+	// WorkspaceResourceID is the workspace's ARM id, which diagnostic
+	// settings name (WorkspaceID is its GUID): without it the diagnostics
+	// check counts any workspace as read.
+	WorkspaceResourceID string `yaml:"workspace_resource_id"`
 }
 
 // FileSource follows a file, or every matching file under a directory.
@@ -244,6 +253,9 @@ func (in *Ingest) validate() error {
 		if s.Overlap < 0 || s.MaxDelay < 0 || s.InitialLookback < 0 {
 			return &Error{Setting: p + ".overlap", Err: errors.New("overlap, max_delay and initial_lookback must not be negative")}
 		}
+	}
+	if err := in.validateSourceDestinations(); err != nil {
+		return err
 	}
 	for i, s := range in.Files {
 		p := fmt.Sprintf("ingest.files[%d]", i)
