@@ -121,8 +121,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if inv.every > 0 {
 		s.tasks = append(s.tasks, inv.loop)
 	}
+	// KVReview tags follow coverage: after discovery and after each run.
+	tags := newTagUpkeep(cfg.KVReview, st, inv, log)
+	inv.afterDiscover = tags.Run
 	// The console's deploys sign in as discovery does, with one client.
 	runs := newDeployments(inv, st, cfg.Plant, log)
+	runs.afterRun = tags.Run
 	s.tasks = append(s.tasks, runs.stop)
 	// Drift: reconcile as the same planter, its findings raised as alerts.
 	dr, err := newDrift(cfg, st, runs, s.outbox, log)

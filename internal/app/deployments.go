@@ -52,6 +52,10 @@ type deployments struct {
 	runs  map[int64]*run
 	order []int64          // ids, oldest first
 	busy  map[string]int64 // vault key → the run running there
+
+	// afterRun, if set, runs after each deploy or retire run has ended
+	// (the KVReview upkeep: coverage changed).
+	afterRun func(context.Context)
 }
 
 // run is one run and what executing it needs. Its web.Run is guarded by
@@ -245,6 +249,9 @@ func (ds *deployments) Confirm(ctx context.Context, id int64, by web.RunActor) (
 			ds.deploy(r, by)
 		}
 		ds.finish(r, by)
+		if ds.afterRun != nil {
+			ds.afterRun(ds.ctx)
+		}
 	}()
 	return started, nil
 }

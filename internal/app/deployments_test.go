@@ -28,6 +28,12 @@ const kvWebID = "/subscriptions/" + invSubDev + "/resourceGroups/rg-web/provider
 // start. kv-pay's policy lets the planter list secrets but not set them.
 func deployEstate(t *testing.T) (*kvemu.Emulator, *background) {
 	t.Helper()
+	return deployEstateWith(t, nil)
+}
+
+// deployEstateWith is deployEstate with the settings changed by set.
+func deployEstateWith(t *testing.T, set func(*config.Config)) (*kvemu.Emulator, *background) {
+	t.Helper()
 	e, over := inventoryEstate(t)
 	if _, err := e.CreateVault(kvemu.VaultSpec{SubscriptionID: invSubDev, ResourceGroup: "rg-web", Name: "kv-web", Location: "westeurope",
 		AccessPolicies: []kvemu.AccessPolicy{{TenantID: kvemu.DefaultTenantID, ObjectID: invPlanter.ObjectID,
@@ -41,6 +47,9 @@ func deployEstate(t *testing.T) (*kvemu.Emulator, *background) {
 	// kv-web's policy covers secrets only: plant just those (the default
 	// plants a key too).
 	cfg.Plant.Types = []string{"secret"}
+	if set != nil {
+		set(&cfg)
+	}
 	srv := serveInBackground(t, cfg, nil, WithAzure(over))
 	var list api.VaultList
 	ingesttest.Eventually(t, 30*time.Second, "four vaults discovered", func() bool {

@@ -31,6 +31,9 @@ type inventory struct {
 	over  deploy.Overrides
 	every time.Duration // 0: not on a schedule
 	types []registry.Type
+	// afterDiscover, if set, runs after each discovery that recorded
+	// its vaults (the KVReview upkeep).
+	afterDiscover func(context.Context)
 
 	run sync.Mutex // held for a whole run
 
@@ -114,6 +117,9 @@ func (inv *inventory) Discover(ctx context.Context) (web.DiscoveryReport, error)
 	}
 	inv.log.Log(ctx, level, "inventory: discovery done", "vaults", r.Result.Seen, "new", r.Result.New,
 		"gone", r.Result.Gone, "back", r.Result.Back, "subscriptions", r.Subscriptions, "errors", strings.Join(r.Errors, "; "))
+	if err == nil && r.Result.Seen > 0 && inv.afterDiscover != nil {
+		inv.afterDiscover(ctx)
+	}
 	return r, err
 }
 

@@ -90,13 +90,67 @@ func (p *progressView) drawLocked(final bool) {
 		}
 		return
 	}
+	drawBar(p.w, len(p.finished), p.total, status, final)
+}
+
+// drawBar redraws a progress bar of done out of total in place on a
+// terminal, with status after it; final ends the line.
+func drawBar(w io.Writer, done, total int, status string, final bool) {
 	const width = 30
 	filled := 0
-	if p.total > 0 {
-		filled = width * len(p.finished) / p.total
+	if total > 0 {
+		filled = width * done / total
 	}
-	fmt.Fprintf(p.w, "\r\x1b[K[%s%s] %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), status)
+	fmt.Fprintf(w, "\r\x1b[K[%s%s] %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), status)
 	if final {
-		fmt.Fprintln(p.w)
+		fmt.Fprintln(w)
 	}
+}
+
+// countView is a progressView for runs that count vaults only (policy
+// tag): a bar redrawn in place on a terminal, a line every few seconds
+// otherwise.
+type countView struct {
+	w        io.Writer
+	tty      bool
+	verb     string
+	total    int
+	interval time.Duration
+
+	mu   sync.Mutex
+	done int
+	last time.Time
+}
+
+func newCountView(w io.Writer, tty bool, verb string, total int) *countView {
+	return &countView{w: w, tty: tty, verb: verb, total: total, interval: 5 * time.Second}
+}
+
+// Update takes the count of vaults done (from any goroutine).
+func (c *countView) Update(done, _ int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done = done
+	if now := time.Now(); c.tty || now.Sub(c.last) >= c.interval {
+		c.last = now
+		c.drawLocked(false)
+	}
+}
+
+// Finish draws the final count and ends the line.
+func (c *countView) Finish() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.drawLocked(true)
+}
+
+func (c *countView) drawLocked(final bool) {
+	status := fmt.Sprintf("%d/%d vaults %s", c.done, c.total, c.verb)
+	if !c.tty {
+		if final || c.done < c.total {
+			fmt.Fprintln(c.w, status)
+		}
+		return
+	}
+	drawBar(c.w, c.done, c.total, status, final)
 }

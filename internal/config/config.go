@@ -53,6 +53,8 @@ type Config struct {
 	Inventory Inventory `yaml:"inventory"`
 	// Reconcile configures serve's scheduled drift check; see reconcile.go.
 	Reconcile Reconcile `yaml:"reconcile"`
+	// KVReview configures the KVReview tag flow; see kvreview.go.
+	KVReview KVReview `yaml:"kvreview"`
 	// Diagnostics configures serve's diagnostic-settings check; see
 	// diagnostics.go.
 	Diagnostics Diagnostics `yaml:"diagnostics"`
@@ -87,6 +89,7 @@ func Default() Config {
 		Inventory:   DefaultInventory(),
 		Reconcile:   DefaultReconcile(),
 		Diagnostics: DefaultDiagnostics(),
+		KVReview:    DefaultKVReview(),
 		DecoySync:   Duration(5 * time.Second),
 		Incidents: Incidents{
 			GroupBy:       []string{"vault", "caller"},
@@ -187,7 +190,10 @@ func (c *Config) Validate() error {
 	if err := c.Diagnostics.validate(); err != nil {
 		return err
 	}
-	return c.Reconcile.validate()
+	if err := c.Reconcile.validate(); err != nil {
+		return err
+	}
+	return c.KVReview.validate()
 }
 
 // SplitDSN splits a database setting into its driver ("sqlite" or

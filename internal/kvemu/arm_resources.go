@@ -221,7 +221,16 @@ func (a *armRequest) tagsAtScope(scope []string) (int, any, *apiError) {
 	case a.r.Method == http.MethodPut || (a.r.Method == http.MethodPatch && strings.EqualFold(body.Operation, "Replace")):
 		v.tags = cloneTags(body.Properties.Tags)
 	case a.r.Method == http.MethodPatch && strings.EqualFold(body.Operation, "Merge"):
-		maps.Copy(v.tags, body.Properties.Tags)
+		// Tag names are case-insensitive in Azure: a merged name replaces
+		// the tag of that name in any case.
+		for k, val := range body.Properties.Tags {
+			for cur := range v.tags {
+				if strings.EqualFold(cur, k) {
+					delete(v.tags, cur)
+				}
+			}
+			v.tags[k] = val
+		}
 	case a.r.Method == http.MethodPatch && strings.EqualFold(body.Operation, "Delete"):
 		for k, val := range body.Properties.Tags {
 			if cur, ok := v.tags[k]; ok && (val == "" || cur == val) {

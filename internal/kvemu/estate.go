@@ -342,3 +342,16 @@ func cloneTags(t map[string]string) map[string]string {
 	}
 	return maps.Clone(t)
 }
+
+// SetVaultTag sets one tag on a vault directly, as someone editing it in
+// the portal would (no Activity record; use ARM's Tags API for that).
+func (e *Emulator) SetVaultTag(vaultName, tag, value string) error {
+	v, err := e.vaultNamed(vaultName)
+	if err != nil {
+		return err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.tags[tag] = value
+	return nil
+}

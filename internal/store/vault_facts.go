@@ -98,3 +98,19 @@ func (s *Store) OpenFindingsByVault(ctx context.Context, f VaultFilter) ([]OpenF
 	}
 	return out, nil
 }
+
+// ActiveDecoysByVault counts the active decoys of every vault holding one,
+// by vault key (registry.VaultKey).
+func (s *Store) ActiveDecoysByVault(ctx context.Context) (map[string]int, error) {
+	counts, err := s.CountDecoysByVault(ctx, VaultFilter{})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, c := range counts {
+		if c.Status == registry.Active {
+			out[c.VaultKey] += c.N
+		}
+	}
+	return out, nil
+}
