@@ -53,6 +53,8 @@ type Config struct {
 	Inventory Inventory `yaml:"inventory"`
 	// Reconcile configures serve's scheduled drift check; see reconcile.go.
 	Reconcile Reconcile `yaml:"reconcile"`
+	// Heartbeat configures serve's per-vault heartbeats; see heartbeat.go.
+	Heartbeat Heartbeat `yaml:"heartbeat"`
 }
 
 // Allow is an allow-list rule: accesses by this identity do not alert
@@ -83,6 +85,7 @@ func Default() Config {
 		Plant:     DefaultPlant(),
 		Inventory: DefaultInventory(),
 		Reconcile: DefaultReconcile(),
+		Heartbeat: DefaultHeartbeat(),
 		DecoySync: Duration(5 * time.Second),
 		Incidents: Incidents{
 			GroupBy:       []string{"vault", "caller"},
@@ -180,7 +183,10 @@ func (c *Config) Validate() error {
 	if err := c.Inventory.validate(); err != nil {
 		return err
 	}
-	return c.Reconcile.validate()
+	if err := c.Reconcile.validate(); err != nil {
+		return err
+	}
+	return c.validateHeartbeat()
 }
 
 // SplitDSN splits a database setting into its driver ("sqlite" or

@@ -133,6 +133,12 @@ var Settings = []Setting{
 	{Key: "reconcile.interval", Env: "HONEYVAULT_RECONCILE_INTERVAL", Flag: "reconcile-interval",
 		Usage: "how often serve reconciles the registry with the vaults and raises an alert for every decoy deleted, disabled or changed outside honeyvault (a duration, or off)",
 		field: func(c *Config) any { return &c.Reconcile.Interval }},
+	{Key: "heartbeat.interval", Env: "HONEYVAULT_HEARTBEAT_INTERVAL", Flag: "heartbeat-interval",
+		Usage: "how often serve sends each decoy vault a heartbeat (a logged GET of a secret that does not exist) and checks the earlier ones came back (a duration, or off)",
+		field: func(c *Config) any { return &c.Heartbeat.Interval }},
+	{Key: "heartbeat.push_sla", Env: "HONEYVAULT_HEARTBEAT_PUSH_SLA",
+		Usage: "how long a heartbeat's record may take to come back through the HTTP push endpoint (sources set their own: ingest.*[].heartbeat_sla)",
+		field: func(c *Config) any { return &c.Heartbeat.PushSLA }},
 	// Planting (honeyvault plant, retire, reconcile; the console's deploy).
 	// No serve flags: the plant verbs have their own.
 	{Key: "plant.subscriptions", Env: "HONEYVAULT_PLANT_SUBSCRIPTIONS",

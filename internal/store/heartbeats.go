@@ -13,6 +13,7 @@ import (
 // (table heartbeats, migration 0013).
 type Heartbeat struct {
 	VaultKey  string // registry.VaultKey of the vault
+	VaultID   string // its ARM id, as the registry spells it
 	VaultName string // lower case, as events carry it
 	Nonce     string // unique; the secret name asked for ends with it
 	SentAt    time.Time
@@ -22,12 +23,12 @@ type Heartbeat struct {
 
 // InsertHeartbeat records a heartbeat just sent.
 func (s *Store) InsertHeartbeat(ctx context.Context, h Heartbeat) error {
-	if h.VaultKey == "" || h.VaultName == "" || h.Nonce == "" {
+	if h.VaultKey == "" || h.VaultID == "" || h.VaultName == "" || h.Nonce == "" {
 		return errors.New("store: a heartbeat needs a vault and a nonce")
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO heartbeats (vault_key, vault_name, nonce, sent_at, due_at, seen_at)
-			VALUES ($1, $2, $3, $4, $5, 0)`, h.VaultKey, strings.ToLower(h.VaultName), h.Nonce, micros(h.SentAt), micros(h.DueAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO heartbeats (vault_key, vault_id, vault_name, nonce, sent_at, due_at, seen_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 0)`, h.VaultKey, h.VaultID, strings.ToLower(h.VaultName), strings.ToLower(h.Nonce), micros(h.SentAt), micros(h.DueAt))
 		if err != nil {
 			return fmt.Errorf("store: unable to record a heartbeat: %w", err)
 		}
@@ -63,7 +64,7 @@ func (t *Tx) MarkHeartbeatSeen(ctx context.Context, vaultName, nonce string, at 
 // ListHeartbeats lists the heartbeats sent at or after since, by vault and
 // then oldest first.
 func (s *Store) ListHeartbeats(ctx context.Context, since time.Time) ([]Heartbeat, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT vault_key, vault_name, nonce, sent_at, due_at, seen_at FROM heartbeats
+	rows, err := s.r.QueryContext(ctx, `SELECT vault_key, vault_id, vault_name, nonce, sent_at, due_at, seen_at FROM heartbeats
 		WHERE sent_at >= $1 ORDER BY vault_key, sent_at, id`, micros(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list heartbeats: %w", err)
@@ -73,7 +74,7 @@ func (s *Store) ListHeartbeats(ctx context.Context, since time.Time) ([]Heartbea
 	for rows.Next() {
 		var h Heartbeat
 		var sent, due, seen int64
-		if err := rows.Scan(&h.VaultKey, &h.VaultName, &h.Nonce, &sent, &due, &seen); err != nil {
+		if err := rows.Scan(&h.VaultKey, &h.VaultID, &h.VaultName, &h.Nonce, &sent, &due, &seen); err != nil {
 			return nil, fmt.Errorf("store: unable to list heartbeats: %w", err)
 		}
 		h.SentAt, h.DueAt, h.SeenAt = fromMicros(sent), fromMicros(due), fromMicros(seen)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -13,10 +14,11 @@ func TestHeartbeatsAndGaps(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-		vk := "/subscriptions/s1/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv-a"
+		vid := "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-a"
+		vk := strings.ToLower(vid)
 		beats := []Heartbeat{
-			{VaultKey: vk, VaultName: "KV-A", Nonce: "aa01", SentAt: t0, DueAt: t0.Add(2 * time.Minute)},
-			{VaultKey: vk, VaultName: "kv-a", Nonce: "aa02", SentAt: t0.Add(5 * time.Minute), DueAt: t0.Add(7 * time.Minute)},
+			{VaultKey: vk, VaultID: vid, VaultName: "KV-A", Nonce: "aa01", SentAt: t0, DueAt: t0.Add(2 * time.Minute)},
+			{VaultKey: vk, VaultID: vid, VaultName: "kv-a", Nonce: "aa02", SentAt: t0.Add(5 * time.Minute), DueAt: t0.Add(7 * time.Minute)},
 		}
 		for _, h := range beats {
 			if err := s.InsertHeartbeat(ctx, h); err != nil {
@@ -50,14 +52,14 @@ func TestHeartbeatsAndGaps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 2 || got[0].Nonce != "aa01" || !got[0].SeenAt.Equal(t0.Add(time.Minute)) || !got[1].SeenAt.IsZero() || got[0].VaultName != "kv-a" {
+		if len(got) != 2 || got[0].Nonce != "aa01" || !got[0].SeenAt.Equal(t0.Add(time.Minute)) || !got[1].SeenAt.IsZero() || got[0].VaultName != "kv-a" || got[0].VaultID != vid {
 			t.Fatalf("heartbeats: %+v", got)
 		}
 		if n, err := s.PruneHeartbeats(ctx, t0.Add(time.Minute)); err != nil || n != 1 {
 			t.Fatalf("prune: %d, %v", n, err)
 		}
 
-		gap := HeartbeatGap{VaultKey: vk, VaultID: "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-a",
+		gap := HeartbeatGap{VaultKey: vk, VaultID: vid,
 			VaultName: "kv-a", Nonce: "aa02", Since: t0.Add(7 * time.Minute), SLA: 2 * time.Minute}
 		claims := 0
 		for range 3 {

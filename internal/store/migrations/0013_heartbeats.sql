@@ -2,10 +2,12 @@
 -- does not exist in a decoy vault, named with a nonce, whose audit record
 -- must come back through ingestion by due_at. seen_at is when ingestion
 -- stored that record (0: not yet). vault_key is registry.VaultKey of the
--- vault, vault_name its name in lower case as events.vault_name.
+-- vault, vault_id its ARM id as the registry spells it, vault_name its name
+-- in lower case as events.vault_name.
 CREATE TABLE heartbeats (
     id {{id}},
     vault_key TEXT NOT NULL,
+    vault_id TEXT NOT NULL,
     vault_name TEXT NOT NULL,
     nonce TEXT NOT NULL UNIQUE,
     sent_at BIGINT NOT NULL,
