@@ -95,6 +95,9 @@ type Facts struct {
 	// nothing known), with the fix.
 	PlantingBlocked string
 	Gone            bool // the vault no longer exists
+	// HeartbeatMissed is when the vault's open monitoring gap began (its
+	// first missed heartbeat was due back); zero: none open.
+	HeartbeatMissed time.Time
 }
 
 // Assessment is a vault's coverage and why.
@@ -121,6 +124,9 @@ func Decide(p Policy, now time.Time, f Facts) (State, int) {
 		return NotCovered, active
 	}
 	if missing > 0 || len(f.Findings) > 0 || f.PlantingBlocked != "" || f.LastRecord.IsZero() || now.Sub(f.LastRecord) > p.LateAfter {
+		return AtRisk, active
+	}
+	if !f.HeartbeatMissed.IsZero() {
 		return AtRisk, active
 	}
 	for _, t := range p.Types {
@@ -195,6 +201,9 @@ func Assess(p Policy, now time.Time, f Facts) Assessment {
 	case age > p.LateAfter:
 		risks = append(risks, fmt.Sprintf("no audit record for %s (late after %s): its diagnostic setting or the source that reads it may have stopped",
 			Span(age), Span(p.LateAfter)))
+	}
+	if !f.HeartbeatMissed.IsZero() {
+		risks = append(risks, heartbeatWords(now, f.HeartbeatMissed))
 	}
 	if f.PlantingBlocked != "" {
 		risks = append(risks, "planting cannot work here: "+f.PlantingBlocked)

@@ -117,5 +117,10 @@ func (h *handler) assessVault(r *http.Request, id string) (assessed, []registry.
 	for _, fd := range findings {
 		facts.Findings = append(facts.Findings, coverage.Finding{Type: fd.Type, Kind: string(fd.Kind)})
 	}
+	gaps, err := h.gapsByVault(r.Context())
+	if err != nil {
+		return assessed{}, nil, err
+	}
+	facts.HeartbeatMissed = gaps[v.Key()]
 	return assessed{Vault: v, Coverage: coverage.Assess(h.coverage, h.now(), facts)}, decoys, nil
 }

@@ -60,10 +60,12 @@ func (h *handler) assessVaults(ctx context.Context, p auth.Principal, f store.Va
 	var vaults []store.Vault
 	var counts []store.DecoyCount
 	var findings []store.OpenFinding
+	var gaps map[string]time.Time
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { vaults, err = h.store.ListVaults(gctx, f); return err })
 	g.Go(func() (err error) { counts, err = h.store.CountDecoysByVault(gctx, f); return err })
 	g.Go(func() (err error) { findings, err = h.store.OpenFindingsByVault(gctx, f); return err })
+	g.Go(func() (err error) { gaps, err = h.gapsByVault(gctx); return err })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -83,6 +85,7 @@ func (h *handler) assessVaults(ctx context.Context, p auth.Principal, f store.Va
 		k := v.Key()
 		facts := coverage.Facts{Decoys: decoysOf[k], Findings: findingsOf[k], LastRecord: v.LastRecord,
 			PlantingBlocked: v.PlantingBlocked, Gone: !v.GoneAt.IsZero()}
+		facts.HeartbeatMissed = gaps[k]
 		// Every vault is counted on each view, a page of them shown:
 		// wording the reasons of all (thousands of Sprintf) is left to
 		// explained.

@@ -1,0 +1,426 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+
+	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/deploy"
+	"github.com/honeyvault/honeyvault/internal/health"
+	"github.com/honeyvault/honeyvault/internal/ingest/ingesttest"
+	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/store"
+	"github.com/honeyvault/honeyvault/internal/testenv"
+)
+
+const (
+	kvBeatID = "/subscriptions/" + invSubProd + "/resourceGroups/rg-beat/providers/Microsoft.KeyVault/vaults/kv-beat"
+	// beatHub is the Event Hub kv-beat's diagnostic setting streams to; a
+	// forwarder pushes its messages to honeyvault's ingest endpoint.
+	beatHub = "/subscriptions/" + invSubProd + "/resourceGroups/rg-soc/providers/Microsoft.EventHub/namespaces/hv-beat/authorizationRules/RootManageSharedAccessKey"
+	// beatMetricsToken reads the protected metrics.
+	beatMetricsToken = "metrics-token-for-heartbeats"
+)
+
+// beatEnv is serve watching kv-beat (a secret and a key decoy, the
+// planter allowed everything, secrets/get included), whose audit log the emulator streams
+// to serve's push endpoint, with notifications to a webhook. The heartbeat
+// schedule is off: the test beats and checks, on its own clock.
+type beatEnv struct {
+	e     *kvemu.Emulator
+	srv   *background
+	mon   *health.Monitor
+	clock *testenv.Clock
+	inbox *webhookInbox
+}
+
+func newBeatEnv(t *testing.T) *beatEnv {
+	t.Helper()
+	e, err := kvemu.New(kvemu.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	if err := e.AddSubscription(kvemu.Subscription{ID: invSubProd, DisplayName: "Contoso Production"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.CreateVault(kvemu.VaultSpec{SubscriptionID: invSubProd, ResourceGroup: "rg-beat", Name: "kv-beat", Location: "westeurope",
+		AccessPolicies: []kvemu.AccessPolicy{{TenantID: kvemu.DefaultTenantID, ObjectID: invPlanter.ObjectID, Permissions: everyPermission}}}); err != nil {
+		t.Fatal(err)
+	}
+	env := &beatEnv{e: e, inbox: &webhookInbox{}, clock: testenv.NewClock(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))}
+	hook := httptest.NewServer(env.inbox)
+	t.Cleanup(hook.Close)
+
+	cfg := config.Default()
+	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
+	cfg.AdminToken, cfg.IngestToken, cfg.MetricsToken = adminToken, "ingest-token-for-heartbeats", beatMetricsToken
+	cfg.Notify.Webhooks = []string{hook.URL + "/hv"}
+	cfg.Incidents.BatchInterval = 0 // the recovery's update is sent at once
+	cfg.Reconcile.Interval, cfg.Heartbeat.Interval = "off", "off"
+	st, err := store.Open(context.Background(), cfg.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []registry.Decoy{{VaultID: kvBeatID, Name: "orders-db-password", Type: registry.Secret}, {VaultID: kvBeatID, Name: "orders-signing", Type: registry.Key}} {
+		if err := st.AddDecoy(context.Background(), &d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	co := e.ClientOptions()
+	co.Cloud = e.Cloud()
+	env.srv = serveInBackground(t, cfg, nil, WithAzure(deploy.Overrides{Credential: e.Credential(invPlanter), ClientOptions: &co}))
+	env.mon = env.srv.heartbeats.mon
+	env.mon.Now = env.clock.Now
+
+	sink := &kvemu.HTTPSink{URL: env.srv.url("/api/v1/ingest/azure-keyvault"), BearerToken: cfg.IngestToken}
+	if err := e.RegisterDestination(beatHub, sink, kvemu.DeliveryOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SetDiagnosticSetting("kv-beat", kvemu.DiagnosticSetting{Name: "audit-to-soc", EventHubAuthorizationRuleID: beatHub,
+		Logs: []kvemu.LogSettings{{CategoryGroup: "audit", Enabled: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	var list api.VaultList
+	ingesttest.Eventually(t, 30*time.Second, "kv-beat discovered", func() bool {
+		return apiCall(t, env.srv, "GET", "/api/v1/vaults", adminToken, &list) == 200 && len(list.Vaults) == 1
+	})
+	return env
+}
+
+// beat sends one heartbeat round (kv-beat's) and waits until the emulator
+// has handed on every record it does not hold.
+func (env *beatEnv) beat(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r, err := env.mon.Beat(ctx)
+	if err != nil || r.Sent != 1 || r.Failed != 0 {
+		t.Fatalf("beat: %+v, %v; want one heartbeat answered", r, err)
+	}
+	if err := env.e.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// check judges the heartbeats after d has passed on the heartbeats' clock.
+func (env *beatEnv) check(t *testing.T, d time.Duration) health.Report {
+	t.Helper()
+	env.clock.Advance(d)
+	r, err := env.mon.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// waitAllSeen waits until every heartbeat sent has come back.
+func (env *beatEnv) waitAllSeen(t *testing.T) {
+	t.Helper()
+	ingesttest.Eventually(t, 30*time.Second, "every heartbeat back", func() bool {
+		beats, err := env.srv.Store.ListHeartbeats(context.Background(), time.Time{})
+		if err != nil || len(beats) == 0 {
+			return false
+		}
+		for _, b := range beats {
+			if b.SeenAt.IsZero() {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// coverage is kv-beat's coverage as the API says it, the same in the
+// vault's own answer and in the list (the coverage page's path).
+func (env *beatEnv) coverage(t *testing.T) api.Coverage {
+	t.Helper()
+	var v api.VaultDetail
+	if code := apiCall(t, env.srv, "GET", "/api/v1/vaults"+kvBeatID, adminToken, &v); code != http.StatusOK {
+		t.Fatalf("GET the vault: %d", code)
+	}
+	var list api.VaultList
+	if code := apiCall(t, env.srv, "GET", "/api/v1/vaults", adminToken, &list); code != http.StatusOK || len(list.Vaults) != 1 {
+		t.Fatalf("GET the vaults: %d, %d vaults", code, len(list.Vaults))
+	}
+	if got, want := list.Vaults[0].Coverage.State, v.Vault.Coverage.State; got != want {
+		t.Errorf("the list says %s, the vault %s", got, want)
+	}
+	return v.Vault.Coverage
+}
+
+// gapIncidents are the monitoring-gap incidents, with their alerts'
+// operations.
+func (env *beatEnv) gapIncidents(t *testing.T) map[int64][]string {
+	t.Helper()
+	ctx := context.Background()
+	ins, err := env.srv.Store.ListIncidents(ctx, store.IncidentFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int64][]string{}
+	for _, in := range ins {
+		if !strings.HasPrefix(in.Title, "Monitoring gap: audit records of kv-beat") {
+			t.Errorf("an incident that is not a monitoring gap: %q", in.Title)
+			continue
+		}
+		alerts, err := env.srv.Store.ListAlerts(ctx, store.AlertFilter{IncidentID: in.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range alerts {
+			out[in.ID] = append(out[in.ID], a.Operation)
+		}
+	}
+	return out
+}
+
+// heartbeatMetric is kv-beat's honeyvault_vault_heartbeat_ok as /metrics
+// shows it with and without the metrics token.
+func (env *beatEnv) heartbeatMetric(t *testing.T) (open, protected string) {
+	t.Helper()
+	scrape := func(token string) string {
+		req, _ := http.NewRequest("GET", env.srv.url("/metrics"), nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		for _, line := range strings.Split(string(body), "\n") {
+			if strings.HasPrefix(line, `honeyvault_vault_heartbeat_ok{vault="kv-beat"}`) {
+				return strings.Fields(line)[1]
+			}
+		}
+		return ""
+	}
+	return scrape(""), scrape(beatMetricsToken)
+}
+
+// A healthy vault: its heartbeat comes back through the push endpoint, it
+// stays covered, and nothing is raised.
+func TestHeartbeatHealthyVault(t *testing.T) {
+	env := newBeatEnv(t)
+	for range 3 {
+		env.beat(t)
+		env.waitAllSeen(t)
+		if r := env.check(t, 5*time.Minute); r.Opened != 0 || r.Restored != 0 {
+			t.Fatalf("check: %+v", r)
+		}
+	}
+	if c := env.coverage(t); c.State != "covered" {
+		t.Errorf("coverage: %+v; want covered", c)
+	}
+	if got := env.gapIncidents(t); len(got) != 0 {
+		t.Errorf("incidents: %v; want none", got)
+	}
+	if open, protected := env.heartbeatMetric(t); open != "" || protected != "1" {
+		t.Errorf("heartbeat metric: open %q, with the token %q; want none and 1", open, protected)
+	}
+	// The heartbeat's records were stored as events, like any record.
+	if ev, err := env.srv.Store.ListEvents(context.Background(), store.EventFilter{VaultName: "kv-beat"}); err != nil || len(ev) == 0 {
+		t.Errorf("events of kv-beat: %d, %v", len(ev), err)
+	}
+}
+
+// A heartbeat-shaped name can be no decoy, so nothing honeyvault did not
+// send is silenced by its shape, and nothing of that shape alerts: eve
+// asking kv-beat for a heartbeat name with a nonce honeyvault never sent
+// is stored and goes through detection, raising nothing, and leaves the
+// heartbeats as they were.
+func TestHeartbeatShapedNamesNeverAlert(t *testing.T) {
+	env := newBeatEnv(t)
+	env.beat(t)
+	env.waitAllSeen(t)
+	beats, _ := env.srv.Store.ListHeartbeats(context.Background(), time.Time{})
+	if len(beats) != 1 {
+		t.Fatalf("heartbeats: %+v", beats)
+	}
+	taken := registry.HeartbeatPrefix + beats[0].Nonce
+	if err := env.srv.Store.AddDecoy(context.Background(), &registry.Decoy{VaultID: kvBeatID, Name: taken, Type: registry.Secret}); err == nil {
+		t.Fatal("a decoy took the name of a heartbeat")
+	}
+	co := env.e.ClientOptions()
+	secrets, err := azsecrets.NewClient(env.e.VaultURL("kv-beat"), env.e.Credential(invPlanter), &azsecrets.ClientOptions{ClientOptions: co})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := registry.HeartbeatPrefix + "00000000000000000000000000000000"
+	if _, err := secrets.GetSecret(context.Background(), forged, "", nil); err == nil {
+		t.Fatal("the forged heartbeat's secret exists")
+	}
+	if err := env.e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ingesttest.Eventually(t, 30*time.Second, "the forged request stored", func() bool {
+		evs, _ := env.srv.Store.ListEvents(context.Background(), store.EventFilter{VaultName: "kv-beat"})
+		for _, ev := range evs {
+			if strings.EqualFold(ev.Event.ObjectName, forged) && ev.Event.Operation == "SecretGet" {
+				return true
+			}
+		}
+		return false
+	})
+	if got := env.gapIncidents(t); len(got) != 0 {
+		t.Errorf("incidents: %v; want none", got)
+	}
+	if hits, _ := env.srv.Store.ListAlerts(context.Background(), store.AlertFilter{}); len(hits) != 0 {
+		t.Errorf("alerts: %+v; want none", hits)
+	}
+	after, _ := env.srv.Store.ListHeartbeats(context.Background(), time.Time{})
+	if len(after) != 1 || !after[0].SeenAt.Equal(beats[0].SeenAt) {
+		t.Errorf("heartbeats changed: %+v", after)
+	}
+}
+
+// Logs cut: several heartbeats missed make one monitoring gap — one
+// alert, one incident, one notification — and the vault at risk; when
+// the records flow again, one recovery notice.
+func TestHeartbeatLogsCut(t *testing.T) {
+	env := newBeatEnv(t)
+	env.beat(t)
+	env.waitAllSeen(t)
+	env.check(t, 5*time.Minute)
+	if err := env.e.SetVaultDelivery("kv-beat", kvemu.DeliveryControl{Cut: true}); err != nil {
+		t.Fatal(err)
+	}
+	opened := 0
+	for range 4 {
+		env.beat(t)
+		opened += env.check(t, 5*time.Minute).Opened
+	}
+	gaps := env.gapIncidents(t)
+	if opened != 1 || len(gaps) != 1 {
+		t.Fatalf("after four missed heartbeats: %d gaps opened, incidents %v; want one", opened, gaps)
+	}
+	c := env.coverage(t)
+	if c.State != "at-risk" || !strings.Contains(strings.Join(c.Reasons, " "), "heartbeat has not come back") {
+		t.Errorf("coverage: %+v; want at risk for the heartbeat", c)
+	}
+	if _, protected := env.heartbeatMetric(t); protected != "0" {
+		t.Errorf("heartbeat metric during the gap: %q; want 0", protected)
+	}
+	ingesttest.Eventually(t, 30*time.Second, "the gap's notification", func() bool { return len(env.inbox.titles()) == 1 })
+	if got := env.inbox.titles()[0]; !strings.Contains(got, "Monitoring gap: audit records of kv-beat") {
+		t.Errorf("notification: %q", got)
+	}
+
+	if err := env.e.SetVaultDelivery("kv-beat", kvemu.DeliveryControl{}); err != nil {
+		t.Fatal(err)
+	}
+	env.beat(t)
+	ingesttest.Eventually(t, 30*time.Second, "the new heartbeat back", func() bool {
+		beats, _ := env.srv.Store.ListHeartbeats(context.Background(), time.Time{})
+		return len(beats) > 0 && !beats[len(beats)-1].SeenAt.IsZero()
+	})
+	restored := 0
+	for range 3 {
+		restored += env.check(t, time.Minute).Restored
+	}
+	env.expectOneRecovery(t, restored)
+}
+
+// expectOneRecovery: the gap's incident got one recovery alert and note,
+// its notification went out, and the vault is covered again.
+func (env *beatEnv) expectOneRecovery(t *testing.T, restored int) {
+	t.Helper()
+	gaps := env.gapIncidents(t)
+	if restored != 1 || len(gaps) != 1 {
+		t.Fatalf("%d recoveries, incidents %v; want one of each", restored, gaps)
+	}
+	for id, ops := range gaps {
+		if got := strings.Join(ops, " "); got != "heartbeat/missed heartbeat/restored" {
+			t.Errorf("incident %d alerts: %s; want the gap and its recovery", id, got)
+		}
+		hist, _ := env.srv.Store.IncidentHistory(context.Background(), id)
+		if h := historyOf(hist, "recovered"); strings.Count(h, "records flow again") != 1 {
+			t.Errorf("recovery notes: %q; want one", h)
+		}
+	}
+	ingesttest.Eventually(t, 30*time.Second, "the recovery's notification", func() bool { return len(env.inbox.titles()) == 2 })
+	if c := env.coverage(t); c.State != "covered" {
+		t.Errorf("coverage after the recovery: %+v", c)
+	}
+	if _, protected := env.heartbeatMetric(t); protected != "1" {
+		t.Errorf("heartbeat metric after the recovery: %q; want 1", protected)
+	}
+}
+
+// Logs late: the sink holds the heartbeat's record past its SLA (a gap,
+// one alert), then delivers it: the late record ends the gap.
+func TestHeartbeatLogsLate(t *testing.T) {
+	env := newBeatEnv(t)
+	if err := env.e.SetDestinationDelivery(beatHub, kvemu.DeliveryControl{Paused: true}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if r, err := env.mon.Beat(ctx); err != nil || r.Sent != 1 {
+		t.Fatalf("beat: %+v, %v", r, err)
+	}
+	if r := env.check(t, 3*time.Minute); r.Opened != 1 {
+		t.Fatalf("past the SLA: %+v; want a gap", r)
+	}
+	if c := env.coverage(t); c.State != "at-risk" {
+		t.Errorf("coverage while late: %+v", c)
+	}
+	if err := env.e.SetDestinationDelivery(beatHub, kvemu.DeliveryControl{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.e.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	env.waitAllSeen(t)
+	restored := 0
+	for range 2 {
+		restored += env.check(t, time.Minute).Restored
+	}
+	env.expectOneRecovery(t, restored)
+}
+
+// Logs paused at the vault for several heartbeats come back all at once:
+// one gap, one recovery.
+func TestHeartbeatLogsBackAfterPause(t *testing.T) {
+	env := newBeatEnv(t)
+	if err := env.e.SetVaultDelivery("kv-beat", kvemu.DeliveryControl{Paused: true}); err != nil {
+		t.Fatal(err)
+	}
+	opened := 0
+	for range 3 {
+		env.beat(t)
+		opened += env.check(t, 5*time.Minute).Opened
+	}
+	if opened != 1 {
+		t.Fatalf("%d gaps opened; want 1", opened)
+	}
+	if err := env.e.SetVaultDelivery("kv-beat", kvemu.DeliveryControl{}); err != nil {
+		t.Fatal(err)
+	}
+	env.waitAllSeen(t)
+	restored := 0
+	for range 2 {
+		restored += env.check(t, time.Minute).Restored
+	}
+	env.expectOneRecovery(t, restored)
+	if got := fmt.Sprint(len(env.inbox.titles())); got != "2" {
+		t.Errorf("notifications: %s; want 2", got)
+	}
+}
