@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,6 +33,22 @@ const (
 	// beatMetricsToken reads the protected metrics.
 	beatMetricsToken = "metrics-token-for-heartbeats"
 )
+
+// changes lists the operation and change of each alert of the i-th
+// webhook delivery.
+func (in *webhookInbox) changes(i int) string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	var p struct {
+		Alerts []struct{ Operation, Change string } `json:"alerts"`
+	}
+	json.Unmarshal(in.bodies[i], &p)
+	var out []string
+	for _, a := range p.Alerts {
+		out = append(out, a.Operation+": "+a.Change)
+	}
+	return strings.Join(out, "; ")
+}
 
 // beatEnv is serve watching kv-beat (a secret and a key decoy, the
 // planter allowed everything, secrets/get included), whose audit log the emulator streams
@@ -86,7 +103,8 @@ func newBeatEnv(t *testing.T) *beatEnv {
 	co.Cloud = e.Cloud()
 	env.srv = serveInBackground(t, cfg, nil, WithAzure(deploy.Overrides{Credential: e.Credential(invPlanter), ClientOptions: &co}))
 	env.mon = env.srv.heartbeats.mon
-	env.mon.Now = env.clock.Now
+	// The test's clock starts before serve did: judge every heartbeat.
+	env.mon.Now, env.mon.Since = env.clock.Now, time.Time{}
 
 	sink := &kvemu.HTTPSink{URL: env.srv.url("/api/v1/ingest/azure-keyvault"), BearerToken: cfg.IngestToken}
 	if err := e.RegisterDestination(beatHub, sink, kvemu.DeliveryOptions{}); err != nil {
@@ -189,6 +207,26 @@ func (env *beatEnv) gapIncidents(t *testing.T) map[int64][]string {
 	}
 	return out
 }
+
+// page is a console page as the admin sees it.
+func (env *beatEnv) page(t *testing.T, path string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", env.srv.url(path), nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, resp.StatusCode)
+	}
+	return string(body)
+}
+
+// vaultPage is the console page of the vault with ARM id id.
+func vaultPage(id string) string { return "/vaults" + id }
 
 // heartbeatMetric is kv-beat's honeyvault_vault_heartbeat_ok as /metrics
 // shows it with and without the metrics token.
@@ -318,9 +356,17 @@ func TestHeartbeatLogsCut(t *testing.T) {
 	if _, protected := env.heartbeatMetric(t); protected != "0" {
 		t.Errorf("heartbeat metric during the gap: %q; want 0", protected)
 	}
+	for _, page := range []string{"/vaults", vaultPage(kvBeatID)} {
+		if body := env.page(t, page); !strings.Contains(body, "heartbeat has not come back through ingestion") {
+			t.Errorf("%s does not say why the vault is at risk", page)
+		}
+	}
 	ingesttest.Eventually(t, 30*time.Second, "the gap's notification", func() bool { return len(env.inbox.titles()) == 1 })
 	if got := env.inbox.titles()[0]; !strings.Contains(got, "Monitoring gap: audit records of kv-beat") {
 		t.Errorf("notification: %q", got)
+	}
+	if got := env.inbox.changes(0); got != "heartbeat/missed: found the vault's audit records no longer reach honeyvault: a heartbeat did not come back through ingestion in time" {
+		t.Errorf("the notification's alert: %q", got)
 	}
 
 	if err := env.e.SetVaultDelivery("kv-beat", kvemu.DeliveryControl{}); err != nil {
@@ -356,6 +402,14 @@ func (env *beatEnv) expectOneRecovery(t *testing.T, restored int) {
 		}
 	}
 	ingesttest.Eventually(t, 30*time.Second, "the recovery's notification", func() bool { return len(env.inbox.titles()) == 2 })
+	if got := env.inbox.changes(1); !strings.HasPrefix(got, "heartbeat/restored: found the vault's audit records reach honeyvault again") {
+		t.Errorf("the recovery notification's alert: %q", got)
+	}
+	for id := range gaps {
+		if body := env.page(t, fmt.Sprintf("/incidents/%d", id)); !strings.Contains(body, "honeyvault&#39;s heartbeat found the vault&#39;s audit records reach honeyvault again") {
+			t.Errorf("the incident page does not say the records flow again")
+		}
+	}
 	if c := env.coverage(t); c.State != "covered" {
 		t.Errorf("coverage after the recovery: %+v", c)
 	}

@@ -35,7 +35,7 @@ func newHeartbeats(cfg config.Config, st *store.Store, inv *inventory, n inciden
 	}
 	hb := &heartbeats{inv: inv, cloud: cfg.Plant.Cloud, log: log, every: every, clients: map[string]*azure.VaultClient{}}
 	hb.mon = &health.Monitor{Store: st, Send: health.SenderFunc(hb.send), Gaps: incident.NewGapRecorder(n),
-		SLA: cfg.HeartbeatSLA(), Every: every, Log: log}
+		SLA: cfg.HeartbeatSLA(), Every: every, Since: time.Now(), Log: log}
 	return hb, nil
 }
 

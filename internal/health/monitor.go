@@ -47,6 +47,11 @@ type Monitor struct {
 	SLA time.Duration
 	// Every is how often the loop beats; it sets how far back Check looks.
 	Every time.Duration
+	// Since, when set, leaves heartbeats sent before it unjudged: serve
+	// sets its start, because records of heartbeats sent before a restart
+	// may still be on their way through a source that was down with it. A
+	// gap open from before stays open until a later heartbeat comes back.
+	Since time.Time
 	// Now is the clock heartbeats are sent and judged by; nil: time.Now.
 	Now func() time.Time
 	Log *slog.Logger
@@ -124,7 +129,11 @@ func (m *Monitor) Check(ctx context.Context) (Report, error) {
 	for _, g := range open {
 		gapOf[g.VaultKey] = true
 	}
-	beats, err := m.Store.ListHeartbeats(ctx, now.Add(-m.lookback()))
+	from := now.Add(-m.lookback())
+	if m.Since.After(from) {
+		from = m.Since
+	}
+	beats, err := m.Store.ListHeartbeats(ctx, from)
 	if err != nil {
 		return Report{}, err
 	}

@@ -168,3 +168,21 @@ func TestCheckOpensAndEndsOneGapAcrossReplicas(t *testing.T) {
 		}
 	})
 }
+
+// Heartbeats sent before Since (a restart) are not judged: their records
+// may still be on their way.
+func TestCheckLeavesHeartbeatsBeforeSince(t *testing.T) {
+	eachStore(t, func(t *testing.T, st *store.Store) {
+		clock := testenv.NewClock(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
+		sent(t, st, "old", clock.Now())
+		clock.Advance(10 * time.Minute)
+		m := &Monitor{Store: st, Gaps: incident.NewGapRecorder(nil), SLA: 2 * time.Minute, Every: 5 * time.Minute, Now: clock.Now, Since: clock.Now()}
+		if r, err := m.Check(context.Background()); err != nil || r.Opened != 0 {
+			t.Fatalf("a heartbeat from before the start: %+v, %v; want nothing judged", r, err)
+		}
+		m.Since = time.Time{}
+		if r, err := m.Check(context.Background()); err != nil || r.Opened != 1 {
+			t.Fatalf("without Since: %+v, %v; want the gap", r, err)
+		}
+	})
+}

@@ -125,3 +125,20 @@ func (gr *GapRecorder) Recovered(ctx context.Context, tx *store.Tx, g store.Hear
 	return true, tx.AddHistory(ctx, store.HistoryEntry{IncidentID: in.ID, Actor: SystemActor, Time: tx.Now(), Action: "recovered",
 		NewValue: "heartbeat:" + nonce, Detail: detail})
 }
+
+// DescribeHealth says in plain words what a heartbeat alert of class c
+// found, "" for other classes: the words a tamper alert's change takes in
+// incident pages and messages.
+func DescribeHealth(c detect.Class) string {
+	switch c {
+	case ClassMonitoringGap:
+		return "found the vault's audit records no longer reach honeyvault: a heartbeat did not come back through ingestion in time"
+	case ClassMonitoringRestored:
+		return "found the vault's audit records reach honeyvault again: a heartbeat came back through ingestion"
+	}
+	return ""
+}
+
+// HeartbeatCaller is who a heartbeat alert names in words, as it has no
+// caller: honeyvault itself found what it says.
+const HeartbeatCaller = "honeyvault's heartbeat"
