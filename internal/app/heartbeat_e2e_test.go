@@ -478,3 +478,22 @@ func TestHeartbeatLogsBackAfterPause(t *testing.T) {
 		t.Errorf("notifications: %s; want 2", got)
 	}
 }
+
+// A heartbeat that never reaches Key Vault (here: the vault's host is
+// down) was logged nowhere: it is forgotten, not waited for, so that
+// honeyvault's own trouble is not reported as the vault's records
+// stopping.
+func TestHeartbeatNotSentIsNotAGap(t *testing.T) {
+	env := newBeatEnv(t)
+	env.e.Close()
+	r, err := env.mon.Beat(context.Background())
+	if err != nil || r.Sent != 1 || r.Failed != 1 {
+		t.Fatalf("beat with the vault unreachable: %+v, %v; want one sent and failed", r, err)
+	}
+	if beats, _ := env.srv.Store.ListHeartbeats(context.Background(), time.Time{}); len(beats) != 0 {
+		t.Errorf("heartbeats kept: %+v", beats)
+	}
+	if r := env.check(t, 10*time.Minute); r.Opened != 0 {
+		t.Errorf("check: %+v; want no gap", r)
+	}
+}

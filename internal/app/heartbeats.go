@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -39,13 +41,21 @@ func newHeartbeats(cfg config.Config, st *store.Store, inv *inventory, n inciden
 	return hb, nil
 }
 
-// send GETs the heartbeat's secret from v.
+// send GETs the heartbeat's secret from v. Without an answer from Key
+// Vault (no client, no token, no connection) nothing was logged: the
+// error says so (health.ErrNotSent).
 func (hb *heartbeats) send(ctx context.Context, v health.Vault, name string) error {
 	vc, err := hb.client(v)
 	if err != nil {
+		return fmt.Errorf("%w: %w", health.ErrNotSent, err)
+	}
+	if err := vc.Heartbeat(ctx, name); err != nil {
+		if azure.StatusCode(err) == 0 && !errors.Is(err, azure.ErrHeartbeatSecretExists) {
+			return fmt.Errorf("%w: %w", health.ErrNotSent, err)
+		}
 		return err
 	}
-	return vc.Heartbeat(ctx, name)
+	return nil
 }
 
 func (hb *heartbeats) client(v health.Vault) (*azure.VaultClient, error) {

@@ -2,8 +2,14 @@ package azure
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
+
+// ErrHeartbeatSecretExists says the heartbeat's secret was found: Key
+// Vault answered (and logged it), but someone created a secret in the
+// heartbeat's reserved space.
+var ErrHeartbeatSecretExists = errors.New("azure: the heartbeat's secret exists")
 
 // Heartbeat asks the vault for the secret named name, which must not
 // exist: Key Vault logs the request (SecretGet, 404) like any other, and
@@ -15,7 +21,7 @@ func (vc *VaultClient) Heartbeat(ctx context.Context, name string) error {
 	_, err := vc.secrets.GetSecret(ctx, name, "", nil)
 	switch {
 	case err == nil:
-		return fmt.Errorf("azure: vault %s: the heartbeat's secret %s exists", vc.vault.Name, name)
+		return fmt.Errorf("vault %s: secret %s: %w", vc.vault.Name, name, ErrHeartbeatSecretExists)
 	case IsNotFound(err):
 		return nil
 	}

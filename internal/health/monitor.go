@@ -24,7 +24,9 @@ type Vault struct {
 }
 
 // Sender asks vault v for the secret named name, which does not exist:
-// nil when Key Vault answered (404, which it logs like any request).
+// nil when Key Vault answered 404 (which it logs like any request); an
+// error wrapping ErrNotSent when the request never reached Key Vault (no
+// credential, no connection), so that nothing was logged to wait for.
 type Sender interface {
 	Send(ctx context.Context, v Vault, name string) error
 }
@@ -34,6 +36,11 @@ type SenderFunc func(ctx context.Context, v Vault, name string) error
 
 // Send calls f.
 func (f SenderFunc) Send(ctx context.Context, v Vault, name string) error { return f(ctx, v, name) }
+
+// ErrNotSent says a heartbeat never reached Key Vault: it is forgotten
+// rather than waited for, so that honeyvault's own trouble (its identity,
+// its network) is not reported as the vault's records stopping.
+var ErrNotSent = errors.New("health: the heartbeat did not reach Key Vault")
 
 // Monitor sends the heartbeats and judges them. Set the fields before use;
 // Beat and Check may then run concurrently with Recognize (ingestion's),
@@ -86,32 +93,40 @@ func (m *Monitor) Beat(ctx context.Context) (Report, error) {
 	}
 	var r Report
 	results := make([]error, len(vaults))
+	nonces := make([]string, len(vaults))
+	var stop error
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(concurrentSends)
 	for i, v := range vaults {
-		nonce, err := newNonce()
-		if err != nil {
-			return r, err
+		if nonces[i], stop = newNonce(); stop != nil {
+			break
 		}
 		sent := m.now()
-		h := store.Heartbeat{VaultKey: v.Key, VaultID: v.ID, VaultName: v.Name, Nonce: nonce, SentAt: sent, DueAt: sent.Add(m.SLA)}
-		if err := m.Store.InsertHeartbeat(ctx, h); err != nil {
-			return r, err
+		h := store.Heartbeat{VaultKey: v.Key, VaultID: v.ID, VaultName: v.Name, Nonce: nonces[i], SentAt: sent, DueAt: sent.Add(m.SLA)}
+		if stop = m.Store.InsertHeartbeat(ctx, h); stop != nil {
+			break
 		}
 		r.Sent++
 		g.Go(func() error {
-			results[i] = m.Send.Send(gctx, v, registry.HeartbeatPrefix+nonce)
+			results[i] = m.Send.Send(gctx, v, registry.HeartbeatPrefix+nonces[i])
 			return nil
 		})
 	}
 	g.Wait()
+	var errs []error
 	for i, err := range results {
-		if err != nil {
-			r.Failed++
-			m.log().Warn("health: heartbeat not answered", "vault", vaults[i].Name, "err", err)
+		if err == nil {
+			continue
+		}
+		r.Failed++
+		m.log().Warn("health: heartbeat not answered", "vault", vaults[i].Name, "err", err)
+		if errors.Is(err, ErrNotSent) {
+			if err := m.Store.DeleteHeartbeat(ctx, nonces[i]); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
-	return r, ctx.Err()
+	return r, errors.Join(append(errs, stop, ctx.Err())...)
 }
 
 // Check judges every vault's recent heartbeats: a vault whose newest

@@ -61,6 +61,17 @@ func (t *Tx) MarkHeartbeatSeen(ctx context.Context, vaultName, nonce string, at 
 	return true, nil
 }
 
+// DeleteHeartbeat forgets the heartbeat with nonce (one that was never
+// delivered to its vault).
+func (s *Store) DeleteHeartbeat(ctx context.Context, nonce string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM heartbeats WHERE nonce = $1", strings.ToLower(nonce)); err != nil {
+			return fmt.Errorf("store: unable to delete a heartbeat: %w", err)
+		}
+		return nil
+	})
+}
+
 // ListHeartbeats lists the heartbeats sent at or after since, by vault and
 // then oldest first.
 func (s *Store) ListHeartbeats(ctx context.Context, since time.Time) ([]Heartbeat, error) {

@@ -58,6 +58,12 @@ func TestHeartbeatsAndGaps(t *testing.T) {
 		if n, err := s.PruneHeartbeats(ctx, t0.Add(time.Minute)); err != nil || n != 1 {
 			t.Fatalf("prune: %d, %v", n, err)
 		}
+		if err := s.DeleteHeartbeat(ctx, "AA02"); err != nil {
+			t.Fatal(err)
+		}
+		if left, _ := s.ListHeartbeats(ctx, time.Time{}); len(left) != 0 {
+			t.Fatalf("after deleting the last: %+v", left)
+		}
 
 		gap := HeartbeatGap{VaultKey: vk, VaultID: vid,
 			VaultName: "kv-a", Nonce: "aa02", Since: t0.Add(7 * time.Minute), SLA: 2 * time.Minute}
