@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/config"
@@ -20,6 +22,7 @@ import (
 	"github.com/honeyvault/honeyvault/internal/health"
 	"github.com/honeyvault/honeyvault/internal/ingest/ingesttest"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/kvemu/kafkasink"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 	"github.com/honeyvault/honeyvault/internal/testenv"
@@ -62,7 +65,12 @@ type beatEnv struct {
 	inbox *webhookInbox
 }
 
-func newBeatEnv(t *testing.T) *beatEnv {
+func newBeatEnv(t *testing.T) *beatEnv { return newBeatEnvVia(t, false) }
+
+// newBeatEnvVia is newBeatEnv; with eventHubs kv-beat's audit log goes to
+// an event hub (Kafka, kfake) that serve reads as an Event Hubs source,
+// instead of being pushed.
+func newBeatEnvVia(t *testing.T, eventHubs bool) *beatEnv {
 	t.Helper()
 	e, err := kvemu.New(kvemu.Options{})
 	if err != nil {
@@ -89,6 +97,21 @@ func newBeatEnv(t *testing.T) *beatEnv {
 	cfg.Notify.Webhooks = []string{hook.URL + "/hv"}
 	cfg.Incidents.BatchInterval = 0 // the recovery's update is sent at once
 	cfg.Reconcile.Interval, cfg.Heartbeat.Interval = "off", "off"
+	var sink kvemu.Sink
+	if eventHubs {
+		cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "kv-audit")) // listens on 127.0.0.1
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(cluster.Close)
+		producer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(producer.Close)
+		sink = &kafkasink.Sink{Client: producer, Topic: "kv-audit"}
+		cfg.Ingest.EventHubs = []config.EventHubsSource{{Name: "hub", Brokers: cluster.ListenAddrs(), Topic: "kv-audit", Group: "honeyvault"}}
+	}
 	st, err := store.Open(context.Background(), cfg.DB)
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +129,9 @@ func newBeatEnv(t *testing.T) *beatEnv {
 	// The test's clock starts before serve did: judge every heartbeat.
 	env.mon.Now, env.mon.Since = env.clock.Now, time.Time{}
 
-	sink := &kvemu.HTTPSink{URL: env.srv.url("/api/v1/ingest/azure-keyvault"), BearerToken: cfg.IngestToken}
+	if sink == nil {
+		sink = &kvemu.HTTPSink{URL: env.srv.url("/api/v1/ingest/azure-keyvault"), BearerToken: cfg.IngestToken}
+	}
 	if err := e.RegisterDestination(beatHub, sink, kvemu.DeliveryOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -379,6 +404,41 @@ func TestHeartbeatLogsCut(t *testing.T) {
 	})
 	restored := 0
 	for range 3 {
+		restored += env.check(t, time.Minute).Restored
+	}
+	env.expectOneRecovery(t, restored)
+}
+
+// Through an Event Hubs source: the heartbeat comes back, the hub cut
+// makes one gap, and records flowing again one recovery.
+func TestHeartbeatThroughEventHubs(t *testing.T) {
+	env := newBeatEnvVia(t, true)
+	env.beat(t)
+	env.waitAllSeen(t)
+	if r := env.check(t, 3*time.Minute); r.Opened != 0 {
+		t.Fatalf("check: %+v", r)
+	}
+	if err := env.e.SetDestinationDelivery(beatHub, kvemu.DeliveryControl{Cut: true}); err != nil {
+		t.Fatal(err)
+	}
+	opened := 0
+	for range 3 {
+		env.beat(t)
+		opened += env.check(t, 5*time.Minute).Opened
+	}
+	if c := env.coverage(t); opened != 1 || c.State != "at-risk" {
+		t.Fatalf("hub cut: %d gaps, coverage %+v; want one gap, at risk", opened, c)
+	}
+	if err := env.e.SetDestinationDelivery(beatHub, kvemu.DeliveryControl{}); err != nil {
+		t.Fatal(err)
+	}
+	env.beat(t)
+	ingesttest.Eventually(t, 30*time.Second, "the new heartbeat back", func() bool {
+		beats, _ := env.srv.Store.ListHeartbeats(context.Background(), time.Time{})
+		return len(beats) > 0 && !beats[len(beats)-1].SeenAt.IsZero()
+	})
+	restored := 0
+	for range 2 {
 		restored += env.check(t, time.Minute).Restored
 	}
 	env.expectOneRecovery(t, restored)
