@@ -79,7 +79,7 @@ func (e *Emulator) SetDestinationDelivery(destinationID string, c DeliveryContro
 	return nil
 }
 
-// hold keeps rec back when v's control pauses it, and says whether it did.
+// holdLocked keeps rec back when v's control pauses it, and says whether it did.
 // The caller holds v.mu.
 func (v *vault) holdLocked(targets []target, rec Record) bool {
 	if !v.delivery.Paused || v.delivery.Cut || len(targets) == 0 {
