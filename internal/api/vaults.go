@@ -22,6 +22,9 @@ type Vault struct {
 	// LastRecord is the time of the vault's newest audit record stored.
 	LastRecord *time.Time `json:"last_record,omitempty"`
 	Coverage   Coverage   `json:"coverage"`
+	// Diagnostics is the diagnostics check's latest outcome, when the
+	// vault has been checked.
+	Diagnostics *VaultDiagnostics `json:"diagnostics,omitempty"`
 }
 
 // Coverage is a vault's state and why.

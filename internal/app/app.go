@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/honeyvault/honeyvault/internal/auditpath"
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/coverage"
 	"github.com/honeyvault/honeyvault/internal/deploy"
@@ -102,6 +103,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if s.detection, err = newDetection(ctx, st, cfg.Allow, reg, detected); err != nil {
 		return nil, err
 	}
+	// One view of where honeyvault reads audit logs, for the tamper rules
+	// and the diagnostics check alike.
+	dest := auditpath.FromConfig(cfg)
+	s.detection.matcher.SetDestinations(dest)
 	s.Pipeline = ingest.New(st, s.detection.hook, log, reg)
 	if err := s.setupSources(reg); err != nil {
 		return nil, err
@@ -137,6 +142,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		s.tasks = append(s.tasks, s.heartbeats.loop)
 	}
 	detected.MustRegister(newVaultHealthCollector(st, log))
+	diag, err := newDiagnostics(cfg, st, inv, dest, log)
+	if err != nil {
+		return nil, err
+	}
+	if diag.every > 0 {
+		s.tasks = append(s.tasks, diag.loop)
+	}
 	trusted, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	ingestLimits := web.IngestLimits{
 		Concurrent:  cfg.Limits.IngestConcurrent,
@@ -146,7 +158,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.http = &http.Server{
 		Handler: web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Protected: detected,
 			Ingest: s.Pipeline, IngestLimits: ingestLimits, Notify: worker, Sources: s.Sources, TrustedProxies: trusted,
-			Inventory: inv, Deployments: runs, Reconciler: dr, Coverage: coverage.Policy{Types: inv.types, LateAfter: time.Duration(cfg.Inventory.LateAfter)},
+			Inventory: inv, Deployments: runs, Reconciler: dr, Diagnostics: diag, Coverage: coverage.Policy{Types: inv.types, LateAfter: time.Duration(cfg.Inventory.LateAfter)},
 			NotifyTest: worker, AllowConfig: cfg.Allow, Plant: &cfg.Plant})),
 		TLSConfig:         acc.tls,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -38,6 +38,7 @@ func serveInBackground(t *testing.T, cfg config.Config, log *slog.Logger, opts .
 		cfg.Inventory.Interval = "off"
 		cfg.Reconcile.Interval = "off"
 		cfg.Heartbeat.Interval = "off"
+		cfg.Diagnostics.Interval = "off"
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := New(ctx, cfg, log, opts...)

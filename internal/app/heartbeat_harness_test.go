@@ -97,7 +97,9 @@ func newBeatEnvVia(t *testing.T, eventHubs bool) *beatEnv {
 	cfg.AdminToken, cfg.IngestToken, cfg.MetricsToken = adminToken, "ingest-token-for-heartbeats", beatMetricsToken
 	cfg.Notify.Webhooks = []string{hook.URL + "/hv"}
 	cfg.Incidents.BatchInterval = 0 // the recovery's update is sent at once
-	cfg.Reconcile.Interval, cfg.Heartbeat.Interval = "off", "off"
+	// Only the heartbeat decides coverage here: no reconcile, no
+	// diagnostics check on a schedule.
+	cfg.Reconcile.Interval, cfg.Heartbeat.Interval, cfg.Diagnostics.Interval = "off", "off", "off"
 	var sink kvemu.Sink
 	if eventHubs {
 		cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "kv-audit")) // listens on 127.0.0.1

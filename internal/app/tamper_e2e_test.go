@@ -51,7 +51,15 @@ type tamperEnv struct {
 
 type armOptions struct{ co arm.ClientOptions }
 
-func newTamperEnv(t *testing.T) *tamperEnv {
+func newTamperEnv(t *testing.T, moreDecoyVaults ...string) *tamperEnv {
+	return newTamperEnvWith(t, nil, moreDecoyVaults...)
+}
+
+// newTamperEnvWith is newTamperEnv with the configuration changed by edit
+// and, when edit is set, serve signed in to the emulator as the planter
+// (WithAzure), for discovery and the diagnostics check; each of
+// moreDecoyVaults holds a decoy too.
+func newTamperEnvWith(t *testing.T, edit func(*config.Config), moreDecoyVaults ...string) *tamperEnv {
 	t.Helper()
 	e, over := inventoryEstate(t)
 	env := &tamperEnv{e: e, hooks: make(chan []byte, 10), over: armOptions{arm.ClientOptions{ClientOptions: *over.ClientOptions}}}
@@ -75,8 +83,18 @@ func newTamperEnv(t *testing.T) *tamperEnv {
 	if err := st.AddDecoy(context.Background(), &registry.Decoy{VaultID: kvPayID, Name: "payments-db-password", Type: registry.Secret}); err != nil {
 		t.Fatal(err)
 	}
+	for _, v := range moreDecoyVaults {
+		if err := st.AddDecoy(context.Background(), &registry.Decoy{VaultID: v, Name: "orders-api-key", Type: registry.Secret}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	st.Close()
-	env.srv = serveInBackground(t, cfg, nil)
+	var opts []Option
+	if edit != nil {
+		edit(&cfg)
+		opts = append(opts, WithAzure(over))
+	}
+	env.srv = serveInBackground(t, cfg, nil, opts...)
 
 	sink := &kvemu.HTTPSink{URL: env.srv.url("/api/v1/ingest/azure-keyvault"), BearerToken: cfg.IngestToken}
 	if err := e.RegisterDestination(activityHub, sink, kvemu.DeliveryOptions{}); err != nil {

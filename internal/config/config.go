@@ -55,6 +55,9 @@ type Config struct {
 	Reconcile Reconcile `yaml:"reconcile"`
 	// Heartbeat configures serve's per-vault heartbeats; see heartbeat.go.
 	Heartbeat Heartbeat `yaml:"heartbeat"`
+	// Diagnostics configures serve's diagnostic-settings check; see
+	// diagnostics.go.
+	Diagnostics Diagnostics `yaml:"diagnostics"`
 }
 
 // Allow is an allow-list rule: accesses by this identity do not alert
@@ -75,18 +78,19 @@ type Log struct {
 // Default returns the settings honeyvault uses when nothing is configured.
 func Default() Config {
 	return Config{
-		Listen:    "127.0.0.1:8080",
-		DB:        "sqlite:./honeyvault.db",
-		Log:       Log{Format: "text", Level: "info"},
-		Shutdown:  Duration(15 * time.Second),
-		Retention: Duration(30 * 24 * time.Hour),
-		Session:   Session{IdleTimeout: Duration(time.Hour), AbsoluteTimeout: Duration(12 * time.Hour)},
-		Limits:    Limits{Login: "10/1m", Ingest: "1000/1s", IngestConcurrent: 8, IngestChunkRecords: 250},
-		Plant:     DefaultPlant(),
-		Inventory: DefaultInventory(),
-		Reconcile: DefaultReconcile(),
-		Heartbeat: DefaultHeartbeat(),
-		DecoySync: Duration(5 * time.Second),
+		Listen:      "127.0.0.1:8080",
+		DB:          "sqlite:./honeyvault.db",
+		Log:         Log{Format: "text", Level: "info"},
+		Shutdown:    Duration(15 * time.Second),
+		Retention:   Duration(30 * 24 * time.Hour),
+		Session:     Session{IdleTimeout: Duration(time.Hour), AbsoluteTimeout: Duration(12 * time.Hour)},
+		Limits:      Limits{Login: "10/1m", Ingest: "1000/1s", IngestConcurrent: 8, IngestChunkRecords: 250},
+		Plant:       DefaultPlant(),
+		Inventory:   DefaultInventory(),
+		Reconcile:   DefaultReconcile(),
+		Heartbeat:   DefaultHeartbeat(),
+		Diagnostics: DefaultDiagnostics(),
+		DecoySync:   Duration(5 * time.Second),
 		Incidents: Incidents{
 			GroupBy:       []string{"vault", "caller"},
 			GroupWindow:   Duration(5 * time.Hour),
@@ -181,6 +185,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Inventory.validate(); err != nil {
+		return err
+	}
+	if err := c.Diagnostics.validate(); err != nil {
 		return err
 	}
 	if err := c.Reconcile.validate(); err != nil {

@@ -49,6 +49,11 @@ type EventHubsSource struct {
 	// HeartbeatSLA is how long a heartbeat's record may take to come back
 	// through this source (0: the default, 2m); see heartbeat.go.
 	HeartbeatSLA Duration `yaml:"heartbeat_sla"`
+	// Namespace is the Event Hubs namespace (its name or ARM id) the
+	// diagnostics check and tamper rules count as read by this source;
+	// default the namespace of the connection string's or brokers' host
+	// (NAMESPACE.servicebus.windows.net).
+	Namespace string `yaml:"namespace"`
 }
 
 // StorageSource polls the append blobs diagnostic settings write to a
@@ -103,6 +108,10 @@ type LogAnalyticsSource struct {
 	// HeartbeatSLA is how long a heartbeat's record may take to come back
 	// through this source (0: the default, 20m); see heartbeat.go.
 	HeartbeatSLA Duration `yaml:"heartbeat_sla"`
+	// WorkspaceResourceID is the workspace's ARM id, which diagnostic
+	// settings name (WorkspaceID is its GUID): without it the diagnostics
+	// check counts any workspace as read.
+	WorkspaceResourceID string `yaml:"workspace_resource_id"`
 }
 
 // FileSource follows a file, or every matching file under a directory.
@@ -256,6 +265,9 @@ func (in *Ingest) validate() error {
 		if s.Overlap < 0 || s.MaxDelay < 0 || s.InitialLookback < 0 {
 			return &Error{Setting: p + ".overlap", Err: errors.New("overlap, max_delay and initial_lookback must not be negative")}
 		}
+	}
+	if err := in.validateSourceDestinations(); err != nil {
+		return err
 	}
 	for i, s := range in.Files {
 		p := fmt.Sprintf("ingest.files[%d]", i)

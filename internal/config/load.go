@@ -101,6 +101,9 @@ func (c *Config) normalize() {
 	c.Ingest.normalize()
 	c.OIDC.normalize()
 	c.Plant.normalize()
+	if len(c.Diagnostics.Destinations) == 0 {
+		c.Diagnostics.Destinations = nil
+	}
 	for _, l := range []*[]string{&c.Watchlist, &c.Notify.Webhooks, &c.Incidents.GroupBy, &c.TrustedProxies} {
 		if len(*l) == 0 {
 			*l = nil

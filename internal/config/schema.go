@@ -139,6 +139,12 @@ var Settings = []Setting{
 	{Key: "heartbeat.push_sla", Env: "HONEYVAULT_HEARTBEAT_PUSH_SLA",
 		Usage: "how long a heartbeat's record may take to come back through the HTTP push endpoint (sources set their own: ingest.*[].heartbeat_sla)",
 		field: func(c *Config) any { return &c.Heartbeat.PushSLA }},
+	{Key: "diagnostics.interval", Env: "HONEYVAULT_DIAGNOSTICS_INTERVAL", Flag: "diagnostics-interval",
+		Usage: "how often serve checks that every vault holding decoys sends AuditEvent to a destination honeyvault reads (a duration, or off)",
+		field: func(c *Config) any { return &c.Diagnostics.Interval }},
+	{Key: "diagnostics.destinations", Env: "HONEYVAULT_DIAGNOSTICS_DESTINATIONS",
+		Usage: "ARM ids of Event Hubs namespaces, storage accounts or workspaces honeyvault reads through a forwarder (comma-separated)",
+		field: func(c *Config) any { return &c.Diagnostics.Destinations }},
 	// Planting (honeyvault plant, retire, reconcile; the console's deploy).
 	// No serve flags: the plant verbs have their own.
 	{Key: "plant.subscriptions", Env: "HONEYVAULT_PLANT_SUBSCRIPTIONS",

@@ -98,6 +98,9 @@ type Facts struct {
 	// HeartbeatMissed is when the vault's open monitoring gap began (its
 	// first missed heartbeat was due back); zero: none open.
 	HeartbeatMissed time.Time
+	// AuditPath says why the diagnostics check doubts that the vault's
+	// AuditEvent reaches honeyvault ("" for OK or not checked).
+	AuditPath string
 }
 
 // Assessment is a vault's coverage and why.
@@ -123,7 +126,7 @@ func Decide(p Policy, now time.Time, f Facts) (State, int) {
 	if f.Gone || active == 0 {
 		return NotCovered, active
 	}
-	if missing > 0 || len(f.Findings) > 0 || f.PlantingBlocked != "" || f.LastRecord.IsZero() || now.Sub(f.LastRecord) > p.LateAfter {
+	if missing > 0 || len(f.Findings) > 0 || f.PlantingBlocked != "" || f.AuditPath != "" || f.LastRecord.IsZero() || now.Sub(f.LastRecord) > p.LateAfter {
 		return AtRisk, active
 	}
 	if !f.HeartbeatMissed.IsZero() {
@@ -184,6 +187,11 @@ func Assess(p Policy, now time.Time, f Facts) Assessment {
 	}
 
 	var risks []string
+	if f.AuditPath != "" {
+		// First: a vault whose audit log goes nowhere honeyvault reads is
+		// blind, whatever else is true of it.
+		risks = append(risks, "diagnostic settings: "+f.AuditPath)
+	}
 	for _, t := range p.Types {
 		if activeTypes[t] == 0 {
 			risks = append(risks, fmt.Sprintf("no active %s decoy (plant.types asks for %s)", t, typeList(p.Types)))

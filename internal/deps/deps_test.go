@@ -33,6 +33,7 @@ var rules = []struct {
 	{"azure", []string{"store", "web", "app", "kvemu", "plant", "deploy"}, "the Azure layer wraps the SDK and knows nothing of honeyvault's state"},
 	{"plant", []string{"azure", "store", "deploy", "web", "app", "kvemu", "ingest", "incident", "notify", "github.com/Azure", "github.com/jackc/pgx", "modernc.org/sqlite"}, "planting is pure generation from what list calls returned: the deployer makes the calls and keeps the records"},
 	{"deploy", []string{"web", "app", "kvemu", "ingest", "incident", "notify"}, "the deployer talks to Azure through internal/azure; tests use the emulator"},
+	{"auditpath", []string{"store", "web", "app", "azure", "deploy", "kvemu", "detect", "ingest", "incident", "notify", "github.com/Azure"}, "judging diagnostic settings is pure: the check and the tamper rule both ask it, and it reaches neither Azure nor the store"},
 	{"coverage", []string{"store", "web", "app", "azure", "deploy", "kvemu", "github.com/Azure", "github.com/jackc/pgx", "modernc.org/sqlite"}, "coverage is pure rules over facts the caller gathers: tested without a database, Azure or HTTP"},
 	{"api", []string{"*", "github.com/jackc/pgx", "modernc.org/sqlite"}, "wire types import nothing of honeyvault: whatever decodes the REST API links no store and no SQL driver"},
 	{"client", []string{"store", "web", "app", "github.com/jackc/pgx", "modernc.org/sqlite"}, "the REST client speaks HTTP and api's wire types: the command line's REST verbs link no store and no SQL driver"},

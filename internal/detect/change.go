@@ -3,9 +3,11 @@ package detect
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/honeyvault/honeyvault/internal/auditpath"
 )
 
-// settingBody is the part of a diagnostic setting's JSON the rule reads.
+// settingBody is the part of a diagnostic setting's JSON the rules read.
 // Azure sends {"properties": {...}}; a bare properties object is read too.
 type settingBody struct {
 	Properties *settingProps `json:"properties"`
@@ -16,6 +18,7 @@ type settingProps struct {
 	Logs                        *[]logSetting `json:"logs"`
 	StorageAccountID            string        `json:"storageAccountId"`
 	EventHubAuthorizationRuleID string        `json:"eventHubAuthorizationRuleId"`
+	EventHubName                string        `json:"eventHubName"`
 	WorkspaceID                 string        `json:"workspaceId"`
 	MarketplacePartnerID        string        `json:"marketplacePartnerId"`
 }
@@ -26,6 +29,32 @@ type logSetting struct {
 	Enabled       bool   `json:"enabled"`
 }
 
+// settingOf reads the new state of a diagnostic setting from an Activity
+// record's request or response body. known is false when body says
+// nothing of the setting's logs (empty, not JSON, no logs list).
+func settingOf(body string) (s auditpath.Setting, known bool) {
+	if strings.TrimSpace(body) == "" {
+		return s, false
+	}
+	var b settingBody
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		return s, false
+	}
+	p := &b.settingProps
+	if b.Properties != nil {
+		p = b.Properties
+	}
+	if p.Logs == nil {
+		return s, false
+	}
+	s = auditpath.Setting{StorageAccountID: p.StorageAccountID, EventHubAuthorizationRuleID: p.EventHubAuthorizationRuleID,
+		EventHubName: p.EventHubName, WorkspaceID: p.WorkspaceID, MarketplacePartnerID: p.MarketplacePartnerID}
+	for _, l := range *p.Logs {
+		s.Logs = append(s.Logs, auditpath.Log{Category: l.Category, CategoryGroup: l.CategoryGroup, Enabled: l.Enabled})
+	}
+	return s, true
+}
+
 // SendsAuditEvent judges the new state of a diagnostic setting (an Activity
 // record's request or response body): sends is whether it still sends Key Vault's AuditEvent
 // — the category itself or the "audit" or "allLogs" group enabled, to at
@@ -33,32 +62,8 @@ type logSetting struct {
 // setting's logs (empty, not JSON, no logs list): the record does not tell,
 // and the rule then alerts as "changed, check it".
 func SendsAuditEvent(body string) (sends, known bool) {
-	if strings.TrimSpace(body) == "" {
-		return false, false
-	}
-	var b settingBody
-	if err := json.Unmarshal([]byte(body), &b); err != nil {
-		return false, false
-	}
-	p := &b.settingProps
-	if b.Properties != nil {
-		p = b.Properties
-	}
-	if p.Logs == nil {
-		return false, false
-	}
-	if p.StorageAccountID == "" && p.EventHubAuthorizationRuleID == "" && p.WorkspaceID == "" && p.MarketplacePartnerID == "" {
-		return false, true
-	}
-	for _, l := range *p.Logs {
-		if !l.Enabled {
-			continue
-		}
-		if strings.EqualFold(l.Category, "AuditEvent") || strings.EqualFold(l.CategoryGroup, "audit") || strings.EqualFold(l.CategoryGroup, "allLogs") {
-			return true, true
-		}
-	}
-	return false, true
+	s, known := settingOf(body)
+	return known && s.SendsAuditEvent(), known
 }
 
 // vaultWriteClass judges a vault's write (PUT or PATCH) by its new state: a

@@ -49,7 +49,7 @@ func (c Class) Alerts() bool { return c != ClassList && c != ClassNotification }
 func (c Class) Severity() Severity {
 	switch c {
 	case ClassRead, ClassCrypto, ClassBackup, ClassRestore, ClassRecover,
-		ClassAuditPathDeleted, ClassAuditPathDisabled, ClassAuditPathChanged, ClassVaultDeleted:
+		ClassAuditPathDeleted, ClassAuditPathDisabled, ClassAuditPathChanged, ClassAuditPathRedirected, ClassVaultDeleted:
 		return High
 	}
 	return Medium

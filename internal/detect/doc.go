@@ -79,8 +79,11 @@
 // hold decoys: a diagnostic setting deleted — succeeded or refused, an
 // attempt to cut the audit path — or written so that AuditEvent is no
 // longer sent (judged by the record's request or response body, "changed,
-// check it" when it carries none); access policies written; a role assigned
-// on the vault's scope; the vault deleted; its network rules written. Only
+// check it" when it carries none) or, once SetDestinations says which
+// destinations honeyvault reads, so that AuditEvent goes only elsewhere;
+// access policies written; a role assigned on the vault's scope, or on a
+// subscription or resource group holding it (one alert per decoy vault the
+// scope covers); the vault deleted; its network rules written. Only
 // successful changes alert otherwise. The alert's Decoy names only the
 // vault; its Class (audit-path-deleted, access-policy, ...) says which rule,
 // DescribeTamper says it in plain words; the audit-path rules and vault

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/auditpath"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
@@ -46,6 +47,7 @@ func IsAuthChallenge(ev *auditlog.Event) bool {
 type Matcher struct {
 	index *Index
 	allow atomic.Pointer[rules]
+	dest  atomic.Pointer[auditpath.Destinations] // nil: none known
 }
 
 // NewMatcher returns a matcher over ix with an allow list.

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
+	"github.com/honeyvault/honeyvault/internal/auditpath"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
@@ -12,11 +13,14 @@ const (
 	ClassAuditPathDeleted  Class = "audit-path-deleted"  // a diagnostic setting deleted (or an attempt)
 	ClassAuditPathDisabled Class = "audit-path-disabled" // a diagnostic setting written without AuditEvent
 	ClassAuditPathChanged  Class = "audit-path-changed"  // a diagnostic setting written, the record does not say how
-	ClassAccessPolicy      Class = "access-policy"       // access policies written
-	ClassRoleAssignment    Class = "role-assignment"     // a role assigned on the vault's scope
-	ClassVaultDeleted      Class = "vault-deleted"
-	ClassNetworkRules      Class = "network-rules" // the vault's firewall written
-	ClassVaultChanged      Class = "vault-changed" // the vault written, the record does not say how
+	// ClassAuditPathRedirected is a diagnostic setting written so that it
+	// sends AuditEvent only to destinations honeyvault does not read.
+	ClassAuditPathRedirected Class = "audit-path-redirected"
+	ClassAccessPolicy        Class = "access-policy"   // access policies written
+	ClassRoleAssignment      Class = "role-assignment" // a role assigned on the vault's scope
+	ClassVaultDeleted        Class = "vault-deleted"
+	ClassNetworkRules        Class = "network-rules" // the vault's firewall written
+	ClassVaultChanged        Class = "vault-changed" // the vault written, the record does not say how
 )
 
 // IsTamper reports whether c is a tamper class (an Activity-log rule's).
@@ -25,19 +29,20 @@ func (c Class) IsTamper() bool { return tamperWords[c] != "" }
 // IsAuditPath reports whether c is the diagnostic-settings rule's: the
 // original Sentinel solution's third analytics rule.
 func (c Class) IsAuditPath() bool {
-	return c == ClassAuditPathDeleted || c == ClassAuditPathDisabled || c == ClassAuditPathChanged
+	return c == ClassAuditPathDeleted || c == ClassAuditPathDisabled || c == ClassAuditPathChanged || c == ClassAuditPathRedirected
 }
 
 // tamperWords says what each tamper class means, for people.
 var tamperWords = map[Class]string{
-	ClassAuditPathDeleted:  "deleted a diagnostic setting of the vault (its audit log may no longer reach honeyvault)",
-	ClassAuditPathDisabled: "changed a diagnostic setting of the vault so that it no longer sends AuditEvent",
-	ClassAuditPathChanged:  "changed a diagnostic setting of the vault (the record does not say how: check it still sends AuditEvent)",
-	ClassAccessPolicy:      "changed the vault's access policies",
-	ClassRoleAssignment:    "assigned a role on the vault",
-	ClassVaultDeleted:      "deleted the vault",
-	ClassNetworkRules:      "changed the vault's network rules",
-	ClassVaultChanged:      "changed the vault's properties (the record does not say how: check its access policies and network rules)",
+	ClassAuditPathDeleted:    "deleted a diagnostic setting of the vault (its audit log may no longer reach honeyvault)",
+	ClassAuditPathDisabled:   "changed a diagnostic setting of the vault so that it no longer sends AuditEvent",
+	ClassAuditPathChanged:    "changed a diagnostic setting of the vault (the record does not say how: check it still sends AuditEvent)",
+	ClassAuditPathRedirected: "changed a diagnostic setting of the vault so that it sends AuditEvent only to destinations honeyvault does not read",
+	ClassAccessPolicy:        "changed the vault's access policies",
+	ClassRoleAssignment:      "assigned a role on the vault (or on its resource group or subscription)",
+	ClassVaultDeleted:        "deleted the vault",
+	ClassNetworkRules:        "changed the vault's network rules",
+	ClassVaultChanged:        "changed the vault's properties (the record does not say how: check its access policies and network rules)",
 }
 
 // DescribeTamper says in plain words what an alert of tamper class c did,
@@ -92,7 +97,13 @@ func outcomeOf(ev *auditlog.Event) activityOutcome {
 // that a failed deletion of a diagnostic setting counts too (an attempt to
 // cut the audit path). It returns "" for anything else: reads, Started
 // records, other operations, refused changes.
-func TamperClass(ev *auditlog.Event) Class {
+func TamperClass(ev *auditlog.Event) Class { return TamperClassFor(ev, nil) }
+
+// TamperClassFor is TamperClass knowing which destinations honeyvault
+// reads: a diagnostic setting written so that it sends AuditEvent, but
+// only to destinations d does not read, is ClassAuditPathRedirected. With
+// d nil, or knowing no destination, such a write does not alert.
+func TamperClassFor(ev *auditlog.Event, d *auditpath.Destinations) Class {
 	if ev.Kind != auditlog.KindActivity {
 		return ""
 	}
@@ -106,11 +117,13 @@ func TamperClass(ev *auditlog.Event) Class {
 	}
 	switch op {
 	case OpDiagnosticSettingsWrite:
-		switch sends, known := SendsAuditEvent(first(ev.RequestBody, ev.ResponseBody)); {
+		switch setting, known := settingOf(first(ev.RequestBody, ev.ResponseBody)); {
 		case !known:
 			return ClassAuditPathChanged
-		case !sends:
+		case !setting.SendsAuditEvent():
 			return ClassAuditPathDisabled
+		case d != nil && d.Known() && !d.Reads(setting):
+			return ClassAuditPathRedirected
 		}
 	case OpAccessPoliciesWrite:
 		return ClassAccessPolicy
@@ -126,9 +139,10 @@ func TamperClass(ev *auditlog.Event) Class {
 	return ""
 }
 
-// Tamper returns the alert an Activity event raises when it falls under a
-// tamper rule (see TamperClass) and names a vault holding decoys, nil
-// otherwise; its operation is upper-cased. The alert's Decoy carries only the vault: the change is to the
+// Tamper returns the alerts an Activity event raises when it falls under a
+// tamper rule (see TamperClassFor) and names a vault holding decoys — one
+// per vault a role assignment on a subscription or resource group covers —
+// nil otherwise; their operation is upper-cased. The alert's Decoy carries only the vault: the change is to the
 // vault, not to one decoy. An allow rule covers it when it names the
 // caller, has no decoy name or type in its scope (the planter's per-decoy
 // rules do not cover its vault), and lists the operation, the class or
@@ -136,25 +150,46 @@ func TamperClass(ev *auditlog.Event) Class {
 // deployer allow-lists for that vault just before it sends it, does not
 // alert.
 func (m *Matcher) Tamper(ev *auditlog.Event) []Alert {
-	class := TamperClass(ev)
+	class := TamperClassFor(ev, m.dest.Load())
 	if class == "" {
 		return nil
 	}
-	id, name, ok := m.index.Vault(first(ev.VaultID, ev.ResourceID))
-	if !ok {
+	var out []Alert
+	for _, v := range m.tamperedVaults(ev, class) {
+		vault := registry.Decoy{VaultID: v.ID, VaultName: v.Name}
+		a := Alert{Decoy: vault, Event: *ev, Class: class, Severity: class.Severity()}
+		// One spelling whatever the shape (the REST API writes
+		// Microsoft.Insights/diagnosticSettings/delete): Azure's own upper case,
+		// as the export and AzureActivity carry it and the lab's report expects.
+		a.Event.Operation = strings.ToUpper(strings.TrimSpace(ev.Operation))
+		if rule, allowed := m.allow.Load().allowed(vault, ev.Caller, ev.Operation, class, ev.Time); allowed {
+			a.Suppressed, a.AllowedBy = true, &rule
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// tamperedVaults are the vaults holding decoys a tamper event is about: the
+// one it names or, for a role assigned on a subscription or resource group,
+// every one that scope covers (the role reaches them all).
+func (m *Matcher) tamperedVaults(ev *auditlog.Event, class Class) []ScopedVault {
+	if id, name, ok := m.index.Vault(first(ev.VaultID, ev.ResourceID)); ok {
+		return []ScopedVault{{ID: id, Name: name}}
+	}
+	if class != ClassRoleAssignment {
 		return nil
 	}
-	vault := registry.Decoy{VaultID: id, VaultName: name}
-	a := Alert{Decoy: vault, Event: *ev, Class: class, Severity: class.Severity()}
-	// One spelling whatever the shape (the REST API writes
-	// Microsoft.Insights/diagnosticSettings/delete): Azure's own upper case,
-	// as the export and AzureActivity carry it and the lab's report expects.
-	a.Event.Operation = strings.ToUpper(strings.TrimSpace(ev.Operation))
-	if rule, allowed := m.allow.Load().allowed(vault, ev.Caller, ev.Operation, class, ev.Time); allowed {
-		a.Suppressed, a.AllowedBy = true, &rule
+	if sub, group, ok := broadScope(ev.ResourceID); ok {
+		return m.index.VaultsUnder(sub, group)
 	}
-	return []Alert{a}
+	return nil
 }
+
+// SetDestinations tells the tamper rules which destinations honeyvault
+// reads, so that a diagnostic setting redirected away from them alerts
+// (ClassAuditPathRedirected). nil, the default, knows none.
+func (m *Matcher) SetDestinations(d *auditpath.Destinations) { m.dest.Store(d) }
 
 func first(a, b string) string {
 	if a != "" {

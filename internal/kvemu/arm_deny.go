@@ -78,3 +78,28 @@ func (a *armRequest) changeTarget() (resource, action string) {
 	}
 	return resource, strings.Join(parts, "/") + "/" + verb
 }
+
+// DenyDiagnosticsRead makes Resource Manager refuse to list or read
+// diagnostic settings to the principal with objectID, as Azure does for an
+// identity without Monitoring Reader or Reader: 403 AuthorizationFailed.
+// deny false lifts it.
+func (e *Emulator) DenyDiagnosticsRead(objectID string, deny bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.diagUnread == nil {
+		e.diagUnread = map[string]bool{}
+	}
+	if deny {
+		e.diagUnread[strings.ToLower(objectID)] = true
+	} else {
+		delete(e.diagUnread, strings.ToLower(objectID))
+	}
+}
+
+// diagnosticsUnreadable reports whether the caller is refused
+// diagnostic-settings reads.
+func (a *armRequest) diagnosticsUnreadable() bool {
+	a.e.mu.RLock()
+	defer a.e.mu.RUnlock()
+	return a.e.diagUnread[strings.ToLower(a.claims.OID)]
+}

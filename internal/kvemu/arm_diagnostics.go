@@ -131,6 +131,10 @@ func (a *armRequest) diagnosticSettings(scope, rest []string) (int, any, *apiErr
 		return 0, nil, &apiError{status: http.StatusBadRequest, code: "InvalidScope", message: "The emulator serves diagnostic settings of vaults and subscriptions only."}
 	}
 
+	if a.r.Method == http.MethodGet && a.diagnosticsUnreadable() {
+		return 0, nil, &apiError{status: http.StatusForbidden, code: "AuthorizationFailed",
+			message: "The client '" + a.claims.OID + "' with object id '" + a.claims.OID + "' does not have authorization to perform action 'microsoft.insights/diagnosticSettings/read' over scope '" + scopeID + "' or the scope is invalid."}
+	}
 	if len(rest) == 0 {
 		if a.r.Method != http.MethodGet {
 			return 0, nil, errMethod(a.r.Method)

@@ -63,6 +63,7 @@ type Emulator struct {
 	vaults       map[string]*vault        // by lower-case vault name (names are global)
 	roles        []RoleAssignment
 	denied       map[string]bool         // lower-case object ids refused every management change (see DenyManagement)
+	diagUnread   map[string]bool         // lower-case object ids refused diagnostic-settings reads (see DenyDiagnosticsRead)
 	destinations map[string]*destination // by lower-case destination resource id
 	mounts       map[string]*mount       // services beyond Key Vault, by lower-case host
 

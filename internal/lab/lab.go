@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -267,6 +268,11 @@ func (l *Lab) config(listen string) config.Config {
 	for _, t := range labSettings.Types {
 		cfg.Plant.Types = append(cfg.Plant.Types, string(t))
 	}
+	// The vaults' settings stream to this namespace, whose records the
+	// emulator's forwarder pushes to serve: the diagnostics check and the
+	// tamper rules count it as read.
+	ns, _, _ := strings.Cut(auditDestination, "/authorizationRules/")
+	cfg.Diagnostics.Destinations = []string{ns}
 	return cfg
 }
 

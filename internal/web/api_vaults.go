@@ -122,5 +122,12 @@ func (h *handler) assessVault(r *http.Request, id string) (assessed, []registry.
 		return assessed{}, nil, err
 	}
 	facts.HeartbeatMissed = gaps[v.Key()]
-	return assessed{Vault: v, Coverage: coverage.Assess(h.coverage, h.now(), facts)}, decoys, nil
+	var path *store.AuditPath
+	switch ap, err := h.store.GetAuditPath(r.Context(), v.ID); {
+	case err == nil:
+		path, facts.AuditPath = &ap, auditPathDoubt(ap)
+	case !errors.Is(err, store.ErrNotFound):
+		return assessed{}, nil, err
+	}
+	return assessed{Vault: v, Coverage: coverage.Assess(h.coverage, h.now(), facts), AuditPath: path}, decoys, nil
 }

@@ -162,8 +162,17 @@ func apiVault(a assessed) api.Vault {
 		ID: a.ID, Name: a.Name, SubscriptionID: a.SubscriptionID, Subscription: a.SubscriptionName, ResourceGroup: a.ResourceGroup,
 		Location: a.Location, PermissionModel: model, Tags: tags, SoftDelete: a.SoftDelete, PurgeProtection: a.PurgeProtection,
 		FirstSeen: a.FirstSeen, LastSeen: a.LastSeen, GoneAt: optTime(a.GoneAt), LastRecord: optTime(a.LastRecord),
-		Coverage: api.Coverage{State: string(a.Coverage.State), Reasons: nonNil(a.Coverage.Reasons), Decoys: a.Coverage.Active},
+		Coverage:    api.Coverage{State: string(a.Coverage.State), Reasons: nonNil(a.Coverage.Reasons), Decoys: a.Coverage.Active},
+		Diagnostics: apiDiagnostics(a.AuditPath),
 	}
+}
+
+func apiDiagnostics(a *store.AuditPath) *api.VaultDiagnostics {
+	if a == nil {
+		return nil
+	}
+	d := apiAuditPath(*a)
+	return &d
 }
 
 func apiCount(c coverage.Count) api.CoverageCount {

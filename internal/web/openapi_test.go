@@ -62,6 +62,8 @@ var schemaTypes = map[string]reflect.Type{
 	"ReconcileReport":        reflect.TypeFor[api.ReconcileReport](),
 	"ReconcileVault":         reflect.TypeFor[api.ReconcileVault](),
 	"ReconcileFinding":       reflect.TypeFor[api.ReconcileFinding](),
+	"VaultDiagnostics":       reflect.TypeFor[api.VaultDiagnostics](),
+	"DiagnosticsReport":      reflect.TypeFor[api.DiagnosticsReport](),
 	"Token":                  reflect.TypeFor[api.Token](),
 	"TokenList":              reflect.TypeFor[api.TokenList](),
 	"CreateTokenRequest":     reflect.TypeFor[api.CreateTokenRequest](),

@@ -77,6 +77,9 @@ type Options struct {
 	// Reconciler runs reconcile on demand; nil: POST /api/v1/reconcile
 	// answers 503.
 	Reconciler Reconciler
+	// Diagnostics runs the diagnostics check on demand; nil: POST
+	// /api/v1/diagnostics answers 503.
+	Diagnostics DiagnosticsChecker
 }
 
 type handler struct {
@@ -107,6 +110,7 @@ type handler struct {
 	coverage    coverage.Policy
 	deployments Deployments
 	reconciler  Reconciler
+	diagnostics DiagnosticsChecker
 
 	notifyTest NotifyTester
 	settings   settingsConfig
@@ -154,6 +158,7 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /api/v1/vaults/{id...}", h.require(auth.ReadDecoys, h.getVault))
 	mux.Handle("POST /api/v1/vaults/discover", h.require(auth.ManageSettings, h.discoverVaults))
 	mux.Handle("POST /api/v1/reconcile", h.require(auth.ManageSettings, h.reconcileNow))
+	mux.Handle("POST /api/v1/diagnostics", h.require(auth.ManageSettings, h.checkDiagnostics))
 	// Deploy and retire (api_deploys.go, deploy_page.go).
 	mux.Handle("POST /api/v1/deploys", h.require(auth.ManageDecoys, h.planDeployAPI))
 	mux.Handle("GET /api/v1/deploys/{id}", h.require(auth.ManageDecoys, h.getRunAPI(KindDeploy)))

@@ -61,6 +61,15 @@ type vaultView struct {
 	Retirable    int
 	PortalURL    string
 	Subscription string
+	// AuditPath is the diagnostics check's latest outcome; nil: not checked.
+	AuditPath *auditPathView
+}
+
+// auditPathView is what the vault page says of the diagnostics check.
+type auditPathView struct {
+	OK          bool
+	Reason, Fix string
+	Checked     timeView
 }
 
 // vaultPage is GET /vaults/{id...}: one vault, why it has its state, its
@@ -90,6 +99,9 @@ func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if v.Subscription == "" {
 		v.Subscription = a.SubscriptionID
+	}
+	if ap := a.AuditPath; ap != nil {
+		v.AuditPath = &auditPathView{OK: ap.OK(), Reason: ap.Reason, Fix: ap.Fix, Checked: viewTime(ap.CheckedAt, now)}
 	}
 	if a.RBAC {
 		v.Model = "Azure RBAC"

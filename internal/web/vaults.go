@@ -21,6 +21,7 @@ func (h *handler) setupVaults(o Options) {
 	h.coverage = o.Coverage
 	h.deployments = o.Deployments
 	h.reconciler = o.Reconciler
+	h.diagnostics = o.Diagnostics
 	if len(h.coverage.Types) == 0 {
 		h.coverage.Types = []registry.Type{registry.Secret}
 	}
@@ -35,8 +36,10 @@ func (h *handler) setupVaults(o Options) {
 type assessed struct {
 	store.Vault
 	Coverage coverage.Assessment
-	facts    coverage.Facts // what Coverage was decided from
-	at       time.Time      // and when
+	// AuditPath is the diagnostics check's latest outcome; nil: not checked.
+	AuditPath *store.AuditPath
+	facts     coverage.Facts // what Coverage was decided from
+	at        time.Time      // and when
 }
 
 // explained returns a with its coverage's reasons, decided from the same
@@ -61,11 +64,13 @@ func (h *handler) assessVaults(ctx context.Context, p auth.Principal, f store.Va
 	var counts []store.DecoyCount
 	var findings []store.OpenFinding
 	var gaps map[string]time.Time
+	var paths map[string]store.AuditPath
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { vaults, err = h.store.ListVaults(gctx, f); return err })
 	g.Go(func() (err error) { counts, err = h.store.CountDecoysByVault(gctx, f); return err })
 	g.Go(func() (err error) { findings, err = h.store.OpenFindingsByVault(gctx, f); return err })
 	g.Go(func() (err error) { gaps, err = h.gapsByVault(gctx); return err })
+	g.Go(func() (err error) { paths, err = h.store.AuditPaths(gctx); return err })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -86,13 +91,26 @@ func (h *handler) assessVaults(ctx context.Context, p auth.Principal, f store.Va
 		facts := coverage.Facts{Decoys: decoysOf[k], Findings: findingsOf[k], LastRecord: v.LastRecord,
 			PlantingBlocked: v.PlantingBlocked, Gone: !v.GoneAt.IsZero()}
 		facts.HeartbeatMissed = gaps[k]
+		var path *store.AuditPath
+		if ap, ok := paths[k]; ok {
+			path, facts.AuditPath = &ap, auditPathDoubt(ap)
+		}
 		// Every vault is counted on each view, a page of them shown:
 		// wording the reasons of all (thousands of Sprintf) is left to
 		// explained.
 		st, active := coverage.Decide(h.coverage, now, facts)
-		out[i] = assessed{Vault: v, Coverage: coverage.Assessment{State: st, Active: active}, facts: facts, at: now}
+		out[i] = assessed{Vault: v, Coverage: coverage.Assessment{State: st, Active: active}, AuditPath: path, facts: facts, at: now}
 	}
 	return out, nil
+}
+
+// auditPathDoubt is coverage's AuditPath fact of a check's outcome: its
+// reason unless the audit path works.
+func auditPathDoubt(a store.AuditPath) string {
+	if a.OK() {
+		return ""
+	}
+	return a.Reason
 }
 
 // vaultQuery is the filter of a vault listing, as both the API and the

@@ -1,0 +1,58 @@
+package detect
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/honeyvault/honeyvault/internal/registry"
+)
+
+// ScopedVault is a vault holding decoys, in registry.VaultID's spelling.
+type ScopedVault struct{ ID, Name string }
+
+// VaultsUnder returns the vaults holding decoys in subscription sub and,
+// when group is not "", in that resource group (any case), ordered by id:
+// those a role assigned at that scope covers. The scan is over vaults, not
+// decoys: a role assignment at a broad scope is rare.
+func (ix *Index) VaultsUnder(sub, group string) []ScopedVault {
+	prefix := strings.ToLower(sub) + "/"
+	if group != "" {
+		prefix += strings.ToLower(group) + "/"
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	var out []ScopedVault
+	for key, n := range ix.vaults {
+		if n == 0 || !strings.HasPrefix(key, prefix) {
+			continue
+		}
+		parts := strings.SplitN(key, "/", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		s, g := ix.subs.list[ix.subs.index[parts[0]]], ix.groups.list[ix.groups.index[parts[1]]]
+		out = append(out, ScopedVault{ID: registry.VaultID(s, g, parts[2]), Name: parts[2]})
+	}
+	slices.SortFunc(out, func(a, b ScopedVault) int { return strings.Compare(strings.ToLower(a.ID), strings.ToLower(b.ID)) })
+	return out
+}
+
+// broadScope reads a role assignment's scope from the ARM id an Activity
+// record names (the assignment's id, or the scope itself) when it is a
+// subscription or a resource group: sub and group ("" for a whole
+// subscription); ok is false for any other scope (a vault's is handled as
+// the vault).
+func broadScope(resourceID string) (sub, group string, ok bool) {
+	id := strings.Trim(strings.TrimSpace(resourceID), "/")
+	if i := strings.Index(strings.ToLower(id), "/providers/microsoft.authorization/"); i >= 0 {
+		id = id[:i]
+	}
+	p := strings.Split(id, "/")
+	switch {
+	case len(p) == 2 && strings.EqualFold(p[0], "subscriptions") && p[1] != "":
+		return p[1], "", true
+	case len(p) == 4 && strings.EqualFold(p[0], "subscriptions") && strings.EqualFold(p[2], "resourceGroups") && p[1] != "" && p[3] != "":
+		return p[1], p[3], true
+	}
+	return "", "", false
+}
