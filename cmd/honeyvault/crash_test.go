@@ -27,7 +27,7 @@ func startServe(t *testing.T, db string) (*exec.Cmd, string) {
 	wl := filepath.Join(t.TempDir(), "wl.csv")
 	os.WriteFile(wl, []byte(crashWatchlist), 0o600)
 	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--db", db, "--watchlist", wl)
-	cmd.Env = append(os.Environ(), "HONEYVAULT_INGEST_TOKEN="+ingestToken, "HONEYVAULT_ADMIN_TOKEN=admin-token-for-crash-test", "HONEYVAULT_INVENTORY_INTERVAL=off", "HONEYVAULT_RECONCILE_INTERVAL=off")
+	cmd.Env = append(os.Environ(), "HONEYVAULT_INGEST_TOKEN="+ingestToken, "HONEYVAULT_ADMIN_TOKEN=admin-token-for-crash-test", "HONEYVAULT_INVENTORY_INTERVAL=off", "HONEYVAULT_RECONCILE_INTERVAL=off", "HONEYVAULT_HEARTBEAT_INTERVAL=off")
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

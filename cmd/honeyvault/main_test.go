@@ -94,7 +94,7 @@ func TestWatchlistImportExportRoundTrip(t *testing.T) {
 
 func TestServeAnswersAndStopsOnSIGTERM(t *testing.T) {
 	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:"+filepath.Join(t.TempDir(), "hv.db"), "--log-format", "json")
-	cmd.Env = append(os.Environ(), "HONEYVAULT_ADMIN_TOKEN=admin-token-for-e2e-test", "HONEYVAULT_INVENTORY_INTERVAL=off", "HONEYVAULT_RECONCILE_INTERVAL=off")
+	cmd.Env = append(os.Environ(), "HONEYVAULT_ADMIN_TOKEN=admin-token-for-e2e-test", "HONEYVAULT_INVENTORY_INTERVAL=off", "HONEYVAULT_RECONCILE_INTERVAL=off", "HONEYVAULT_HEARTBEAT_INTERVAL=off")
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

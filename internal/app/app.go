@@ -46,6 +46,8 @@ type Server struct {
 	tls *tls.Config
 	// sources are the live ingestion sources from the configuration.
 	sources []*source.Runner
+	// heartbeats sends and judges the per-vault heartbeats.
+	heartbeats *heartbeats
 	// tasks run in the background while the server serves; they stop after
 	// the HTTP server has drained, so in-flight requests still reach them.
 	tasks []func(context.Context)
@@ -136,6 +138,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if dr.every > 0 {
 		s.tasks = append(s.tasks, dr.loop)
 	}
+	// Heartbeats: through the same Azure client, their gaps raised as alerts.
+	if s.heartbeats, err = newHeartbeats(cfg, st, inv, s.outbox, log); err != nil {
+		return nil, err
+	}
+	if s.heartbeats.every > 0 {
+		s.tasks = append(s.tasks, s.heartbeats.loop)
+	}
+	detected.MustRegister(newVaultHealthCollector(st, log))
 	diag, err := newDiagnostics(cfg, st, inv, dest, log)
 	if err != nil {
 		return nil, err

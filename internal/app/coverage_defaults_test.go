@@ -25,6 +25,7 @@ func TestCoverageAsksForTheDefaultTypes(t *testing.T) {
 	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
 	cfg.AdminToken = adminToken
 	cfg.Reconcile.Interval = "off"
+	cfg.Heartbeat.Interval = "off"
 	srv := serveInBackground(t, cfg, nil, WithAzure(over))
 	var list api.VaultList
 	ingesttest.Eventually(t, 30*time.Second, "three vaults discovered", func() bool {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/detect"
+	"github.com/honeyvault/honeyvault/internal/health"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -89,6 +90,12 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 // Remove) silences nothing more. Decoy accesses are rare, so the read costs
 // nothing in the common case.
 func (d *detection) hook(ctx context.Context, tx *store.Tx, fresh []store.Fresh) error {
+	// honeyvault's own heartbeats come back here: marked, and never
+	// matched (internal/health).
+	fresh, err := health.Recognize(ctx, tx, fresh)
+	if err != nil {
+		return err
+	}
 	alerts := d.match(fresh)
 	if len(alerts) > 0 {
 		if err := d.loadRules(ctx, tx); err != nil {

@@ -37,6 +37,7 @@ func serveInBackground(t *testing.T, cfg config.Config, log *slog.Logger, opts .
 		// Azure: DefaultAzureCredential would probe for one.
 		cfg.Inventory.Interval = "off"
 		cfg.Reconcile.Interval = "off"
+		cfg.Heartbeat.Interval = "off"
 		cfg.Diagnostics.Interval = "off"
 	}
 	ctx, cancel := context.WithCancel(context.Background())

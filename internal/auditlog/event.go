@@ -24,6 +24,10 @@ const (
 	// deleted, disabled or replaced outside honeyvault by comparing list
 	// calls with the registry (internal/incident: DriftAlert).
 	KindDrift Kind = "drift"
+	// KindHealth is no record either: honeyvault's heartbeat found a
+	// vault's audit records stopped reaching it, or flowing again
+	// (internal/incident: GapAlert).
+	KindHealth Kind = "health"
 )
 
 // Shape names the record layout an event was read from.

@@ -55,6 +55,8 @@ type Config struct {
 	Reconcile Reconcile `yaml:"reconcile"`
 	// KVReview configures the KVReview tag flow; see kvreview.go.
 	KVReview KVReview `yaml:"kvreview"`
+	// Heartbeat configures serve's per-vault heartbeats; see heartbeat.go.
+	Heartbeat Heartbeat `yaml:"heartbeat"`
 	// Diagnostics configures serve's diagnostic-settings check; see
 	// diagnostics.go.
 	Diagnostics Diagnostics `yaml:"diagnostics"`
@@ -88,6 +90,7 @@ func Default() Config {
 		Plant:       DefaultPlant(),
 		Inventory:   DefaultInventory(),
 		Reconcile:   DefaultReconcile(),
+		Heartbeat:   DefaultHeartbeat(),
 		Diagnostics: DefaultDiagnostics(),
 		KVReview:    DefaultKVReview(),
 		DecoySync:   Duration(5 * time.Second),
@@ -193,7 +196,10 @@ func (c *Config) Validate() error {
 	if err := c.Reconcile.validate(); err != nil {
 		return err
 	}
-	return c.KVReview.validate()
+	if err := c.KVReview.validate(); err != nil {
+		return err
+	}
+	return c.validateHeartbeat()
 }
 
 // SplitDSN splits a database setting into its driver ("sqlite" or

@@ -46,6 +46,9 @@ type EventHubsSource struct {
 	// Start is where a new consumer group begins: earliest (default:
 	// everything the hub still retains) or latest.
 	Start string `yaml:"start"`
+	// HeartbeatSLA is how long a heartbeat's record may take to come back
+	// through this source (0: the default, 2m); see heartbeat.go.
+	HeartbeatSLA Duration `yaml:"heartbeat_sla"`
 	// Namespace is the Event Hubs namespace (its name or ARM id) the
 	// diagnostics check and tamper rules count as read by this source;
 	// default the namespace of the connection string's or brokers' host
@@ -74,6 +77,9 @@ type StorageSource struct {
 	Settle Duration `yaml:"settle"`
 	// MaxAge skips blobs last modified longer ago (0: read them all).
 	MaxAge Duration `yaml:"max_age"`
+	// HeartbeatSLA is how long a heartbeat's record may take to come back
+	// through this source (0: the default, 20m); see heartbeat.go.
+	HeartbeatSLA Duration `yaml:"heartbeat_sla"`
 }
 
 // LogAnalyticsSource polls a Log Analytics workspace through the query API.
@@ -99,6 +105,9 @@ type LogAnalyticsSource struct {
 	MaxRows         int      `yaml:"max_rows"` // rows per query, default 10000
 	// Cloud is public (default), china or usgovernment.
 	Cloud string `yaml:"cloud"`
+	// HeartbeatSLA is how long a heartbeat's record may take to come back
+	// through this source (0: the default, 20m); see heartbeat.go.
+	HeartbeatSLA Duration `yaml:"heartbeat_sla"`
 	// WorkspaceResourceID is the workspace's ARM id, which diagnostic
 	// settings name (WorkspaceID is its GUID): without it the diagnostics
 	// check counts any workspace as read.
@@ -117,6 +126,9 @@ type FileSource struct {
 	// without a line end is taken as complete, and before a CSV export
 	// (which has no end to recognise) is read.
 	Settle Duration `yaml:"settle"`
+	// HeartbeatSLA is how long a heartbeat's record may take to come back
+	// through this source (0: the default, 20m); see heartbeat.go.
+	HeartbeatSLA Duration `yaml:"heartbeat_sla"`
 }
 
 // validSourceName keeps names usable as metric labels and checkpoint keys.

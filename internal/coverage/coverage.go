@@ -95,6 +95,9 @@ type Facts struct {
 	// nothing known), with the fix.
 	PlantingBlocked string
 	Gone            bool // the vault no longer exists
+	// HeartbeatMissed is when the vault's open monitoring gap began (its
+	// first missed heartbeat was due back); zero: none open.
+	HeartbeatMissed time.Time
 	// AuditPath says why the diagnostics check doubts that the vault's
 	// AuditEvent reaches honeyvault ("" for OK or not checked).
 	AuditPath string
@@ -124,6 +127,9 @@ func Decide(p Policy, now time.Time, f Facts) (State, int) {
 		return NotCovered, active
 	}
 	if missing > 0 || len(f.Findings) > 0 || f.PlantingBlocked != "" || f.AuditPath != "" || f.LastRecord.IsZero() || now.Sub(f.LastRecord) > p.LateAfter {
+		return AtRisk, active
+	}
+	if !f.HeartbeatMissed.IsZero() {
 		return AtRisk, active
 	}
 	for _, t := range p.Types {
@@ -203,6 +209,9 @@ func Assess(p Policy, now time.Time, f Facts) Assessment {
 	case age > p.LateAfter:
 		risks = append(risks, fmt.Sprintf("no audit record for %s (late after %s): its diagnostic setting or the source that reads it may have stopped",
 			Span(age), Span(p.LateAfter)))
+	}
+	if !f.HeartbeatMissed.IsZero() {
+		risks = append(risks, heartbeatWords(now, f.HeartbeatMissed))
 	}
 	if f.PlantingBlocked != "" {
 		risks = append(risks, "planting cannot work here: "+f.PlantingBlocked)

@@ -15,6 +15,7 @@ import (
 type Grouping struct {
 	labels []string // sorted; nil with every set: each alert alone
 	every  bool
+	fixed  string // when set, every alert's key (one recorder per incident)
 }
 
 // NewGrouping validates labels (config.GroupLabels, or "..." alone).
@@ -52,6 +53,9 @@ func (g Grouping) Labels() []string {
 // Key is a's group key: "label=value" pairs in label order, joined by
 // newlines (no label value holds one after lower-casing and trimming).
 func (g Grouping) Key(a *detect.Alert) string {
+	if g.fixed != "" {
+		return g.fixed
+	}
 	if g.every {
 		return "alert=" + a.Event.DedupKey() + "|" + a.Decoy.Key()
 	}

@@ -29,6 +29,9 @@ func Title(a *detect.Alert) string {
 		}
 		return TitleDiagnosticSettings
 	}
+	if a.Event.Kind == auditlog.KindHealth {
+		return gapTitle(a) // a vault's audit records stopped reaching honeyvault
+	}
 	if a.Event.Kind == auditlog.KindDrift {
 		return driftTitle(a) // what reconcile found changed, in words
 	}

@@ -172,8 +172,12 @@ func (e *Emulator) emitAudit(v *vault, t time.Time, rec AuditRecord) {
 		e.log.Error("kvemu: encode audit record", "err", err)
 		return
 	}
+	r := Record{Category: CategoryAuditEvent, ResourceID: rec.ResourceID, Time: t, JSON: b}
 	v.mu.Lock()
 	targets := auditTargets(v.diag, CategoryAuditEvent)
+	held, ctl := v.holdLocked(targets, r), v.delivery
 	v.mu.Unlock()
-	e.deliver(targets, Record{Category: CategoryAuditEvent, ResourceID: rec.ResourceID, Time: t, JSON: b})
+	if !held {
+		e.route(targets, r, ctl)
+	}
 }

@@ -35,7 +35,10 @@
 // answer the azlogs SDK's queries in a subset of KQL, on this listener
 // ([Emulator.Mount] lets a service of another package answer for an Azure
 // host; [Emulator.Authenticate] checks its callers' tokens).
-// PauseDelivery and ResumeDelivery make records arrive late, on purpose.
+// PauseDelivery and ResumeDelivery make records arrive late, on purpose;
+// SetVaultDelivery and SetDestinationDelivery delay, hold or drop the
+// records of one vault or bound for one destination while the emulator
+// runs (a vault whose logs stop, arrive late, or come back).
 //
 // The emulator is the oracle honeyvault's log parsers are tested against, so
 // it must never import them (see the import-boundary test).

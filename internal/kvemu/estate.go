@@ -87,6 +87,8 @@ type vault struct {
 	purgeProt   bool
 	created     time.Time
 	diag        map[string]*DiagnosticSetting // by lower-case name
+	delivery    DeliveryControl               // how its audit records leave it (SetVaultDelivery)
+	held        []heldRecord                  // records held while delivery is paused
 	faults      Faults
 	limiter     limiter
 	faultCounts faultCounters

@@ -237,6 +237,9 @@ type destination struct {
 	queue    []queued
 	stopping bool
 	paused   bool
+	// extraDelay and cut are SetDestinationDelivery's.
+	extraDelay time.Duration
+	cut        bool
 
 	wake chan struct{}
 	quit chan struct{}
@@ -256,9 +259,17 @@ func (d *destination) enqueue(rec Record, to target) {
 		d.mu.Unlock()
 		return
 	}
-	d.queue = append(d.queue, queued{rec: rec, to: to, due: time.Now().Add(d.opts.Delay)})
-	d.mu.Unlock()
+	if d.cut {
+		d.mu.Unlock()
+		d.p.add(1)
+		d.p.finish(1, false)
+		return
+	}
+	// Counted pending before it is queued (under d.mu): a cut dropping
+	// the queue must never settle a record not yet counted.
 	d.p.add(1)
+	d.queue = append(d.queue, queued{rec: rec, to: to, due: time.Now().Add(d.opts.Delay + d.extraDelay)})
+	d.mu.Unlock()
 	select {
 	case d.wake <- struct{}{}:
 	default:

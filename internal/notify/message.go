@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/detect"
+	"github.com/honeyvault/honeyvault/internal/incident"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -127,6 +129,7 @@ func alertInfo(a store.Alert) AlertInfo {
 		info.Change = detect.DescribeTamper(c, detect.ChangeRefused(a.ResultType))
 		info.Resource = a.RequestURI
 	}
+	info.Change = cmp.Or(incident.DescribeHealth(detect.Class(a.Class)), info.Change)
 	return info
 }
 
@@ -153,6 +156,9 @@ func (m *Message) Caller() string {
 				return v
 			}
 		}
+	}
+	if len(m.Alerts) > 0 && strings.HasPrefix(m.Alerts[0].Operation, incident.HeartbeatOperationPrefix) {
+		return incident.HeartbeatCaller // honeyvault found it itself: there is no caller
 	}
 	return "unknown caller"
 }

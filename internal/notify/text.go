@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/incident"
 )
 
 // MaxListedAlerts bounds the alerts chat and mail messages list one by one.
@@ -17,6 +19,9 @@ func AlertLine(a AlertInfo) string {
 	}
 	if who == "" {
 		who = a.Caller.AppID
+	}
+	if who == "" && strings.HasPrefix(a.Operation, incident.HeartbeatOperationPrefix) {
+		who = incident.HeartbeatCaller // honeyvault found it itself: there is no caller
 	}
 	if who == "" {
 		who = "unknown caller"

@@ -119,7 +119,7 @@ func (n *Namer) Next(rng *rand.Rand) (string, error) {
 
 // acceptable: a valid Key Vault name, free, with no giveaway word.
 func (n *Namer) acceptable(c string) bool {
-	if len(c) > maxNameLen || !registry.ValidObjectName(c) || n.taken.has(c) {
+	if len(c) > maxNameLen || !registry.ValidObjectName(c) || registry.IsHeartbeatName(c) || n.taken.has(c) {
 		return false
 	}
 	_, bad := Giveaway(c)

@@ -207,3 +207,16 @@ func TestNamesNeverGiveAway(t *testing.T) {
 		}
 	}
 }
+
+// The namer never proposes a name in the heartbeat's reserved space: its
+// giveaway list already keeps "honey" out, and acceptable refuses the
+// prefix itself, so that a change to that list cannot let one through.
+func TestNamerAvoidsHeartbeatPrefix(t *testing.T) {
+	namer, err := NewNamer(nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if namer.acceptable(registry.HeartbeatPrefix + "password") {
+		t.Error("acceptable took a heartbeat name")
+	}
+}

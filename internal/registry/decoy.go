@@ -88,6 +88,9 @@ func (d *Decoy) Validate() error {
 	if !ValidObjectName(d.Name) {
 		return fmt.Errorf("registry: invalid object name %q: want 1-127 letters, digits and dashes", d.Name)
 	}
+	if IsHeartbeatName(d.Name) {
+		return fmt.Errorf("registry: object name %q: names starting %q are reserved for honeyvault's heartbeat", d.Name, HeartbeatPrefix)
+	}
 	if _, err := ParseType(string(d.Type)); err != nil {
 		return err
 	}

@@ -72,11 +72,11 @@ func StartServe(t testing.TB, env []string, args ...string) *Serve {
 	}
 	s := &Serve{
 		URL: "http://127.0.0.1:" + strconv.Itoa(port),
-		// Vault discovery and reconcile are off unless env turns them
+		// Vault discovery, reconcile and heartbeats are off unless env turns them
 		// on: a test reaches no Azure, and DefaultAzureCredential would
 		// probe for one.
 		Env: append([]string{"HONEYVAULT_LISTEN=127.0.0.1:" + strconv.Itoa(port), "HONEYVAULT_INVENTORY_INTERVAL=off",
-			"HONEYVAULT_RECONCILE_INTERVAL=off"}, env...),
+			"HONEYVAULT_RECONCILE_INTERVAL=off", "HONEYVAULT_HEARTBEAT_INTERVAL=off"}, env...),
 		Args: args,
 		t:    t,
 	}

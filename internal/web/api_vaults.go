@@ -117,6 +117,11 @@ func (h *handler) assessVault(r *http.Request, id string) (assessed, []registry.
 	for _, fd := range findings {
 		facts.Findings = append(facts.Findings, coverage.Finding{Type: fd.Type, Kind: string(fd.Kind)})
 	}
+	gaps, err := h.gapsByVault(r.Context())
+	if err != nil {
+		return assessed{}, nil, err
+	}
+	facts.HeartbeatMissed = gaps[v.Key()]
 	var path *store.AuditPath
 	switch ap, err := h.store.GetAuditPath(r.Context(), v.ID); {
 	case err == nil:

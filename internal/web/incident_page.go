@@ -116,6 +116,9 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, code int,
 		if c := detect.Class(a.Class); c.IsTamper() {
 			row.Change = detect.DescribeTamper(c, detect.ChangeRefused(a.ResultType))
 		}
+		if words := incident.DescribeHealth(detect.Class(a.Class)); words != "" {
+			row.Change = words
+		}
 		v.Alerts = append(v.Alerts, row)
 	}
 	for _, c := range relatedWindows {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/detect"
+	"github.com/honeyvault/honeyvault/internal/incident"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -96,6 +97,11 @@ func alertVerb(a store.Alert) verb {
 func incidentSentence(in store.Incident, alerts []store.Alert) string {
 	if len(alerts) == 0 {
 		return in.Title + " in " + in.VaultName
+	}
+	if words := incident.DescribeHealth(detect.Class(alerts[len(alerts)-1].Class)); words != "" {
+		// A monitoring gap: no caller, no decoy; the latest alert says
+		// where it stands.
+		return incident.HeartbeatCaller + " " + words + " (" + in.VaultName + ")"
 	}
 	who := callerName(alerts[0].Caller)
 	// Per verb (in order of first use): the distinct decoys per type, and

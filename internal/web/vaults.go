@@ -63,11 +63,13 @@ func (h *handler) assessVaults(ctx context.Context, p auth.Principal, f store.Va
 	var vaults []store.Vault
 	var counts []store.DecoyCount
 	var findings []store.OpenFinding
+	var gaps map[string]time.Time
 	var paths map[string]store.AuditPath
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { vaults, err = h.store.ListVaults(gctx, f); return err })
 	g.Go(func() (err error) { counts, err = h.store.CountDecoysByVault(gctx, f); return err })
 	g.Go(func() (err error) { findings, err = h.store.OpenFindingsByVault(gctx, f); return err })
+	g.Go(func() (err error) { gaps, err = h.gapsByVault(gctx); return err })
 	g.Go(func() (err error) { paths, err = h.store.AuditPaths(gctx); return err })
 	if err := g.Wait(); err != nil {
 		return nil, err
@@ -88,6 +90,7 @@ func (h *handler) assessVaults(ctx context.Context, p auth.Principal, f store.Va
 		k := v.Key()
 		facts := coverage.Facts{Decoys: decoysOf[k], Findings: findingsOf[k], LastRecord: v.LastRecord,
 			PlantingBlocked: v.PlantingBlocked, Gone: !v.GoneAt.IsZero()}
+		facts.HeartbeatMissed = gaps[k]
 		var path *store.AuditPath
 		if ap, ok := paths[k]; ok {
 			path, facts.AuditPath = &ap, auditPathDoubt(ap)

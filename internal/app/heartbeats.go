@@ -1,0 +1,104 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/azure"
+	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/health"
+	"github.com/honeyvault/honeyvault/internal/incident"
+	"github.com/honeyvault/honeyvault/internal/store"
+)
+
+// heartbeats runs internal/health's monitor on a schedule: it judges the
+// heartbeats sent so far, then sends the next ones, through the data
+// plane of the inventory's Azure client (the identity discovery and the
+// console's deploys sign in as).
+type heartbeats struct {
+	mon   *health.Monitor
+	inv   *inventory
+	cloud string
+	log   *slog.Logger
+	every time.Duration // 0: not on a schedule
+
+	mu      sync.Mutex
+	clients map[string]*azure.VaultClient // by vault key: a client signs in once
+}
+
+func newHeartbeats(cfg config.Config, st *store.Store, inv *inventory, n incident.Notifier, log *slog.Logger) (*heartbeats, error) {
+	every, err := cfg.Heartbeat.Every()
+	if err != nil {
+		return nil, err // config.Validate has refused it already
+	}
+	hb := &heartbeats{inv: inv, cloud: cfg.Plant.Cloud, log: log, every: every, clients: map[string]*azure.VaultClient{}}
+	hb.mon = &health.Monitor{Store: st, Send: health.SenderFunc(hb.send), Gaps: incident.NewGapRecorder(n),
+		SLA: cfg.HeartbeatSLA(), Every: every, Since: time.Now(), Log: log}
+	return hb, nil
+}
+
+// send GETs the heartbeat's secret from v. Without an answer from Key
+// Vault (no client, no token, no connection) nothing was logged: the
+// error says so (health.ErrNotSent).
+func (hb *heartbeats) send(ctx context.Context, v health.Vault, name string) error {
+	vc, err := hb.client(v)
+	if err != nil {
+		return fmt.Errorf("%w: %w", health.ErrNotSent, err)
+	}
+	if err := vc.Heartbeat(ctx, name); err != nil {
+		if azure.StatusCode(err) == 0 && !errors.Is(err, azure.ErrHeartbeatSecretExists) {
+			return fmt.Errorf("%w: %w", health.ErrNotSent, err)
+		}
+		return err
+	}
+	return nil
+}
+
+func (hb *heartbeats) client(v health.Vault) (*azure.VaultClient, error) {
+	hb.mu.Lock()
+	defer hb.mu.Unlock()
+	if vc := hb.clients[v.Key]; vc != nil {
+		return vc, nil
+	}
+	c, err := hb.inv.azureClient()
+	if err != nil {
+		return nil, err
+	}
+	vc, err := c.DataPlane(azure.Vault{ID: v.ID, Name: v.Name, URI: "https://" + v.Name + "." + azure.VaultDNSSuffix(hb.cloud) + "/"})
+	if err != nil {
+		return nil, err
+	}
+	hb.clients[v.Key] = vc
+	return vc, nil
+}
+
+// run judges, then beats: the beats judged are those of earlier runs.
+func (hb *heartbeats) run(ctx context.Context) {
+	checked, err := hb.mon.Check(ctx)
+	if err != nil && ctx.Err() == nil {
+		hb.log.Warn("health: checking heartbeats", "err", err)
+	}
+	beat, err := hb.mon.Beat(ctx)
+	if err != nil && ctx.Err() == nil {
+		hb.log.Warn("health: sending heartbeats", "err", err)
+	}
+	hb.log.Debug("health: heartbeat run", "sent", beat.Sent, "failed", beat.Failed, "gaps_opened", checked.Opened, "gaps_ended", checked.Restored)
+}
+
+// loop runs every hb.every until ctx ends, the first time at once.
+func (hb *heartbeats) loop(ctx context.Context) {
+	t := time.NewTicker(hb.every)
+	defer t.Stop()
+	for {
+		hb.run(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
