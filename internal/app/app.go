@@ -150,6 +150,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
+	// The tamper rules learn each vault's routes to honeyvault from the
+	// checks: those recorded before this start, then each new one.
+	diag.onRoutes = s.detection.matcher.SetAuditRoutes
+	if err := diag.publishRoutes(context.Background()); err != nil {
+		return nil, err
+	}
 	if diag.every > 0 {
 		s.tasks = append(s.tasks, diag.loop)
 	}

@@ -26,6 +26,9 @@ type diagnostics struct {
 	inv   *inventory // for its Azure client
 	dest  *auditpath.Destinations
 	every time.Duration // 0: not on a schedule
+	// onRoutes, if set, hears after each check (and publishRoutes) which
+	// settings of each vault carry AuditEvent to honeyvault.
+	onRoutes func(map[string][]string)
 
 	run sync.Mutex // held for a whole run
 }
@@ -76,7 +79,7 @@ func (dc *diagnostics) check(ctx context.Context, r *web.DiagnosticsReport) erro
 		if ctx.Err() != nil {
 			return ctx.Err() // a cancelled listing says nothing of the vault
 		}
-		ap := store.AuditPath{VaultID: id, State: string(v.State), Reason: v.Reason, CheckedAt: time.Now().UTC()}
+		ap := store.AuditPath{VaultID: id, State: string(v.State), Reason: v.Reason, Routes: v.Routes, CheckedAt: time.Now().UTC()}
 		if v.State != auditpath.OK && v.State != auditpath.Refused && v.State != auditpath.Failed {
 			ap.Fix = dc.dest.Fix(id)
 		}
@@ -88,6 +91,27 @@ func (dc *diagnostics) check(ctx context.Context, r *web.DiagnosticsReport) erro
 		}
 		r.Vaults = append(r.Vaults, ap)
 	}
+	return dc.publishRoutes(ctx)
+}
+
+// publishRoutes hands the routes of the latest checks to onRoutes: by
+// vault key, the settings that carried AuditEvent to honeyvault (none for
+// a vault whose path was in doubt).
+func (dc *diagnostics) publishRoutes(ctx context.Context) error {
+	if dc.onRoutes == nil {
+		return nil
+	}
+	paths, err := dc.st.AuditPaths(ctx)
+	if err != nil {
+		return err
+	}
+	routes := make(map[string][]string, len(paths))
+	for key, ap := range paths {
+		if ap.OK() {
+			routes[key] = ap.Routes
+		}
+	}
+	dc.onRoutes(routes)
 	return nil
 }
 

@@ -219,3 +219,39 @@ func TestDiagnosticsVaultGone(t *testing.T) {
 		t.Errorf("gone vault: %+v", got)
 	}
 }
+
+// Once a check has found which setting carries AuditEvent to honeyvault, a
+// team adding and removing a setting of its own beside it raises nothing
+// (the path never broke); deleting the route itself still alerts.
+func TestDiagnosticsChangesBesideTheRouteRaiseNothing(t *testing.T) {
+	env := newDiagEnv(t)
+	if got := env.check(t); got.State != "ok" {
+		t.Fatalf("healthy vault: %+v", got)
+	}
+	const teams = kvPayID + "/providers/Microsoft.Insights/diagnosticSettings/team-metrics"
+	body := map[string]any{"properties": map[string]any{"eventHubAuthorizationRuleId": exfilHub,
+		"metrics": []map[string]any{{"category": "AllMetrics", "enabled": true}}}}
+	if code := env.arm(t, mallory, "PUT", teams, body); code != http.StatusOK {
+		t.Fatalf("PUT team-metrics: %d", code)
+	}
+	if code := env.arm(t, mallory, "DELETE", teams, nil); code != http.StatusOK {
+		t.Fatalf("DELETE team-metrics: %d", code)
+	}
+	// Detection runs in the transaction that stores a record: once both
+	// are stored, any alert they raise exists.
+	env.stored(t, "kv-pay", "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/WRITE", 2)
+	env.stored(t, "kv-pay", "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE", 2)
+	if ins := env.incidents(t); len(ins) != 0 {
+		t.Fatalf("a setting beside the route raised %+v", ins)
+	}
+
+	if code := env.arm(t, mallory, "DELETE", kvPayID+"/providers/Microsoft.Insights/diagnosticSettings/audit-to-soc", nil); code != http.StatusOK {
+		t.Fatalf("delete: %d", code)
+	}
+	if p := env.notification(t); len(p.Alerts) != 1 || p.Alerts[0].Operation != "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE" {
+		t.Fatalf("notification %+v", p)
+	}
+	if ins := env.incidents(t); len(ins) != 1 || ins[0].AlertCount != 1 {
+		t.Errorf("incidents %+v; want one of one alert", ins)
+	}
+}

@@ -23,6 +23,10 @@ const (
 type Verdict struct {
 	State  State
 	Reason string
+	// Routes names the settings that send AuditEvent to a destination
+	// honeyvault reads (OK only): a change to another setting cannot cut
+	// the audit path, and the tamper rules leave it be.
+	Routes []string
 }
 
 // NeededRole is the role the check needs to list a vault's settings.
@@ -32,32 +36,35 @@ const NeededRole = "Monitoring Reader (or Reader) on the vault"
 // when any sends AuditEvent to a destination d reads.
 func Judge(d *Destinations, settings []Setting) Verdict {
 	if len(settings) == 0 {
-		return Verdict{NoSetting, "the vault has no diagnostic setting: its audit log goes nowhere"}
+		return Verdict{State: NoSetting, Reason: "the vault has no diagnostic setting: its audit log goes nowhere"}
 	}
-	var elsewhere []string
+	var elsewhere, routes []string
 	for _, s := range settings {
-		if d.Reads(s) {
-			return Verdict{State: OK}
-		}
-		if s.SendsAuditEvent() {
+		switch {
+		case d.Reads(s):
+			routes = append(routes, s.Name)
+		case s.SendsAuditEvent():
 			elsewhere = append(elsewhere, s.Name)
 		}
 	}
-	if len(elsewhere) == 0 {
-		return Verdict{NoAuditEvent, fmt.Sprintf("none of the vault's %s sends AuditEvent", plural(len(settings), "diagnostic setting", "diagnostic settings"))}
+	if len(routes) > 0 {
+		return Verdict{State: OK, Routes: routes}
 	}
-	return Verdict{Elsewhere, fmt.Sprintf("AuditEvent goes only to destinations honeyvault does not read (diagnostic %s %s)",
+	if len(elsewhere) == 0 {
+		return Verdict{State: NoAuditEvent, Reason: fmt.Sprintf("none of the vault's %s sends AuditEvent", plural(len(settings), "diagnostic setting", "diagnostic settings"))}
+	}
+	return Verdict{State: Elsewhere, Reason: fmt.Sprintf("AuditEvent goes only to destinations honeyvault does not read (diagnostic %s %s)",
 		plural(len(elsewhere), "setting", "settings"), strings.Join(elsewhere, ", "))}
 }
 
 // RefusedVerdict is the verdict when Resource Manager refused the listing.
 func RefusedVerdict() Verdict {
-	return Verdict{Refused, "Resource Manager refused to list the vault's diagnostic settings: honeyvault's identity needs " + NeededRole}
+	return Verdict{State: Refused, Reason: "Resource Manager refused to list the vault's diagnostic settings: honeyvault's identity needs " + NeededRole}
 }
 
 // FailedVerdict is the verdict when the listing failed for another reason.
 func FailedVerdict(err error) Verdict {
-	return Verdict{Failed, "the vault's diagnostic settings could not be listed: " + err.Error()}
+	return Verdict{State: Failed, Reason: "the vault's diagnostic settings could not be listed: " + err.Error()}
 }
 
 func plural(n int, one, many string) string {

@@ -48,6 +48,9 @@ type Matcher struct {
 	index *Index
 	allow atomic.Pointer[rules]
 	dest  atomic.Pointer[auditpath.Destinations] // nil: none known
+	// routes are, by vault key, the diagnostic settings the last check
+	// found sending AuditEvent to honeyvault (see SetAuditRoutes).
+	routes atomic.Pointer[map[string][]string]
 }
 
 // NewMatcher returns a matcher over ix with an allow list.

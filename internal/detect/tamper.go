@@ -156,6 +156,9 @@ func (m *Matcher) Tamper(ev *auditlog.Event) []Alert {
 	}
 	var out []Alert
 	for _, v := range m.tamperedVaults(ev, class) {
+		if class.IsAuditPath() && m.besideTheRoute(v.ID, ev.ResourceID) {
+			continue
+		}
 		vault := registry.Decoy{VaultID: v.ID, VaultName: v.Name}
 		a := Alert{Decoy: vault, Event: *ev, Class: class, Severity: class.Severity()}
 		// One spelling whatever the shape (the REST API writes
@@ -184,6 +187,51 @@ func (m *Matcher) tamperedVaults(ev *auditlog.Event, class Class) []ScopedVault 
 		return m.index.VaultsUnder(sub, group)
 	}
 	return nil
+}
+
+// SetAuditRoutes tells the tamper rules, by vault key (registry.VaultKey),
+// which diagnostic settings the last check found sending AuditEvent to a
+// destination honeyvault reads. A change to another setting of such a
+// vault — deleted, or written without AuditEvent or to elsewhere — cannot
+// cut the audit path while those stand, and raises nothing; a vault with
+// no known route alerts on any such change, as before any check.
+func (m *Matcher) SetAuditRoutes(routes map[string][]string) { m.routes.Store(&routes) }
+
+// besideTheRoute reports whether resourceID names a diagnostic setting of
+// the vault that is not one of its known routes to honeyvault, while it
+// has some.
+func (m *Matcher) besideTheRoute(vaultID, resourceID string) bool {
+	p := m.routes.Load()
+	if p == nil {
+		return false
+	}
+	routes := (*p)[registry.VaultKey(vaultID)]
+	name := diagnosticSettingName(resourceID)
+	if len(routes) == 0 || name == "" {
+		return false
+	}
+	for _, r := range routes {
+		if strings.EqualFold(r, name) {
+			return false
+		}
+	}
+	return true
+}
+
+// diagnosticSettingName is the setting an Activity record's resource id
+// names ("…/providers/microsoft.insights/diagnosticSettings/NAME"), ""
+// when it names none.
+func diagnosticSettingName(resourceID string) string {
+	const marker = "/providers/microsoft.insights/diagnosticsettings/"
+	i := strings.LastIndex(strings.ToLower(resourceID), marker)
+	if i < 0 {
+		return ""
+	}
+	name := strings.TrimRight(resourceID[i+len(marker):], "/")
+	if strings.Contains(name, "/") {
+		return ""
+	}
+	return name
 }
 
 // SetDestinations tells the tamper rules which destinations honeyvault

@@ -251,3 +251,59 @@ func TestIndexVault(t *testing.T) {
 		t.Error("kv-pay holds decoys after the last was retired")
 	}
 }
+
+// Once the diagnostics check has found which settings carry AuditEvent to
+// honeyvault, a change to another setting of the vault cannot cut the
+// audit path and raises nothing — in every shape, whatever the case of the
+// names; a change to a route, or on a vault with no known route, alerts.
+func TestTamperLeavesSettingsBesideTheRoute(t *testing.T) {
+	ix, err := NewIndex(testDecoys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMatcher(ix, nil)
+	const other = "/providers/microsoft.insights/diagnosticSettings/team-metrics"
+	del, write := "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE", "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/WRITE"
+	check := func(when string, want map[string]Class) {
+		t.Helper()
+		for _, shape := range []string{"export", "rest", "AzureActivity"} {
+			for name, tc := range map[string]struct {
+				suffix, op, status, props string
+			}{
+				"route deleted":           {diagSuffix, del, "Success", ""},
+				"route emptied":           {diagSuffix, write, "Success", body("responseBody", metricsOnly)},
+				"other deleted":           {other, del, "Success", ""},
+				"other deletion refused":  {other, del, "Failure", ""},
+				"other written, no audit": {other, write, "Success", body("responseBody", metricsOnly)},
+				"other written, unknown":  {other, write, "Success", ""},
+			} {
+				ev := activity(t, shape, vaultPay, tc.suffix, tc.op, tc.status, tc.props)
+				var got Class
+				if a := m.Tamper(&ev); len(a) == 1 {
+					got = a[0].Class
+				} else if len(a) > 1 {
+					t.Fatalf("%s, %s, %s: %d alerts", when, shape, name, len(a))
+				}
+				if got != want[name] {
+					t.Errorf("%s, %s, %s: class %q; want %q", when, shape, name, got, want[name])
+				}
+			}
+		}
+	}
+	everything := map[string]Class{
+		"route deleted": ClassAuditPathDeleted, "route emptied": ClassAuditPathDisabled,
+		"other deleted": ClassAuditPathDeleted, "other deletion refused": ClassAuditPathDeleted,
+		"other written, no audit": ClassAuditPathDisabled, "other written, unknown": ClassAuditPathChanged,
+	}
+	check("before any check", everything)
+	m.SetAuditRoutes(map[string][]string{registry.VaultKey(vaultOther): {"to-honeyvault"}})
+	check("routes known for another vault only", everything)
+	m.SetAuditRoutes(map[string][]string{registry.VaultKey(vaultPay): {"TO-HONEYVAULT"}})
+	check("with its route known", map[string]Class{"route deleted": ClassAuditPathDeleted, "route emptied": ClassAuditPathDisabled})
+	m.SetAuditRoutes(map[string][]string{registry.VaultKey(vaultPay): nil})
+	check("no route at the last check", everything)
+
+	if n := diagnosticSettingName(vaultPay + "/providers/Microsoft.Insights/diagnosticSettings/a/b"); n != "" {
+		t.Errorf("a nested resource read as setting %q", n)
+	}
+}

@@ -34,12 +34,21 @@ func TestAuditPaths(t *testing.T) {
 		if err != nil || got.State != "no-setting" || got.Fix != "az ..." || !got.CheckedAt.Equal(at) || got.OK() {
 			t.Fatalf("got %+v, %v", got, err)
 		}
-		if err := s.RecordAuditPath(ctx, AuditPath{VaultID: pay, State: "ok", CheckedAt: at.Add(time.Hour)}); err != nil {
+		if len(got.Routes) != 0 {
+			t.Errorf("routes of a vault with no setting: %q", got.Routes)
+		}
+		if err := s.RecordAuditPath(ctx, AuditPath{VaultID: pay, State: "ok", Routes: []string{"to-soc", "Sentinel, \"main\""}, CheckedAt: at.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		all, err := s.AuditPaths(ctx)
 		if err != nil || len(all) != 1 || !all[registry.VaultKey(pay)].OK() || all[registry.VaultKey(pay)].Reason != "" {
 			t.Errorf("after the fix: %+v, %v", all, err)
+		}
+		if r := all[registry.VaultKey(pay)].Routes; len(r) != 2 || r[0] != "to-soc" || r[1] != "Sentinel, \"main\"" {
+			t.Errorf("routes %q", r)
+		}
+		if got, _ := s.GetAuditPath(ctx, pay); len(got.Routes) != 2 {
+			t.Errorf("routes by id %q", got.Routes)
 		}
 
 		for _, d := range []registry.Decoy{{VaultID: pay, Name: "a", Type: registry.Secret}, {VaultID: strings.ToUpper(pay), Name: "b", Type: registry.Key},
