@@ -14,7 +14,7 @@ func (d *Destinations) Fix(vaultID string) string {
 	if len(d.list) == 0 {
 		return ""
 	}
-	cmd := "az monitor diagnostic-settings create --name honeyvault --resource " + vaultID + " --logs " + fixLogs
+	cmd := "az monitor diagnostic-settings create --name " + WiringName + " --resource " + vaultID + " --logs " + fixLogs
 	dst := d.list[0]
 	switch dst.Kind {
 	case EventHub:
@@ -26,7 +26,7 @@ func (d *Destinations) Fix(vaultID string) string {
 		if hub == "" {
 			hub = DefaultHub
 		}
-		return cmd + " --event-hub " + hub + " --event-hub-rule " + ns + "/authorizationRules/RootManageSharedAccessKey"
+		return cmd + " --event-hub " + hub + " --event-hub-rule " + ns + "/authorizationRules/" + DefaultRule
 	case Storage:
 		acc := dst.AccountID
 		if acc == "" {

@@ -54,7 +54,7 @@ func Judge(d *Destinations, settings []Setting) Verdict {
 		return Verdict{State: NoAuditEvent, Reason: fmt.Sprintf("none of the vault's %s sends AuditEvent", plural(len(settings), "diagnostic setting", "diagnostic settings"))}
 	}
 	return Verdict{State: Elsewhere, Reason: fmt.Sprintf("AuditEvent goes only to destinations honeyvault does not read (diagnostic %s %s)",
-		plural(len(elsewhere), "setting", "settings"), strings.Join(elsewhere, ", "))}
+		map[bool]string{true: "setting", false: "settings"}[len(elsewhere) == 1], strings.Join(elsewhere, ", "))}
 }
 
 // RefusedVerdict is the verdict when Resource Manager refused the listing.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
@@ -74,4 +75,55 @@ func (c *Client) DiagnosticSettings(ctx context.Context, vaultID string) ([]audi
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// PutDiagnosticSetting creates or replaces the diagnostic setting s.Name of
+// a vault with s's destination and logs (metrics none). Needs
+// Microsoft.Insights/diagnosticSettings/write on the vault (Monitoring
+// Contributor) and, on the destination, the right to send to it (for an
+// Event Hubs rule, Microsoft.EventHub/namespaces/authorizationRules/listkeys).
+func (c *Client) PutDiagnosticSetting(ctx context.Context, vaultID string, s auditpath.Setting) error {
+	if _, _, _, err := ParseVaultID(vaultID); err != nil {
+		return err
+	}
+	cl, err := arm.NewClient("honeyvault/azure", "v0.1.0", c.cred, c.armOptions())
+	if err != nil {
+		return fmt.Errorf("azure: %w", err)
+	}
+	type logJSON struct {
+		Category      string `json:"category,omitempty"`
+		CategoryGroup string `json:"categoryGroup,omitempty"`
+		Enabled       bool   `json:"enabled"`
+	}
+	var body struct {
+		Properties struct {
+			StorageAccountID            string    `json:"storageAccountId,omitempty"`
+			EventHubAuthorizationRuleID string    `json:"eventHubAuthorizationRuleId,omitempty"`
+			EventHubName                string    `json:"eventHubName,omitempty"`
+			WorkspaceID                 string    `json:"workspaceId,omitempty"`
+			Logs                        []logJSON `json:"logs"`
+		} `json:"properties"`
+	}
+	p := &body.Properties
+	p.StorageAccountID, p.EventHubAuthorizationRuleID, p.EventHubName, p.WorkspaceID = s.StorageAccountID, s.EventHubAuthorizationRuleID, s.EventHubName, s.WorkspaceID
+	for _, l := range s.Logs {
+		p.Logs = append(p.Logs, logJSON{Category: l.Category, CategoryGroup: l.CategoryGroup, Enabled: l.Enabled})
+	}
+	path := strings.TrimRight(vaultID, "/") + "/providers/Microsoft.Insights/diagnosticSettings/" + url.PathEscape(s.Name)
+	req, err := runtime.NewRequest(ctx, http.MethodPut, runtime.JoinPaths(cl.Endpoint(), path))
+	if err != nil {
+		return fmt.Errorf("azure: diagnostic setting %s: %w", s.Name, err)
+	}
+	req.Raw().URL.RawQuery = "api-version=" + diagnosticsAPIVersion
+	if err := runtime.MarshalAsJSON(req, body); err != nil {
+		return fmt.Errorf("azure: diagnostic setting %s: %w", s.Name, err)
+	}
+	resp, err := cl.Pipeline().Do(req)
+	if err != nil {
+		return fmt.Errorf("azure: diagnostic setting %s: %w", s.Name, err)
+	}
+	if !runtime.HasStatusCode(resp, http.StatusOK, http.StatusCreated) {
+		return fmt.Errorf("azure: diagnostic setting %s: %w", s.Name, runtime.NewResponseError(resp))
+	}
+	return nil
 }
