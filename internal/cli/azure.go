@@ -21,9 +21,9 @@ import (
 func newAzureCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "azure",
-		Short: "Wire Azure to honeyvault: the vaults' diagnostic settings",
+		Short: "Wire Azure to honeyvault: diagnostic settings, and the permissions honeyvault needs",
 	}
-	cmd.AddCommand(newAzureConnectCmd())
+	cmd.AddCommand(newAzureConnectCmd(), newAzurePermissionsCmd())
 	return cmd
 }
 

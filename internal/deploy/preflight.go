@@ -144,12 +144,7 @@ func (p *Preflight) Fix() []string {
 		}
 		var out []string
 		for _, role := range sortedKeys(roles) {
-			ptype := "ServicePrincipal"
-			if p.Planter.IsUser() {
-				ptype = "User"
-			}
-			out = append(out, fmt.Sprintf("az role assignment create --role %q --assignee-object-id %s --assignee-principal-type %s --scope %s",
-				role, p.Planter.ObjectID, ptype, v.ID))
+			out = append(out, AssignCommand(Need{Role: Role{Name: role}}, p.Planter.ObjectID, p.Planter.IsUser(), v.ID))
 		}
 		return out
 	}
@@ -176,15 +171,7 @@ func (p *Preflight) Fix() []string {
 }
 
 // rbacRole is the built-in role that grants planting and retiring a type.
-func rbacRole(t registry.Type) string {
-	switch t {
-	case registry.Key:
-		return "Key Vault Crypto Officer"
-	case registry.Certificate:
-		return "Key Vault Certificates Officer"
-	}
-	return "Key Vault Secrets Officer"
-}
+func rbacRole(t registry.Type) string { return roleFor(t).Name }
 
 // createPermission is the access-policy permission that creates a type.
 func createPermission(t registry.Type) string {
