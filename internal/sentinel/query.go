@@ -137,7 +137,7 @@ func accessQuery(f map[string]string) string {
         DecoyType = tolower(tostring(todynamic(Properties).Type))
     | project VaultKey, Name, DecoyType, HoneyToken;
 let Diagnostics = ` + f[TableDiagnostics] + `
-    | project TimeGenerated, VaultKey = tolower(_ResourceId), OperationName, ResultSignature,
+    | project TimeGenerated, VaultKey = tolower(_ResourceId), OperationName, ResultSignature, ResultDescription,
         HttpStatusCode = toint(httpStatusCode_d), CallerIpAddress = CallerIPAddress, CorrelationId,
         ObjectUri = coalesce(id_s, requestUri_s),
         CallerObjectId = tostring(coalesce(identity_claim_oid_g, identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g)),
@@ -145,13 +145,15 @@ let Diagnostics = ` + f[TableDiagnostics] + `
         CallerAppId = tostring(identity_claim_appid_g), ClientInfo = clientInfo_s, SourceTable = "AzureDiagnostics";
 let Audit = ` + f[TableAudit] + `
     | extend Claim = todynamic(Identity).claim
-    | project TimeGenerated, VaultKey = tolower(_ResourceId), OperationName, ResultSignature,
+    | project TimeGenerated, VaultKey = tolower(_ResourceId), OperationName, ResultSignature, ResultDescription,
         HttpStatusCode = toint(HttpStatusCode), CallerIpAddress, CorrelationId,
         ObjectUri = coalesce(Id, RequestUri),
         CallerObjectId = coalesce(tostring(Claim.oid), tostring(Claim["http://schemas.microsoft.com/identity/claims/objectidentifier"])),
         CallerUpn = coalesce(tostring(Claim.upn), tostring(Claim["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"]), tostring(Claim.unique_name)),
         CallerAppId = tostring(Claim.appid), ClientInfo, SourceTable = "AZKVAuditLogs";
 union Diagnostics, Audit
+// The SDK's tokenless handshake (401, no identity, AKV10000) precedes every real request: not an attack.
+| where not(HttpStatusCode == 401 and ResultDescription has "AKV10000" and isempty(CallerObjectId) and isempty(CallerUpn) and isempty(CallerAppId))
 | extend Segments = split(trim(@"/", tolower(url_decode(tostring(parse_url(ObjectUri).Path)))), "/")
 | extend Collection = tostring(Segments[0]), Name = tostring(Segments[1])
 | extend ObjectType = case(Collection in ("secrets", "deletedsecrets"), "secret",
