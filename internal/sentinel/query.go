@@ -105,6 +105,14 @@ var diagnosticsIdentityColumns = []string{
 	"identity_claim_unique_name_s", "identity_claim_appid_g",
 }
 
+// ifExists reads an AzureDiagnostics column that a workspace may not
+// have: Log Analytics adds a column when a record first fills it, and a
+// query naming a column the table lacks fails (one claim spelling may
+// never have been logged there).
+func ifExists(col string) string { return `column_ifexists("` + col + `", "")` }
+
+func tostringIfExists(col string) string { return "tostring(" + ifExists(col) + ")" }
+
 // filters returns, per table, the leading pipeline of an access rule: the
 // ingestion-time window (none for NRT rules, which Sentinel runs on
 // ingestion itself), the operations and the allow-list. They are written
@@ -120,7 +128,7 @@ func filters(opCond string, allow []string, window time.Duration) map[string]str
 	if len(allow) > 0 {
 		var conds []string
 		for _, col := range diagnosticsIdentityColumns {
-			conds = append(conds, col+" !in~ "+kqlList(allow))
+			conds = append(conds, ifExists(col)+" !in~ "+kqlList(allow))
 		}
 		diag += " | where " + strings.Join(conds, " and ")
 		// Identity is the claim object, either spelling: an identity
@@ -140,9 +148,12 @@ let Diagnostics = ` + f[TableDiagnostics] + `
     | project TimeGenerated, VaultKey = tolower(_ResourceId), OperationName, ResultSignature, ResultDescription,
         HttpStatusCode = toint(httpStatusCode_d), CallerIpAddress = CallerIPAddress, CorrelationId,
         ObjectUri = coalesce(id_s, requestUri_s),
-        CallerObjectId = tostring(coalesce(identity_claim_oid_g, identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g)),
-        CallerUpn = coalesce(identity_claim_upn_s, identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s, identity_claim_unique_name_s),
-        CallerAppId = tostring(identity_claim_appid_g), ClientInfo = clientInfo_s, SourceTable = "AzureDiagnostics";
+        CallerObjectId = coalesce(` + tostringIfExists("identity_claim_oid_g") + `, ` +
+		tostringIfExists("identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g") + `),
+        CallerUpn = coalesce(` + tostringIfExists("identity_claim_upn_s") + `, ` +
+		tostringIfExists("identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s") + `, ` +
+		tostringIfExists("identity_claim_unique_name_s") + `),
+        CallerAppId = ` + tostringIfExists("identity_claim_appid_g") + `, ClientInfo = clientInfo_s, SourceTable = "AzureDiagnostics";
 let Audit = ` + f[TableAudit] + `
     | extend Claim = todynamic(Identity).claim
     | project TimeGenerated, VaultKey = tolower(_ResourceId), OperationName, ResultSignature, ResultDescription,

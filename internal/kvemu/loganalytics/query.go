@@ -16,7 +16,7 @@ import (
 //
 //	Table
 //	| where COND [and COND]...      COND: LHS OP VALUE
-//	                                  LHS: a column or ingestion_time()
+//	                                  LHS: a column, column_ifexists("Col", "") or ingestion_time()
 //	                                  OP: == != =~ !~ > >= < <= has contains startswith endswith
 //	                                      !has !contains !endswith
 //	                                  VALUE: "text" 'text' datetime(RFC3339) ago(5m|2h|1d|30s) number true false
@@ -83,15 +83,16 @@ func splitAnd(s string) []string {
 }
 
 var (
-	condRE    = regexp.MustCompile(`(?i)^\s*([A-Za-z_][A-Za-z0-9_]*(?:\(\))?)\s*(==|!=|=~|!~|>=|<=|>|<|!in~|!in\b|\bin~|\bin\b|!has_any\b|\bhas_any\b|!has\b|\bhas\b|!contains\b|\bcontains\b|\bstartswith\b|!endswith\b|\bendswith\b)\s*(.+?)\s*$`)
-	extendRE  = regexp.MustCompile(`(?i)^extend\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*ingestion_time\(\)\s*$`)
-	orderRE   = regexp.MustCompile(`(?i)^(?:order|sort)\s+by\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?\s*$`)
-	takeRE    = regexp.MustCompile(`(?i)^(?:take|limit)\s+(\d+)\s*$`)
-	projectRE = regexp.MustCompile(`(?i)^project\s+(.+)$`)
-	agoRE     = regexp.MustCompile(`(?i)^ago\(\s*(\d+)\s*(d|h|m|s|ms)\s*\)$`)
-	listRE    = regexp.MustCompile(`(?i)^(?:dynamic\(\s*\[(.*)\]\s*\)|\((.*)\))$`)
-	dtRE      = regexp.MustCompile(`(?i)^datetime\(\s*([^)]+?)\s*\)$`)
-	isoDurRE  = regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
+	condRE     = regexp.MustCompile(`(?i)^\s*([A-Za-z_][A-Za-z0-9_]*(?:\(\))?|column_ifexists\(\s*"[A-Za-z_][A-Za-z0-9_]*"\s*,\s*""\s*\))\s*(==|!=|=~|!~|>=|<=|>|<|!in~|!in\b|\bin~|\bin\b|!has_any\b|\bhas_any\b|!has\b|\bhas\b|!contains\b|\bcontains\b|\bstartswith\b|!endswith\b|\bendswith\b)\s*(.+?)\s*$`)
+	extendRE   = regexp.MustCompile(`(?i)^extend\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*ingestion_time\(\)\s*$`)
+	orderRE    = regexp.MustCompile(`(?i)^(?:order|sort)\s+by\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?\s*$`)
+	takeRE     = regexp.MustCompile(`(?i)^(?:take|limit)\s+(\d+)\s*$`)
+	projectRE  = regexp.MustCompile(`(?i)^project\s+(.+)$`)
+	agoRE      = regexp.MustCompile(`(?i)^ago\(\s*(\d+)\s*(d|h|m|s|ms)\s*\)$`)
+	ifExistsRE = regexp.MustCompile(`(?i)^column_ifexists\(\s*"([A-Za-z_][A-Za-z0-9_]*)"`)
+	listRE     = regexp.MustCompile(`(?i)^(?:dynamic\(\s*\[(.*)\]\s*\)|\((.*)\))$`)
+	dtRE       = regexp.MustCompile(`(?i)^datetime\(\s*([^)]+?)\s*\)$`)
+	isoDurRE   = regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
 )
 
 // value is a parsed literal: a time, a number, a bool, a string or a list
@@ -363,9 +364,14 @@ func (w *Workspace) query(q, timespan string) (laTable, error) {
 					return laTable{}, err
 				}
 				c := cond{col: m[1], op: op, v: v}
-				if strings.EqualFold(m[1], "ingestion_time()") {
+				switch {
+				case strings.EqualFold(m[1], "ingestion_time()"):
 					c.col = ""
-				} else if !slices.ContainsFunc(cols, func(col Column) bool { return col.Name == m[1] }) {
+				case ifExistsRE.MatchString(m[1]):
+					// A column Log Analytics may not have yet (AzureDiagnostics
+					// adds one when a record first fills it): its rows lack it.
+					c.col = ifExistsRE.FindStringSubmatch(m[1])[1]
+				case !slices.ContainsFunc(cols, func(col Column) bool { return col.Name == m[1] }):
 					return laTable{}, qerr("unknown column %q", m[1])
 				}
 				conds = append(conds, c)

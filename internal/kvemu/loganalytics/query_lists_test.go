@@ -40,6 +40,8 @@ func TestQueryListOperators(t *testing.T) {
 		{`AZKVAuditLogs | where OperationName endswith "EventGridNotification"`, "3"},
 		{`AZKVAuditLogs | where OperationName !has "key" and OperationName !contains 'event'`, "1"},
 		{`AZKVAuditLogs | where OperationName in ()`, ""},
+		{`AzureDiagnostics | where column_ifexists("identity_claim_oid_g", "") in~ ("aaaa")`, "1"},
+		{`AzureDiagnostics | where column_ifexists("NoSuchColumn_s", "") !in~ ("aaaa")`, "123"},
 	}
 	for _, tt := range tests {
 		tbl, err := w.query(tt.q+" | order by CorrelationId asc | project CorrelationId", "")
