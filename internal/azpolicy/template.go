@@ -96,7 +96,7 @@ func vaultCondition(more ...map[string]any) map[string]any {
 // every vault lacking the tag.
 func tagPolicy(o Options) map[string]any {
 	return definition(TagPolicyName, map[string]any{
-		"displayName": "KVReviewTag: tag Key Vaults for a decoy review",
+		"displayName": o.TagName + "Tag: tag Key Vaults for a decoy review", // KVReviewTag, as the original, by default
 		"description": "Adds the tag " + o.TagName + "=" + o.ReviewNeeded + " to every Key Vault that lacks the tag, so that its owner reviews its decoy coverage.",
 		"mode":        "Indexed",
 		"metadata":    map[string]any{"category": Category, "version": "1.0.0"},
