@@ -38,6 +38,9 @@ var rules = []struct {
 	{"client", []string{"store", "web", "app", "github.com/jackc/pgx", "modernc.org/sqlite"}, "the REST client speaks HTTP and api's wire types: the command line's REST verbs link no store and no SQL driver"},
 	{"web", []string{"app", "kvemu", "lab", "plant", "deploy"}, "the web side is assembled by app, never the other way round"},
 	{"app", []string{"kvemu", "lab"}, "serve must not carry the emulator"},
+	{"sentinel", []string{"store", "web", "app", "kvemu", "azure", "deploy", "ingest", "incident", "notify", "github.com/Azure", "github.com/jackc/pgx", "modernc.org/sqlite"}, "the Sentinel export is pure generation from the registry and detect's operation table: the caller reads the store"},
+	{"azpolicy", []string{"*", "github.com/Azure"}, "the Azure Policy template is pure generation from its options"},
+	{"armcheck", []string{"*"}, "a test helper that reads JSON: it must not pull a box into the tests that use it"},
 }
 
 // leaves are packages every package may import, even one that may import
