@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/honeyvault/honeyvault/internal/azpolicy"
+	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/sentinel"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -145,5 +148,31 @@ func TestPolicyExportCLI(t *testing.T) {
 	code, stdout, errOut = runCLI("", "policy", "export", "--link", "http://hv.contoso.com/vaults")
 	if code != 2 || stdout != "" || !strings.Contains(errOut, "want https") {
 		t.Errorf("http link: exit %d, stdout %q, stderr %q", code, stdout, errOut)
+	}
+}
+
+// TestExportedAllow: the rules leave out the config's allow-list entries
+// that cover every operation and have not expired, the planter's client
+// id and --allow; an entry limited to some operations is left out, said.
+func TestExportedAllow(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	cfg := config.Default()
+	cfg.Allow = []config.Allow{
+		{Identity: "planter@contoso.com"},
+		{Identity: "old@contoso.com", Expires: now.Add(-time.Hour)},
+		{Identity: "later@contoso.com", Expires: now.Add(time.Hour)},
+		{Identity: "backup-job", Operations: []string{"SecretBackup"}},
+	}
+	cfg.Plant.ClientID = "1950a258-227b-4e31-a9cf-717495945fc2"
+	var notes []string
+	got := exportedAllow(cfg, []string{" extra@contoso.com ", "planter@contoso.com"}, now, func(f string, a ...any) {
+		notes = append(notes, fmt.Sprintf(f, a...))
+	})
+	want := []string{"1950a258-227b-4e31-a9cf-717495945fc2", "extra@contoso.com", "later@contoso.com", "planter@contoso.com"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("got %v; want %v", got, want)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "backup-job") {
+		t.Errorf("notes %q; want one about backup-job", notes)
 	}
 }
