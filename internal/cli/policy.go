@@ -20,13 +20,13 @@ import (
 func newPolicyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policy",
-		Short: "Governance: the KVReview tag on vaults and the Azure Policy that audits it",
+		Short: "Governance: the KVReview tag on vaults and the Azure Policy that audits it (tag, status, export)",
 		Long: `policy spreads coverage to vault owners as the original Sentinel solution did: a vault
 without an active decoy carries the tag KVReview=ReviewNeeded, a vault with one
 KVReview=Reviewed, and an Azure Policy audit shows owners which of their vaults are not
 covered. The tag's name and values come from the kvreview settings.`,
 	}
-	cmd.AddCommand(newPolicyTagCmd(), newPolicyStatusCmd())
+	cmd.AddCommand(newPolicyTagCmd(), newPolicyStatusCmd(), newPolicyExportCmd())
 	return cmd
 }
 

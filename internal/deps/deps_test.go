@@ -40,6 +40,9 @@ var rules = []struct {
 	{"health", []string{"web", "app", "kvemu", "ingest", "notify", "azure", "deploy", "github.com/Azure"}, "heartbeats are judged over the store and raised through incident; the request to the vault is app's to make (a Sender), so health is tested without Azure"},
 	{"web", []string{"app", "kvemu", "lab", "plant", "deploy"}, "the web side is assembled by app, never the other way round"},
 	{"app", []string{"kvemu", "lab"}, "serve must not carry the emulator"},
+	{"sentinel", []string{"store", "web", "app", "kvemu", "azure", "deploy", "ingest", "incident", "notify", "github.com/Azure", "github.com/jackc/pgx", "modernc.org/sqlite"}, "the Sentinel export is pure generation from the registry and detect's operation table: the caller reads the store"},
+	{"azpolicy", []string{"*", "github.com/Azure"}, "the Azure Policy template is pure generation from its options"},
+	{"armcheck", []string{"*"}, "a test helper that reads JSON: it must not pull a box into the tests that use it"},
 }
 
 // leaves are packages every package may import, even one that may import

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
@@ -58,27 +59,42 @@ func (c Class) Severity() Severity {
 // operations maps lower-cased Key Vault operation names to classes.
 var operations = map[string]Class{}
 
+// classOperations is the table operations is built from, with the
+// operation names spelled as Key Vault logs them.
+var classOperations = map[Class][]string{
+	ClassRead: {"SecretGet", "KeyGet", "CertificateGet", "KeyRelease", "KeyExport"},
+	ClassCrypto: {"KeySign", "KeyVerify", "KeyEncrypt", "KeyDecrypt", "KeyWrap", "KeyUnwrap",
+		"KeyWrapKey", "KeyUnwrapKey"},
+	ClassBackup:       {"SecretBackup", "KeyBackup", "CertificateBackup"},
+	ClassRestore:      {"SecretRestore", "KeyRestore", "CertificateRestore"},
+	ClassRecover:      {"SecretRecover", "KeyRecover", "CertificateRecover"},
+	ClassListVersions: {"SecretListVersions", "KeyListVersions", "CertificateListVersions"},
+	ClassGetDeleted:   {"SecretGetDeleted", "KeyGetDeleted", "CertificateGetDeleted"},
+	ClassMetadata: {"CertificatePolicyGet", "CertificatePendingGet", "KeyRotationPolicyGet",
+		"KeyGetAttestation", "CertificateGetPending"},
+	ClassWrite: {"SecretSet", "KeyCreate", "KeyImport", "CertificateCreate", "CertificateImport",
+		"KeyRotate", "KeyRotateIfDue", "CertificatePendingMerge"},
+	ClassUpdate: {"SecretUpdate", "KeyUpdate", "CertificateUpdate", "CertificatePolicySet",
+		"CertificatePolicyUpdate", "KeyRotationPolicySet", "CertificatePendingUpdate"},
+	ClassDelete: {"SecretDelete", "KeyDelete", "CertificateDelete", "CertificatePendingDelete"},
+	ClassPurge:  {"SecretPurge", "KeyPurge", "CertificatePurge"},
+	ClassList: {"SecretList", "KeyList", "CertificateList", "SecretListDeleted", "KeyListDeleted",
+		"CertificateListDeleted", "VaultGet", "VaultPut", "VaultPatch", "VaultDelete"},
+}
+
+// Operations returns the Key Vault operation names of a class, sorted, as
+// Key Vault spells them; nil for a class no name maps to (other,
+// notification, the tamper classes). Exports that must agree with the
+// matcher (the Sentinel analytics rules) derive their lists from it, so
+// that the two cannot drift apart.
+func Operations(c Class) []string {
+	ops := slices.Clone(classOperations[c])
+	slices.Sort(ops)
+	return ops
+}
+
 func init() {
-	for class, ops := range map[Class][]string{
-		ClassRead: {"SecretGet", "KeyGet", "CertificateGet", "KeyRelease", "KeyExport"},
-		ClassCrypto: {"KeySign", "KeyVerify", "KeyEncrypt", "KeyDecrypt", "KeyWrap", "KeyUnwrap",
-			"KeyWrapKey", "KeyUnwrapKey"},
-		ClassBackup:       {"SecretBackup", "KeyBackup", "CertificateBackup"},
-		ClassRestore:      {"SecretRestore", "KeyRestore", "CertificateRestore"},
-		ClassRecover:      {"SecretRecover", "KeyRecover", "CertificateRecover"},
-		ClassListVersions: {"SecretListVersions", "KeyListVersions", "CertificateListVersions"},
-		ClassGetDeleted:   {"SecretGetDeleted", "KeyGetDeleted", "CertificateGetDeleted"},
-		ClassMetadata: {"CertificatePolicyGet", "CertificatePendingGet", "KeyRotationPolicyGet",
-			"KeyGetAttestation", "CertificateGetPending"},
-		ClassWrite: {"SecretSet", "KeyCreate", "KeyImport", "CertificateCreate", "CertificateImport",
-			"KeyRotate", "KeyRotateIfDue", "CertificatePendingMerge"},
-		ClassUpdate: {"SecretUpdate", "KeyUpdate", "CertificateUpdate", "CertificatePolicySet",
-			"CertificatePolicyUpdate", "KeyRotationPolicySet", "CertificatePendingUpdate"},
-		ClassDelete: {"SecretDelete", "KeyDelete", "CertificateDelete", "CertificatePendingDelete"},
-		ClassPurge:  {"SecretPurge", "KeyPurge", "CertificatePurge"},
-		ClassList: {"SecretList", "KeyList", "CertificateList", "SecretListDeleted", "KeyListDeleted",
-			"CertificateListDeleted", "VaultGet", "VaultPut", "VaultPatch", "VaultDelete"},
-	} {
+	for class, ops := range classOperations {
 		for _, op := range ops {
 			operations[strings.ToLower(op)] = class
 		}

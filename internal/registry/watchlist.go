@@ -42,46 +42,75 @@ func (e *RowError) Unwrap() error { return e.Err }
 // nothing. Duplicate rows (same vault, type and name in any case) collapse to
 // the first.
 func ReadWatchlist(r io.Reader) ([]Decoy, error) {
+	decoys, _, err := readWatchlist(r, false)
+	return decoys, err
+}
+
+// ReadWatchlistRows is ReadWatchlist that reads on past invalid rows: it
+// returns the valid rows and a *RowError for each invalid one, in file
+// order, so that an import can report them all (or skip them). A file it
+// cannot read as CSV at all, or whose header is wrong, is still an error.
+func ReadWatchlistRows(r io.Reader) (decoys []Decoy, invalid []*RowError, err error) {
+	return readWatchlist(r, true)
+}
+
+// readWatchlist reads the CSV; keepGoing collects invalid rows instead of
+// stopping at the first.
+func readWatchlist(r io.Reader, keepGoing bool) ([]Decoy, []*RowError, error) {
+	var invalid []*RowError
+	bad := func(re *RowError) error {
+		if !keepGoing {
+			return re
+		}
+		invalid = append(invalid, re)
+		return nil
+	}
 	cr := csv.NewReader(bom.Reader(r))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, &RowError{Line: 1, Err: errors.New("empty file: want header " + strings.Join(WatchlistHeader, ","))}
+		return nil, nil, &RowError{Line: 1, Err: errors.New("empty file: want header " + strings.Join(WatchlistHeader, ","))}
 	}
 	if err != nil {
-		return nil, csvError(err)
+		return nil, nil, csvError(err)
 	}
 	col, err := watchlistColumns(header)
 	if err != nil {
-		return nil, &RowError{Line: 1, Err: err}
+		return nil, nil, &RowError{Line: 1, Err: err}
 	}
 	var out []Decoy
 	seen := make(map[string]bool)
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			return out, nil
+			return out, invalid, nil
 		}
 		if err != nil {
-			return nil, csvError(err)
+			return nil, nil, csvError(err)
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}
 		if len(rec) < len(header) {
-			return nil, &RowError{Line: line, Err: fmt.Errorf("%d fields, want %d", len(rec), len(header))}
+			if err := bad(&RowError{Line: line, Err: fmt.Errorf("%d fields, want %d", len(rec), len(header))}); err != nil {
+				return nil, nil, err
+			}
+			continue
 		}
 		d, err := watchlistRow(rec, col)
 		if err != nil {
-			return nil, &RowError{Line: line, Err: err}
+			if err := bad(&RowError{Line: line, Err: err}); err != nil {
+				return nil, nil, err
+			}
+			continue
 		}
 		if seen[d.Key()] {
 			continue
 		}
-		if len(out) == maxWatchlistRows {
-			return nil, &RowError{Line: line, Err: fmt.Errorf("more than %d rows", maxWatchlistRows)}
+		if len(out)+len(invalid) >= maxWatchlistRows {
+			return nil, nil, &RowError{Line: line, Err: fmt.Errorf("more than %d rows", maxWatchlistRows)}
 		}
 		seen[d.Key()] = true
 		out = append(out, d)

@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -175,4 +176,40 @@ func FuzzReadWatchlist(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadWatchlistRowsReportsEveryInvalidRow: reading on past invalid
+// rows yields the valid ones and one error per invalid row, in order; a
+// file that is not CSV or lacks the header is still one error.
+func TestReadWatchlistRowsReportsEveryInvalidRow(t *testing.T) {
+	header := "ResourceProvider,ResourceId,HoneyToken,Properties\r\n"
+	in := header + row("a", `{"Type":"secret"}`) + "\r\n" +
+		row("bad_name!", `{"Type":"key"}`) + "\r\n" +
+		row("b", `{"Type":"key"}`) + "\r\n" +
+		"Microsoft.KeyVault," + vault + "\r\n" +
+		row("c", `{"Type":"blob"}`) + "\r\n" +
+		row("A", `{"Type":"secret"}`) + "\r\n" // a duplicate of line 2
+	ds, invalid, err := ReadWatchlistRows(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range ds {
+		names = append(names, d.Name)
+	}
+	if got, want := strings.Join(names, ","), "a,b"; got != want {
+		t.Errorf("valid rows %q; want %q", got, want)
+	}
+	var lines []int
+	for _, re := range invalid {
+		lines = append(lines, re.Line)
+	}
+	if got, want := fmt.Sprint(lines), "[3 5 6]"; got != want {
+		t.Errorf("invalid lines %s; want %s", got, want)
+	}
+	for _, bad := range []string{"", "ResourceProvider,ResourceId\r\n", header + `Microsoft.KeyVault,` + vault + `,x,"{"Type"` + "\r\n"} {
+		if _, _, err := ReadWatchlistRows(strings.NewReader(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
 }

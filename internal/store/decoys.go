@@ -260,10 +260,22 @@ func (s *Store) ImportWatchlist(ctx context.Context, r io.Reader, createdBy stri
 	if err != nil {
 		return 0, 0, err
 	}
+	added, err = s.ImportWatchlistDecoys(ctx, decoys, createdBy, who)
+	return len(decoys), added, err
+}
+
+// ImportWatchlistDecoys is ImportWatchlist for decoys already read from a
+// watchlist (registry.ReadWatchlistRows, when invalid rows are skipped):
+// it sets their CreatedBy to createdBy, adds those not there yet, all or
+// nothing, and records an import that adds any in the audit trail.
+func (s *Store) ImportWatchlistDecoys(ctx context.Context, decoys []registry.Decoy, createdBy string, who AuditEntry) (added int, err error) {
+	if err := checkActor(who); err != nil {
+		return 0, err
+	}
 	for i := range decoys {
 		decoys[i].CreatedBy = createdBy
 	}
-	added, err = s.importDecoys(ctx, decoys, func(tx *sql.Tx, added int) error {
+	return s.importDecoys(ctx, decoys, func(tx *sql.Tx, added int) error {
 		if added == 0 {
 			return nil // nothing changed
 		}
@@ -275,5 +287,4 @@ func (s *Store) ImportWatchlist(ctx context.Context, r io.Reader, createdBy stri
 		}
 		return insertAudit(ctx, tx, e)
 	})
-	return len(decoys), added, err
 }

@@ -16,9 +16,12 @@ import (
 //
 //	Table
 //	| where COND [and COND]...      COND: LHS OP VALUE
-//	                                  LHS: a column or ingestion_time()
-//	                                  OP: == != =~ !~ > >= < <= has contains startswith
+//	                                  LHS: a column, column_ifexists("Col", "") or ingestion_time()
+//	                                  OP: == != =~ !~ > >= < <= has contains startswith endswith
+//	                                      !has !contains !endswith
 //	                                  VALUE: "text" 'text' datetime(RFC3339) ago(5m|2h|1d|30s) number true false
+//	                                  or LHS LISTOP LIST: in in~ !in !in~ has_any !has_any
+//	                                  LIST: ("a", "b") or dynamic(["a", "b"])
 //	| extend Name = ingestion_time()
 //	| project Col, Col...
 //	| order by Col [asc|desc]       (also sort by; default desc, as in KQL)
@@ -80,23 +83,59 @@ func splitAnd(s string) []string {
 }
 
 var (
-	condRE    = regexp.MustCompile(`(?i)^\s*([A-Za-z_][A-Za-z0-9_]*(?:\(\))?)\s*(==|!=|=~|!~|>=|<=|>|<|\bhas\b|\bcontains\b|\bstartswith\b)\s*(.+?)\s*$`)
-	extendRE  = regexp.MustCompile(`(?i)^extend\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*ingestion_time\(\)\s*$`)
-	orderRE   = regexp.MustCompile(`(?i)^(?:order|sort)\s+by\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?\s*$`)
-	takeRE    = regexp.MustCompile(`(?i)^(?:take|limit)\s+(\d+)\s*$`)
-	projectRE = regexp.MustCompile(`(?i)^project\s+(.+)$`)
-	agoRE     = regexp.MustCompile(`(?i)^ago\(\s*(\d+)\s*(d|h|m|s|ms)\s*\)$`)
-	dtRE      = regexp.MustCompile(`(?i)^datetime\(\s*([^)]+?)\s*\)$`)
-	isoDurRE  = regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
+	condRE     = regexp.MustCompile(`(?i)^\s*([A-Za-z_][A-Za-z0-9_]*(?:\(\))?|column_ifexists\(\s*"[A-Za-z_][A-Za-z0-9_]*"\s*,\s*""\s*\))\s*(==|!=|=~|!~|>=|<=|>|<|!in~|!in\b|\bin~|\bin\b|!has_any\b|\bhas_any\b|!has\b|\bhas\b|!contains\b|\bcontains\b|\bstartswith\b|!endswith\b|\bendswith\b)\s*(.+?)\s*$`)
+	extendRE   = regexp.MustCompile(`(?i)^extend\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*ingestion_time\(\)\s*$`)
+	orderRE    = regexp.MustCompile(`(?i)^(?:order|sort)\s+by\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?\s*$`)
+	takeRE     = regexp.MustCompile(`(?i)^(?:take|limit)\s+(\d+)\s*$`)
+	projectRE  = regexp.MustCompile(`(?i)^project\s+(.+)$`)
+	agoRE      = regexp.MustCompile(`(?i)^ago\(\s*(\d+)\s*(d|h|m|s|ms)\s*\)$`)
+	ifExistsRE = regexp.MustCompile(`(?i)^column_ifexists\(\s*"([A-Za-z_][A-Za-z0-9_]*)"`)
+	listRE     = regexp.MustCompile(`(?i)^(?:dynamic\(\s*\[(.*)\]\s*\)|\((.*)\))$`)
+	dtRE       = regexp.MustCompile(`(?i)^datetime\(\s*([^)]+?)\s*\)$`)
+	isoDurRE   = regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
 )
 
-// value is a parsed literal: a time, a number, a bool or a string.
+// value is a parsed literal: a time, a number, a bool, a string or a list
+// of strings (the right side of in, in~ and has_any).
 type value struct {
 	t    *time.Time
 	n    *float64
 	b    *bool
 	s    string
-	kind byte // 't', 'n', 'b', 's'
+	list []string
+	kind byte // 't', 'n', 'b', 's', 'l'
+}
+
+// listOps take a list of strings on their right.
+var listOps = map[string]bool{"in": true, "in~": true, "!in": true, "!in~": true, "has_any": true, "!has_any": true}
+
+// parseList reads ("a", 'b') or dynamic(["a", "b"]): quoted strings only.
+func parseList(s string) (value, error) {
+	m := listRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return value{}, qerr("want a list (\"a\", \"b\") or dynamic([...]), got %q", s)
+	}
+	if inner := strings.TrimSpace(m[2]); len(inner) > 8 && strings.EqualFold(inner[:8], "dynamic(") {
+		return parseList(inner) // in~ (dynamic([...])), as KQL allows
+	}
+	body := m[1] + m[2]
+	v := value{kind: 'l', list: []string{}}
+	if strings.TrimSpace(body) == "" {
+		return v, nil
+	}
+	for _, item := range splitTop(body, func(s string, i int) int {
+		if s[i] == ',' {
+			return 1
+		}
+		return 0
+	}) {
+		item = strings.TrimSpace(item)
+		if len(item) < 2 || (item[0] != '"' && item[0] != '\'') || item[len(item)-1] != item[0] {
+			return value{}, qerr("list item %q is not a quoted string", item)
+		}
+		v.list = append(v.list, item[1:len(item)-1])
+	}
+	return v, nil
 }
 
 func (w *Workspace) parseValue(s string) (value, error) {
@@ -159,9 +198,11 @@ func (c cond) match(r laRow) bool {
 		x = r.cols[c.col]
 	}
 	if x == nil {
-		return c.op == "!=" || c.op == "!~"
+		return strings.HasPrefix(c.op, "!") // a missing value is in nothing and has nothing
 	}
 	switch c.v.kind {
+	case 'l':
+		return c.matchList(fmt.Sprint(x))
 	case 't':
 		var t time.Time
 		switch v := x.(type) {
@@ -213,8 +254,33 @@ func (c cond) match(r laRow) bool {
 		return strings.Contains(strings.ToLower(s), strings.ToLower(c.v.s))
 	case "startswith":
 		return strings.HasPrefix(strings.ToLower(s), strings.ToLower(c.v.s))
+	case "endswith", "!endswith":
+		return strings.HasSuffix(strings.ToLower(s), strings.ToLower(c.v.s)) == (c.op == "endswith")
+	case "!has", "!contains":
+		return !strings.Contains(strings.ToLower(s), strings.ToLower(c.v.s))
 	}
 	return compareOrdered(strings.Compare(s, c.v.s), c.op)
+}
+
+// matchList is match for the list operators: in and !in compare exactly,
+// in~ and !in~ ignoring case, has_any and !has_any look for any item
+// inside s ignoring case (has is contains here, as for has above).
+func (c cond) matchList(s string) bool {
+	found := false
+	for _, item := range c.v.list {
+		switch strings.TrimPrefix(c.op, "!") {
+		case "in":
+			found = s == item
+		case "in~":
+			found = strings.EqualFold(s, item)
+		case "has_any":
+			found = strings.Contains(strings.ToLower(s), strings.ToLower(item))
+		}
+		if found {
+			break
+		}
+	}
+	return found != strings.HasPrefix(c.op, "!")
 }
 
 // timespanFilter turns the request's ISO 8601 timespan into a
@@ -288,14 +354,24 @@ func (w *Workspace) query(q, timespan string) (laTable, error) {
 				if m == nil {
 					return laTable{}, qerr("unsupported condition %q", strings.TrimSpace(part))
 				}
-				v, err := w.parseValue(m[3])
+				op := strings.ToLower(m[2])
+				parse := w.parseValue
+				if listOps[op] {
+					parse = parseList
+				}
+				v, err := parse(m[3])
 				if err != nil {
 					return laTable{}, err
 				}
-				c := cond{col: m[1], op: strings.ToLower(m[2]), v: v}
-				if strings.EqualFold(m[1], "ingestion_time()") {
+				c := cond{col: m[1], op: op, v: v}
+				switch {
+				case strings.EqualFold(m[1], "ingestion_time()"):
 					c.col = ""
-				} else if !slices.ContainsFunc(cols, func(col Column) bool { return col.Name == m[1] }) {
+				case ifExistsRE.MatchString(m[1]):
+					// A column Log Analytics may not have yet (AzureDiagnostics
+					// adds one when a record first fills it): its rows lack it.
+					c.col = ifExistsRE.FindStringSubmatch(m[1])[1]
+				case !slices.ContainsFunc(cols, func(col Column) bool { return col.Name == m[1] }):
 					return laTable{}, qerr("unknown column %q", m[1])
 				}
 				conds = append(conds, c)
