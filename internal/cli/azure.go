@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 
@@ -63,11 +65,6 @@ Exit status: 0 every vault wired (or the dry run printed), 1 some vault blocked 
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
-			dest := auditpath.FromConfig(cfg)
-			want, err := dest.Wiring()
-			if err != nil {
-				return &ExitError{Code: 2, Err: fmt.Errorf("azure connect: %w", err)}
-			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -76,6 +73,14 @@ Exit status: 0 every vault wired (or the dry run printed), 1 some vault blocked 
 				return &ExitError{Code: 1, Err: err}
 			}
 			defer sess.Close()
+			if sess.lab != nil { // where the lab's honeyvault reads
+				cfg.Diagnostics.Destinations = append(cfg.Diagnostics.Destinations, sess.lab.Destinations...)
+			}
+			dest := auditpath.FromConfig(cfg)
+			want, err := dest.Wiring()
+			if err != nil {
+				return &ExitError{Code: 2, Err: fmt.Errorf("azure connect: %w", err)}
+			}
 			targets, err := connectTargets(ctx, stderr, sess, vaults)
 			if err != nil {
 				return err
@@ -126,6 +131,7 @@ func connectTargets(ctx context.Context, stderr io.Writer, sess *plantSession, s
 		name, _ := registry.VaultNameFromID(id)
 		out = append(out, connect.Vault{ID: id, Name: name})
 	}
+	slices.SortFunc(out, func(a, b connect.Vault) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 	return out, nil
 }
 

@@ -29,6 +29,9 @@ type Target struct {
 	DSN string
 	// Overrides point the planting code at the emulator as the planter.
 	Overrides deploy.Overrides
+	// Destinations are the ARM ids of where the lab's honeyvault reads
+	// audit logs: what azure connect --lab wires vaults to.
+	Destinations []string
 
 	dir       string
 	server    string
@@ -62,7 +65,8 @@ func Connect(ctx context.Context, dir string) (*Target, error) {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	abs, _ := filepath.Abs(dir) // DSN has checked it
-	return &Target{DSN: dsn, Overrides: deploy.Overrides{Credential: cred, ClientOptions: &co}, dir: abs, server: st.Server, transport: tr}, nil
+	return &Target{DSN: dsn, Overrides: deploy.Overrides{Credential: cred, ClientOptions: &co}, Destinations: st.Destinations,
+		dir: abs, server: st.Server, transport: tr}, nil
 }
 
 // Close releases the connections to the emulator.

@@ -11,10 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/chromedp/chromedp"
 
 	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/auditpath"
+	"github.com/honeyvault/honeyvault/internal/azure"
 	"github.com/honeyvault/honeyvault/internal/client"
+	"github.com/honeyvault/honeyvault/internal/connect"
 	"github.com/honeyvault/honeyvault/internal/testenv/browser"
 )
 
@@ -103,8 +107,12 @@ func TestLabConsoleInABrowser(t *testing.T) {
 		t.Errorf("the deploy to %s: %q\n%s", newcomerVault, sum, final)
 	}
 	c.Screenshot("lab-deploy-done")
+	// The new team's vault has no diagnostic setting: wire it as
+	// `honeyvault azure connect --lab DIR` does (that verb's own test runs
+	// it against a lab), then its next records reach honeyvault.
+	wireVault(t, l, newcomerVault)
 	// Covered needs the new decoys and the vault's audit records (the
-	// planter's own creates, streamed by the emulator): wait for both.
+	// planter's next calls, streamed by the emulator): wait for both.
 	awaitCovered(t, hv, newcomerVault)
 	c.Step("open /vaults again", chromedp.Navigate(l.URL()+"/vaults"), chromedp.WaitVisible(chromedp.ID("coverage-headline")))
 	if got, want := c.Read("headline", chromedp.Text(chromedp.ID("coverage-headline"))), "7 of 7 vaults covered"; got != want {
@@ -308,6 +316,51 @@ func relatedVaults(report string) []string {
 }
 
 // awaitCovered waits until the coverage of vault says covered.
+// wireVault gives a lab vault the diagnostic setting azure connect would,
+// as the lab's planter, to the namespace the lab's honeyvault reads.
+func wireVault(t *testing.T, l *Lab, vault string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultWait)
+	defer cancel()
+	tgt, err := Connect(ctx, l.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	az, err := azure.New(azure.Options{Credential: tgt.Overrides.Credential, ClientOptions: *tgt.Overrides.ClientOptions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest := &auditpath.Destinations{}
+	for _, id := range tgt.Destinations {
+		d, ok := auditpath.ParseDestination(id)
+		if !ok {
+			t.Fatalf("the lab's destination %q", id)
+		}
+		dest.Add(d)
+	}
+	want, err := dest.Wiring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := connect.Plan(ctx, az, dest, want, []connect.Vault{{ID: l.vaultID(vault), Name: vault}}, 1)
+	if plan[0].Action != connect.Create {
+		t.Fatalf("%s before wiring: %+v", vault, plan[0])
+	}
+	if res := connect.Apply(ctx, az, dest, plan, 1, nil); !res[0].Wired || res[0].Err != nil {
+		t.Fatalf("wiring %s: %+v", vault, res[0])
+	}
+	// A list call (it names no object: no alert) is the vault's first
+	// record to reach honeyvault.
+	sc, err := azsecrets.NewClient(l.emu.VaultURL(vault), tgt.Overrides.Credential, &azsecrets.ClientOptions{ClientOptions: *tgt.Overrides.ClientOptions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.NewListSecretPropertiesPager(nil).NextPage(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func awaitCovered(t *testing.T, hv *client.Client, vault string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*DefaultWait) // a failure bound

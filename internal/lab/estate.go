@@ -48,6 +48,9 @@ type vaultTemplate struct {
 	// that honeyvault discovers it without a decoy (not covered) — the
 	// vault to deploy to from the console.
 	newcomer bool
+	// noDiagnostics: the vault has no diagnostic setting, so its audit
+	// log goes nowhere until `honeyvault azure connect` wires it.
+	noDiagnostics bool
 }
 
 // templates are the lab's vaults in the order they are created: --vaults N
@@ -139,7 +142,7 @@ var templates = []vaultTemplate{
 		name: "kv-fraud-ml-prod", sub: 0, resourceGroup: "rg-fraud-ml-prod", location: "westeurope", rbac: true, style: "camelCase",
 		tags:     map[string]string{"env": "prod", "app": "fraud-scoring", "owner": "fraud-ml@contoso.com"},
 		workload: kvemu.Identity{ObjectID: "1b3e7c8d-4a9f-4e2b-9d6c-7f8a9b0c1d27", AppID: "a9c7e1f3-8b0d-4c2e-8a6b-5d7f9e1a3c87"},
-		newcomer: true,
+		newcomer: true, noDiagnostics: true,
 		secrets: []seedSecret{
 			{name: "featureStoreConnectionString", value: "Server=tcp:sql-fraud-features-prod.database.windows.net,1433;Database=features;Authentication=Active Directory Default;", contentType: "text/plain"},
 			{name: "openAiApiKey", value: "c2b8f1e04d7a49e6b3f5a1d8e9c2074b", tags: map[string]string{"vendor": "azure-openai"}},
@@ -311,6 +314,9 @@ func buildVault(e *kvemu.Emulator, p vaultTemplate, dest string) error {
 		if _, err := e.SeedCertificate(p.name, c); err != nil {
 			return err
 		}
+	}
+	if p.noDiagnostics {
+		return nil
 	}
 	return e.SetDiagnosticSetting(p.name, kvemu.DiagnosticSetting{
 		Name: "audit-to-seclogs", EventHubAuthorizationRuleID: dest, EventHubName: kvemu.AuditContainer,

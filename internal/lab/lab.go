@@ -271,9 +271,15 @@ func (l *Lab) config(listen string) config.Config {
 	// The vaults' settings stream to this namespace, whose records the
 	// emulator's forwarder pushes to serve: the diagnostics check and the
 	// tamper rules count it as read.
-	ns, _, _ := strings.Cut(auditDestination, "/authorizationRules/")
-	cfg.Diagnostics.Destinations = []string{ns}
+	cfg.Diagnostics.Destinations = []string{auditNamespace()}
 	return cfg
+}
+
+// auditNamespace is the Event Hubs namespace the vaults' settings stream
+// to, which the lab's honeyvault reads.
+func auditNamespace() string {
+	ns, _, _ := strings.Cut(auditDestination, "/authorizationRules/")
+	return ns
 }
 
 func (l *Lab) dsn() string { return "sqlite:" + filepath.Join(l.dir, dbFile) }
@@ -320,7 +326,8 @@ func (l *Lab) startEmulator(plans []vaultTemplate) error {
 	if err := emu.Start(); err != nil {
 		return err
 	}
-	l.state = &state{Version: stateVersion, PID: os.Getpid(), Server: l.url, Emulator: emu.Addr(), TenantID: kvemu.DefaultTenantID}
+	l.state = &state{Version: stateVersion, PID: os.Getpid(), Server: l.url, Emulator: emu.Addr(), TenantID: kvemu.DefaultTenantID,
+		Destinations: []string{auditNamespace()}}
 	planterSecret := rand.Text()
 	if err := emu.RegisterApp(planter, planterSecret); err != nil {
 		return err

@@ -26,6 +26,9 @@ func (l *Lab) addNewcomers(plans []vaultTemplate) error {
 		}
 		v.ID = l.vaultID(v.Name)
 		v.Notes = append(v.Notes, "a new team created this vault after the planting: honeyvault discovers it, with no decoy yet")
+		if v.noDiagnostics {
+			v.Notes = append(v.Notes, "it has no diagnostic setting either: after a deploy, `honeyvault azure connect --lab DIR --vault "+v.Name+"` sends its audit log to honeyvault")
+		}
 	}
 	return nil
 }

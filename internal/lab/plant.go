@@ -32,6 +32,7 @@ type Vault struct {
 	Why      string
 
 	outsidersDenied bool
+	noDiagnostics   bool // the vault has no diagnostic setting (estate.go)
 }
 
 // Model names the vault's permission model.
@@ -62,7 +63,7 @@ func (l *Lab) plant(ctx context.Context, plans []vaultTemplate) error {
 	for i, p := range plans {
 		l.vaults[i] = Vault{
 			Name: p.name, ID: l.vaultID(p.name), SubscriptionID: subscriptions[p.sub].ID, Subscription: subscriptions[p.sub].DisplayName,
-			RBAC: p.rbac, Style: p.style, Existing: len(p.secrets) + len(p.keys) + len(p.certificates), outsidersDenied: p.outsidersDenied,
+			RBAC: p.rbac, Style: p.style, Existing: len(p.secrets) + len(p.keys) + len(p.certificates), outsidersDenied: p.outsidersDenied, noDiagnostics: p.noDiagnostics,
 		}
 		index[strings.ToLower(p.name)] = i
 	}

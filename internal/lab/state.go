@@ -34,6 +34,9 @@ type state struct {
 	// --lab in another process.
 	Planter *stateIdentity `json:"planter,omitempty"`
 	Vaults  []stateVault   `json:"vaults"`
+	// Destinations are the ARM ids of where the lab's honeyvault reads
+	// audit logs (diagnostics.destinations), for azure connect --lab.
+	Destinations []string `json:"destinations,omitempty"`
 }
 
 // stateIdentity is an outside identity and how it signs in.
