@@ -134,16 +134,7 @@ func TestHeartbeatLogsCut(t *testing.T) {
 	if err := env.e.SetVaultDelivery("kv-beat", kvemu.DeliveryControl{}); err != nil {
 		t.Fatal(err)
 	}
-	env.beat(t)
-	ingesttest.Eventually(t, 30*time.Second, "the new heartbeat back", func() bool {
-		beats, _ := env.srv.Store.ListHeartbeats(context.Background(), time.Time{})
-		return len(beats) > 0 && !beats[len(beats)-1].SeenAt.IsZero()
-	})
-	restored := 0
-	for range 3 {
-		restored += env.check(t, time.Minute).Restored
-	}
-	env.expectOneRecovery(t, restored)
+	env.beatBackThenRecover(t, 3)
 }
 
 // Through an Event Hubs source: the heartbeat comes back, the hub cut
@@ -169,16 +160,7 @@ func TestHeartbeatThroughEventHubs(t *testing.T) {
 	if err := env.e.SetDestinationDelivery(beatHub, kvemu.DeliveryControl{}); err != nil {
 		t.Fatal(err)
 	}
-	env.beat(t)
-	ingesttest.Eventually(t, 30*time.Second, "the new heartbeat back", func() bool {
-		beats, _ := env.srv.Store.ListHeartbeats(context.Background(), time.Time{})
-		return len(beats) > 0 && !beats[len(beats)-1].SeenAt.IsZero()
-	})
-	restored := 0
-	for range 2 {
-		restored += env.check(t, time.Minute).Restored
-	}
-	env.expectOneRecovery(t, restored)
+	env.beatBackThenRecover(t, 2)
 }
 
 // Logs late: the sink holds the heartbeat's record past its SLA (a gap,

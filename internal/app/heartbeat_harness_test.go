@@ -314,3 +314,19 @@ func (env *beatEnv) expectOneRecovery(t *testing.T, restored int) {
 		t.Errorf("heartbeat metric after the recovery: %q; want 1", protected)
 	}
 }
+
+// beatBackThenRecover beats once, waits until that heartbeat is back and
+// runs checks more: exactly one of them must end the gap.
+func (env *beatEnv) beatBackThenRecover(t *testing.T, checks int) {
+	t.Helper()
+	env.beat(t)
+	ingesttest.Eventually(t, 30*time.Second, "the new heartbeat back", func() bool {
+		beats, _ := env.srv.Store.ListHeartbeats(context.Background(), time.Time{})
+		return len(beats) > 0 && !beats[len(beats)-1].SeenAt.IsZero()
+	})
+	restored := 0
+	for range checks {
+		restored += env.check(t, time.Minute).Restored
+	}
+	env.expectOneRecovery(t, restored)
+}

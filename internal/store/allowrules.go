@@ -165,15 +165,7 @@ func allowRulesWhere(ctx context.Context, q querier, where string, arg any) ([]A
 // PruneAllowRules deletes rules that expired before cutoff and reports how
 // many.
 func (s *Store) PruneAllowRules(ctx context.Context, cutoff time.Time) (int, error) {
-	var n int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM allow_rules WHERE expires_at > 0 AND expires_at < $1", micros(cutoff))
-		if err != nil {
-			return fmt.Errorf("store: unable to prune allow rules: %w", err)
-		}
-		n, _ = res.RowsAffected()
-		return nil
-	})
+	n, err := s.deleteRows(ctx, "allow rules", "DELETE FROM allow_rules WHERE expires_at > 0 AND expires_at < $1", micros(cutoff))
 	return int(n), err
 }
 

@@ -100,11 +100,17 @@ func (s *Store) ListHeartbeats(ctx context.Context, since time.Time) ([]Heartbea
 // PruneHeartbeats deletes the heartbeats sent before before and reports
 // how many.
 func (s *Store) PruneHeartbeats(ctx context.Context, before time.Time) (int64, error) {
+	return s.deleteRows(ctx, "heartbeats", "DELETE FROM heartbeats WHERE sent_at < $1", micros(before))
+}
+
+// deleteRows runs a DELETE in a write transaction and reports how many
+// rows it removed; what names them in the error.
+func (s *Store) deleteRows(ctx context.Context, what, query string, args ...any) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM heartbeats WHERE sent_at < $1", micros(before))
+		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
-			return fmt.Errorf("store: unable to prune heartbeats: %w", err)
+			return fmt.Errorf("store: unable to prune %s: %w", what, err)
 		}
 		n, _ = res.RowsAffected()
 		return nil
