@@ -108,12 +108,9 @@ Exit status: 0 every vault wired (or the dry run printed), 1 some vault blocked 
 func connectTargets(ctx context.Context, stderr io.Writer, sess *plantSession, selectors []string) ([]connect.Vault, error) {
 	var out []connect.Vault
 	if len(selectors) > 0 {
-		found, warnings, err := deploy.Targets(ctx, sess.deployer.Azure, sess.cfg.Plant.Subscriptions, selectors, false)
-		for _, w := range warnings {
-			fmt.Fprintln(stderr, "warning:", w)
-		}
+		found, err := targetVaults(ctx, stderr, sess, selectors)
 		if err != nil {
-			return nil, &ExitError{Code: 1, Err: err}
+			return nil, err
 		}
 		for _, v := range found {
 			out = append(out, connect.Vault{ID: v.ID, Name: v.Name})

@@ -70,12 +70,9 @@ Exit status: 0 nothing needed is missing (or --arm), 1 something is, 2 bad usage
 			}
 			defer sess.Close()
 			d := sess.deployer
-			found, warnings, err := deploy.Targets(ctx, d.Azure, cfg.Plant.Subscriptions, vaults, len(vaults) == 0)
-			for _, w := range warnings {
-				fmt.Fprintln(stderr, "warning:", w)
-			}
+			found, err := targetVaults(ctx, stderr, sess, vaults)
 			if err != nil {
-				return &ExitError{Code: 1, Err: err}
+				return err
 			}
 			printNeeds(stdout, d.Planter, needs)
 			printGrantCommands(stdout, d.Planter, needs, found)

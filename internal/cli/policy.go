@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/honeyvault/honeyvault/internal/azure"
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/kvreview"
@@ -120,12 +121,9 @@ func runPolicy(cmd *cobra.Command, pf *plantFlags, vaults []string, fn func(cont
 		return &ExitError{Code: 1, Err: err}
 	}
 	defer sess.Close()
-	found, warnings, err := deploy.Targets(ctx, sess.deployer.Azure, cfg.Plant.Subscriptions, vaults, len(vaults) == 0)
-	for _, w := range warnings {
-		fmt.Fprintln(stderr, "warning:", w)
-	}
+	found, err := targetVaults(ctx, stderr, sess, vaults)
 	if err != nil {
-		return &ExitError{Code: 1, Err: err}
+		return err
 	}
 	active, err := sess.store.ActiveDecoysByVault(ctx)
 	if err != nil {
@@ -220,4 +218,18 @@ func printTagStatus(w io.Writer, st []kvreview.SubscriptionStatus) error {
 		return &ExitError{Code: 1}
 	}
 	return nil
+}
+
+// targetVaults lists the vaults selectors name (names or ARM ids), or every
+// vault of the configured subscriptions when there are none, warning on
+// stderr of subscriptions that could not be listed.
+func targetVaults(ctx context.Context, stderr io.Writer, sess *plantSession, selectors []string) ([]azure.Vault, error) {
+	found, warnings, err := deploy.Targets(ctx, sess.deployer.Azure, sess.cfg.Plant.Subscriptions, selectors, len(selectors) == 0)
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	if err != nil {
+		return nil, &ExitError{Code: 1, Err: err}
+	}
+	return found, nil
 }
