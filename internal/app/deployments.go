@@ -303,8 +303,10 @@ func (ds *deployments) Confirm(ctx context.Context, id int64, by web.RunActor) (
 		} else {
 			ds.deploy(r, by)
 		}
-		ds.finish(r, by)
+		// Told before the run shows done, so that whoever sees it done
+		// sees what auto-planting learnt from it.
 		ds.ended(r, true)
+		ds.finish(r, by)
 		if ds.afterRun != nil {
 			ds.afterRun(ds.ctx)
 		}
