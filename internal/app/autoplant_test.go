@@ -135,6 +135,17 @@ func TestAutoPlantNewVaults(t *testing.T) {
 	if objs, _ := e.Objects("kv-pay"); len(objs) != 0 {
 		t.Errorf("kv-pay holds %+v", objs)
 	}
+	// And on the vault's page in the console.
+	const kvDevID = "/subscriptions/" + invSubDev + "/resourceGroups/rg-dev/providers/Microsoft.KeyVault/vaults/kv-dev"
+	code, page := apiJSON(t, srv, "GET", "/vaults"+kvDevID, adminToken, nil, nil)
+	if code != http.StatusOK {
+		t.Fatalf("kv-dev's page: %d", code)
+	}
+	for _, want := range []string{`id="vault-runs"`, fmt.Sprintf(`href="/deploys/%d"`, first.ID), "system (auto-plant)", "failed: ", "missing secrets/list"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("kv-dev's page lacks %q", want)
+		}
+	}
 	start, finish := auditRows(t, srv.Store, "deploy.start"), auditRows(t, srv.Store, "deploy.finish")
 	if len(start) != 1 || start[0].Actor != autoPlantActor || start[0].Target != fmt.Sprintf("run:%d", first.ID) {
 		t.Errorf("deploy.start: %+v", start)

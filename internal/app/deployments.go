@@ -158,6 +158,22 @@ func (ds *deployments) ended(r *run, started bool) {
 	r.ended(over, started)
 }
 
+// RunsOf lists the runs kept that include the vault with ARM id id,
+// newest first (web.Deployments).
+func (ds *deployments) RunsOf(id string) []web.Run {
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	var out []web.Run
+	for i := len(ds.order) - 1; i >= 0; i-- {
+		r := ds.runs[ds.order[i]]
+		if r.vaultIndex(id) >= 0 {
+			ds.expireLocked(r)
+			out = append(out, cloneRun(r.Run))
+		}
+	}
+	return out
+}
+
 // Busy says whether the vault with ARM id id has a run under way.
 func (ds *deployments) Busy(id string) bool {
 	ds.mu.Lock()
