@@ -48,6 +48,10 @@ type Server struct {
 	sources []*source.Runner
 	// heartbeats sends and judges the per-vault heartbeats.
 	heartbeats *heartbeats
+	// runs are the console's deploys and retires; autoPlant starts some
+	// of them itself (nil unless plant.auto).
+	runs      *deployments
+	autoPlant *autoPlanter
 	// tasks run in the background while the server serves; they stop after
 	// the HTTP server has drained, so in-flight requests still reach them.
 	tasks []func(context.Context)
@@ -123,18 +127,26 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if inv.every > 0 {
 		s.tasks = append(s.tasks, inv.loop)
 	}
-	// KVReview tags follow coverage: after discovery and after each run.
-	tags := newTagUpkeep(cfg.KVReview, st, inv, log)
-	inv.afterDiscover = tags.Run
 	// The console's deploys sign in as discovery does, with one client.
 	runs := newDeployments(inv, st, cfg.Plant, log)
-	runs.afterRun = tags.Run
 	s.tasks = append(s.tasks, runs.stop)
-	// Drift: reconcile as the same planter, its findings raised as alerts.
+	// KVReview tags follow coverage: after discovery and after each run.
+	// Auto-planting (plant.auto) plants after discovery too, as a run.
+	tags := newTagUpkeep(cfg.KVReview, st, inv, log)
+	s.autoPlant = newAutoPlanter(cfg.Plant, st, runs, inv.types, log)
+	inv.afterDiscover = func(ctx context.Context) {
+		tags.Run(ctx)
+		s.autoPlant.AfterDiscover(ctx)
+	}
+	runs.afterRun = tags.Run
+	// Drift: reconcile as the same planter, its findings raised as alerts
+	// and, with plant.auto, the decoys lost replaced.
 	dr, err := newDrift(cfg, st, runs, s.outbox, log)
 	if err != nil {
 		return nil, err
 	}
+	dr.afterReconcile = s.autoPlant.AfterReconcile
+	s.runs = runs
 	if dr.every > 0 {
 		s.tasks = append(s.tasks, dr.loop)
 	}

@@ -65,6 +65,9 @@ type run struct {
 	seed   [2]uint64
 	vaults []store.Vault    // deploy
 	decoys []registry.Decoy // retire
+	// ended, if set, gets the run once it is over, and whether it ever
+	// started: auto-planting learns which vaults failed.
+	ended func(r web.Run, started bool)
 }
 
 func newDeployments(inv *inventory, st *store.Store, plant config.Plant, log *slog.Logger) *deployments {
@@ -103,12 +106,80 @@ func (ds *deployments) deployer(ctx context.Context) (*deploy.Deployer, error) {
 
 // PlanDeploy starts planning a deploy to vaults (web.Deployments).
 func (ds *deployments) PlanDeploy(_ context.Context, by web.RunActor, vaults []store.Vault) (web.Run, error) {
+	r := newDeployRun(vaults)
+	return ds.add(r, by, func() { ds.planDeploy(r) })
+}
+
+// DeployUnconfirmed plans a deploy to vaults and confirms it as by as soon
+// as the plan is ready, with nobody looking at it: auto-planting. The run
+// is like any other (its page, the API, the audit trail, one run per
+// vault). ended, if set, gets the run once it is over, also when its plan
+// failed (started true: the vaults were tried) or it could not start
+// (false).
+func (ds *deployments) DeployUnconfirmed(by web.RunActor, vaults []store.Vault, ended func(r web.Run, started bool)) (web.Run, error) {
+	r := newDeployRun(vaults)
+	r.ended = ended
+	return ds.add(r, by, func() {
+		ds.planDeploy(r)
+		if run, _ := ds.Run(r.ID); run.State != web.RunPlanned {
+			ds.ended(r, true) // the plan failed as a whole
+			return
+		}
+		err := ds.ctx.Err()
+		if err == nil {
+			_, err = ds.Confirm(ds.ctx, r.ID, by)
+		}
+		if err != nil {
+			// A person's run took one of its vaults meanwhile, or serve
+			// is stopping.
+			ds.failPlan(r, fmt.Errorf("not started: %w", err))
+			ds.ended(r, false)
+		}
+	})
+}
+
+func newDeployRun(vaults []store.Vault) *run {
 	r := &run{vaults: vaults}
 	r.Kind = web.KindDeploy
 	for _, v := range vaults {
 		r.Vaults = append(r.Vaults, web.RunVault{ID: v.ID, Name: v.Name})
 	}
-	return ds.add(r, by, func() { ds.planDeploy(r) })
+	return r
+}
+
+// ended hands r, over, to its ended callback.
+func (ds *deployments) ended(r *run, started bool) {
+	if r.ended == nil {
+		return
+	}
+	ds.mu.Lock()
+	over := cloneRun(r.Run)
+	ds.mu.Unlock()
+	r.ended(over, started)
+}
+
+// RunsOf lists the runs kept that include the vault with ARM id id,
+// newest first (web.Deployments).
+func (ds *deployments) RunsOf(id string) []web.Run {
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	var out []web.Run
+	for i := len(ds.order) - 1; i >= 0; i-- {
+		r := ds.runs[ds.order[i]]
+		if r.vaultIndex(id) >= 0 {
+			ds.expireLocked(r)
+			out = append(out, cloneRun(r.Run))
+		}
+	}
+	return out
+}
+
+// Busy says whether the vault with ARM id id has a run under way.
+func (ds *deployments) Busy(id string) bool {
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	_, ok := ds.busy[registry.VaultKey(id)]
+	return ok
 }
 
 // PlanRetire starts planning the retirement of decoys (web.Deployments).
@@ -248,6 +319,9 @@ func (ds *deployments) Confirm(ctx context.Context, id int64, by web.RunActor) (
 		} else {
 			ds.deploy(r, by)
 		}
+		// Told before the run shows done, so that whoever sees it done
+		// sees what auto-planting learnt from it.
+		ds.ended(r, true)
 		ds.finish(r, by)
 		if ds.afterRun != nil {
 			ds.afterRun(ds.ctx)

@@ -30,6 +30,9 @@ type drift struct {
 	runs     *deployments
 	recorder *incident.DriftRecorder
 	every    time.Duration // 0: not on a schedule
+	// afterReconcile, if set, runs after each run, its alerts raised
+	// (auto-planting's replacements: the alert comes first).
+	afterReconcile func(context.Context)
 
 	run sync.Mutex // held for a whole run
 }
@@ -50,6 +53,9 @@ func (dr *drift) Reconcile(ctx context.Context, actor string) (web.ReconcileRepo
 	defer dr.run.Unlock()
 	r := web.ReconcileReport{Started: time.Now().UTC()}
 	err := dr.reconcile(ctx, actor, &r)
+	if dr.afterReconcile != nil {
+		dr.afterReconcile(ctx)
+	}
 	r.Finished = time.Now().UTC()
 	level := slog.LevelInfo
 	if err != nil || len(r.Errors) > 0 || len(r.Findings) > 0 {

@@ -82,6 +82,12 @@ type driftLab struct {
 // test runs it).
 func newDriftLab(t *testing.T) *driftLab {
 	t.Helper()
+	return newDriftLabWith(t, nil)
+}
+
+// newDriftLabWith is newDriftLab with the settings changed by set.
+func newDriftLabWith(t *testing.T, set func(*config.Config)) *driftLab {
+	t.Helper()
 	l := &driftLab{skew: new(atomic.Int64), inbox: &webhookInbox{}}
 	e, err := kvemu.New(kvemu.Options{Now: func() time.Time { return time.Now().Add(time.Duration(l.skew.Load())) }, ReuseRSAKeys: true})
 	if err != nil {
@@ -114,6 +120,9 @@ func newDriftLab(t *testing.T) *driftLab {
 	l.cfg.Notify.Webhooks = []string{hook.URL + "/hv"}
 	// Two of each type (the default types), so that four decoys can drift.
 	l.cfg.Plant.Probability, l.cfg.Plant.Max = 1, 2
+	if set != nil {
+		set(&l.cfg)
+	}
 	l.start(t, "off")
 	return l
 }

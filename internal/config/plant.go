@@ -34,6 +34,10 @@ type Plant struct {
 	// GrantTemporary adds honeyvault's identity to access-policy vaults'
 	// policies for as long as planting takes, when it lacks a permission.
 	GrantTemporary bool `yaml:"grant_temporary"`
+	// Auto has serve plant, with no person confirming, into discovered
+	// vaults that hold no active decoy and replace decoys deleted or
+	// purged outside honeyvault. Off by default: it writes to vaults.
+	Auto bool `yaml:"auto"`
 	// ValueHashKey (hex, at least 32 bytes) keys the hash kept of each
 	// secret decoy's value; empty keeps none.
 	ValueHashKey      string `yaml:"value_hash_key"`

@@ -27,6 +27,10 @@ type Deployments interface {
 	Confirm(ctx context.Context, id int64, by RunActor) (Run, error)
 	// Run is a run as it stands; false when there is none (or no longer).
 	Run(id int64) (Run, bool)
+	// RunsOf lists the runs kept that include the vault with ARM id
+	// vaultID (any case), newest first: the vault page's history, where
+	// the runs auto-planting started show with their reasons.
+	RunsOf(vaultID string) []Run
 }
 
 // Errors of Deployments that are the caller's, not the server's.

@@ -55,6 +55,7 @@ func plantingRows(p config.Plant) []plantingRow {
 		{"Share of Key Vault's rate limits used", strconv.FormatFloat(p.RateHeadroom, 'f', -1, 64), "plant.rate_headroom", "", p.RateHeadroom == d.RateHeadroom},
 		{"Longest throttling wait", p.MaxThrottleWait.String(), "plant.max_throttle_wait", "", p.MaxThrottleWait == d.MaxThrottleWait},
 		{"Temporary access-policy grant", strconv.FormatBool(p.GrantTemporary), "plant.grant_temporary", "", p.GrantTemporary == d.GrantTemporary},
+		{"Auto-planting (no person confirms)", strconv.FormatBool(p.Auto), "plant.auto", "", p.Auto == d.Auto},
 		{"Value hash key", set(p.ValueHashKey), "plant.value_hash_key", "", p.ValueHashKey == ""},
 	}
 	env := make(map[string]string)

@@ -63,6 +63,9 @@ type vaultView struct {
 	Subscription string
 	// AuditPath is the diagnostics check's latest outcome; nil: not checked.
 	AuditPath *auditPathView
+	// Runs are the deploys and retires kept that include the vault (for
+	// a viewer who may deploy), auto-planting's among them.
+	Runs []vaultRun
 }
 
 // auditPathView is what the vault page says of the diagnostics check.
@@ -148,6 +151,9 @@ func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := principalFrom(r.Context())
 	v.CanDeploy = h.deployments != nil && p.Allows(auth.ManageDecoys) && a.GoneAt.IsZero()
+	if p.Allows(auth.ManageDecoys) {
+		v.Runs = h.vaultRuns(p, a.ID, now)
+	}
 	if p.Allows(auth.ReadIncidents) {
 		v.ShowIncidents = true
 		ins, err := h.store.ListIncidents(r.Context(), store.IncidentFilter{Vault: a.ID, Limit: recentIncidents})
