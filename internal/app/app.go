@@ -52,6 +52,9 @@ type Server struct {
 	// of them itself (nil unless plant.auto).
 	runs      *deployments
 	autoPlant *autoPlanter
+	// leader holds the scheduler lease: scheduled work runs only while it
+	// does, on one replica of those sharing the database.
+	leader *leader
 	// tasks run in the background while the server serves; they stop after
 	// the HTTP server has drained, so in-flight requests still reach them.
 	tasks []func(context.Context)
@@ -61,12 +64,17 @@ type Server struct {
 type Option func(*options)
 
 type options struct {
-	azure deploy.Overrides
+	azure    deploy.Overrides
+	leaseTTL time.Duration
 }
 
 // WithAzure points vault discovery at another Azure than the plant
 // settings' (the lab's emulator, as its planter).
 func WithAzure(o deploy.Overrides) Option { return func(opts *options) { opts.azure = o } }
+
+// WithLeaseTTL sets how long the scheduler lease lasts unrenewed (default
+// DefaultLeaseTTL): tests of hand-over use a short one.
+func WithLeaseTTL(d time.Duration) Option { return func(opts *options) { opts.leaseTTL = d } }
 
 // New opens the store (applying migrations), imports the configured
 // watchlists and builds the HTTP handler. It does not listen yet.
@@ -119,13 +127,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	s.tasks = append(s.tasks, s.Pipeline.Run, s.pruneEvents, s.syncDecoys, acc.sweepSessions, acc.loginRefusals.Run)
+	// Scheduled work runs on the replica holding the scheduler lease.
+	s.leader = newLeader(st, log, o.leaseTTL, buildVersion())
+	scheduled := s.leader.only
+	s.tasks = append(s.tasks, s.leader.Run, s.Pipeline.Run, scheduled(s.pruneEvents), s.syncDecoys, acc.sweepSessions, acc.loginRefusals.Run)
 	inv, err := newInventory(cfg, st, o.azure, log)
 	if err != nil {
 		return nil, err
 	}
 	if inv.every > 0 {
-		s.tasks = append(s.tasks, inv.loop)
+		s.tasks = append(s.tasks, scheduled(inv.loop))
 	}
 	// The console's deploys sign in as discovery does, with one client.
 	runs := newDeployments(inv, st, cfg.Plant, log)
@@ -148,14 +159,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	dr.afterReconcile = s.autoPlant.AfterReconcile
 	s.runs = runs
 	if dr.every > 0 {
-		s.tasks = append(s.tasks, dr.loop)
+		s.tasks = append(s.tasks, scheduled(dr.loop))
 	}
 	// Heartbeats: through the same Azure client, their gaps raised as alerts.
 	if s.heartbeats, err = newHeartbeats(cfg, st, inv, s.outbox, log); err != nil {
 		return nil, err
 	}
 	if s.heartbeats.every > 0 {
-		s.tasks = append(s.tasks, s.heartbeats.loop)
+		s.tasks = append(s.tasks, scheduled(s.heartbeats.loop))
 	}
 	detected.MustRegister(newVaultHealthCollector(st, log))
 	diag, err := newDiagnostics(cfg, st, inv, dest, log)
@@ -169,7 +180,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	if diag.every > 0 {
-		s.tasks = append(s.tasks, diag.loop)
+		s.tasks = append(s.tasks, scheduled(diag.loop))
 	}
 	trusted, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	ingestLimits := web.IngestLimits{
@@ -181,7 +192,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Handler: web.New(acc.apply(web.Options{Store: st, Logger: log, Registry: reg, Protected: detected,
 			Ingest: s.Pipeline, IngestLimits: ingestLimits, Notify: worker, Sources: s.Sources, TrustedProxies: trusted,
 			Inventory: inv, Deployments: runs, Reconciler: dr, Diagnostics: diag, Coverage: coverage.Policy{Types: inv.types, LateAfter: time.Duration(cfg.Inventory.LateAfter)},
-			NotifyTest: worker, AllowConfig: cfg.Allow, Plant: &cfg.Plant})),
+			NotifyTest: worker, AllowConfig: cfg.Allow, Plant: &cfg.Plant, Cluster: s.leader})),
 		TLSConfig:         acc.tls,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       readTimeout,

@@ -50,6 +50,9 @@ type openAPISchema struct {
 // (TestOpenAPICoversEveryWireType).
 var schemaTypes = map[string]reflect.Type{
 	"Error":                  reflect.TypeFor[api.Error](),
+	"Cluster":                reflect.TypeFor[api.Cluster](),
+	"ClusterMember":          reflect.TypeFor[api.ClusterMember](),
+	"ClusterLease":           reflect.TypeFor[api.ClusterLease](),
 	"Honeytoken":             reflect.TypeFor[api.Honeytoken](),
 	"HoneytokenList":         reflect.TypeFor[api.HoneytokenList](),
 	"Vault":                  reflect.TypeFor[api.Vault](),

@@ -80,6 +80,9 @@ type Options struct {
 	// Diagnostics runs the diagnostics check on demand; nil: POST
 	// /api/v1/diagnostics answers 503.
 	Diagnostics DiagnosticsChecker
+	// Cluster says who the replicas are and who holds which lease; nil:
+	// GET /api/v1/cluster answers 503.
+	Cluster ClusterStatus
 }
 
 type handler struct {
@@ -112,6 +115,8 @@ type handler struct {
 	reconciler  Reconciler
 	diagnostics DiagnosticsChecker
 
+	clusterStatus ClusterStatus
+
 	notifyTest NotifyTester
 	settings   settingsConfig
 }
@@ -128,6 +133,7 @@ func New(o Options) http.Handler {
 	h.setupAccess(o)
 	h.liveRefresh = cmp.Or(o.LiveRefresh, 15*time.Second)
 	h.setupVaults(o)
+	h.clusterStatus = o.Cluster
 	h.setupSettings(o)
 
 	mux := http.NewServeMux()
@@ -141,6 +147,7 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /api/v1/honeytokens/watchlist.csv", h.require(auth.ReadDecoys, h.exportWatchlist))
 	mux.Handle("POST /api/v1/ingest/azure-keyvault", h.require(auth.WriteRecords, h.ingestRecords))
 	mux.Handle("GET /api/v1/ingest/status", h.require(auth.ReadIncidents, h.ingestStatus))
+	mux.Handle("GET /api/v1/cluster", h.require(auth.ReadMetrics, h.cluster))
 	mux.Handle("GET /api/v1/dead-letters", h.require(auth.ManageSettings, h.listDeadLetters))
 	mux.Handle("GET /api/v1/incidents", h.require(auth.ReadIncidents, h.listIncidents))
 	mux.Handle("GET /api/v1/incidents/{id}", h.require(auth.ReadIncidents, h.getIncident))

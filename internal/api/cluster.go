@@ -1,0 +1,35 @@
+package api
+
+import "time"
+
+// Cluster is GET /api/v1/cluster: the serve replicas sharing the database
+// and who holds which lease.
+type Cluster struct {
+	// Replica is the replica that answered; Leader whether it holds the
+	// scheduler lease (it does the scheduled work).
+	Replica  string          `json:"replica"`
+	Leader   bool            `json:"leader"`
+	Replicas []ClusterMember `json:"replicas"`
+	Leases   []ClusterLease  `json:"leases"`
+}
+
+// ClusterMember is one replica as it last noted itself.
+type ClusterMember struct {
+	ID        string    `json:"id"`
+	StartedAt time.Time `json:"started_at"`
+	LastSeen  time.Time `json:"last_seen"`
+	Version   string    `json:"version"`
+	// Alive is whether it noted itself within the last two lease lengths.
+	Alive bool `json:"alive"`
+}
+
+// ClusterLease is a lease and its holder.
+type ClusterLease struct {
+	Name       string    `json:"name"`
+	Holder     string    `json:"holder"`
+	Token      int64     `json:"token"`
+	AcquiredAt time.Time `json:"acquired_at"`
+	RenewedAt  time.Time `json:"renewed_at"`
+	Expires    time.Time `json:"expires_at"`
+	Held       bool      `json:"held"`
+}
