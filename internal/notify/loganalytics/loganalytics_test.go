@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -282,4 +284,21 @@ func kvemuCredential(t *testing.T) azcore.TokenCredential {
 		t.Fatal(err)
 	}
 	return e.Credential(publisher)
+}
+
+// TestREADMEDeclaresColumns: the table and the stream declaration README.md
+// tells people to create list exactly Columns, so uploads fit them.
+func TestREADMEDeclaresColumns(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, c := range Columns {
+		for _, want := range []string{c.Name + "=" + c.Type, `{"name": "` + c.Name + `", "type": "` + c.Type + `"}`} {
+			if !strings.Contains(readme, want) {
+				t.Errorf("README.md lacks %s", want)
+			}
+		}
+	}
 }
