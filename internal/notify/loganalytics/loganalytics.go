@@ -2,6 +2,7 @@ package loganalytics
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -141,6 +143,10 @@ var hints = map[int]string{
 	http.StatusRequestEntityTooLarge: "the upload is over the 1 MB limit",
 }
 
+// aadCodeRE finds Entra ID's error code (AADSTS7000215: invalid client
+// secret, ...) in a sign-in error, which says what is wrong in one word.
+var aadCodeRE = regexp.MustCompile(`AADSTS\d+`)
+
 // classify turns an upload's error into the outbox's retry decision and an
 // error that names the status, the service's code and message, and what to
 // check.
@@ -162,7 +168,8 @@ func (n *Notifier) classify(err error) (bool, error) {
 		// The sign-in service answered: a 4xx is a wrong tenant, client id
 		// or secret, which waiting will not fix.
 		s := af.RawResponse.StatusCode
-		return s == http.StatusTooManyRequests || s >= 500, fmt.Errorf("loganalytics: sign-in failed (%d): check the identity settings", s)
+		code := cmp.Or(aadCodeRE.FindString(af.Error()), http.StatusText(s))
+		return s == http.StatusTooManyRequests || s >= 500, fmt.Errorf("loganalytics: sign-in failed: %d %s: check tenant_id, client_id and the secret or certificate", s, code)
 	}
 	return true, fmt.Errorf("loganalytics: upload: %w", err)
 }
