@@ -69,7 +69,8 @@ type options struct {
 }
 
 // WithAzure points vault discovery at another Azure than the plant
-// settings' (the lab's emulator, as its planter).
+// settings' (the lab's emulator, as its planter), and the notification
+// channels that call Azure (loganalytics) with it.
 func WithAzure(o deploy.Overrides) Option { return func(opts *options) { opts.azure = o } }
 
 // WithLeaseTTL sets how long the scheduler lease lasts unrenewed (default
@@ -123,7 +124,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err := s.setupSources(reg); err != nil {
 		return nil, err
 	}
-	worker, err := s.setupIncidents(cfg, detected)
+	worker, err := s.setupIncidents(cfg, detected, o.azure)
 	if err != nil {
 		return nil, err
 	}

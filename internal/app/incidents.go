@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/incident"
 	"github.com/honeyvault/honeyvault/internal/notify"
 	"github.com/honeyvault/honeyvault/internal/notify/receivers"
@@ -17,9 +18,10 @@ import (
 // the recorder runs in the ingest transaction and queues notifications in
 // the outbox there, claimed by this process's worker when due at once; once
 // the transaction commits the worker sends those and reads the outbox for
-// the rest, and it polls besides.
-func (s *Server) setupIncidents(cfg config.Config, reg prometheus.Registerer) (*notify.Worker, error) {
-	channels, err := receivers.FromConfig(cfg.Notify, os.Getenv)
+// the rest, and it polls besides. The channels that call Azure sign in as
+// az says, else as their settings say.
+func (s *Server) setupIncidents(cfg config.Config, reg prometheus.Registerer, az deploy.Overrides) (*notify.Worker, error) {
+	channels, err := receivers.FromConfig(cfg.Notify, os.Getenv, receivers.WithAzure(az.Credential, az.ClientOptions))
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ type Notify struct {
 // through the *_env fields, which name an environment variable to read.
 type Channel struct {
 	Name        string   `yaml:"name"`
-	Type        string   `yaml:"type"`         // webhook, slack, teams, email or syslog
+	Type        string   `yaml:"type"`         // webhook, slack, teams, email, syslog or loganalytics
 	MinSeverity string   `yaml:"min_severity"` // medium (default), high or critical
 	Vaults      []string `yaml:"vaults"`       // only incidents on these vaults (names); empty: all
 	Timeout     Duration `yaml:"timeout"`      // per attempt; 0: 10s
@@ -46,10 +46,26 @@ type Channel struct {
 
 	Format string `yaml:"format"`  // syslog: rfc5424 (default) or cef
 	CAFile string `yaml:"ca_file"` // PEM file of extra CAs for TLS (syslog tls, email)
+
+	// loganalytics: the Logs Ingestion API's data collection endpoint, the
+	// rule's immutable id and the stream it declares.
+	Endpoint string `yaml:"endpoint"`
+	RuleID   string `yaml:"rule_id"`
+	Stream   string `yaml:"stream"`
+	// loganalytics: who uploads, as plant.* signs in; none of them set
+	// means Azure's default chain (environment, workload identity, managed
+	// identity, Azure CLI), as the Log Analytics source.
+	TenantID          string `yaml:"tenant_id"`
+	ClientID          string `yaml:"client_id"`
+	ClientSecret      string `yaml:"client_secret"`
+	ClientSecretEnv   string `yaml:"client_secret_env"`
+	ClientCertificate string `yaml:"client_certificate"` // PEM or PKCS#12 file
+	ManagedIdentity   bool   `yaml:"managed_identity"`
+	Cloud             string `yaml:"cloud"` // public (default), china or usgovernment
 }
 
 // ChannelTypes lists the channel types internal/notify builds.
-var ChannelTypes = []string{"webhook", "slack", "teams", "email", "syslog"}
+var ChannelTypes = []string{"webhook", "slack", "teams", "email", "syslog", "loganalytics"}
 
 // Severities a channel may ask for at least, lowest first.
 var Severities = []string{"medium", "high", "critical"}
@@ -85,6 +101,31 @@ func (n *Notify) validate() error {
 		if ch.Timeout < 0 {
 			return &Error{Setting: setting + ".timeout", Err: errors.New("must not be negative")}
 		}
+		if ch.Type == "loganalytics" {
+			if err := ch.validateLogAnalytics(setting); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// validateLogAnalytics checks what a loganalytics channel's identity
+// settings can be checked for without the environment: the channel
+// package checks the endpoint, rule and stream.
+func (ch *Channel) validateLogAnalytics(setting string) error {
+	secret := ch.ClientSecret != "" || ch.ClientSecretEnv != ""
+	switch {
+	case !slices.Contains([]string{"", "public", "china", "usgovernment"}, ch.Cloud):
+		return &Error{Setting: setting + ".cloud", Err: fmt.Errorf("%q: want public, china or usgovernment", ch.Cloud)}
+	case ch.ClientSecret != "" && ch.ClientSecretEnv != "":
+		return &Error{Setting: setting + ".client_secret", Err: errors.New("client_secret and client_secret_env are both set: keep one")}
+	case secret && ch.ClientCertificate != "":
+		return &Error{Setting: setting + ".client_certificate", Err: errors.New("set a client secret or a certificate, not both")}
+	case (secret || ch.ClientCertificate != "") && (ch.TenantID == "" || ch.ClientID == ""):
+		return &Error{Setting: setting + ".client_id", Err: errors.New("a client secret or certificate needs tenant_id and client_id too")}
+	case ch.ManagedIdentity && (secret || ch.ClientCertificate != ""):
+		return &Error{Setting: setting + ".managed_identity", Err: errors.New("a managed identity takes no client secret or certificate")}
 	}
 	return nil
 }

@@ -52,6 +52,11 @@ func TestBadIncidentAndChannelSettings(t *testing.T) {
 		{"name clash", "notify:\n  webhooks: [http://127.0.0.1/x]\n  channels:\n    - {name: webhook, type: slack}\n", "notify.channels[0].name", "twice"},
 		{"bad severity", "notify:\n  channels:\n    - {name: a, type: slack, min_severity: low}\n", "notify.channels[0].min_severity", "low"},
 		{"unknown channel key", "notify:\n  channels:\n    - {name: a, type: slack, colour: red}\n", "config", "colour"},
+		{"loganalytics cloud", "notify:\n  channels:\n    - {name: a, type: loganalytics, cloud: mars}\n", "notify.channels[0].cloud", "mars"},
+		{"loganalytics two secrets", "notify:\n  channels:\n    - {name: a, type: loganalytics, tenant_id: t, client_id: c, client_secret: s, client_secret_env: S}\n", "notify.channels[0].client_secret", "both"},
+		{"loganalytics secret without tenant", "notify:\n  channels:\n    - {name: a, type: loganalytics, client_id: c, client_secret_env: S}\n", "notify.channels[0].client_id", "tenant_id"},
+		{"loganalytics secret and certificate", "notify:\n  channels:\n    - {name: a, type: loganalytics, tenant_id: t, client_id: c, client_secret_env: S, client_certificate: c.pem}\n", "notify.channels[0].client_certificate", "not both"},
+		{"loganalytics managed identity and secret", "notify:\n  channels:\n    - {name: a, type: loganalytics, tenant_id: t, client_id: c, client_secret_env: S, managed_identity: true}\n", "notify.channels[0].managed_identity", "no client secret"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,6 +72,31 @@ func TestBadIncidentAndChannelSettings(t *testing.T) {
 				t.Errorf("error %q does not mention %q", err, tt.inMsg)
 			}
 		})
+	}
+}
+
+func TestLogAnalyticsChannelSettings(t *testing.T) {
+	file := writeFile(t, `
+notify:
+  channels:
+    - name: sentinel
+      type: loganalytics
+      endpoint: https://dce-hv.westeurope-1.ingest.monitor.azure.com
+      rule_id: dcr-0123456789abcdef0123456789abcdef
+      stream: Custom-HoneyvaultIncidents_CL
+      tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
+      client_id: 04b07795-8ddb-461a-bbee-02f9e1bf7b46
+      client_secret_env: HV_LA_SECRET
+      cloud: public
+`)
+	c, err := Load(newFlags(t, "--config", file), envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := c.Notify.Channels[0]
+	if ch.Type != "loganalytics" || ch.Endpoint != "https://dce-hv.westeurope-1.ingest.monitor.azure.com" || ch.RuleID != "dcr-0123456789abcdef0123456789abcdef" ||
+		ch.Stream != "Custom-HoneyvaultIncidents_CL" || ch.ClientSecretEnv != "HV_LA_SECRET" || ch.Cloud != "public" {
+		t.Errorf("channel: %+v", ch)
 	}
 }
 

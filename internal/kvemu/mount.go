@@ -21,7 +21,7 @@ type mount struct {
 // joins the estate without the emulator importing it. HTTPClient then sends
 // the hosts to the listener, and Request mints tokens for the audience
 // https://{the first host}. Only hosts the emulator's certificate covers
-// for this purpose (mountableHosts: the Log Analytics query API's) can be
+// for this purpose (mountableHosts: the Log Analytics query API's and a data collection endpoint) can be
 // mounted, each once. h checks its callers with Authenticate.
 func (e *Emulator) Mount(h http.Handler, hosts ...string) error {
 	if h == nil || len(hosts) == 0 {
@@ -73,4 +73,25 @@ func (e *Emulator) Authenticate(r *http.Request) (audience string, err error) {
 		return "", err
 	}
 	return claims.Audience, nil
+}
+
+// TokenCaller is who a bearer token was minted for, and for which service.
+type TokenCaller struct {
+	Audience string
+	ObjectID string // the oid claim: what role assignments name
+}
+
+// AuthenticateCaller is Authenticate for a mounted service that also
+// authorizes its callers (the Logs Ingestion API lets only a rule's
+// publishers upload): it returns the token's object id beside its audience.
+func (e *Emulator) AuthenticateCaller(r *http.Request) (TokenCaller, error) {
+	raw, ok := bearerToken(r.Header.Get("Authorization"))
+	if !ok {
+		return TokenCaller{}, ErrNoBearerToken
+	}
+	claims, err := e.parseToken(raw, e.Now())
+	if err != nil {
+		return TokenCaller{}, err
+	}
+	return TokenCaller{Audience: claims.Audience, ObjectID: claims.OID}, nil
 }

@@ -29,8 +29,9 @@ var servedNames = append([]string{
 
 // mountableHosts are the hosts Mount accepts: the certificate is made
 // before anything is mounted, so it lists them in advance. Today they are
-// the Log Analytics query API's (internal/kvemu/loganalytics).
-var mountableHosts = []string{"api.loganalytics.io", "api.loganalytics.azure.com"}
+// the Log Analytics query API's and the lab's data collection endpoint for
+// the Logs Ingestion API (internal/kvemu/loganalytics).
+var mountableHosts = []string{"api.loganalytics.io", "api.loganalytics.azure.com", "dce-honeyvault-lab.westeurope-1.ingest.monitor.azure.com"}
 
 // certAuthority is the emulator's generated CA and the leaf it signed.
 type certAuthority struct {

@@ -16,7 +16,7 @@ type Notifier interface {
 // Channel is a named, filtered Notifier: one entry of notify.channels.
 type Channel struct {
 	Name string
-	Type string // webhook, slack, teams, email, syslog
+	Type string // webhook, slack, teams, email, syslog, loganalytics
 	// Target says where the channel sends in a form safe to show: a URL's
 	// scheme and host only (a webhook's path often is its secret), an SMTP
 	// server and its recipients.

@@ -1,5 +1,6 @@
 // Package notify tells people about incidents: channels (one sub-package
-// each: webhook, slack, teams, email, syslog), per-channel filters, and the
+// each: webhook, slack, teams, email, syslog, loganalytics), per-channel
+// filters, and the
 // durable outbox that delivers to them.
 //
 // # The outbox

@@ -47,16 +47,18 @@ type IncidentInfo struct {
 
 // AlertInfo is one alert of a Message.
 type AlertInfo struct {
-	CorrelationID string     `json:"correlation_id"`
-	Time          time.Time  `json:"time"`
-	Vault         string     `json:"vault"`
-	Token         string     `json:"token"`
-	TokenType     string     `json:"token_type"`
-	Operation     string     `json:"operation"`
-	Status        int        `json:"status"` // HTTP status Key Vault answered
-	Result        string     `json:"result,omitempty"`
-	Severity      string     `json:"severity"`
-	Caller        CallerInfo `json:"caller"`
+	CorrelationID string    `json:"correlation_id"`
+	Time          time.Time `json:"time"`
+	Vault         string    `json:"vault"`
+	Token         string    `json:"token"`
+	TokenType     string    `json:"token_type"`
+	Operation     string    `json:"operation"`
+	// Class is detect's operation class (read, crypto, backup, tamper, ...).
+	Class    string     `json:"class,omitempty"`
+	Status   int        `json:"status"` // HTTP status Key Vault answered
+	Result   string     `json:"result,omitempty"`
+	Severity string     `json:"severity"`
+	Caller   CallerInfo `json:"caller"`
 	// Change says in plain words what a tamper alert (an Activity-log
 	// record) did to the vault; empty for decoy accesses.
 	Change string `json:"change,omitempty"`
@@ -121,7 +123,7 @@ func incidentInfo(in store.Incident, baseURL string) IncidentInfo {
 func alertInfo(a store.Alert) AlertInfo {
 	info := AlertInfo{
 		CorrelationID: a.Correlation, Time: a.Time, Vault: a.VaultName, Token: a.Token, TokenType: a.TokenType,
-		Operation: a.Operation, Status: a.HTTPStatus, Result: a.ResultSig, Severity: a.Severity,
+		Operation: a.Operation, Class: a.Class, Status: a.HTTPStatus, Result: a.ResultSig, Severity: a.Severity,
 		Caller: CallerInfo{ObjectID: a.Caller.ObjectID, UPN: a.Caller.UPN, AppID: a.Caller.AppID, TenantID: a.Caller.TenantID,
 			IP: a.Caller.IP, ClientInfo: a.Caller.ClientInfo},
 	}
@@ -142,7 +144,7 @@ func TestMessage(baseURL string, now time.Time) *Message {
 			VaultID: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/example/providers/Microsoft.KeyVault/vaults/kv-example",
 			Vault:   "kv-example", FirstSeen: now, LastSeen: now, AlertCount: 1, DecoyCount: 1, URL: strings.TrimRight(baseURL, "/") + "/incidents"},
 		Alerts: []AlertInfo{{CorrelationID: "00000000-0000-0000-0000-000000000000", Time: now, Vault: "kv-example",
-			Token: "example-decoy", TokenType: "secret", Operation: "SecretGet", Status: 200, Result: "OK", Severity: "high",
+			Token: "example-decoy", TokenType: "secret", Operation: "SecretGet", Class: "read", Status: 200, Result: "OK", Severity: "high",
 			Caller: CallerInfo{UPN: "test@example.com", IP: "192.0.2.1"}}},
 	}
 }

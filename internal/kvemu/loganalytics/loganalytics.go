@@ -36,17 +36,22 @@ type Service struct {
 	e *kvemu.Emulator
 
 	mu         sync.RWMutex
-	workspaces map[string]*Workspace // by lower-case workspace id
+	workspaces map[string]*Workspace          // by lower-case workspace id
+	rules      map[string]*DataCollectionRule // by immutable id
 }
 
 // New serves the query API
 //
 //	POST https://api.loganalytics.io/v1/workspaces/{workspace id}/query
 //
-// on e's listener; one Service per emulator.
+// and the Logs Ingestion API of one data collection endpoint (see
+// IngestionEndpoint) on e's listener; one Service per emulator.
 func New(e *kvemu.Emulator) (*Service, error) {
-	s := &Service{e: e, workspaces: map[string]*Workspace{}}
+	s := &Service{e: e, workspaces: map[string]*Workspace{}, rules: map[string]*DataCollectionRule{}}
 	if err := e.Mount(http.HandlerFunc(s.serveQuery), hosts...); err != nil {
+		return nil, fmt.Errorf("loganalytics: %w", err)
+	}
+	if err := e.Mount(http.HandlerFunc(s.serveIngestion), IngestionHost); err != nil {
 		return nil, fmt.Errorf("loganalytics: %w", err)
 	}
 	return s, nil

@@ -333,9 +333,9 @@ func (w *Workspace) timespanFilter(ts string) ([]cond, error) {
 func (w *Workspace) query(q, timespan string) (laTable, error) {
 	stages := splitPipes(q)
 	tableName := strings.TrimSpace(stages[0])
-	cols, ok := tableColumns[tableName]
+	cols, ok := w.columns(tableName)
 	if !ok {
-		return laTable{}, qerr("unknown table %q (the emulator has AzureDiagnostics, AZKVAuditLogs, AzureActivity)", tableName)
+		return laTable{}, qerr("unknown table %q (the emulator has AzureDiagnostics, AZKVAuditLogs, AzureActivity and the custom tables of data collection rules)", tableName)
 	}
 	conds, err := w.timespanFilter(timespan)
 	if err != nil {

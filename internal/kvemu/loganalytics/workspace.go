@@ -27,7 +27,8 @@ type Workspace struct {
 
 	e      *kvemu.Emulator
 	mu     sync.Mutex
-	tables map[string][]laRow // by table name
+	tables map[string][]laRow  // by table name
+	custom map[string][]Column // the custom tables' columns, by table name
 }
 
 // laRow is one stored row with its ingestion time.

@@ -23,7 +23,11 @@ import (
 // FromConfig builds the channels cfg describes. getenv resolves the *_env
 // settings (os.Getenv outside tests). Errors name the channel and setting
 // but never a secret's value.
-func FromConfig(cfg config.Notify, getenv func(string) string) ([]notify.Channel, error) {
+func FromConfig(cfg config.Notify, getenv func(string) string, opts ...Option) ([]notify.Channel, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var out []notify.Channel
 	for i, name := range config.WebhookChannelNames(len(cfg.Webhooks)) {
 		n, err := webhook.New(webhook.Config{URL: cfg.Webhooks[i], Secret: cfg.WebhookSecret})
@@ -33,7 +37,7 @@ func FromConfig(cfg config.Notify, getenv func(string) string) ([]notify.Channel
 		out = append(out, notify.Channel{Name: name, Type: "webhook", Target: notify.RedactURL(cfg.Webhooks[i]), Notifier: n})
 	}
 	for i, c := range cfg.Channels {
-		n, err := build(c, getenv)
+		n, err := build(c, getenv, o)
 		if err != nil {
 			return nil, fmt.Errorf("notify.channels[%d] (%s): %w", i, c.Name, err)
 		}
@@ -45,7 +49,7 @@ func FromConfig(cfg config.Notify, getenv func(string) string) ([]notify.Channel
 	return out, notify.Validate(out)
 }
 
-func build(c config.Channel, getenv func(string) string) (notify.Notifier, error) {
+func build(c config.Channel, getenv func(string) string, o options) (notify.Notifier, error) {
 	url, err := secret("url", c.URL, c.URLEnv, getenv)
 	if err != nil {
 		return nil, err
@@ -77,6 +81,8 @@ func build(c config.Channel, getenv func(string) string) (notify.Notifier, error
 			return nil, err
 		}
 		return syslog.New(syslog.Config{URL: url, Format: c.Format, TLSConfig: tc})
+	case "loganalytics":
+		return logAnalytics(c, getenv, o)
 	}
 	return nil, fmt.Errorf("unknown type %q", c.Type)
 }
@@ -116,10 +122,14 @@ func tlsConfig(caFile string) (*tls.Config, error) {
 }
 
 // target is where c sends, safe to show (notify.Channel.Target): an SMTP
-// server and recipients, else the URL's scheme and host.
+// server and recipients, a data collection endpoint's host and stream, else
+// the URL's scheme and host.
 func target(c config.Channel, getenv func(string) string) string {
-	if c.Type == "email" {
+	switch c.Type {
+	case "email":
 		return c.SMTP + " → " + strings.Join(c.To, ", ")
+	case "loganalytics":
+		return notify.RedactURL(c.Endpoint) + " → " + c.Stream
 	}
 	url, _ := secret("url", c.URL, c.URLEnv, getenv) // build already checked it
 	return notify.RedactURL(url)
