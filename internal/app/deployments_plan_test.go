@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,9 +26,11 @@ func TestPlansExpireAndRunsAreBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	// The clock is read by the goroutines that plan in the background.
+	var clock sync.Mutex
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	ds := newDeployments(nil, st, config.DefaultPlant(), slog.New(slog.DiscardHandler))
-	ds.now = func() time.Time { return now }
+	ds.now = func() time.Time { clock.Lock(); defer clock.Unlock(); return now }
 	ds.keep = 2
 	t.Cleanup(ds.cancel)
 	decoy := registry.Decoy{ID: 1, VaultID: kvWebID, VaultName: "kv-web", Name: "d", Type: registry.Secret, Status: registry.Active}
@@ -41,14 +44,22 @@ func TestPlansExpireAndRunsAreBounded(t *testing.T) {
 		r, _ := ds.Run(first.ID)
 		return r.State == web.RunPlanned
 	})
-	if _, err := ds.PlanRetire(context.Background(), by, []registry.Decoy{decoy}, false); err != nil {
+	second, err := ds.PlanRetire(context.Background(), by, []registry.Decoy{decoy}, false)
+	if err != nil {
 		t.Fatal(err)
 	}
+	// Both plans are made (their lifetimes start) before the clock moves.
+	ingesttest.Eventually(t, time.Minute, "the second retire planned", func() bool {
+		r, _ := ds.Run(second.ID)
+		return r.State == web.RunPlanned
+	})
 	if _, err := ds.PlanRetire(context.Background(), by, []registry.Decoy{decoy}, false); !errors.Is(err, web.ErrTooManyRuns) {
 		t.Errorf("a third plan with two waiting: %v; want ErrTooManyRuns", err)
 	}
 
+	clock.Lock()
 	now = now.Add(planLifetime + time.Second)
+	clock.Unlock()
 	if _, err := ds.Confirm(context.Background(), first.ID, by); !errors.Is(err, web.ErrRunState) || !strings.Contains(err.Error(), "expired") {
 		t.Errorf("confirming an expired plan: %v", err)
 	}
