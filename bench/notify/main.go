@@ -106,7 +106,7 @@ func run(bin, db string, duration time.Duration, rate int, every time.Duration, 
 	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", addr, "--db", db, "--watchlist", watchlist,
 		"--notify-webhook", "http://"+hookL.Addr().String()+"/hook", "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "HONEYVAULT_ADMIN_TOKEN="+adminToken, "HONEYVAULT_INGEST_TOKEN="+ingestToken,
-		"HONEYVAULT_INVENTORY_INTERVAL=off", "HONEYVAULT_RECONCILE_INTERVAL=off", "HONEYVAULT_HEARTBEAT_INTERVAL=off") // no discovery, no reconcile, no heartbeat: nothing to reach but this machine
+		"HONEYVAULT_INVENTORY_INTERVAL=off", "HONEYVAULT_RECONCILE_INTERVAL=off", "HONEYVAULT_HEARTBEAT_INTERVAL=off", "HONEYVAULT_DIAGNOSTICS_INTERVAL=off") // no discovery, reconcile, heartbeat or diagnostics check: nothing to reach but this machine
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return err

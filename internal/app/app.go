@@ -30,6 +30,13 @@ import (
 )
 
 // Server is a configured honeyvault, ready to serve.
+// wholeBodyChunks is how many chunks' worth of records an ingest body may
+// hold and still be stored whole, as one batch group-committed with
+// everything else waiting (a forwarder's batch of hundreds of records):
+// chunking, whose commits are sized to keep the writer free for small
+// batches, costs throughput and is kept for large uploads.
+const wholeBodyChunks = 4
+
 type Server struct {
 	cfg   config.Config
 	log   *slog.Logger
@@ -186,7 +193,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	trusted, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	ingestLimits := web.IngestLimits{
 		Concurrent:  cfg.Limits.IngestConcurrent,
-		Chunking:    ingest.Chunking{Records: cfg.Limits.IngestChunkRecords},
+		Chunking:    ingest.Chunking{Records: cfg.Limits.IngestChunkRecords, Whole: wholeBodyChunks * cfg.Limits.IngestChunkRecords},
 		ReadTimeout: readTimeout,
 	}
 	s.http = &http.Server{

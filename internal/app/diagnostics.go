@@ -74,6 +74,12 @@ func (dc *diagnostics) check(ctx context.Context, r *web.DiagnosticsReport) erro
 		r.Errors = append(r.Errors, "sign-in: "+err.Error())
 		return nil
 	}
+	// Sign in once first: without a token every vault would fail alike,
+	// and its finding would say nothing about the vault.
+	if _, err := az.WhoAmI(ctx); err != nil {
+		r.Errors = append(r.Errors, "sign-in: "+err.Error())
+		return nil
+	}
 	for _, id := range ids {
 		v := dc.verdict(ctx, az, id)
 		if ctx.Err() != nil {

@@ -15,6 +15,14 @@ type Chunking struct {
 	// Records is the most records (events and dead letters) in one chunk;
 	// 0: DefaultChunkRecords.
 	Records int
+	// Whole is the most records a body may hold and still be stored whole,
+	// as one batch through Submit, where it is committed together with
+	// whatever else waits (group commit); 0: Records. A larger body is
+	// stored in chunks of Records through SubmitBulk, whose commits are
+	// sized to keep the writer free for small batches. Typical forwarder
+	// batches (hundreds of records) fit whole; only large uploads pay for
+	// chunking.
+	Whole int
 	// Bytes is the most decompressed body bytes one chunk is read from;
 	// 0: DefaultChunkBytes. It bounds a chunk of large records.
 	Bytes int64
@@ -134,6 +142,9 @@ func (c Chunking) withDefaults() Chunking {
 	if c.Records <= 0 {
 		c.Records = DefaultChunkRecords
 	}
+	if c.Whole < c.Records {
+		c.Whole = c.Records
+	}
 	if c.Bytes <= 0 {
 		c.Bytes = DefaultChunkBytes
 	}
@@ -163,38 +174,54 @@ type chunker struct {
 	complete bool
 }
 
-// run reads the body to its end, sending each full chunk and the last.
+// run reads the body to its end, sending each full chunk and the last. A
+// full chunk goes out when the record after it is read, so that a body
+// that ends there is sent as its last (a body of exactly one chunk is
+// stored whole). The first chunk may hold up to c.Whole records, so that a
+// body of that many goes whole; the ones after it hold c.Records.
 func (p *chunker) run() error {
 	var b store.Batch
 	start := int64(0) // body offset where the current chunk starts
 	held := 0         // bytes of raw records the chunk's dead letters hold
 	for {
+		before := p.d.Offset()
 		ev, err := p.d.Next()
-		var re *auditlog.RecordError
-		switch {
-		case err == io.EOF:
+		if err == io.EOF {
 			p.complete = true
 			return p.send(b, true)
-		case errors.As(err, &re):
+		}
+		var re *auditlog.RecordError
+		if err != nil && !errors.As(err, &re) {
+			return err
+		}
+		if p.full(b, before-start+int64(held)) {
+			if err := p.send(b, false); err != nil {
+				return err
+			}
+			b, start, held = store.Batch{}, before, 0
+		}
+		if re != nil {
 			dl := store.DeadLetter{Source: p.source, Position: re.Pos.String(), Reason: re.Err.Error(), Raw: p.raw.line(re.Pos.Offset, store.MaxDeadLetterRaw)}
 			b.DeadLetters = append(b.DeadLetters, dl)
 			held += len(dl.Raw)
 			if len(p.errors) < MaxReportedErrors {
 				p.errors = append(p.errors, store.DeadLetter{Position: dl.Position, Reason: dl.Reason})
 			}
-		case err != nil:
-			return err
-		default:
+		} else {
 			b.Events = append(b.Events, ev)
 		}
 		p.read++
-		if len(b.Events)+len(b.DeadLetters) >= p.c.Records || p.d.Offset()-start+int64(held) >= p.c.Bytes {
-			if err := p.send(b, false); err != nil {
-				return err
-			}
-			b, start, held = store.Batch{}, p.d.Offset(), 0
-		}
 	}
+}
+
+// full reports whether chunk b, read from size bytes of the body, takes
+// no more records.
+func (p *chunker) full(b store.Batch, size int64) bool {
+	limit := p.c.Records
+	if !p.sent {
+		limit = p.c.Whole
+	}
+	return len(b.Events)+len(b.DeadLetters) >= limit || size >= p.c.Bytes
 }
 
 // errStopped ends the producer when the consumer stopped taking chunks.

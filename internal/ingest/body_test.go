@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -92,6 +93,53 @@ func TestStreamBodyStoresLargeBodiesInChunks(t *testing.T) {
 	}
 	if len(rec.chunks) != 1 || rec.chunks[0].bulk {
 		t.Errorf("small body went as %+v; want one Submit", rec.chunks)
+	}
+}
+
+// A body of up to Chunking.Whole records goes whole, through Submit (group
+// committed with everything else waiting); a larger one starts with a chunk
+// of Whole records and goes on in chunks of Records, all through SubmitBulk.
+// A body of exactly one chunk's size is stored whole too.
+func TestStreamBodyStoresWholeBodiesUpToWhole(t *testing.T) {
+	p, st := newPipeline(t, nil)
+	tests := []struct {
+		name  string
+		from  int
+		n     int
+		c     Chunking
+		sizes []int
+		bulk  bool
+	}{
+		{"below whole", 0, 700, Chunking{Records: 250, Whole: 1000}, []int{700}, false},
+		{"exactly whole", 1000, 1000, Chunking{Records: 250, Whole: 1000}, []int{1000}, false},
+		{"exactly one chunk, no whole", 2000, 250, Chunking{Records: 250}, []int{250}, false},
+		{"above whole", 3000, 1600, Chunking{Records: 250, Whole: 1000}, []int{1000, 250, 250, 100}, true},
+		{"whole below records means records", 5000, 30, Chunking{Records: 10, Whole: 5}, []int{10, 10, 10}, true},
+	}
+	stored := 0
+	for _, tt := range tests {
+		rec := &recorder{next: p}
+		res, err := StreamBody(context.Background(), "http", strings.NewReader(lines(tt.from, tt.from+tt.n)), tt.c, rec)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		stored += tt.n
+		if res.Accepted.New != tt.n || res.Chunks != len(tt.sizes) || !res.Complete {
+			t.Errorf("%s: result %+v; want %d new in %d chunks", tt.name, res, tt.n, len(tt.sizes))
+		}
+		var sizes []int
+		for _, c := range rec.chunks {
+			sizes = append(sizes, c.events)
+			if c.bulk != tt.bulk {
+				t.Errorf("%s: chunk %+v; want bulk=%v", tt.name, c, tt.bulk)
+			}
+		}
+		if !slices.Equal(sizes, tt.sizes) {
+			t.Errorf("%s: chunks of %v records; want %v", tt.name, sizes, tt.sizes)
+		}
+	}
+	if n, _ := st.CountEvents(context.Background()); n != int64(stored) {
+		t.Errorf("%d events stored; want %d", n, stored)
 	}
 }
 
