@@ -119,7 +119,7 @@ var Settings = []Setting{
 		Usage: "ingest requests per token, N/DURATION or off",
 		field: func(c *Config) any { return &c.Limits.Ingest }},
 	{Key: "limits.ingest_concurrent", Env: "HONEYVAULT_LIMITS_INGEST_CONCURRENT", Flag: "ingest-concurrent",
-		Usage: "ingest requests read and stored at once, at most half of them bodies larger than one chunk (more get 429); bounds the memory ingestion takes",
+		Usage: "ingest requests read and stored at once, at most half of them bodies stored in chunks (larger than 4 chunks' worth; more get 429); bounds the memory ingestion takes",
 		field: func(c *Config) any { return &c.Limits.IngestConcurrent }},
 	{Key: "limits.ingest_chunk_records", Env: "HONEYVAULT_LIMITS_INGEST_CHUNK_RECORDS", Flag: "ingest-chunk-records",
 		Usage: "records of an ingest body per chunk, each durable before the next is stored: smaller chunks let a decoy access arriving meanwhile through sooner",
