@@ -63,7 +63,7 @@ type Limits struct {
 	Login  string `yaml:"login"`
 	Ingest string `yaml:"ingest"`
 	// IngestConcurrent is how many ingest requests are read and stored at
-	// once (at most half of them bodies larger than one chunk); more get
+	// once (at most half of them bodies stored in chunks); more get
 	// 429. It bounds the memory ingestion takes.
 	IngestConcurrent int `yaml:"ingest_concurrent"`
 	// IngestChunkRecords is how many records of a body a chunk holds, each
