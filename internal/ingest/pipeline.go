@@ -48,6 +48,10 @@ type Pipeline struct {
 	// partial is what is left of a bulk chunk split over transactions; it
 	// goes before the bulk lane.
 	partial *request
+	// smallSettled is closed once the last group of Submit batches is
+	// acknowledged (durable, or failed): a bulk group waits for it (see
+	// awaitSmall).
+	smallSettled chan struct{}
 	// perRecord is the recent cost of one record in a bulk commit (seconds,
 	// a moving average): what sizes the next bulk group.
 	perRecord float64
@@ -99,6 +103,7 @@ type ack struct {
 	acc     []store.Accepted
 	durable func() error
 	err     error
+	settled chan struct{} // closed once the group is acknowledged
 }
 
 // New returns a pipeline writing to st and running hook in each commit.
@@ -202,9 +207,10 @@ func (p *Pipeline) Run(ctx context.Context) {
 			return
 		case bulk:
 			p.awaitWAL(ctx)
+			p.awaitSmall(ctx)
 			p.commitBulk(ctx, r)
 		default:
-			p.commit(ctx, gather(r, p.reqs, p.MaxGroupRecords))
+			p.commitSmall(ctx, gather(r, p.reqs, p.MaxGroupRecords))
 		}
 	}
 }
@@ -270,9 +276,39 @@ func (p *Pipeline) awaitWAL(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case r := <-p.reqs:
-				p.commit(ctx, gather(r, p.reqs, p.MaxGroupRecords))
+				p.commitSmall(ctx, gather(r, p.reqs, p.MaxGroupRecords))
 			}
 		}
+	}
+}
+
+// maxSmallWait bounds how long a bulk group waits for Submit batches to be
+// durable (awaitSmall): a slow disk must not stall a large body.
+const maxSmallWait = 100 * time.Millisecond
+
+// commitSmall commits a group of Submit batches and notes it as the one
+// bulk groups wait for.
+func (p *Pipeline) commitSmall(ctx context.Context, group []*request) {
+	_, settled, _ := p.commitAck(ctx, group)
+	p.smallSettled = settled
+}
+
+// awaitSmall holds a bulk group back until the last group of Submit
+// batches is durable, for at most maxSmallWait. A sync flushes every
+// commit made before it: a bulk group committed while a decoy access waits
+// for its sync would make that sync flush the group's megabytes too.
+// Submit batches arriving meanwhile wait, as they would behind the bulk
+// group (MaxBulkSkips still bounds how many go ahead of a waiting chunk).
+func (p *Pipeline) awaitSmall(ctx context.Context) {
+	if p.smallSettled == nil {
+		return
+	}
+	t := time.NewTimer(maxSmallWait)
+	defer t.Stop()
+	select {
+	case <-p.smallSettled:
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 
@@ -379,6 +415,13 @@ func gather(first *request, lane chan *request, limit int) []*request {
 // committed again batch by batch, and a batch the database refuses is
 // isolated (isolate.go).
 func (p *Pipeline) commit(ctx context.Context, group []*request) ([]store.Accepted, error) {
+	acc, _, err := p.commitAck(ctx, group)
+	return acc, err
+}
+
+// commitAck is commit, also returning a channel closed once acknowledge
+// has answered the group's submitters.
+func (p *Pipeline) commitAck(ctx context.Context, group []*request) ([]store.Accepted, chan struct{}, error) {
 	batches := make([]store.Batch, len(group))
 	for i, r := range group {
 		batches[i] = r.batch
@@ -389,10 +432,11 @@ func (p *Pipeline) commit(ctx context.Context, group []*request) ([]store.Accept
 		// One batch may be the cause: commit each on its own so that the
 		// others are not refused with it.
 		p.log.Warn("ingest: group commit failed, retrying batches one by one", "batches", len(group), "err", err)
+		var settled chan struct{}
 		for _, r := range group {
-			p.commit(ctx, []*request{r})
+			_, settled, _ = p.commitAck(ctx, []*request{r})
 		}
-		return nil, err
+		return nil, settled, err
 	}
 	if err != nil && p.store.IsDataError(err) {
 		var a store.Accepted
@@ -406,8 +450,9 @@ func (p *Pipeline) commit(ctx context.Context, group []*request) ([]store.Accept
 		p.log.Error("ingest: commit failed", "source", group[0].batch.Source, "err", err)
 		durable = nil
 	}
-	p.acks <- ack{group: group, acc: acc, durable: durable, err: err}
-	return acc, err
+	settled := make(chan struct{})
+	p.acks <- ack{group: group, acc: acc, durable: durable, err: err, settled: settled}
+	return acc, settled, err
 }
 
 // acknowledge answers the submitters of each committed group once it is
@@ -432,6 +477,7 @@ func (p *Pipeline) acknowledge() {
 			r.done <- result{acc: store.Accepted{New: r.sum.New + acc.New, Duplicate: r.sum.Duplicate + acc.Duplicate,
 				DeadLetters: r.sum.DeadLetters + acc.DeadLetters}}
 		}
+		close(a.settled)
 	}
 }
 
