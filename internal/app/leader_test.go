@@ -49,10 +49,14 @@ func TestOneReplicaLeadsAndHandsOver(t *testing.T) {
 		first = w
 		return n == 1
 	})
+	// Each replica notes itself at its first step: wait for all three.
 	var cl api.Cluster
-	if code := apiCall(t, b, "GET", "/api/v1/cluster", adminToken, &cl); code != http.StatusOK {
-		t.Fatalf("GET /api/v1/cluster: %d", code)
-	}
+	ingesttest.Eventually(t, time.Minute, "three replicas listed", func() bool {
+		if code := apiCall(t, b, "GET", "/api/v1/cluster", adminToken, &cl); code != http.StatusOK {
+			t.Fatalf("GET /api/v1/cluster: %d", code)
+		}
+		return len(cl.Replicas) == 3
+	})
 	if len(cl.Replicas) != 3 || len(cl.Leases) != 1 || cl.Leases[0].Name != schedulerLease || cl.Leases[0].Holder != first.leader.id || !cl.Leases[0].Held {
 		t.Errorf("cluster %+v; want three replicas and the leader's lease", cl)
 	}
