@@ -91,6 +91,13 @@ func TestOneReplicaLeadsAndHandsOver(t *testing.T) {
 	if err := second.Store.ReleaseLease(context.Background(), schedulerLease, second.leader.id, token); err != nil {
 		t.Fatal(err)
 	}
+	// The other replica takes it now (its own loop would within a second,
+	// but so might the old holder's, after noticing the loss).
+	for _, x := range rest {
+		if x != second {
+			x.leader.step(context.Background())
+		}
+	}
 	ingesttest.Eventually(t, time.Minute, "the other replica leading alone", func() bool {
 		n, w := leaders(rest...)
 		return n == 1 && w != second
