@@ -70,23 +70,7 @@ func (t *Tx) CloseHeartbeatGap(ctx context.Context, vaultKey string) (g Heartbea
 
 // HeartbeatGaps lists the open gaps, by vault key.
 func (s *Store) HeartbeatGaps(ctx context.Context) ([]HeartbeatGap, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT "+gapColumns+" FROM heartbeat_gaps ORDER BY vault_key")
-	if err != nil {
-		return nil, fmt.Errorf("store: unable to list monitoring gaps: %w", err)
-	}
-	defer rows.Close()
-	var out []HeartbeatGap
-	for rows.Next() {
-		g, err := scanGap(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: unable to list monitoring gaps: %w", err)
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: unable to list monitoring gaps: %w", err)
-	}
-	return out, nil
+	return listRows(ctx, s, "monitoring gaps", "SELECT "+gapColumns+" FROM heartbeat_gaps ORDER BY vault_key", scanGap)
 }
 
 const gapColumns = "vault_key, vault_id, vault_name, nonce, since, sla, incident_id"

@@ -119,23 +119,7 @@ func (s *Store) ReleaseLease(ctx context.Context, name, holder string, token int
 
 // Leases lists every lease, held or not, by name.
 func (s *Store) Leases(ctx context.Context) ([]Lease, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT name, holder, token, acquired_at, renewed_at, expires_at FROM leases ORDER BY name")
-	if err != nil {
-		return nil, fmt.Errorf("store: unable to list leases: %w", err)
-	}
-	defer rows.Close()
-	var out []Lease
-	for rows.Next() {
-		l, err := scanLease(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: unable to list leases: %w", err)
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: unable to list leases: %w", err)
-	}
-	return out, nil
+	return listRows(ctx, s, "leases", "SELECT name, holder, token, acquired_at, renewed_at, expires_at FROM leases ORDER BY name", scanLease)
 }
 
 func readLease(ctx context.Context, tx *sql.Tx, name, lock string) (Lease, bool, error) {
@@ -149,7 +133,7 @@ func readLease(ctx context.Context, tx *sql.Tx, name, lock string) (Lease, bool,
 	return l, true, nil
 }
 
-func scanLease(row interface{ Scan(...any) error }) (Lease, error) {
+func scanLease(row scanner) (Lease, error) {
 	var l Lease
 	var acquired, renewed, expires int64
 	if err := row.Scan(&l.Name, &l.Holder, &l.Token, &acquired, &renewed, &expires); err != nil {

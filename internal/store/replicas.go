@@ -40,23 +40,11 @@ func (s *Store) NoteReplica(ctx context.Context, r Replica) error {
 // Replicas lists the replicas seen in the last day, the most recently
 // seen first.
 func (s *Store) Replicas(ctx context.Context) ([]Replica, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT id, started_at, last_seen, version FROM replicas ORDER BY last_seen DESC, id")
-	if err != nil {
-		return nil, fmt.Errorf("store: unable to list replicas: %w", err)
-	}
-	defer rows.Close()
-	var out []Replica
-	for rows.Next() {
+	return listRows(ctx, s, "replicas", "SELECT id, started_at, last_seen, version FROM replicas ORDER BY last_seen DESC, id", func(row scanner) (Replica, error) {
 		var r Replica
 		var started, seen int64
-		if err := rows.Scan(&r.ID, &started, &seen, &r.Version); err != nil {
-			return nil, fmt.Errorf("store: unable to list replicas: %w", err)
-		}
+		err := row.Scan(&r.ID, &started, &seen, &r.Version)
 		r.StartedAt, r.LastSeen = fromMicros(started), fromMicros(seen)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: unable to list replicas: %w", err)
-	}
-	return out, nil
+		return r, err
+	})
 }
