@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/honeyvault/honeyvault/internal/auditpath"
+	"github.com/honeyvault/honeyvault/internal/fanout"
 )
 
 // Settings reads and writes vaults' diagnostic settings (azure.Client is
@@ -49,7 +50,7 @@ type Step struct {
 // none of which is honeyvault's, is Blocked with the reason.
 func Plan(ctx context.Context, c Settings, d *auditpath.Destinations, want auditpath.Setting, vaults []Vault, concurrency int) []Step {
 	steps := make([]Step, len(vaults))
-	each(ctx, len(vaults), concurrency, func(i int) {
+	fanout.Each(ctx, len(vaults), concurrency, func(i int) {
 		v := vaults[i]
 		s := Step{VaultID: v.ID, Vault: v.Name, Setting: want}
 		settings, err := c.DiagnosticSettings(ctx, v.ID)
@@ -65,12 +66,9 @@ func Plan(ctx context.Context, c Settings, d *auditpath.Destinations, want audit
 			}
 		}
 		steps[i] = s
+	}, func(i int) {
+		steps[i] = Step{VaultID: vaults[i].ID, Vault: vaults[i].Name, Action: Blocked, Err: ctx.Err()}
 	})
-	for i, v := range vaults {
-		if steps[i].VaultID == "" { // not reached: ctx ended
-			steps[i] = Step{VaultID: v.ID, Vault: v.Name, Action: Blocked, Err: ctx.Err()}
-		}
-	}
 	return steps
 }
 
@@ -114,7 +112,7 @@ func Apply(ctx context.Context, c Settings, d *auditpath.Destinations, plan []St
 	}
 	var mu sync.Mutex
 	done := 0
-	each(ctx, len(todo), concurrency, func(j int) {
+	fanout.Each(ctx, len(todo), concurrency, func(j int) {
 		r := &res[todo[j]]
 		if err := c.PutDiagnosticSetting(ctx, r.VaultID, r.Setting); err != nil {
 			r.Err = err
@@ -129,27 +127,6 @@ func Apply(ctx context.Context, c Settings, d *auditpath.Destinations, plan []St
 			progress(done, len(todo))
 		}
 		mu.Unlock()
-	})
+	}, func(j int) { res[todo[j]].Err = ctx.Err() })
 	return res
-}
-
-// each runs fn(0..n-1), at most concurrency (at least one) at a time,
-// until ctx ends.
-func each(ctx context.Context, n, concurrency int, fn func(i int)) {
-	sem := make(chan struct{}, max(1, concurrency))
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			wg.Wait()
-			return
-		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			fn(i)
-		}()
-	}
-	wg.Wait()
 }

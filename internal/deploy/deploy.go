@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/azure"
+	"github.com/honeyvault/honeyvault/internal/fanout"
 	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
@@ -335,7 +336,7 @@ func (d *Deployer) Apply(ctx context.Context, runs []*VaultRun, progress func(Pr
 // reached because ctx ended carries ctx's error.
 func (d *Deployer) forEach(ctx context.Context, runs []*VaultRun, fn func(context.Context, *VaultRun)) {
 	order := interleave(runs)
-	eachVault(ctx, len(order), cmp.Or(d.Concurrency, DefaultConcurrency), func(i int) {
+	fanout.Each(ctx, len(order), cmp.Or(d.Concurrency, DefaultConcurrency), func(i int) {
 		fn(ctx, order[i])
 	}, func(i int) {
 		if r := order[i]; r.Err == nil && (!r.planned || !r.done()) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/azure"
+	"github.com/honeyvault/honeyvault/internal/fanout"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -70,7 +71,7 @@ func (d *Deployer) Reconcile(ctx context.Context, vaultIDs []string, progress fu
 		first := byVault[k][0]
 		results[i].VaultID, results[i].Vault = first.VaultID, first.VaultName
 	}
-	eachVault(ctx, len(order), cmp.Or(d.Concurrency, DefaultConcurrency), func(i int) {
+	fanout.Each(ctx, len(order), cmp.Or(d.Concurrency, DefaultConcurrency), func(i int) {
 		decoys := byVault[order[i]]
 		res := &results[i]
 		report(progress, Progress{Vault: res.Vault, Phase: PhaseChecking, Total: len(decoys)})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/azure"
+	"github.com/honeyvault/honeyvault/internal/fanout"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -52,7 +53,7 @@ func (d *Deployer) Retire(ctx context.Context, decoys []registry.Decoy, purge bo
 		}
 		byVault[k] = append(byVault[k], i)
 	}
-	eachVault(ctx, len(order), cmp.Or(d.Concurrency, DefaultConcurrency), func(i int) {
+	fanout.Each(ctx, len(order), cmp.Or(d.Concurrency, DefaultConcurrency), func(i int) {
 		d.retireVault(ctx, results, byVault[order[i]], purge, progress)
 	}, func(i int) {
 		for _, j := range byVault[order[i]] {

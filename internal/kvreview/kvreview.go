@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/honeyvault/honeyvault/internal/fanout"
 )
 
 // Settings name the tag and its two values (config.KVReview validates
@@ -108,34 +110,19 @@ func Apply(ctx context.Context, t Tagger, s Settings, plan []Change, concurrency
 			todo = append(todo, i)
 		}
 	}
-	concurrency = max(1, concurrency)
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		done int
-		sem  = make(chan struct{}, concurrency)
-	)
-	for _, i := range todo {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			res[i].Err = ctx.Err()
-			continue
+	var mu sync.Mutex
+	done := 0
+	fanout.Each(ctx, len(todo), concurrency, func(j int) {
+		r := &res[todo[j]]
+		_, err := t.MergeVaultTags(ctx, r.ID, map[string]string{s.Tag: r.Want})
+		r.Written, r.Err = err == nil, err
+		mu.Lock()
+		done++
+		if progress != nil {
+			progress(done, len(todo))
 		}
-		wg.Add(1)
-		go func(r *Result) {
-			defer func() { <-sem; wg.Done() }()
-			_, err := t.MergeVaultTags(ctx, r.ID, map[string]string{s.Tag: r.Want})
-			r.Written, r.Err = err == nil, err
-			mu.Lock()
-			done++
-			if progress != nil {
-				progress(done, len(todo))
-			}
-			mu.Unlock()
-		}(&res[i])
-	}
-	wg.Wait()
+		mu.Unlock()
+	}, func(j int) { res[todo[j]].Err = ctx.Err() })
 	return res
 }
 
