@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -65,14 +63,12 @@ Exit status: 0 every vault wired (or the dry run printed), 1 some vault blocked 
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			sess, err := pf.open(ctx, cfg, stderr)
+			ctx, sess, end, err := pf.start(cmd, cfg)
 			if err != nil {
-				return &ExitError{Code: 1, Err: err}
+				return err
 			}
-			defer sess.Close()
+			defer end()
 			if sess.lab != nil { // where the lab's honeyvault reads
 				cfg.Diagnostics.Destinations = append(cfg.Diagnostics.Destinations, sess.lab.Destinations...)
 			}

@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -61,14 +59,12 @@ Exit status: 0 nothing needed is missing (or --arm), 1 something is, 2 bad usage
 			if armOut {
 				return printPermissionsTemplate(stdout, needs)
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
 			stderr := cmd.ErrOrStderr()
-			sess, err := pf.open(ctx, cfg, stderr)
+			ctx, sess, end, err := pf.start(cmd, cfg)
 			if err != nil {
-				return &ExitError{Code: 1, Err: err}
+				return err
 			}
-			defer sess.Close()
+			defer end()
 			d := sess.deployer
 			found, err := targetVaults(ctx, stderr, sess, vaults)
 			if err != nil {

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -71,6 +73,19 @@ type plantSession struct {
 	store    *store.Store
 	deployer *deploy.Deployer
 	lab      *lab.Target // with --lab: the running lab
+}
+
+// start traps SIGINT and SIGTERM (ending the returned context) and opens
+// the session (see open) on stderr; end releases both. Its error is the
+// ExitError a verb returns.
+func (f *plantFlags) start(cmd *cobra.Command, cfg config.Config) (ctx context.Context, sess *plantSession, end func(), err error) {
+	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+	sess, err = f.open(ctx, cfg, cmd.ErrOrStderr())
+	if err != nil {
+		stop()
+		return nil, nil, nil, &ExitError{Code: 1, Err: err}
+	}
+	return ctx, sess, func() { sess.Close(); stop() }, nil
 }
 
 // open signs in (to the running lab's emulator with --lab) and opens the

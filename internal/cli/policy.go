@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os/signal"
-	"syscall"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -113,14 +111,12 @@ func runPolicy(cmd *cobra.Command, pf *plantFlags, vaults []string, fn func(cont
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	stderr := cmd.ErrOrStderr()
-	sess, err := pf.open(ctx, cfg, stderr)
+	ctx, sess, end, err := pf.start(cmd, cfg)
 	if err != nil {
-		return &ExitError{Code: 1, Err: err}
+		return err
 	}
-	defer sess.Close()
+	defer end()
 	found, err := targetVaults(ctx, stderr, sess, vaults)
 	if err != nil {
 		return err

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os/signal"
 	"sort"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -40,14 +38,12 @@ Exit status: 0 nothing new found, 1 new findings or vaults that could not be che
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			sess, err := pf.open(ctx, cfg, stderr)
+			ctx, sess, end, err := pf.start(cmd, cfg)
 			if err != nil {
-				return &ExitError{Code: 1, Err: err}
+				return err
 			}
-			defer sess.Close()
+			defer end()
 			ids, count, err := registryVaultIDs(ctx, sess.store, vaults)
 			if err != nil {
 				return err
