@@ -120,6 +120,16 @@ func TestLabConsoleInABrowser(t *testing.T) {
 	}
 	c.Screenshot("lab-vaults-after-deploy")
 
+	// The vault's page lists the run that planted it, linking its page.
+	c.Step("the new team's vault after the deploy", chromedp.Navigate(l.URL()+"/vaults"+l.vaultID(newcomerVault)), chromedp.WaitVisible(chromedp.ID("vault-runs")))
+	runs := c.Read("the vault's runs", chromedp.Text(chromedp.ID("vault-runs")))
+	contains(runs, "the vault's runs", "deploy #1", "bootstrap:admin", "done, 2 decoys")
+	if href := c.Read("run link", chromedp.Evaluate[string](`document.querySelector("#vault-runs a").getAttribute("href")`)); !strings.HasPrefix(href, "/deploys/") {
+		t.Errorf("the vault page's run links %q; want its run page", href)
+	}
+	c.CheckFits("the vault page with its runs")
+	c.Screenshot("lab-vault-runs")
+
 	c.Step("open /honeytokens", chromedp.Navigate(l.URL()+"/honeytokens"), chromedp.WaitVisible(chromedp.CSS("table.decoys")))
 	decoys := text(c, "/honeytokens")
 	for _, v := range l.Vaults() {
