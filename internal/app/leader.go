@@ -51,11 +51,19 @@ type leader struct {
 	gained chan struct{}
 }
 
+// liveHere holds the ids of the leaders of this process, so that a
+// holder with this process's id is judged dead only when it is none of
+// them (a predecessor in this container), never a sibling replica run in
+// the same process, as tests do.
+var liveHere sync.Map
+
 func newLeader(st *store.Store, log *slog.Logger, ttl time.Duration, version string) *leader {
 	if ttl <= 0 {
 		ttl = DefaultLeaseTTL
 	}
-	return &leader{st: st, log: log, id: replicaID(), version: version, started: time.Now().UTC(), ttl: ttl, gained: make(chan struct{})}
+	l := &leader{st: st, log: log, id: replicaID(), version: version, started: time.Now().UTC(), ttl: ttl, gained: make(chan struct{})}
+	liveHere.Store(l.id, true)
+	return l
 }
 
 // replicaID names this process for the lease and GET /api/v1/cluster:
@@ -87,7 +95,11 @@ func (l *leader) deadHere(holder string) bool {
 	if err != nil || pid <= 0 {
 		return false
 	}
-	return pid == os.Getpid() || !processRuns(pid)
+	if pid == os.Getpid() {
+		_, live := liveHere.Load(holder)
+		return !live
+	}
+	return !processRuns(pid)
 }
 
 // Run takes and renews the lease until ctx ends, then releases it.
@@ -99,6 +111,7 @@ func (l *leader) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			l.release()
+			liveHere.Delete(l.id)
 			return
 		case <-t.C:
 		}

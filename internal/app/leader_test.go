@@ -113,6 +113,7 @@ func TestOneReplicaLeadsAndHandsOver(t *testing.T) {
 // to expire.
 func TestDeadLocalHolderIsJudgedDead(t *testing.T) {
 	l := newLeader(nil, nil, time.Minute, "test")
+	sibling := newLeader(nil, nil, time.Minute, "test")
 	host, _, _ := strings.Cut(l.id, ":")
 	cases := map[string]bool{
 		"other-host:1:abcdef":                         false, // another host: never judged
@@ -120,7 +121,8 @@ func TestDeadLocalHolderIsJudgedDead(t *testing.T) {
 		host + ":999999999:abcdef":                    true,  // no such process
 		host + ":1:abcdef":                            false, // pid 1 runs (init)
 		host + ":notapid:abcdef":                      false,
-		host + fmt.Sprintf(":%d:ffffff", os.Getpid()): true, // this very pid: a predecessor in this container
+		host + fmt.Sprintf(":%d:ffffff", os.Getpid()): true,  // this very pid: a predecessor in this container
+		sibling.id:                                    false, // a replica this process runs now
 	}
 	for holder, want := range cases {
 		if got := l.deadHere(holder); got != want {
