@@ -133,7 +133,8 @@ func filters(opCond string, allow []string, window time.Duration) map[string]str
 		diag += " | where " + strings.Join(conds, " and ")
 		// Identity is the claim object, either spelling: an identity
 		// anywhere in it is allow-listed.
-		audit += " | where Identity !has_any " + kqlList(allow)
+		// (KQL has no !has_any: not() negates has_any.)
+		audit += " | where not(Identity has_any " + kqlList(allow) + ")"
 	}
 	return map[string]string{TableDiagnostics: diag, TableAudit: audit}
 }

@@ -19,7 +19,7 @@ func FuzzWorkspaceQuery(f *testing.F) {
 		`AzureDiagnostics | where requestUri_s contains "a|b" and id_s startswith 'x'`,
 		`AzureDiagnostics | where TimeGenerated between (ago(1d) .. now())`,
 		`AzureDiagnostics | where OperationName in~ ("secretget", 'KeyGet') and identity_claim_oid_g !in~ ("o")`,
-		`AZKVAuditLogs | where Identity !has_any (dynamic(["x", "y"])) and OperationName !endswith "EventGridNotification"`,
+		`AZKVAuditLogs | where not(Identity has_any (dynamic(["x", "y"]))) and OperationName !endswith "EventGridNotification"`,
 		`AzureDiagnostics | where OperationName in () and requestUri_s !has "a" and id_s !contains 'x'`,
 		`AzureDiagnostics | where column_ifexists("identity_claim_upn_s", "") !in~ ("a") and column_ifexists("x", "") == "y"`,
 		`| | |`,

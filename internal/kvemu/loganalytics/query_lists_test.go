@@ -35,10 +35,13 @@ func TestQueryListOperators(t *testing.T) {
 		{`AzureDiagnostics | where identity_claim_oid_g !in~ ("aaaa")`, "23"}, // a missing claim is in no list
 		{`AzureDiagnostics | where identity_claim_oid_g in~ ("aaaa")`, "1"},
 		{`AZKVAuditLogs | where Identity has_any ("BBBB", "zz")`, "2"},
-		{`AZKVAuditLogs | where Identity !has_any ("bbbb")`, "13"},
+		{`AZKVAuditLogs | where not(Identity has_any ("bbbb"))`, "13"},
+		{`AZKVAuditLogs | where Identity has_all ("bbbb", "claim")`, "2"},
 		{`AZKVAuditLogs | where OperationName !endswith "eventgridnotification"`, "12"},
 		{`AZKVAuditLogs | where OperationName endswith "EventGridNotification"`, "3"},
-		{`AZKVAuditLogs | where OperationName !has "key" and OperationName !contains 'event'`, "1"},
+		// has matches whole terms: KeySign has no term "key".
+		{`AZKVAuditLogs | where OperationName !has "key" and OperationName !contains 'event'`, "12"},
+		{`AZKVAuditLogs | where OperationName has "keysign" or OperationName contains 'key'`, "2"},
 		{`AZKVAuditLogs | where OperationName in ()`, ""},
 		{`AzureDiagnostics | where column_ifexists("identity_claim_oid_g", "") in~ ("aaaa")`, "1"},
 		{`AzureDiagnostics | where column_ifexists("NoSuchColumn_s", "") !in~ ("aaaa")`, "123"},
@@ -60,7 +63,9 @@ func TestQueryListOperators(t *testing.T) {
 	for _, bad := range []string{
 		`AzureDiagnostics | where OperationName in~ "SecretGet"`,
 		`AzureDiagnostics | where OperationName in~ (SecretGet)`,
-		`AzureDiagnostics | where OperationName == ("a")`,
+		`AzureDiagnostics | where OperationName ==`,
+		`AZKVAuditLogs | where Identity !has_any ("bbbb")`, // not KQL: not(Identity has_any (...)) is
+		`AzureDiagnostics | where NoSuchColumn == "a"`,
 	} {
 		if _, err := w.query(bad, ""); err == nil {
 			t.Errorf("%s: no error", bad)

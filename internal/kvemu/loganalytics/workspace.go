@@ -25,10 +25,11 @@ type Workspace struct {
 	ID         string // the workspace (customer) id, a GUID, used by the query API
 	ResourceID string // the workspace's ARM id, used in diagnostic settings
 
-	e      *kvemu.Emulator
-	mu     sync.Mutex
-	tables map[string][]laRow  // by table name
-	custom map[string][]Column // the custom tables' columns, by table name
+	e          *kvemu.Emulator
+	mu         sync.Mutex
+	tables     map[string][]laRow  // by table name
+	custom     map[string][]Column // the custom tables' columns, by table name
+	watchlists map[string]*table   // by lower-case alias (SetWatchlist)
 }
 
 // laRow is one stored row with its ingestion time.

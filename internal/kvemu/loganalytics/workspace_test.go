@@ -100,7 +100,7 @@ func TestLogAnalyticsWorkspace(t *testing.T) {
 		t.Errorf("timespan: %v %d rows", err, len(tbl.Rows))
 	}
 	// Anything outside the subset is a clear 400, not a wrong answer.
-	if _, err := query(t, c, `AzureDiagnostics | summarize count() by OperationName`, nil); !isStatus(err, http.StatusBadRequest, "BadArgumentError") {
+	if _, err := query(t, c, `AzureDiagnostics | mv-expand OperationName`, nil); !isStatus(err, http.StatusBadRequest, "BadArgumentError") {
 		t.Errorf("unsupported query: %v", err)
 	}
 }
