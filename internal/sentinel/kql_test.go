@@ -2,7 +2,8 @@ package sentinel_test
 
 import (
 	"bytes"
-	"context"
+	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,12 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
-
-	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/detect"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
-	"github.com/honeyvault/honeyvault/internal/kvemu/loganalytics"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/sentinel"
 	"github.com/honeyvault/honeyvault/internal/testenv"
@@ -50,140 +47,97 @@ func caseRecords(t *testing.T) [][]byte {
 	return bytes.Split(bytes.TrimSpace(raw), []byte("\n"))
 }
 
-// detectorVerdicts runs honeyvault's own matcher over the cases: for each
-// record touching a decoy, by correlation id, the severity it raises, or
-// "" when it is suppressed.
-func detectorVerdicts(t *testing.T, lines [][]byte) map[string]string {
+// lateRecord is a decoy read by the URI-spelled claims that reaches the
+// workspace 55 minutes after it happened: a TimeGenerated window would
+// have passed it by.
+func lateRecord(t *testing.T, at time.Time) []byte {
 	t.Helper()
-	ix, err := detect.NewIndex(caseDecoys)
+	rec := kvemu.AuditRecord{
+		Time: at.UTC().Format(kvemu.TimeLayout), ResourceID: strings.ToUpper(vaultA), OperationName: "SecretGet", OperationVersion: "7.4",
+		Category: kvemu.CategoryAuditEvent, ResultType: "Success", ResultSignature: "OK", DurationMs: "5", CallerIPAddress: "198.51.100.23",
+		CorrelationID: "1a7e0000-0000-4000-8000-000000000055",
+		Identity:      &kvemu.AuditIdentity{Claim: map[string]string{kvemu.ClaimOIDURI: "7e1a7e1a-0000-4000-8000-0000000000aa", kvemu.ClaimUPNURI: "late@contoso.com"}},
+		Properties: kvemu.AuditProperties{RequestURI: "https://kv-a.vault.azure.net/secrets/db-password?api-version=7.4", HTTPStatusCode: 200,
+			ClientInfo: "azsdk-go-azsecrets/v1.5.1"},
+	}
+	b, err := json.Marshal(rec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var allow detect.AllowList
-	for _, id := range caseAllow {
-		allow = append(allow, detect.AllowRule{Identity: id})
-	}
-	m := detect.NewMatcher(ix, allow)
-	got := map[string]string{}
-	for _, line := range lines {
-		ev, err := auditlog.NewDecoderBytes(line, auditlog.Position{}).Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range m.Match(&ev) {
-			v := string(a.Severity)
-			if a.Suppressed {
-				v = ""
-			}
-			if prev, ok := got[ev.CorrelationID]; ok && prev != v {
-				t.Fatalf("%s: two verdicts %q and %q", ev.CorrelationID, prev, v)
-			}
-			got[ev.CorrelationID] = v
-		}
-	}
-	if len(got) < 20 {
-		t.Fatalf("only %d records touch a decoy: the cases changed", len(got))
-	}
-	return got
+	return b
 }
 
-// TestRuleFiltersAgreeWithDetector runs the exported rules' filters (the
-// part of their KQL the emulator's workspace can run: ingestion-time
-// window, operations, allow-list) with the Azure SDK's query client over
-// the shared cases delivered to AzureDiagnostics and AZKVAuditLogs, and
-// checks that over every record honeyvault's matcher says touches a
-// decoy, the high rule keeps exactly the high alerts, the medium rule
-// exactly the medium ones, and neither keeps a suppressed access. The
-// records are 30 minutes old when they are ingested: the ingestion-time
-// window still sees them, and sees them no more once it has passed.
-func TestRuleFiltersAgreeWithDetector(t *testing.T) {
+// TestRulesAgreeWithDetector runs every exported access rule WHOLE (its
+// lets, the HoneyTokens watchlist join, URI parsing, the summarize) with
+// the Azure SDK's query client over the shared cases — decoy reads under
+// both identity-claim spellings, successful and refused, reads of
+// look-alikes and non-decoys, allow-listed identities — delivered to
+// AzureDiagnostics, to AZKVAuditLogs, and to both, and checks that the
+// records each rule reports are exactly those on which honeyvault's own
+// matcher raises an alert of the rule's severity, with the same decoy,
+// vault and caller, and the operation among the row's. A record ingested
+// 55 minutes late is reported by the next scheduled run, once, and the
+// records before it are not reported again.
+func TestRulesAgreeWithDetector(t *testing.T) {
 	lines := caseRecords(t)
-	want := detectorVerdicts(t, lines)
-
-	clk := testenv.NewClock(time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC))
-	e, err := kvemu.New(kvemu.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
+	t0 := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+	t1 := t0.Add(10 * time.Minute)
+	late := lateRecord(t, t1.Add(-55*time.Minute))
+	first, touched := detectorAlerts(t, lines)
+	if touched < 20 || len(first) < 10 || touched == len(first) {
+		t.Fatalf("%d records touch a decoy, %d alert: the cases changed", touched, len(first))
 	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
+	second, _ := detectorAlerts(t, [][]byte{late})
+	if len(second) != 1 {
+		t.Fatalf("the late record raises %d alerts; want 1", len(second))
 	}
-	t.Cleanup(func() { e.Close() })
-	la, err := loganalytics.New(e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const wsID = "6f1c2a9e-3b7d-4e5f-8a1b-2c3d4e5f6a7b"
-	ws, err := la.CreateWorkspace("/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-soc", wsID, kvemu.DeliveryOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var recs []kvemu.Record
-	for _, line := range lines {
-		recs = append(recs, kvemu.Record{Category: kvemu.CategoryAuditEvent, JSON: line})
-	}
-	for _, dedicated := range []bool{false, true} {
-		if err := ws.Write(ctx, kvemu.Batch{Category: kvemu.CategoryAuditEvent, Dedicated: dedicated, Records: recs}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	client, err := azlogs.NewClient(e.Credential(kvemu.Identity{ObjectID: "aaaaaaaa-0000-0000-0000-000000000001", UPN: "soc@contoso.com", AppID: "04b07795-8ddb-461a-bbee-02f9e1bf7b46"}), la.ClientOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	query := func(q string) map[string]bool {
-		t.Helper()
-		span := azlogs.TimeInterval("PT1H") // the scheduled rules' queryPeriod (sentinel.DefaultLookback)
-		resp, err := client.QueryWorkspace(ctx, wsID, azlogs.QueryBody{Query: &q, Timespan: &span}, nil)
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		kept := map[string]bool{}
-		for _, row := range resp.Tables[0].Rows {
-			kept[row[0].(string)] = true
-		}
-		return kept
-	}
+	all := map[string]alerted{}
+	maps.Copy(all, first)
+	maps.Copy(all, second)
 
 	rules := sentinel.Rules(sentinel.Options{Allow: caseAllow})
-	bySeverity := map[string][]sentinel.Rule{}
-	for _, r := range rules {
-		if !r.Activity {
-			bySeverity[strings.ToLower(r.Severity)] = append(bySeverity[strings.ToLower(r.Severity)], r)
-		}
-	}
-	for _, table := range []string{sentinel.TableDiagnostics, sentinel.TableAudit} {
-		for sev, rs := range bySeverity {
-			for _, r := range rs {
-				f := r.Filters[table]
-				if !strings.Contains(r.Query, f) {
-					t.Fatalf("%s: the query does not embed its %s filter", r.Key, table)
-				}
-				kept := query(f + " | project CorrelationId")
-				for id, verdict := range want {
-					if got, should := kept[id], verdict == sev; got != should {
-						t.Errorf("%s over %s: record %s kept=%v; the detector says %q", r.Key, table, id, got, verdict)
+	for _, shape := range []struct {
+		name       string
+		diagnostic bool
+		dedicated  bool
+	}{{"AzureDiagnostics", true, false}, {"AZKVAuditLogs", false, true}, {"both tables", true, true}} {
+		t.Run(shape.name, func(t *testing.T) {
+			tables := 0
+			lab := newRuleLab(t, t0)
+			deliver := func(lines [][]byte) {
+				for _, dedicated := range []bool{false, true} {
+					if (dedicated && shape.dedicated) || (!dedicated && shape.diagnostic) {
+						lab.ingest(t, kvemu.CategoryAuditEvent, dedicated, lines)
 					}
 				}
 			}
-		}
-	}
-
-	// An hour later the scheduled rules' window has moved on: nothing
-	// ingested before it is seen again (no duplicate incidents), while the
-	// NRT rule, which Sentinel itself runs on ingestion, has no window.
-	clk.Advance(time.Hour)
-	for _, r := range rules {
-		if r.Kind != sentinel.KindScheduled || r.Activity {
-			continue
-		}
-		for _, table := range []string{sentinel.TableDiagnostics, sentinel.TableAudit} {
-			if kept := query(r.Filters[table] + " | project CorrelationId"); len(kept) != 0 {
-				t.Errorf("%s over %s: an hour later its window still keeps %d records", r.Key, table, len(kept))
+			for _, on := range []bool{shape.diagnostic, shape.dedicated} {
+				if on {
+					tables++
+				}
 			}
-		}
+			deliver(lines)
+			check := func(when string, wantScheduled map[string]alerted) {
+				for _, r := range rules {
+					if r.Activity {
+						continue
+					}
+					want := wantScheduled
+					if r.Kind == sentinel.KindNRT {
+						want = all // Sentinel runs NRT rules on each ingestion; over the whole period here
+						if when == "first run" {
+							want = first
+						}
+					}
+					got := ruleAccesses(t, r.Key, lab.run(t, r), tables)
+					sameAccesses(t, r.Key+" at the "+when, got, bySeverity(want, r.Severity))
+				}
+			}
+			check("first run", first)
+			lab.clk.Advance(t1.Sub(t0))
+			deliver([][]byte{late})
+			check("next run, after a late record", second)
+		})
 	}
 }
 
