@@ -186,7 +186,10 @@ func activityFilter(allow []string, window time.Duration) string {
 	f := TableActivity + " | where ingestion_time() > ago(" + kqlDuration(window) + ")" +
 		" | where OperationNameValue in~ " + kqlList([]string{detect.OpDiagnosticSettingsDelete, detect.OpDiagnosticSettingsWrite})
 	if len(allow) > 0 {
-		f += " | where Caller !in~ " + kqlList(allow)
+		// Caller is one identity (the UPN, else the object id): the
+		// token's claims hold the others, such as an allow-listed object
+		// id of a caller that also has a UPN.
+		f += " | where Caller !in~ " + kqlList(allow) + " and not(tostring(Claims) has_any " + kqlList(allow) + ")"
 	}
 	return f
 }
