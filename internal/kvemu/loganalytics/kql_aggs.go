@@ -1,5 +1,7 @@
 package loganalytics
 
+import "slices"
+
 // Aggregations of summarize.
 
 // aggregates are the aggregation functions summarize knows.
@@ -21,9 +23,10 @@ type boundAgg struct {
 	newState func() aggState
 }
 
-// bindAgg binds one aggregation of summarize; name is the column name
-// the query gave, "" for KQL's default (count_, min_X, set_X, ...).
-func bindAgg(a assign, sc scope) (boundAgg, error) {
+// bindAgg binds one aggregation of summarize, whose by-columns are by;
+// a.name is the column name the query gave, "" for KQL's default
+// (count_, min_X, set_X, ...).
+func bindAgg(a assign, sc scope, by []Column) (boundAgg, error) {
 	c, ok := a.e.(*callExpr)
 	if !ok || !aggregates[c.name] {
 		return boundAgg{}, qerr("summarize wants aggregations such as count() or make_set(X) at %d", a.e.exprPos())
@@ -116,12 +119,13 @@ func bindAgg(a assign, sc scope) (boundAgg, error) {
 		}
 		return boundAgg{named(argName, args[0].typ), func() aggState { return &anyState{arg: args[0]} }}, nil
 	}
-	return bindArgExtreme(c, a.name, sc)
+	return bindArgExtreme(c, a.name, sc, by)
 }
 
 // bindArgExtreme binds arg_max(E, cols... | *) and arg_min: the row where
-// E is largest (smallest) gives E and the columns asked for.
-func bindArgExtreme(c *callExpr, name string, sc scope) (boundAgg, error) {
+// E is largest (smallest) gives E and the columns asked for; * is every
+// column but E's and the by-columns.
+func bindArgExtreme(c *callExpr, name string, sc scope, by []Column) (boundAgg, error) {
 	if len(c.args) < 1 || (len(c.args) < 2 && !c.star) {
 		return boundAgg{}, qerr("%s() at %d wants an expression and the columns to return (or *)", c.name, c.pos)
 	}
@@ -152,7 +156,7 @@ func bindArgExtreme(c *callExpr, name string, sc scope) (boundAgg, error) {
 	}
 	if c.star {
 		for i, col := range sc.cols {
-			if col.Name == keyName {
+			if col.Name == keyName || slices.ContainsFunc(by, func(b Column) bool { return b.Name == col.Name }) {
 				continue
 			}
 			cols = append(cols, col)

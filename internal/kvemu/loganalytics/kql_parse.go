@@ -797,7 +797,9 @@ func (p *parser) primary() (expr, error) {
 		}
 		return &nameExpr{pos: t.pos, name: t.text}, nil
 	}
-	p.i--
+	if t.kind != tkEOF {
+		p.i-- // next() consumed it
+	}
 	return nil, p.errAt(t, "want a value")
 }
 

@@ -309,7 +309,7 @@ func summarize(t *table, s summarizeOp, r *run) (*table, error) {
 	}
 	var aggs []boundAgg
 	for _, a := range s.aggs {
-		ag, err := bindAgg(a, sc)
+		ag, err := bindAgg(a, sc, cols[:len(by)])
 		if err != nil {
 			return nil, err
 		}
