@@ -11,11 +11,12 @@ import (
 // The workspace runs the part of KQL that honeyvault's pollers and its
 // exported Sentinel rules use, over its tables and watchlists; anything
 // else is a SyntaxError naming what it met, never a silent mismatch.
-// The query is lexed (kql_lex.go), parsed (kql_parse.go), and run
-// operator by operator (kql_tabular.go, kql_join.go) with expressions
-// bound to each operator's input columns first (kql_expr.go,
-// kql_funcs.go, kql_aggs.go), so that a misspelt column fails even over
-// no rows.
+// The query is lexed (kql_lex.go), parsed (kql_parse*.go, into
+// kql_ast.go's tree) and run operator by operator (kql_tabular.go,
+// kql_join.go), each operator first binding its expressions to its input's
+// columns (kql_expr.go, kql_call.go, kql_funcs.go, kql_scalarops.go,
+// kql_aggs.go; values in kql_value.go), so that a misspelt column fails
+// even over no rows.
 //
 //	statements   let Name = TABULAR; let Name = SCALAR; ... TABULAR
 //	sources      a table, a tabular let, _GetWatchlist('alias'),

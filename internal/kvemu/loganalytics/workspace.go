@@ -19,8 +19,8 @@ import (
 //
 //	POST https://api.loganalytics.io/v1/workspaces/{workspace id}/query
 //
-// in a small subset of KQL (see query.go). Create one with
-// Service.CreateWorkspace.
+// in the part of KQL query.go lists, over its tables and the watchlists
+// SetWatchlist loads. Create one with Service.CreateWorkspace.
 type Workspace struct {
 	ID         string // the workspace (customer) id, a GUID, used by the query API
 	ResourceID string // the workspace's ARM id, used in diagnostic settings
