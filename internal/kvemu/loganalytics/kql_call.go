@@ -76,7 +76,7 @@ func bindCall(x *callExpr, sc scope) (bound, error) {
 		}
 		lead, trail := trimmers(re, x.name)
 		return bound{typ: "string", eval: func(r *row) any {
-			v := toStr(dyn(s.eval(r)))
+			v := textOf(s.eval(r))
 			if lead != nil {
 				v = lead.ReplaceAllString(v, "")
 			}
@@ -187,7 +187,7 @@ func bindExtract(x *callExpr, sc scope) (bound, error) {
 		return bound{}, err
 	}
 	return bound{typ: "string", eval: func(r *row) any {
-		m := re.FindStringSubmatch(toStr(dyn(s.eval(r))))
+		m := re.FindStringSubmatch(textOf(s.eval(r)))
 		if m == nil {
 			return ""
 		}

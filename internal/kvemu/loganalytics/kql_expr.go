@@ -181,7 +181,7 @@ func bindBinary(x *binExpr, sc scope) (bound, error) {
 	case compareOps[op]:
 		return bound{typ: "bool", eval: func(r *row) any { return compare(op, l.eval(r), rb.eval(r)) }}, nil
 	case stringOps[op]:
-		return bound{typ: "bool", eval: func(r *row) any { return stringOp(op, toStr(dyn(l.eval(r))), toStr(dyn(rb.eval(r)))) }}, nil
+		return bound{typ: "bool", eval: func(r *row) any { return stringOp(op, textOf(l.eval(r)), textOf(rb.eval(r))) }}, nil
 	}
 	typ := arithType(op, l.typ, rb.typ)
 	return bound{typ: typ, eval: func(r *row) any { return arith(op, l.eval(r), rb.eval(r)) }}, nil
@@ -229,16 +229,19 @@ func bindIn(x *inExpr, sc scope) (bound, error) {
 				}
 			}
 		}
-		return inList(op, dyn(l.eval(r)), list)
+		return inList(op, l.eval(r), list)
 	}}, nil
 }
 
+// inList is v in list for the list operators: in and !in compare
+// exactly, in~ and !in~ ignoring case, has_any and has_all look for the
+// items as terms of v's text.
 func inList(op string, v any, list []any) bool {
 	switch op {
 	case "has_any", "has_all":
-		s := strings.ToLower(toStr(v))
+		s := strings.ToLower(textOf(v))
 		for _, it := range list {
-			has := hasTerm(s, strings.ToLower(toStr(dyn(it))))
+			has := hasTerm(s, strings.ToLower(textOf(it)))
 			if has && op == "has_any" {
 				return true
 			}
@@ -249,14 +252,14 @@ func inList(op string, v any, list []any) bool {
 		return op == "has_all"
 	}
 	neg := strings.HasPrefix(op, "!")
-	if v == nil {
+	if v = dyn(v); v == nil {
 		return neg // null is in no list
 	}
 	fold := strings.HasSuffix(op, "~")
 	found := false
 	for _, it := range list {
 		if fold {
-			found = strings.EqualFold(toStr(v), toStr(dyn(it)))
+			found = strings.EqualFold(textOf(v), textOf(it))
 		} else {
 			found = canon(v) == canon(it)
 		}

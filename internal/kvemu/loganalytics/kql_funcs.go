@@ -20,7 +20,7 @@ type scalarFunc struct {
 // scalarFuncs are the plain scalar functions. Those that need the row, the
 // clock, the scope or constant arguments are in bindCall.
 var scalarFuncs = map[string]scalarFunc{
-	"tostring":   {1, 1, "string", func(a []any) any { return toStr(dyn(a[0])) }},
+	"tostring":   {1, 1, "string", func(a []any) any { return textOf(a[0]) }},
 	"toint":      {1, 1, "int", func(a []any) any { return toLong(a[0]) }},
 	"tolong":     {1, 1, "long", func(a []any) any { return toLong(a[0]) }},
 	"toreal":     {1, 1, "real", func(a []any) any { return toReal(a[0]) }},
@@ -30,9 +30,9 @@ var scalarFuncs = map[string]scalarFunc{
 	"todatetime": {1, 1, "datetime", func(a []any) any { return toDatetime(a[0]) }},
 	"todynamic":  {1, 1, "dynamic", func(a []any) any { return toDynamic(a[0]) }},
 	"parse_json": {1, 1, "dynamic", func(a []any) any { return toDynamic(a[0]) }},
-	"tolower":    {1, 1, "string", func(a []any) any { return strings.ToLower(toStr(dyn(a[0]))) }},
-	"toupper":    {1, 1, "string", func(a []any) any { return strings.ToUpper(toStr(dyn(a[0]))) }},
-	"strlen":     {1, 1, "long", func(a []any) any { return int64(utf8.RuneCountInString(toStr(dyn(a[0])))) }},
+	"tolower":    {1, 1, "string", func(a []any) any { return strings.ToLower(textOf(a[0])) }},
+	"toupper":    {1, 1, "string", func(a []any) any { return strings.ToUpper(textOf(a[0])) }},
+	"strlen":     {1, 1, "long", func(a []any) any { return int64(utf8.RuneCountInString(textOf(a[0]))) }},
 	"substring":  {2, 3, "string", substring},
 	"strcat":     {1, 64, "string", strcat},
 	"split":      {2, 3, "dynamic", split},
@@ -51,7 +51,11 @@ var scalarFuncs = map[string]scalarFunc{
 		return nil
 	}},
 	"replace_string": {3, 3, "string", func(a []any) any {
-		return strings.ReplaceAll(toStr(dyn(a[0])), toStr(dyn(a[1])), toStr(dyn(a[2])))
+		s, lookup, rewrite := textOf(a[0]), textOf(a[1]), textOf(a[2])
+		if n := strings.Count(s, lookup); len(rewrite) > len(lookup) && len(s)+n*(len(rewrite)-len(lookup)) > maxString {
+			return nil
+		}
+		return strings.ReplaceAll(s, lookup, rewrite)
 	}},
 	"bin":   {2, 2, "", bin},
 	"floor": {2, 2, "", bin},
@@ -149,7 +153,7 @@ func notValue(v any) any {
 }
 
 func substring(a []any) any {
-	r := []rune(toStr(dyn(a[0])))
+	r := []rune(textOf(a[0]))
 	start, ok := toLong(a[1]).(int64)
 	if !ok {
 		return nil
@@ -173,10 +177,17 @@ func substring(a []any) any {
 	return string(r[start:end])
 }
 
+// maxString bounds the strings strcat and replace_string build: longer
+// ones are null, so that a query doubling a string in each extend cannot
+// exhaust the emulator (Kusto bounds string values too).
+const maxString = 1 << 20
+
 func strcat(a []any) any {
 	var b strings.Builder
 	for _, v := range a {
-		b.WriteString(toStr(dyn(v)))
+		if b.WriteString(textOf(v)); b.Len() > maxString {
+			return nil
+		}
 	}
 	return b.String()
 }
@@ -184,7 +195,7 @@ func strcat(a []any) any {
 // split is split(s, delimiter[, index]): a dynamic array of the parts, or
 // of the one part asked for.
 func split(a []any) any {
-	s, delim := toStr(dyn(a[0])), toStr(dyn(a[1]))
+	s, delim := textOf(a[0]), textOf(a[1])
 	var parts []string
 	if delim == "" {
 		parts = []string{s}
@@ -208,7 +219,7 @@ func split(a []any) any {
 // urlDecode is url_decode: percent-decoding ('+' stays a plus, as in a
 // path); a malformed escape gives null.
 func urlDecode(a []any) any {
-	s, err := url.PathUnescape(toStr(dyn(a[0])))
+	s, err := url.PathUnescape(textOf(a[0]))
 	if err != nil {
 		return nil
 	}
@@ -218,7 +229,7 @@ func urlDecode(a []any) any {
 // parseURL is parse_url: an object of the URL's parts, as KQL names them;
 // the path stays percent-encoded (url_decode decodes it).
 func parseURL(a []any) any {
-	u, err := url.Parse(toStr(dyn(a[0])))
+	u, err := url.Parse(textOf(a[0]))
 	if err != nil || u.Scheme == "" {
 		return map[string]any{}
 	}
@@ -234,7 +245,7 @@ func parseURL(a []any) any {
 }
 
 func indexOf(a []any) any {
-	s, t := toStr(dyn(a[0])), toStr(dyn(a[1]))
+	s, t := textOf(a[0]), textOf(a[1])
 	i := strings.Index(s, t)
 	if i < 0 {
 		return int64(-1)

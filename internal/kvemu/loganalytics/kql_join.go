@@ -103,6 +103,9 @@ func join(left *table, j joinOp, r *run) (*table, error) {
 		if !ok {
 			matches = nil
 		}
+		if len(out.rows)+len(matches) > maxRows {
+			return nil, errTooManyRows
+		}
 		for _, i := range matches {
 			usedRight[i] = true
 			out.rows = append(out.rows, pair(rw.vals, right.rows[i].vals))
@@ -166,6 +169,12 @@ func union(first *table, u unionSrc, r *run) (*table, error) {
 		}
 	}
 	out := &table{cols: cols}
+	total := 0
+	for _, t := range ts {
+		if total += len(t.rows); total > maxRows {
+			return nil, errTooManyRows
+		}
+	}
 	for _, t := range ts {
 		pos := make([]int, len(t.cols))
 		for i, c := range t.cols {

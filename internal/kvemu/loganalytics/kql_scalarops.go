@@ -13,7 +13,7 @@ import (
 func compare(op string, a, b any) any {
 	switch op {
 	case "=~", "!~":
-		return strings.EqualFold(toStr(dyn(a)), toStr(dyn(b))) == (op == "=~")
+		return strings.EqualFold(textOf(a), textOf(b)) == (op == "=~")
 	}
 	c, ok := compareValues(a, b)
 	if !ok {

@@ -135,11 +135,11 @@ func wire(typ string, v any) any {
 		if s, ok := v.(string); ok {
 			return s
 		}
-		b, err := json.Marshal(v)
+		b, err := marshalJSON(v)
 		if err != nil {
 			return nil
 		}
-		return string(b)
+		return b
 	}
 	return v
 }
@@ -183,11 +183,35 @@ func toStr(v any) string {
 	case time.Duration:
 		return formatTimespan(x)
 	}
-	b, err := json.Marshal(v)
+	b, err := marshalJSON(v)
 	if err != nil {
 		return ""
 	}
-	return string(b)
+	return b
+}
+
+// textOf is a value as string operators and tostring() read it: a
+// dynamic string is its text, other dynamic values their JSON.
+func textOf(v any) string {
+	if t, ok := v.(jsonText); ok {
+		if s, ok := dyn(t).(string); ok {
+			return s
+		}
+		return string(t)
+	}
+	return toStr(dyn(v))
+}
+
+// marshalJSON writes v as compact JSON without HTML escaping (KQL prints
+// < and & as they are).
+func marshalJSON(v any) (string, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
 // number returns v as a number: an int64 or a float64, or nil.
@@ -291,8 +315,8 @@ func canon(v any) string {
 	case time.Duration:
 		return "d" + strconv.FormatInt(int64(x), 10)
 	default:
-		b, _ := json.Marshal(x)
-		return "j" + string(b)
+		b, _ := marshalJSON(x)
+		return "j" + b
 	}
 }
 
