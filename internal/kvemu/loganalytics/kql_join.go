@@ -104,7 +104,7 @@ func join(left *table, j joinOp, r *run) (*table, error) {
 			matches = nil
 		}
 		if len(out.rows)+len(matches) > maxRows {
-			return nil, errTooManyRows
+			return nil, tooManyRows()
 		}
 		for _, i := range matches {
 			usedRight[i] = true
@@ -172,7 +172,7 @@ func union(first *table, u unionSrc, r *run) (*table, error) {
 	total := 0
 	for _, t := range ts {
 		if total += len(t.rows); total > maxRows {
-			return nil, errTooManyRows
+			return nil, tooManyRows()
 		}
 	}
 	for _, t := range ts {

@@ -33,10 +33,10 @@ func (r *run) exec(stmts []statement) (*table, error) {
 // maxRows bounds every intermediate result, as Log Analytics bounds a
 // query's memory: a join or union that would grow past it is refused
 // rather than left to exhaust the emulator. Log Analytics returns at most
-// 500,000 rows.
-const maxRows = 500_000
+// 500,000 rows. A variable so that tests can lower it.
+var maxRows = 500_000
 
-var errTooManyRows = qerr("the query makes more than %d rows: narrow it", maxRows)
+func tooManyRows() error { return qerr("the query makes more than %d rows: narrow it", maxRows) }
 
 func execPipeline(p *pipeline, r *run) (*table, error) {
 	t, err := execSource(p.src, r)

@@ -172,3 +172,27 @@ func TestSetWatchlistRefusals(t *testing.T) {
 		t.Errorf("after refusals: %v %s; want the two items loaded before", err, render(tbl))
 	}
 }
+
+// TestKQLRowBudget: a join or union growing past the budget is refused,
+// not computed.
+func TestKQLRowBudget(t *testing.T) {
+	w := kqlWorkspace(t)
+	old := maxRows
+	maxRows = 10
+	t.Cleanup(func() { maxRows = old })
+	for _, q := range []string{
+		`Ev_CL | extend k = 1 | join kind=inner (Ev_CL | extend k = 1) on k`, // 16 rows
+		`union Ev_CL, Ev_CL, Ev_CL`, // 12 rows
+	} {
+		if _, err := w.query(q, ""); err == nil || !strings.Contains(err.Error(), "more than 10 rows") {
+			t.Errorf("%s: %v; want the row budget's error", q, err)
+		}
+	}
+	if tbl, err := w.query(`union Ev_CL, Ev_CL | count`, ""); err != nil || render(tbl) != "Count|8" {
+		t.Errorf("within the budget: %v %s", err, render(tbl))
+	}
+	tbl, err := w.query(`Ev_CL | take 1 | extend s = strcat("a", "b") | extend s = replace_string(s, "a", strcat(s, s, s, s)) | project s`, "")
+	if err != nil || render(tbl) != "s|ababababb" {
+		t.Errorf("replace_string: %v %s", err, render(tbl))
+	}
+}
