@@ -117,7 +117,7 @@ func bindAgg(a assign, sc scope, by []Column) (boundAgg, error) {
 		if err := arity(1, 1); err != nil {
 			return boundAgg{}, err
 		}
-		return boundAgg{named(argName, args[0].typ), func() aggState { return &anyState{arg: args[0]} }}, nil
+		return boundAgg{named("any_"+argName, args[0].typ), func() aggState { return &anyState{arg: args[0]} }}, nil
 	}
 	return bindArgExtreme(c, a.name, sc, by)
 }

@@ -179,6 +179,9 @@ func bindBinary(x *binExpr, sc scope) (bound, error) {
 	case op == "or":
 		return bound{typ: "bool", eval: func(r *row) any { return truthy(l.eval(r)) || truthy(rb.eval(r)) }}, nil
 	case compareOps[op]:
+		if !comparable(op, l.typ, rb.typ) {
+			return bound{}, qerr("%s at %d compares a %s with a %s", op, x.pos, l.typ, rb.typ)
+		}
 		return bound{typ: "bool", eval: func(r *row) any { return compare(op, l.eval(r), rb.eval(r)) }}, nil
 	case stringOps[op]:
 		return bound{typ: "bool", eval: func(r *row) any { return stringOp(op, textOf(l.eval(r)), textOf(rb.eval(r))) }}, nil

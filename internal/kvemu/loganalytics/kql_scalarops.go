@@ -8,6 +8,22 @@ import (
 
 // The scalar operators: comparisons, string operators and arithmetic.
 
+// typeGroups are the types KQL compares with one another.
+var typeGroups = map[string]string{
+	"int": "number", "long": "number", "real": "number", "string": "string", "guid": "string",
+	"datetime": "datetime", "timespan": "timespan", "bool": "bool",
+}
+
+// comparable reports whether op may compare values of types a and b, as
+// KQL checks before it runs a query: numbers with numbers, strings with
+// strings and so on, anything with dynamic; =~ and !~ compare strings.
+func comparable(op, a, b string) bool {
+	if op == "=~" || op == "!~" {
+		return (a == "string" || a == "dynamic" || a == "guid") && (b == "string" || b == "dynamic" || b == "guid")
+	}
+	return a == "dynamic" || b == "dynamic" || typeGroups[a] == typeGroups[b]
+}
+
 // compare is == != =~ !~ < <= > >=; a null or a value of another type is
 // equal to nothing.
 func compare(op string, a, b any) any {

@@ -76,6 +76,9 @@ func applyOp(t *table, op tabOp, r *run) (*table, error) {
 		if err != nil {
 			return nil, err
 		}
+		if b.typ != "bool" && b.typ != "dynamic" {
+			return nil, qerr("where wants a bool predicate, not a %s", b.typ)
+		}
 		out := &table{cols: t.cols}
 		for i := range t.rows {
 			if truthy(b.eval(&t.rows[i])) {
@@ -150,6 +153,10 @@ func autoName(a assign, cols []Column) string {
 	switch e := a.e.(type) {
 	case *nameExpr:
 		return e.name
+	case *memberExpr: // Props.k is Props_k
+		if base := autoName(assign{e: e.x}, nil); !strings.HasPrefix(base, "Column") {
+			return base + "_" + e.key
+		}
 	case *callExpr:
 		if (e.name == "bin" || e.name == "floor") && len(e.args) > 0 {
 			if n, ok := e.args[0].(*nameExpr); ok {

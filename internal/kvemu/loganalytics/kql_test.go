@@ -71,6 +71,8 @@ func TestKQLOperators(t *testing.T) {
 		{`Ev_CL | extend K = tostring(todynamic(Props).k), A = toint(Props.arr[-1]) | project K, A`, "K,A|v1,20|v2,<nil>|,<nil>|v1,<nil>"},
 		{`Ev_CL | project-away TimeGenerated, Props, Type | project-rename Count = N | take 1`, "Name,Count|Alpha,1"},
 		{`Ev_CL | project-keep N* | take 2`, "Name,N|Alpha,1|beta,2"},
+		{`Ev_CL | where Props.k == "v2" | project Props.k, tolower(Name), take_any = 1`, "Props_k,Column1,take_any|v2,beta,1"},
+		{`Ev_CL | summarize take_any(Name) by N | count`, "Count|4"},
 		{`Ev_CL | summarize count(), make_set(Name), Low = min(N), High = max(N), S = sum(N), D = dcount(Name), C = countif(N > 1)`,
 			`count_,set_Name,Low,High,S,D,C|4,["Alpha","beta","gamma"],1,3,6,3,2`},
 		{`Ev_CL | summarize Ns = make_list(N), Last = max(TimeGenerated) by Key = tolower(Name) | order by Key asc`,
@@ -142,6 +144,10 @@ func TestKQLRefusals(t *testing.T) {
 		{`Ev_CL | extend x = substring(Name)`, "takes 2 to 3 arguments"},
 		{`Ev_CL | where Name == datetime(yesterday)`, "bad datetime literal"},
 		{`Ev_CL | join kind=sideways (Ev_CL) on Name`, "join kind"},
+		{`Ev_CL | where Name`, "where wants a bool predicate, not a string"},
+		{`Ev_CL | where N == "1"`, "== at 16 compares a long with a string"},
+		{`Ev_CL | where TimeGenerated > 5m`, "compares a datetime with a timespan"},
+		{`Ev_CL | where N =~ "1"`, "=~ at 16 compares a long with a string"},
 	}
 	for _, tt := range tests {
 		_, err := w.query(tt.q, "")
