@@ -81,13 +81,17 @@ func TestDiagnosticSettingsRuleAgreesWithDetector(t *testing.T) {
 		t.Fatalf("the detector alerts on %d records; want 3 (the cases changed?)", len(want))
 	}
 
-	lab := newRuleLab(t, t0)
+	csv, rules := export(t)
+	lab := newRuleLab(t, t0, csv)
 	lab.ingest(t, kvemu.CategoryAdministrative, false, lines)
-	var rule sentinel.Rule
-	for _, r := range sentinel.Rules(sentinel.Options{Allow: caseAllow}) {
+	var rule exportedRule
+	for _, r := range rules {
 		if r.Activity {
 			rule = r
 		}
+	}
+	if rule.Name != sentinel.DiagnosticSettingsTitle {
+		t.Fatalf("the activity rule is %q; want the original's title", rule.Name)
 	}
 	got := map[string]access{}
 	for _, row := range lab.run(t, rule) {

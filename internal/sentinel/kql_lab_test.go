@@ -1,10 +1,11 @@
 package sentinel_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,14 +13,49 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
 
+	"github.com/honeyvault/honeyvault/internal/armcheck"
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/detect"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
 	"github.com/honeyvault/honeyvault/internal/kvemu/loganalytics"
-	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/sentinel"
 	"github.com/honeyvault/honeyvault/internal/testenv"
 )
+
+// exportedRule is an analytics rule as the export's ARM template holds it.
+type exportedRule struct {
+	Name, Kind, Severity, Query string
+	Activity                    bool // on AzureActivity, not on the Key Vault tables
+}
+
+// export runs the export of the shared cases' decoys, as `honeyvault
+// export sentinel` does, and returns the watchlist CSV and the rules it
+// wrote, so that the tests run what a user deploys.
+func export(t *testing.T) (csv []byte, rules []exportedRule) {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := sentinel.Export(dir, caseDecoys, sentinel.Options{Allow: caseAllow}, true); err != nil {
+		t.Fatal(err)
+	}
+	csv, err := os.ReadFile(filepath.Join(dir, sentinel.WatchlistFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, sentinel.RulesTemplateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range armcheck.Resources(armcheck.Template(t, b), "Microsoft.OperationalInsights/workspaces/providers/alertRules") {
+		props := r["properties"].(map[string]any)
+		q := props["query"].(string)
+		rules = append(rules, exportedRule{Name: props["displayName"].(string), Kind: r["kind"].(string),
+			Severity: props["severity"].(string), Query: q, Activity: strings.Contains(q, sentinel.TableActivity)})
+	}
+	if len(rules) != 4 {
+		t.Fatalf("the export holds %d rules; want 4", len(rules))
+	}
+	return csv, rules
+}
 
 // ruleLab is a Log Analytics workspace of the Key Vault emulator holding
 // the HoneyTokens watchlist of the shared cases' decoys, queried over TLS
@@ -33,7 +69,7 @@ type ruleLab struct {
 
 const labWorkspaceID = "6f1c2a9e-3b7d-4e5f-8a1b-2c3d4e5f6a7b"
 
-func newRuleLab(t *testing.T, now time.Time) *ruleLab {
+func newRuleLab(t *testing.T, now time.Time, watchlist []byte) *ruleLab {
 	t.Helper()
 	clk := testenv.NewClock(now)
 	e, err := kvemu.New(kvemu.Options{Now: clk.Now})
@@ -52,11 +88,7 @@ func newRuleLab(t *testing.T, now time.Time) *ruleLab {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var csv bytes.Buffer
-	if err := registry.WriteWatchlist(&csv, caseDecoys); err != nil {
-		t.Fatal(err)
-	}
-	if err := ws.SetWatchlist(sentinel.WatchlistAlias, "ResourceId", csv.Bytes()); err != nil {
+	if err := ws.SetWatchlist(sentinel.WatchlistAlias, "ResourceId", watchlist); err != nil {
 		t.Fatal(err)
 	}
 	client, err := azlogs.NewClient(e.Credential(kvemu.Identity{ObjectID: "aaaaaaaa-0000-0000-0000-000000000001", UPN: "soc@contoso.com", AppID: "04b07795-8ddb-461a-bbee-02f9e1bf7b46"}), la.ClientOptions())
@@ -84,12 +116,12 @@ func (l *ruleLab) ingest(t *testing.T, category string, dedicated bool, lines []
 
 // run runs a rule's whole query over the scheduled rules' query period,
 // as Sentinel does, and returns its rows keyed by column name.
-func (l *ruleLab) run(t *testing.T, r sentinel.Rule) []map[string]any {
+func (l *ruleLab) run(t *testing.T, r exportedRule) []map[string]any {
 	t.Helper()
 	span := azlogs.TimeInterval("PT1H") // sentinel.DefaultLookback, the rules' queryPeriod
 	resp, err := l.client.QueryWorkspace(l.ctx, labWorkspaceID, azlogs.QueryBody{Query: &r.Query, Timespan: &span}, nil)
 	if err != nil {
-		t.Fatalf("%s: %v", r.Key, err)
+		t.Fatalf("%s: %v", r.Name, err)
 	}
 	tbl := resp.Tables[0]
 	var rows []map[string]any

@@ -138,9 +138,10 @@ func lateRecord(t *testing.T, at time.Time) []byte {
 	return marshalRecords(t, auditRecord(t, "1a7e0000-0000-4000-8000-000000000055", vaultA, "SecretGet", "https://kv-a.vault.azure.net/secrets/db-password", 200, uriClaims, at))[0]
 }
 
-// TestRulesAgreeWithDetector runs every exported access rule WHOLE (its
-// lets, the HoneyTokens watchlist join, URI parsing, the summarize) with
-// the Azure SDK's query client over the shared cases — decoy reads under
+// TestRulesAgreeWithDetector runs every access rule of the export's
+// analytics-rules.json WHOLE (its lets, the join with the export's
+// HoneyTokens.csv loaded as the watchlist, URI parsing, the summarize)
+// with the Azure SDK's query client over the shared cases — decoy reads under
 // both identity-claim spellings, successful and refused, reads of
 // look-alikes and non-decoys, allow-listed identities — delivered to
 // AzureDiagnostics, to AZKVAuditLogs, and to both, and checks that the
@@ -164,7 +165,7 @@ func TestRulesAgreeWithDetector(t *testing.T) {
 	maps.Copy(all, first)
 	maps.Copy(all, second)
 
-	rules := sentinel.Rules(sentinel.Options{Allow: caseAllow})
+	csv, rules := export(t)
 	for _, shape := range []struct {
 		name       string
 		diagnostic bool
@@ -172,7 +173,7 @@ func TestRulesAgreeWithDetector(t *testing.T) {
 	}{{"AzureDiagnostics", true, false}, {"AZKVAuditLogs", false, true}, {"both tables", true, true}} {
 		t.Run(shape.name, func(t *testing.T) {
 			tables := 0
-			lab := newRuleLab(t, t0)
+			lab := newRuleLab(t, t0, csv)
 			deliver := func(lines [][]byte) {
 				for _, dedicated := range []bool{false, true} {
 					if (dedicated && shape.dedicated) || (!dedicated && shape.diagnostic) {
@@ -198,8 +199,8 @@ func TestRulesAgreeWithDetector(t *testing.T) {
 							want = first
 						}
 					}
-					got := ruleAccesses(t, r.Key, lab.run(t, r), tables)
-					sameAccesses(t, r.Key+" at the "+when, got, bySeverity(want, r.Severity))
+					got := ruleAccesses(t, r.Name, lab.run(t, r), tables)
+					sameAccesses(t, r.Name+" at the "+when, got, bySeverity(want, r.Severity))
 				}
 			}
 			check("first run", first)
