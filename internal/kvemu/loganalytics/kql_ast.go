@@ -156,9 +156,3 @@ type statement struct {
 	tab    *pipeline
 	scalar expr // a let binding a scalar
 }
-
-// scalarTypes are the KQL scalar type names (of literals and casts).
-var scalarTypes = map[string]bool{
-	"string": true, "long": true, "int": true, "real": true, "bool": true, "datetime": true,
-	"timespan": true, "guid": true, "dynamic": true,
-}
