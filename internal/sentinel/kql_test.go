@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -249,5 +250,29 @@ func TestRulesCoverEveryAlertingOperation(t *testing.T) {
 	}
 	if !slices.Contains(strings.Fields(medium), `!endswith`) {
 		t.Errorf("the medium rule does not leave out Event Grid notifications: %s", medium)
+	}
+}
+
+// TestFuzzSeedsAreTheRules keeps the KQL engine's fuzz seeds
+// (kvemu/loganalytics/testdata/fuzz) the rules the export writes; go test
+// -update rewrites them after a deliberate change.
+func TestFuzzSeedsAreTheRules(t *testing.T) {
+	_, rules := export(t)
+	dir := filepath.Join(testenv.RepoRoot(), "internal", "kvemu", "loganalytics", "testdata", "fuzz")
+	for _, r := range rules {
+		for target, tail := range map[string]string{"FuzzKQLParse": "", "FuzzWorkspaceQuery": "string(\"PT1H\")\n"} {
+			key := strings.ToLower(strings.NewReplacer(":", "", "(", "", ")", "", ",", "").Replace(r.Name))
+			path := filepath.Join(dir, target, "sentinel-"+strings.Join(strings.Fields(key), "-"))
+			want := "go test fuzz v1\nstring(" + strconv.Quote(r.Query) + ")\n" + tail
+			if *update {
+				if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			if got, err := os.ReadFile(path); err != nil || string(got) != want {
+				t.Errorf("%s is not the exported rule %q (go test -update rewrites it): %v", path, r.Name, err)
+			}
+		}
 	}
 }
