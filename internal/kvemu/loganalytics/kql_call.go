@@ -55,6 +55,9 @@ func bindCall(x *callExpr, sc scope) (bound, error) {
 		if err != nil {
 			return bound{}, err
 		}
+		if d.typ != "timespan" && d.typ != "dynamic" {
+			return bound{}, qerr("ago() at %d wants a timespan such as 5m, not a %s", x.pos, d.typ)
+		}
 		now := sc.run.now
 		return bound{typ: "datetime", eval: func(r *row) any {
 			if span, ok := d.eval(r).(time.Duration); ok {

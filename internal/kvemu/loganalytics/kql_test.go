@@ -148,6 +148,7 @@ func TestKQLRefusals(t *testing.T) {
 		{`Ev_CL | where N == "1"`, "== at 16 compares a long with a string"},
 		{`Ev_CL | where TimeGenerated > 5m`, "compares a datetime with a timespan"},
 		{`Ev_CL | where N =~ "1"`, "=~ at 16 compares a long with a string"},
+		{`Ev_CL | where TimeGenerated > ago(5)`, "ago() at 30 wants a timespan"},
 	}
 	for _, tt := range tests {
 		_, err := w.query(tt.q, "")
