@@ -12,13 +12,14 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
 func main() {
-	url := flag.String("url", "http://127.0.0.1:8080/api/v1/ingest/azure-keyvault", "ingest endpoint")
+	urlList := flag.String("url", "http://127.0.0.1:8080/api/v1/ingest/azure-keyvault", "ingest endpoint; several, comma-separated, share the senders round-robin (one server per replica)")
 	token := flag.String("token", os.Getenv("HONEYVAULT_INGEST_TOKEN"), "ingest bearer token")
 	records := flag.Int("records", 1_000_000, "records to send in all")
 	batch := flag.Int("batch", 500, "records per request")
@@ -26,6 +27,7 @@ func main() {
 	rate := flag.Int("rate", 0, "records per second to aim at (0: as fast as the server takes them)")
 	wal := flag.String("wal", "", "SQLite WAL file to watch: report its largest size during the run")
 	flag.Parse()
+	urls := strings.Split(*urlList, ",")
 
 	// Bodies are built before the clock starts: a real forwarder runs on
 	// another machine, and its formatting work must not be charged to the
@@ -61,13 +63,14 @@ func main() {
 	var wg sync.WaitGroup
 	stopWatch, walMax := watchSize(*wal)
 	begin := time.Now()
-	for range *conc {
+	for sender := range *conc {
+		url := urls[sender%len(urls)]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for start := range batches {
 				n := min(*batch, *records-start)
-				for !post(client, *url, *token, bodies[start]) {
+				for !post(client, url, *token, bodies[start]) {
 					retries.Add(1)
 					time.Sleep(100 * time.Millisecond)
 				}
@@ -78,8 +81,8 @@ func main() {
 	wg.Wait()
 	elapsed := time.Since(begin)
 	stopWatch()
-	fmt.Printf("records=%d seconds=%.2f rate=%.0f records/s retries=%d batch=%d concurrency=%d",
-		sent.Load(), elapsed.Seconds(), float64(sent.Load())/elapsed.Seconds(), retries.Load(), *batch, *conc)
+	fmt.Printf("records=%d seconds=%.2f rate=%.0f records/s retries=%d batch=%d concurrency=%d servers=%d",
+		sent.Load(), elapsed.Seconds(), float64(sent.Load())/elapsed.Seconds(), retries.Load(), *batch, *conc, len(urls))
 	if *wal != "" {
 		fmt.Printf(" wal_max_mb=%.1f", float64(walMax.Load())/(1<<20))
 	}
