@@ -44,14 +44,15 @@ func main() {
 	rate := flag.Int("rate", 1000, "background records per second")
 	every := flag.Duration("every", 100*time.Millisecond, "one decoy access this often")
 	bulk := flag.Int("bulk", 0, "records of one large body stored meanwhile; the probes run while it is (0: none, probes run for -duration)")
+	replicas := flag.Int("replicas", 1, "serve processes on the one database (PostgreSQL for more than one); traffic and probes go round-robin")
 	flag.Parse()
-	if err := run(*bin, *db, *duration, *rate, *every, *bulk); err != nil {
+	if err := run(*bin, *db, *duration, *rate, *every, *bulk, *replicas); err != nil {
 		fmt.Fprintln(os.Stderr, "notifybench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, db string, duration time.Duration, rate int, every time.Duration, bulk int) error {
+func run(bin, db string, duration time.Duration, rate int, every time.Duration, bulk, replicas int) error {
 	dir, err := os.MkdirTemp("", "hv-bench-notify-")
 	if err != nil {
 		return err
@@ -71,9 +72,11 @@ func run(bin, db string, duration time.Duration, rate int, every time.Duration, 
 		return err
 	}
 
-	// The receiver: arrival time of every correlation id.
+	// The receiver: arrival time of every correlation id, and how many
+	// arrived more than once (several replicas must still send each once).
 	var mu sync.Mutex
 	arrived := make(map[string]time.Time)
+	var duplicates int
 	hookL, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -90,34 +93,26 @@ func run(bin, db string, duration time.Duration, rate int, every time.Duration, 
 		for _, a := range m.Alerts {
 			if _, seen := arrived[a.CorrelationID]; !seen {
 				arrived[a.CorrelationID] = now
+			} else {
+				duplicates++
 			}
 		}
 		mu.Unlock()
 	}))
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	addr := l.Addr().String()
-	l.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", addr, "--db", db, "--watchlist", watchlist,
-		"--notify-webhook", "http://"+hookL.Addr().String()+"/hook", "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "HONEYVAULT_ADMIN_TOKEN="+adminToken, "HONEYVAULT_INGEST_TOKEN="+ingestToken,
-		"HONEYVAULT_INVENTORY_INTERVAL=off", "HONEYVAULT_RECONCILE_INTERVAL=off", "HONEYVAULT_HEARTBEAT_INTERVAL=off", "HONEYVAULT_DIAGNOSTICS_INTERVAL=off") // no discovery, reconcile, heartbeat or diagnostics check: nothing to reach but this machine
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return err
+	var ingests []string
+	for range max(replicas, 1) {
+		base, stop, err := startServe(ctx, bin, db, watchlist, "http://"+hookL.Addr().String()+"/hook")
+		if err != nil {
+			return err
+		}
+		defer stop()
+		ingests = append(ingests, base+"/api/v1/ingest/azure-keyvault")
 	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
-	base := "http://" + addr
-	if err := waitReady(base); err != nil {
-		return err
-	}
+	base := strings.TrimSuffix(ingests[0], "/api/v1/ingest/azure-keyvault")
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
-	ingest := base + "/api/v1/ingest/azure-keyvault"
 
 	// Background traffic: rate records/s in 20 posts a second.
 	var bgSent, bgFailed atomic.Int64
@@ -141,6 +136,7 @@ func run(bin, db string, duration time.Duration, rate int, every time.Duration, 
 				writeRecord(&b, seq, fmt.Sprintf("app-setting-%d", seq%40), fmt.Sprintf("bg-%08x", seq), fmt.Sprintf("5c3f1a2b-9d4e-4f6a-8b7c-%012x", seq%1000))
 				seq++
 			}
+			ingest := ingests[seq%len(ingests)]
 			wg.Add(1)
 			go func(body []byte) {
 				defer wg.Done()
@@ -158,7 +154,7 @@ func run(bin, db string, duration time.Duration, rate int, every time.Duration, 
 	if bulk > 0 {
 		body := bulkBody(bulk)
 		bulkDone = make(chan bulkResult, 1)
-		go func() { bulkDone <- postBulk(ingest, body) }()
+		go func() { bulkDone <- postBulk(ingests[0], body) }()
 	}
 	var bulkRes *bulkResult
 	measuring := func() bool {
@@ -188,7 +184,7 @@ func run(bin, db string, duration time.Duration, rate int, every time.Duration, 
 		var b bytes.Buffer
 		writeRecord(&b, 1_000_000+i, "legacy-db-password", corr, fmt.Sprintf("attacker-%08d", i))
 		start := time.Now()
-		if !post(client, ingest, b.Bytes()) {
+		if !post(client, ingests[i%len(ingests)], b.Bytes()) {
 			probeErrs++
 			continue
 		}
@@ -229,9 +225,12 @@ func run(bin, db string, duration time.Duration, rate int, every time.Duration, 
 		}
 		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
 	}
-	fmt.Printf("db=%s probes=%d received=%d lost=%d probe_post_errors=%d background=%.0f records/s (failed posts %d) "+
+	mu.Lock()
+	dups := duplicates
+	mu.Unlock()
+	fmt.Printf("db=%s replicas=%d probes=%d received=%d lost=%d duplicates=%d probe_post_errors=%d background=%.0f records/s (failed posts %d) "+
 		"p50=%s p90=%s p99=%s max=%s",
-		strings.SplitN(db, ":", 2)[0], len(sent), len(lat), len(sent)-len(lat), probeErrs,
+		strings.SplitN(db, ":", 2)[0], len(ingests), len(sent), len(lat), len(sent)-len(lat), dups, probeErrs,
 		float64(bgSent.Load())/measured.Seconds(), bgFailed.Load(),
 		ms(pct(.50)), ms(pct(.90)), ms(pct(.99)), ms(pct(1)))
 	slices.Sort(acked)
@@ -314,6 +313,32 @@ func postBulk(url string, body bulkPayload) bulkResult {
 	resp.Body.Close()
 	res.status, res.answer, res.took = resp.Status, strings.TrimSpace(string(answer)), time.Since(start)
 	return res
+}
+
+// startServe starts one `honeyvault serve` on a free port of 127.0.0.1
+// and waits until it is ready; stop interrupts it and waits for it.
+func startServe(ctx context.Context, bin, db, watchlist, hook string) (base string, stop func(), err error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", addr, "--db", db, "--watchlist", watchlist,
+		"--notify-webhook", hook, "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "HONEYVAULT_ADMIN_TOKEN="+adminToken, "HONEYVAULT_INGEST_TOKEN="+ingestToken,
+		"HONEYVAULT_INVENTORY_INTERVAL=off", "HONEYVAULT_RECONCILE_INTERVAL=off", "HONEYVAULT_HEARTBEAT_INTERVAL=off", "HONEYVAULT_DIAGNOSTICS_INTERVAL=off") // no discovery, reconcile, heartbeat or diagnostics check: nothing to reach but this machine
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop = func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }
+	base = "http://" + addr
+	if err := waitReady(base); err != nil {
+		stop()
+		return "", nil, err
+	}
+	return base, stop, nil
 }
 
 // printMetrics prints what the server's own metrics say the writer spent
