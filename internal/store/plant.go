@@ -60,6 +60,9 @@ type NewPlanting struct {
 	// Allow, when set, is stored scoped to this decoy: the planter's own
 	// create operation must not alert.
 	Allow *AllowRule
+	// Canary, when set, is the tripwire the decoy's value will carry:
+	// stored with the decoy, in the same transaction.
+	Canary *NewCanary
 }
 
 // BeginPlanting records decoys about to be created, each with a pending
@@ -77,6 +80,14 @@ func (s *Store) BeginPlanting(ctx context.Context, ps []NewPlanting) error {
 		}
 		if p.Allow != nil {
 			if err := p.Allow.validate(); err != nil {
+				return err
+			}
+		}
+		if p.Canary != nil {
+			if p.Decoy.Type != registry.Secret {
+				return fmt.Errorf("store: a canary on %s %q: only a secret's value can carry one", p.Decoy.Type, p.Decoy.Name)
+			}
+			if err := p.Canary.validate(); err != nil {
 				return err
 			}
 		}
@@ -104,6 +115,14 @@ func (s *Store) BeginPlanting(ctx context.Context, ps []NewPlanting) error {
 				object_created, object_updated, object_enabled, planted_at, reconciled_at) VALUES ($1, $2, $3, '', '', '', 0, 0, 0, $4, 0)`,
 				id, string(PlantPending), storable.Text(p.PlantedBy), micros(now)); err != nil {
 				return fmt.Errorf("store: unable to record planting of %q: %w", d.Name, err)
+			}
+			if p.Canary != nil {
+				if err := insertCanary(ctx, tx, id, *p.Canary, now); err != nil {
+					if s.dialect.isUniqueViolation(err) {
+						return fmt.Errorf("%w: canary token of %q", ErrConflict, d.Name)
+					}
+					return fmt.Errorf("store: unable to record the canary of %q: %w", d.Name, err)
+				}
 			}
 			if p.Allow != nil {
 				r := *p.Allow
