@@ -45,7 +45,9 @@ type Server struct {
 	// Pipeline is where every source's records are stored and detected.
 	Pipeline  *ingest.Pipeline
 	detection *detection
-	worker    *notify.Worker
+	// canaries takes the canary listeners' hits (CanarySink).
+	canaries *CanarySink
+	worker   *notify.Worker
 	// outbox queues the notifications of incidents, detection's and
 	// drift's alike.
 	outbox *notify.Outbox
@@ -128,6 +130,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	dest := auditpath.FromConfig(cfg)
 	s.detection.matcher.SetDestinations(dest)
 	s.Pipeline = ingest.New(st, s.detection.hook, log, reg)
+	s.canaries = newCanarySink(st, s.Pipeline, s.detection.matcher.Index(), log, detected)
 	if err := s.setupSources(reg); err != nil {
 		return nil, err
 	}

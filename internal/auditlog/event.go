@@ -28,6 +28,12 @@ const (
 	// vault's audit records stopped reaching it, or flowing again
 	// (internal/incident: GapAlert).
 	KindHealth Kind = "health"
+	// KindCanary is no Key Vault record either: one of honeyvault's canary
+	// listeners saw a decoy's value used outside Key Vault (a request to a
+	// canary URL, a lookup of a canary host, a connection to the canary
+	// PostgreSQL). The event names the decoy the value's token belongs to;
+	// its operation is "canary:<kind>" (internal/canary).
+	KindCanary Kind = "canary"
 )
 
 // Shape names the record layout an event was read from.

@@ -28,6 +28,9 @@ const (
 	ClassOther        Class = "other"        // an operation this table does not know
 	ClassList         Class = "list"         // names no object: never alerts
 	ClassNotification Class = "notification" // Key Vault's own Event Grid events: never alert
+	// ClassCanary is a decoy's value used outside Key Vault: one of
+	// honeyvault's canary listeners saw it (an auditlog.KindCanary event).
+	ClassCanary Class = "used-outside-key-vault"
 )
 
 // Severity ranks an alert.
@@ -47,9 +50,10 @@ func (c Class) Alerts() bool { return c != ClassList && c != ClassNotification }
 // back (read, crypto, backup, restore, recover), Medium for the rest. It
 // follows what was attempted, not Key Vault's answer: a refused read of a
 // decoy (401, 403, 404) is an attacker's probe and is High all the same.
+// A canary value used outside Key Vault is High: whoever used it had it.
 func (c Class) Severity() Severity {
 	switch c {
-	case ClassRead, ClassCrypto, ClassBackup, ClassRestore, ClassRecover,
+	case ClassRead, ClassCrypto, ClassBackup, ClassRestore, ClassRecover, ClassCanary,
 		ClassAuditPathDeleted, ClassAuditPathDisabled, ClassAuditPathChanged, ClassAuditPathRedirected, ClassVaultDeleted:
 		return High
 	}
@@ -123,6 +127,9 @@ var actionClasses = map[string]Class{
 // counts as a read, the worst of them, so that such a probe of a decoy
 // ranks like the read it most likely was.
 func Classify(ev *auditlog.Event) Class {
+	if ev.Kind == auditlog.KindCanary {
+		return ClassCanary // only honeyvault's own listeners make these
+	}
 	op := strings.ToLower(ev.Operation)
 	if c, ok := operations[op]; ok {
 		return c

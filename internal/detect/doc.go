@@ -45,6 +45,8 @@
 //	delete         medium    SecretDelete, KeyDelete, CertificateDelete
 //	purge          medium    SecretPurge, KeyPurge, CertificatePurge
 //	other          medium    any other operation naming a decoy
+//	used-outside-  high      canary:http, canary:dns, canary:postgres — a canary
+//	key-vault                value used where honeyvault's listeners see it
 //	(by the path)            Authentication (a refused sign-in): the path's verb
 //	                         (…/sign crypto, …/backup backup, …); the object's
 //	                         own URI read; a /deleted* URI get-deleted

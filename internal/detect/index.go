@@ -334,10 +334,12 @@ func (ix *Index) Len() int {
 // Lookup returns the decoys an audit event touched: same vault (see Index),
 // same object name in any case, and a compatible type — the decoy's own, or
 // key or secret for a certificate decoy (a certificate's private key and
-// PFX are reached as key and secret of the same name). It returns nil for
-// activity events and for events that name no object.
+// PFX are reached as key and secret of the same name). Canary events
+// (auditlog.KindCanary: a decoy's value used outside Key Vault) name their
+// decoy the same way and match alike. It returns nil for activity events
+// and for events that name no object.
 func (ix *Index) Lookup(ev *auditlog.Event) []registry.Decoy {
-	if ev.Kind != auditlog.KindAudit || ev.ObjectType == "" || ev.ObjectName == "" || ev.VaultName == "" {
+	if ev.Kind != auditlog.KindAudit && ev.Kind != auditlog.KindCanary || ev.ObjectType == "" || ev.ObjectName == "" || ev.VaultName == "" {
 		return nil
 	}
 	h := hashKey(ev.VaultName, ev.ObjectName)

@@ -31,6 +31,14 @@
 // history at a glance. An analyst can still reopen a closed incident by hand.
 // An incident outside the window is linked the same way.
 //
+// A decoy's canary value used outside Key Vault (an alert of an
+// auditlog.KindCanary event, operation canary:http, canary:dns or
+// canary:postgres) joins the newest incident still open that holds an alert
+// of the same decoy, whatever its group key and however old: the value was
+// read, then used, and the analyst sees both in one incident. With no such
+// incident it is grouped like any other alert — by default its vault and
+// the address that used it — and opens one titled TitleCanary.
+//
 // On PostgreSQL two replicas may record alerts of one group at once;
 // find-or-create runs under a transaction-scoped advisory lock on the group
 // key (store.Tx.LockGroup), taken for all keys of a batch in sorted order.

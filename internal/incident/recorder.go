@@ -2,6 +2,7 @@ package incident
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -72,7 +73,7 @@ func (r *Recorder) window() time.Duration {
 // replica may hold): when it ends, Record returns its error.
 func (r *Recorder) Record(ctx context.Context, tx *store.Tx, alerts []detect.Alert) error {
 	now := tx.Now()
-	groups := make(map[string][]*detect.Alert)
+	groups := make(map[batchKey][]*detect.Alert)
 	for i := range alerts {
 		a := &alerts[i]
 		if a.Suppressed {
@@ -81,25 +82,63 @@ func (r *Recorder) Record(ctx context.Context, tx *store.Tx, alerts []detect.Ale
 			}
 			continue
 		}
-		k := r.Grouping.Key(a)
+		k, err := r.keyOf(ctx, tx, a)
+		if err != nil {
+			return err
+		}
 		groups[k] = append(groups[k], a)
 	}
-	keys := make([]string, 0, len(groups))
+	keys := make([]batchKey, 0, len(groups))
+	locks := make([]string, 0, len(groups))
 	for k := range groups {
 		keys = append(keys, k)
+		if !slices.Contains(locks, k.group) {
+			locks = append(locks, k.group)
+		}
 	}
-	sort.Strings(keys) // lock in one order everywhere: no lock cycles between replicas
-	for _, k := range keys {
+	sort.Strings(locks) // lock in one order everywhere: no lock cycles between replicas
+	for _, k := range locks {
 		if err := tx.LockGroup(ctx, k); err != nil {
 			return err
 		}
 	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].group < keys[j].group || keys[i].group == keys[j].group && keys[i].pinned < keys[j].pinned
+	})
 	for _, k := range keys {
 		if err := r.recordGroup(ctx, tx, k, groups[k], now); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// batchKey is where the alerts of one transaction go: their group, and,
+// for canary alerts that join their decoy's incident, that incident.
+type batchKey struct {
+	group  string
+	pinned int64 // 0: the group's latest incident, as usual
+}
+
+// keyOf groups alert a. A decoy's canary value used outside Key Vault
+// (auditlog.KindCanary) joins the newest incident still open that holds an
+// alert of the same decoy, however old — its value was read, then used:
+// one story, whoever used it and from where. With no such incident it is
+// grouped like any alert (by default its vault and the address that used
+// it). Grouping "..." (every alert alone) keeps it alone too.
+func (r *Recorder) keyOf(ctx context.Context, tx *store.Tx, a *detect.Alert) (batchKey, error) {
+	k := batchKey{group: r.Grouping.Key(a)}
+	if a.Event.Kind != auditlog.KindCanary || r.Grouping.every || r.Grouping.fixed != "" || a.Decoy.ID == 0 {
+		return k, nil
+	}
+	in, err := tx.OpenIncidentOfDecoy(ctx, a.Decoy.ID)
+	switch {
+	case err == nil:
+		return batchKey{group: in.GroupKey, pinned: in.ID}, nil
+	case errors.Is(err, store.ErrNotFound):
+		return k, nil
+	}
+	return k, err
 }
 
 // touched is an incident being changed by this transaction.
@@ -113,19 +152,34 @@ type touched struct {
 	operations []string
 }
 
-func (r *Recorder) recordGroup(ctx context.Context, tx *store.Tx, key string, alerts []*detect.Alert, now time.Time) error {
+func (r *Recorder) recordGroup(ctx context.Context, tx *store.Tx, bk batchKey, alerts []*detect.Alert, now time.Time) error {
 	sort.SliceStable(alerts, func(i, j int) bool { return alerts[i].Event.Time.Before(alerts[j].Event.Time) })
+	key := bk.group
 	var order []*touched
 	var cur *touched
-	latest, err := tx.LatestIncident(ctx, key)
-	switch {
-	case err == nil:
-		cur = &touched{inc: latest, before: latest}
-	case err != store.ErrNotFound:
-		return err
+	pinned := false
+	if bk.pinned != 0 {
+		// Read again under the group's lock, and locked itself: an analyst
+		// may have closed it since keyOf found it.
+		in, err := tx.IncidentForUpdate(ctx, bk.pinned)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err == nil && in.Status != StatusClosed {
+			cur, pinned = &touched{inc: in, before: in}, true
+		}
+	}
+	if cur == nil {
+		latest, err := tx.LatestIncident(ctx, key)
+		switch {
+		case err == nil:
+			cur = &touched{inc: latest, before: latest}
+		case err != store.ErrNotFound:
+			return err
+		}
 	}
 	for _, a := range alerts {
-		if cur == nil || !r.joins(&cur.inc, a.Event.Time) {
+		if cur == nil || !pinned && !r.joins(&cur.inc, a.Event.Time) {
 			// A repeat must not open an empty incident.
 			if dup, err := tx.AlertExists(ctx, a.Event.DedupKey(), a.Decoy.Key()); err != nil || dup {
 				if err != nil {

@@ -15,6 +15,9 @@ const (
 	// The tamper rules the original did not have, named in its style.
 	TitleVaultAccess  = "HoneyTokens: KeyVault HoneyTokens vault access changed"
 	TitleVaultChanged = "HoneyTokens: KeyVault HoneyTokens vault deleted or changed"
+	// TitleCanary names an incident opened by a decoy's canary value used
+	// outside Key Vault (auditlog.KindCanary).
+	TitleCanary = "HoneyTokens: KeyVault HoneyTokens secret used outside Key Vault"
 )
 
 // Title names an incident after the alert that opened it: by its decoy's
@@ -31,6 +34,9 @@ func Title(a *detect.Alert) string {
 	}
 	if a.Event.Kind == auditlog.KindHealth {
 		return gapTitle(a) // a vault's audit records stopped reaching honeyvault
+	}
+	if a.Event.Kind == auditlog.KindCanary {
+		return TitleCanary
 	}
 	if a.Event.Kind == auditlog.KindDrift {
 		return driftTitle(a) // what reconcile found changed, in words

@@ -31,7 +31,7 @@ func callerName(c auditlog.Caller) string {
 // destroys evidence). Lists highlight these.
 func hotOperation(class, op string) bool {
 	switch detect.Class(class) {
-	case detect.ClassRead, detect.ClassBackup, detect.ClassPurge:
+	case detect.ClassRead, detect.ClassBackup, detect.ClassPurge, detect.ClassCanary:
 		return true
 	case detect.ClassCrypto:
 		o := strings.ToLower(op)
@@ -55,6 +55,8 @@ var classVerbs = map[detect.Class]verb{
 	detect.ClassUpdate:       {"changed", "tried to change"},
 	detect.ClassDelete:       {"deleted", "tried to delete"},
 	detect.ClassPurge:        {"purged", "tried to purge"},
+	// A canary hit has no HTTP status: the use itself is the deed.
+	detect.ClassCanary: {"used outside Key Vault the value of", "used outside Key Vault the value of"},
 }
 
 // cryptoVerbs name the key operations; a crypto operation not listed is
