@@ -60,6 +60,8 @@ type Config struct {
 	// Diagnostics configures serve's diagnostic-settings check; see
 	// diagnostics.go.
 	Diagnostics Diagnostics `yaml:"diagnostics"`
+	// Canary configures canary values and their listeners; see canary.go.
+	Canary Canary `yaml:"canary"`
 }
 
 // Allow is an allow-list rule: accesses by this identity do not alert
@@ -197,6 +199,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.KVReview.validate(); err != nil {
+		return err
+	}
+	if err := c.Canary.validate(); err != nil {
 		return err
 	}
 	return c.validateHeartbeat()
