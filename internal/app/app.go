@@ -151,6 +151,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	// The console's deploys sign in as discovery does, with one client.
 	runs := newDeployments(inv, st, cfg.Plant, log)
+	if runs.canaries, err = deploy.CanariesOf(cfg.Canary); err != nil {
+		return nil, &config.Error{Setting: "canary", Err: err}
+	}
 	s.tasks = append(s.tasks, runs.stop)
 	// KVReview tags follow coverage: after discovery and after each run.
 	// Auto-planting (plant.auto) plants after discovery too, as a run.

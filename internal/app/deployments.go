@@ -11,6 +11,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/deploy"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 	"github.com/honeyvault/honeyvault/internal/web"
@@ -35,10 +36,13 @@ type deployments struct {
 	inv   *inventory
 	st    *store.Store
 	plant config.Plant
-	log   *slog.Logger
-	now   func() time.Time
-	ttl   time.Duration
-	keep  int
+	// canaries are the canary kinds the planter puts into values (checked
+	// at start: deploy.CanariesOf).
+	canaries plant.Canaries
+	log      *slog.Logger
+	now      func() time.Time
+	ttl      time.Duration
+	keep     int
 
 	ctx    context.Context // ends when serve stops: runs under way are cut short
 	cancel context.CancelFunc
@@ -100,6 +104,7 @@ func (ds *deployments) deployer(ctx context.Context) (*deploy.Deployer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing in to Azure: %w", err)
 	}
+	d.Canaries = ds.canaries
 	ds.base = d
 	return d, nil
 }

@@ -111,6 +111,10 @@ func (f *plantFlags) open(ctx context.Context, cfg config.Config, stderr io.Writ
 		sess.Close()
 		return nil, err
 	}
+	if d.Canaries, err = deploy.CanariesOf(cfg.Canary); err != nil {
+		sess.Close()
+		return nil, err
+	}
 	d.Actor = cliActor()
 	sess.deployer = d
 	return sess, nil

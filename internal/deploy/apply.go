@@ -47,7 +47,7 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 		ps[i] = store.NewPlanting{Decoy: &records[i], PlantedBy: d.Planter.ObjectID, Allow: &store.AllowRule{
 			Identity: d.Planter.ObjectID, Operations: []string{CreateOperation(dec.Type)},
 			Expires: now.Add(allowFor), Note: "honeyvault planting by " + d.Planter.String(),
-		}}
+		}, Canary: d.canaryFor(dec)}
 	}
 	if err := d.Store.BeginPlanting(ctx, ps); err != nil {
 		r.Err = fmt.Errorf("deploy: vault %s: recording the decoys: %w", r.Vault.Name, err)
@@ -67,7 +67,7 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 			}
 			continue
 		}
-		obj, err := d.create(ctx, r, dec, progress)
+		obj, err := d.create(ctx, r, dec, ps[i].Canary, progress)
 		switch {
 		case err == nil:
 			done = append(done, store.Completed{DecoyID: rec.ID, Object: obj})
@@ -103,13 +103,13 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 // create makes one decoy, waiting out 429s the SDK gave up on (a
 // Retry-After over its 60 s cap, or retries used up) up to MaxThrottleWait
 // each time.
-func (d *Deployer) create(ctx context.Context, r *VaultRun, dec plant.Decoy, progress func(Progress)) (store.PlantedObject, error) {
+func (d *Deployer) create(ctx context.Context, r *VaultRun, dec plant.Decoy, can *store.NewCanary, progress func(Progress)) (store.PlantedObject, error) {
 	maxWait := d.MaxThrottleWait
 	if maxWait <= 0 {
 		maxWait = DefaultMaxThrottleWait
 	}
 	for attempt := 0; ; attempt++ {
-		obj, err := d.createOnce(ctx, r.client, dec)
+		obj, err := d.createOnce(ctx, r.client, dec, can)
 		if !azure.IsThrottled(err) {
 			return obj, err
 		}
@@ -148,15 +148,32 @@ func isTooLong(err error) bool {
 	return errors.As(err, &t)
 }
 
-// createOnce sends one create. A secret's value is made here, sent, and
-// dropped: only its keyed hash (with a Hasher) is kept.
-func (d *Deployer) createOnce(ctx context.Context, vc *azure.VaultClient, dec plant.Decoy) (store.PlantedObject, error) {
+// canaryFor is the canary a planned decoy's value carries: a new token of
+// the kind that fits its value, for a secret when canaries are on; nil
+// otherwise.
+func (d *Deployer) canaryFor(dec plant.Decoy) *store.NewCanary {
+	if dec.Type != registry.Secret || dec.Value == nil || !d.Canaries.On() {
+		return nil
+	}
+	return &store.NewCanary{Kind: plant.CanaryKindFor(dec.Value.Kind, d.Canaries.Kinds), Token: plant.NewCanaryToken()}
+}
+
+// createOnce sends one create. A secret's value is made here — carrying
+// can's token when it has a canary — sent, and dropped: only its keyed
+// hash (with a Hasher) is kept.
+func (d *Deployer) createOnce(ctx context.Context, vc *azure.VaultClient, dec plant.Decoy, can *store.NewCanary) (store.PlantedObject, error) {
 	switch dec.Type {
 	case registry.Secret:
 		if dec.Value == nil {
 			return store.PlantedObject{}, errors.New("deploy: a secret decoy without a value spec")
 		}
-		value, err := dec.Value.Generate(plant.CryptoRand())
+		var value string
+		var err error
+		if can != nil {
+			value, err = dec.Value.CanaryValue(plant.CryptoRand(), can.Kind, can.Token, d.Canaries.Targets)
+		} else {
+			value, err = dec.Value.Generate(plant.CryptoRand())
+		}
 		if err != nil {
 			return store.PlantedObject{}, err
 		}

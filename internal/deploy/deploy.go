@@ -51,6 +51,10 @@ type Deployer struct {
 	Actor string
 	// Limiter paces requests; nil means NewLimiter(DefaultLimits()).
 	Limiter *Limiter
+	// Canaries, when on, makes each decoy secret's value a canary of one
+	// of its kinds (plant.CanaryKindFor), its token recorded with the
+	// decoy (store.NewCanary); the zero value plants plain values.
+	Canaries plant.Canaries
 	// Hasher, when set, keeps a keyed hash of each secret's value so that
 	// the value can be recognised later; nil keeps nothing.
 	Hasher *plant.Hasher

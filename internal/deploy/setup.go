@@ -99,7 +99,7 @@ func (d *Deployer) As(actor string, rng func(vaultID string) *rand.Rand) *Deploy
 	return &Deployer{
 		Azure: d.Azure, Store: d.Store, Planner: d.Planner, Planter: d.Planter, Actor: actor, Limiter: d.Limiter,
 		Hasher: d.Hasher, Concurrency: d.Concurrency, MaxThrottleWait: d.MaxThrottleWait, GrantTemporary: d.GrantTemporary,
-		AllowFor: d.AllowFor, Rand: rng, Now: d.Now, Log: d.Log,
+		AllowFor: d.AllowFor, Rand: rng, Now: d.Now, Log: d.Log, Canaries: d.Canaries,
 	}
 }
 
@@ -115,6 +115,13 @@ func PlannerSettings(c config.Plant) (plant.Settings, error) {
 	}
 	s.SecretKeywords, s.KeyKeywords, s.CertificateKeywords = c.SecretKeywords, c.KeyKeywords, c.CertificateKeywords
 	return s, nil
+}
+
+// CanariesOf turns the canary settings into the planter's: the kinds it
+// plants and where their values point, checked (a public name with a
+// giveaway word is refused).
+func CanariesOf(c config.Canary) (plant.Canaries, error) {
+	return plant.NewCanaries(c.Kinds, plant.CanaryTargets{HTTPURL: c.HTTP.PublicURL, DNSZone: c.DNS.Zone, PostgresHost: c.Postgres.PublicHost})
 }
 
 // CloudOf is the Azure cloud a setting names: public (default), china or

@@ -229,3 +229,28 @@ func postgresCanary(rng *rand.Rand, vk ValueKind, h ValueHints, token, host stri
 	u := url.URL{Scheme: "postgres", User: url.UserPassword(user, pw), Host: host, Path: "/" + h.App, RawQuery: "sslmode=require"}
 	return u.String()
 }
+
+// Canaries says which kinds of canary the planter puts into decoy
+// secrets' values, and where they point. The zero value plants none.
+type Canaries struct {
+	Kinds   []canary.Kind
+	Targets CanaryTargets
+}
+
+// NewCanaries checks kinds (canary.kinds) and their public names.
+func NewCanaries(kinds []string, t CanaryTargets) (Canaries, error) {
+	c := Canaries{Targets: t}
+	for _, k := range kinds {
+		if !canary.Kind(k).Valid() {
+			return Canaries{}, fmt.Errorf("plant: unknown canary kind %q (want http, dns or postgres)", k)
+		}
+		c.Kinds = append(c.Kinds, canary.Kind(k))
+	}
+	if err := t.Validate(c.Kinds); err != nil {
+		return Canaries{}, err
+	}
+	return c, nil
+}
+
+// On reports whether any kind is planted.
+func (c Canaries) On() bool { return len(c.Kinds) > 0 }

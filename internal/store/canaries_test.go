@@ -56,6 +56,14 @@ func TestCanaryRegistry(t *testing.T) {
 		if all, err := s.ListDecoys(ctx, DecoyFilter{}); err != nil || len(all) != 1 {
 			t.Errorf("refused plantings left decoys: %d %v", len(all), err)
 		}
+
+		// A planting the vault refused is forgotten, its canary with it.
+		if err := s.AbandonPlanting(ctx, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.CanaryByToken(ctx, tok); !errors.Is(err, ErrNotFound) {
+			t.Errorf("the canary of an abandoned planting: %v", err)
+		}
 	})
 }
 

@@ -218,7 +218,8 @@ func updatePlantingTx(ctx context.Context, tx *sql.Tx, decoyID int64, st PlantSt
 }
 
 // AbandonPlanting forgets a pending decoy whose create the vault refused:
-// its registry row, planting and allow rules go, since nothing was created.
+// its registry row, planting, allow rules and canary go, since nothing was
+// created.
 // A decoy already planted is left alone (ErrConflict).
 func (s *Store) AbandonPlanting(ctx context.Context, decoyID int64) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -233,7 +234,8 @@ func (s *Store) AbandonPlanting(ctx context.Context, decoyID int64) error {
 		if PlantState(st) != PlantPending {
 			return fmt.Errorf("%w: decoy %d is planted; retire it instead", ErrConflict, decoyID)
 		}
-		for _, q := range []string{"DELETE FROM allow_rules WHERE decoy_id = $1", "DELETE FROM plantings WHERE decoy_id = $1", "DELETE FROM decoys WHERE id = $1"} {
+		for _, q := range []string{"DELETE FROM allow_rules WHERE decoy_id = $1", "DELETE FROM plantings WHERE decoy_id = $1",
+			"DELETE FROM canaries WHERE decoy_id = $1", "DELETE FROM decoys WHERE id = $1"} {
 			if _, err := tx.ExecContext(ctx, q, decoyID); err != nil {
 				return fmt.Errorf("store: unable to abandon decoy %d: %w", decoyID, err)
 			}
