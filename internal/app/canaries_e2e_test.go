@@ -63,6 +63,12 @@ func newCanaryEnv(t *testing.T, db string) *canaryEnv {
 	return env
 }
 
+// canaryDBs are the databases the canary tests run on.
+var canaryDBs = map[string]func(t *testing.T) string{
+	"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "hv.db") },
+	"postgres": func(t *testing.T) string { return testenv.Postgres(t) },
+}
+
 func canaryHit(k canary.Kind, token, remote string, at time.Time, detail map[string]string) canary.Hit {
 	return canary.Hit{Kind: k, Token: token, Remote: netip.MustParseAddrPort(remote), At: at, Detail: detail}
 }
@@ -106,13 +112,9 @@ func (env *canaryEnv) settled(t *testing.T, want int) [][]byte {
 // nothing; a hit with an unknown token or none raises nothing; a malformed
 // hit is refused.
 func TestCanaryHitsBecomeIncidents(t *testing.T) {
-	dbs := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "hv.db") },
-		"postgres": func(t *testing.T) string { return testenv.Postgres(t) },
-	}
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
-			env := newCanaryEnv(t, dbs[name](t))
+			env := newCanaryEnv(t, canaryDBs[name](t))
 			sink := env.srv.CanarySink()
 			ctx := context.Background()
 			at := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
@@ -204,7 +206,13 @@ func TestCanaryHitsBecomeIncidents(t *testing.T) {
 // and the window. A canary of a decoy with no incident opens its own. The
 // listener's detail shows in the investigation, escaped.
 func TestCanaryHitJoinsTheDecoysIncident(t *testing.T) {
-	env := newCanaryEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) { testCanaryHitJoins(t, canaryDBs[name](t)) })
+	}
+}
+
+func testCanaryHitJoins(t *testing.T, db string) {
+	env := newCanaryEnv(t, db)
 	ctx := context.Background()
 	read := hit("corr-read", env.names[canary.KindHTTP], "attacker-oid") // 2026-11-20T08:00:01Z
 	req, _ := http.NewRequest("POST", env.srv.url("/api/v1/ingest/azure-keyvault"), strings.NewReader(string(read)))
