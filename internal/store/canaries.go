@@ -70,13 +70,44 @@ func (s *Store) CanaryByToken(ctx context.Context, token string) (Canary, regist
 	return c, d, nil
 }
 
-// DecoyCanary returns the canary decoy decoyID carries, or ErrNotFound
-// when its value is no tripwire.
+// AddCanary records the canary a new version of decoy decoyID's value
+// carries: every token the decoy's values ever carried keeps naming it,
+// since an old version may be the one that was stolen. It returns
+// ErrNotFound when there is no such decoy, ErrConflict when the token is
+// taken.
+func (s *Store) AddCanary(ctx context.Context, decoyID int64, c NewCanary) error {
+	if err := c.validate(); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var typ string
+		err := tx.QueryRowContext(ctx, "SELECT type FROM decoys WHERE id = $1", decoyID).Scan(&typ)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: decoy %d", ErrNotFound, decoyID)
+		}
+		if err != nil {
+			return fmt.Errorf("store: unable to fetch decoy %d: %w", decoyID, err)
+		}
+		if registry.Type(typ) != registry.Secret {
+			return fmt.Errorf("store: a canary on %s %d: only a secret's value can carry one", typ, decoyID)
+		}
+		if err := insertCanary(ctx, tx, decoyID, c, s.now()); err != nil {
+			if s.dialect.isUniqueViolation(err) {
+				return fmt.Errorf("%w: canary token", ErrConflict)
+			}
+			return fmt.Errorf("store: unable to record a canary: %w", err)
+		}
+		return nil
+	})
+}
+
+// DecoyCanary returns the canary decoy decoyID's newest value carries, or
+// ErrNotFound when its value is no tripwire.
 func (s *Store) DecoyCanary(ctx context.Context, decoyID int64) (Canary, error) {
 	var c Canary
 	var kind string
 	var created int64
-	err := s.r.QueryRowContext(ctx, "SELECT id, decoy_id, kind, token, created_at FROM canaries WHERE decoy_id = $1", decoyID).
+	err := s.r.QueryRowContext(ctx, "SELECT id, decoy_id, kind, token, created_at FROM canaries WHERE decoy_id = $1 ORDER BY id DESC LIMIT 1", decoyID).
 		Scan(&c.ID, &c.DecoyID, &kind, &c.Token, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Canary{}, fmt.Errorf("%w: canary of decoy %d", ErrNotFound, decoyID)

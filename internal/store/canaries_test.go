@@ -57,12 +57,35 @@ func TestCanaryRegistry(t *testing.T) {
 			t.Errorf("refused plantings left decoys: %d %v", len(all), err)
 		}
 
+		// A new version of the value carries a new token; the old one still
+		// names the decoy (the old version may be the one stolen).
+		tok2 := canary.NewToken()
+		if err := s.AddCanary(ctx, d.ID, NewCanary{Kind: canary.KindDNS, Token: tok2}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range []string{tok, tok2} {
+			if _, got, err := s.CanaryByToken(ctx, tk); err != nil || got.ID != d.ID {
+				t.Errorf("token %s after a new version: %v %v", tk, got.ID, err)
+			}
+		}
+		if c, err := s.DecoyCanary(ctx, d.ID); err != nil || c.Token != tok2 {
+			t.Errorf("newest canary: %+v %v", c, err)
+		}
+		if err := s.AddCanary(ctx, d.ID, NewCanary{Kind: canary.KindDNS, Token: tok2}); !errors.Is(err, ErrConflict) {
+			t.Errorf("a token reused: %v", err)
+		}
+		if err := s.AddCanary(ctx, d.ID+100, NewCanary{Kind: canary.KindDNS, Token: canary.NewToken()}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("no such decoy: %v", err)
+		}
+
 		// A planting the vault refused is forgotten, its canary with it.
 		if err := s.AbandonPlanting(ctx, d.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.CanaryByToken(ctx, tok); !errors.Is(err, ErrNotFound) {
-			t.Errorf("the canary of an abandoned planting: %v", err)
+		for _, tk := range []string{tok, tok2} {
+			if _, _, err := s.CanaryByToken(ctx, tk); !errors.Is(err, ErrNotFound) {
+				t.Errorf("a canary of an abandoned planting: %v", err)
+			}
 		}
 	})
 }
