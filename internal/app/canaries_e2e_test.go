@@ -304,3 +304,25 @@ func (env *canaryEnv) page(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// A retired decoy's canary value, stolen before, still raises an alert
+// when used.
+func TestCanaryOfARetiredDecoyStillAlerts(t *testing.T) {
+	env := newCanaryEnv(t, canaryDBs["sqlite"](t))
+	ctx := context.Background()
+	c, d, err := env.srv.Store.CanaryByToken(ctx, env.tokens[canary.KindDNS])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.srv.Store.SetDecoyStatus(ctx, c.DecoyID, registry.Retired, nil, store.AuditEntry{Actor: "cli:test"}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	if err := env.srv.CanarySink().Hit(ctx, canaryHit(canary.KindDNS, c.Token, "198.51.100.7:53", at, map[string]string{"qname": "x"})); err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := env.srv.Store.ListAlerts(ctx, store.AlertFilter{})
+	if err != nil || len(alerts) != 1 || alerts[0].Token != d.Name || alerts[0].Operation != "canary:dns" || alerts[0].IncidentID == 0 {
+		t.Fatalf("alerts: %+v %v", alerts, err)
+	}
+}

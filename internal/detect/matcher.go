@@ -76,8 +76,15 @@ func (m *Matcher) AllowList() AllowList { return m.allow.Load().all }
 // that names a decoy alerts, failed ones included (a 403 is an attempt),
 // except list calls and Key Vault's own notifications (see Class).
 // Activity events never match here: tamper rules read them.
+//
+// A canary event (auditlog.KindCanary) names the decoy whose token the
+// registry resolved, so it alerts even when the index no longer watches
+// that decoy: a retired decoy's value, stolen before, is still a use.
 func (m *Matcher) Match(ev *auditlog.Event) []Alert {
 	decoys := m.index.Lookup(ev)
+	if len(decoys) == 0 && ev.Kind == auditlog.KindCanary && ev.ObjectName != "" && ev.ObjectType != "" {
+		decoys = []registry.Decoy{{VaultID: ev.VaultID, VaultName: ev.VaultName, Name: ev.ObjectName, Type: ev.ObjectType, Status: registry.Retired}}
+	}
 	if len(decoys) == 0 {
 		return nil
 	}
