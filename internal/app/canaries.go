@@ -44,6 +44,8 @@ type CanarySink struct {
 	probes []Probe // the last MaxProbes, oldest first
 }
 
+var _ canary.Sink = (*CanarySink)(nil)
+
 // MaxProbes is how many hits that named no decoy a CanarySink keeps.
 const MaxProbes = 100
 

@@ -56,7 +56,7 @@ var classVerbs = map[detect.Class]verb{
 	detect.ClassDelete:       {"deleted", "tried to delete"},
 	detect.ClassPurge:        {"purged", "tried to purge"},
 	// A canary hit has no HTTP status: the use itself is the deed.
-	detect.ClassCanary: {"used outside Key Vault the value of", "used outside Key Vault the value of"},
+	detect.ClassCanary: {"used, outside Key Vault, the value of", "used, outside Key Vault, the value of"},
 }
 
 // cryptoVerbs name the key operations; a crypto operation not listed is

@@ -49,6 +49,10 @@ func TestIncidentSentence(t *testing.T) {
 		{"a refused deletion", store.Incident{Title: incident.TitleDiagnosticSettings, VaultName: "kv-a"},
 			[]store.Alert{tamper("Microsoft.Insights/diagnosticSettings/delete", "audit-path-deleted", "Failed", "kv-a", mallory)},
 			"mallory@contoso.com tried and failed to delete a diagnostic setting of the vault (its audit log may no longer reach honeyvault) in kv-a from 203.0.113.7"},
+		{"a read, then its canary value used elsewhere", in, []store.Alert{
+			alert("SecretGet", "read", "a", "secret", "kv-a", 200, mallory),
+			alert("canary:http", "used-outside-key-vault", "a", "secret", "kv-a", 0, auditlog.Caller{IP: "198.51.100.1", ClientInfo: `method="GET"`}),
+		}, "mallory@contoso.com read 1 decoy secret and used, outside Key Vault, the value of 1 decoy secret in kv-a"},
 		{"no alerts stored", in, nil, incident.TitleSecret + " in kv-payments-prod-weu"},
 	}
 	for _, tt := range tests {
