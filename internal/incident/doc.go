@@ -34,7 +34,8 @@
 // A decoy's canary value used outside Key Vault (an alert of an
 // auditlog.KindCanary event, operation canary:http, canary:dns or
 // canary:postgres) joins the newest incident still open that holds an alert
-// of the same decoy, whatever its group key and however old: the value was
+// of the same decoy, whatever its group key and however old (or the group
+// of a read of the decoy committed in the same batch): the value was
 // read, then used, and the analyst sees both in one incident. With no such
 // incident it is grouped like any other alert — by default its vault and
 // the address that used it — and opens one titled TitleCanary.

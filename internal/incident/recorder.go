@@ -74,6 +74,14 @@ func (r *Recorder) window() time.Duration {
 func (r *Recorder) Record(ctx context.Context, tx *store.Tx, alerts []detect.Alert) error {
 	now := tx.Now()
 	groups := make(map[batchKey][]*detect.Alert)
+	// The groups of this batch's other alerts by decoy: a canary use
+	// committed together with a read of its decoy joins the read.
+	batchGroups := map[int64]string{}
+	for i := range alerts {
+		if a := &alerts[i]; !a.Suppressed && a.Event.Kind != auditlog.KindCanary && a.Decoy.ID != 0 {
+			batchGroups[a.Decoy.ID] = r.Grouping.Key(a)
+		}
+	}
 	for i := range alerts {
 		a := &alerts[i]
 		if a.Suppressed {
@@ -82,7 +90,7 @@ func (r *Recorder) Record(ctx context.Context, tx *store.Tx, alerts []detect.Ale
 			}
 			continue
 		}
-		k, err := r.keyOf(ctx, tx, a)
+		k, err := r.keyOf(ctx, tx, a, batchGroups)
 		if err != nil {
 			return err
 		}
@@ -125,8 +133,9 @@ type batchKey struct {
 // alert of the same decoy, however old — its value was read, then used:
 // one story, whoever used it and from where. With no such incident it is
 // grouped like any alert (by default its vault and the address that used
-// it). Grouping "..." (every alert alone) keeps it alone too.
-func (r *Recorder) keyOf(ctx context.Context, tx *store.Tx, a *detect.Alert) (batchKey, error) {
+// it) — unless a read of the decoy is in the same batch: then it joins
+// the read's group. Grouping "..." (every alert alone) keeps it alone too.
+func (r *Recorder) keyOf(ctx context.Context, tx *store.Tx, a *detect.Alert, batchGroups map[int64]string) (batchKey, error) {
 	k := batchKey{group: r.Grouping.Key(a)}
 	if a.Event.Kind != auditlog.KindCanary || r.Grouping.every || r.Grouping.fixed != "" || a.Decoy.ID == 0 {
 		return k, nil
@@ -135,10 +144,13 @@ func (r *Recorder) keyOf(ctx context.Context, tx *store.Tx, a *detect.Alert) (ba
 	switch {
 	case err == nil:
 		return batchKey{group: in.GroupKey, pinned: in.ID}, nil
-	case errors.Is(err, store.ErrNotFound):
-		return k, nil
+	case !errors.Is(err, store.ErrNotFound):
+		return k, err
 	}
-	return k, err
+	if g, ok := batchGroups[a.Decoy.ID]; ok {
+		return batchKey{group: g}, nil // the read's group, window and all
+	}
+	return k, nil
 }
 
 // touched is an incident being changed by this transaction.
