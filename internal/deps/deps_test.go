@@ -23,6 +23,7 @@ var rules = []struct {
 	{"config", []string{"*"}, "settings are read by everything and import nothing of ours"},
 	{"storable", []string{"*"}, "parsing and persistence both make text storable: it must sit upstream of both"},
 	{"bom", []string{"*"}, "every reader of text from outside skips a byte-order mark with it, the decoy model's watchlist too: it is a leaf"},
+	{"canary", []string{"*"}, "the canary kinds, tokens and Hit are shared by the planter, the store, the listeners and the sink: a leaf, or the store would pull in a box"},
 	{"auditlog", []string{"store", "web", "app", "kvemu", "detect", "ingest", "incident", "notify"}, "parsing is upstream of matching, persistence and the web side"},
 	{"detect", []string{"store", "web", "app", "kvemu", "ingest", "incident", "notify"}, "matching is upstream of persistence and the web side"},
 	{"scan", []string{"store", "web", "app", "kvemu", "ingest", "incident", "notify"}, "the retro-hunt is auditlog → detect fed from files, nothing more"},
