@@ -3,6 +3,7 @@ package canary
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -41,9 +42,18 @@ func (r *Recorder) Record(ctx context.Context, h Hit) error {
 	err := r.sink.Hit(ctx, h)
 	r.log.Debug("canary: hit", "kind", h.Kind, "remote", h.Remote, "token", h.Token, "detail", h.Detail)
 	if err != nil {
-		r.log.Warn("canary: hit not stored", "kind", h.Kind, "remote", h.Remote, "token_found", h.Token != "", "err", err)
+		r.log.Warn("canary: hit not stored", "kind", h.Kind, "remote", h.Remote, "token_found", h.Token != "", "err", redact(err, h.Token))
 		return err
 	}
 	r.log.Info("canary: hit", "kind", h.Kind, "remote", h.Remote, "token_found", h.Token != "")
 	return nil
+}
+
+// redact is err's text without tok: a sink's error may quote the hit it
+// refused, and the token must not reach a log above debug.
+func redact(err error, tok string) string {
+	if tok == "" {
+		return err.Error()
+	}
+	return strings.ReplaceAll(err.Error(), tok, "[token]")
 }
