@@ -150,7 +150,9 @@ func TestAnswerRevealsNothing(t *testing.T) {
 	} {
 		var body io.Reader
 		if name == "large body" {
-			body = strings.NewReader(strings.Repeat("x", 1<<20))
+			// Past the limit, within socket buffers: the client is done
+			// writing before the server hangs up.
+			body = strings.NewReader(strings.Repeat("x", 2*maxBodyBytes))
 		}
 		if got := do(t, c, newRequest(t, "POST", url, body)); got != want {
 			t.Errorf("%s: answer %+v; want the same as with a token, %+v", name, got, want)
@@ -185,5 +187,27 @@ func TestFloodFromOneAddressIsLimited(t *testing.T) {
 	}
 	if from["127.0.0.2"] != 3 || from["127.0.0.1"] != 1 {
 		t.Errorf("hits by source %v; want 3 from the flooding 127.0.0.2 (its burst) and 1 from 127.0.0.1", from)
+	}
+}
+
+func TestOversizedHeadersAreRefused(t *testing.T) {
+	sink := &canarytest.Sink{}
+	base := start(t, Config{}, sink)
+	req := newRequest(t, "GET", base+"/k/"+canary.NewToken(), nil)
+	req.Header.Set("X-Padding", strings.Repeat("a", 64<<10))
+	c := clientFrom("127.0.0.1")
+	// The server answers 431 and hangs up while the client may still be
+	// sending: the client sees the status or a reset, never a success.
+	if resp, err := c.Do(req); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("status %d; want 431", resp.StatusCode)
+		}
+	}
+	if n := len(sink.Hits()); n != 0 {
+		t.Errorf("%d hits for a request refused before it was read; want 0", n)
+	}
+	if got := do(t, c, newRequest(t, "GET", base+"/k/x", nil)); got.status != http.StatusForbidden || len(sink.Hits()) != 1 {
+		t.Errorf("after it: status %d, %d hits; want 403 and one hit", got.status, len(sink.Hits()))
 	}
 }

@@ -175,3 +175,51 @@ func TestFloodFromOneAddressIsLimited(t *testing.T) {
 		t.Errorf("hits by source %v; want 3 from the flooding 127.0.0.2 and 1 from 127.0.0.1", from)
 	}
 }
+
+func TestConnectionsBeyondTheBoundAreClosed(t *testing.T) {
+	addr := start(t, Config{}, &canarytest.Sink{})
+	var idle []net.Conn
+	t.Cleanup(func() {
+		for _, c := range idle {
+			c.Close()
+		}
+	})
+	for range maxConns { // each holds a slot, waiting for its startup message
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, c)
+	}
+	extra, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	extra.SetDeadline(time.Now().Add(time.Minute))
+	// Accepted after the others, it finds every slot taken.
+	if n, err := extra.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("connection %d: read %d bytes, %v; want it closed", maxConns+1, n, err)
+	}
+	// A slot freed is a slot for the next client.
+	idle[0].Close()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fe := pgproto3.NewFrontend(c, c)
+		fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "u"}})
+		fe.Flush()
+		c.SetDeadline(time.Now().Add(time.Minute))
+		msg, err := fe.Receive()
+		c.Close()
+		if _, ok := msg.(*pgproto3.AuthenticationCleartextPassword); err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no slot came free after one client left: %v", err)
+		}
+	}
+}
