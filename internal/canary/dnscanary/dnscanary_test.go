@@ -275,3 +275,15 @@ func TestBadConfigIsAClearError(t *testing.T) {
 		t.Error("Serve with neither socket returned nil")
 	}
 }
+
+func TestNameServerInsideTheZoneIsNoHit(t *testing.T) {
+	sink := &canarytest.Sink{}
+	addr := start(t, Config{Zone: zone, NS: []string{"NS1." + zone}}, sink)
+	r := exchange(t, client("udp", "127.0.0.1"), addr, "ns1."+zone, dns.TypeA)
+	if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 0 || len(r.Ns) != 1 || !r.Authoritative {
+		t.Errorf("A of the zone's own name server: %s, %d answers, %d authority; want NOERROR with no address and the SOA", dns.RcodeToString[r.Rcode], len(r.Answer), len(r.Ns))
+	}
+	if n := len(sink.Hits()); n != 0 {
+		t.Errorf("%d hits for the name server's own name; want 0", n)
+	}
+}
