@@ -166,7 +166,10 @@ func (l *leader) gain(lease store.Lease, asked time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.lease = lease
-	l.term, l.end = context.WithCancel(context.Background())
+	// The term carries its fence: every write its tasks make commits only
+	// while the lease is still this replica's with this token.
+	fenced := store.WithFence(context.Background(), store.Fence{Lease: schedulerLease, Holder: l.id, Token: lease.Token})
+	l.term, l.end = context.WithCancel(fenced)
 	l.expiry = time.AfterFunc(l.deadline(asked), func() { l.lose("the lease could not be renewed in time") })
 	close(l.gained)
 	l.log.Info("cluster: this replica now does the scheduled work", "replica", l.id, "token", lease.Token)
@@ -232,7 +235,10 @@ func (l *leader) wait(ctx context.Context) context.Context {
 }
 
 // only wraps a scheduled task so that it runs only while this replica
-// leads: during each term, with a context that ends with the term or ctx.
+// leads: during each term, with a context that ends with the term or ctx
+// and carries the term's fence (store.WithFence), so that a task still
+// running when the term ended — its replica paused past the lease — has
+// its writes refused by the database.
 func (l *leader) only(task func(context.Context)) func(context.Context) {
 	return func(ctx context.Context) {
 		for {
@@ -240,7 +246,8 @@ func (l *leader) only(task func(context.Context)) func(context.Context) {
 			if term == nil {
 				return
 			}
-			both, cancel := context.WithCancel(ctx)
+			fence, _ := store.FenceOf(term)
+			both, cancel := context.WithCancel(store.WithFence(ctx, fence))
 			stop := context.AfterFunc(term, cancel)
 			task(both)
 			stop()

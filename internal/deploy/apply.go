@@ -60,7 +60,12 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 	stop := false
 	for i, dec := range decoys {
 		rec := records[i]
-		if stop || ctx.Err() != nil {
+		// Planting under a lease (auto-planting) stops when the lease
+		// passed on: the database cannot fence a call to Azure, so the
+		// lease is checked right before each, leaving a window as long
+		// as one create. A decoy created in it stays pending (its
+		// completion is fenced) until the new leader's reconcile settles it.
+		if stop || ctx.Err() != nil || d.Store.CheckFence(ctx) != nil {
 			// Never sent: nothing to settle later.
 			if err := d.Store.AbandonPlanting(bg, rec.ID); err != nil {
 				errs = append(errs, err)

@@ -174,6 +174,13 @@ func (s *Store) runTx(ctx context.Context, fn func(*sql.Tx) error, lazy bool) (u
 		tx.Rollback()
 		return 0, fmt.Errorf("store: unable to begin transaction: %w", err)
 	}
+	// Work under a lease writes only while the lease is still its own
+	// (fence.go); the check comes first, so a refused transaction writes
+	// nothing.
+	if err := s.checkFence(ctx, tx); err != nil {
+		tx.Rollback()
+		return 0, err
+	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return 0, err
