@@ -128,6 +128,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	dest := auditpath.FromConfig(cfg)
 	s.detection.matcher.SetDestinations(dest)
 	s.Pipeline = ingest.New(st, s.detection.hook, log, reg)
+	// Scheduled work runs on the replica holding the scheduler lease;
+	// pull sources each on the replica holding theirs.
+	s.leader = newLeader(st, log, o.leaseTTL, buildVersion())
 	if err := s.setupSources(reg); err != nil {
 		return nil, err
 	}
@@ -135,8 +138,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	// Scheduled work runs on the replica holding the scheduler lease.
-	s.leader = newLeader(st, log, o.leaseTTL, buildVersion())
 	scheduled := s.leader.only
 	s.tasks = append(s.tasks, s.leader.Run, s.Pipeline.Run, scheduled(s.pruneEvents), s.syncDecoys, acc.sweepSessions, acc.loginRefusals.Run)
 	inv, err := newInventory(cfg, st, o.azure, log)

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
 )
 
 // A write fenced by a term of a lease commits while the term holds, and is
@@ -152,4 +154,70 @@ func waitForLockWaiter(t *testing.T, s *Store) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// A pull source's batch carries its lease's fence: Accept stores it, its
+// checkpoint with it, while the lease is the source's term; once the
+// lease passed on it refuses the batch with ErrLeaseLost and neither an
+// event nor the checkpoint moves, while a batch of the new holder in the
+// same group is the one refused with it (a group commits whole or not at
+// all; the pipeline then commits its batches one by one). A checkpoint
+// saved after an empty poll is fenced through the context.
+func TestPullSourceBatchesAreFenced(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+		var mu sync.Mutex
+		s.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		const ttl = 30 * time.Second
+		lease := "source:spool"
+		a, _, err := s.AcquireLease(ctx, lease, "replica-a", ttl, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fa := Fence{Lease: lease, Holder: "replica-a", Token: a.Token}
+		batch := func(f *Fence, id, offset string) Batch {
+			return Batch{Source: "spool", Fence: f, Events: []auditlog.Event{{Kind: auditlog.KindAudit, VaultName: "kv-one", CorrelationID: id, Time: now}},
+				Checkpoints: []Checkpoint{{Source: "spool", Item: "a.json", Value: offset}}}
+		}
+		if _, err := s.Accept(ctx, []Batch{batch(&fa, "c-1", "100")}, nil); err != nil {
+			t.Fatalf("the holder's batch: %v", err)
+		}
+
+		mu.Lock()
+		now = now.Add(ttl + time.Second) // a paused past its lease
+		mu.Unlock()
+		b, mine, err := s.AcquireLease(ctx, lease, "replica-b", ttl, nil)
+		if err != nil || !mine {
+			t.Fatalf("takeover: %v %v", mine, err)
+		}
+		fb := Fence{Lease: lease, Holder: "replica-b", Token: b.Token}
+		if _, err := s.Accept(ctx, []Batch{batch(&fa, "c-2", "200")}, nil); !errors.Is(err, ErrLeaseLost) {
+			t.Errorf("the stale holder's batch: %v; want ErrLeaseLost", err)
+		}
+		if err := s.SaveCheckpoint(WithFence(ctx, fa), Checkpoint{Source: "spool", Item: "a.json", Value: "300"}); !errors.Is(err, ErrLeaseLost) {
+			t.Errorf("the stale holder's checkpoint: %v; want ErrLeaseLost", err)
+		}
+		if err := s.DeleteCheckpoints(WithFence(ctx, fa), "spool", []string{"a.json"}); !errors.Is(err, ErrLeaseLost) {
+			t.Errorf("the stale holder's forgetting: %v; want ErrLeaseLost", err)
+		}
+		if v, _, err := s.Checkpoint(ctx, "spool", "a.json"); err != nil || v != "100" {
+			t.Errorf("checkpoint %q, %v; want the holder's 100", v, err)
+		}
+		if n, err := s.CountEvents(ctx); err != nil || n != 1 {
+			t.Errorf("events %d, %v; want 1", n, err)
+		}
+		if _, err := s.Accept(ctx, []Batch{batch(&fb, "c-3", "150"), batch(&fa, "c-2", "200")}, nil); !errors.Is(err, ErrLeaseLost) {
+			t.Errorf("a group with a stale batch: %v; want ErrLeaseLost", err)
+		}
+		if _, err := s.Accept(ctx, []Batch{batch(&fb, "c-3", "150")}, nil); err != nil {
+			t.Errorf("the new holder's batch: %v", err)
+		}
+		if v, _, err := s.Checkpoint(ctx, "spool", "a.json"); err != nil || v != "150" {
+			t.Errorf("checkpoint %q, %v; want the new holder's 150", v, err)
+		}
+		if n, err := s.CountEvents(ctx); err != nil || n != 2 {
+			t.Errorf("events %d, %v; want 2", n, err)
+		}
+	})
 }
