@@ -80,8 +80,8 @@ type options struct {
 // channels that call Azure (loganalytics) with it.
 func WithAzure(o deploy.Overrides) Option { return func(opts *options) { opts.azure = o } }
 
-// WithLeaseTTL sets how long the scheduler lease lasts unrenewed (default
-// DefaultLeaseTTL): tests of hand-over use a short one.
+// WithLeaseTTL sets how long this replica's leases last unrenewed, over
+// the configuration's cluster.lease_ttl: tests of hand-over use a short one.
 func WithLeaseTTL(d time.Duration) Option { return func(opts *options) { opts.leaseTTL = d } }
 
 // New opens the store (applying migrations), imports the configured
@@ -130,7 +130,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.Pipeline = ingest.New(st, s.detection.hook, log, reg)
 	// Scheduled work runs on the replica holding the scheduler lease;
 	// pull sources each on the replica holding theirs.
-	s.leader = newLeader(st, log, o.leaseTTL, buildVersion())
+	ttl := o.leaseTTL
+	if ttl <= 0 {
+		ttl = time.Duration(cfg.Cluster.LeaseTTL)
+	}
+	s.leader = newLeader(st, log, ttl, buildVersion())
 	if err := s.setupSources(reg); err != nil {
 		return nil, err
 	}

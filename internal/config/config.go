@@ -60,6 +60,16 @@ type Config struct {
 	// Diagnostics configures serve's diagnostic-settings check; see
 	// diagnostics.go.
 	Diagnostics Diagnostics `yaml:"diagnostics"`
+	// Cluster configures how replicas sharing a database hand work over.
+	Cluster Cluster `yaml:"cluster"`
+}
+
+// Cluster configures the leases of replicas sharing one database.
+type Cluster struct {
+	// LeaseTTL is how long a lease (the scheduler's, a pull source's)
+	// lasts unrenewed: a replica that dies or is paused hands its work over
+	// within it. Holders renew every third of it.
+	LeaseTTL Duration `yaml:"lease_ttl"`
 }
 
 // Allow is an allow-list rule: accesses by this identity do not alert
@@ -85,6 +95,7 @@ func Default() Config {
 		Log:         Log{Format: "text", Level: "info"},
 		Shutdown:    Duration(15 * time.Second),
 		Retention:   Duration(30 * 24 * time.Hour),
+		Cluster:     Cluster{LeaseTTL: Duration(30 * time.Second)},
 		Session:     Session{IdleTimeout: Duration(time.Hour), AbsoluteTimeout: Duration(12 * time.Hour)},
 		Limits:      Limits{Login: "10/1m", Ingest: "1000/1s", IngestConcurrent: 8, IngestChunkRecords: 250},
 		Plant:       DefaultPlant(),
@@ -169,6 +180,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.TrustedProxyPrefixes(); err != nil {
 		return &Error{Setting: "trusted_proxies", Err: err}
+	}
+	if c.Cluster.LeaseTTL < Duration(time.Second) {
+		return &Error{Setting: "cluster.lease_ttl", Err: errors.New("must be at least 1s")}
 	}
 	if c.DecoySync < Duration(100*time.Millisecond) {
 		return &Error{Setting: "decoy_sync_interval", Err: errors.New("must be at least 100ms")}
