@@ -62,6 +62,9 @@ type Server struct {
 	// leader holds the scheduler lease: scheduled work runs only while it
 	// does, on one replica of those sharing the database.
 	leader *leader
+	// leases are every lease this replica takes part in: the scheduler's
+	// and each pull source's.
+	leases []*leaseRunner
 	// tasks run in the background while the server serves; they stop after
 	// the HTTP server has drained, so in-flight requests still reach them.
 	tasks []func(context.Context)
@@ -135,6 +138,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		ttl = time.Duration(cfg.Cluster.LeaseTTL)
 	}
 	s.leader = newLeader(st, log, ttl, buildVersion())
+	s.leases = append(s.leases, s.leader.leaseRunner)
+	reg.MustRegister(newClusterCollector(st, func() []*leaseRunner { return s.leases }))
 	if err := s.setupSources(reg); err != nil {
 		return nil, err
 	}

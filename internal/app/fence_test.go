@@ -75,6 +75,9 @@ func TestStaleLeadersTaskWritesNothing(t *testing.T) {
 			if err := stA.CheckFence(termA); !errors.Is(err, store.ErrLeaseLost) {
 				t.Errorf("the stale leader's check before a call to Azure: %v; want ErrLeaseLost", err)
 			}
+			if got := stA.FenceRefusals()[schedulerLease]; got != 3 {
+				t.Errorf("refusals counted: %d; want 3", got)
+			}
 			if n, err := stB.CountEvents(ctx); err != nil || n != 1 {
 				t.Errorf("events after the stale prune: %d, %v; want 1", n, err)
 			}

@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,6 +82,18 @@ func TestPullSourceRunsOnOneReplicaAndIsTakenOver(t *testing.T) {
 	}
 	if got, want := holders["source:spool"], owner.leader.id; got != want {
 		t.Errorf("source:spool held by %q in %+v; want %q", got, cl.Leases, want)
+	}
+
+	for b, want := range map[*background]string{owner: "1", other: "0"} {
+		resp, err := http.Get(b.url("/metrics"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if line := `honeyvault_lease_held{lease="source:spool"} ` + want; !strings.Contains(string(body), line) {
+			t.Errorf("/metrics lacks %s", line)
+		}
 	}
 
 	// The owner stops (releasing the lease); more is written meanwhile.

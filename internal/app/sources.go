@@ -52,6 +52,7 @@ func (s *Server) setupSources(reg prometheus.Registerer) error {
 			return
 		}
 		lease := newLeaseRunner(s.Store, s.log, sourceLeasePrefix+name, s.leader.id, s.leader.ttl)
+		s.leases = append(s.leases, lease)
 		r.Standby()
 		s.tasks = append(s.tasks, lease.Run, func(ctx context.Context) {
 			lease.only(func(term context.Context) {

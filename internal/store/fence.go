@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/honeyvault/honeyvault/internal/storable"
 )
@@ -72,10 +73,39 @@ func (s *Store) checkFenceIn(ctx context.Context, q queryRower, f Fence, lock st
 	err := q.QueryRowContext(ctx, "SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND token = $3 AND expires_at > $4"+lock,
 		storable.Text(f.Lease), storable.Text(f.Holder), f.Token, micros(s.now())).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
+		s.refusals.note(f.Lease)
 		return fmt.Errorf("%w: %s is no longer held with token %d", ErrLeaseLost, f.Lease, f.Token)
 	}
 	if err != nil {
 		return fmt.Errorf("store: unable to check lease %s: %w", f.Lease, err)
 	}
 	return nil
+}
+
+// refusals counts the writes and checks a fence refused, by lease.
+type refusals struct {
+	mu sync.Mutex
+	n  map[string]int64
+}
+
+func (r *refusals) note(lease string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n == nil {
+		r.n = map[string]int64{}
+	}
+	r.n[lease]++
+}
+
+// FenceRefusals returns how many writes (and checks) fenced by a lease
+// this Store refused since it opened, by lease name: work a replica
+// attempted under a lease it had lost, as after a pause past it.
+func (s *Store) FenceRefusals() map[string]int64 {
+	s.refusals.mu.Lock()
+	defer s.refusals.mu.Unlock()
+	out := make(map[string]int64, len(s.refusals.n))
+	for lease, n := range s.refusals.n {
+		out[lease] = n
+	}
+	return out
 }

@@ -47,7 +47,9 @@ type Store struct {
 	walSync                          *walSync // makes commits durable (wal_sync.go)
 	stopCheckpoints, checkpointsDone chan struct{}
 	// health is the outcome of the last write, for readiness (health.go).
-	health    writeHealth
+	health writeHealth
+	// refusals counts what fences refused (fence.go).
+	refusals  refusals
 	closeOnce sync.Once
 	// insertFull is the prepared INSERT of a full chunk of events (see
 	// insertEventsStmt). It is prepared after the migrations, outside any
