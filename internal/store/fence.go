@@ -35,6 +35,15 @@ func WithFence(ctx context.Context, f Fence) context.Context {
 	return context.WithValue(ctx, fenceKey{}, f)
 }
 
+// WithoutFence returns ctx carrying no fence. It is for one thing only:
+// undoing a fenced write of one's own whose effect outside the database
+// never happened (a heartbeat recorded, then not sent because the lease
+// had passed on), which would otherwise be left for the new holder to
+// misjudge.
+func WithoutFence(ctx context.Context) context.Context {
+	return context.WithValue(ctx, fenceKey{}, nil)
+}
+
 // FenceOf returns the fence ctx carries, if any.
 func FenceOf(ctx context.Context) (Fence, bool) {
 	f, ok := ctx.Value(fenceKey{}).(Fence)
