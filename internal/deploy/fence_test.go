@@ -19,7 +19,7 @@ import (
 // on after the first create here: that decoy exists in the vault, but its
 // record cannot be completed (the write is fenced) and stays pending for
 // the new leader's reconcile; no other decoy is created, and their
-// records stay pending too, none marked planted.
+// records, never sent, are taken back.
 func TestDeployStopsWhenItsLeasePassesOn(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -63,8 +63,8 @@ func TestDeployStopsWhenItsLeasePassesOn(t *testing.T) {
 		t.Errorf("%d objects in the vault; want %d (the one created before the lease passed on)", got, want)
 	}
 	ds := e.decoys(v.Name)
-	if len(ds) != 3 {
-		t.Fatalf("%d decoy records; want the 3 recorded before planting", len(ds))
+	if len(ds) != 1 {
+		t.Fatalf("%d decoy records; want the one created, the others taken back", len(ds))
 	}
 	for _, dec := range ds {
 		if dec.Planting == nil || dec.Planting.State != store.PlantPending {
