@@ -49,9 +49,10 @@ func TestPullSourceRunsOnOneReplicaAndIsTakenOver(t *testing.T) {
 	cfg.AdminToken = adminToken
 	cfg.Inventory.Interval, cfg.Reconcile.Interval, cfg.Heartbeat.Interval, cfg.Diagnostics.Interval = "off", "off", "off", "off"
 	cfg.Ingest.Files = []config.FileSource{{Name: "spool", Path: spool, PollInterval: config.Duration(20 * time.Millisecond)}}
-	const ttl = 3 * time.Second
-	a := serveInBackground(t, cfg, nil, WithLeaseTTL(ttl))
-	b := serveInBackground(t, cfg, nil, WithLeaseTTL(ttl))
+	// A lease as long as the default: the hand-over here is the owner's
+	// release at its stop, and no renewal comes late under load.
+	a := serveInBackground(t, cfg, nil, WithLeaseTTL(30*time.Second))
+	b := serveInBackground(t, cfg, nil, WithLeaseTTL(30*time.Second))
 
 	var owner, other *background
 	ingesttest.Eventually(t, time.Minute, "one replica reading the 25 records", func() bool {

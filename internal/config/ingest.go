@@ -48,8 +48,9 @@ type EventHubsSource struct {
 	Start string `yaml:"start"`
 	// SessionTimeout is how long the consumer group waits for a replica
 	// that stopped answering (killed, paused) before its partitions go to
-	// the others (0: the client's default, 45s; at least 6s, the brokers'
-	// usual floor).
+	// the others, and, during a rebalance, for each member to rejoin (0:
+	// the client's defaults, 45s and 1m; at least 6s, the brokers' usual
+	// floor).
 	SessionTimeout Duration `yaml:"session_timeout"`
 	// HeartbeatSLA is how long a heartbeat's record may take to come back
 	// through this source (0: the default, 2m); see heartbeat.go.

@@ -47,7 +47,10 @@ func FromConfig(c config.EventHubsSource) (Config, error) {
 	if d := time.Duration(c.SessionTimeout); d > 0 {
 		// Heartbeats must come well within the session: three a session,
 		// as Kafka's defaults do (3s in 10s), never more than the default.
-		cfg.Opts = append(cfg.Opts, kgo.SessionTimeout(d), kgo.HeartbeatInterval(min(d/3, 3*time.Second)))
+		// A rebalance waits as long for members to rejoin: a replica
+		// killed while another's session ended would otherwise hold the
+		// partitions of both up for the default minute.
+		cfg.Opts = append(cfg.Opts, kgo.SessionTimeout(d), kgo.HeartbeatInterval(min(d/3, 3*time.Second)), kgo.RebalanceTimeout(d))
 	}
 	return cfg, nil
 }
