@@ -110,6 +110,19 @@ func (l *leaseRunner) deadline(asked time.Time) time.Duration {
 func (l *leaseRunner) gain(lease store.Lease, asked time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.term != nil && l.lease.Token == lease.Token {
+		// Two steps at once both took it (tests step by hand beside Run):
+		// the second is a renewal of the term the first began.
+		l.lease = lease
+		l.expiry.Reset(l.deadline(asked))
+		return
+	}
+	if l.term != nil {
+		// A term under an older token is over, whatever its timer says.
+		l.end()
+		l.expiry.Stop()
+		l.gained = make(chan struct{})
+	}
 	l.lease = lease
 	// The term carries its fence: every write its work makes commits only
 	// while the lease is still this replica's with this token.
