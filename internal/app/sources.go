@@ -54,6 +54,8 @@ func (s *Server) setupSources(reg prometheus.Registerer) error {
 		lease := newLeaseRunner(s.Store, s.log, sourceLeasePrefix+name, s.leader.id, s.leader.ttl)
 		s.leases = append(s.leases, lease)
 		r.Standby()
+		// Run goes again at each term: these pollers keep nothing open
+		// between polls (none is an io.Closer, which Run would close).
 		s.tasks = append(s.tasks, lease.Run, func(ctx context.Context) {
 			lease.only(func(term context.Context) {
 				r.Run(term)
