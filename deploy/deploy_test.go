@@ -131,7 +131,8 @@ func TestKubernetesManifests(t *testing.T) {
 }
 
 // The Dockerfile builds a static binary in one stage and runs it as the
-// non-root user of a distroless image.
+// non-root user of a distroless image (by default: the bases are build
+// arguments, see TestImageBuildsAndRuns).
 func TestDockerfile(t *testing.T) {
 	b, err := os.ReadFile("Dockerfile")
 	if err != nil {
@@ -141,7 +142,8 @@ func TestDockerfile(t *testing.T) {
 	if n := strings.Count(s, "\nFROM "); n != 2 {
 		t.Errorf("%d stages; want a build stage and a runtime stage", n)
 	}
-	for _, want := range []string{"CGO_ENABLED=0", "FROM gcr.io/distroless/static-debian12:nonroot", "USER nonroot:nonroot", `CMD ["serve"]`,
+	for _, want := range []string{"CGO_ENABLED=0", "ARG BASE_IMAGE=gcr.io/distroless/static-debian12:nonroot", "FROM ${BASE_IMAGE}\n",
+		"FROM ${GO_IMAGE} AS build", "USER nonroot:nonroot", `CMD ["serve"]`,
 		"COPY --from=build /out/honeyvault /usr/local/bin/honeyvault"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the Dockerfile lacks %q", want)
@@ -149,7 +151,7 @@ func TestDockerfile(t *testing.T) {
 	}
 	gomod, _ := os.ReadFile(filepath.Join(testenv.RepoRoot(), "go.mod"))
 	for _, line := range strings.Split(string(gomod), "\n") {
-		if v, ok := strings.CutPrefix(line, "go "); ok && !strings.Contains(s, "FROM golang:"+v+"-") {
+		if v, ok := strings.CutPrefix(line, "go "); ok && !strings.Contains(s, "ARG GO_IMAGE=golang:"+v+"-") {
 			t.Errorf("the build stage is not Go %s, go.mod's", v)
 		}
 	}

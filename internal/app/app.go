@@ -64,6 +64,9 @@ type Server struct {
 	// leader holds the scheduler lease: scheduled work runs only while it
 	// does, on one replica of those sharing the database.
 	leader *leader
+	// leases are every lease this replica takes part in: the scheduler's
+	// and each pull source's.
+	leases []*leaseRunner
 	// tasks run in the background while the server serves; they stop after
 	// the HTTP server has drained, so in-flight requests still reach them.
 	tasks []func(context.Context)
@@ -82,8 +85,8 @@ type options struct {
 // channels that call Azure (loganalytics) with it.
 func WithAzure(o deploy.Overrides) Option { return func(opts *options) { opts.azure = o } }
 
-// WithLeaseTTL sets how long the scheduler lease lasts unrenewed (default
-// DefaultLeaseTTL): tests of hand-over use a short one.
+// WithLeaseTTL sets how long this replica's leases last unrenewed, over
+// the configuration's cluster.lease_ttl: tests of hand-over use a short one.
 func WithLeaseTTL(d time.Duration) Option { return func(opts *options) { opts.leaseTTL = d } }
 
 // New opens the store (applying migrations), imports the configured
@@ -131,6 +134,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.detection.matcher.SetDestinations(dest)
 	s.Pipeline = ingest.New(st, s.detection.hook, log, reg)
 	s.canaries = newCanarySink(st, s.Pipeline, s.detection.matcher.Index(), log, detected)
+	// Scheduled work runs on the replica holding the scheduler lease;
+	// pull sources each on the replica holding theirs.
+	ttl := o.leaseTTL
+	if ttl <= 0 {
+		ttl = time.Duration(cfg.Cluster.LeaseTTL)
+	}
+	s.leader = newLeader(st, log, ttl, buildVersion())
+	s.leases = append(s.leases, s.leader.leaseRunner)
+	reg.MustRegister(newClusterCollector(st, func() []*leaseRunner { return s.leases }))
 	if err := s.setupSources(reg); err != nil {
 		return nil, err
 	}
@@ -138,8 +150,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	// Scheduled work runs on the replica holding the scheduler lease.
-	s.leader = newLeader(st, log, o.leaseTTL, buildVersion())
 	scheduled := s.leader.only
 	s.tasks = append(s.tasks, s.leader.Run, s.Pipeline.Run, scheduled(s.pruneEvents), s.syncDecoys, acc.sweepSessions, acc.loginRefusals.Run)
 	inv, err := newInventory(cfg, st, o.azure, log)

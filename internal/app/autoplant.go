@@ -93,7 +93,7 @@ func (a *autoPlanter) AfterDiscover(ctx context.Context) {
 			pick = append(pick, v)
 		}
 	}
-	a.start(pick, "discovery")
+	a.start(ctx, pick, "discovery")
 }
 
 // AfterReconcile plants replacements where decoys were deleted or purged
@@ -143,7 +143,7 @@ func (a *autoPlanter) AfterReconcile(ctx context.Context) {
 			pick = append(pick, v)
 		}
 	}
-	a.start(pick, "reconcile")
+	a.start(ctx, pick, "reconcile")
 }
 
 // lacksType says whether a type of plant.types has no active decoy.
@@ -171,8 +171,8 @@ func (a *autoPlanter) mayPlant(v store.Vault) bool {
 	return !ok || a.discoveries >= f.next
 }
 
-// start runs one unconfirmed deploy to vaults.
-func (a *autoPlanter) start(vaults []store.Vault, after string) {
+// start runs one unconfirmed deploy to vaults, fenced by ctx's term.
+func (a *autoPlanter) start(ctx context.Context, vaults []store.Vault, after string) {
 	if len(vaults) == 0 {
 		return
 	}
@@ -181,7 +181,7 @@ func (a *autoPlanter) start(vaults []store.Vault, after string) {
 		a.planting[v.Key()] = true
 	}
 	a.mu.Unlock()
-	run, err := a.runs.DeployUnconfirmed(web.RunActor{Name: autoPlantActor}, vaults, a.ended)
+	run, err := a.runs.DeployUnconfirmed(ctx, web.RunActor{Name: autoPlantActor}, vaults, a.ended)
 	if err != nil {
 		a.mu.Lock()
 		for _, v := range vaults {

@@ -72,6 +72,11 @@ type run struct {
 	// ended, if set, gets the run once it is over, and whether it ever
 	// started: auto-planting learns which vaults failed.
 	ended func(r web.Run, started bool)
+	// ctx is what the run works with: the deployments' own (ended when
+	// serve stops), carrying the fence of the scheduler term that started
+	// it when auto-planting did, so that a stale leader's run plants
+	// nothing more once the lease passed on.
+	ctx context.Context
 }
 
 func newDeployments(inv *inventory, st *store.Store, plant config.Plant, log *slog.Logger) *deployments {
@@ -121,18 +126,24 @@ func (ds *deployments) PlanDeploy(_ context.Context, by web.RunActor, vaults []s
 // vault). ended, if set, gets the run once it is over, also when its plan
 // failed (started true: the vaults were tried) or it could not start
 // (false).
-func (ds *deployments) DeployUnconfirmed(by web.RunActor, vaults []store.Vault, ended func(r web.Run, started bool)) (web.Run, error) {
+func (ds *deployments) DeployUnconfirmed(ctx context.Context, by web.RunActor, vaults []store.Vault, ended func(r web.Run, started bool)) (web.Run, error) {
 	r := newDeployRun(vaults)
 	r.ended = ended
+	if f, ok := store.FenceOf(ctx); ok {
+		r.ctx = store.WithFence(ds.ctx, f)
+	}
 	return ds.add(r, by, func() {
 		ds.planDeploy(r)
 		if run, _ := ds.Run(r.ID); run.State != web.RunPlanned {
 			ds.ended(r, true) // the plan failed as a whole
 			return
 		}
-		err := ds.ctx.Err()
+		err := r.ctx.Err()
 		if err == nil {
-			_, err = ds.Confirm(ds.ctx, r.ID, by)
+			err = ds.st.CheckFence(r.ctx)
+		}
+		if err == nil {
+			_, err = ds.Confirm(r.ctx, r.ID, by)
 		}
 		if err != nil {
 			// A person's run took one of its vaults meanwhile, or serve
@@ -222,6 +233,9 @@ func (ds *deployments) add(r *run, by web.RunActor, plan func()) (web.Run, error
 	}
 	ds.next++
 	r.ID, r.seed = ds.next, seed
+	if r.ctx == nil {
+		r.ctx = ds.ctx
+	}
 	r.State, r.PlannedBy, r.Created = web.RunPlanning, by.Name, ds.now().UTC()
 	r.Expires = r.Created.Add(ds.ttl)
 	ds.runs[r.ID] = r
@@ -329,7 +343,7 @@ func (ds *deployments) Confirm(ctx context.Context, id int64, by web.RunActor) (
 		ds.ended(r, true)
 		ds.finish(r, by)
 		if ds.afterRun != nil {
-			ds.afterRun(ds.ctx)
+			ds.afterRun(r.ctx)
 		}
 	}()
 	return started, nil
@@ -341,7 +355,9 @@ func (ds *deployments) finish(r *run, by web.RunActor) {
 	ds.mu.Lock()
 	done := cloneRun(r.Run)
 	ds.mu.Unlock()
-	ds.audit(context.Background(), by, r.Kind, "finish", r.ID, finishDetail(done))
+	// Fenced like the run: a stale leader's auto-plant run leaves its end
+	// to the new leader's reconcile.
+	ds.audit(r.ctx, by, r.Kind, "finish", r.ID, finishDetail(done))
 	ds.mu.Lock()
 	defer ds.mu.Unlock()
 	r.State, r.Finished = web.RunDone, ds.now().UTC()

@@ -19,14 +19,14 @@ import (
 // planDeploy checks and plans every vault of r as `honeyvault plant
 // --dry-run` does: nothing is granted, recorded or created.
 func (ds *deployments) planDeploy(r *run) {
-	d, err := ds.deployer(ds.ctx)
+	d, err := ds.deployer(r.ctx)
 	if err != nil {
 		ds.failPlan(r, err)
 		return
 	}
 	dep := d.As(r.PlannedBy, r.rand)
 	vaults := ds.azureVaults(r)
-	runs, err := dep.Prepare(ds.ctx, vaults, true, ds.progress(r))
+	runs, err := dep.Prepare(r.ctx, vaults, true, ds.progress(r))
 	if err != nil {
 		ds.failPlan(r, err)
 		return
@@ -63,7 +63,7 @@ func (ds *deployments) azureVaults(r *run) []azure.Vault {
 	for _, sv := range r.vaults {
 		v, err := azure.Vault{}, clientErr
 		if err == nil {
-			v, err = az.Vault(ds.ctx, sv.ID)
+			v, err = az.Vault(r.ctx, sv.ID)
 		}
 		if err != nil {
 			msg := err.Error()
@@ -103,7 +103,7 @@ func findings(d *deploy.Deployer, vr *deploy.VaultRun) ([]web.Finding, string) {
 // Apply, Release, as `honeyvault plant` does, with r's seed so that a
 // vault unchanged since the plan gets the decoys the plan showed.
 func (ds *deployments) deploy(r *run, by web.RunActor) {
-	d, err := ds.deployer(ds.ctx)
+	d, err := ds.deployer(r.ctx)
 	if err != nil {
 		ds.update(r, func(r *run) { r.Error = err.Error() })
 		return
@@ -115,7 +115,7 @@ func (ds *deployments) deploy(r *run, by web.RunActor) {
 		}
 	})
 	vaults := ds.azureVaults(r)
-	runs, err := d.As(by.Name, r.rand).Deploy(ds.ctx, vaults, ds.progress(r))
+	runs, err := d.As(by.Name, r.rand).Deploy(r.ctx, vaults, ds.progress(r))
 	ds.update(r, func(r *run) {
 		if err != nil {
 			r.Error = err.Error()
@@ -158,12 +158,12 @@ func (ds *deployments) deploy(r *run, by web.RunActor) {
 
 // retire deletes (and purges) r's decoys as `honeyvault retire` does.
 func (ds *deployments) retire(r *run, by web.RunActor) {
-	d, err := ds.deployer(ds.ctx)
+	d, err := ds.deployer(r.ctx)
 	if err != nil {
 		ds.update(r, func(r *run) { r.Error = err.Error() })
 		return
 	}
-	results, err := d.As(by.Name, nil).Retire(ds.ctx, r.decoys, r.Purge, ds.progress(r))
+	results, err := d.As(by.Name, nil).Retire(r.ctx, r.decoys, r.Purge, ds.progress(r))
 	ds.update(r, func(r *run) {
 		if err != nil {
 			r.Error = err.Error()

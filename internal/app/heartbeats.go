@@ -20,6 +20,7 @@ import (
 // plane of the inventory's Azure client (the identity discovery and the
 // console's deploys sign in as).
 type heartbeats struct {
+	st    *store.Store
 	mon   *health.Monitor
 	inv   *inventory
 	cloud string
@@ -35,7 +36,7 @@ func newHeartbeats(cfg config.Config, st *store.Store, inv *inventory, n inciden
 	if err != nil {
 		return nil, err // config.Validate has refused it already
 	}
-	hb := &heartbeats{inv: inv, cloud: cfg.Plant.Cloud, log: log, every: every, clients: map[string]*azure.VaultClient{}}
+	hb := &heartbeats{st: st, inv: inv, cloud: cfg.Plant.Cloud, log: log, every: every, clients: map[string]*azure.VaultClient{}}
 	hb.mon = &health.Monitor{Store: st, Send: health.SenderFunc(hb.send), Gaps: incident.NewGapRecorder(n),
 		SLA: cfg.HeartbeatSLA(), Every: every, Since: time.Now(), Log: log}
 	return hb, nil
@@ -44,7 +45,15 @@ func newHeartbeats(cfg config.Config, st *store.Store, inv *inventory, n inciden
 // send GETs the heartbeat's secret from v. Without an answer from Key
 // Vault (no client, no token, no connection) nothing was logged: the
 // error says so (health.ErrNotSent).
+//
+// A replica that lost the scheduler lease sends nothing: the database
+// cannot fence a GET to Key Vault, so the lease is checked right before
+// it (a window as long as one GET, in which a stale beat is only an
+// extra logged request; its nonce's record was refused with the lease).
 func (hb *heartbeats) send(ctx context.Context, v health.Vault, name string) error {
+	if err := hb.st.CheckFence(ctx); err != nil {
+		return fmt.Errorf("%w: %w", health.ErrNotSent, err)
+	}
 	vc, err := hb.client(v)
 	if err != nil {
 		return fmt.Errorf("%w: %w", health.ErrNotSent, err)

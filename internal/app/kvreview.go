@@ -86,7 +86,7 @@ func (u *tagUpkeep) tag(ctx context.Context) (written, failed int, err error) {
 	if err != nil {
 		return 0, needed, err
 	}
-	for _, r := range kvreview.Apply(ctx, az, u.settings, plan, tagUpkeepConcurrency, nil) {
+	for _, r := range kvreview.Apply(ctx, fencedTagger{az, u.st}, u.settings, plan, tagUpkeepConcurrency, nil) {
 		switch {
 		case r.Err != nil:
 			failed++
@@ -109,4 +109,20 @@ func (u *tagUpkeep) recordWrite(ctx context.Context, c kvreview.Change) {
 	if err := u.st.RecordAudit(context.WithoutCancel(ctx), e); err != nil {
 		u.log.Error("kvreview: audit trail: unable to record", "err", err)
 	}
+}
+
+// fencedTagger writes a vault's tags only while the lease the context
+// carries (the scheduler's, for the upkeep after discovery) is still this
+// replica's: the database cannot fence a call to Azure, so the lease is
+// checked right before each, a window as long as one call.
+type fencedTagger struct {
+	kvreview.Tagger
+	st *store.Store
+}
+
+func (t fencedTagger) MergeVaultTags(ctx context.Context, vaultID string, tags map[string]string) (map[string]string, error) {
+	if err := t.st.CheckFence(ctx); err != nil {
+		return nil, err
+	}
+	return t.Tagger.MergeVaultTags(ctx, vaultID, tags)
 }

@@ -125,7 +125,7 @@ func TestDeadLocalHolderIsJudgedDead(t *testing.T) {
 		sibling.id:                                    false, // a replica this process runs now
 	}
 	for holder, want := range cases {
-		if got := l.deadHere(holder); got != want {
+		if got := deadHere(l.id, holder); got != want {
 			t.Errorf("deadHere(%q) = %v; want %v", holder, got, want)
 		}
 	}

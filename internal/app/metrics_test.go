@@ -18,6 +18,7 @@ import (
 var openMetricPrefixes = []string{
 	"go_", "process_", "promhttp_",
 	"honeyvault_http_", "honeyvault_ingest_", "honeyvault_source_", "honeyvault_sqlite_wal_",
+	"honeyvault_lease_", // which leases this replica holds: nothing about decoys
 	"honeyvault_detection_synced_timestamp_seconds",
 }
 

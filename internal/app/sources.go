@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -21,10 +22,22 @@ const (
 	defaultFileInterval         = 5 * time.Second
 )
 
+// sourceLeasePrefix names a pull source's lease: source:NAME.
+const sourceLeasePrefix = "source:"
+
 // setupSources builds a runner for every configured live source, feeding
 // the pipeline, each run as a background task, their state exported as
 // honeyvault_source_* metrics. Nothing connects yet: a source that cannot
 // reach its service backs off and reports it, without stopping the start.
+//
+// Event Hubs/Kafka sources run on every replica: the consumer group shares
+// the partitions among them. The pull sources — storage containers, Log
+// Analytics queries, files — cannot be shared (two readers would read
+// each item twice and race for its checkpoint), so each runs on the one
+// replica holding its lease, source:NAME, and passes to another when that
+// replica stops or its lease expires; what it stores is fenced by the
+// lease (store.Batch.Fence), so a replica paused past it moves no
+// checkpoint once another took the source over.
 func (s *Server) setupSources(reg prometheus.Registerer) error {
 	in := s.cfg.Ingest
 	add := func(name, kind string, p source.Poller, interval config.Duration, def time.Duration) {
@@ -34,7 +47,23 @@ func (s *Server) setupSources(reg prometheus.Registerer) error {
 		}
 		r := &source.Runner{Name: name, Kind: kind, Poller: p, Submitter: s.Pipeline, Interval: iv, Log: s.log}
 		s.sources = append(s.sources, r)
-		s.tasks = append(s.tasks, r.Run)
+		if kind == "eventhubs" {
+			s.tasks = append(s.tasks, r.Run)
+			return
+		}
+		lease := newLeaseRunner(s.Store, s.log, sourceLeasePrefix+name, s.leader.id, s.leader.ttl)
+		s.leases = append(s.leases, lease)
+		r.Standby()
+		// Run goes again at each term: these pollers keep nothing open
+		// between polls (none is an io.Closer, which Run would close).
+		s.tasks = append(s.tasks, lease.Run, func(ctx context.Context) {
+			lease.only(func(term context.Context) {
+				r.Run(term)
+				if ctx.Err() == nil { // the term ended, not serve
+					r.Standby()
+				}
+			})(ctx)
+		})
 	}
 	for i, c := range in.EventHubs {
 		cfg, err := eventhubs.FromConfig(c)

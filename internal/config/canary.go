@@ -32,7 +32,9 @@ type CanaryHTTP struct {
 type CanaryDNS struct {
 	Listen string `yaml:"listen"` // host:port (UDP and TCP); "": no listener
 	Zone   string `yaml:"zone"`   // the zone delegated to it
-	NS     string `yaml:"ns"`     // its own name, as the parent zone's NS record names it
+	// NS are the zone's name servers' names, as the parent zone's NS
+	// records name them (dnscanary.Config.NS); at least one with Listen.
+	NS []string `yaml:"ns"`
 }
 
 // CanaryPostgres is the PostgreSQL wire-protocol listener: canary values
@@ -85,11 +87,16 @@ func (c Canary) validate() error {
 	if z := c.DNS.Zone; z != "" && !dnsName(z) {
 		return &Error{Setting: "canary.dns.zone", Err: fmt.Errorf("%q: want a DNS zone such as svc.contoso-ops.net", z)}
 	}
-	if ns := c.DNS.NS; ns != "" && !dnsName(ns) {
-		return &Error{Setting: "canary.dns.ns", Err: fmt.Errorf("%q: want a host name such as ns1.contoso-ops.net", ns)}
+	for _, ns := range c.DNS.NS {
+		if !dnsName(ns) {
+			return &Error{Setting: "canary.dns.ns", Err: fmt.Errorf("%q: want a host name such as ns1.contoso-ops.net", ns)}
+		}
 	}
 	if c.DNS.Listen != "" && c.DNS.Zone == "" {
 		return &Error{Setting: "canary.dns.zone", Err: errors.New("empty, but canary.dns.listen is set: the listener answers for this zone only")}
+	}
+	if c.DNS.Listen != "" && len(c.DNS.NS) == 0 {
+		return &Error{Setting: "canary.dns.ns", Err: errors.New("empty, but canary.dns.listen is set: name the zone's name servers as the parent zone's NS records do")}
 	}
 	if h := c.Postgres.PublicHost; h != "" && strings.ContainsAny(h, "/@?#; ") {
 		return &Error{Setting: "canary.postgres.public_host", Err: fmt.Errorf("%q: want HOST or HOST:PORT", h)}

@@ -12,7 +12,7 @@ import (
 func TestCanaryValidation(t *testing.T) {
 	ok := Canary{Kinds: []string{"http", "dns", "postgres"},
 		HTTP:     CanaryHTTP{Listen: "0.0.0.0:8443", PublicURL: "https://hooks.contoso-ops.net/in"},
-		DNS:      CanaryDNS{Listen: "0.0.0.0:53", Zone: "svc.contoso-ops.net", NS: "ns1.contoso-ops.net"},
+		DNS:      CanaryDNS{Listen: "0.0.0.0:53", Zone: "svc.contoso-ops.net", NS: []string{"ns1.contoso-ops.net"}},
 		Postgres: CanaryPostgres{Listen: "0.0.0.0:5432", PublicHost: "pg.contoso-ops.net:5432"}}
 	tests := []struct {
 		name    string
@@ -32,7 +32,8 @@ func TestCanaryValidation(t *testing.T) {
 		{"ftp URL", func(c *Canary) { c.HTTP.PublicURL = "ftp://x.contoso-ops.net" }, "canary.http.public_url", "http(s)"},
 		{"URL with credentials", func(c *Canary) { c.HTTP.PublicURL = "https://u:p@x.contoso-ops.net" }, "canary.http.public_url", "no credentials"},
 		{"bad zone", func(c *Canary) { c.DNS.Zone = "svc_x" }, "canary.dns.zone", "DNS zone"},
-		{"bad ns", func(c *Canary) { c.DNS.NS = "-ns" }, "canary.dns.ns", "host name"},
+		{"bad ns", func(c *Canary) { c.DNS.NS = []string{"-ns"} }, "canary.dns.ns", "host name"},
+		{"listener without ns", func(c *Canary) { c.DNS.NS = nil }, "canary.dns.ns", "canary.dns.listen"},
 		{"bad host", func(c *Canary) { c.Postgres.PublicHost = "u@pg.contoso-ops.net" }, "canary.postgres.public_host", "HOST:PORT"},
 	}
 	for _, tc := range tests {

@@ -35,7 +35,9 @@ type Config struct {
 	Incidents      Incidents `yaml:"incidents"`
 	Shutdown       Duration  `yaml:"shutdown_timeout"`
 	Retention      Duration  `yaml:"retention"`
-	Allow          []Allow   `yaml:"allow"`
+	// RetentionInterval is how often events past Retention are removed.
+	RetentionInterval Duration `yaml:"retention_interval"`
+	Allow             []Allow  `yaml:"allow"`
 	// DecoySync is how often the detection index picks up decoys that other
 	// processes (replicas, the plant and watchlist verbs) added or retired.
 	DecoySync Duration `yaml:"decoy_sync_interval"`
@@ -62,6 +64,16 @@ type Config struct {
 	Diagnostics Diagnostics `yaml:"diagnostics"`
 	// Canary configures canary values and their listeners; see canary.go.
 	Canary Canary `yaml:"canary"`
+	// Cluster configures how replicas sharing a database hand work over.
+	Cluster Cluster `yaml:"cluster"`
+}
+
+// Cluster configures the leases of replicas sharing one database.
+type Cluster struct {
+	// LeaseTTL is how long a lease (the scheduler's, a pull source's)
+	// lasts unrenewed: a replica that dies or is paused hands its work over
+	// within it. Holders renew every third of it.
+	LeaseTTL Duration `yaml:"lease_ttl"`
 }
 
 // Allow is an allow-list rule: accesses by this identity do not alert
@@ -82,20 +94,22 @@ type Log struct {
 // Default returns the settings honeyvault uses when nothing is configured.
 func Default() Config {
 	return Config{
-		Listen:      "127.0.0.1:8080",
-		DB:          "sqlite:./honeyvault.db",
-		Log:         Log{Format: "text", Level: "info"},
-		Shutdown:    Duration(15 * time.Second),
-		Retention:   Duration(30 * 24 * time.Hour),
-		Session:     Session{IdleTimeout: Duration(time.Hour), AbsoluteTimeout: Duration(12 * time.Hour)},
-		Limits:      Limits{Login: "10/1m", Ingest: "1000/1s", IngestConcurrent: 8, IngestChunkRecords: 250},
-		Plant:       DefaultPlant(),
-		Inventory:   DefaultInventory(),
-		Reconcile:   DefaultReconcile(),
-		Heartbeat:   DefaultHeartbeat(),
-		Diagnostics: DefaultDiagnostics(),
-		KVReview:    DefaultKVReview(),
-		DecoySync:   Duration(5 * time.Second),
+		Listen:            "127.0.0.1:8080",
+		DB:                "sqlite:./honeyvault.db",
+		Log:               Log{Format: "text", Level: "info"},
+		Shutdown:          Duration(15 * time.Second),
+		Retention:         Duration(30 * 24 * time.Hour),
+		Cluster:           Cluster{LeaseTTL: Duration(30 * time.Second)},
+		RetentionInterval: Duration(10 * time.Minute),
+		Session:           Session{IdleTimeout: Duration(time.Hour), AbsoluteTimeout: Duration(12 * time.Hour)},
+		Limits:            Limits{Login: "10/1m", Ingest: "1000/1s", IngestConcurrent: 8, IngestChunkRecords: 250},
+		Plant:             DefaultPlant(),
+		Inventory:         DefaultInventory(),
+		Reconcile:         DefaultReconcile(),
+		Heartbeat:         DefaultHeartbeat(),
+		Diagnostics:       DefaultDiagnostics(),
+		KVReview:          DefaultKVReview(),
+		DecoySync:         Duration(5 * time.Second),
 		Incidents: Incidents{
 			GroupBy:       []string{"vault", "caller"},
 			GroupWindow:   Duration(5 * time.Hour),
@@ -171,6 +185,12 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.TrustedProxyPrefixes(); err != nil {
 		return &Error{Setting: "trusted_proxies", Err: err}
+	}
+	if c.RetentionInterval < Duration(100*time.Millisecond) {
+		return &Error{Setting: "retention_interval", Err: errors.New("must be at least 100ms")}
+	}
+	if c.Cluster.LeaseTTL < Duration(time.Second) {
+		return &Error{Setting: "cluster.lease_ttl", Err: errors.New("must be at least 1s")}
 	}
 	if c.DecoySync < Duration(100*time.Millisecond) {
 		return &Error{Setting: "decoy_sync_interval", Err: errors.New("must be at least 100ms")}

@@ -111,6 +111,7 @@ func TestBadSettingsNameTheSetting(t *testing.T) {
 		{name: "bad webhook", args: []string{"--notify-webhook", "ftp://x"}, setting: "notify.webhooks", inMsg: "http(s)"},
 		{name: "bad trusted proxy", env: map[string]string{"HONEYVAULT_TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal"}, setting: "trusted_proxies", inMsg: "proxy.internal"},
 		{name: "bad duration env", env: map[string]string{"HONEYVAULT_SHUTDOWN_TIMEOUT": "soon"}, setting: "shutdown_timeout", inMsg: "duration"},
+		{name: "short lease", env: map[string]string{"HONEYVAULT_CLUSTER_LEASE_TTL": "100ms"}, setting: "cluster.lease_ttl", inMsg: "at least 1s"},
 		{name: "missing file", args: []string{"--config", "/nonexistent/hv.yaml"}, setting: "config", inMsg: "no such file"},
 	}
 	for _, tt := range tests {

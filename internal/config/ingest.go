@@ -46,6 +46,12 @@ type EventHubsSource struct {
 	// Start is where a new consumer group begins: earliest (default:
 	// everything the hub still retains) or latest.
 	Start string `yaml:"start"`
+	// SessionTimeout is how long the consumer group waits for a replica
+	// that stopped answering (killed, paused) before its partitions go to
+	// the others, and, during a rebalance, for each member to rejoin (0:
+	// the client's defaults, 45s and 1m; at least 6s, the brokers' usual
+	// floor).
+	SessionTimeout Duration `yaml:"session_timeout"`
 	// HeartbeatSLA is how long a heartbeat's record may take to come back
 	// through this source (0: the default, 2m); see heartbeat.go.
 	HeartbeatSLA Duration `yaml:"heartbeat_sla"`
@@ -219,6 +225,9 @@ func (in *Ingest) validate() error {
 		case "", "earliest", "latest":
 		default:
 			return &Error{Setting: p + ".start", Err: fmt.Errorf("%q: want earliest or latest", s.Start)}
+		}
+		if err := positive(p+".session_timeout", s.SessionTimeout, 6*time.Second); err != nil {
+			return err
 		}
 	}
 	for i, s := range in.Storage {

@@ -104,7 +104,7 @@ func (c *Config) normalize() {
 	if len(c.Diagnostics.Destinations) == 0 {
 		c.Diagnostics.Destinations = nil
 	}
-	for _, l := range []*[]string{&c.Watchlist, &c.Notify.Webhooks, &c.Incidents.GroupBy, &c.TrustedProxies, &c.Canary.Kinds} {
+	for _, l := range []*[]string{&c.Watchlist, &c.Notify.Webhooks, &c.Incidents.GroupBy, &c.TrustedProxies, &c.Canary.Kinds, &c.Canary.DNS.NS} {
 		if len(*l) == 0 {
 			*l = nil
 		}

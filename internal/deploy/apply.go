@@ -60,9 +60,21 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 	stop := false
 	for i, dec := range decoys {
 		rec := records[i]
+		// Planting under a lease (auto-planting) stops when the lease
+		// passed on: the database cannot fence a call to Azure, so the
+		// lease is checked right before each, leaving a window as long
+		// as one create. A decoy created in it stays pending (its
+		// completion is fenced) until the new leader's reconcile settles it.
+		if !stop && ctx.Err() == nil {
+			if err := d.Store.CheckFence(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("deploy: vault %s: stopped: %w", r.Vault.Name, err))
+				stop = true
+			}
+		}
 		if stop || ctx.Err() != nil {
-			// Never sent: nothing to settle later.
-			if err := d.Store.AbandonPlanting(bg, rec.ID); err != nil {
+			// Never sent: nothing to settle later, whoever holds the
+			// lease now (the record is this run's own to take back).
+			if err := d.Store.AbandonPlanting(store.WithoutFence(bg), rec.ID); err != nil {
 				errs = append(errs, err)
 			}
 			continue
@@ -75,7 +87,7 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 			report(progress, Progress{Vault: r.Vault.Name, Phase: PhasePlanting, Done: len(r.Planted), Total: len(decoys)})
 		case azure.Definite(err) || isTooLong(err):
 			// The vault turned the create away: nothing exists.
-			if aerr := d.Store.AbandonPlanting(bg, rec.ID); aerr != nil {
+			if aerr := d.Store.AbandonPlanting(store.WithoutFence(bg), rec.ID); aerr != nil {
 				errs = append(errs, aerr)
 			}
 			errs = append(errs, d.explain(r, dec.Type, err))

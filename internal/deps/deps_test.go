@@ -43,6 +43,7 @@ var rules = []struct {
 	{"app", []string{"kvemu", "lab"}, "serve must not carry the emulator"},
 	{"sentinel", []string{"store", "web", "app", "kvemu", "azure", "deploy", "ingest", "incident", "notify", "github.com/Azure", "github.com/jackc/pgx", "modernc.org/sqlite"}, "the Sentinel export is pure generation from the registry and detect's operation table: the caller reads the store"},
 	{"azpolicy", []string{"*", "github.com/Azure"}, "the Azure Policy template is pure generation from its options"},
+	{"canary/...", []string{"store", "web", "app", "ingest", "incident", "notify", "kvemu", "lab"}, "the canary listeners face the internet and hand each hit to a Sink: what stores and raises it is wired in by app, so a listener reaches no state it could leak"},
 	{"armcheck", []string{"*"}, "a test helper that reads JSON: it must not pull a box into the tests that use it"},
 }
 

@@ -121,7 +121,10 @@ func (m *Monitor) Beat(ctx context.Context) (Report, error) {
 		r.Failed++
 		m.log().Warn("health: heartbeat not answered", "vault", vaults[i].Name, "err", err)
 		if errors.Is(err, ErrNotSent) {
-			if err := m.Store.DeleteHeartbeat(ctx, nonces[i]); err != nil {
+			// Never sent, so never to come back: forgotten even when the
+			// lease this ran under passed on meanwhile (the sender refused
+			// to send for it), or the new leader would judge it missing.
+			if err := m.Store.DeleteHeartbeat(store.WithoutFence(ctx), nonces[i]); err != nil {
 				errs = append(errs, err)
 			}
 		}

@@ -29,7 +29,7 @@ func (p *Pipeline) isolate(ctx context.Context, b store.Batch, cause error) (sto
 	p.log.Warn("ingest: the database refuses a batch: storing it in parts to set aside what it refuses",
 		"source", b.Source, "records", len(b.Events), "err", cause)
 	var total store.Accepted
-	rest := store.Batch{Source: b.Source, DeadLetters: b.DeadLetters, Checkpoints: b.Checkpoints}
+	rest := store.Batch{Source: b.Source, DeadLetters: b.DeadLetters, Checkpoints: b.Checkpoints, Fence: b.Fence}
 	// Without dead letters and checkpoints, the events alone are what the
 	// database refused: no need to try them whole again.
 	var refused error
@@ -60,7 +60,7 @@ func (p *Pipeline) split(ctx context.Context, source string, events []auditlog.E
 		return nil
 	}
 	if refused == nil {
-		acc, err := p.acceptOne(ctx, store.Batch{Source: source, Events: events})
+		acc, err := p.acceptOne(ctx, store.Batch{Source: source, Events: events, Fence: rest.Fence})
 		switch {
 		case err == nil:
 			total.New += acc.New

@@ -48,6 +48,10 @@ type dialect interface {
 	// forUpdate is the clause that locks the rows a SELECT reads until the
 	// transaction ends ("" where the single writer already serialises).
 	forUpdate() string
+	// forShare is the clause that keeps the rows a SELECT reads from
+	// being changed until the transaction ends, while other readers may
+	// keep them too ("" where the single writer already serialises).
+	forShare() string
 	// skipLocked is forUpdate, but rows another transaction has locked are
 	// skipped rather than waited for (claiming work from a shared queue).
 	skipLocked() string
@@ -83,6 +87,7 @@ func (sqliteDialect) isUniqueViolation(err error) bool {
 func (sqliteDialect) placeholder(int) string { return "?" }
 
 func (sqliteDialect) forUpdate() string { return "" }
+func (sqliteDialect) forShare() string  { return "" }
 
 func (sqliteDialect) unindexed(column string) string { return "+" + column }
 func (sqliteDialect) skipLocked() string             { return "" }
@@ -153,6 +158,7 @@ func (postgresDialect) lazyCommit(ctx context.Context, tx *sql.Tx, lazy bool) (b
 }
 
 func (postgresDialect) forUpdate() string { return " FOR UPDATE" }
+func (postgresDialect) forShare() string  { return " FOR SHARE" }
 
 func (postgresDialect) unindexed(column string) string { return column }
 func (postgresDialect) skipLocked() string             { return " FOR UPDATE SKIP LOCKED" }

@@ -21,6 +21,12 @@ type Batch struct {
 	Events      []auditlog.Event
 	DeadLetters []DeadLetter
 	Checkpoints []Checkpoint
+	// Fence, if set, is the lease term of the source that read the batch
+	// (a pull source run by one replica at a time): Accept stores the
+	// batch only while that lease is still the term's, failing with
+	// ErrLeaseLost otherwise, so that a replica paused past its source's
+	// lease moves no checkpoint once another took the source over.
+	Fence *Fence
 
 	keys []string // see Prepare
 	rows [][]any
@@ -95,6 +101,11 @@ func (s *Store) AcceptAsync(ctx context.Context, batches []Batch, hook func(cont
 		newest := map[string]int64{}
 		for bi := range batches {
 			b := &batches[bi]
+			if b.Fence != nil {
+				if err := s.checkFenceIn(ctx, tx, *b.Fence, s.dialect.forShare()); err != nil {
+					return err
+				}
+			}
 			f, dup, err := s.insertEvents(ctx, tx, b, now, newest)
 			if err != nil {
 				return err
@@ -171,10 +182,10 @@ func (b *Batch) Prepare() {
 // A b of at most n events is all head.
 func (b Batch) Split(n int) (head, tail Batch) {
 	if n >= len(b.Events) {
-		return b, Batch{Source: b.Source}
+		return b, Batch{Source: b.Source, Fence: b.Fence}
 	}
-	head = Batch{Source: b.Source, Events: b.Events[:n:n]}
-	tail = Batch{Source: b.Source, Events: b.Events[n:], DeadLetters: b.DeadLetters, Checkpoints: b.Checkpoints}
+	head = Batch{Source: b.Source, Events: b.Events[:n:n], Fence: b.Fence}
+	tail = Batch{Source: b.Source, Events: b.Events[n:], DeadLetters: b.DeadLetters, Checkpoints: b.Checkpoints, Fence: b.Fence}
 	if len(b.keys) == len(b.Events) {
 		head.keys, head.rows = b.keys[:n:n], b.rows[:n:n]
 		tail.keys, tail.rows = b.keys[n:], b.rows[n:]

@@ -47,7 +47,9 @@ type Store struct {
 	walSync                          *walSync // makes commits durable (wal_sync.go)
 	stopCheckpoints, checkpointsDone chan struct{}
 	// health is the outcome of the last write, for readiness (health.go).
-	health    writeHealth
+	health writeHealth
+	// refusals counts what fences refused (fence.go).
+	refusals  refusals
 	closeOnce sync.Once
 	// insertFull is the prepared INSERT of a full chunk of events (see
 	// insertEventsStmt). It is prepared after the migrations, outside any
@@ -173,6 +175,13 @@ func (s *Store) runTx(ctx context.Context, fn func(*sql.Tx) error, lazy bool) (u
 	if err != nil {
 		tx.Rollback()
 		return 0, fmt.Errorf("store: unable to begin transaction: %w", err)
+	}
+	// Work under a lease writes only while the lease is still its own
+	// (fence.go); the check comes first, so a refused transaction writes
+	// nothing.
+	if err := s.checkFence(ctx, tx); err != nil {
+		tx.Rollback()
+		return 0, err
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()

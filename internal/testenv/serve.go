@@ -136,6 +136,23 @@ func (s *Serve) Kill() {
 	<-s.done
 }
 
+// Pause freezes the process with SIGSTOP, as a stalled VM or a long GC
+// pause would: it keeps its connections but runs nothing until Resume.
+func (s *Serve) Pause() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		s.t.Fatalf("testenv: SIGSTOP: %v", err)
+	}
+}
+
+// Resume lets a paused process run again (SIGCONT).
+func (s *Serve) Resume() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		s.t.Fatalf("testenv: SIGCONT: %v", err)
+	}
+}
+
 // Stop asks the process to shut down (SIGTERM) and waits for it to exit,
 // failing the test if it does not within a minute.
 func (s *Serve) Stop() {

@@ -511,7 +511,7 @@ func TestOpenAPIIsWellFormed(t *testing.T) {
 func TestOpenAPISourceStatesAreTheRunners(t *testing.T) {
 	doc := readOpenAPI(t)
 	got := doc.Components.Schemas["Source"].Properties["state"].Enum
-	want := []string{source.StateStarting, source.StateRunning, source.StateBackoff, source.StateStopped}
+	want := []string{source.StateStarting, source.StateRunning, source.StateBackoff, source.StateStopped, source.StateStandby}
 	if !slices.Equal(got, want) {
 		t.Errorf("Source.state enum %q; the runners report %q", got, want)
 	}

@@ -96,6 +96,7 @@ func withSettings(ok, down *hookReceiver) envOption {
 			return []source.Status{
 				{Name: "eventhub-weu", Kind: "eventhubs", State: source.StateRunning, Records: 1200, LastRecordTime: at, LastReceived: at, Lag: 90 * time.Second},
 				{Name: "archive", Kind: "blobs", State: source.StateBackoff, Errors: 3, LastError: "list blobs: 403 AuthorizationPermissionMismatch", LastErrorAt: at},
+				{Name: "spool", Kind: "file", State: source.StateStandby},
 			}
 		}
 	}
@@ -121,10 +122,10 @@ func TestSettingsPagesShowWhatAdminsNeed(t *testing.T) {
 	mustContain(t, "home", home, `href="/settings"`)
 	_, overview := e.request(c, "GET", "/settings", "", nil)
 	mustContain(t, "overview", overview, `href="/settings/sources"`, `href="/settings/notifications"`, `href="/settings/allow-rules"`,
-		`href="/settings/planting"`, `href="/tokens"`, `href="/audit"`, "2 live sources, 1 failing", "2 channels", "needs attention")
+		`href="/settings/planting"`, `href="/tokens"`, `href="/audit"`, "3 live sources, 1 failing", "2 channels", "needs attention")
 
 	_, sources := e.request(c, "GET", "/settings/sources", "", nil)
-	mustContain(t, "sources", sources, "eventhub-weu", "health-ok\">running", "health-bad\">failing, retrying", "403 AuthorizationPermissionMismatch",
+	mustContain(t, "sources", sources, "eventhub-weu", "health-ok\">running", "health-bad\">failing, retrying", "health-idle\">run by another replica", "403 AuthorizationPermissionMismatch",
 		"1m30s", "When a source fails", "<strong>1</strong> unreadable records", `time &#34;…&#34;: want RFC 3339`)
 	noDecoyIn(t, "sources page", sources)
 

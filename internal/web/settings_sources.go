@@ -36,6 +36,8 @@ func (h *handler) sourceRows() []sourceRow {
 			row.StateWord, row.Badge, row.Warn = "failing, retrying", "bad", true
 		case source.StateStopped:
 			row.StateWord, row.Badge, row.Warn = "stopped", "bad", true
+		case source.StateStandby:
+			row.StateWord, row.Badge = "run by another replica", "idle"
 		default:
 			row.StateWord, row.Badge = "starting", "idle"
 		}

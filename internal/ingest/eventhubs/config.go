@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/honeyvault/honeyvault/internal/config"
@@ -41,6 +43,14 @@ func FromConfig(c config.EventHubsSource) (Config, error) {
 		if cfg.MaxVersions = kversion.FromString(c.MaxVersion); cfg.MaxVersions == nil {
 			return Config{}, fmt.Errorf("max_version: %q is not a Kafka version", c.MaxVersion)
 		}
+	}
+	if d := time.Duration(c.SessionTimeout); d > 0 {
+		// Heartbeats must come well within the session: three a session,
+		// as Kafka's defaults do (3s in 10s), never more than the default.
+		// A rebalance waits as long for members to rejoin: a replica
+		// killed while another's session ended would otherwise hold the
+		// partitions of both up for the default minute.
+		cfg.Opts = append(cfg.Opts, kgo.SessionTimeout(d), kgo.HeartbeatInterval(min(d/3, 3*time.Second)), kgo.RebalanceTimeout(d))
 	}
 	return cfg, nil
 }

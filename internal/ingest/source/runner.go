@@ -111,6 +111,13 @@ func (r *Runner) Run(ctx context.Context) {
 	r.update(func(s *Status) { s.State = StateStopped })
 }
 
+// Standby marks the source as run by another replica: it cannot be shared
+// (a storage container, a Log Analytics query, files) and another replica
+// holds its lease. Run marks it running again when this one takes over.
+func (r *Runner) Standby() {
+	r.update(func(s *Status) { s.State, s.NextRetry = StateStandby, time.Time{} })
+}
+
 // backoff returns the pause after n failures in a row: MinBackoff doubled
 // n-1 times, capped at MaxBackoff, then jittered down by up to half so
 // that sources failing together (a network outage) do not retry in step.
@@ -176,6 +183,11 @@ func (c *counting) Submit(ctx context.Context, b store.Batch) (store.Accepted, e
 	}
 	if b.Source == "" {
 		b.Source = c.r.Name
+	}
+	// A source run under a lease (one replica at a time) stores what it
+	// read, checkpoints included, only while the lease is its own.
+	if f, ok := store.FenceOf(ctx); ok && b.Fence == nil {
+		b.Fence = &f
 	}
 	acc, err := c.next.Submit(ctx, b)
 	if err != nil {

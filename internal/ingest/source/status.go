@@ -8,6 +8,7 @@ const (
 	StateRunning  = "running"  // the last poll succeeded
 	StateBackoff  = "backoff"  // the last poll failed; waiting to retry
 	StateStopped  = "stopped"
+	StateStandby  = "standby" // another replica runs it (its lease is elsewhere)
 )
 
 // Status is what a source reports to the console and to /metrics.

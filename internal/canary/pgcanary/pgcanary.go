@@ -1,0 +1,99 @@
+// Package pgcanary is the PostgreSQL canary listener: decoy connection
+// strings point at it, and a connection attempt is a use. It speaks the
+// wire protocol as far as authentication: it declines TLS and GSSAPI
+// encryption, takes the startup message, asks for the password in clear
+// text, hands a Hit to a Sink and then fails the login exactly as
+// PostgreSQL does (FATAL 28P01).
+//
+// It asks for a cleartext password, not MD5 or SCRAM, because only the
+// cleartext password carries the token that names the decoy: an MD5 or
+// SCRAM answer is a salted hash the listener could match only by trying
+// every token it knows. Clients send a cleartext password when asked
+// unless told not to (libpq's require_auth, pgx's channel binding): a
+// client that refuses still records its user and database.
+package pgcanary
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/honeyvault/honeyvault/internal/canary"
+)
+
+// Bounds on the work one client can cause.
+const (
+	maxConns      = 128
+	maxBodyLen    = 4 << 10 // a password message; startup packets are bounded by pgproto3 (10,000 bytes)
+	connTimeout   = 10 * time.Second
+	maxNegotiates = 4 // SSLRequest/GSSENCRequest rounds before a startup message
+)
+
+// Config is the listener's settings. The zero value is a valid
+// configuration.
+type Config struct {
+	// PerAddress limits the hits one source address records; attempts
+	// beyond it fail the same way and record nothing.
+	PerAddress canary.Limit
+}
+
+// Server is a PostgreSQL canary listener.
+type Server struct {
+	rec   *canary.Recorder
+	log   *slog.Logger
+	slots chan struct{} // one per connection being served
+}
+
+// New returns a Server handing its hits to sink. A nil log discards.
+func New(cfg Config, sink canary.Sink, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Server{rec: canary.NewRecorder(sink, cfg.PerAddress, log), log: log, slots: make(chan struct{}, maxConns)}
+}
+
+// Serve accepts connections on l until ctx ends, then closes l, waits for
+// the connections under way (each bounded by a deadline) and returns nil.
+// It returns another error when l fails.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	stop := context.AfterFunc(ctx, func() { l.Close() })
+	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var backoff time.Duration
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			// Out of file descriptors and the like: wait as net/http
+			// does, rather than spin or give up.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.log.Warn("pgcanary: accept failed", "err", err, "retry_in", backoff)
+			select {
+			case <-time.After(backoff):
+			case <-ctx.Done():
+				return nil
+			}
+			continue
+		}
+		backoff = 0
+		select {
+		case s.slots <- struct{}{}:
+		default:
+			conn.Close() // full: a refused connection is what an overloaded server gives
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-s.slots }()
+			s.serveConn(context.WithoutCancel(ctx), conn)
+		})
+	}
+}
