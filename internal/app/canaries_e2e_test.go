@@ -18,6 +18,7 @@ import (
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/detect"
 	"github.com/honeyvault/honeyvault/internal/incident"
+	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 	"github.com/honeyvault/honeyvault/internal/testenv"
@@ -51,7 +52,7 @@ func newCanaryEnv(t *testing.T, db string) *canaryEnv {
 	}
 	var ps []store.NewPlanting
 	for _, k := range canary.Kinds {
-		env.tokens[k], env.names[k] = canary.NewToken(), "payments-"+string(k)+"-secret"
+		env.tokens[k], env.names[k] = plant.NewCanaryToken(), "payments-"+string(k)+"-secret"
 		ps = append(ps, store.NewPlanting{Decoy: &registry.Decoy{VaultID: vaultPay, Name: env.names[k], Type: registry.Secret},
 			PlantedBy: "planter-oid", Canary: &store.NewCanary{Kind: k, Token: env.tokens[k]}})
 	}

@@ -216,6 +216,9 @@ func dnsCanary(rng *rand.Rand, vk ValueKind, h ValueHints, token, zone string) s
 // postgresCanary names the token twice — the user and the password — so
 // that the listener knows the decoy whichever of them an intruder keeps:
 // in the ADO.NET shape where the vault's secret is one, else as a URL.
+// TLS is preferred, never required: the listener declines TLS (pgcanary),
+// and a client told to require it would hang up before sending the user
+// and password that name the decoy.
 func postgresCanary(rng *rand.Rand, vk ValueKind, h ValueHints, token, host string) string {
 	user := "svc_" + token
 	pw := oneOf(rng, []string{"0", "1", "8", "9"}) + token + oneOf(rng, []string{"!", "#", ".", "~"}) + randString(rng, digitChars, 4)
@@ -224,9 +227,9 @@ func postgresCanary(rng *rand.Rand, vk ValueKind, h ValueHints, token, host stri
 		if h, p, err := net.SplitHostPort(host); err == nil {
 			server, port = h, p
 		}
-		return fmt.Sprintf("Server=%s;Database=%s;Port=%s;User Id=%s;Password=%s;Ssl Mode=Require;", server, h.App, port, user, pw)
+		return fmt.Sprintf("Server=%s;Database=%s;Port=%s;User Id=%s;Password=%s;Ssl Mode=Prefer;", server, h.App, port, user, pw)
 	}
-	u := url.URL{Scheme: "postgres", User: url.UserPassword(user, pw), Host: host, Path: "/" + h.App, RawQuery: "sslmode=require"}
+	u := url.URL{Scheme: "postgres", User: url.UserPassword(user, pw), Host: host, Path: "/" + h.App, RawQuery: "connect_timeout=10"}
 	return u.String()
 }
 
