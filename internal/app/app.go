@@ -47,7 +47,10 @@ type Server struct {
 	detection *detection
 	// canaries takes the canary listeners' hits (CanarySink).
 	canaries *CanarySink
-	worker   *notify.Worker
+	// canaryListeners are the listeners' sockets (never nil once New
+	// returns; each nil when off).
+	canaryListeners *CanaryListeners
+	worker          *notify.Worker
 	// outbox queues the notifications of incidents, detection's and
 	// drift's alike.
 	outbox *notify.Outbox
@@ -78,6 +81,7 @@ type Option func(*options)
 type options struct {
 	azure    deploy.Overrides
 	leaseTTL time.Duration
+	canaries *CanaryListeners
 }
 
 // WithAzure points vault discovery at another Azure than the plant
@@ -96,6 +100,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	for _, opt := range opts {
 		opt(&o)
 	}
+	// The canary listeners bind first: a taken address stops the start
+	// before anything else is opened.
+	cls := o.canaries
+	if cls == nil {
+		if cls, err = BindCanaryListeners(cfg.Canary); err != nil {
+			return nil, err
+		}
+	}
+	defer func() {
+		if err != nil {
+			cls.Close()
+		}
+	}()
 	st, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
@@ -134,6 +151,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.detection.matcher.SetDestinations(dest)
 	s.Pipeline = ingest.New(st, s.detection.hook, log, reg)
 	s.canaries = newCanarySink(st, s.Pipeline, s.detection.matcher.Index(), log, detected)
+	s.canaryListeners = cls
+	canaryTasks, err := s.canaryTasks(cfg.Canary, cls)
+	if err != nil {
+		return nil, err
+	}
+	s.tasks = append(s.tasks, canaryTasks...)
 	// Scheduled work runs on the replica holding the scheduler lease;
 	// pull sources each on the replica holding theirs.
 	ttl := o.leaseTTL
@@ -294,6 +317,7 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 	l, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
 		s.Store.Close()
+		s.canaryListeners.Close()
 		return fmt.Errorf("server: %w", err)
 	}
 	return s.Serve(ctx, l)

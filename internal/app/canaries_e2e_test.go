@@ -33,7 +33,8 @@ type canaryEnv struct {
 	names  map[canary.Kind]string // kind → decoy name
 }
 
-func newCanaryEnv(t *testing.T, db string) *canaryEnv {
+// Each of tweaks changes the configuration before the server starts.
+func newCanaryEnv(t *testing.T, db string, tweaks ...func(*config.Config)) *canaryEnv {
 	t.Helper()
 	env := &canaryEnv{got: make(chan []byte, 20), tokens: map[canary.Kind]string{}, names: map[canary.Kind]string{}}
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -45,6 +46,9 @@ func newCanaryEnv(t *testing.T, db string) *canaryEnv {
 	cfg.DB = db
 	cfg.AdminToken, cfg.IngestToken = adminToken, "ingest-token-for-canary-test"
 	cfg.Notify.Webhooks = []string{hook.URL + "/hv"}
+	for _, tweak := range tweaks {
+		tweak(&cfg)
+	}
 	ctx := context.Background()
 	st, err := store.Open(ctx, cfg.DB)
 	if err != nil {

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,61 +16,41 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/honeyvault/honeyvault/internal/canary"
-	"github.com/honeyvault/honeyvault/internal/canary/dnscanary"
-	"github.com/honeyvault/honeyvault/internal/canary/httpcanary"
-	"github.com/honeyvault/honeyvault/internal/canary/pgcanary"
+	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
-// runListener serves until the test ends.
-func runListener(t *testing.T, serve func(ctx context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("listener: %v", err)
-		}
-	})
+// canaryZone is the zone serve's DNS listener answers for in these tests.
+const canaryZone = "svc.contoso-ops.net"
+
+// withListeners turns on serve's three canary listeners on free loopback
+// ports.
+func withListeners(cfg *config.Config) {
+	cfg.Canary.HTTP.Listen = "127.0.0.1:0"
+	cfg.Canary.DNS.Listen = "127.0.0.1:0"
+	cfg.Canary.DNS.Zone = canaryZone
+	cfg.Canary.DNS.NS = []string{"ns-svc.contoso-ops.net"}
+	cfg.Canary.Postgres.Listen = "127.0.0.1:0"
 }
 
 // The whole loop with real parts: values made by the planter for each
 // kind, used by real clients (net/http, a miekg/dns resolver query, pgx)
-// against the real listeners on loopback, handed to serve's sink: each use
-// is exactly one alert with its operation, from the client's address.
+// against the listeners serve starts on loopback: each use is exactly one
+// alert with its operation, from the client's address.
 func TestCanaryValuesUsedAgainstTheListeners(t *testing.T) {
-	env := newCanaryEnv(t, canaryDBs["sqlite"](t))
-	sink := env.srv.CanarySink()
+	env := newCanaryEnv(t, canaryDBs["sqlite"](t), withListeners)
+	addr := func(k canary.Kind) string {
+		a := env.srv.CanaryAddr(k)
+		if a == "" {
+			t.Fatalf("serve started no %s listener", k)
+		}
+		return a
+	}
+	const zone = canaryZone
+	hlAddr, plAddr, dnsAddr := addr(canary.KindHTTP), addr(canary.KindPostgres), addr(canary.KindDNS)
 
-	hl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	runListener(t, func(ctx context.Context) error { return httpcanary.New(httpcanary.Config{}, sink, nil).Serve(ctx, hl) })
-	pl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	runListener(t, func(ctx context.Context) error { return pgcanary.New(pgcanary.Config{}, sink, nil).Serve(ctx, pl) })
-	const zone = "svc.contoso-ops.net"
-	ds, err := dnscanary.New(dnscanary.Config{Zone: zone, NS: []string{"ns-svc.contoso-ops.net"}}, sink, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	runListener(t, func(ctx context.Context) error { return ds.Serve(ctx, udp, dl) })
-
-	targets := plant.CanaryTargets{HTTPURL: "http://" + hl.Addr().String(), DNSZone: zone, PostgresHost: pl.Addr().String()}
+	targets := plant.CanaryTargets{HTTPURL: "http://" + hlAddr, DNSZone: zone, PostgresHost: plAddr}
 	value := func(vk plant.ValueKind, k canary.Kind) string {
 		v, err := plant.ValueSpec{Kind: vk}.CanaryValue(nil, k, env.tokens[k], targets)
 		if err != nil {
@@ -105,12 +88,19 @@ func TestCanaryValuesUsedAgainstTheListeners(t *testing.T) {
 	host := regexp.MustCompile(`Server=tcp:([^,]+),`).FindStringSubmatch(value(plant.KindSQLConnection, canary.KindDNS))[1]
 	q := new(dns.Msg)
 	q.SetQuestion(dns.Fqdn(host), dns.TypeA)
-	r, _, err := (&dns.Client{Timeout: 30 * time.Second}).Exchange(q, udp.LocalAddr().String())
+	r, _, err := (&dns.Client{Timeout: 30 * time.Second}).Exchange(q, dnsAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Rcode != dns.RcodeNameError {
 		t.Errorf("dns: rcode %s; want NXDOMAIN", dns.RcodeToString[r.Rcode])
+	}
+	// The same address answers over TCP; a name with no token is no use
+	// of a decoy, so the one alert below stays one.
+	tq := new(dns.Msg)
+	tq.SetQuestion("www."+zone+".", dns.TypeA)
+	if r, _, err := (&dns.Client{Net: "tcp", Timeout: 30 * time.Second}).Exchange(tq, dnsAddr); err != nil || r.Rcode != dns.RcodeNameError {
+		t.Errorf("dns over tcp: %v, %v; want NXDOMAIN", r, err)
 	}
 
 	// PostgreSQL: the connection string, connected with.
@@ -137,5 +127,44 @@ func TestCanaryValuesUsedAgainstTheListeners(t *testing.T) {
 		if len(got) != 1 || got[0].Token != env.names[k] || got[0].Caller.IP != "127.0.0.1" || got[0].IncidentID == 0 {
 			t.Errorf("%s: alerts %+v; want one for %s from 127.0.0.1", k, got, env.names[k])
 		}
+	}
+}
+
+// A canary listener whose address is taken stops the start with an error
+// naming its setting, before the database is opened: nothing changes, and
+// the listeners bound before it are let go.
+func TestCanaryListenerBindFailureStopsTheStart(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpAddr := free.Addr().String()
+	free.Close()
+	dbFile := filepath.Join(t.TempDir(), "hv.db")
+	cfg := config.Default()
+	cfg.DB = "sqlite:" + dbFile
+	cfg.Canary.HTTP.Listen = httpAddr
+	cfg.Canary.Postgres.Listen = taken.Addr().String()
+	srv, err := New(context.Background(), cfg, nil)
+	if err == nil {
+		srv.Store.Close()
+		t.Fatal("started with the postgres listener's address taken")
+	}
+	if !strings.Contains(err.Error(), "canary.postgres.listen") {
+		t.Errorf("error %q does not name canary.postgres.listen", err)
+	}
+	if _, err := os.Stat(dbFile); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the database was created: %v", err)
+	}
+	l, err := net.Listen("tcp", httpAddr)
+	if err != nil {
+		t.Errorf("the http listener's address is still held: %v", err)
+	} else {
+		l.Close()
 	}
 }
