@@ -37,11 +37,14 @@ start begins afresh: the previous lab's database in --dir is replaced.
 --selftest runs the original Sentinel solution's own test instead — download the public key
 of a decoy key, read a decoy secret — as an outside identity, then covers its tracks as
 lab attack does (deletes a decoy vault's diagnostic setting, then reads a decoy there),
-waits for the incidents and exits 0 only if every access and the deletion became an
-incident naming the operation, the caller and the vault (and a webhook received it).
+then reads a decoy secret carrying a canary value of each kind and uses it (an HTTP request,
+a DNS lookup at the lab's DNS listener, a PostgreSQL connection), waits for the incidents
+and exits 0 only if every access, the deletion and every use became an incident naming the
+operation, the caller and the vault (and a webhook received it). It needs --vaults 4 or more.
 --json prints
 {"ok": bool, "checks": [{operation, token, vault, caller, incident_id, seconds_to_incident}]};
-the deletion's check has operation MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE and token "".`,
+the deletion's check has operation MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE and token "";
+the uses' canary:http, canary:dns and canary:postgres, with caller 127.0.0.1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if jsonOut && !selftest {

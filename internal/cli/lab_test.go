@@ -46,7 +46,7 @@ func TestLabRejectsBadFlags(t *testing.T) {
 // stderr) and exits 0.
 func TestLabSelftestJSON(t *testing.T) {
 	var out, errOut bytes.Buffer
-	code := Main([]string{"lab", "--selftest", "--json", "--vaults", "2"}, nil, &out, &errOut)
+	code := Main([]string{"lab", "--selftest", "--json", "--vaults", "4"}, nil, &out, &errOut)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out.String(), errOut.String())
 	}
@@ -59,12 +59,18 @@ func TestLabSelftestJSON(t *testing.T) {
 	if err := dec.Decode(&rep); err != nil {
 		t.Fatalf("stdout is not the report: %v", err)
 	}
-	if rep.OK == nil || !*rep.OK || len(rep.Checks) != 3 {
+	if rep.OK == nil || !*rep.OK || len(rep.Checks) != 6 {
 		t.Fatalf("report %+v", rep)
 	}
 	// The tamper move: the deleted diagnostic setting became an incident.
 	if c := rep.Checks[2]; c["operation"] != "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE" || c["token"] != "" || c["vault"] == "" || c["caller"] == "" {
 		t.Errorf("the tamper check %v", c)
+	}
+	// The canary values used outside Key Vault, from loopback.
+	for i, op := range []string{"canary:http", "canary:dns", "canary:postgres"} {
+		if c := rep.Checks[3+i]; c["operation"] != op || c["token"] == "" || c["caller"] != "127.0.0.1" {
+			t.Errorf("check %d %v; want %s from 127.0.0.1", 3+i, c, op)
+		}
 	}
 	for _, c := range rep.Checks {
 		var keys []string

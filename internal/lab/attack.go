@@ -36,7 +36,10 @@ func Identities() []string {
 // identity has no permission on (403s), and last it covers its tracks:
 // it deletes a decoy vault's diagnostic setting through Resource Manager
 // and reads a decoy there, unseen but for honeyvault's tamper alert on
-// the deletion. It prints every request and its
+// the deletion. Step 5 reads a decoy secret carrying a canary of each kind
+// and uses the value outside Key Vault against the lab's listeners: a
+// request to the URL, a lookup of the host sent to the lab's DNS listener
+// (its resolver), a pgx connection. It prints every request and its
 // answer. Requests the vaults refuse are part of the attack, not errors;
 // Attack fails only when the lab cannot be reached.
 func Attack(ctx context.Context, o AttackOptions) error {
@@ -138,13 +141,31 @@ func Attack(ctx context.Context, o AttackOptions) error {
 		fmt.Fprintln(out, "  no vault with decoys to cover tracks in")
 	}
 
+	fmt.Fprintln(out, "\n5. Use stolen values outside Key Vault: read decoy secrets, then call the URL, look up the host, connect to the database")
+	uses := 0
+	switch {
+	case st.Canaries == nil:
+		fmt.Fprintln(out, "  this lab runs no canary listeners")
+	default:
+		cts := canaryTargets(targets, o.Vault != "")
+		if len(cts) == 0 {
+			fmt.Fprintln(out, "  no decoy secret here carries a canary value")
+		}
+		for _, t := range cts {
+			u := a.useCanary(ctx, st.Canaries, t)
+			show(u.Read)
+			showUse(out, u)
+			uses++
+		}
+	}
+
 	decoys := 0
 	for _, acc := range done {
 		if acc.Decoy {
 			decoys++
 		}
 	}
-	fmt.Fprintf(out, "\n%d requests, %d of them at a decoy. Each vault's audit log reaches honeyvault within a second", len(done), decoys)
+	fmt.Fprintf(out, "\n%d requests, %d of them at a decoy, and %d uses of a decoy's value outside Key Vault. Each vault's audit log reaches honeyvault within a second", len(done), decoys, uses)
 	if covered != "" {
 		fmt.Fprintf(out, " (%s's no longer: its setting is gone until the lab restarts)", covered)
 	}
@@ -271,4 +292,16 @@ func deniedVault(vaults []stateVault) (stateVault, bool) {
 		}
 	}
 	return stateVault{}, false
+}
+
+// showUse prints a use of a canary value under the read that took it.
+func showUse(out io.Writer, u canaryUse) {
+	switch {
+	case u.Err != nil && u.Target == "":
+		fmt.Fprintf(out, "  %-24s %-15s failed: %v\n", "", u.Kind.Operation(), u.Err)
+	case u.Err != nil:
+		fmt.Fprintf(out, "  %-24s %-15s %s   failed: %v\n", "", u.Kind.Operation(), u.Target, u.Err)
+	default:
+		fmt.Fprintf(out, "  %-24s %-15s %s   %s   <- a decoy's value used outside Key Vault\n", "", u.Kind.Operation(), u.Target, u.Answer)
+	}
 }

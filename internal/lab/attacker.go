@@ -167,19 +167,28 @@ func (a *attacker) getKey(ctx context.Context, v stateVault, name string) access
 
 // getSecret reads a secret's value (SecretGet). Only its length is kept.
 func (a *attacker) getSecret(ctx context.Context, v stateVault, name string) access {
+	_, acc := a.readSecret(ctx, v, name)
+	return acc
+}
+
+// readSecret reads a secret's value (SecretGet) and returns it: what an
+// intruder takes away. The access keeps only its length.
+func (a *attacker) readSecret(ctx context.Context, v stateVault, name string) (string, access) {
 	acc := access{Vault: v, Operation: "SecretGet", Name: name, Decoy: v.isDecoy(registry.Secret, name)}
+	var value string
 	c, err := a.secrets(v)
 	if err == nil {
 		var resp azsecrets.GetSecretResponse
 		resp, err = c.GetSecret(ctx, name, "", nil)
 		if err == nil && resp.Value != nil {
-			acc.Detail = fmt.Sprintf("value of %d characters", len(*resp.Value))
+			value = *resp.Value
+			acc.Detail = fmt.Sprintf("value of %d characters", len(value))
 			if resp.ContentType != nil && *resp.ContentType != "" {
 				acc.Detail += ", " + *resp.ContentType
 			}
 		}
 	}
-	return acc.done(err)
+	return value, acc.done(err)
 }
 
 // listSecrets lists a vault's secrets (SecretList: names, no values).

@@ -100,11 +100,20 @@ func (t *Target) Settle(ctx context.Context) error {
 	}
 	for i := range s.Vaults {
 		v := &s.Vaults[i]
-		v.Decoys = v.Decoys[:0]
+		var mine []registry.Decoy
 		for _, d := range decoys {
 			if strings.EqualFold(strings.TrimRight(d.VaultID, "/"), strings.TrimRight(v.ID, "/")) {
-				v.Decoys = append(v.Decoys, stateDecoy{Name: d.Name, Type: d.Type})
+				mine = append(mine, d)
 			}
+		}
+		// The canary each value carries, for lab attack's step 5.
+		kinds, err := canaryKinds(ctx, st, mine)
+		if err != nil {
+			return err
+		}
+		v.Decoys = v.Decoys[:0]
+		for _, d := range mine {
+			v.Decoys = append(v.Decoys, stateDecoy{Name: d.Name, Type: d.Type, Canary: kinds[strings.ToLower(d.Name)]})
 		}
 		slices.SortFunc(v.Decoys, func(a, b stateDecoy) int { return strings.Compare(string(a.Type)+a.Name, string(b.Type)+b.Name) })
 	}

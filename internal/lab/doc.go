@@ -11,10 +11,13 @@
 // the lab writes lives in that directory. While it runs, the directory holds
 // a state file (StateFile) through which Attack, in another process, plays
 // an outside identity against the emulator with the unchanged Azure SDK,
-// ending by covering its tracks (it deletes a decoy vault's diagnostic
-// setting, then reads a decoy there). Selftest runs the original Sentinel
-// solution's own test — download the public key of a decoy key, read a
-// decoy secret — then the same covering of tracks, and checks that each
-// access and the deletion became an incident naming the operation, the
-// caller and the vault, and that a webhook received it.
+// covering its tracks (it deletes a decoy vault's diagnostic setting, then
+// reads a decoy there) and last using decoy secrets' values outside Key
+// Vault: the lab runs honeyvault's three canary listeners on loopback, and
+// every decoy secret's value is a canary pointing at them. Selftest runs
+// the original Sentinel solution's own test — download the public key of a
+// decoy key, read a decoy secret — then the same covering of tracks and
+// canary uses, and checks that each access, the deletion and each use
+// became an incident naming the operation, the caller and the vault, and
+// that a webhook received it.
 package lab

@@ -98,7 +98,11 @@ type Lab struct {
 	logOut      *os.File
 	unlock      func()
 
-	ln        net.Listener // honeyvault's; Serve owns it once started
+	ln net.Listener // honeyvault's; Serve owns it once started
+	// canaryLs are the canary listeners' sockets (the server's once it
+	// starts), canaryCfg the settings naming them.
+	canaryLs  *app.CanaryListeners
+	canaryCfg config.Canary
 	emu       *kvemu.Emulator
 	auditDest string          // where every vault's diagnostic setting sends its records
 	sinkHTTP  *http.Transport // the emulator's pushes to honeyvault
@@ -157,6 +161,9 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 		return l, fmt.Errorf("lab: honeyvault cannot listen on %s: %w (choose another address with --listen)", opts.Listen, err)
 	}
 	l.url = "http://" + l.ln.Addr().String()
+	if err := l.bindCanaries(); err != nil {
+		return l, err
+	}
 	l.progress("lab: building the emulated estate: %d vaults in %d subscriptions", opts.Vaults, min(opts.Vaults, len(subscriptions)))
 	plans := planVaults(opts.Vaults)
 	if err := l.startEmulator(plans); err != nil {
@@ -234,7 +241,10 @@ func (l *Lab) startServer(ctx context.Context) error {
 	}
 	co := l.emu.ClientOptions()
 	co.Cloud = l.emu.Cloud()
-	srv, err := app.New(ctx, cfg, l.log, app.WithAzure(deploy.Overrides{Credential: l.emu.Credential(planter), ClientOptions: &co}))
+	srv, err := app.New(ctx, cfg, l.log, app.WithAzure(deploy.Overrides{Credential: l.emu.Credential(planter), ClientOptions: &co}),
+		app.WithCanaryListeners(l.canaryLs))
+	// The server owns the canary listeners now, even when New failed.
+	l.canaryLs = nil
 	if err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}
@@ -272,6 +282,9 @@ func (l *Lab) config(listen string) config.Config {
 	// emulator's forwarder pushes to serve: the diagnostics check and the
 	// tamper rules count it as read.
 	cfg.Diagnostics.Destinations = []string{auditNamespace()}
+	// The canary listeners run on loopback; what the console plants
+	// points at them, as the lab's own planting does.
+	cfg.Canary = l.canaryCfg
 	return cfg
 }
 
@@ -353,10 +366,11 @@ func (l *Lab) writeState() error {
 		return err
 	}
 	l.state.CAFile = ca
+	l.state.Canaries = l.stateCanaries()
 	for _, v := range l.vaults {
 		sv := stateVault{Name: v.Name, ID: v.ID, URL: l.emu.VaultURL(v.Name), Subscription: v.SubscriptionID, RBAC: v.RBAC, OutsidersDenied: v.outsidersDenied}
 		for _, d := range v.Decoys {
-			sv.Decoys = append(sv.Decoys, stateDecoy{Name: d.Name, Type: d.Type})
+			sv.Decoys = append(sv.Decoys, stateDecoy{Name: d.Name, Type: d.Type, Canary: v.canaries[strings.ToLower(d.Name)]})
 		}
 		l.state.Vaults = append(l.state.Vaults, sv)
 	}
@@ -393,6 +407,9 @@ func (l *Lab) Close() error {
 		if l.stopServe == nil && l.ln != nil {
 			// Never served: refuse the emulator's last pushes at once.
 			l.ln.Close()
+		}
+		if l.canaryLs != nil {
+			l.canaryLs.Close() // never handed to a server
 		}
 		if l.emu != nil {
 			if err := l.emu.Close(); err != nil {

@@ -175,7 +175,8 @@ func TestAttackRaisesIncidents(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{`playing "ci-runner"`, "KeyGet", "SecretList", "200 OK", "403 Forbidden", "<- decoy",
-		"4. Cover tracks", opDiagnosticSettingsDelete + " audit-to-seclogs", "200 OK (the audit log stops here)", tamperTitle} {
+		"4. Cover tracks", opDiagnosticSettingsDelete + " audit-to-seclogs", "200 OK (the audit log stops here)", tamperTitle,
+		"5. Use stolen values", "canary:http", "GET http://127.0.0.1:", "canary:dns", "NXDOMAIN", "canary:postgres", "28P01", "3 uses of a decoy's value outside Key Vault"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("attack output lacks %q:\n%s", want, text)
 		}
@@ -237,6 +238,10 @@ func TestAttackRaisesIncidents(t *testing.T) {
 		}
 		time.Sleep(pollEvery)
 	}
+
+	// Step 5's uses of the values it read: one alert each, from the
+	// address the listeners saw.
+	awaitCanaryAlerts(t, hv)
 
 	// The setting stays deleted: a second attack says so.
 	out.Reset()
@@ -338,5 +343,38 @@ func TestLabDiscoversItsVaults(t *testing.T) {
 		if !strings.Contains(sum.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, sum.String())
 		}
+	}
+}
+
+// awaitCanaryAlerts waits (with a deadline) until the incidents hold an
+// alert of each canary kind from 127.0.0.1, and fails on more than one.
+func awaitCanaryAlerts(t *testing.T, hv *client.Client) {
+	t.Helper()
+	ctx := testContext(t)
+	deadline := time.Now().Add(DefaultWait)
+	for {
+		list, err := hv.ListIncidents(ctx, client.IncidentQuery{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, inc := range list.Incidents {
+			d, err := hv.GetIncident(ctx, inc.ID, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, al := range d.Alerts {
+				if strings.HasPrefix(al.Operation, "canary:") && al.Caller.IP == "127.0.0.1" {
+					got[al.Operation]++
+				}
+			}
+		}
+		if got["canary:http"] == 1 && got["canary:dns"] == 1 && got["canary:postgres"] == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("canary alerts %v; want one of each kind", got)
+		}
+		time.Sleep(pollEvery)
 	}
 }

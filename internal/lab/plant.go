@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/honeyvault/honeyvault/internal/azure"
+	"github.com/honeyvault/honeyvault/internal/canary"
 	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/plant"
 	"github.com/honeyvault/honeyvault/internal/registry"
@@ -32,7 +33,8 @@ type Vault struct {
 	Why      string
 
 	outsidersDenied bool
-	noDiagnostics   bool // the vault has no diagnostic setting (estate.go)
+	noDiagnostics   bool                   // the vault has no diagnostic setting (estate.go)
+	canaries        map[string]canary.Kind // decoy (lowercase name) → the canary its value carries
 }
 
 // Model names the vault's permission model.
@@ -99,8 +101,26 @@ func (l *Lab) plant(ctx context.Context, plans []vaultTemplate) error {
 		Azure: az, Store: st, Planner: planner, Planter: who,
 		GrantTemporary: true, Log: l.log.With("component", "plant"),
 	}
-	runs, err := d.Deploy(ctx, vaults, nil)
-	errs := []error{err}
+	// One deploy per set of canary kinds (canariesFor), vaults in order.
+	var runs []*deploy.VaultRun
+	var errs []error
+	var order []string
+	groups := map[string][]azure.Vault{}
+	canaries := map[string]plant.Canaries{}
+	for _, v := range vaults {
+		c := l.canariesFor(plans, v.Name)
+		key := fmt.Sprint(c.Kinds)
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+			canaries[key] = c
+		}
+		groups[key] = append(groups[key], v)
+	}
+	for _, key := range order {
+		d.Canaries = canaries[key]
+		rs, err := d.Deploy(ctx, groups[key], nil)
+		runs, errs = append(runs, rs...), append(errs, err)
+	}
 	for _, r := range runs {
 		i, ok := index[strings.ToLower(r.Vault.Name)]
 		switch {
@@ -113,6 +133,9 @@ func (l *Lab) plant(ctx context.Context, plans []vaultTemplate) error {
 		}
 		v := &l.vaults[i]
 		v.Decoys = slices.Clone(r.Planted)
+		if v.canaries, err = canaryKinds(ctx, st, v.Decoys); err != nil {
+			errs = append(errs, err)
+		}
 		slices.SortFunc(v.Decoys, func(a, b registry.Decoy) int { return strings.Compare(string(a.Type)+a.Name, string(b.Type)+b.Name) })
 		if g := r.Grant; g != nil {
 			perms := make([]string, len(g.Added))
@@ -130,4 +153,24 @@ func (l *Lab) vaultID(name string) string {
 		return v.ID
 	}
 	return ""
+}
+
+// canaryKinds maps each decoy (by lowercase name) whose value carries a
+// canary to its kind.
+func canaryKinds(ctx context.Context, st *store.Store, decoys []registry.Decoy) (map[string]canary.Kind, error) {
+	out := map[string]canary.Kind{}
+	for _, d := range decoys {
+		if d.Type != registry.Secret {
+			continue
+		}
+		c, err := st.DecoyCanary(ctx, d.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("lab: %w", err)
+		}
+		out[strings.ToLower(d.Name)] = c.Kind
+	}
+	return out, nil
 }

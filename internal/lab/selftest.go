@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/canary"
 	"github.com/honeyvault/honeyvault/internal/client"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
@@ -21,6 +22,11 @@ import (
 // Detection takes well under a second; the rest is headroom for slow
 // machines.
 const DefaultWait = 30 * time.Second
+
+// MinSelftestVaults is the smallest lab the selftest runs in: the first
+// four vaults hold three the outside identities may read, one for each
+// canary kind (canariesFor), and one they may not.
+const MinSelftestVaults = 4
 
 // pollEvery is how often Selftest asks the incidents API: often enough that
 // seconds_to_incident is accurate to a few hundredths.
@@ -57,6 +63,7 @@ type Check struct {
 
 	tokenType registry.Type
 	setting   string // the deleted diagnostic setting, for a tamper move
+	use       string // what a canary move called, without the credential
 	ok        bool
 }
 
@@ -64,6 +71,9 @@ type Check struct {
 func (c Check) what() string {
 	if c.Operation == opDiagnosticSettingsDelete {
 		return fmt.Sprintf("deleting diagnostic setting %s of %s", c.setting, c.Vault)
+	}
+	if c.use != "" {
+		return fmt.Sprintf("%s: using the value of secret %s in %s (%s)", c.Operation, c.Token, c.Vault, c.use)
 	}
 	return fmt.Sprintf("%s of %s %s in %s", c.Operation, c.tokenType, c.Token, c.Vault)
 }
@@ -88,9 +98,18 @@ func (r *Report) problem(format string, args ...any) {
 // and waits for honeyvault's incidents. The report is OK only if every
 // access and the deletion became an incident naming its operation, the
 // caller and the vault, a webhook received each incident with a valid
-// signature, and the planter's own work raised none. The error is for a lab
-// that could not run at all.
+// signature, and the planter's own work raised none. Then, as lab attack's
+// step 5, it reads a decoy secret carrying a canary of each kind and uses
+// the value — an HTTP request, a DNS lookup sent to the lab's DNS
+// listener, a pgx connection — and checks each use became an incident too
+// (operation canary:http, canary:dns, canary:postgres; caller the address
+// the listener saw). The error is for a lab that could not run at all,
+// or one of fewer than MinSelftestVaults vaults.
 func Selftest(ctx context.Context, opts Options) (*Report, error) {
+	if opts.Vaults != 0 && opts.Vaults < MinSelftestVaults {
+		return nil, fmt.Errorf("lab: the selftest needs %d vaults or more (it uses a canary value of each kind, each from its own vault the outside identities may read); --vaults %d is too few",
+			MinSelftestVaults, opts.Vaults)
+	}
 	secret := rand.Text()
 	rcv, err := newReceiver(secret)
 	if err != nil {
@@ -141,6 +160,7 @@ func Selftest(ctx context.Context, opts Options) (*Report, error) {
 	if p := rep.coverTracks(ctx, a, l.state.Vaults, targets); p != nil {
 		pending = append(pending, p)
 	}
+	pending = append(pending, rep.useCanaries(ctx, a, l.state)...)
 	deadline := time.Now().Add(wait)
 	hv, err := client.New(l.URL(), l.AdminToken())
 	if err != nil {
@@ -180,7 +200,7 @@ func Selftest(ctx context.Context, opts Options) (*Report, error) {
 	if err := rep.planterQuiet(ctx, hv); err != nil {
 		return nil, err
 	}
-	rep.OK = len(rep.Problems) == 0 && len(rep.Checks) == 3
+	rep.OK = len(rep.Problems) == 0 && len(rep.Checks) == 3+len(canary.Kinds)
 	for _, c := range rep.Checks {
 		rep.OK = rep.OK && c.ok
 	}
@@ -192,6 +212,9 @@ type pendingCheck struct {
 	Check
 	vaultID  string
 	callerID string
+	// callerIP, when set, is the address the alert must name instead of
+	// an object id: a canary use has no identity, only where it came from.
+	callerIP string
 	at       time.Time // when the vault answered the access
 	accessOK bool
 
@@ -237,7 +260,7 @@ func awaitIncidents(ctx context.Context, hv *client.Client, checks []*pendingChe
 					ok, why := p.matches(d.Incident, al)
 					if ok {
 						p.found, p.incident, p.seenAt = true, inc.ID, seen
-						p.namedCaller = cmp.Or(al.Caller.UPN, al.Caller.ObjectID)
+						p.namedCaller = cmp.Or(al.Caller.UPN, al.Caller.ObjectID, al.Caller.IP)
 						break
 					}
 					p.why = cmp.Or(why, p.why)
@@ -272,7 +295,10 @@ func (p *pendingCheck) matches(inc api.Incident, al api.Alert) (ok bool, why str
 	if al.Suppressed {
 		return false, fmt.Sprintf("the alert of incident #%d was suppressed by an allow rule (%s)", inc.ID, al.AllowedBy)
 	}
-	if !strings.EqualFold(al.Caller.ObjectID, p.callerID) {
+	if p.callerIP != "" && al.Caller.IP != p.callerIP {
+		return false, fmt.Sprintf("incident #%d names address %q, not %s", inc.ID, al.Caller.IP, p.callerIP)
+	}
+	if p.callerIP == "" && !strings.EqualFold(al.Caller.ObjectID, p.callerID) {
 		return false, fmt.Sprintf("incident #%d names caller %q, not %s", inc.ID, cmp.Or(al.Caller.UPN, al.Caller.ObjectID), p.Caller)
 	}
 	for _, v := range []struct{ name, id string }{{al.Vault, al.VaultID}, {inc.Vault, inc.VaultID}} {

@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -17,9 +18,10 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
-// The original's test and the covering of tracks pass against a healthy
-// lab, and the report is SPEC.md's JSON exactly. Four vaults: three the
-// outsiders may read, so the deletion has a vault of its own.
+// The original's test, the covering of tracks and the uses of a canary
+// value of each kind pass against a healthy lab, and the report is
+// SPEC.md's JSON exactly. Four vaults: three the outsiders may read, so
+// the deletion has a vault of its own and each canary kind a vault.
 func TestSelftestPasses(t *testing.T) {
 	rep, err := Selftest(testContext(t), Options{Dir: t.TempDir(), Vaults: 4})
 	if err != nil {
@@ -28,7 +30,7 @@ func TestSelftestPasses(t *testing.T) {
 	if !rep.OK {
 		t.Fatalf("selftest failed: %v", rep.Problems)
 	}
-	if got, want := len(rep.Checks), 3; got != want {
+	if got, want := len(rep.Checks), 6; got != want {
 		t.Fatalf("got %d checks; want %d", got, want)
 	}
 	ops := []string{}
@@ -37,14 +39,19 @@ func TestSelftestPasses(t *testing.T) {
 		if c.IncidentID == nil || *c.IncidentID < 1 || c.SecondsToIncident == nil || *c.SecondsToIncident < 0 {
 			t.Errorf("%s: incident %v after %v", c.Operation, c.IncidentID, c.SecondsToIncident)
 		}
-		if got, want := c.Caller, outsiders[0].Identity.UPN; got != want {
+		// A canary use has no identity: the listener names the address.
+		want := outsiders[0].Identity.UPN
+		if strings.HasPrefix(c.Operation, "canary:") {
+			want = "127.0.0.1"
+		}
+		if got := c.Caller; got != want {
 			t.Errorf("%s: caller %q; want %q", c.Operation, got, want)
 		}
 		if tamper := c.Operation == opDiagnosticSettingsDelete; (c.Token == "") != tamper || c.Vault == "" {
 			t.Errorf("%s: token %q, vault %q", c.Operation, c.Token, c.Vault)
 		}
 	}
-	if got, want := ops, []string{"KeyGet", "SecretGet", "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE"}; !slices.Equal(got, want) {
+	if got, want := ops, []string{"KeyGet", "SecretGet", "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE", "canary:http", "canary:dns", "canary:postgres"}; !slices.Equal(got, want) {
 		t.Errorf("got operations %q; want %q", got, want)
 	}
 	// The deletion is in a vault of its own: the accesses' logs still flow,
@@ -58,6 +65,12 @@ func TestSelftestPasses(t *testing.T) {
 	if !strings.Contains(text.String(), "PASS  MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE "+rep.Checks[2].Vault+"/audit-to-seclogs") {
 		t.Errorf("text report lacks the deletion's PASS:\n%s", text.String())
 	}
+	for _, c := range rep.Checks[3:] {
+		if !strings.Contains(text.String(), "PASS  "+c.Operation+" the value of secret "+c.Vault+"/"+c.Token) {
+			t.Errorf("text report lacks %s's PASS:\n%s", c.Operation, text.String())
+		}
+	}
+	t.Logf("%s", text.String())
 	// Two vaults, so two incidents (grouped per vault and caller).
 	if a, b := rep.Checks[0], rep.Checks[1]; a.Vault == b.Vault || *a.IncidentID == *b.IncidentID {
 		t.Errorf("both accesses in %s/%s, incidents %d/%d; want two vaults and two incidents", a.Vault, b.Vault, *a.IncidentID, *b.IncidentID)
@@ -100,26 +113,37 @@ func sortedKeys(m map[string]any) []string {
 }
 
 // With the vaults' audit logs going nowhere, no access becomes an incident:
-// the selftest says so and is not OK.
+// the selftest says so and is not OK. The canary values used outside Key
+// Vault still are: the listeners, not the audit log, see them.
 func TestSelftestFailsWithoutIngestion(t *testing.T) {
-	rep, err := Selftest(testContext(t), Options{Dir: t.TempDir(), Vaults: 2, noIngest: true, wait: 1500 * time.Millisecond})
+	rep, err := Selftest(testContext(t), Options{Dir: t.TempDir(), Vaults: MinSelftestVaults, noIngest: true, wait: 1500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.OK {
 		t.Fatal("selftest passed with ingestion off")
 	}
-	// The two accesses and the deletion of a diagnostic setting.
-	if got, want := len(rep.Checks), 3; got != want {
+	// The two accesses, the deletion of a diagnostic setting and a use of
+	// each canary kind.
+	if got, want := len(rep.Checks), 6; got != want {
 		t.Fatalf("got %d checks; want %d", got, want)
 	}
-	for _, c := range rep.Checks {
+	for _, c := range rep.Checks[:3] {
 		if c.IncidentID != nil || c.SecondsToIncident != nil {
 			t.Errorf("%s: incident %d without ingestion", c.Operation, *c.IncidentID)
 		}
 	}
-	if got := strings.Join(rep.Problems, "\n"); !strings.Contains(got, "became no incident") || !strings.Contains(got, "deleting diagnostic setting audit-to-seclogs of") {
+	for _, c := range rep.Checks[3:] {
+		if !strings.HasPrefix(c.Operation, "canary:") || c.IncidentID == nil {
+			t.Errorf("the canary use %+v; want its incident", c)
+		}
+	}
+	got := strings.Join(rep.Problems, "\n")
+	if !strings.Contains(got, "became no incident") || !strings.Contains(got, "deleting diagnostic setting audit-to-seclogs of") {
 		t.Errorf("problems %q do not say the accesses and the deletion became no incident", got)
+	}
+	if strings.Contains(got, "canary:") {
+		t.Errorf("problems %q name a canary use", got)
 	}
 	b, _ := json.Marshal(rep)
 	if !strings.Contains(string(b), `"incident_id":null`) || !strings.Contains(string(b), `"ok":false`) {
@@ -130,7 +154,7 @@ func TestSelftestFailsWithoutIngestion(t *testing.T) {
 // Without decoys there is nothing to touch: not OK, and the JSON still has
 // a checks array.
 func TestSelftestFailsWithoutDecoys(t *testing.T) {
-	rep, err := Selftest(testContext(t), Options{Dir: t.TempDir(), Vaults: 1, noPlant: true})
+	rep, err := Selftest(testContext(t), Options{Dir: t.TempDir(), Vaults: MinSelftestVaults, noPlant: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +162,7 @@ func TestSelftestFailsWithoutDecoys(t *testing.T) {
 		t.Fatal("selftest passed without decoys")
 	}
 	if got := strings.Join(rep.Problems, "\n"); !strings.Contains(got, "no decoy key") || !strings.Contains(got, "no decoy secret") ||
-		!strings.Contains(got, "no vault with decoys to cover tracks in") {
+		!strings.Contains(got, "no vault with decoys to cover tracks in") || !strings.Contains(got, "no decoy secret carrying a http canary") {
 		t.Errorf("problems %q", got)
 	}
 	if b, _ := json.Marshal(rep); string(b) != `{"ok":false,"checks":[]}` {
@@ -162,12 +186,12 @@ func TestSelftestFailsWhenTamperingGoesUnseen(t *testing.T) {
 	if rep.OK {
 		t.Fatal("selftest passed with the Activity logs unread")
 	}
-	if got, want := len(rep.Checks), 3; got != want {
+	if got, want := len(rep.Checks), 6; got != want {
 		t.Fatalf("got %d checks; want %d", got, want)
 	}
-	for _, c := range rep.Checks[:2] {
+	for _, c := range append(rep.Checks[:2:2], rep.Checks[3:]...) {
 		if c.IncidentID == nil {
-			t.Errorf("%s: no incident; the vaults' audit logs still flow", c.Operation)
+			t.Errorf("%s: no incident; the vaults' audit logs and the canary listeners still work", c.Operation)
 		}
 	}
 	if c := rep.Checks[2]; c.Operation != opDiagnosticSettingsDelete || c.IncidentID != nil || c.SecondsToIncident != nil {
@@ -186,5 +210,18 @@ func TestSelftestFailsWhenTamperingGoesUnseen(t *testing.T) {
 	if !strings.Contains(string(b), `"operation":"MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE","token":"","vault":"`+rep.Checks[2].Vault+`"`) ||
 		!strings.Contains(string(b), `"incident_id":null`) {
 		t.Errorf("JSON %s", b)
+	}
+}
+
+// A lab too small to hold a canary of each kind in a vault the outsiders
+// may read is refused before anything starts.
+func TestSelftestRefusesTooFewVaults(t *testing.T) {
+	dir := t.TempDir()
+	rep, err := Selftest(testContext(t), Options{Dir: dir, Vaults: MinSelftestVaults - 1})
+	if err == nil || rep != nil || !strings.Contains(err.Error(), "needs 4 vaults or more") {
+		t.Fatalf("got %v, %v; want the selftest refused for too few vaults", rep, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the refused selftest wrote %d files", len(entries))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/honeyvault/honeyvault/internal/canary"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
@@ -37,6 +38,9 @@ type state struct {
 	// Destinations are the ARM ids of where the lab's honeyvault reads
 	// audit logs (diagnostics.destinations), for azure connect --lab.
 	Destinations []string `json:"destinations,omitempty"`
+	// Canaries are where the canary listeners answer; nil in a lab
+	// without them.
+	Canaries *stateCanaries `json:"canaries,omitempty"`
 }
 
 // stateIdentity is an outside identity and how it signs in.
@@ -65,6 +69,8 @@ type stateVault struct {
 type stateDecoy struct {
 	Name string        `json:"name"`
 	Type registry.Type `json:"type"`
+	// Canary is the kind of canary the decoy's value carries, "" for none.
+	Canary canary.Kind `json:"canary,omitempty"`
 }
 
 // caller returns the identity named name ("" for the first).

@@ -42,6 +42,10 @@ func (l *Lab) WriteSummary(w io.Writer, prog string) {
 		}
 	}
 	fmt.Fprintln(w, "\nEvery vault's diagnostic setting streams its audit log to honeyvault's ingest endpoint.")
+	if c := l.canaryCfg; c.HTTP.Listen != "" {
+		fmt.Fprintf(w, "Every decoy secret's value is a canary: listeners at %s (HTTP), %s (DNS, zone %s), %s (PostgreSQL).\n",
+			c.HTTP.PublicURL, c.DNS.Listen, c.DNS.Zone, c.Postgres.Listen)
+	}
 	if n := len(l.opts.NotifyWebhooks); n > 0 {
 		fmt.Fprintf(w, "Incidents are also sent to %d webhook(s).\n", n)
 	}
