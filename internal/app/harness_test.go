@@ -27,7 +27,7 @@ type background struct {
 // serveInBackground starts cfg's Server, logging to log (nothing when nil),
 // with vault discovery and reconcile off unless opts point them somewhere
 // (WithAzure).
-func serveInBackground(t *testing.T, cfg config.Config, log *slog.Logger, opts ...Option) *background {
+func serveInBackground(t testing.TB, cfg config.Config, log *slog.Logger, opts ...Option) *background {
 	t.Helper()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
