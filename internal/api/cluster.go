@@ -29,6 +29,11 @@ type ClusterMember struct {
 	// StoredLastMinute is how many records it stored (new and duplicate,
 	// from every source and HTTP push) in the minute before LastSeen.
 	StoredLastMinute int64 `json:"stored_last_minute"`
+	// ConsumerLagRecords is, as of LastSeen, the records waiting in the
+	// Event Hubs/Kafka partitions it consumes beyond those it read (each
+	// partition's high watermark at its last fetch less its position);
+	// 0 when it consumes none.
+	ConsumerLagRecords int64 `json:"consumer_lag_records"`
 	// Sources are the names of the live sources it ran at LastSeen: every
 	// Event Hubs source, and the pull sources whose lease it holds.
 	Sources []string `json:"sources"`

@@ -124,7 +124,8 @@ func (l *leader) Cluster(ctx context.Context) (api.Cluster, error) {
 			r.Sources = []string{}
 		}
 		out.Replicas = append(out.Replicas, api.ClusterMember{ID: r.ID, StartedAt: r.StartedAt, LastSeen: r.LastSeen, Version: r.Version,
-			Alive: now.Sub(r.LastSeen) < 2*l.ttl, LagSeconds: r.Lag.Seconds(), StoredLastMinute: r.StoredLastMinute, Sources: r.Sources})
+			Alive: now.Sub(r.LastSeen) < 2*l.ttl, LagSeconds: r.Lag.Seconds(), StoredLastMinute: r.StoredLastMinute,
+			ConsumerLagRecords: r.Backlog, Sources: r.Sources})
 	}
 	ls, err := l.st.Leases(ctx)
 	if err != nil {

@@ -38,7 +38,7 @@ func newReplicaLoad(started time.Time, sources func() []source.Status, stored fu
 
 // fill sets r's load as of now.
 func (l *replicaLoad) fill(now time.Time, r *store.Replica) {
-	r.Sources, r.Lag = nil, 0
+	r.Sources, r.Lag, r.Backlog = nil, 0, 0
 	if l.sources != nil {
 		for _, st := range l.sources() {
 			if !runsHere(st) {
@@ -46,6 +46,7 @@ func (l *replicaLoad) fill(now time.Time, r *store.Replica) {
 			}
 			r.Sources = append(r.Sources, st.Name)
 			r.Lag = max(r.Lag, st.Lag)
+			r.Backlog += st.Backlog
 		}
 	}
 	slices.Sort(r.Sources)

@@ -44,24 +44,25 @@ func TestReplicaLoadCountsTheLastMinute(t *testing.T) {
 	}
 }
 
-// A replica runs the sources not standing by nor stopped, and its lag is
-// the largest of theirs.
+// A replica runs the sources not standing by nor stopped, its lag is the
+// largest of theirs and its backlog their sum.
 func TestReplicaLoadNamesTheSourcesItRuns(t *testing.T) {
 	statuses := []source.Status{
-		{Name: "hub", State: source.StateRunning, Lag: 4 * time.Second},
+		{Name: "hub", State: source.StateRunning, Lag: 4 * time.Second, Backlog: 120, BacklogKnown: true},
+		{Name: "hub-2", State: source.StateRunning, Backlog: 30, BacklogKnown: true},
 		{Name: "archive", State: source.StateBackoff, Lag: 95 * time.Second},
-		{Name: "workspace", State: source.StateStandby, Lag: 600 * time.Second}, // another replica's
+		{Name: "workspace", State: source.StateStandby, Lag: 600 * time.Second, Backlog: 9}, // another replica's
 		{Name: "tail", State: source.StateStopped, Lag: 700 * time.Second},
 		{Name: "new", State: source.StateStarting},
 	}
 	l := newReplicaLoad(time.Now(), func() []source.Status { return statuses }, func() int64 { return 7 })
 	var r store.Replica
 	l.fill(time.Now(), &r)
-	if got, want := strings.Join(r.Sources, ","), "archive,hub,new"; got != want {
+	if got, want := strings.Join(r.Sources, ","), "archive,hub,hub-2,new"; got != want {
 		t.Errorf("sources %q; want %q", got, want)
 	}
-	if r.Lag != 95*time.Second || r.StoredLastMinute != 7 {
-		t.Errorf("lag %v, stored %d; want 1m35s, 7", r.Lag, r.StoredLastMinute)
+	if r.Lag != 95*time.Second || r.StoredLastMinute != 7 || r.Backlog != 150 {
+		t.Errorf("lag %v, stored %d, backlog %d; want 1m35s, 7, 150", r.Lag, r.StoredLastMinute, r.Backlog)
 	}
 }
 

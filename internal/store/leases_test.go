@@ -135,7 +135,7 @@ func TestReplicaLoad(t *testing.T) {
 		now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 		s.now = func() time.Time { return now }
 		busy := Replica{ID: "host-a:1", StartedAt: now, Version: "v1", Lag: 93*time.Second + 500*time.Millisecond,
-			StoredLastMinute: 41250, Sources: []string{"archive", "hub-weu", "caf\u00e9 \"tail\""}}
+			StoredLastMinute: 41250, Backlog: 1780, Sources: []string{"archive", "hub-weu", "caf\u00e9 \"tail\""}}
 		if err := s.NoteReplica(ctx, busy); err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,7 @@ func TestReplicaLoad(t *testing.T) {
 			t.Fatalf("replicas %+v %v", rs, err)
 		}
 		a := rs[0] // same last_seen: by id
-		if a.ID != "host-a:1" || a.Lag != busy.Lag || a.StoredLastMinute != 41250 || strings.Join(a.Sources, "|") != strings.Join(busy.Sources, "|") {
+		if a.ID != "host-a:1" || a.Lag != busy.Lag || a.StoredLastMinute != 41250 || a.Backlog != 1780 || strings.Join(a.Sources, "|") != strings.Join(busy.Sources, "|") {
 			t.Errorf("busy replica reads %+v; want %+v", a, busy)
 		}
 
@@ -157,7 +157,7 @@ func TestReplicaLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		rs, _ = s.Replicas(ctx)
-		if rs[0].ID != "host-a:1" || rs[0].Lag != 0 || rs[0].StoredLastMinute != 0 || len(rs[0].Sources) != 0 {
+		if rs[0].ID != "host-a:1" || rs[0].Lag != 0 || rs[0].StoredLastMinute != 0 || rs[0].Backlog != 0 || len(rs[0].Sources) != 0 {
 			t.Errorf("after an idle note %+v; want no lag, nothing stored, no sources", rs[0])
 		}
 
@@ -165,6 +165,7 @@ func TestReplicaLoad(t *testing.T) {
 			{ID: " ", StartedAt: now},
 			{ID: "host-c:3", StartedAt: now, Lag: -time.Second},
 			{ID: "host-c:3", StartedAt: now, StoredLastMinute: -1},
+			{ID: "host-c:3", StartedAt: now, Backlog: -1},
 		}
 		for _, r := range bad {
 			if err := s.NoteReplica(ctx, r); err == nil {

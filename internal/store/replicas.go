@@ -25,6 +25,10 @@ type Replica struct {
 	// StoredLastMinute is how many records it stored in the minute
 	// before LastSeen, from every source and HTTP push.
 	StoredLastMinute int64
+	// Backlog is the records waiting in the Event Hubs/Kafka partitions
+	// it consumes beyond those it read (the consumer lag), summed over
+	// its sources that can tell.
+	Backlog int64
 	// Sources are the names of the live sources it runs now (a pull
 	// source another replica holds the lease of is not among them).
 	Sources []string
@@ -41,8 +45,8 @@ func (s *Store) NoteReplica(ctx context.Context, r Replica) error {
 	if strings.TrimSpace(r.ID) == "" {
 		return errors.New("store: a replica needs an id")
 	}
-	if r.Lag < 0 || r.StoredLastMinute < 0 {
-		return fmt.Errorf("store: replica %s: lag and records stored may not be negative", r.ID)
+	if r.Lag < 0 || r.StoredLastMinute < 0 || r.Backlog < 0 {
+		return fmt.Errorf("store: replica %s: lag, backlog and records stored may not be negative", r.ID)
 	}
 	names := make([]string, len(r.Sources))
 	for i, n := range r.Sources {
@@ -54,12 +58,13 @@ func (s *Store) NoteReplica(ctx context.Context, r Replica) error {
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		now := s.now()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO replicas (id, started_at, last_seen, version, lag_micros, stored_last_minute, sources)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO replicas (id, started_at, last_seen, version, lag_micros, stored_last_minute, sources, backlog)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, version = excluded.version,
-				lag_micros = excluded.lag_micros, stored_last_minute = excluded.stored_last_minute, sources = excluded.sources`,
+				lag_micros = excluded.lag_micros, stored_last_minute = excluded.stored_last_minute, sources = excluded.sources,
+				backlog = excluded.backlog`,
 			storable.Text(r.ID), micros(r.StartedAt), micros(now), storable.Text(r.Version),
-			r.Lag.Microseconds(), r.StoredLastMinute, string(sources)); err != nil {
+			r.Lag.Microseconds(), r.StoredLastMinute, string(sources), r.Backlog); err != nil {
 			return fmt.Errorf("store: unable to note replica %s: %w", r.ID, err)
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM replicas WHERE last_seen < $1", micros(now.Add(-replicaKeep))); err != nil {
@@ -72,12 +77,12 @@ func (s *Store) NoteReplica(ctx context.Context, r Replica) error {
 // Replicas lists the replicas seen in the last day, the most recently
 // seen first.
 func (s *Store) Replicas(ctx context.Context) ([]Replica, error) {
-	return listRows(ctx, s, "replicas", `SELECT id, started_at, last_seen, version, lag_micros, stored_last_minute, sources
+	return listRows(ctx, s, "replicas", `SELECT id, started_at, last_seen, version, lag_micros, stored_last_minute, sources, backlog
 		FROM replicas ORDER BY last_seen DESC, id`, func(row scanner) (Replica, error) {
 		var r Replica
 		var started, seen, lag int64
 		var sources string
-		if err := row.Scan(&r.ID, &started, &seen, &r.Version, &lag, &r.StoredLastMinute, &sources); err != nil {
+		if err := row.Scan(&r.ID, &started, &seen, &r.Version, &lag, &r.StoredLastMinute, &sources, &r.Backlog); err != nil {
 			return r, err
 		}
 		r.StartedAt, r.LastSeen, r.Lag = fromMicros(started), fromMicros(seen), time.Duration(lag)*time.Microsecond

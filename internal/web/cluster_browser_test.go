@@ -45,8 +45,8 @@ func TestClusterInABrowser(t *testing.T) {
 			t.Errorf("/cluster lacks %q", want)
 		}
 	}
-	if got := strings.Join(strings.Fields(label), " "); got != "lag 4s" {
-		t.Errorf("at phone width the lag cell reads %q; want %q", got, "lag 4s")
+	if got := strings.Join(strings.Fields(label), " "); got != "lag 4s, 120 records waiting" {
+		t.Errorf("at phone width the lag cell reads %q; want %q", got, "lag 4s, 120 records waiting")
 	}
 	c.CheckProblems()
 	t.Logf("screenshots in %s", c.Shots)

@@ -14,7 +14,7 @@ type clusterReplicaRow struct {
 	api.ClusterMember
 	Here     bool     // the replica serving this page
 	Leases   []string // the leases it holds now
-	LagWords string   // "1m35s", or "—" when it runs no source
+	LagWords string   // "1m35s", "4s, 120 records waiting" (Kafka), or "—" when it runs no source
 }
 
 // clusterLeaseRow is a lease as the cluster page shows it.
@@ -63,6 +63,9 @@ func (h *handler) clusterPage(w http.ResponseWriter, r *http.Request) {
 		row := clusterReplicaRow{ClusterMember: m, Here: m.ID == c.Replica, Leases: held[m.ID], LagWords: "—"}
 		if len(m.Sources) > 0 {
 			row.LagWords = lagWords(m.LagSeconds)
+		}
+		if m.ConsumerLagRecords > 0 {
+			row.LagWords += ", " + countWords(int(m.ConsumerLagRecords), "record", "records") + " waiting"
 		}
 		if m.Alive {
 			v.Alive++

@@ -30,7 +30,8 @@ func (c storeCluster) Cluster(ctx context.Context) (api.Cluster, error) {
 	}
 	for _, r := range rs {
 		out.Replicas = append(out.Replicas, api.ClusterMember{ID: r.ID, StartedAt: r.StartedAt, LastSeen: r.LastSeen, Version: r.Version,
-			Alive: !c.stale[r.ID], LagSeconds: r.Lag.Seconds(), StoredLastMinute: r.StoredLastMinute, Sources: r.Sources})
+			Alive: !c.stale[r.ID], LagSeconds: r.Lag.Seconds(), StoredLastMinute: r.StoredLastMinute,
+			ConsumerLagRecords: r.Backlog, Sources: r.Sources})
 	}
 	ls, err := c.st.Leases(ctx)
 	if err != nil {
@@ -60,7 +61,7 @@ func withCluster() envOption {
 		ctx := context.Background()
 		started := time.Now().Add(-2 * time.Hour)
 		for _, r := range []store.Replica{
-			{ID: replicaHere, StartedAt: started, Version: "v1.4.0", Lag: 4 * time.Second, StoredLastMinute: 12840, Sources: []string{"eventhub-weu"}},
+			{ID: replicaHere, StartedAt: started, Version: "v1.4.0", Lag: 4 * time.Second, StoredLastMinute: 12840, Backlog: 120, Sources: []string{"eventhub-weu"}},
 			{ID: replicaOther, StartedAt: started, Version: "v1.4.0", Lag: 95 * time.Second, StoredLastMinute: 310, Sources: []string{"archive", "eventhub-weu"}},
 			{ID: replicaGone, StartedAt: started, Version: "v1.3.2"},
 		} {
@@ -104,7 +105,7 @@ func TestClusterPage(t *testing.T) {
 		t.Error("the navigation does not mark Cluster as the current page")
 	}
 	tests := []struct{ id, want string }{
-		{replicaHere, replicaHere + " this page alive lag 4s stored in the last minute 12840 sources eventhub-weu leases scheduler version v1.4.0"},
+		{replicaHere, replicaHere + " this page alive lag 4s, 120 records waiting stored in the last minute 12840 sources eventhub-weu leases scheduler version v1.4.0"},
 		{replicaOther, replicaOther + " alive lag 1m35s stored in the last minute 310 sources archive, eventhub-weu leases source:archive version v1.4.0"},
 		{replicaGone, replicaGone + " not seen lag — stored in the last minute 0 sources none leases none version v1.3.2"},
 		{"<strong>scheduler</strong>", "scheduler held holder " + replicaHere + " this page token 1"},
