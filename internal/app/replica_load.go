@@ -14,8 +14,9 @@ const loadWindow = time.Minute
 
 // replicaLoad is what this replica notes about its own work with its
 // heartbeat row (store.Replica), for GET /api/v1/cluster and the console:
-// the sources it runs, the largest lag among them, and the records it
-// stored in the last minute. Its zero value notes an idle replica.
+// the sources it runs, the largest lag among them, their Kafka consumer
+// lag in records, and the records it stored in the last minute. Its zero
+// value notes an idle replica.
 type replicaLoad struct {
 	sources func() []source.Status // nil: none
 	stored  func() int64           // records stored since start; nil: none
