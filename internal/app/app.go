@@ -146,6 +146,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err := s.setupSources(reg); err != nil {
 		return nil, err
 	}
+	s.leader.load = newReplicaLoad(s.leader.started, s.Sources, s.Pipeline.Stored)
 	worker, err := s.setupIncidents(cfg, detected, o.azure)
 	if err != nil {
 		return nil, err
