@@ -40,6 +40,13 @@ type dialect interface {
 	// SQLite (and its driver) look $n and ?n up by linear search, which is
 	// quadratic over a statement, and plain ? is not.
 	placeholder(n int) string
+	// insertIgnoring is the INSERT keyword and the trailing clause of an
+	// INSERT that skips rows conflicting on the unique key conflictKey.
+	// SQLite's INSERT OR IGNORE makes every constraint skip rather than
+	// abort, so a multi-row INSERT needs no statement journal (which cost
+	// a third of a large import's time); PostgreSQL's ON CONFLICT DO
+	// NOTHING is its standard spelling.
+	insertIgnoring(conflictKey string) (insert, onConflict string)
 	// unindexed writes column so that no index serves a condition on it,
 	// where the planner would otherwise pick a worse plan (see
 	// IncidentCharts): "+column" on SQLite; as is on PostgreSQL, whose
@@ -81,6 +88,8 @@ func (sqliteDialect) isUniqueViolation(err error) bool {
 }
 
 func (sqliteDialect) placeholder(int) string { return "?" }
+
+func (sqliteDialect) insertIgnoring(string) (string, string) { return "INSERT OR IGNORE", "" }
 
 func (sqliteDialect) forUpdate() string { return "" }
 
@@ -141,6 +150,10 @@ func (postgresDialect) isDataError(err error) bool {
 }
 
 func (postgresDialect) placeholder(n int) string { return "$" + strconv.Itoa(n) }
+
+func (postgresDialect) insertIgnoring(conflictKey string) (string, string) {
+	return "INSERT", " ON CONFLICT (" + conflictKey + ") DO NOTHING"
+}
 
 func (postgresDialect) name() string { return "postgres" }
 
