@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -63,19 +64,13 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 		return nil, err
 	}
 	start := time.Now()
-	for after := int64(0); ; {
-		page, err := st.ListDecoys(ctx, store.DecoyFilter{AfterID: after, Limit: 10000})
-		if err != nil {
-			return nil, err
-		}
-		if len(page) == 0 {
-			break
-		}
-		if err := ix.Add(page...); err != nil {
-			return nil, fmt.Errorf("detection: %w", err)
-		}
-		after = page[len(page)-1].ID
+	if err := loadIndex(ctx, st, ix); err != nil {
+		return nil, err
 	}
+	// Reading a million decoys left several times the index's size in
+	// garbage (the rows as the driver returned them); give those pages
+	// back now rather than carry them as resident memory while ingesting.
+	debug.FreeOSMemory()
 	d.setSynced(start)
 	return d, nil
 }

@@ -96,3 +96,36 @@ func TestImportWatchlistRepeatsAddOnce(t *testing.T) {
 		}
 	})
 }
+
+// EachDecoy reads the whole registry in id order, identity fields filled,
+// and stops at fn's first error.
+func TestEachDecoy(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if _, _, err := s.ImportWatchlist(ctx, watchlistRows(2500, 0), "watchlist:a.csv", AuditEntry{Actor: "cli:alice"}); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		var last int64
+		err := s.EachDecoy(ctx, func(d registry.Decoy) error {
+			if d.ID <= last || d.VaultName == "" || d.Status != registry.Active || d.Key() != registry.KeyOf(d.VaultID, d.Type, d.Name) {
+				return fmt.Errorf("decoy %d after %d: %+v", n, last, d)
+			}
+			if d.Name != fmt.Sprintf("db-password-%06d", n) {
+				return fmt.Errorf("decoy %d is %q", n, d.Name)
+			}
+			last = d.ID
+			n++
+			return nil
+		})
+		if err != nil || n != 2500 {
+			t.Fatalf("read %d decoys, %v; want 2500, nil", n, err)
+		}
+		stop := errors.New("enough")
+		n = 0
+		err = s.EachDecoy(ctx, func(registry.Decoy) error { n++; return stop })
+		if !errors.Is(err, stop) || n != 1 {
+			t.Errorf("fn's error: read %d, %v; want 1, %v", n, err, stop)
+		}
+	})
+}
