@@ -64,7 +64,7 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 		return nil, err
 	}
 	start := time.Now()
-	if err := loadIndex(ctx, st, ix); err != nil {
+	if err := loadIndex(ctx, st, ix, time.Time{}); err != nil {
 		return nil, err
 	}
 	// Reading a million decoys left several times the index's size in
@@ -128,11 +128,9 @@ func (d *detection) sync(ctx context.Context, st *store.Store) error {
 	if err := d.loadRules(ctx, st); err != nil {
 		return err
 	}
-	changed, err := st.ListDecoys(ctx, store.DecoyFilter{UpdatedAfter: d.synced.Add(-syncOverlap)})
-	if err != nil {
-		return err
-	}
-	if err := d.matcher.Index().Add(changed...); err != nil {
+	// Streamed, not listed: after an import of a million decoys every one
+	// of them is a change.
+	if err := loadIndex(ctx, st, d.matcher.Index(), d.synced.Add(-syncOverlap)); err != nil {
 		return err
 	}
 	d.setSynced(start)

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/honeyvault/honeyvault/internal/detect"
 	"github.com/honeyvault/honeyvault/internal/registry"
@@ -14,11 +15,12 @@ import (
 // batches in flight stay a few hundred kilobytes.
 const loadBatch = 4096
 
-// loadIndex adds every decoy of the registry to ix, reading the store in
-// one goroutine while the index is built in this one: on two cores the
-// start takes as long as the slower of the two, not their sum. Nothing
-// but one batch in flight is held besides the index itself.
-func loadIndex(ctx context.Context, st *store.Store, ix *detect.Index) error {
+// loadIndex adds every decoy of the registry changed after changedAfter
+// (zero: all) to ix, reading the store in one goroutine while the index is
+// built in this one: on two cores the start takes as long as the slower of
+// the two, not their sum. Nothing but the batches in flight is held
+// besides the index itself.
+func loadIndex(ctx context.Context, st *store.Store, ix *detect.Index, changedAfter time.Time) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan []registry.Decoy, 1)
@@ -26,7 +28,7 @@ func loadIndex(ctx context.Context, st *store.Store, ix *detect.Index) error {
 	go func() {
 		defer close(batches)
 		batch := make([]registry.Decoy, 0, loadBatch)
-		err := st.EachDecoy(ctx, func(d registry.Decoy) error {
+		err := st.EachDecoy(ctx, changedAfter, func(d registry.Decoy) error {
 			batch = append(batch, d)
 			if len(batch) < loadBatch {
 				return nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
@@ -107,7 +108,7 @@ func TestEachDecoy(t *testing.T) {
 		}
 		var n int
 		var last int64
-		err := s.EachDecoy(ctx, func(d registry.Decoy) error {
+		err := s.EachDecoy(ctx, time.Time{}, func(d registry.Decoy) error {
 			if d.ID <= last || d.VaultName == "" || d.Status != registry.Active || d.Key() != registry.KeyOf(d.VaultID, d.Type, d.Name) {
 				return fmt.Errorf("decoy %d after %d: %+v", n, last, d)
 			}
@@ -123,9 +124,14 @@ func TestEachDecoy(t *testing.T) {
 		}
 		stop := errors.New("enough")
 		n = 0
-		err = s.EachDecoy(ctx, func(registry.Decoy) error { n++; return stop })
+		err = s.EachDecoy(ctx, time.Time{}, func(registry.Decoy) error { n++; return stop })
 		if !errors.Is(err, stop) || n != 1 {
 			t.Errorf("fn's error: read %d, %v; want 1, %v", n, err, stop)
+		}
+		n = 0
+		err = s.EachDecoy(ctx, time.Now().Add(time.Hour), func(registry.Decoy) error { n++; return nil })
+		if err != nil || n != 0 {
+			t.Errorf("changed after an hour from now: read %d, %v; want 0, nil", n, err)
 		}
 	})
 }

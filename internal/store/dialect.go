@@ -47,6 +47,10 @@ type dialect interface {
 	// a third of a large import's time); PostgreSQL's ON CONFLICT DO
 	// NOTHING is its standard spelling.
 	insertIgnoring(conflictKey string) (insert, onConflict string)
+	// shrinkMemory frees what conn caches, after a read of a whole table
+	// (SQLite's page cache; nothing on PostgreSQL, whose cache is the
+	// server's).
+	shrinkMemory(conn *sql.Conn)
 	// unindexed writes column so that no index serves a condition on it,
 	// where the planner would otherwise pick a worse plan (see
 	// IncidentCharts): "+column" on SQLite; as is on PostgreSQL, whose
@@ -90,6 +94,10 @@ func (sqliteDialect) isUniqueViolation(err error) bool {
 func (sqliteDialect) placeholder(int) string { return "?" }
 
 func (sqliteDialect) insertIgnoring(string) (string, string) { return "INSERT OR IGNORE", "" }
+
+func (sqliteDialect) shrinkMemory(conn *sql.Conn) {
+	conn.ExecContext(context.Background(), "PRAGMA shrink_memory")
+}
 
 func (sqliteDialect) forUpdate() string { return "" }
 
@@ -150,6 +158,8 @@ func (postgresDialect) isDataError(err error) bool {
 }
 
 func (postgresDialect) placeholder(n int) string { return "$" + strconv.Itoa(n) }
+
+func (postgresDialect) shrinkMemory(*sql.Conn) {}
 
 func (postgresDialect) insertIgnoring(conflictKey string) (string, string) {
 	return "INSERT", " ON CONFLICT (" + conflictKey + ") DO NOTHING"
