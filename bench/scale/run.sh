@@ -9,12 +9,16 @@
 #   serve:  seconds from start to the first /readyz 200, resident set then;
 #           the largest resident set sampled every 100 ms while a separate
 #           load generator posts RECORDS (default 100,000) AuditEvent
-#           records, and the process's high-water mark (VmHWM) at the end.
-#   bench/scale/run.sh            (env: DECOYS, ROUNDS, RECORDS, SKIP_POSTGRES=1)
+#           records, and the process's high-water mark (VmHWM) at the end;
+#           serve runs twice, with Go's defaults and with GOMEMLIMIT=MEMLIMIT
+#           (default 200MiB), the runtime's soft memory limit.
+# Scheduled per-vault work is off (discovery, heartbeats, the diagnostics
+# check: no Azure here, and their cost grows with vaults, not decoys).
+#   bench/scale/run.sh            (env: DECOYS, ROUNDS, RECORDS, MEMLIMIT, SKIP_POSTGRES=1)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH=$PATH:/usr/local/go/bin
-decoys=${DECOYS:-1000000}; rounds=${ROUNDS:-3}; records=${RECORDS:-100000}
+decoys=${DECOYS:-1000000}; rounds=${ROUNDS:-3}; records=${RECORDS:-100000}; memlimit=${MEMLIMIT:-200MiB}
 work=$(mktemp -d /tmp/hv-bench-scale-XXXXXX)
 pids=()
 cleanup() {
@@ -38,25 +42,31 @@ round() { # $1 label, $2 dsn
   local t; t=$( { /usr/bin/time -f '%e %M' "$work/honeyvault" watchlist import --db "$2" "$work/watchlist.csv" >"$work/import.out"; } 2>&1 | tail -n 1)
   local secs=${t% *} kb=${t#* }
   grep -q "$decoys new decoys" "$work/import.out" || { echo "$1: import did not add $decoys decoys: $(cat "$work/import.out")"; exit 1; }
-  local import_line; import_line=$(awk -v n="$decoys" -v s="$secs" -v kb="$kb" 'BEGIN { printf "import %.1f s, %d rows/s, peak %d MB", s, n / s, kb / 1024 }')
-  # Serve: time to ready, then resident memory while records are ingested.
+  local import_line; import_line=$(awk -v n="$decoys" -v s="$secs" -v kb="$kb" 'BEGIN { printf "import %.1f s, %d rows/s, peak RSS %d MB", s, n / s, kb / 1024 }')
+  echo "$1: $import_line"
+  serve "$1 serve" "$2"
+  GOMEMLIMIT=$memlimit serve "$1 serve GOMEMLIMIT=$memlimit" "$2"
+}
+
+serve() { # $1 label, $2 dsn: time to ready, then resident memory while records are ingested
   local port; port=$(free_port)
   local t0; t0=$(now)
   "$work/honeyvault" serve --listen "127.0.0.1:$port" --db "$2" --inventory-interval off --heartbeat-interval off \
-    --log-level warn 2>"$work/serve.log" &
+    --diagnostics-interval off --log-level warn 2>"$work/serve.log" &
   local pid=$!; pids+=("$pid")
   until curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
     kill -0 "$pid" 2>/dev/null || { echo "$1: serve died"; cat "$work/serve.log"; exit 1; }
     sleep 0.02
   done
   local ready; ready=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
-  local rss_ready; rss_ready=$(rss_mb "$pid" VmRSS)
+  local rss_ready hwm_ready; rss_ready=$(rss_mb "$pid" VmRSS); hwm_ready=$(rss_mb "$pid" VmHWM)
+  echo 0 >"$work/rss.max"
   ( max=0; while kill -0 "$pid" 2>/dev/null; do r=$(rss_mb "$pid" VmRSS); [ "${r:-0}" -gt "$max" ] && max=$r && echo "$max" >"$work/rss.max"; sleep 0.1; done ) &
   local sampler=$!
   local out; out=$("$work/loadgen" -url "http://127.0.0.1:$port/api/v1/ingest/azure-keyvault" -records "$records" -batch 500 -concurrency 8)
   local hwm; hwm=$(rss_mb "$pid" VmHWM)
   kill "$pid"; wait "$pid" || true; wait "$sampler" 2>/dev/null || true
-  echo "$1: $import_line; serve ready $ready s at $rss_ready MB; ingest ${out#records=* }, max RSS $(cat "$work/rss.max") MB, VmHWM $hwm MB"
+  echo "$1: ready $ready s at $rss_ready MB (peak so far $hwm_ready MB); ingest $(echo "$out" | awk '{print $3}' | cut -d= -f2) records/s, max RSS while ingesting $(cat "$work/rss.max") MB, VmHWM $hwm MB"
 }
 
 for r in $(seq "$rounds"); do
