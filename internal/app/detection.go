@@ -64,12 +64,18 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 		return nil, err
 	}
 	start := time.Now()
-	if err := loadIndex(ctx, st, ix, time.Time{}); err != nil {
+	// Reading a million decoys makes several times the index's size in
+	// garbage (the rows as the driver returns them): collected at Go's
+	// default pace, the heap would peak at three times the index. The
+	// index holds almost no pointers (an arena and slices of integers),
+	// so collecting often while it is built costs little; the pages are
+	// given back after, rather than carried while ingesting.
+	gcPercent := debug.SetGCPercent(10)
+	err = loadIndex(ctx, st, ix, time.Time{})
+	debug.SetGCPercent(gcPercent)
+	if err != nil {
 		return nil, err
 	}
-	// Reading a million decoys left several times the index's size in
-	// garbage (the rows as the driver returned them); give those pages
-	// back now rather than carry them as resident memory while ingesting.
 	debug.FreeOSMemory()
 	d.setSynced(start)
 	return d, nil

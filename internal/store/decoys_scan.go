@@ -23,14 +23,16 @@ func (s *Store) EachDecoy(ctx context.Context, changedAfter time.Time, fn func(r
 	if !changedAfter.IsZero() {
 		q, args = "SELECT id, vault_id, vault_name, name, type, status FROM decoys WHERE updated_at > $1", []any{micros(changedAfter)}
 	}
-	// One connection, whose page cache the read fills, is emptied when
-	// it ends (SQLite keeps each reader's cache until it closes).
+	// A read of the whole table on one connection, whose page cache is
+	// kept small meanwhile (a sequential read gains nothing from it) and
+	// emptied after: SQLite keeps each reader's cache until it closes.
 	conn, err := s.r.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: unable to read decoys: %w", err)
 	}
 	defer conn.Close()
-	defer s.dialect.shrinkMemory(conn)
+	defer s.dialect.scanned(conn)
+	s.dialect.scanning(ctx, conn)
 	rows, err := conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("store: unable to read decoys: %w", err)
