@@ -13,29 +13,29 @@ import (
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
+// plantCanary records a new canary of kind k on the decoy named name, as
+// a new version of its value would, and returns its token.
+func (e *env) plantCanary(name string, k canary.Kind) string {
+	e.t.Helper()
+	decoys, err := e.st.ListDecoys(context.Background(), store.DecoyFilter{Search: name})
+	if err != nil || len(decoys) != 1 {
+		e.t.Fatalf("decoy %s: %v %v", name, decoys, err)
+	}
+	tok := canary.NewToken()
+	if err := e.st.AddCanary(context.Background(), decoys[0].ID, store.NewCanary{Kind: k, Token: tok}); err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
 // A decoy whose value is a canary shows its kind — its newest value's —
 // in the API, the decoy list and its vault's page; the token, as
 // sensitive as the name, appears nowhere. A plain decoy shows none.
 func TestCanaryKindIsShownNeverItsToken(t *testing.T) {
 	e := newEnv(t)
 	e.seedVaults()
-	ctx := context.Background()
-	decoys, err := e.st.ListDecoys(ctx, store.DecoyFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var own int64
-	for _, d := range decoys {
-		if d.Name == ownDecoy {
-			own = d.ID
-		}
-	}
-	old, newest := canary.NewToken(), canary.NewToken()
-	for _, c := range []store.NewCanary{{Kind: canary.KindHTTP, Token: old}, {Kind: canary.KindDNS, Token: newest}} {
-		if err := e.st.AddCanary(ctx, own, c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	old := e.plantCanary(ownDecoy, canary.KindHTTP)
+	newest := e.plantCanary(ownDecoy, canary.KindDNS)
 	analyst := e.token(auth.Analyst)
 	noToken := func(where, body string) {
 		t.Helper()
