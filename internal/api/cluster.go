@@ -21,6 +21,22 @@ type ClusterMember struct {
 	Version   string    `json:"version"`
 	// Alive is whether it noted itself within the last two lease lengths.
 	Alive bool `json:"alive"`
+	// LagSeconds is, as of LastSeen, the largest lag among the sources it
+	// runs: how old the newest record of a source's last delivery was
+	// when it was stored (0 when it runs none). It is not a backlog: a
+	// quiet source keeps the lag of its last delivery.
+	LagSeconds float64 `json:"lag_seconds"`
+	// StoredLastMinute is how many records it stored (new and duplicate,
+	// from every source and HTTP push) in the minute before LastSeen.
+	StoredLastMinute int64 `json:"stored_last_minute"`
+	// ConsumerLagRecords is, as of LastSeen, the records waiting in the
+	// Event Hubs/Kafka partitions it consumes beyond those it read (each
+	// partition's high watermark at its last fetch less its position);
+	// 0 when it consumes none.
+	ConsumerLagRecords int64 `json:"consumer_lag_records"`
+	// Sources are the names of the live sources it ran at LastSeen: every
+	// Event Hubs source, and the pull sources whose lease it holds.
+	Sources []string `json:"sources"`
 }
 
 // ClusterLease is a lease and its holder.

@@ -64,6 +64,8 @@ type Server struct {
 	// of them itself (nil unless plant.auto).
 	runs      *deployments
 	autoPlant *autoPlanter
+	// refresher gives decoys new versions (plant.refresh); nil when off.
+	refresher *refresher
 	// leader holds the scheduler lease: scheduled work runs only while it
 	// does, on one replica of those sharing the database.
 	leader *leader
@@ -169,6 +171,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err := s.setupSources(reg); err != nil {
 		return nil, err
 	}
+	s.leader.load = newReplicaLoad(s.leader.started, s.Sources, s.Pipeline.Stored)
 	worker, err := s.setupIncidents(cfg, detected, o.azure)
 	if err != nil {
 		return nil, err
@@ -207,6 +210,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.runs = runs
 	if dr.every > 0 {
 		s.tasks = append(s.tasks, scheduled(dr.loop))
+	}
+	if s.refresher = newRefresher(cfg.Plant, runs, dr, log); s.refresher != nil {
+		s.tasks = append(s.tasks, scheduled(s.refresher.loop))
 	}
 	// Heartbeats: through the same Azure client, their gaps raised as alerts.
 	if s.heartbeats, err = newHeartbeats(cfg, st, inv, s.outbox, log); err != nil {

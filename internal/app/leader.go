@@ -28,6 +28,9 @@ type leader struct {
 	*leaseRunner
 	version string
 	started time.Time
+	// load is what this replica notes about its work with its heartbeat
+	// row: its sources, their largest lag, the records it stored.
+	load *replicaLoad
 }
 
 // liveHere holds the ids of the replicas of this process, so that a
@@ -38,14 +41,17 @@ var liveHere sync.Map
 
 func newLeader(st *store.Store, log *slog.Logger, ttl time.Duration, version string) *leader {
 	l := &leader{leaseRunner: newLeaseRunner(st, log, schedulerLease, replicaID(), ttl), version: version, started: time.Now().UTC()}
+	l.load = newReplicaLoad(l.started, nil, nil)
 	l.onStep = l.note
 	liveHere.Store(l.id, true)
 	return l
 }
 
-// note records this replica as alive.
+// note records this replica as alive, with its load.
 func (l *leader) note(ctx context.Context) {
-	if err := l.st.NoteReplica(ctx, store.Replica{ID: l.id, StartedAt: l.started, Version: l.version}); err != nil && ctx.Err() == nil {
+	r := store.Replica{ID: l.id, StartedAt: l.started, Version: l.version}
+	l.load.fill(time.Now(), &r)
+	if err := l.st.NoteReplica(ctx, r); err != nil && ctx.Err() == nil {
 		l.log.Warn("cluster: unable to note this replica", "err", err)
 	}
 }
@@ -114,8 +120,12 @@ func (l *leader) Cluster(ctx context.Context) (api.Cluster, error) {
 	}
 	now := time.Now()
 	for _, r := range rs {
+		if r.Sources == nil {
+			r.Sources = []string{}
+		}
 		out.Replicas = append(out.Replicas, api.ClusterMember{ID: r.ID, StartedAt: r.StartedAt, LastSeen: r.LastSeen, Version: r.Version,
-			Alive: now.Sub(r.LastSeen) < 2*l.ttl})
+			Alive: now.Sub(r.LastSeen) < 2*l.ttl, LagSeconds: r.Lag.Seconds(), StoredLastMinute: r.StoredLastMinute,
+			ConsumerLagRecords: r.Backlog, Sources: r.Sources})
 	}
 	ls, err := l.st.Leases(ctx)
 	if err != nil {

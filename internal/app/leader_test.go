@@ -158,7 +158,7 @@ func TestScheduledTaskRunsOnlyWhileLeading(t *testing.T) {
 	}
 	l.step(ctx) // takes the lease
 	<-started
-	l.lose("test")
+	l.lose(slog.LevelWarn, "test")
 	<-ended
 	l.step(ctx) // still this replica's lease in the database: renewed as a new term
 	<-started

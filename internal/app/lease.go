@@ -79,7 +79,7 @@ func (l *leaseRunner) step(ctx context.Context) {
 		case err == nil:
 			l.renewed(lease, asked)
 		case errors.Is(err, store.ErrLeaseLost):
-			l.lose("the lease passed to another replica")
+			l.lose(slog.LevelWarn, "the lease passed to another replica")
 		case ctx.Err() == nil:
 			// The term ends by itself if no renewal succeeds in time.
 			l.log.Warn("cluster: unable to renew a lease", "lease", l.name, "err", err)
@@ -128,7 +128,7 @@ func (l *leaseRunner) gain(lease store.Lease, asked time.Time) {
 	// while the lease is still this replica's with this token.
 	fenced := store.WithFence(context.Background(), store.Fence{Lease: l.name, Holder: l.id, Token: lease.Token})
 	l.term, l.end = context.WithCancel(fenced)
-	l.expiry = time.AfterFunc(l.deadline(asked), func() { l.lose("the lease could not be renewed in time") })
+	l.expiry = time.AfterFunc(l.deadline(asked), func() { l.lose(slog.LevelWarn, "the lease could not be renewed in time") })
 	close(l.gained)
 	l.log.Info("cluster: this replica took a lease", "lease", l.name, "replica", l.id, "token", lease.Token)
 }
@@ -143,8 +143,9 @@ func (l *leaseRunner) renewed(lease store.Lease, asked time.Time) {
 	l.expiry.Reset(l.deadline(asked))
 }
 
-// lose ends the current term, if any.
-func (l *leaseRunner) lose(why string) {
+// lose ends the current term, if any, and says why at level: a lease
+// lost is worth a warning, one given up at shutdown is not.
+func (l *leaseRunner) lose(level slog.Level, why string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.term == nil {
@@ -154,7 +155,7 @@ func (l *leaseRunner) lose(why string) {
 	l.expiry.Stop()
 	l.term, l.end = nil, nil
 	l.gained = make(chan struct{})
-	l.log.Warn("cluster: this replica no longer holds a lease", "lease", l.name, "replica", l.id, "why", why)
+	l.log.Log(context.Background(), level, "cluster: this replica no longer holds a lease", "lease", l.name, "replica", l.id, "why", why)
 }
 
 // release gives the lease up at shutdown, so another replica need not
@@ -166,7 +167,7 @@ func (l *leaseRunner) release() {
 	if !held {
 		return
 	}
-	l.lose("serve is stopping")
+	l.lose(slog.LevelInfo, "serve is stopping")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := l.st.ReleaseLease(ctx, l.name, l.id, token); err != nil {

@@ -38,6 +38,13 @@ type Plant struct {
 	// vaults that hold no active decoy and replace decoys deleted or
 	// purged outside honeyvault. Off by default: it writes to vaults.
 	Auto bool `yaml:"auto"`
+	// Refresh has serve give each active decoy secret a new version when
+	// its current one is older than its vault's real secrets usually get
+	// (README "Canary values"). Off by default: it writes to vaults.
+	Refresh bool `yaml:"refresh"`
+	// RefreshDefault is the refresh interval of a vault with too few real
+	// secrets to learn one from; 0 means 90 days.
+	RefreshDefault Duration `yaml:"refresh_default"`
 	// ValueHashKey (hex, at least 32 bytes) keys the hash kept of each
 	// secret decoy's value; empty keeps none.
 	ValueHashKey      string `yaml:"value_hash_key"`
@@ -104,6 +111,9 @@ func (p Plant) Validate() error {
 	}
 	if p.MaxThrottleWait < 0 || p.MaxThrottleWait > Duration(24*time.Hour) {
 		return bad("max_throttle_wait", "%s: want 0 to 24h", p.MaxThrottleWait)
+	}
+	if p.RefreshDefault != 0 && (p.RefreshDefault < Duration(24*time.Hour) || p.RefreshDefault > Duration(2*365*24*time.Hour)) {
+		return bad("refresh_default", "%s: want 24h to 17520h (two years), or leave it unset for 90 days", p.RefreshDefault)
 	}
 	if p.ValueHashKey != "" {
 		k, err := hex.DecodeString(p.ValueHashKey)

@@ -57,6 +57,8 @@ func TestBadPlantSettingsNameTheSetting(t *testing.T) {
 		{env: map[string]string{"HONEYVAULT_PLANT_VALUE_HASH_KEY": "abcd"}, setting: "plant.value_hash_key", inMsg: "32 random bytes"},
 		{env: map[string]string{"HONEYVAULT_PLANT_CLIENT_SECRET": "s3cr3t-value"}, setting: "plant.client_id", inMsg: "tenant_id"},
 		{env: map[string]string{"HONEYVAULT_PLANT_CLOUD": "mars"}, setting: "plant.cloud", inMsg: "mars"},
+		{env: map[string]string{"HONEYVAULT_PLANT_REFRESH": "sometimes"}, setting: "plant.refresh", inMsg: "true or false"},
+		{env: map[string]string{"HONEYVAULT_PLANT_REFRESH_DEFAULT": "1h"}, setting: "plant.refresh_default", inMsg: "24h to 17520h"},
 		{file: "plant:\n  types: []\n", setting: "plant.types", inMsg: "empty"},
 		{file: "plant:\n  secret_keywords: [\"api key\"]\n", setting: "plant.secret_keywords", inMsg: "api key"},
 		{file: "plant:\n  colour: red\n", setting: "config", inMsg: "colour"},

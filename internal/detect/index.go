@@ -22,63 +22,38 @@ import (
 // When an event knows only a host (a record stripped of its resourceId),
 // the vault name decides.
 //
-// Memory: about 130 bytes per decoy whatever the vaults (see
-// TestIndexMemory), so a million decoys take some 130 MB. Only identity
-// fields are kept (ID, VaultID, VaultName, Name, Type, Status): the rest of
-// a decoy stays in the store. Alerts carry the vault id rebuilt in
-// registry.VaultID's spelling, equal to the registry's up to letter case:
+// Memory: about 90 bytes per decoy with three decoys a vault (see
+// TestIndexMemory and bench/BENCHMARKS.md), so a million decoys take some
+// 90 MB, in a handful of large slices rather than millions of small
+// objects, which the garbage collector would otherwise scan on every
+// cycle: object names lie back to back in one byte arena, each vault is
+// interned once (its subscription and resource group interned again),
+// and the hash tables are slices of int32 chained through the entries.
+// Only identity fields are kept (ID, VaultID, VaultName, Name, Type,
+// Status): the rest of a decoy stays in the store. Alerts carry the vault
+// id rebuilt in registry.VaultID's spelling and the vault's name as its
+// first decoy spelled it, equal to the registry's up to letter case:
 // compare ids case-insensitively (or use Decoy.Key, or the decoy ID).
 //
 // The zero value is not usable; call NewIndex.
 type Index struct {
 	mu      sync.RWMutex
-	heads   map[uint64]int32 // hash(vault name, object name) → first entry of its chain
+	buckets []int32 // hash(vault name, object name) & mask → first entry of its chain, -1 for none
 	entries []entry
-	subs    names // subscription ids
-	groups  names // resource group names
-	// vaults counts the decoys of each vault (lower-cased "sub/group/name"),
-	// so that tamper rules can ask whether a vault holds any.
-	vaults map[string]int
+	names   arena // object names
+	garbage int   // bytes of names no entry uses any more
+	vaults  vaultTable
 }
 
-// entry is one decoy, compact: its vault's ARM id is kept as interned
-// subscription and resource group plus the vault name, not as a string of
-// a hundred bytes per decoy.
+// entry is one decoy, compact: 24 bytes and its name in the arena.
 type entry struct {
-	name   string // object name
-	vault  string // vault name
-	id     int64
-	sub    uint32
-	group  uint32
-	next   int32 // next entry with the same hash, -1 at the end
-	typ    uint8
-	status uint8
-}
-
-// names interns strings case-insensitively, keeping the first spelling.
-// Entries are never dropped: subscriptions and resource groups are few.
-type names struct {
-	list  []string
-	index map[string]uint32 // lower-cased → list index
-	last  uint32            // the last one interned
-}
-
-func (n *names) intern(s string) uint32 {
-	if len(n.list) > 0 && n.list[n.last] == s { // decoys come vault by vault
-		return n.last
-	}
-	key := strings.ToLower(s)
-	if i, ok := n.index[key]; ok {
-		n.last = i
-		return i
-	}
-	if n.index == nil {
-		n.index = make(map[string]uint32)
-	}
-	n.list = append(n.list, strings.Clone(s))
-	n.last = uint32(len(n.list) - 1)
-	n.index[key] = n.last
-	return n.last
+	id      int64
+	name    uint32 // offset of the object name in Index.names
+	vault   uint32 // index in Index.vaults
+	next    int32  // next entry in the same bucket, -1 at the end
+	nameLen uint8
+	typ     uint8
+	status  uint8
 }
 
 var typeCodes = map[registry.Type]uint8{registry.Secret: 1, registry.Key: 2, registry.Certificate: 3}
@@ -89,7 +64,8 @@ var codeStatuses = [...]registry.Status{registry.Active, registry.Missing, regis
 
 // NewIndex returns an index of decoys (see Add).
 func NewIndex(decoys []registry.Decoy) (*Index, error) {
-	ix := &Index{heads: make(map[uint64]int32, len(decoys)), vaults: map[string]int{}}
+	ix := &Index{}
+	ix.rehashLocked(max(len(decoys), 1024))
 	if err := ix.Add(decoys...); err != nil {
 		return nil, err
 	}
@@ -123,52 +99,64 @@ func (ix *Index) Add(decoys ...registry.Decoy) error {
 
 func (ix *Index) addLocked(d registry.Decoy) {
 	id := parseVaultID(d.VaultID)
+	v := ix.vaults.intern(id)
 	h := hashKey(id.name, d.Name)
-	if i := ix.find(h, id, d.Type, d.Name); i >= 0 {
+	if i := ix.find(h, v, d.Type, d.Name); i >= 0 {
 		e := &ix.entries[i]
 		e.id, e.status = d.ID, statusCodes[d.Status]
 		return
 	}
-	head, ok := ix.heads[h]
-	if !ok {
-		head = -1
+	if len(ix.entries) >= len(ix.buckets) {
+		ix.rehashLocked(2 * len(ix.buckets))
 	}
+	b := h & uint64(len(ix.buckets)-1)
 	ix.entries = append(ix.entries, entry{
-		name: strings.Clone(d.Name), vault: strings.Clone(id.name), id: d.ID,
-		sub: ix.subs.intern(id.sub), group: ix.groups.intern(id.group), next: head,
+		id: d.ID, name: ix.names.add(d.Name), nameLen: uint8(len(d.Name)), vault: v, next: ix.buckets[b],
 		typ: typeCodes[d.Type], status: statusCodes[d.Status],
 	})
-	ix.heads[h] = int32(len(ix.entries) - 1)
-	ix.vaults[id.key()]++
+	ix.buckets[b] = int32(len(ix.entries) - 1)
+	ix.vaults.list[v].decoys++
 }
 
-// find returns the entry index of exactly this decoy, or -1.
-func (ix *Index) find(h uint64, id vaultID, t registry.Type, name string) int32 {
-	head, ok := ix.heads[h]
-	if !ok {
-		return -1
-	}
-	for i := head; i >= 0; i = ix.entries[i].next {
+// find returns the entry index of exactly this decoy (vault v), or -1.
+func (ix *Index) find(h uint64, v uint32, t registry.Type, name string) int32 {
+	for i := ix.buckets[h&uint64(len(ix.buckets)-1)]; i >= 0; i = ix.entries[i].next {
 		e := &ix.entries[i]
-		if codeTypes[e.typ] == t && auditlog.EqualFoldASCII(e.name, name) && ix.inVault(e, id) {
+		if e.vault == v && codeTypes[e.typ] == t && equalFold(ix.nameOf(e), name) {
 			return i
 		}
 	}
 	return -1
 }
 
-// inVault reports whether e's vault is the one id names.
-func (ix *Index) inVault(e *entry, id vaultID) bool {
-	return auditlog.EqualFoldASCII(e.vault, id.name) && auditlog.EqualFoldASCII(ix.subs.list[e.sub], id.sub) &&
-		auditlog.EqualFoldASCII(ix.groups.list[e.group], id.group)
+// nameOf returns e's object name, in the arena (do not keep it).
+func (ix *Index) nameOf(e *entry) []byte { return ix.names.get(e.name, e.nameLen) }
+
+// rehashLocked sizes the buckets for n entries (a power of two at least
+// n) and chains every entry into them again.
+func (ix *Index) rehashLocked(n int) {
+	size := 1024
+	for size < n {
+		size *= 2
+	}
+	ix.buckets = make([]int32, size)
+	for i := range ix.buckets {
+		ix.buckets[i] = -1
+	}
+	mask := uint64(size - 1)
+	for i := range ix.entries {
+		e := &ix.entries[i]
+		b := ix.hashEntry(e) & mask
+		e.next, ix.buckets[b] = ix.buckets[b], int32(i)
+	}
+}
+
+func (ix *Index) hashEntry(e *entry) uint64 {
+	return foldInto(fnvAdd(foldInto(fnvOffset, ix.vaults.name(e.vault)), '|'), ix.nameOf(e))
 }
 
 // vaultID is an ARM vault id in parts.
 type vaultID struct{ sub, group, name string }
-
-// key is the id's identity in Index.vaults: every spelling of one vault
-// yields the same key.
-func (id vaultID) key() string { return strings.ToLower(id.sub + "/" + id.group + "/" + id.name) }
 
 // check is registry.Decoy.Validate without its regular expressions (a
 // million decoys are checked on every start).
@@ -276,52 +264,61 @@ func (ix *Index) Remove(decoys ...registry.Decoy) int {
 func (ix *Index) removeLocked(d registry.Decoy) bool {
 	d.Type = normType(d.Type)
 	id := parseVaultID(d.VaultID)
+	v, ok := ix.vaults.find(id)
+	if !ok {
+		return false
+	}
 	h := hashKey(id.name, d.Name)
-	i := ix.find(h, id, d.Type, d.Name)
+	i := ix.find(h, v, d.Type, d.Name)
 	if i < 0 {
 		return false
 	}
 	ix.unlink(h, i)
-	if k := id.key(); ix.vaults[k] <= 1 {
-		delete(ix.vaults, k)
-	} else {
-		ix.vaults[k]--
-	}
+	ix.vaults.list[v].decoys--
+	ix.garbage += int(ix.entries[i].nameLen)
 	// Move the last entry into the hole so that entries stays dense.
 	last := int32(len(ix.entries) - 1)
 	if i != last {
 		moved := ix.entries[last]
-		mh := hashKey(moved.vault, moved.name)
+		mh := ix.hashEntry(&moved)
 		ix.unlink(mh, last)
-		moved.next = -1
-		if head, ok := ix.heads[mh]; ok {
-			moved.next = head
-		}
+		b := mh & uint64(len(ix.buckets)-1)
+		moved.next = ix.buckets[b]
 		ix.entries[i] = moved
-		ix.heads[mh] = i
+		ix.buckets[b] = i
 	}
 	ix.entries[last] = entry{}
 	ix.entries = ix.entries[:last]
+	if ix.garbage > 1<<20 && ix.garbage > ix.names.len()/2 {
+		ix.compactNamesLocked()
+	}
 	return true
 }
 
 // unlink takes entry i out of the chain of hash h.
 func (ix *Index) unlink(h uint64, i int32) {
-	head := ix.heads[h]
-	if head == i {
-		if next := ix.entries[i].next; next >= 0 {
-			ix.heads[h] = next
-		} else {
-			delete(ix.heads, h)
-		}
+	b := h & uint64(len(ix.buckets)-1)
+	if ix.buckets[b] == i {
+		ix.buckets[b] = ix.entries[i].next
 		return
 	}
-	for j := head; j >= 0; j = ix.entries[j].next {
+	for j := ix.buckets[b]; j >= 0; j = ix.entries[j].next {
 		if ix.entries[j].next == i {
 			ix.entries[j].next = ix.entries[i].next
 			return
 		}
 	}
+}
+
+// compactNamesLocked copies the names still in use into a new arena, once
+// removals have left more of the old one unused than used.
+func (ix *Index) compactNamesLocked() {
+	var fresh arena
+	for i := range ix.entries {
+		e := &ix.entries[i]
+		e.name = fresh.add(string(ix.nameOf(e)))
+	}
+	ix.names, ix.garbage = fresh, 0
 }
 
 // Len returns how many decoys are indexed.
@@ -351,23 +348,21 @@ func (ix *Index) Lookup(ev *auditlog.Event) []registry.Decoy {
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	head, ok := ix.heads[h]
-	if !ok {
-		return nil
-	}
 	var out []registry.Decoy
-	for i := head; i >= 0; i = ix.entries[i].next {
+	for i := ix.buckets[h&uint64(len(ix.buckets)-1)]; i >= 0; i = ix.entries[i].next {
 		e := &ix.entries[i]
 		t := codeTypes[e.typ]
-		if !auditlog.EqualFoldASCII(e.vault, ev.VaultName) || !auditlog.EqualFoldASCII(e.name, ev.ObjectName) || !compatible(t, ev.ObjectType) {
+		vaultName := ix.vaults.name(e.vault)
+		if !equalFold(vaultName, ev.VaultName) || !equalFold(ix.nameOf(e), ev.ObjectName) || !compatible(t, ev.ObjectType) {
 			continue
 		}
-		if ev.VaultID != "" && !ix.inVault(e, want) {
+		if ev.VaultID != "" && !ix.vaults.is(e.vault, want) {
 			continue
 		}
+		sub, group := ix.vaults.parts(e.vault)
 		out = append(out, registry.Decoy{
-			ID: e.id, VaultID: registry.VaultID(ix.subs.list[e.sub], ix.groups.list[e.group], e.vault),
-			VaultName: e.vault, Name: e.name, Type: t, Status: codeStatuses[e.status],
+			ID: e.id, VaultID: registry.VaultID(sub, group, string(vaultName)),
+			VaultName: string(vaultName), Name: string(ix.nameOf(e)), Type: t, Status: codeStatuses[e.status],
 		})
 	}
 	return out
@@ -383,12 +378,13 @@ func (ix *Index) Vault(vaultID string) (id, name string, ok bool) {
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if ix.vaults[v.key()] == 0 {
+	i, found := ix.vaults.find(v)
+	if !found || ix.vaults.list[i].decoys == 0 {
 		return "", "", false
 	}
 	// The registry's spelling of the subscription and group, as decoy
 	// alerts carry it.
-	sub, group := ix.subs.list[ix.subs.index[strings.ToLower(v.sub)]], ix.groups.list[ix.groups.index[strings.ToLower(v.group)]]
+	sub, group := ix.vaults.parts(i)
 	return registry.VaultID(sub, group, strings.ToLower(v.name)), strings.ToLower(v.name), true
 }
 
@@ -398,7 +394,7 @@ func (ix *Index) Names(fn func(name string)) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	for i := range ix.entries {
-		fn(ix.entries[i].name)
+		fn(string(ix.nameOf(&ix.entries[i])))
 	}
 }
 
@@ -423,7 +419,7 @@ func hashKey(vault, name string) uint64 {
 	return foldInto(fnvAdd(foldInto(fnvOffset, vault), '|'), name)
 }
 
-func foldInto(h uint64, s string) uint64 {
+func foldInto[T ~string | ~[]byte](h uint64, s T) uint64 {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if 'A' <= c && c <= 'Z' {

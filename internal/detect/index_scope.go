@@ -15,23 +15,17 @@ type ScopedVault struct{ ID, Name string }
 // those a role assigned at that scope covers. The scan is over vaults, not
 // decoys: a role assignment at a broad scope is rare.
 func (ix *Index) VaultsUnder(sub, group string) []ScopedVault {
-	prefix := strings.ToLower(sub) + "/"
-	if group != "" {
-		prefix += strings.ToLower(group) + "/"
-	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	var out []ScopedVault
-	for key, n := range ix.vaults {
-		if n == 0 || !strings.HasPrefix(key, prefix) {
+	for i := range ix.vaults.list {
+		v := uint32(i)
+		s, g := ix.vaults.parts(v)
+		if ix.vaults.list[i].decoys == 0 || !equalFold(s, sub) || group != "" && !equalFold(g, group) {
 			continue
 		}
-		parts := strings.SplitN(key, "/", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		s, g := ix.subs.list[ix.subs.index[parts[0]]], ix.groups.list[ix.groups.index[parts[1]]]
-		out = append(out, ScopedVault{ID: registry.VaultID(s, g, parts[2]), Name: parts[2]})
+		name := strings.ToLower(string(ix.vaults.name(v)))
+		out = append(out, ScopedVault{ID: registry.VaultID(s, g, name), Name: name})
 	}
 	slices.SortFunc(out, func(a, b ScopedVault) int { return strings.Compare(strings.ToLower(a.ID), strings.ToLower(b.ID)) })
 	return out

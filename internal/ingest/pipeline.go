@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -75,6 +76,10 @@ type Pipeline struct {
 	// waiting bulk chunk, so that steady traffic cannot starve a large body.
 	// Set these (like MaxGroupRecords) before Run.
 	MaxBulkSkips int
+
+	// stored counts the records acknowledged as stored (new and
+	// duplicate), for the replica's load in GET /api/v1/cluster.
+	stored atomic.Int64
 
 	accepted   *prometheus.CounterVec
 	deadLetter *prometheus.CounterVec
@@ -133,6 +138,10 @@ func New(st *store.Store, hook Hook, log *slog.Logger, reg prometheus.Registerer
 	}
 	return p
 }
+
+// Stored is how many records this pipeline has stored since it was made,
+// new and duplicate, from every source; safe from any goroutine.
+func (p *Pipeline) Stored() int64 { return p.stored.Load() }
 
 // ErrStopped is returned by Submit once the pipeline has stopped.
 var ErrStopped = errors.New("ingest: pipeline stopped")
@@ -471,6 +480,7 @@ func (p *Pipeline) acknowledge() {
 				continue
 			}
 			acc := a.acc[i]
+			p.stored.Add(int64(acc.New + acc.Duplicate))
 			p.accepted.WithLabelValues(r.batch.Source, "new").Add(float64(acc.New))
 			p.accepted.WithLabelValues(r.batch.Source, "duplicate").Add(float64(acc.Duplicate))
 			p.deadLetter.WithLabelValues(r.batch.Source).Add(float64(acc.DeadLetters))

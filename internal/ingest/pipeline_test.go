@@ -92,6 +92,10 @@ func TestSubmitConcurrentSourcesNothingLostNothingTwice(t *testing.T) {
 	if n, _ := st.CountEvents(context.Background()); n != sources*perSource {
 		t.Errorf("%d events stored; want %d", n, sources*perSource)
 	}
+	// Stored counts what was acknowledged, duplicates included: each body twice.
+	if got, want := p.Stored(), int64(2*sources*perSource); got != want {
+		t.Errorf("Stored() = %d; want %d", got, want)
+	}
 	if len(seen) != sources*perSource {
 		t.Errorf("hook saw %d distinct events; want %d", len(seen), sources*perSource)
 	}

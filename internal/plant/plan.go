@@ -225,14 +225,8 @@ func (p *Planner) decoy(name string, t registry.Type, m *metaModel, h ValueHints
 	d := Decoy{Name: name, Type: t, Tags: m.tags(rng, now)}
 	switch t {
 	case registry.Secret:
-		words := splitWords(name)
-		kind := kindOfWords(words)
-		v := &ValueSpec{Kind: kind, Hints: h}
-		if vendor := vendorOf(words); kind == KindAPIKey || kind == KindSigningKey && vendor == "webhook" ||
-			kind == KindServiceBusConnection && vendor == "eventhub" {
-			v.Vendor = vendor
-		}
-		d.Value, d.ContentType, d.Expires = v, m.contentType(kind), m.expires(rng, now)
+		v := valueSpecOf(name, h)
+		d.Value, d.ContentType, d.Expires = &v, m.contentType(v.Kind), m.expires(rng, now)
 	case registry.Key:
 		k := m.keySpec()
 		d.Key, d.Expires = &k, m.expires(rng, now)

@@ -25,7 +25,15 @@ const maxWatchlistRows = 5_000_000
 type RowError struct {
 	Line int
 	Err  error
+	// readOn is set for a row that is invalid as a decoy but well-formed
+	// CSV, after which the rows that follow can still be read.
+	readOn bool
 }
+
+// CanReadOn reports whether the rows after this one can still be read: the
+// row is well-formed CSV but not a valid decoy. A CSV syntax error (an
+// unterminated quote) cannot be read past with confidence.
+func (e *RowError) CanReadOn() bool { return e.readOn }
 
 // Error formats the error for people.
 func (e *RowError) Error() string {
@@ -40,7 +48,8 @@ func (e *RowError) Unwrap() error { return e.Err }
 // and extra columns (ignored: portal exports add some). It returns every row
 // or, at the first malformed row, nothing and a *RowError: an import is all or
 // nothing. Duplicate rows (same vault, type and name in any case) collapse to
-// the first.
+// the first. It holds the whole file's decoys in memory: an import of a large
+// file reads it with a WatchlistReader instead.
 func ReadWatchlist(r io.Reader) ([]Decoy, error) {
 	decoys, _, err := readWatchlist(r, false)
 	return decoys, err
@@ -57,63 +66,100 @@ func ReadWatchlistRows(r io.Reader) (decoys []Decoy, invalid []*RowError, err er
 // readWatchlist reads the CSV; keepGoing collects invalid rows instead of
 // stopping at the first.
 func readWatchlist(r io.Reader, keepGoing bool) ([]Decoy, []*RowError, error) {
-	var invalid []*RowError
-	bad := func(re *RowError) error {
-		if !keepGoing {
-			return re
-		}
-		invalid = append(invalid, re)
-		return nil
+	wr, err := NewWatchlistReader(r)
+	if err != nil {
+		return nil, nil, err
 	}
+	var out []Decoy
+	var invalid []*RowError
+	seen := make(map[string]bool)
+	for {
+		d, err := wr.Next()
+		if errors.Is(err, io.EOF) {
+			return out, invalid, nil
+		}
+		var re *RowError
+		if err != nil && (!keepGoing || !errors.As(err, &re) || !re.CanReadOn()) {
+			return nil, nil, err
+		}
+		if err == nil && seen[d.Key()] {
+			continue
+		}
+		if len(out)+len(invalid) >= maxWatchlistRows {
+			return nil, nil, &RowError{Line: wr.Line(), Err: fmt.Errorf("more than %d rows", maxWatchlistRows)}
+		}
+		if err != nil {
+			invalid = append(invalid, re)
+			continue
+		}
+		seen[d.Key()] = true
+		out = append(out, d)
+	}
+}
+
+// WatchlistReader reads a HoneyTokens watchlist CSV one row at a time, as
+// ReadWatchlist reads it but holding only the current row: an import of a
+// million decoys streams through it in bounded memory. Duplicate rows are
+// not collapsed (that takes memory in proportion to the file): the store
+// skips a decoy it already has. The zero value is not usable; call
+// NewWatchlistReader. Not safe for concurrent use.
+type WatchlistReader struct {
+	cr    *csv.Reader
+	col   map[string]int
+	width int // the header's number of fields
+	line  int // line of the row last read
+}
+
+// NewWatchlistReader reads the header of the watchlist r holds and returns
+// a reader of its rows; a missing or wrong header is a *RowError on line 1.
+func NewWatchlistReader(r io.Reader) (*WatchlistReader, error) {
 	cr := csv.NewReader(bom.Reader(r))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, nil, &RowError{Line: 1, Err: errors.New("empty file: want header " + strings.Join(WatchlistHeader, ","))}
+		return nil, &RowError{Line: 1, Err: errors.New("empty file: want header " + strings.Join(WatchlistHeader, ","))}
 	}
 	if err != nil {
-		return nil, nil, csvError(err)
+		return nil, csvError(err)
 	}
 	col, err := watchlistColumns(header)
 	if err != nil {
-		return nil, nil, &RowError{Line: 1, Err: err}
+		return nil, &RowError{Line: 1, Err: err}
 	}
-	var out []Decoy
-	seen := make(map[string]bool)
+	return &WatchlistReader{cr: cr, col: col, width: len(header), line: 1}, nil
+}
+
+// Line returns the line number of the row Next last read (the header is
+// line 1).
+func (w *WatchlistReader) Line() int { return w.line }
+
+// Next returns the next row's decoy (Status Active, VaultName filled in),
+// skipping blank lines; io.EOF after the last row. A row that is not a
+// valid decoy is a *RowError that can read on (see RowError.CanReadOn):
+// Next may be called again for the rows after it. A file that is not CSV
+// is a *RowError that cannot; I/O errors are returned as they are.
+func (w *WatchlistReader) Next() (Decoy, error) {
 	for {
-		rec, err := cr.Read()
+		rec, err := w.cr.Read()
 		if errors.Is(err, io.EOF) {
-			return out, invalid, nil
+			return Decoy{}, io.EOF
 		}
 		if err != nil {
-			return nil, nil, csvError(err)
+			return Decoy{}, csvError(err)
 		}
-		line, _ := cr.FieldPos(0)
+		w.line, _ = w.cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}
-		if len(rec) < len(header) {
-			if err := bad(&RowError{Line: line, Err: fmt.Errorf("%d fields, want %d", len(rec), len(header))}); err != nil {
-				return nil, nil, err
-			}
-			continue
+		if len(rec) < w.width {
+			return Decoy{}, &RowError{Line: w.line, Err: fmt.Errorf("%d fields, want %d", len(rec), w.width), readOn: true}
 		}
-		d, err := watchlistRow(rec, col)
+		d, err := watchlistRow(rec, w.col)
 		if err != nil {
-			if err := bad(&RowError{Line: line, Err: err}); err != nil {
-				return nil, nil, err
-			}
-			continue
+			return Decoy{}, &RowError{Line: w.line, Err: err, readOn: true}
 		}
-		if seen[d.Key()] {
-			continue
-		}
-		if len(out)+len(invalid) >= maxWatchlistRows {
-			return nil, nil, &RowError{Line: line, Err: fmt.Errorf("more than %d rows", maxWatchlistRows)}
-		}
-		seen[d.Key()] = true
-		out = append(out, d)
+		return d, nil
 	}
 }
 

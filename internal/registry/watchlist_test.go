@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -211,5 +212,41 @@ func TestReadWatchlistRowsReportsEveryInvalidRow(t *testing.T) {
 		if _, _, err := ReadWatchlistRows(strings.NewReader(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
+	}
+}
+
+// TestWatchlistReaderReadsOnPastInvalidRows: the streaming reader yields
+// rows one at a time with their line numbers; an invalid row can be read
+// past, broken CSV cannot; repeats are not collapsed (the store skips them).
+func TestWatchlistReaderReadsOnPastInvalidRows(t *testing.T) {
+	in := "ResourceProvider,ResourceId,HoneyToken,Properties\r\n" + row("a", `{"Type":"secret"}`) + "\r\n\r\n" +
+		row("bad_name!", `{"Type":"key"}`) + "\r\n" + row("A", `{"Type":"secret"}`) + "\r\n" +
+		`Microsoft.KeyVault,` + vault + `,x,"{"Type"` + "\r\n"
+	wr, err := NewWatchlistReader(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		d, err := wr.Next()
+		if errors.Is(err, io.EOF) {
+			t.Fatal("reached the end past broken CSV")
+		}
+		var re *RowError
+		if errors.As(err, &re) {
+			got = append(got, fmt.Sprintf("line %d: error, read on %v", re.Line, re.CanReadOn()))
+			if !re.CanReadOn() {
+				break
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("line %d: %s", wr.Line(), d.Name))
+	}
+	want := "line 2: a|line 4: error, read on true|line 5: A|line 6: error, read on false"
+	if strings.Join(got, "|") != want {
+		t.Errorf("got %q; want %q", strings.Join(got, "|"), want)
 	}
 }

@@ -134,3 +134,29 @@ func (t *Tx) OpenIncidentOfDecoy(ctx context.Context, decoyID int64) (Incident, 
 	}
 	return in, nil
 }
+
+// CanaryKinds returns, for each of decoys ids whose value carries a
+// canary, the kind its newest value carries: what the console shows. Never
+// the token, which is as sensitive as the decoy's name.
+func (s *Store) CanaryKinds(ctx context.Context, ids []int64) (map[int64]canary.Kind, error) {
+	out := map[int64]canary.Kind{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var p params
+	rows, err := s.r.QueryContext(ctx, "SELECT decoy_id, kind FROM canaries WHERE id IN (SELECT MAX(id) FROM canaries WHERE decoy_id IN ("+
+		list(&p, ids)+") GROUP BY decoy_id)", p...)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read the canaries of decoys: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var kind string
+		if err := rows.Scan(&id, &kind); err != nil {
+			return nil, fmt.Errorf("store: unable to read the canaries of decoys: %w", err)
+		}
+		out[id] = canary.Kind(kind)
+	}
+	return out, rows.Err()
+}

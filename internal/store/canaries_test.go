@@ -137,3 +137,32 @@ func TestOpenIncidentOfDecoy(t *testing.T) {
 		}
 	})
 }
+
+// The console shows each decoy's newest canary kind, looked up for a page
+// of decoys at once; a decoy with a plain value has none.
+func TestCanaryKinds(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		withCanary := &registry.Decoy{VaultID: vaultA, Name: "orders-webhook-url", Type: registry.Secret}
+		plain := &registry.Decoy{VaultID: vaultA, Name: "orders-db-password", Type: registry.Secret}
+		if err := s.BeginPlanting(ctx, []NewPlanting{
+			{Decoy: withCanary, Canary: &NewCanary{Kind: canary.KindHTTP, Token: canary.NewToken()}},
+			{Decoy: plain},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddCanary(ctx, withCanary.ID, NewCanary{Kind: canary.KindDNS, Token: canary.NewToken()}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.CanaryKinds(ctx, []int64{withCanary.ID, plain.ID, plain.ID + 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[withCanary.ID] != canary.KindDNS {
+			t.Errorf("CanaryKinds = %v; want only decoy %d, with its newest kind dns", got, withCanary.ID)
+		}
+		if got, err := s.CanaryKinds(ctx, nil); err != nil || len(got) != 0 {
+			t.Errorf("CanaryKinds(nil) = %v, %v; want none", got, err)
+		}
+	})
+}

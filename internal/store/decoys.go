@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -48,46 +47,6 @@ func (s *Store) AddDecoy(ctx context.Context, d *registry.Decoy) error {
 		d.ID = id
 		return nil
 	})
-}
-
-// ImportDecoys stores every decoy that is not there yet, in one transaction:
-// all or nothing. Decoys already present (same vault, type and name in any
-// case) are left as they are, so importing the same list twice adds nothing.
-// It returns how many were added. It records nothing in the audit trail:
-// what acts for a person imports with ImportWatchlist.
-func (s *Store) ImportDecoys(ctx context.Context, decoys []registry.Decoy) (added int, err error) {
-	return s.importDecoys(ctx, decoys, nil)
-}
-
-// importDecoys is ImportDecoys; then, inside the transaction, calls after
-// (when not nil) with the number added.
-func (s *Store) importDecoys(ctx context.Context, decoys []registry.Decoy, after func(*sql.Tx, int) error) (added int, err error) {
-	for i := range decoys {
-		if err := decoys[i].Validate(); err != nil {
-			return 0, fmt.Errorf("store: decoy %d: %w", i+1, err)
-		}
-	}
-	now := s.now()
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		added = 0
-		for _, d := range decoys {
-			if d.CreatedAt.IsZero() {
-				d.CreatedAt = now
-			}
-			id, err := insertDecoy(ctx, tx, d, now, true)
-			if err != nil {
-				return fmt.Errorf("store: unable to import decoy %q: %w", d.Name, err)
-			}
-			if id != 0 {
-				added++
-			}
-		}
-		if after != nil {
-			return after(tx, added)
-		}
-		return nil
-	})
-	return added, err
 }
 
 // insertDecoy inserts d and returns its id; with skipExisting an existing
@@ -244,47 +203,3 @@ func scanDecoy(sc scanner) (registry.Decoy, error) {
 }
 
 func nowUTC() time.Time { return time.Now().UTC() }
-
-// ImportWatchlist reads a Sentinel HoneyTokens watchlist CSV from r and adds
-// its decoys, recording createdBy on the new ones. Like ImportDecoys it is
-// idempotent and all or nothing. An import that adds decoys is recorded in
-// the audit trail in the same transaction, as "decoy.import" by who, with
-// createdBy (the source) as target and the counts as detail (one row per
-// import: a watchlist may hold a million decoys). It returns the number of
-// rows read and of decoys added.
-func (s *Store) ImportWatchlist(ctx context.Context, r io.Reader, createdBy string, who AuditEntry) (rows, added int, err error) {
-	if err := checkActor(who); err != nil {
-		return 0, 0, err
-	}
-	decoys, err := registry.ReadWatchlist(r)
-	if err != nil {
-		return 0, 0, err
-	}
-	added, err = s.ImportWatchlistDecoys(ctx, decoys, createdBy, who)
-	return len(decoys), added, err
-}
-
-// ImportWatchlistDecoys is ImportWatchlist for decoys already read from a
-// watchlist (registry.ReadWatchlistRows, when invalid rows are skipped):
-// it sets their CreatedBy to createdBy, adds those not there yet, all or
-// nothing, and records an import that adds any in the audit trail.
-func (s *Store) ImportWatchlistDecoys(ctx context.Context, decoys []registry.Decoy, createdBy string, who AuditEntry) (added int, err error) {
-	if err := checkActor(who); err != nil {
-		return 0, err
-	}
-	for i := range decoys {
-		decoys[i].CreatedBy = createdBy
-	}
-	return s.importDecoys(ctx, decoys, func(tx *sql.Tx, added int) error {
-		if added == 0 {
-			return nil // nothing changed
-		}
-		e := who
-		e.Action, e.Target = "decoy.import", createdBy
-		e.Detail = joinDetail(fmt.Sprintf("%d rows, %d new decoys", len(decoys), added), who.Detail)
-		if err := s.prepareAudit(&e); err != nil {
-			return err
-		}
-		return insertAudit(ctx, tx, e)
-	})
-}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -118,6 +119,61 @@ func TestReplicas(t *testing.T) {
 		rs, err := s.Replicas(ctx)
 		if err != nil || len(rs) != 1 || rs[0].ID != "host-b:2" || rs[0].Version != "v2" || !rs[0].LastSeen.Equal(now) || !rs[0].StartedAt.Equal(start) {
 			t.Errorf("replicas %+v %v; want host-b alone (host-a unseen for a day)", rs, err)
+		}
+		if len(rs) == 1 && (rs[0].Lag != 0 || rs[0].StoredLastMinute != 0 || rs[0].Sources == nil || len(rs[0].Sources) != 0) {
+			t.Errorf("a replica noted without load reads %+v; want idle, no sources", rs[0])
+		}
+	})
+}
+
+// Each replica's load — its largest source lag, the records it stored in
+// the last minute, the sources it runs — is stored with its heartbeat row,
+// replaced by the next note, and bad values are refused without a write.
+func TestReplicaLoad(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+		s.now = func() time.Time { return now }
+		busy := Replica{ID: "host-a:1", StartedAt: now, Version: "v1", Lag: 93*time.Second + 500*time.Millisecond,
+			StoredLastMinute: 41250, Backlog: 1780, Sources: []string{"archive", "hub-weu", "caf\u00e9 \"tail\""}}
+		if err := s.NoteReplica(ctx, busy); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.NoteReplica(ctx, Replica{ID: "host-b:2", StartedAt: now, Version: "v1", Sources: []string{"hub-weu"}}); err != nil {
+			t.Fatal(err)
+		}
+		rs, err := s.Replicas(ctx)
+		if err != nil || len(rs) != 2 {
+			t.Fatalf("replicas %+v %v", rs, err)
+		}
+		a := rs[0] // same last_seen: by id
+		if a.ID != "host-a:1" || a.Lag != busy.Lag || a.StoredLastMinute != 41250 || a.Backlog != 1780 || strings.Join(a.Sources, "|") != strings.Join(busy.Sources, "|") {
+			t.Errorf("busy replica reads %+v; want %+v", a, busy)
+		}
+
+		// The next note replaces the load: nothing run, nothing stored.
+		now = now.Add(10 * time.Second)
+		if err := s.NoteReplica(ctx, Replica{ID: "host-a:1", StartedAt: busy.StartedAt, Version: "v1"}); err != nil {
+			t.Fatal(err)
+		}
+		rs, _ = s.Replicas(ctx)
+		if rs[0].ID != "host-a:1" || rs[0].Lag != 0 || rs[0].StoredLastMinute != 0 || rs[0].Backlog != 0 || len(rs[0].Sources) != 0 {
+			t.Errorf("after an idle note %+v; want no lag, nothing stored, no sources", rs[0])
+		}
+
+		bad := []Replica{
+			{ID: " ", StartedAt: now},
+			{ID: "host-c:3", StartedAt: now, Lag: -time.Second},
+			{ID: "host-c:3", StartedAt: now, StoredLastMinute: -1},
+			{ID: "host-c:3", StartedAt: now, Backlog: -1},
+		}
+		for _, r := range bad {
+			if err := s.NoteReplica(ctx, r); err == nil {
+				t.Errorf("NoteReplica(%+v) accepted", r)
+			}
+		}
+		if rs, _ := s.Replicas(ctx); len(rs) != 2 {
+			t.Errorf("bad notes wrote replicas: %+v", rs)
 		}
 	})
 }

@@ -65,9 +65,14 @@ func (h *handler) listHoneytokens(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	kinds, err := h.canaryKinds(r.Context(), decoys)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	out := api.HoneytokenList{Honeytokens: make([]api.Honeytoken, 0, len(decoys))}
 	for _, d := range decoys {
-		out.Honeytokens = append(out.Honeytokens, apiHoneytoken(d))
+		out.Honeytokens = append(out.Honeytokens, apiHoneytoken(d, kinds[d.ID]))
 	}
 	if len(decoys) == f.Limit {
 		out.NextAfter = decoys[len(decoys)-1].ID

@@ -86,9 +86,14 @@ func (h *handler) getVault(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	kinds, err := h.canaryKinds(r.Context(), decoys)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	out := api.VaultDetail{Vault: apiVault(a), Honeytokens: make([]api.Honeytoken, 0, len(decoys))}
 	for _, d := range decoys {
-		out.Honeytokens = append(out.Honeytokens, apiHoneytoken(d))
+		out.Honeytokens = append(out.Honeytokens, apiHoneytoken(d, kinds[d.ID]))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/api"
+	"github.com/honeyvault/honeyvault/internal/canary"
 	"github.com/honeyvault/honeyvault/internal/coverage"
 	"github.com/honeyvault/honeyvault/internal/incident"
 	"github.com/honeyvault/honeyvault/internal/ingest/source"
@@ -108,11 +110,20 @@ func apiRelated(rel incident.Related) api.Related {
 	return out
 }
 
-func apiHoneytoken(d registry.Decoy) api.Honeytoken {
+func apiHoneytoken(d registry.Decoy, kind canary.Kind) api.Honeytoken {
 	return api.Honeytoken{
 		ID: d.ID, VaultID: d.VaultID, Vault: d.VaultName, Name: d.Name, Type: string(d.Type),
-		Status: string(d.Status), CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, Memo: d.Memo,
+		Status: string(d.Status), CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, Memo: d.Memo, Canary: string(kind),
 	}
+}
+
+// canaryKinds is the canary kind of each of decoys that carries one.
+func (h *handler) canaryKinds(ctx context.Context, decoys []registry.Decoy) (map[int64]canary.Kind, error) {
+	ids := make([]int64, len(decoys))
+	for i, d := range decoys {
+		ids[i] = d.ID
+	}
+	return h.store.CanaryKinds(ctx, ids)
 }
 
 // apiToken converts a stored token, its status as of now; never its hash.

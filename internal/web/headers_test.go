@@ -91,7 +91,7 @@ var inlineCode = regexp.MustCompile(`(?i)<script|<style|\sstyle=|\son[a-z]+=|jav
 
 // Every page must render and stay within the CSP: no inline script or style.
 func TestEveryPageRendersWithinTheCSP(t *testing.T) {
-	e := newEnv(t, withOIDC(nil))
+	e := newEnv(t, withOIDC(nil), withCluster())
 	e.seedIncident()
 	e.seedVaults()
 	c := e.browser()
@@ -99,7 +99,7 @@ func TestEveryPageRendersWithinTheCSP(t *testing.T) {
 	_, created := e.postForm(c, "/tokens", url.Values{"csrf_token": {csrf}, "role": {"owner"}, "scope": {"kv-pay"}, "expires": {"90d"}})
 	pages := map[string]string{"token_created": created}
 	for _, p := range []string{"/", "/tokens", "/audit", "/nope-page", "/incidents/1", "/incidents", "/honeytokens", "/vaults", "/vaults" + envVaultPay,
-		"/settings", "/settings/sources", "/settings/notifications", "/settings/allow-rules", "/settings/planting"} {
+		"/settings", "/settings/sources", "/settings/notifications", "/settings/allow-rules", "/settings/planting", "/cluster"} {
 		_, body := e.request(c, "GET", p, "", nil)
 		pages[p] = body
 	}
@@ -115,7 +115,8 @@ func TestEveryPageRendersWithinTheCSP(t *testing.T) {
 	// a case here, so that a broken or CSP-breaking template fails a test.
 	covered := map[string]bool{"home": true, "tokens": true, "audit": true, "error": true, "login": true, "token_created": true,
 		"incident": true, "incidents": true, "honeytokens": true, "vaults": true, "vault": true,
-		"settings": true, "settings_sources": true, "settings_notifications": true, "settings_allow_rules": true, "settings_planting": true, "run": true}
+		"settings": true, "settings_sources": true, "settings_notifications": true, "settings_allow_rules": true, "settings_planting": true, "run": true,
+		"cluster": true}
 	v, err := loadViews()
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/canary"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -84,6 +85,7 @@ type honeytokensView struct {
 type decoyRow struct {
 	registry.Decoy
 	LastTouched time.Time
+	Canary      canary.Kind // "" when the value is plain
 }
 
 // honeytokensPage is GET /honeytokens: the decoys the principal may see,
@@ -128,8 +130,13 @@ func (h *handler) honeytokensPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	kinds, err := h.canaryKinds(r.Context(), decoys)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	for _, d := range decoys {
-		v.Rows = append(v.Rows, decoyRow{d, touched[d.ID]})
+		v.Rows = append(v.Rows, decoyRow{d, touched[d.ID], kinds[d.ID]})
 	}
 	if len(decoys) == honeytokensPageSize {
 		v.Next = q.url(decoys[len(decoys)-1].ID)

@@ -198,6 +198,8 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /vaults", h.require(auth.ReadDecoys, h.vaultsPage))
 	mux.Handle("GET /vaults/{id...}", h.require(auth.ReadDecoys, h.vaultPage))
 	mux.Handle("POST /vaults/discover", h.require(auth.ManageSettings, h.vaultsDiscover))
+	// The cluster (cluster_page.go): whoever may read GET /api/v1/cluster.
+	mux.Handle("GET /cluster", h.require(auth.ReadMetrics, h.clusterPage))
 	// Settings (settings_*.go): admins only.
 	mux.Handle("GET /settings", h.require(auth.ManageSettings, h.settingsPage))
 	mux.Handle("GET /settings/sources", h.require(auth.ManageSettings, h.settingsSources))

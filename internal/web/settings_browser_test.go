@@ -54,7 +54,7 @@ func TestSettingsPagesInABrowser(t *testing.T) {
 	c.Step("dark", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`.message.notice`)))
 	c.Screenshot("settings-allow-rules-dark")
 
-	for _, want := range []string{"Sources", "Notifications", "Allow rules", "Planting", "API tokens", "Audit trail", "1 failing"} {
+	for _, want := range []string{"Sources", "Notifications", "Allow rules", "Planting", "API tokens", "Audit trail", "Cluster", "1 failing"} {
 		if !strings.Contains(overview, want) {
 			t.Errorf("/settings lacks %q", want)
 		}

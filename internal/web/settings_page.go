@@ -54,6 +54,7 @@ func (h *handler) settingsPage(w http.ResponseWriter, r *http.Request) {
 		{Path: "/settings/planting", Title: "Planting", About: "What decoys are planted where: types, keywords, probability, limits."},
 		{Path: "/tokens", Title: "API tokens", About: "Tokens for scripts, ingestion and vault owners."},
 		{Path: "/audit", Title: "Audit trail", About: "Who changed what in honeyvault, and when."},
+		{Path: "/cluster", Title: "Cluster", About: "The replicas sharing the database, what each runs and is behind, and who holds which lease."},
 	}
 	if chs, err := h.channelRows(r); err == nil {
 		bad := 0

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/honeyvault/honeyvault/internal/auth"
+	"github.com/honeyvault/honeyvault/internal/canary"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -31,6 +32,7 @@ type vaultDecoy struct {
 	ID                            int64
 	Name, Type, Status, CreatedBy string
 	Created                       timeView
+	Canary                        canary.Kind // "" when the value is plain
 }
 
 type vaultIncident struct {
@@ -113,11 +115,17 @@ func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
 		v.Tags = append(v.Tags, k+"="+val)
 	}
 	slices.Sort(v.Tags)
+	kinds, err := h.canaryKinds(r.Context(), decoys)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	for _, d := range decoys {
 		if d.Status != registry.Retired {
 			v.Retirable++
 		}
-		v.Decoys = append(v.Decoys, vaultDecoy{ID: d.ID, Name: d.Name, Type: string(d.Type), Status: string(d.Status), CreatedBy: d.CreatedBy, Created: viewTime(d.CreatedAt, now)})
+		v.Decoys = append(v.Decoys, vaultDecoy{ID: d.ID, Name: d.Name, Type: string(d.Type), Status: string(d.Status), CreatedBy: d.CreatedBy,
+			Created: viewTime(d.CreatedAt, now), Canary: kinds[d.ID]})
 	}
 	// Newest first, retired last.
 	slices.SortStableFunc(v.Decoys, func(x, y vaultDecoy) int {

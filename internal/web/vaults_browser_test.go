@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/honeyvault/honeyvault/internal/canary"
 	"github.com/honeyvault/honeyvault/internal/testenv/browser"
 )
 
@@ -20,6 +21,7 @@ func TestVaultPagesInABrowser(t *testing.T) {
 	e := newEnv(t)
 	e.seedVaults()
 	e.recordFor(envVaultPay, "kv-pay")
+	e.plantCanary(ownDecoy, canary.KindDNS)
 	c := browser.Start(t, 3*time.Minute) // a failure bound: Chromium starts slowly on a loaded machine
 	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
 
@@ -67,7 +69,8 @@ func TestVaultPagesInABrowser(t *testing.T) {
 	if darkColor == color {
 		t.Errorf("the covered state keeps its light colour %s in the dark theme", color)
 	}
-	if !strings.Contains(state, "covered") || !strings.Contains(page, "Why it is covered") || !strings.Contains(page, ownDecoy) {
+	if !strings.Contains(state, "covered") || !strings.Contains(page, "Why it is covered") || !strings.Contains(page, ownDecoy) ||
+		!strings.Contains(page, "canary · dns") {
 		t.Errorf("kv-pay's page: state %q\n%s", state, page)
 	}
 	c.CheckProblems()

@@ -36,6 +36,7 @@ var nav = []navLink{
 	{"/vaults", "Vaults", auth.ReadDecoys},
 	{"/incidents", "Incidents", auth.ReadIncidents},
 	{"/honeytokens", "Decoys", auth.ReadDecoys},
+	{"/cluster", "Cluster", auth.ReadMetrics},
 	{"/settings", "Settings", auth.ManageSettings},
 	{"/tokens", "API tokens", auth.ManageAccess},
 	{"/audit", "Audit trail", auth.ReadAudit},

@@ -47,6 +47,10 @@ type Config struct {
 	// PerAddress limits the hits one resolver address records; queries
 	// beyond it are REFUSED and record nothing.
 	PerAddress canary.Limit
+	// RepeatWindow is how long the same resolver's queries of the same
+	// name (case folded, any type) are one use, recorded once and all
+	// answered alike; 0 means DefaultRepeatWindow.
+	RepeatWindow time.Duration
 }
 
 // Server is a DNS canary listener.
@@ -55,6 +59,7 @@ type Server struct {
 	ns       []string
 	ttl      uint32
 	rec      *canary.Recorder
+	uses     *recentUses
 	log      *slog.Logger
 	inFlight chan struct{}
 }
@@ -88,6 +93,7 @@ func New(cfg Config, sink canary.Sink, log *slog.Logger) (*Server, error) {
 	}
 	s.log = log
 	s.rec = canary.NewRecorder(sink, cfg.PerAddress, log)
+	s.uses = newRecentUses(cfg.RepeatWindow)
 	return s, nil
 }
 

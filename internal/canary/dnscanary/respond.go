@@ -57,8 +57,7 @@ func (s *Server) respond(ctx context.Context, req *dns.Msg, remote netip.AddrPor
 		m.Ns = append(m.Ns, s.soa()) // a name server's own name: exists, no hit (its address is the parent's glue)
 		return m
 	}
-	err := s.rec.Record(ctx, s.hit(req, name, remote, tcp))
-	if errors.Is(err, canary.ErrRateLimited) {
+	if err := s.recordOnce(ctx, req, name, remote, tcp); errors.Is(err, canary.ErrRateLimited) {
 		m.Authoritative = false
 		m.Rcode = dns.RcodeRefused
 		return m
@@ -66,6 +65,28 @@ func (s *Server) respond(ctx context.Context, req *dns.Msg, remote netip.AddrPor
 	m.Rcode = dns.RcodeNameError
 	m.Ns = append(m.Ns, s.soa())
 	return m
+}
+
+// recordOnce records the question as a hit unless it repeats a use the
+// same resolver's earlier query of the same name recorded within the
+// window (a resolver asks A and AAAA, and retries): one use, one alert.
+// A repeat is answered as its first query was, and waits for that
+// query's hit to be stored, so its answer never comes first.
+func (s *Server) recordOnce(ctx context.Context, req *dns.Msg, name string, remote netip.AddrPort, tcp bool) error {
+	k := useKey{resolver: remote.Addr().Unmap(), name: name}
+	for {
+		u, first := s.uses.claim(k)
+		if first {
+			err := s.rec.Record(ctx, s.hit(req, name, remote, tcp))
+			s.uses.settle(u, err == nil)
+			return err
+		}
+		if s.uses.wasRecorded(u) {
+			s.log.Debug("dnscanary: a repeat of a recorded use, not recorded", "remote", remote, "qname", req.Question[0].Name)
+			return nil
+		}
+		// Its first query's hit was not stored: this query is the use now.
+	}
 }
 
 // answerApex answers a question about the zone itself.

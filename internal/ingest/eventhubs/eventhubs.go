@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -68,6 +69,10 @@ type Source struct {
 	// stored are, per partition, the newest record stored whose offset
 	// commit has not succeeded yet.
 	stored map[partition]*kgo.Record
+	// behind is, per partition this member consumes, how many records
+	// the partition held past the newest one polled, as of its last
+	// fetch (the fetch's high watermark less that record's next offset).
+	behind map[partition]int64
 }
 
 type partition struct {
@@ -107,7 +112,7 @@ func New(cfg Config, log *slog.Logger) (*Source, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Source{cfg: cfg, log: log, stored: make(map[partition]*kgo.Record)}, nil
+	return &Source{cfg: cfg, log: log, stored: make(map[partition]*kgo.Record), behind: make(map[partition]int64)}, nil
 }
 
 func (s *Source) connect() (*kgo.Client, error) {
@@ -181,6 +186,7 @@ func (s *Source) Poll(ctx context.Context, sub source.Submitter) (bool, error) {
 		recs = fetches.Records()
 		s.mu.Lock()
 		s.pending = recs
+		s.noteBehindLocked(fetches)
 		s.mu.Unlock()
 	}
 	if len(recs) == 0 {
@@ -207,6 +213,30 @@ func (s *Source) Poll(ctx context.Context, sub source.Submitter) (bool, error) {
 		return false, err
 	}
 	return true, fetchErr
+}
+
+// noteBehindLocked notes, for each partition fetches brought records of,
+// how many more it held: every fetch response carries the partition's high
+// watermark, so the consumer lag costs no request of its own.
+func (s *Source) noteBehindLocked(fetches kgo.Fetches) {
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		if n := len(p.Records); n > 0 && p.Err == nil {
+			s.behind[partition{p.Topic, p.Partition}] = max(p.HighWatermark-(p.Records[n-1].Offset+1), 0)
+		}
+	})
+}
+
+// Backlog is the consumer lag: the records waiting in the partitions this
+// member consumes beyond those it has polled, as of each partition's last
+// fetch; ok is false until a fetch brought records. A partition that moved
+// to another member no longer counts. It implements source.Backlogger.
+func (s *Source) Backlog() (records int64, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.behind {
+		records += n
+	}
+	return records, len(s.behind) > 0
 }
 
 // commitStored commits the offsets of stored records. A failure keeps them
@@ -310,6 +340,11 @@ func (s *Source) forget(gone map[string][]int32, stored bool) {
 			}
 		}
 		return
+	}
+	for k := range s.behind {
+		if slices.Contains(gone[k.topic], k.id) {
+			delete(s.behind, k)
+		}
 	}
 	// A new slice: a Poll retrying the old one may be submitting it now
 	// (no poll is in flight to hold the rebalance back then). Storing those

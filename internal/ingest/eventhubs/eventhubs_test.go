@@ -383,3 +383,35 @@ func generateTLS(t *testing.T) (server, client *tls.Config) {
 	client = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	return server, client
 }
+
+// The source knows its consumer lag from the fetches' high watermarks: the
+// records still waiting in its partitions beyond those it polled, nothing
+// once it has read them all, and the runner reports it in its status.
+func TestBacklogFromHighWatermarks(t *testing.T) {
+	h := newHub(t)
+	env := ingesttest.New(t)
+	h.send(events(0, 40, 1)...)     // 20 per partition
+	s := h.source(t, hubConnString) // the runner below closes it
+	if _, ok := s.Backlog(); ok {
+		t.Error("a backlog known before any fetch")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	var first int64
+	for first == 0 && ctx.Err() == nil {
+		if _, err := s.Poll(ctx, env.Pipeline); err != nil {
+			t.Fatal(err)
+		}
+		first, _ = s.Backlog()
+	}
+	if stored := env.Events(); first <= 0 || first > 40-int64(stored) {
+		t.Errorf("backlog %d after polling %d of 40; want some, at most the rest", first, stored)
+	}
+	r := h.runner(env, s)
+	ingesttest.Start(t, r)
+	ingesttest.Eventually(t, waitFor, "40 events", func() bool { return env.Events() == 40 })
+	ingesttest.Eventually(t, waitFor, "nothing behind", func() bool {
+		st := r.Status()
+		return st.BacklogKnown && st.Backlog == 0
+	})
+}

@@ -161,11 +161,15 @@ func (r *Runner) update(fn func(*Status)) {
 // Status returns a snapshot of the source's state.
 func (r *Runner) Status() Status {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	st := r.st
+	r.mu.Unlock()
 	st.Name, st.Kind = r.Name, r.Kind
 	if st.State == "" {
 		st.State = StateStarting
+	}
+	// Outside r.mu: the Poller takes its own lock.
+	if b, ok := r.Poller.(Backlogger); ok {
+		st.Backlog, st.BacklogKnown = b.Backlog()
 	}
 	return st
 }

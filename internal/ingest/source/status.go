@@ -36,4 +36,16 @@ type Status struct {
 	// stored: Azure's delivery delay plus honeyvault's. It is not a
 	// backlog: a quiet vault sends nothing and the lag stays as it was.
 	Lag time.Duration
+	// Backlog is the records waiting at the origin that this source has
+	// not read yet (Kafka consumer lag), when the source can tell
+	// (BacklogKnown: a Poller that is a Backlogger, once it knows).
+	Backlog      int64
+	BacklogKnown bool
+}
+
+// Backlogger is a Poller that can tell how many records wait at its
+// origin beyond those it has read (Event Hubs/Kafka: the partitions' high
+// watermarks less its position); ok is false while it cannot tell yet.
+type Backlogger interface {
+	Backlog() (records int64, ok bool)
 }
