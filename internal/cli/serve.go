@@ -32,6 +32,7 @@ Settings without a flag:
 				return &ExitError{Code: 2, Err: err}
 			}
 			log := newLogger(cfg.Log, cmd.ErrOrStderr())
+			applyMemoryLimit(cfg.Limits.MemoryLimit, cgroupMemoryMax, log)
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			srv, err := app.New(ctx, cfg, log)

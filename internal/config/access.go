@@ -70,6 +70,10 @@ type Limits struct {
 	// chunk durable before the next is stored: with the pipeline's bulk
 	// group, what a decoy access arriving meanwhile may wait for.
 	IngestChunkRecords int `yaml:"ingest_chunk_records"`
+	// MemoryLimit is serve's soft memory limit (ParseMemoryLimit): ""
+	// for 90 % of the cgroup's memory.max when there is one, "off", or a
+	// size. GOMEMLIMIT, when set, wins over it.
+	MemoryLimit string `yaml:"memory_limit"`
 }
 
 // ParseRate reads "N/DURATION" ("10/1m") into a burst of N and a rate per
@@ -115,6 +119,9 @@ func (c *Config) validateAccess() error {
 	}
 	if n := c.Limits.IngestChunkRecords; n < 10 || n > 100_000 {
 		return &Error{Setting: "limits.ingest_chunk_records", Err: fmt.Errorf("%d: want 10 to 100000", n)}
+	}
+	if _, err := ParseMemoryLimit(c.Limits.MemoryLimit); err != nil {
+		return &Error{Setting: "limits.memory_limit", Err: err}
 	}
 	return nil
 }

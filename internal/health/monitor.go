@@ -62,6 +62,8 @@ type Monitor struct {
 	// Now is the clock heartbeats are sent and judged by; nil: time.Now.
 	Now func() time.Time
 	Log *slog.Logger
+	// PageVaults is how many vaults Beat and Check read at once; 0: 1,000.
+	PageVaults int
 }
 
 // concurrentSends bounds the heartbeats in flight at once: a few thousand
@@ -85,35 +87,71 @@ type Report struct {
 // stored before it is sent so that a record arriving at once finds it. A
 // send that fails is kept: when Key Vault logged it, its record still
 // comes back; when it never reached Key Vault (network rules, a vault
-// gone), the missed heartbeat is the finding.
+// gone), the missed heartbeat is the finding. Vaults are read a page at a
+// time and beaten a few at a time (beatGroup), each few stored in one
+// transaction.
 func (m *Monitor) Beat(ctx context.Context) (Report, error) {
-	vaults, err := m.decoyVaults(ctx)
-	if err != nil {
-		return Report{}, err
-	}
 	var r Report
+	var errs []error
+	for after := ""; ; {
+		vaults, next, err := m.decoyVaultsAfter(ctx, after)
+		if err != nil {
+			return r, errors.Join(append(errs, err)...)
+		}
+		for len(vaults) > 0 {
+			n := min(beatGroup, len(vaults))
+			err := m.beat(ctx, vaults[:n], &r)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if errors.Is(err, errStop) || ctx.Err() != nil {
+				return r, errors.Join(append(errs, ctx.Err())...)
+			}
+			vaults = vaults[n:]
+		}
+		if next == "" {
+			return r, errors.Join(errs...)
+		}
+		after = next
+	}
+}
+
+// beatGroup is how many heartbeats are stored in one transaction and then
+// sent, concurrentSends at a time: few enough that each is sent soon after
+// the time stored as its sending.
+const beatGroup = 4 * concurrentSends
+
+// errStop marks an error after which Beat sends nothing more: the
+// heartbeats could not be stored (the lease lost, the database down).
+var errStop = errors.New("health: heartbeats not stored")
+
+// beat stores one heartbeat for each of vaults, sends them, and forgets
+// those that never reached Key Vault.
+func (m *Monitor) beat(ctx context.Context, vaults []Vault, r *Report) error {
+	beats := make([]store.Heartbeat, len(vaults))
+	for i, v := range vaults {
+		nonce, err := newNonce()
+		if err != nil {
+			return fmt.Errorf("%w: %w", errStop, err)
+		}
+		sent := m.now()
+		beats[i] = store.Heartbeat{VaultKey: v.Key, VaultID: v.ID, VaultName: v.Name, Nonce: nonce, SentAt: sent, DueAt: sent.Add(m.SLA)}
+	}
+	if err := m.Store.InsertHeartbeats(ctx, beats); err != nil {
+		return fmt.Errorf("%w: %w", errStop, err)
+	}
+	r.Sent += len(beats)
 	results := make([]error, len(vaults))
-	nonces := make([]string, len(vaults))
-	var stop error
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(concurrentSends)
 	for i, v := range vaults {
-		if nonces[i], stop = newNonce(); stop != nil {
-			break
-		}
-		sent := m.now()
-		h := store.Heartbeat{VaultKey: v.Key, VaultID: v.ID, VaultName: v.Name, Nonce: nonces[i], SentAt: sent, DueAt: sent.Add(m.SLA)}
-		if stop = m.Store.InsertHeartbeat(ctx, h); stop != nil {
-			break
-		}
-		r.Sent++
 		g.Go(func() error {
-			results[i] = m.Send.Send(gctx, v, registry.HeartbeatPrefix+nonces[i])
+			results[i] = m.Send.Send(gctx, v, registry.HeartbeatPrefix+beats[i].Nonce)
 			return nil
 		})
 	}
 	g.Wait()
-	var errs []error
+	var notSent []string
 	for i, err := range results {
 		if err == nil {
 			continue
@@ -121,15 +159,13 @@ func (m *Monitor) Beat(ctx context.Context) (Report, error) {
 		r.Failed++
 		m.log().Warn("health: heartbeat not answered", "vault", vaults[i].Name, "err", err)
 		if errors.Is(err, ErrNotSent) {
-			// Never sent, so never to come back: forgotten even when the
-			// lease this ran under passed on meanwhile (the sender refused
-			// to send for it), or the new leader would judge it missing.
-			if err := m.Store.DeleteHeartbeat(store.WithoutFence(ctx), nonces[i]); err != nil {
-				errs = append(errs, err)
-			}
+			notSent = append(notSent, beats[i].Nonce)
 		}
 	}
-	return r, errors.Join(append(errs, stop, ctx.Err())...)
+	// Never sent, so never to come back: forgotten even when the lease
+	// this ran under passed on meanwhile (the sender refused to send for
+	// it), or the new leader would judge them missing.
+	return m.Store.DeleteHeartbeats(store.WithoutFence(ctx), notSent)
 }
 
 // Check judges every vault's recent heartbeats: a vault whose newest
@@ -151,11 +187,28 @@ func (m *Monitor) Check(ctx context.Context) (Report, error) {
 	if m.Since.After(from) {
 		from = m.Since
 	}
-	beats, err := m.Store.ListHeartbeats(ctx, from)
-	if err != nil {
-		return Report{}, err
-	}
 	var r Report
+	var errs []error
+	for after := ""; ; {
+		beats, err := m.Store.ListHeartbeatsAfter(ctx, from, after, m.pageVaults())
+		if err != nil {
+			return r, errors.Join(append(errs, err)...)
+		}
+		if len(beats) == 0 {
+			break
+		}
+		errs = append(errs, m.judge(ctx, beats, gapOf, now, &r)...)
+		after = beats[len(beats)-1].VaultKey
+	}
+	if _, err := m.Store.PruneHeartbeats(ctx, now.Add(-max(24*time.Hour, 2*m.lookback()))); err != nil {
+		errs = append(errs, err)
+	}
+	return r, errors.Join(errs...)
+}
+
+// judge judges beats, a page of vaults' heartbeats by vault and then
+// oldest first, opening and ending gaps (Check).
+func (m *Monitor) judge(ctx context.Context, beats []store.Heartbeat, gapOf map[string]bool, now time.Time, r *Report) []error {
 	var errs []error
 	for start := 0; start < len(beats); {
 		end := start
@@ -167,19 +220,16 @@ func (m *Monitor) Check(ctx context.Context) (Report, error) {
 		start = end
 		switch {
 		case j.Verdict == Missed && !gapOf[key]:
-			if err := m.open(ctx, j.FirstMissed, &r); err != nil {
+			if err := m.open(ctx, j.FirstMissed, r); err != nil {
 				errs = append(errs, err)
 			}
 		case j.Verdict == Flowing && gapOf[key]:
-			if err := m.restore(ctx, key, j.Back, now, &r); err != nil {
+			if err := m.restore(ctx, key, j.Back, now, r); err != nil {
 				errs = append(errs, err)
 			}
 		}
 	}
-	if _, err := m.Store.PruneHeartbeats(ctx, now.Add(-max(24*time.Hour, 2*m.lookback()))); err != nil {
-		errs = append(errs, err)
-	}
-	return r, errors.Join(errs...)
+	return errs
 }
 
 // lookback is how far back Check reads heartbeats: far enough to hold

@@ -4,44 +4,45 @@ import (
 	"context"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
-	"github.com/honeyvault/honeyvault/internal/store"
 )
 
-// decoyVaults lists the vaults holding an active decoy that discovery has
-// not found gone, with the ids the inventory spells them with where it
-// knows them.
-func (m *Monitor) decoyVaults(ctx context.Context) ([]Vault, error) {
-	counts, err := m.Store.CountDecoysByVault(ctx, store.VaultFilter{})
-	if err != nil {
-		return nil, err
+// pageVaults is how many vaults Beat and Check hold at once: with 333,334
+// vaults (a million decoys) holding them all, with their beats, took
+// hundreds of megabytes.
+const pageVaults = 1000
+
+// decoyVaultsAfter lists the next page of vaults after key after holding
+// an active decoy that discovery has not found gone, with the ids the
+// inventory spells them with where it knows them; next is the key to pass
+// for the page after it, "" when this was the last.
+func (m *Monitor) decoyVaultsAfter(ctx context.Context, after string) (out []Vault, next string, err error) {
+	page, err := m.Store.DecoyVaultsAfter(ctx, after, m.pageVaults(), registry.Active)
+	if err != nil || len(page) == 0 {
+		return nil, "", err
 	}
-	known, err := m.Store.ListVaults(ctx, store.VaultFilter{IncludeGone: true})
-	if err != nil {
-		return nil, err
-	}
-	byKey := make(map[string]store.Vault, len(known))
-	for _, v := range known {
-		byKey[v.Key()] = v
-	}
-	seen := map[string]bool{}
-	var out []Vault
-	for _, c := range counts {
-		if c.Status != registry.Active || c.N == 0 || seen[c.VaultKey] {
+	for _, d := range page {
+		if d.Inventoried && !d.GoneAt.IsZero() {
 			continue
 		}
-		seen[c.VaultKey] = true
-		v, ok := byKey[c.VaultKey]
-		if ok && !v.GoneAt.IsZero() {
-			continue
-		}
-		if !ok {
-			name, err := registry.VaultNameFromID(c.VaultKey)
+		v := Vault{Key: d.Key, ID: d.InventoryID, Name: d.Name}
+		if !d.Inventoried {
+			name, err := registry.VaultNameFromID(d.Key)
 			if err != nil {
 				continue
 			}
-			v = store.Vault{ID: c.VaultKey, Name: name}
+			v = Vault{Key: d.Key, ID: d.Key, Name: name}
 		}
-		out = append(out, Vault{Key: c.VaultKey, ID: v.ID, Name: v.Name})
+		out = append(out, v)
 	}
-	return out, nil
+	if len(page) == m.pageVaults() {
+		next = page[len(page)-1].Key
+	}
+	return out, next, nil
+}
+
+func (m *Monitor) pageVaults() int {
+	if m.PageVaults > 0 {
+		return m.PageVaults
+	}
+	return pageVaults
 }
