@@ -58,8 +58,9 @@ func bodyText(v json.RawMessage) string {
 
 // EqualFoldASCII reports whether a and b are equal ignoring ASCII case
 // only: Key Vault names and ARM ids are ASCII, and Unicode folding would
-// let "\u212a" (Kelvin sign) equal "k".
-func EqualFoldASCII(a, b string) bool {
+// let "\u212a" (Kelvin sign) equal "k". a may be bytes, such as a name in
+// the matcher's arena, compared without a copy.
+func EqualFoldASCII[T ~string | ~[]byte](a T, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}

@@ -122,7 +122,7 @@ func (ix *Index) addLocked(d registry.Decoy) {
 func (ix *Index) find(h uint64, v uint32, t registry.Type, name string) int32 {
 	for i := ix.buckets[h&uint64(len(ix.buckets)-1)]; i >= 0; i = ix.entries[i].next {
 		e := &ix.entries[i]
-		if e.vault == v && codeTypes[e.typ] == t && equalFold(ix.nameOf(e), name) {
+		if e.vault == v && codeTypes[e.typ] == t && auditlog.EqualFoldASCII(ix.nameOf(e), name) {
 			return i
 		}
 	}
@@ -353,7 +353,7 @@ func (ix *Index) Lookup(ev *auditlog.Event) []registry.Decoy {
 		e := &ix.entries[i]
 		t := codeTypes[e.typ]
 		vaultName := ix.vaults.name(e.vault)
-		if !equalFold(vaultName, ev.VaultName) || !equalFold(ix.nameOf(e), ev.ObjectName) || !compatible(t, ev.ObjectType) {
+		if !auditlog.EqualFoldASCII(vaultName, ev.VaultName) || !auditlog.EqualFoldASCII(ix.nameOf(e), ev.ObjectName) || !compatible(t, ev.ObjectType) {
 			continue
 		}
 		if ev.VaultID != "" && !ix.vaults.is(e.vault, want) {

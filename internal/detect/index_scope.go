@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/honeyvault/honeyvault/internal/auditlog"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
@@ -21,7 +22,7 @@ func (ix *Index) VaultsUnder(sub, group string) []ScopedVault {
 	for i := range ix.vaults.list {
 		v := uint32(i)
 		s, g := ix.vaults.parts(v)
-		if ix.vaults.list[i].decoys == 0 || !equalFold(s, sub) || group != "" && !equalFold(g, group) {
+		if ix.vaults.list[i].decoys == 0 || !auditlog.EqualFoldASCII(s, sub) || group != "" && !auditlog.EqualFoldASCII(g, group) {
 			continue
 		}
 		name := strings.ToLower(string(ix.vaults.name(v)))

@@ -1,6 +1,10 @@
 package detect
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
+)
 
 // arena holds strings back to back in one byte slice, so that a million
 // of them are one object for the garbage collector instead of a million.
@@ -107,7 +111,7 @@ func (t *vaultTable) parts(v uint32) (sub, group string) {
 // is reports whether vault v is the one id names, in any case.
 func (t *vaultTable) is(v uint32, id vaultID) bool {
 	sub, group := t.parts(v)
-	return equalFold(t.name(v), id.name) && equalFold(sub, id.sub) && equalFold(group, id.group)
+	return auditlog.EqualFoldASCII(t.name(v), id.name) && auditlog.EqualFoldASCII(sub, id.sub) && auditlog.EqualFoldASCII(group, id.group)
 }
 
 // names interns strings case-insensitively, keeping the first spelling.
@@ -134,28 +138,4 @@ func (n *names) intern(s string) uint32 {
 	n.last = uint32(len(n.list) - 1)
 	n.index[key] = n.last
 	return n.last
-}
-
-// equalFold is auditlog.EqualFoldASCII for a name in an arena: ASCII
-// letters fold, nothing else does (Key Vault names are ASCII).
-func equalFold[T ~string | ~[]byte](a T, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		x, y := a[i], b[i]
-		if x == y {
-			continue
-		}
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -17,24 +17,11 @@ import (
 	"github.com/honeyvault/honeyvault/internal/canary/canarytest"
 )
 
-// start runs a listener on 127.0.0.1 and returns its address; it stops at
-// the end of the test, and the test fails if Serve does not return nil.
+// start runs a listener on 127.0.0.1 and returns its address (see
+// canarytest.ServeTCP).
 func start(t testing.TB, cfg Config, sink canary.Sink) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- New(cfg, sink, nil).Serve(ctx, l) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("Serve returned %v after its context ended; want nil", err)
-		}
-	})
-	return l.Addr().String()
+	return canarytest.ServeTCP(t, New(cfg, sink, nil).Serve)
 }
 
 // connect tries the decoy DSN from the loopback address src as pgx does,
