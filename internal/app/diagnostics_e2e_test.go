@@ -2,9 +2,7 @@ package app
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -118,7 +116,7 @@ func TestDiagnosticsSettingDeletedAndFixed(t *testing.T) {
 	if v.Coverage.State != "at-risk" || !strings.Contains(doubted(v), "no diagnostic setting") || v.Diagnostics == nil || v.Diagnostics.Fix != wantFix {
 		t.Errorf("coverage after the deletion: %+v", v)
 	}
-	page := env.page(t, "/vaults"+kvPayID)
+	page := env.srv.page(t, "/vaults"+kvPayID)
 	if !strings.Contains(page, "no diagnostic setting") || !strings.Contains(page, "az monitor diagnostic-settings create --name honeyvault --resource "+kvPayID) {
 		t.Errorf("the vault page shows neither the finding nor the fix:\n%s", page)
 	}
@@ -189,23 +187,6 @@ func TestDiagnosticsListingRefused(t *testing.T) {
 	if got := env.check(t); got.State != "ok" {
 		t.Errorf("after the grant: %+v", got)
 	}
-}
-
-// page fetches a console page with the admin token.
-func (env *tamperEnv) page(t *testing.T, path string) string {
-	t.Helper()
-	req, _ := http.NewRequest("GET", env.srv.url((&url.URL{Path: path}).EscapedPath()), nil)
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d\n%s", path, resp.StatusCode, b)
-	}
-	return string(b)
 }
 
 // A decoy vault deleted since is a failed check that says so in a few

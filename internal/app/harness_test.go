@@ -3,8 +3,11 @@ package app
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -63,6 +66,25 @@ var errServeHung = errors.New("Serve did not return within a minute of its conte
 
 // url is path on the server over plain HTTP.
 func (b *background) url(path string) string { return "http://" + b.addr + path }
+
+// page fetches a console page as the admin sees it, failing the test
+// unless it answers 200. path is escaped (decoy names may hold any
+// character a page path carries).
+func (b *background) page(t *testing.T, path string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", b.url((&url.URL{Path: path}).EscapedPath()), nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d\n%s", path, resp.StatusCode, body)
+	}
+	return string(body)
+}
 
 // stop ends Serve's context and returns what Serve returned. A minute is
 // a failure bound: a Serve that has not returned by then never will.

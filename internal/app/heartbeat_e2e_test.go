@@ -119,7 +119,7 @@ func TestHeartbeatLogsCut(t *testing.T) {
 		t.Errorf("heartbeat metric during the gap: %q; want 0", protected)
 	}
 	for _, page := range []string{"/vaults", vaultPage(kvBeatID)} {
-		if body := env.page(t, page); !strings.Contains(body, "heartbeat has not come back through ingestion") {
+		if body := env.srv.page(t, page); !strings.Contains(body, "heartbeat has not come back through ingestion") {
 			t.Errorf("%s does not say why the vault is at risk", page)
 		}
 	}

@@ -236,23 +236,6 @@ func (env *beatEnv) gapIncidents(t *testing.T) map[int64][]string {
 	return out
 }
 
-// page is a console page as the admin sees it.
-func (env *beatEnv) page(t *testing.T, path string) string {
-	t.Helper()
-	req, _ := http.NewRequest("GET", env.srv.url(path), nil)
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d", path, resp.StatusCode)
-	}
-	return string(body)
-}
-
 // vaultPage is the console page of the vault with ARM id id.
 func vaultPage(id string) string { return "/vaults" + id }
 
@@ -303,7 +286,7 @@ func (env *beatEnv) expectOneRecovery(t *testing.T, restored int) {
 		t.Errorf("the recovery notification's alert: %q", got)
 	}
 	for id := range gaps {
-		if body := env.page(t, fmt.Sprintf("/incidents/%d", id)); !strings.Contains(body, "honeyvault&#39;s heartbeat found the vault&#39;s audit records reach honeyvault again") {
+		if body := env.srv.page(t, fmt.Sprintf("/incidents/%d", id)); !strings.Contains(body, "honeyvault&#39;s heartbeat found the vault&#39;s audit records reach honeyvault again") {
 			t.Errorf("the incident page does not say the records flow again")
 		}
 	}
