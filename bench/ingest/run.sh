@@ -9,7 +9,7 @@
 #   bench/ingest/run.sh [RECORDS] [BATCH] [CONCURRENCY]
 # With REPLICAS="1 2 3" it runs only PostgreSQL, once per count, each time
 # with that many `serve` replicas on the one database, the load generator's
-# senders spread over them round-robin (the database is emptied between).
+# senders spread over them round-robin (a fresh database for each count).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH=$PATH:/usr/local/go/bin
