@@ -212,7 +212,11 @@ func (d *Deployer) registryByStore(ctx context.Context) (map[string][]registry.D
 }
 
 func (d *Deployer) prepare(ctx context.Context, r *Run, planted []registry.Decoy) {
-	secrets, err := d.Provider.Inventory(ctx, r.Store.ID)
+	mine := map[string]bool{}
+	for _, dec := range planted {
+		mine[dec.Name] = true
+	}
+	secrets, err := d.Provider.Inventory(ctx, r.Store.ID, func(name string) bool { return mine[name] })
 	if err != nil {
 		r.Err = fmt.Errorf("secretstore: store %s: inventory: %w", r.Store.Name, err)
 		return

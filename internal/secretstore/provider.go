@@ -67,8 +67,10 @@ type Provider interface {
 	// Stores lists the stores the client reaches.
 	Stores(ctx context.Context) ([]Store, error)
 	// Inventory lists a store's secrets with their metadata or tags, by
-	// list and metadata calls only.
-	Inventory(ctx context.Context, storeID string) ([]Secret, error)
+	// list and metadata calls only. listOnly (nil: none) names secrets
+	// to list by name only, with no call naming them: honeyvault's own
+	// decoys, where a metadata read would be an alert.
+	Inventory(ctx context.Context, storeID string, listOnly func(name string) bool) ([]Secret, error)
 	// Create writes a new secret. It fails with ErrConflict, creating
 	// nothing, when the name is taken.
 	Create(ctx context.Context, storeID, name string, value plant.Fields, tags map[string]string) (Created, error)

@@ -76,7 +76,14 @@ func (d *Deployer) Reconcile(ctx context.Context, storeIDs []string) ([]Reconcil
 func (d *Deployer) reconcileStore(ctx context.Context, res *ReconcileResult, decoys []store.PlantedDecoy) {
 	first := decoys[0]
 	res.StoreID, res.Store = first.VaultID, first.VaultName
-	secrets, err := d.Provider.Inventory(ctx, first.VaultID)
+	mine := map[string]bool{}
+	for _, pd := range decoys {
+		mine[pd.Name] = true
+	}
+	// Decoys are listed by name only: whether one is deleted or has a
+	// new version shows only where the listing says it without a call
+	// naming the decoy.
+	secrets, err := d.Provider.Inventory(ctx, first.VaultID, func(name string) bool { return mine[name] })
 	if err != nil {
 		res.Err = fmt.Errorf("secretstore: store %s: inventory: %w", first.VaultName, err)
 		return

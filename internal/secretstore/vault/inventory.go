@@ -1,0 +1,157 @@
+package vault
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/secretstore"
+)
+
+// Inventory lists every secret of the mount, then reads the metadata of
+// each real one. listOnly names the paths whose metadata must not be read
+// (honeyvault's decoys): they are returned by name only.
+func (p *Provider) Inventory(ctx context.Context, storeID string, listOnly func(name string) bool) ([]secretstore.Secret, error) {
+	mount, err := p.mountOf(storeID)
+	if err != nil {
+		return nil, err
+	}
+	paths, err := p.walk(ctx, mount)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]secretstore.Secret, 0, len(paths))
+	for _, path := range paths {
+		s := secretstore.Secret{Name: path}
+		if listOnly == nil || !listOnly(path) {
+			if err := p.describe(ctx, mount, &s); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// describe fills a secret's metadata from its metadata endpoint (custom
+// metadata, times, current version, whether that version is deleted).
+func (p *Provider) describe(ctx context.Context, mount string, s *secretstore.Secret) error {
+	md, err := p.client.KVv2(mount).GetMetadata(ctx, s.Name)
+	if err != nil {
+		if w := wrap("reading a secret's metadata", err); isNotFound(w) {
+			return nil // destroyed since the list: an empty description
+		} else if isForbidden(w) {
+			// A policy may allow the list but not the metadata: the name
+			// is what planting needs most.
+			return nil
+		} else {
+			return w
+		}
+	}
+	if len(md.CustomMetadata) > 0 {
+		s.Tags = make(map[string]string, len(md.CustomMetadata))
+		for k, v := range md.CustomMetadata {
+			s.Tags[k] = fmt.Sprint(v)
+		}
+	}
+	s.Created, s.Updated = md.CreatedTime, md.UpdatedTime
+	if md.CurrentVersion > 0 {
+		s.Version = strconv.Itoa(md.CurrentVersion)
+		if v, ok := md.Versions[s.Version]; ok && (v.Destroyed || !v.DeletionTime.IsZero()) {
+			s.Deleted = true
+		}
+	}
+	return nil
+}
+
+// walk lists the mount's secret paths, breadth first and sorted, up to
+// maxSecrets of them and maxDepth directories deep.
+func (p *Provider) walk(ctx context.Context, mount string) ([]string, error) {
+	var out []string
+	dirs := []string{""}
+	for depth := 0; len(dirs) > 0; depth++ {
+		var next []string
+		for _, dir := range dirs {
+			keys, err := p.list(ctx, mount, dir)
+			if err != nil {
+				return nil, err
+			}
+			for _, k := range keys {
+				switch {
+				case strings.HasSuffix(k, "/"):
+					if depth+1 < maxDepth {
+						next = append(next, dir+k)
+					}
+				case registry.HashiCorpVault.ValidName(dir + k):
+					if len(out) == p.maxSecrets {
+						return nil, fmt.Errorf("vault: mount %s holds more than %d secrets (raise the inventory bound)", mount, p.maxSecrets)
+					}
+					out = append(out, dir+k)
+				}
+			}
+		}
+		dirs = next
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// list is one directory's keys ("name", "sub/"), every page of them.
+// OpenBao pages with after and limit; Vault ignores both and answers with
+// every key, which a page that starts over shows.
+func (p *Provider) list(ctx context.Context, mount, dir string) ([]string, error) {
+	var all []string
+	after := ""
+	for {
+		q := url.Values{"list": {"true"}, "limit": {strconv.Itoa(pageSize)}}
+		if after != "" {
+			q.Set("after", after)
+		}
+		s, err := p.client.Logical().ReadWithDataWithContext(ctx, mount+"/metadata/"+dir, q)
+		if err != nil {
+			return nil, wrap("listing secrets", err)
+		}
+		if s == nil || s.Data == nil {
+			return all, nil // 404: an empty directory
+		}
+		raw, _ := s.Data["keys"].([]any)
+		keys := make([]string, 0, len(raw))
+		for _, k := range raw {
+			if ks, ok := k.(string); ok {
+				keys = append(keys, ks)
+			}
+		}
+		if after != "" && len(keys) > 0 && keys[0] <= after {
+			return all, nil // the server ignored after: the first page had it all
+		}
+		all = append(all, keys...)
+		if len(keys) != pageSize {
+			return all, nil
+		}
+		after = keys[len(keys)-1]
+	}
+}
+
+// Exists lists the secret's directory: a list names no secret, so it
+// raises no alert where a read would.
+func (p *Provider) Exists(ctx context.Context, storeID, name string) (bool, error) {
+	mount, err := p.mountOf(storeID)
+	if err != nil {
+		return false, err
+	}
+	i := strings.LastIndexByte(name, '/')
+	keys, err := p.list(ctx, mount, name[:i+1])
+	if err != nil {
+		return false, err
+	}
+	for _, k := range keys {
+		if k == name[i+1:] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
