@@ -12,7 +12,8 @@
 // metadata or tags), Delete removes one for good, Exists answers by a list
 // call (a read naming a decoy would alert), and Planter says who the
 // client is as the store's audit records name it, for the allow rule of
-// its own create. Its subpackages implement it (secretstore/vault, ...).
+// its own create. Its subpackages implement it: secretstore/vault (HashiCorp
+// Vault / OpenBao) and secretstore/awssm (AWS Secrets Manager).
 //
 // The Deployer works store by store, several at once, as deploy does for
 // Key Vault: Prepare inventories each store and asks plant.Planner.Plan
