@@ -92,8 +92,9 @@ func (d *Deployer) apply(ctx context.Context, r *Run, progress func(Progress)) {
 				errs = append(errs, aerr)
 			}
 			errs = append(errs, fmt.Errorf("secretstore: store %s: creating a decoy: %w", r.Store.Name, err))
-			// Refused for lack of permission: the rest would be too.
-			stop = errors.Is(err, ErrForbidden)
+			// Refused for lack of permission or throttled: the rest
+			// would be too.
+			stop = errors.Is(err, ErrForbidden) || errors.Is(err, ErrThrottled)
 		default:
 			r.Unsettled = append(r.Unsettled, rec)
 			errs = append(errs, fmt.Errorf("secretstore: store %s: creating a decoy got no clear answer (recorded as pending; reconcile settles it): %w", r.Store.Name, err))

@@ -60,7 +60,8 @@ func (p Planter) String() string {
 
 // Provider is one kind of secret store, as the Deployer needs it. Methods
 // are safe for concurrent use; errors of a store's refusal wrap one of
-// ErrForbidden, ErrNotFound, ErrConflict or ErrInvalid (see Definite).
+// ErrForbidden, ErrNotFound, ErrConflict, ErrInvalid or ErrThrottled (see
+// Definite).
 type Provider interface {
 	// Kind is the provider of every store id this Provider serves.
 	Kind() registry.Provider
@@ -95,10 +96,20 @@ var (
 	ErrNotFound  = errors.New("secretstore: not found")
 	ErrConflict  = errors.New("secretstore: already exists")
 	ErrInvalid   = errors.New("secretstore: request refused as invalid")
+	// ErrThrottled is a request refused for the rate of requests (a
+	// Vault rate-limit quota, Secrets Manager's ThrottlingException after
+	// the SDK's own retries): nothing changed, and the store's other
+	// requests would be refused too.
+	ErrThrottled = errors.New("secretstore: throttled")
 )
 
 // Definite reports whether err is a store's definite refusal: the request
 // changed nothing. Other errors (the network, a 5xx) leave it unknown.
 func Definite(err error) bool {
-	return errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid)
+	for _, e := range []error{ErrForbidden, ErrNotFound, ErrConflict, ErrInvalid, ErrThrottled} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }

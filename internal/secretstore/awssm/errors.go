@@ -23,6 +23,8 @@ func wrap(what string, err error) error {
 	switch ae.ErrorCode() {
 	case "AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException":
 		kind = secretstore.ErrForbidden
+	case "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded":
+		kind = secretstore.ErrThrottled
 	case "ResourceNotFoundException":
 		kind = secretstore.ErrNotFound
 	case "ResourceExistsException":

@@ -37,6 +37,8 @@ func wrap(what string, err error) error {
 		}
 	case http.StatusConflict, http.StatusPreconditionFailed:
 		kind = secretstore.ErrConflict
+	case http.StatusTooManyRequests:
+		kind = secretstore.ErrThrottled
 	case http.StatusMethodNotAllowed, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
 		kind = secretstore.ErrInvalid
 	}
