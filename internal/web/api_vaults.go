@@ -124,7 +124,8 @@ func (h *handler) assessVault(r *http.Request, id string) (assessed, []registry.
 	if err != nil {
 		return assessed{}, nil, err
 	}
-	facts := coverage.Facts{Decoys: coverage.CountDecoys(decoys), LastRecord: v.LastRecord, PlantingBlocked: v.PlantingBlocked, Gone: !v.GoneAt.IsZero()}
+	facts := coverage.Facts{Decoys: coverage.CountDecoys(decoys), LastRecord: v.LastRecord, PlantingBlocked: v.PlantingBlocked, Gone: !v.GoneAt.IsZero(),
+		Provider: registry.ProviderOf(v.ID)}
 	for _, fd := range findings {
 		facts.Findings = append(facts.Findings, coverage.Finding{Type: fd.Type, Kind: string(fd.Kind)})
 	}
