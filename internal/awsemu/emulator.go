@@ -102,7 +102,9 @@ func New(opts Options) (*Emulator, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	ca, err := newCertAuthority(e.Now(), opts.Regions)
+	// Real time, not Options.Now: clients check the certificate against
+	// their own clock, and a test's clock may be set years away.
+	ca, err := newCertAuthority(time.Now(), opts.Regions)
 	if err != nil {
 		return nil, err
 	}
