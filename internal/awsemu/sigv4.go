@@ -46,19 +46,19 @@ func parseAuthorization(h string) (authHeader, error) {
 	var cred, signed, sig string
 	for _, part := range strings.Split(rest, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			return a, errIncompleteSignature
-		}
+		var dst *string
 		switch k {
 		case "Credential":
-			cred = v
+			dst = &cred
 		case "SignedHeaders":
-			signed = v
+			dst = &signed
 		case "Signature":
-			sig = v
-		default:
+			dst = &sig
+		}
+		if !ok || dst == nil || *dst != "" { // unknown or repeated parameters are refused
 			return a, errIncompleteSignature
 		}
+		*dst = v
 	}
 	if cred == "" || signed == "" || sig == "" {
 		return a, errIncompleteSignature
