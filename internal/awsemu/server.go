@@ -83,16 +83,18 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.body = body
 	resp, aerr := c.serve(spec)
+	// Recorded before the answer leaves: a caller that has its answer
+	// and then calls Flush must find the record on its way.
+	c.record(spec, resp, aerr)
 	if aerr != nil {
 		writeError(w, aerr)
-	} else {
-		out := []byte("{}")
-		if resp != nil {
-			out, _ = json.Marshal(resp)
-		}
-		writeJSON(w, http.StatusOK, out)
+		return
 	}
-	c.record(spec, resp, aerr)
+	out := []byte("{}")
+	if resp != nil {
+		out, _ = json.Marshal(resp)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // serve authenticates, decodes and runs the call.
