@@ -102,6 +102,10 @@ func NewLogFileSink(w ObjectWriter, opts LogFileOptions) (*LogFileSink, error) {
 }
 
 // Write implements Sink: it buffers, writing each region's full files.
+// A file that cannot be written stays buffered and is tried again on the
+// next Write or Flush, which reports the error: Write itself returns nil
+// once the records are buffered, so the emulator never hands them over
+// twice.
 func (s *LogFileSink) Write(ctx context.Context, recs []Record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -111,8 +115,7 @@ func (s *LogFileSink) Write(ctx context.Context, recs []Record) error {
 	for region, rs := range s.pending {
 		for len(rs) >= s.max {
 			if err := s.writeLocked(ctx, region, rs[:s.max]); err != nil {
-				s.pending[region] = rs
-				return err
+				break
 			}
 			rs = rs[s.max:]
 		}
@@ -126,11 +129,13 @@ func (s *LogFileSink) Flush(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for region, rs := range s.pending {
-		if len(rs) == 0 {
-			continue
-		}
-		if err := s.writeLocked(ctx, region, rs); err != nil {
-			return err
+		for len(rs) > 0 {
+			n := min(len(rs), s.max)
+			if err := s.writeLocked(ctx, region, rs[:n]); err != nil {
+				s.pending[region] = rs
+				return err
+			}
+			rs = rs[n:]
 		}
 		delete(s.pending, region)
 	}

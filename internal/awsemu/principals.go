@@ -136,8 +136,11 @@ func (e *Emulator) principalARN(k *accessKey) string {
 	return e.sessionARN(k.role, k.session)
 }
 
-// policyOf is the policy that governs a key's calls.
-func (k *accessKey) policyOf() Policy {
+// policyFor is the policy that governs a key's calls now (PutUser and
+// PutRole may replace it while calls run).
+func (e *Emulator) policyFor(k *accessKey) Policy {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if k.user != nil {
 		return k.user.policy
 	}

@@ -150,7 +150,7 @@ func (c *call) authorize(action, secretID string, sec *secret) *apiError {
 			resource = c.arnPrefix() + secretID
 		}
 	}
-	switch c.key.policyOf().decide("secretsmanager:"+action, resource) {
+	switch c.e.policyFor(c.key).decide("secretsmanager:"+action, resource) {
 	case allowed:
 		return nil
 	case explicitDeny:

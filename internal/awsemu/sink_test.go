@@ -173,3 +173,56 @@ func TestLogFileKey(t *testing.T) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
+
+// A log file that cannot be written stays buffered: Flush reports the
+// failure, and once the directory can be written every record lands
+// exactly once.
+func TestLogFileSinkKeepsWhatItCouldNotWrite(t *testing.T) {
+	env := newTestEnv(t, Options{})
+	root := t.TempDir()
+	blocker := filepath.Join(root, "AWSLogs")
+	if err := os.WriteFile(blocker, []byte("a file where a directory must go"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := NewDirSink(root, env.e.AccountID(), "", 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.e.AddSink(ds, SinkOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := env.client(t, env.admin, "us-east-1")
+	for range 5 {
+		_, _ = c.ListSecrets(ctxT(t), &sm.ListSecretsInput{})
+	}
+	if err := env.e.Flush(ctxT(t)); err == nil {
+		t.Fatal("Flush reported no error though no file could be written")
+	}
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.e.Flush(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "AWSLogs", "*", "CloudTrail", "us-east-1", "*", "*", "*", "*.json.gz"))
+	total := 0
+	for _, f := range files {
+		fh, _ := os.Open(f)
+		zr, err := gzip.NewReader(fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Records []json.RawMessage }
+		if err := json.NewDecoder(zr).Decode(&doc); err != nil {
+			t.Fatal(err)
+		}
+		fh.Close()
+		if len(doc.Records) > 2 {
+			t.Errorf("%s holds %d records; files hold at most 2", f, len(doc.Records))
+		}
+		total += len(doc.Records)
+	}
+	if total != 5 || len(files) != 3 {
+		t.Errorf("%d records in %d files; want 5 in 3", total, len(files))
+	}
+}
