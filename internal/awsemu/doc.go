@@ -36,15 +36,20 @@
 // deletion.
 //
 // Secret names are case-sensitive: "Prod/DB" and "prod/db" are two
-// secrets, and a SecretId must match a name exactly. Source: the API
-// reference's Filter type ("name: Prefix match, case-sensitive";
-// docs.aws.amazon.com/secretsmanager/latest/apireference/API_Filter.html)
-// and the user guide's "Find secrets" page ("Name: Matches the beginning
+// secrets, and a SecretId must match a name exactly. What the AWS
+// documentation says (found with the docs search): the API reference's
+// Filter type, "name: Prefix match, case-sensitive"
+// (docs.aws.amazon.com/secretsmanager/latest/apireference/API_Filter.html),
+// and the user guide's "Find secrets" page, "Name: Matches the beginning
 // of secret names; case-sensitive. For example, Name: Data returns a
-// secret named DatabaseSecret, but not databaseSecret";
-// docs.aws.amazon.com/secretsmanager/latest/userguide/manage_search-secret.html).
-// Tag keys and values are case-sensitive by the same Filter page; the
-// description filter and "all" are not.
+// secret named DatabaseSecret, but not databaseSecret"
+// (docs.aws.amazon.com/secretsmanager/latest/userguide/manage_search-secret.html).
+// No page found says outright whether two names differing only in case
+// may coexist; the emulator follows the documented case-sensitive
+// matching and keeps them apart. Tag keys and values are case-sensitive
+// by the same Filter page; the description filter and "all" are not. A
+// secret created again after its deletion gets a new ARN suffix, as the
+// user guide's "What's in a secret" page says.
 //
 // # Identity
 //

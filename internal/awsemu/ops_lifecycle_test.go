@@ -68,8 +68,12 @@ func TestDeleteRestoreAndRecoveryWindow(t *testing.T) {
 	if code, _ := apiErr(t, err); code != "ResourceNotFoundException" {
 		t.Errorf("after the window: %s; want ResourceNotFoundException", code)
 	}
-	if _, err := c.CreateSecret(ctxT(t), &sm.CreateSecretInput{Name: aws.String("old/api"), SecretString: aws.String("k2")}); err != nil {
-		t.Errorf("CreateSecret once the name is free: %v", err)
+	again, err := c.CreateSecret(ctxT(t), &sm.CreateSecretInput{Name: aws.String("old/api"), SecretString: aws.String("k2")})
+	if err != nil {
+		t.Fatalf("CreateSecret once the name is free: %v", err)
+	}
+	if *again.ARN == *del.ARN {
+		t.Errorf("the new secret has the deleted one's ARN %s; want a new suffix", *again.ARN)
 	}
 }
 
