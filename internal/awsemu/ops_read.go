@@ -3,6 +3,7 @@ package awsemu
 import (
 	"slices"
 	"sort"
+	"time"
 )
 
 type getSecretValueInput struct {
@@ -143,4 +144,17 @@ func (c *call) liveSecretsLocked(withDeleted bool) []*secret {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
 	return out
+}
+
+// epoch is a time as the JSON protocol sends it: seconds since 1970, with
+// milliseconds.
+func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
+// epochPtr is epoch for optional dates: nil for the zero time.
+func epochPtr(t time.Time) *float64 {
+	if t.IsZero() {
+		return nil
+	}
+	e := epoch(t)
+	return &e
 }

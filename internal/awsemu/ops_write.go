@@ -1,10 +1,5 @@
 package awsemu
 
-import (
-	"fmt"
-	"time"
-)
-
 // secretValue is the value members shared by CreateSecret, PutSecretValue
 // and UpdateSecret.
 type secretValue struct {
@@ -12,28 +7,7 @@ type secretValue struct {
 	SecretBinary []byte
 }
 
-// check refuses both values at once and values over the API's 65,536
-// bytes.
-func (v secretValue) check() *apiError {
-	if v.SecretString != nil && v.SecretBinary != nil {
-		return errInvalidParameter("You can't specify both a binary secret value and a string secret value in the same secret.")
-	}
-	if v.SecretString != nil && len(*v.SecretString) > 65536 || len(v.SecretBinary) > 65536 {
-		return errValidation("***", "secretString", "Member must have length less than or equal to 65536")
-	}
-	return nil
-}
-
 func (v secretValue) given() bool { return v.SecretString != nil || v.SecretBinary != nil }
-
-// checkToken validates a ClientRequestToken (the SDK fills one in when
-// the caller gives none).
-func checkToken(tok string) *apiError {
-	if tok != "" && (len(tok) < 32 || len(tok) > 64) {
-		return errValidation(tok, "clientRequestToken", "Member must have length greater than or equal to 32 and less than or equal to 64")
-	}
-	return nil
-}
 
 // writeVersionLocked stores a new value under the token (a fresh id when
 // none). A retry with the same token and value returns the version it
@@ -85,7 +59,7 @@ func (c *call) createSecret() (any, *apiError) {
 	if !secretNameRE.MatchString(name) {
 		return nil, errInvalidParameter("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")
 	}
-	if err := firstError(in.check(), checkToken(in.ClientRequestToken), checkTags(in.Tags)); err != nil {
+	if err := firstError(in.check(), checkToken(in.ClientRequestToken), checkTags(in.Tags), checkMeta(in.Description, &in.KmsKeyId)); err != nil {
 		return nil, err
 	}
 	c.store.mu.Lock()
@@ -132,7 +106,7 @@ func (c *call) putSecretValue() (any, *apiError) {
 		return nil, err
 	}
 	return c.onSecret("PutSecretValue", in.SecretId, false, func(sec *secret) (any, *apiError) {
-		if err := firstError(in.check(), checkToken(in.ClientRequestToken)); err != nil {
+		if err := firstError(in.check(), checkToken(in.ClientRequestToken), checkStages(in.VersionStages)); err != nil {
 			return nil, err
 		}
 		if !in.given() {
@@ -160,7 +134,7 @@ func (c *call) updateSecret() (any, *apiError) {
 		return nil, err
 	}
 	return c.onSecret("UpdateSecret", in.SecretId, false, func(sec *secret) (any, *apiError) {
-		if err := firstError(in.check(), checkToken(in.ClientRequestToken)); err != nil {
+		if err := firstError(in.check(), checkToken(in.ClientRequestToken), checkMeta(in.Description, in.KmsKeyId)); err != nil {
 			return nil, err
 		}
 		out := writeOutput{ARN: sec.arn, Name: sec.name}
@@ -206,56 +180,4 @@ func (c *call) onSecret(action string, id *string, deletedToo bool, f func(*secr
 		return nil, errDeleted()
 	}
 	return f(sec)
-}
-
-func firstError(errs ...*apiError) *apiError {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
-}
-
-// epoch is a time as the JSON protocol sends it: seconds since 1970, with
-// milliseconds.
-func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
-
-// epochPtr is epoch for optional dates: nil for the zero time.
-func epochPtr(t time.Time) *float64 {
-	if t.IsZero() {
-		return nil
-	}
-	e := epoch(t)
-	return &e
-}
-
-func checkTags(tags []Tag) *apiError {
-	if len(tags) > 50 {
-		return errValidation(fmt.Sprint(len(tags)), "tags", "Member must have length less than or equal to 50")
-	}
-	for _, t := range tags {
-		if len(t.Key) == 0 || len(t.Key) > 128 || len(t.Value) > 256 {
-			return errInvalidParameter("A tag key must be 1 to 128 characters and a tag value at most 256.")
-		}
-	}
-	return nil
-}
-
-// mergeTags sets each new tag on old, replacing a tag of the same key
-// (keys are case-sensitive).
-func mergeTags(old, add []Tag) []Tag {
-	out := append([]Tag(nil), old...)
-	for _, t := range add {
-		replaced := false
-		for i := range out {
-			if out[i].Key == t.Key {
-				out[i].Value, replaced = t.Value, true
-			}
-		}
-		if !replaced {
-			out = append(out, t)
-		}
-	}
-	return out
 }
