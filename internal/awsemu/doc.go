@@ -75,7 +75,8 @@
 // (the SDK's), errorCode and errorMessage on failure, requestParameters
 // as sent but camelCased (secretId as the caller wrote it, never a secret
 // value), responseElements (null for reads and failures, {arn, name, ...}
-// for writes), requestID (also the X-Amzn-RequestId header), eventID,
+// for writes, "aRN" with [Options.LegacyARNSpelling] as before February
+// 2024), requestID (also the X-Amzn-RequestId header), eventID,
 // readOnly, eventType AwsApiCall, managementEvent true,
 // recipientAccountId, eventCategory Management and tlsDetails.
 // BatchGetSecretValue also makes one GetSecretValue record per secret it
@@ -102,7 +103,8 @@
 // key is unknown or whose signature is wrong is recorded with
 // userIdentity {"type":"Unknown","accessKeyId":...}; error bodies spell
 // "message" in lower case; BatchGetSecretValue's per-secret records share
-// the batch's requestID.
+// the batch's requestID; responseElements are the API's answer camelCased,
+// so DeleteSecret's deletionDate is epoch seconds there too.
 //
 // All methods of [Emulator] are safe for concurrent use.
 package awsemu

@@ -37,6 +37,9 @@ type Options struct {
 	// PageSize is how many secrets a ListSecrets page holds when the
 	// client sends no MaxResults; zero means 100, the API's maximum.
 	PageSize int
+	// LegacyARNSpelling makes write records' responseElements spell the
+	// ARN "aRN", as CloudTrail did before February 2024 ("arn" since).
+	LegacyARNSpelling bool
 	// Logger receives the emulator's own diagnostics (never secret values;
 	// secret names only at debug level); nil discards them.
 	Logger *slog.Logger

@@ -136,9 +136,9 @@ func (c *call) record(spec operation, resp any, aerr *apiError) {
 	var response json.RawMessage
 	if resp != nil && !spec.readOnly {
 		b, _ := json.Marshal(resp)
-		response = camelJSON(b)
+		response = camelJSON(b, c.e.opts.LegacyARNSpelling)
 	}
-	recs := append([]*trailRecord{c.newRecord(c.op, spec.readOnly, camelJSON(c.body), response, aerr)}, c.extra...)
+	recs := append([]*trailRecord{c.newRecord(c.op, spec.readOnly, camelJSON(c.body, false), response, aerr)}, c.extra...)
 	for _, r := range recs {
 		b, err := json.Marshal(r)
 		if err != nil {
@@ -153,21 +153,22 @@ func (c *call) record(spec operation, resp any, aerr *apiError) {
 var secretMembers = map[string]bool{"SecretString": true, "SecretBinary": true}
 
 // camelJSON rewrites a JSON object's member names the way CloudTrail logs
-// parameters (SecretId → secretId, ARN → arn) and drops secret values. A
-// body that is not a JSON object gives nil (logged as null).
-func camelJSON(b []byte) json.RawMessage {
+// parameters (SecretId → secretId, ARN → arn, or aRN when legacyARN) and
+// drops secret values. A body that is not a JSON object gives nil (logged
+// as null).
+func camelJSON(b []byte, legacyARN bool) json.RawMessage {
 	var m map[string]any
 	if json.Unmarshal(b, &m) != nil || m == nil {
 		return nil
 	}
-	out, err := json.Marshal(camel(m))
+	out, err := json.Marshal(camel(m, legacyARN))
 	if err != nil {
 		return nil
 	}
 	return out
 }
 
-func camel(v any) any {
+func camel(v any, legacyARN bool) any {
 	switch t := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(t))
@@ -175,12 +176,12 @@ func camel(v any) any {
 			if secretMembers[k] {
 				continue
 			}
-			m[camelName(k)] = camel(x)
+			m[camelName(k, legacyARN)] = camel(x, legacyARN)
 		}
 		return m
 	case []any:
 		for i := range t {
-			t[i] = camel(t[i])
+			t[i] = camel(t[i], legacyARN)
 		}
 		return t
 	}
@@ -188,10 +189,11 @@ func camel(v any) any {
 }
 
 // camelName lower-cases a member name's first letter (VersionId →
-// versionId, KmsKeyId → kmsKeyId); ARN is "arn", as records since
-// February 2024 spell it (older ones had "aRN").
-func camelName(s string) string {
-	if s == "ARN" {
+// versionId, KmsKeyId → kmsKeyId, and ARN → aRN as CloudTrail wrote it
+// before February 2024); ARN is "arn" otherwise, as records spell it
+// since.
+func camelName(s string, legacyARN bool) string {
+	if s == "ARN" && !legacyARN {
 		return "arn"
 	}
 	if s == "" || s[0] < 'A' || s[0] > 'Z' {

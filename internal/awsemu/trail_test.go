@@ -197,3 +197,36 @@ func TestRecordOfAnUnknownKey(t *testing.T) {
 		t.Errorf("record = %v", recs[0])
 	}
 }
+
+// A failed write has no responseElements; with LegacyARNSpelling a
+// write's ARN is "aRN", the pre-2024 spelling.
+func TestWriteResponseElements(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		env := newTestEnv(t, Options{LegacyARNSpelling: legacy})
+		c := env.client(t, env.admin, "us-east-1")
+		for range 2 { // the second is refused: the secret exists
+			_, _ = c.CreateSecret(ctxT(t), &sm.CreateSecretInput{Name: aws.String("w"), SecretString: aws.String("v")})
+		}
+		_, _ = c.DeleteSecret(ctxT(t), &sm.DeleteSecretInput{SecretId: aws.String("w"), RecoveryWindowInDays: aws.Int64(7)})
+		recs := env.records(t)
+		if len(recs) != 3 {
+			t.Fatalf("%d records", len(recs))
+		}
+		key, other := "arn", "aRN"
+		if legacy {
+			key, other = other, key
+		}
+		for _, i := range []int{0, 2} {
+			resp, _ := recs[i]["responseElements"].(map[string]any)
+			if arn, _ := resp[key].(string); !strings.HasPrefix(arn, "arn:aws:secretsmanager:us-east-1:123456789012:secret:w-") || resp[other] != nil || resp["name"] != "w" {
+				t.Errorf("legacy %v: %s responseElements = %v", legacy, recs[i]["eventName"], resp)
+			}
+		}
+		if recs[1]["errorCode"] != "ResourceExistsException" || recs[1]["responseElements"] != nil {
+			t.Errorf("refused CreateSecret: errorCode %v, responseElements %v", recs[1]["errorCode"], recs[1]["responseElements"])
+		}
+		if _, ok := recs[2]["responseElements"].(map[string]any)["deletionDate"]; !ok {
+			t.Errorf("DeleteSecret responseElements lack deletionDate: %v", recs[2]["responseElements"])
+		}
+	}
+}
