@@ -159,8 +159,9 @@ func (c *call) authorize(action, secretID string, sec *secret) *apiError {
 	return errAccessDenied(c.e.principalARN(c.key), "secretsmanager:"+action, shown, false)
 }
 
-// lookup resolves a SecretId in the call's region under the store lock
-// the caller holds.
+// lookupLocked resolves a SecretId in the call's region (forgetting
+// secrets whose recovery window has ended) under the store lock the
+// caller holds.
 func (c *call) lookupLocked(id string) *secret {
 	c.store.purgeLocked(c.now)
 	return c.store.resolveLocked(c.arnPrefix(), id)
