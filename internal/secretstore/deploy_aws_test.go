@@ -1,5 +1,3 @@
-//go:build awsemu
-
 package secretstore_test
 
 import (

@@ -1,5 +1,3 @@
-//go:build awsemu
-
 package awssm_test
 
 import (
