@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/honeyvault/honeyvault/internal/fanout"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/secretstore"
 )
@@ -24,18 +25,27 @@ func (p *Provider) Inventory(ctx context.Context, storeID string, listOnly func(
 	if err != nil {
 		return nil, err
 	}
-	out := make([]secretstore.Secret, 0, len(paths))
-	for _, path := range paths {
-		s := secretstore.Secret{Name: path}
-		if listOnly == nil || !listOnly(path) {
-			if err := p.describe(ctx, mount, &s); err != nil {
-				return nil, err
-			}
+	out := make([]secretstore.Secret, len(paths))
+	errs := make([]error, len(paths))
+	// Metadata reads are one request per secret: a few at a time keeps a
+	// large mount's inventory short without pressing on the server.
+	fanout.Each(ctx, len(paths), describeConcurrency, func(i int) {
+		out[i] = secretstore.Secret{Name: paths[i]}
+		if listOnly == nil || !listOnly(paths[i]) {
+			errs[i] = p.describe(ctx, mount, &out[i])
 		}
-		out = append(out, s)
+	}, func(i int) { errs[i] = ctx.Err() })
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first: the others are likely the same
+		}
 	}
 	return out, nil
 }
+
+// describeConcurrency is how many metadata reads one inventory has in
+// flight.
+const describeConcurrency = 4
 
 // describe fills a secret's metadata from its metadata endpoint (custom
 // metadata, times, current version, whether that version is deleted).
