@@ -59,13 +59,10 @@ func newEnv(t *testing.T, mounts []string, writable ...string) *env {
 		rules := []vaultemu.PathRule{
 			{Path: "sys/mounts", Capabilities: []string{"read"}},
 			{Path: "auth/token/lookup-self", Capabilities: []string{"read"}},
-			// vaultemu checks a list of the top directory as "{mount}/metadata"
-			// where Vault checks "{mount}/metadata/" (see package vault's tests).
-			{Path: m + "/metadata", Capabilities: []string{"list"}},
 			{Path: m + "/metadata/*", Capabilities: []string{"list", "read"}},
 		}
 		if len(writable) == 0 || slices.Contains(writable, m) {
-			rules[3].Capabilities = append(rules[3].Capabilities, "create", "update", "delete")
+			rules[2].Capabilities = append(rules[2].Capabilities, "create", "update", "delete")
 			rules = append(rules, vaultemu.PathRule{Path: m + "/data/*", Capabilities: []string{"create"}})
 		}
 		name := "honeyvault-" + strings.ReplaceAll(m, "/", "-")

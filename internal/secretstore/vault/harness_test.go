@@ -49,12 +49,6 @@ func startEmu(t *testing.T, mounts ...string) *emu {
 	var policies []string
 	for _, m := range s.Mounts() {
 		p := plantPolicy(strings.TrimSuffix(m, "/"))
-		// Vault adds the trailing slash to a list's path before checking
-		// policies (http/logical.go), so "{mount}/metadata/*" covers the
-		// mount's top directory; vaultemu checks the path as the client's
-		// path.Join left it ("{mount}/metadata"). Until it follows Vault,
-		// the top directory gets its own stanza here.
-		p.Rules = append(p.Rules, vaultemu.PathRule{Path: strings.TrimSuffix(m, "/") + "/metadata", Capabilities: []string{"list"}})
 		if err := s.SetPolicy(p); err != nil {
 			t.Fatal(err)
 		}
