@@ -24,7 +24,20 @@ import (
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
-func TestDeploySecretsManager(t *testing.T) {
+// awsEnv is a Secrets Manager emulator in two regions, five real secrets
+// in eu-west-1, a SQLite registry and a deployer planting as a user with
+// the documented policy.
+type awsEnv struct {
+	emu     *awsemu.Emulator
+	trail   *awsemu.MemorySink
+	adminEU *sm.Client
+	planter awsemu.Credentials
+	store   *store.Store
+	d       *secretstore.Deployer
+}
+
+func newAWSEnv(t *testing.T) *awsEnv {
+	t.Helper()
 	ctx := context.Background()
 	const account = "111122223333"
 	e, err := awsemu.New(awsemu.Options{AccountID: account, Regions: []string{"eu-west-1", "us-east-1"}})
@@ -87,6 +100,15 @@ func TestDeploySecretsManager(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := &secretstore.Deployer{Provider: p, Store: st, Planner: pl}
+	return &awsEnv{emu: e, trail: trail, adminEU: adminEU, planter: planter, store: st, d: d}
+}
+
+func TestDeploySecretsManager(t *testing.T) {
+	ctx := context.Background()
+	env := newAWSEnv(t)
+	const account = "111122223333"
+	e, trail, adminEU, planter, st, d := env.emu, env.trail, env.adminEU, env.planter, env.store, env.d
+	p := d.Provider
 	stores, _ := p.Stores(ctx)
 	runs, err := d.Deploy(ctx, stores, nil)
 	if err != nil {
@@ -151,6 +173,44 @@ func TestDeploySecretsManager(t *testing.T) {
 		json.Unmarshal(r.JSON, &rec)
 		if rec.UserIdentity.ARN == planter.ARN && rec.EventName != "ListSecrets" && rec.EventName != "CreateSecret" && rec.EventName != "DeleteSecret" {
 			t.Errorf("the planter made a %s call", rec.EventName)
+		}
+	}
+}
+
+func TestReconcileSecretsManager(t *testing.T) {
+	ctx := context.Background()
+	env := newAWSEnv(t)
+	stores, _ := env.d.Provider.Stores(ctx)
+	if _, err := env.d.Deploy(ctx, stores[:1], nil); err != nil { // eu-west-1
+		t.Fatal(err)
+	}
+	pds, _ := env.store.PlantedDecoys(ctx, store.DecoyFilter{})
+	if len(pds) == 0 {
+		t.Fatal("nothing planted")
+	}
+	// Quiet: nothing to find.
+	res, err := env.d.Reconcile(ctx, nil)
+	if err != nil || len(res) != 1 || res[0].Err != nil || len(res[0].Findings) != 0 || res[0].Checked != len(pds) {
+		t.Fatalf("first reconcile: %v %+v; want every decoy checked, nothing found", err, res)
+	}
+	// Someone writes a new value into one decoy and schedules its deletion.
+	name := pds[0].Name
+	if _, err := env.adminEU.PutSecretValue(ctx, &sm.PutSecretValueInput{SecretId: aws.String(name), SecretString: aws.String(`{"k":"changed"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = env.d.Reconcile(ctx, nil); err != nil || res[0].Err != nil || len(res[0].Findings) != 1 || res[0].Findings[0].Kind != store.FindingNewVersion {
+		t.Fatalf("reconcile after a new value: %v %+v; want one new-version finding", err, res)
+	}
+	if _, err := env.adminEU.DeleteSecret(ctx, &sm.DeleteSecretInput{SecretId: aws.String(name), RecoveryWindowInDays: aws.Int64(7)}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = env.d.Reconcile(ctx, nil); err != nil || res[0].Err != nil || len(res[0].Findings) != 1 || res[0].Findings[0].Kind != store.FindingDeleted {
+		t.Fatalf("reconcile after a deletion: %v %+v; want one deleted finding", err, res)
+	}
+	after, _ := env.store.PlantedDecoys(ctx, store.DecoyFilter{})
+	for _, pd := range after {
+		if want := map[bool]registry.Status{true: registry.Missing, false: registry.Active}[pd.Name == name]; pd.Status != want {
+			t.Errorf("%d is %s; want %s", pd.ID, pd.Status, want)
 		}
 	}
 }
