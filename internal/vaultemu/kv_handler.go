@@ -1,0 +1,183 @@
+package vaultemu
+
+import (
+	"maps"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// timeLayout is how Vault writes times in API answers and audit entries.
+const timeLayout = time.RFC3339Nano
+
+// kvHandler serves one call on one secret path of a KV v2 mount.
+type kvHandler struct {
+	s    *Server
+	m    *mount
+	path string // under the mount, after data/ or metadata/; a folder ends in "/"
+}
+
+// dispatch picks the handler for the segment after the mount and the
+// call's operation.
+func (h kvHandler) dispatch(kind string) func(*call) reply {
+	return func(c *call) reply {
+		if c.op != OpList && !validSecretPath(h.path) {
+			return errReply(http.StatusBadRequest, "invalid secret path "+quote(h.path))
+		}
+		switch kind + " " + c.op {
+		case "data read":
+			return h.read(c)
+		case "data create", "data update":
+			return h.write(c)
+		case "data patch":
+			return h.patch(c)
+		case "data delete":
+			return h.deleteLatest()
+		case "metadata read":
+			return h.metadataRead()
+		case "metadata create", "metadata update":
+			return h.metadataWrite(c)
+		case "metadata patch":
+			return h.metadataPatch(c)
+		case "metadata delete":
+			return h.metadataDelete()
+		case "metadata list":
+			return h.list(false)
+		case "detailed-metadata list":
+			return h.list(true)
+		case "delete update", "delete create":
+			return h.versionsOp(c, (*kvVersion).softDelete)
+		case "undelete update", "undelete create":
+			return h.versionsOp(c, (*kvVersion).undelete)
+		case "destroy update", "destroy create":
+			return h.versionsOp(c, (*kvVersion).destroy)
+		}
+		if kind == "data" || kind == "metadata" || kind == "detailed-metadata" || kind == "delete" || kind == "undelete" || kind == "destroy" {
+			return errReply(http.StatusMethodNotAllowed, "unsupported operation")
+		}
+		return errReply(http.StatusNotFound, "unsupported path")
+	}
+}
+
+// validSecretPath accepts a non-empty path of non-empty segments, none
+// "." or "..".
+func validSecretPath(p string) bool {
+	if p == "" || len(p) > 1024 {
+		return false
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// has reports whether the mount holds metadata at p (the existence check
+// that makes a first write "create").
+func (m *mount) has(p string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.secrets[p]
+	return ok
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// customJSON renders custom_metadata: null when there is none, as Vault.
+func customJSON(c map[string]string) any {
+	if len(c) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(c))
+	for k, v := range c {
+		out[k] = v
+	}
+	return out
+}
+
+// versionMetadata is the version's metadata as data writes and reads
+// return it.
+func (sec *kvSecret) versionMetadata(n int) map[string]any {
+	v := sec.versions[n]
+	return map[string]any{
+		"created_time":    formatTime(v.created),
+		"custom_metadata": customJSON(sec.custom),
+		"deletion_time":   formatTime(v.deleted),
+		"destroyed":       v.destroyed,
+		"version":         n,
+	}
+}
+
+// fullMetadata is the metadata endpoint's answer for the secret.
+func (sec *kvSecret) fullMetadata() map[string]any {
+	versions := map[string]any{}
+	for n, v := range sec.versions {
+		versions[itoa(n)] = map[string]any{
+			"created_time":  formatTime(v.created),
+			"deletion_time": formatTime(v.deleted),
+			"destroyed":     v.destroyed,
+		}
+	}
+	return map[string]any{
+		"cas_required":         sec.casRequired,
+		"created_time":         formatTime(sec.created),
+		"current_version":      sec.current,
+		"custom_metadata":      customJSON(sec.custom),
+		"delete_version_after": sec.deleteVersionAfter.String(),
+		"max_versions":         sec.maxVersions,
+		"oldest_version":       sec.oldest,
+		"updated_time":         formatTime(sec.updated),
+		"versions":             versions,
+	}
+}
+
+func (v *kvVersion) softDelete(now time.Time) {
+	if v.deleted.IsZero() && !v.destroyed {
+		v.deleted = now
+	}
+}
+
+func (v *kvVersion) undelete(time.Time) {
+	if !v.destroyed {
+		v.deleted = time.Time{}
+	}
+}
+
+func (v *kvVersion) destroy(time.Time) {
+	v.destroyed, v.data = true, nil
+}
+
+// cloneData deep-copies secret data so a caller's map never aliases the
+// store.
+func cloneData(d map[string]any) map[string]any {
+	if d == nil {
+		return nil
+	}
+	out := make(map[string]any, len(d))
+	for k, v := range d {
+		out[k] = cloneValue(v)
+	}
+	return out
+}
+
+func cloneValue(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		return cloneData(t)
+	case []any:
+		l := make([]any, len(t))
+		for i, e := range t {
+			l[i] = cloneValue(e)
+		}
+		return l
+	case map[string]string:
+		return maps.Clone(t)
+	}
+	return v
+}
