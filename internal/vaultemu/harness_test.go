@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,6 +111,9 @@ type tcpCollector struct {
 	ln    net.Listener
 	lines chan string
 	conns chan struct{} // one value per accepted connection
+
+	mu       sync.Mutex
+	accepted []net.Conn
 }
 
 func newTCPCollector(t *testing.T) *tcpCollector {
@@ -119,25 +123,41 @@ func newTCPCollector(t *testing.T) *tcpCollector {
 		t.Fatal(err)
 	}
 	c := &tcpCollector{ln: ln, lines: make(chan string, 1000), conns: make(chan struct{}, 100)}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.conns <- struct{}{}
-			go func() {
-				defer conn.Close()
-				sc := bufio.NewScanner(conn)
-				sc.Buffer(make([]byte, 1<<20), 1<<20)
-				for sc.Scan() {
-					c.lines <- sc.Text() + "\n"
-				}
-			}()
-		}
-	}()
+	t.Cleanup(func() { ln.Close(); closeAccepted(c) })
+	go c.accept(ln)
 	return c
+}
+
+func (c *tcpCollector) accept(ln net.Listener) {
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c.mu.Lock()
+		c.accepted = append(c.accepted, conn)
+		c.mu.Unlock()
+		c.conns <- struct{}{}
+		go func() {
+			defer conn.Close()
+			sc := bufio.NewScanner(conn)
+			sc.Buffer(make([]byte, 1<<20), 1<<20)
+			for sc.Scan() {
+				c.lines <- sc.Text() + "\n"
+			}
+		}()
+	}
+}
+
+// closeAccepted closes every connection the collector accepted so far, as
+// a collector that restarts does.
+func closeAccepted(c *tcpCollector) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, conn := range c.accepted {
+		conn.Close()
+	}
+	c.accepted = nil
 }
 
 // next waits for the next line, failing the test after a generous bound
