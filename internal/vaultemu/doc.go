@@ -26,11 +26,14 @@
 //	{mount}/metadata/{p}      GET, POST|PUT, PATCH (merge patch), DELETE (all versions), LIST or GET ?list=true
 //	{mount}/detailed-metadata/{p}  LIST (OpenBao: keys and key_info)
 //	{mount}/delete|undelete|destroy/{p}  POST|PUT {"versions":[…]} (numbers or numeric strings)
+//	{mount}/config            GET, POST|PUT (the mount's max_versions, cas_required, delete_version_after)
 //	sys/mounts                GET (each KV mount: type kv, options.version "2")
+//	sys/mounts/{path}         POST|PUT {"type":"kv","options":{"version":"2"}} (or kv-v2), DELETE
 //	sys/internal/ui/mounts/{path}  GET (what `vault kv` asks first)
 //	sys/audit                 GET;  sys/audit/{name} PUT|POST {"type","options"}, DELETE
 //	sys/audit-hash/{name}     PUT|POST {"input"} → {"hash":"hmac-sha256:…"}
 //	auth/token/lookup-self    GET (the caller's accessor and entity, for an allow-list)
+//	sys/health, sys/seal-status  GET, with no token and no audit entry, as in Vault
 //
 // Mounts are configured (Options.Mounts, [Server.AddMount]; paths may hold
 // slashes, "kv/team-a/") with max_versions and cas_required; secrets keep
@@ -68,12 +71,16 @@
 // (apps/payments/db, apps/payments/stripe, ci/github/deploy-key,
 // teams/data/snowflake, …) for a planter to blend decoys into.
 //
+// A body that is not one JSON object is refused with 400 before any audit
+// entry (Vault's HTTP layer rejects it before the request is audited).
+//
 // Not emulated: namespaces (the X-Vault-Namespace header is ignored, every
 // entry names the root namespace), auth methods and token endpoints other
 // than lookup-self, leases, response wrapping, KV v1, OpenBao's SCAN and
-// list pagination, the syslog and http audit devices, the jsonx format,
-// audited headers, Vault's client_id and request forwarding. Time in
-// answers and entries comes from Options.Now.
+// list pagination, OpenBao's refusal of API-created audit devices
+// (unsafe_allow_api_audit_creation), the syslog and http audit devices,
+// the jsonx format, audited headers, Vault's client_id and request
+// forwarding. Time in answers and entries comes from Options.Now.
 //
 // All methods of [Server] are safe for concurrent use.
 package vaultemu

@@ -173,3 +173,6 @@ func (c *tcpCollector) next(t *testing.T) string {
 		return ""
 	}
 }
+
+// jsonNumber is a number as the client decodes it (json.Number).
+func jsonNumber(s string) any { return json.Number(s) }

@@ -26,7 +26,7 @@ func (h kvHandler) read(c *call) reply {
 	if sec == nil {
 		return notFound()
 	}
-	sec.expireLocked(h.s.Now())
+	h.m.expireLocked(sec, h.s.Now())
 	if want == 0 {
 		want = sec.current
 	}
@@ -69,7 +69,7 @@ func (h kvHandler) patch(c *call) reply {
 	if sec == nil {
 		return notFound()
 	}
-	sec.expireLocked(h.s.Now())
+	h.m.expireLocked(sec, h.s.Now())
 	cur := sec.versions[sec.current]
 	if cur == nil || !cur.deleted.IsZero() || cur.destroyed {
 		return notFound()

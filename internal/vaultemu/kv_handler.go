@@ -21,6 +21,9 @@ type kvHandler struct {
 // call's operation.
 func (h kvHandler) dispatch(kind string) func(*call) reply {
 	return func(c *call) reply {
+		if kind == "config" && h.path == "" {
+			return h.config(c)
+		}
 		if c.op != OpList && !validSecretPath(h.path) {
 			return errReply(http.StatusBadRequest, "invalid secret path "+quote(h.path))
 		}

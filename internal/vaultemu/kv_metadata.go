@@ -23,7 +23,7 @@ func (h kvHandler) metadataRead() reply {
 	if sec == nil {
 		return notFound()
 	}
-	sec.expireLocked(h.s.Now())
+	h.m.expireLocked(sec, h.s.Now())
 	return ok(sec.fullMetadata())
 }
 
@@ -213,7 +213,7 @@ func (h kvHandler) list(detailed bool) reply {
 		}
 		keys = append(keys, rest)
 		if detailed {
-			sec.expireLocked(h.s.Now())
+			h.m.expireLocked(sec, h.s.Now())
 			info[rest] = sec.fullMetadata()
 		}
 	}

@@ -28,7 +28,7 @@ func (h kvHandler) versionsOp(c *call, op func(*kvVersion, time.Time)) reply {
 		return noContent()
 	}
 	now := h.s.Now()
-	sec.expireLocked(now)
+	h.m.expireLocked(sec, now)
 	for _, n := range nums {
 		if v := sec.versions[n]; v != nil {
 			op(v, now)

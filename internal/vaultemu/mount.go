@@ -18,6 +18,10 @@ type MountOptions struct {
 	MaxVersions int
 	// CASRequired makes every data write of the mount need options.cas.
 	CASRequired bool
+	// DeleteVersionAfter soft-deletes versions this long after they were
+	// written, for secrets that set no delete_version_after of their own;
+	// zero means never.
+	DeleteVersionAfter time.Duration
 }
 
 // mount is one KV v2 secrets engine: its secrets by path.
@@ -46,8 +50,8 @@ func (s *Server) AddMount(path string, o MountOptions) error {
 	if !mountPathRE.MatchString(path) {
 		return fmt.Errorf("vaultemu: invalid mount path %q", path)
 	}
-	if o.MaxVersions < 0 {
-		return fmt.Errorf("vaultemu: mount %q: max_versions must not be negative", path)
+	if o.MaxVersions < 0 || o.DeleteVersionAfter < 0 {
+		return fmt.Errorf("vaultemu: mount %q: max_versions and delete_version_after must not be negative", path)
 	}
 	for _, r := range reservedMounts {
 		if strings.HasPrefix(path, r) {
@@ -124,14 +128,19 @@ type kvVersion struct {
 	destroyed bool
 }
 
-// expireLocked applies delete_version_after: a version older than that is
-// deleted as of its creation plus the duration, as Vault does lazily.
-func (sec *kvSecret) expireLocked(now time.Time) {
-	if sec.deleteVersionAfter <= 0 {
+// expireLocked applies delete_version_after (the secret's, else the
+// mount's): a version older than that is deleted as of its creation plus
+// the duration, as Vault does lazily.
+func (m *mount) expireLocked(sec *kvSecret, now time.Time) {
+	after := sec.deleteVersionAfter
+	if after <= 0 {
+		after = m.opts.DeleteVersionAfter
+	}
+	if after <= 0 {
 		return
 	}
 	for _, v := range sec.versions {
-		if at := v.created.Add(sec.deleteVersionAfter); v.deleted.IsZero() && !v.destroyed && !now.Before(at) {
+		if at := v.created.Add(after); v.deleted.IsZero() && !v.destroyed && !now.Before(at) {
 			v.deleted = at
 		}
 	}

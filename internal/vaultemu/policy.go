@@ -51,16 +51,13 @@ func (s *Server) SetPolicy(p Policy) error {
 	if p.Name == "root" || p.Name == "default" {
 		return fmt.Errorf("vaultemu: policy %q is built in", p.Name)
 	}
-	if _, err := compileRules(p.Rules); err != nil {
+	compiled, err := compileRules(p.Rules)
+	if err != nil {
 		return fmt.Errorf("vaultemu: policy %q: %w", p.Name, err)
-	}
-	c := Policy{Name: p.Name, Rules: make([]PathRule, len(p.Rules))}
-	for i, r := range p.Rules {
-		c.Rules[i] = PathRule{Path: r.Path, Capabilities: slices.Clone(r.Capabilities)}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.policies[p.Name] = &c
+	s.policies[p.Name] = compiled
 	return nil
 }
 
@@ -79,7 +76,7 @@ func compileRules(rules []PathRule) ([]compiledRule, error) {
 				return nil, fmt.Errorf("policy path %q: unknown capability %q", r.Path, c)
 			}
 		}
-		out = append(out, compiledRule{pattern: pat, caps: r.Capabilities})
+		out = append(out, compiledRule{pattern: pat, caps: slices.Clone(r.Capabilities)})
 	}
 	return out, nil
 }
@@ -94,10 +91,7 @@ func (s *Server) capabilities(t *Token, path string) map[string]bool {
 	s.mu.Lock()
 	var rules []compiledRule
 	for _, name := range t.Policies {
-		if p, ok := s.policies[name]; ok {
-			c, _ := compileRules(p.Rules) // validated by SetPolicy
-			rules = append(rules, c...)
-		}
+		rules = append(rules, s.policies[name]...)
 	}
 	s.mu.Unlock()
 	var best *pathPattern

@@ -52,6 +52,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		notFound().write(w, "", "")
 		return
 	}
+	if s.servePublic(w, r, path) {
+		return
+	}
 	c := &call{r: r, id: newUUID(), path: path, rawToken: requestToken(r)}
 	c.remote, c.port = remoteAddr(r)
 	var err error

@@ -2,6 +2,7 @@ package vaultemu
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -48,7 +49,12 @@ func (s *Server) sysRoute(c *call, rest string) route {
 	name, isAudit := strings.CutPrefix(rest, "audit/")
 	hashName, isHash := strings.CutPrefix(rest, "audit-hash/")
 	uiPath, isUI := strings.CutPrefix(rest, "internal/ui/mounts/")
+	mountPath, isMount := strings.CutPrefix(rest, "mounts/")
 	switch {
+	case isMount && mountPath != "" && c.op == OpUpdate:
+		rt.handle = func(c *call) reply { return s.enableMountCall(mountPath, c.data) }
+	case isMount && mountPath != "" && c.op == OpDelete:
+		rt.handle = func(*call) reply { return s.disableMountCall(mountPath) }
 	case rest == "mounts" && c.op == OpRead:
 		rt.handle = s.listMounts
 	case isUI && c.op == OpRead:
@@ -117,12 +123,8 @@ func (s *Server) anyRuleUnder(t *Token, prefix string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, name := range t.Policies {
-		p, ok := s.policies[name]
-		if !ok {
-			continue
-		}
-		for _, r := range p.Rules {
-			if strings.HasPrefix(r.Path, prefix) && !(len(r.Capabilities) == 1 && r.Capabilities[0] == CapDeny) {
+		for _, r := range s.policies[name] {
+			if strings.HasPrefix(r.pattern.raw, prefix) && !slices.Contains(r.caps, CapDeny) {
 				return true
 			}
 		}

@@ -42,9 +42,9 @@ type Server struct {
 	ca   *certAuthority
 
 	mu       sync.Mutex
-	mounts   map[string]*mount // by path with trailing slash
-	tokens   map[string]*Token // by token value
-	policies map[string]*Policy
+	mounts   map[string]*mount         // by path with trailing slash
+	tokens   map[string]*Token         // by token value
+	policies map[string][]compiledRule // by policy name
 	root     *Token
 
 	audit auditBroker
@@ -66,7 +66,7 @@ func New(opts Options) (*Server, error) {
 		log:      opts.Logger,
 		mounts:   map[string]*mount{},
 		tokens:   map[string]*Token{},
-		policies: map[string]*Policy{},
+		policies: map[string][]compiledRule{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

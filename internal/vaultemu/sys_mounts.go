@@ -1,6 +1,7 @@
 package vaultemu
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -61,4 +62,41 @@ func (s *Server) uiMount(path string) reply {
 	d := m.info()
 	d["path"] = m.path
 	return ok(d)
+}
+
+// RemoveMount disables the KV mount at path and forgets its secrets.
+func (s *Server) RemoveMount(path string) error {
+	if !strings.HasSuffix(path, "/") {
+		path += "/"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, found := s.mounts[path]; !found {
+		return fmt.Errorf("vaultemu: no mount at %q", path)
+	}
+	delete(s.mounts, path)
+	return nil
+}
+
+// enableMountCall answers POST sys/mounts/{path} {"type","description",
+// "options":{"version"},"config"}: only KV version 2 is emulated.
+func (s *Server) enableMountCall(path string, data map[string]any) reply {
+	typ, _ := data["type"].(string)
+	opts, _ := data["options"].(map[string]any)
+	version, _ := opts["version"].(string)
+	if !(typ == "kv" && version == "2" || typ == "kv-v2") {
+		return errReply(http.StatusBadRequest, "only the kv secrets engine at version 2 is emulated")
+	}
+	desc, _ := data["description"].(string)
+	if err := s.AddMount(path, MountOptions{Description: desc}); err != nil {
+		return errReply(http.StatusBadRequest, strings.TrimPrefix(err.Error(), "vaultemu: "))
+	}
+	return noContent()
+}
+
+// disableMountCall answers DELETE sys/mounts/{path}; like Vault it
+// answers 204 when nothing was mounted there.
+func (s *Server) disableMountCall(path string) reply {
+	_ = s.RemoveMount(path)
+	return noContent()
 }
