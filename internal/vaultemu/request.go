@@ -98,6 +98,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p = rt.handle(c)
 	}
 	in.err, in.reply = p.errorText(), &p
+	if p.data == nil && in.err != "" {
+		// Vault's response entry carries an error answer's text as
+		// response.data.error (HMAC'd like every other string).
+		in.reply = &reply{status: p.status, data: map[string]any{"error": in.err}}
+	}
 	if denied {
 		in.err = deniedText
 		in.reply = &reply{status: http.StatusForbidden, data: map[string]any{"error": errPermissionDenied.Error()}}
