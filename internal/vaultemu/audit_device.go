@@ -46,6 +46,13 @@ func (d *auditDevice) writeEntry(typ string, in logInput, now time.Time) error {
 	return d.sink.write(line)
 }
 
+// close closes the sink once no entry is being written to it.
+func (d *auditDevice) close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.sink.close()
+}
+
 // auditBroker fans each entry out to every enabled device.
 type auditBroker struct {
 	mu      sync.Mutex
@@ -85,7 +92,7 @@ func (b *auditBroker) closeAll() error {
 	defer b.mu.Unlock()
 	var errs []error
 	for name, d := range b.devices {
-		errs = append(errs, d.sink.close())
+		errs = append(errs, d.close())
 		delete(b.devices, name)
 	}
 	return errors.Join(errs...)

@@ -45,6 +45,7 @@ type AuditPolicyResult struct {
 // string of Data HMAC'd.
 type AuditRequest struct {
 	ID                  string          `json:"id,omitempty"`
+	ClientID            string          `json:"client_id,omitempty"` // the entity id, when the token has one
 	Operation           string          `json:"operation,omitempty"`
 	MountPoint          string          `json:"mount_point,omitempty"`
 	MountType           string          `json:"mount_type,omitempty"`
@@ -119,6 +120,7 @@ func (d *auditDevice) format(typ string, in logInput, now time.Time) AuditEntry 
 	}
 	if c.token != nil {
 		e.Request.ClientTokenAccessor = hashAccessor(c.token.Accessor)
+		e.Request.ClientID = c.token.EntityID
 	}
 	if d, ok := hashStrings(c.data, hash).(map[string]any); ok && len(d) > 0 {
 		e.Request.Data = d

@@ -69,16 +69,26 @@ func (s *Server) EnableAudit(name, typ string, options map[string]string) error 
 	return s.addDevice(d)
 }
 
+// addDevice writes the probe, then enables the device. The probe is
+// written outside the broker's lock: a socket may take its write timeout
+// to fail, and requests must not wait on it.
 func (s *Server) addDevice(d *auditDevice) error {
 	s.audit.mu.Lock()
-	defer s.audit.mu.Unlock()
-	if _, dup := s.audit.devices[d.name]; dup {
-		d.sink.close()
+	_, dup := s.audit.devices[d.name]
+	s.audit.mu.Unlock()
+	if dup {
+		d.close()
 		return fmt.Errorf("vaultemu: path already in use at %s/", d.name)
 	}
 	if err := d.writeEntry("request", logInput{probe: true}, s.Now()); err != nil {
-		d.sink.close()
+		d.close()
 		return fmt.Errorf("vaultemu: audit device %s failed its test entry: %w", d.name, err)
+	}
+	s.audit.mu.Lock()
+	defer s.audit.mu.Unlock()
+	if _, dup := s.audit.devices[d.name]; dup { // enabled meanwhile by another call
+		d.close()
+		return fmt.Errorf("vaultemu: path already in use at %s/", d.name)
 	}
 	s.audit.devices[d.name] = d
 	return nil
@@ -94,7 +104,7 @@ func (s *Server) DisableAudit(name string) error {
 	if !found {
 		return fmt.Errorf("vaultemu: no audit device at %s/", name)
 	}
-	return d.sink.close()
+	return d.close()
 }
 
 // AuditHash is what sys/audit-hash/{name} answers: the device's HMAC of

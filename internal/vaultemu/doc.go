@@ -24,7 +24,7 @@
 //
 //	{mount}/data/{p}          GET [?version=N], POST|PUT {"data","options":{"cas"}}, PATCH (merge patch), DELETE (latest)
 //	{mount}/metadata/{p}      GET, POST|PUT, PATCH (merge patch), DELETE (all versions), LIST or GET ?list=true
-//	{mount}/detailed-metadata/{p}  LIST (OpenBao: keys and key_info)
+//	{mount}/detailed-metadata/{p}  LIST (OpenBao: keys and key_info); both lists take OpenBao's after and limit
 //	{mount}/delete|undelete|destroy/{p}  POST|PUT {"versions":[…]} (numbers or numeric strings)
 //	{mount}/config            GET, POST|PUT (the mount's max_versions, cas_required, delete_version_after)
 //	sys/mounts                GET (each KV mount: type kv, options.version "2")
@@ -74,13 +74,18 @@
 // A body that is not one JSON object is refused with 400 before any audit
 // entry (Vault's HTTP layer rejects it before the request is audited).
 //
+// request.client_id is the token's entity id (Vault derives it from the
+// entity when there is one); with Options.TrustForwardedFor the first
+// X-Forwarded-For address is the caller's remote_address.
+//
 // Not emulated: namespaces (the X-Vault-Namespace header is ignored, every
 // entry names the root namespace), auth methods and token endpoints other
-// than lookup-self, leases, response wrapping, KV v1, OpenBao's SCAN and
-// list pagination, OpenBao's refusal of API-created audit devices
+// than lookup-self, leases, response wrapping, KV v1, OpenBao's SCAN,
+// OpenBao's refusal of API-created audit devices
 // (unsafe_allow_api_audit_creation), the syslog and http audit devices,
-// the jsonx format, audited headers, Vault's client_id and request
-// forwarding. Time in answers and entries comes from Options.Now.
+// the jsonx format, audited headers, the client_id of a token without an
+// entity, and request forwarding. Time in answers and entries comes from
+// Options.Now.
 //
 // All methods of [Server] are safe for concurrent use.
 package vaultemu

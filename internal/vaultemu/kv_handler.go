@@ -45,9 +45,9 @@ func (h kvHandler) dispatch(kind string) func(*call) reply {
 		case "metadata delete":
 			return h.metadataDelete()
 		case "metadata list":
-			return h.list(false)
+			return h.list(c, false)
 		case "detailed-metadata list":
-			return h.list(true)
+			return h.list(c, true)
 		case "delete update", "delete create":
 			return h.versionsOp(c, (*kvVersion).softDelete)
 		case "undelete update", "undelete create":

@@ -192,8 +192,18 @@ func (h kvHandler) metadataDelete() reply {
 }
 
 // list answers LIST metadata/{dir} (and OpenBao's detailed-metadata/):
-// the keys one level below dir, folders with a trailing slash.
-func (h kvHandler) list(detailed bool) reply {
+// the keys one level below dir, folders with a trailing slash; OpenBao's
+// "after" and "limit" page through them.
+func (h kvHandler) list(c *call, detailed bool) reply {
+	after, _ := c.data["after"].(string)
+	limit := 0
+	if v, ok := c.data["limit"]; ok {
+		n, err := intValue(v)
+		if err != nil || n < 0 {
+			return errReply(http.StatusBadRequest, "limit must be a non-negative integer")
+		}
+		limit = n
+	}
 	dir := h.path
 	if dir != "" && !strings.HasSuffix(dir, "/") {
 		dir += "/"
@@ -222,6 +232,24 @@ func (h kvHandler) list(detailed bool) reply {
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
+	if after != "" {
+		i, _ := slices.BinarySearch(keys, after)
+		if i < len(keys) && keys[i] == after {
+			i++
+		}
+		keys = keys[i:]
+	}
+	if limit > 0 && len(keys) > limit {
+		keys = keys[:limit]
+	}
+	if len(keys) == 0 {
+		return notFound()
+	}
+	for k := range info {
+		if !slices.Contains(keys, k) {
+			delete(info, k)
+		}
+	}
 	list := make([]any, len(keys))
 	for i, k := range keys {
 		list[i] = k

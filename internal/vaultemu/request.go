@@ -56,7 +56,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{r: r, id: newUUID(), path: path, rawToken: requestToken(r)}
-	c.remote, c.port = remoteAddr(r)
+	c.remote, c.port = remoteAddr(r, s.opts.TrustForwardedFor)
 	var err error
 	if c.op, err = operation(r); err != nil {
 		reply{status: http.StatusMethodNotAllowed, errs: []string{err.Error()}}.write(w, c.id, "")
@@ -151,12 +151,21 @@ func requestToken(r *http.Request) string {
 	return ""
 }
 
-func remoteAddr(r *http.Request) (string, int) {
+// remoteAddr is the caller's address and port: the connection's, or with
+// trustXFF the first X-Forwarded-For address (the port stays the
+// connection's, as in Vault).
+func remoteAddr(r *http.Request, trustXFF bool) (string, int) {
 	host, port, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr, 0
+		host, port = r.RemoteAddr, "0"
 	}
 	n, _ := strconv.Atoi(port)
+	if xff := r.Header.Get("X-Forwarded-For"); trustXFF && xff != "" {
+		first, _, _ := strings.Cut(xff, ",")
+		if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+			host = ip.String()
+		}
+	}
 	return host, n
 }
 

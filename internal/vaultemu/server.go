@@ -28,6 +28,11 @@ type Options struct {
 	// Now returns the current time; nil means time.Now. It stamps versions,
 	// tokens and audit entries, so a test can move time without sleeping.
 	Now func() time.Time
+	// TrustForwardedFor takes the client's address from the first entry
+	// of X-Forwarded-For when a request has one, as Vault does for peers
+	// listed in x_forwarded_for_authorized_addrs; the lab uses it to give
+	// its callers distinct addresses on loopback.
+	TrustForwardedFor bool
 	// Logger receives the server's own diagnostics (never a token, a secret
 	// value or a secret path above debug); nil discards them.
 	Logger *slog.Logger
