@@ -2,7 +2,6 @@ package vaultemu_test
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"io"
 	"net/http"
@@ -16,7 +15,7 @@ import (
 // rawGet sends a GET with one header and returns status and body.
 func rawGet(t *testing.T, s *vaultemu.Server, path, header, value string) (int, string) {
 	t.Helper()
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: s.CertPool()}}}
+	hc := s.HTTPClient()
 	req, err := http.NewRequest(http.MethodGet, s.URL()+path, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -19,11 +19,8 @@ import (
 // client holding the root token.
 func start(t *testing.T, opts vaultemu.Options) (*vaultemu.Server, *api.Client) {
 	t.Helper()
-	s, err := vaultemu.New(opts)
+	s, err := vaultemu.NewTLSServer(opts)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.StartTLS(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })

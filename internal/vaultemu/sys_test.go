@@ -13,11 +13,8 @@ import (
 )
 
 func TestPlainHTTPAndUnauditedHealth(t *testing.T) {
-	s, err := vaultemu.New(vaultemu.Options{RootToken: "hvs.root-for-test"})
+	s, err := vaultemu.NewServer(vaultemu.Options{RootToken: "hvs.root-for-test"})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
