@@ -9,8 +9,8 @@ import (
 	"net/url"
 )
 
-// maxRequestSize is Vault's default max_request_size (32 MiB).
-const maxRequestSize = 32 << 20
+// defaultMaxRequestSize is Vault's default max_request_size (32 MiB).
+const defaultMaxRequestSize = 32 << 20
 
 // parseBody reads a request body as Vault does: empty means no data,
 // otherwise exactly one JSON object. Numbers stay json.Number so that

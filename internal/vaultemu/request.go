@@ -62,19 +62,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply{status: http.StatusMethodNotAllowed, errs: []string{err.Error()}}.write(w, c.id, "")
 		return
 	}
-	switch r.Method {
-	case http.MethodPost, http.MethodPut, http.MethodPatch:
-		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestSize))
-		if err != nil {
-			errReply(http.StatusRequestEntityTooLarge, "error reading request body: "+err.Error()).write(w, c.id, "")
-			return
-		}
-		if c.data, err = parseBody(b); err != nil {
-			errReply(http.StatusBadRequest, err.Error()).write(w, c.id, "")
-			return
-		}
-	default:
-		c.data = queryData(r.URL.Query())
+	if p := readCallData(w, c, s.opts.MaxRequestSize); p.status != 0 {
+		p.write(w, c.id, "")
+		return
 	}
 	rt := s.resolve(c)
 	if rt.exists != nil && c.op == OpUpdate && !rt.exists() {
@@ -113,6 +103,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.write(w, c.id, rt.mountType)
+}
+
+// readCallData fills c.data from the JSON body of a write or the query
+// of a read; a reply with a status when the body is refused (nothing is
+// audited then: Vault's HTTP layer refuses it before the request exists).
+func readCallData(w http.ResponseWriter, c *call, limit int64) reply {
+	switch c.r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+		b, err := io.ReadAll(http.MaxBytesReader(w, c.r.Body, limit))
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return errReply(http.StatusRequestEntityTooLarge, "request body too large")
+		}
+		if err != nil {
+			return errReply(http.StatusBadRequest, "error reading request body")
+		}
+		if c.data, err = parseBody(b); err != nil {
+			return errReply(http.StatusBadRequest, err.Error())
+		}
+	default:
+		c.data = queryData(c.r.URL.Query())
+	}
+	return reply{}
 }
 
 // operation maps the HTTP method to Vault's operation; POST and PUT start

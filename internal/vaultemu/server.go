@@ -28,6 +28,9 @@ type Options struct {
 	// Now returns the current time; nil means time.Now. It stamps versions,
 	// tokens and audit entries, so a test can move time without sleeping.
 	Now func() time.Time
+	// MaxRequestSize bounds a request body (Vault's listener
+	// max_request_size); zero means 32 MiB, Vault's default.
+	MaxRequestSize int64
 	// TrustForwardedFor takes the client's address from the first entry
 	// of X-Forwarded-For when a request has one, as Vault does for peers
 	// listed in x_forwarded_for_authorized_addrs; the lab uses it to give
@@ -65,6 +68,9 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
+	}
+	if opts.MaxRequestSize <= 0 {
+		opts.MaxRequestSize = defaultMaxRequestSize
 	}
 	s := &Server{
 		opts:     opts,
