@@ -176,7 +176,7 @@ func TestFileAuditEntriesFieldByField(t *testing.T) {
 	if got := get(patch[0], "request", "data", "data", "user"); got != hash("pay") {
 		t.Errorf("patch request user %v; want its HMAC", got)
 	}
-	list := byPathOp(t, ps, "secret/metadata/apps/payments", "list")
+	list := byPathOp(t, ps, "secret/metadata/apps/payments/", "list")
 	if got := get(list[1], "response", "data", "keys"); !reflect.DeepEqual(got, []any{hash("db")}) {
 		t.Errorf("list keys %v; want [HMAC(db)]", got)
 	}

@@ -39,7 +39,8 @@ func readerToken(t *testing.T, s *vaultemu.Server) vaultemu.Token {
 	if err := s.SetPolicy(vaultemu.Policy{Name: "apps-reader", Rules: []vaultemu.PathRule{
 		{Path: "secret/data/apps/*", Capabilities: []string{"read"}},
 		{Path: "secret/data/apps/payments/stripe", Capabilities: []string{"deny"}},
-		{Path: "secret/metadata/apps/+", Capabilities: []string{"list"}},
+		{Path: "secret/metadata/apps/payments", Capabilities: []string{"list"}}, // LIST …/apps/payments/, as Vault
+		{Path: "secret/data/+/ci/token", Capabilities: []string{"read"}},
 	}}); err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func readerToken(t *testing.T, s *vaultemu.Server) vaultemu.Token {
 func TestPoliciesAllowAndDeny(t *testing.T) {
 	s, root := start(t, vaultemu.Options{})
 	ctx := context.Background()
-	for _, p := range []string{"apps/payments/db", "apps/payments/stripe", "ci/github/deploy-key"} {
+	for _, p := range []string{"apps/payments/db", "apps/payments/stripe", "ci/github/deploy-key", "teams/ci/token", "a/b/ci/token"} {
 		if _, err := root.KVv2("secret").Put(ctx, p, map[string]any{"v": "x"}); err != nil {
 			t.Fatal(err)
 		}
@@ -61,8 +62,10 @@ func TestPoliciesAllowAndDeny(t *testing.T) {
 	tok := readerToken(t, s)
 	c := client(t, s, tok.ID)
 	kv := c.KVv2("secret")
-	if _, err := kv.Get(ctx, "apps/payments/db"); err != nil {
-		t.Errorf("allowed read: %v", err)
+	for _, p := range []string{"apps/payments/db", "teams/ci/token"} {
+		if _, err := kv.Get(ctx, p); err != nil {
+			t.Errorf("allowed read of %s: %v", p, err)
+		}
 	}
 	tests := []struct {
 		name string
@@ -72,7 +75,8 @@ func TestPoliciesAllowAndDeny(t *testing.T) {
 		{"outside the policy", func() error { _, err := kv.Get(ctx, "ci/github/deploy-key"); return err }},
 		{"read is not create", func() error { _, err := kv.Put(ctx, "apps/payments/db", map[string]any{"v": "y"}); return err }},
 		{"no metadata read", func() error { _, err := kv.GetMetadata(ctx, "apps/payments/db"); return err }},
-		{"+ is one segment", func() error { _, err := c.Logical().List("secret/metadata/apps/payments/x/"); return err }},
+		{"+ is one segment", func() error { _, err := kv.Get(ctx, "a/b/ci/token"); return err }},
+		{"list of another folder", func() error { _, err := c.Logical().List("secret/metadata/apps"); return err }},
 		{"sys/audit needs sudo", func() error { _, err := c.Sys().ListAudit(); return err }},
 	}
 	for _, tt := range tests {
@@ -81,7 +85,7 @@ func TestPoliciesAllowAndDeny(t *testing.T) {
 		}
 	}
 	if _, err := c.Logical().List("secret/metadata/apps/payments"); err != nil {
-		t.Errorf("list allowed by +: %v", err)
+		t.Errorf("list allowed by the folder's exact rule: %v", err)
 	}
 	// A refused write changed nothing.
 	if got, _ := root.KVv2("secret").Get(ctx, "apps/payments/db"); got.VersionMetadata.Version != 1 {

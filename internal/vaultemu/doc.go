@@ -15,7 +15,10 @@
 // values: globs with a final "*" and "+" segments, capabilities read,
 // list, create, update, delete, patch, sudo and deny, the most specific
 // pattern winning by Vault's priority rules and the stanzas of one
-// pattern merged across policies. A call a token may not make, or made
+// pattern merged across policies. A list is of a folder: its path gets a
+// trailing slash (as Vault's HTTP layer adds one, and audit entries show
+// it), and a wildcard-free rule naming the folder without the slash
+// grants it too. A call a token may not make, or made
 // with a missing or unknown token, is 403
 // {"errors":["1 error occurred:\n\t* permission denied\n\n"]}; every
 // error is {"errors":[...]}, a missing secret 404 {"errors":[]}.

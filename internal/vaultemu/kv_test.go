@@ -2,6 +2,7 @@ package vaultemu_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"reflect"
@@ -272,5 +273,54 @@ func TestKVv2List(t *testing.T) {
 	slices.Sort(keys)
 	if !reflect.DeepEqual(keys, []string{"db", "stripe"}) {
 		t.Errorf("key_info keys %v; want db, stripe", keys)
+	}
+}
+
+// Raw list requests, with and without the folder's trailing slash, by
+// both spellings of the operation.
+func TestKVv2ListSpellings(t *testing.T) {
+	s, _ := start(t, vaultemu.Options{})
+	if err := s.Seed("secret", vaultemu.SecretSeed{Path: "a/b", Versions: []map[string]string{{"v": "1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		method, path string
+		want         string
+	}{
+		{"GET", "/v1/secret/metadata/a/?list=true", `["b"]`},
+		{"GET", "/v1/secret/metadata/a?list=true", `["b"]`},
+		{"LIST", "/v1/secret/metadata/a/", `["b"]`},
+		{"GET", "/v1/secret/metadata/?list=true", `["a/"]`},
+		{"LIST", "/v1/secret/metadata", `["a/"]`},
+		{"GET", "/v1/secret/metadata/zz/?list=true", ``},
+	}
+	for _, tt := range tests {
+		req, err := http.NewRequest(tt.method, s.URL()+tt.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Vault-Token", s.RootToken())
+		resp, err := s.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Data   struct{ Keys json.RawMessage } `json:"data"`
+			Errors []string                       `json:"errors"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.want == "" {
+			if resp.StatusCode != http.StatusNotFound || body.Errors == nil || len(body.Errors) != 0 {
+				t.Errorf("%s %s: %d %+v; want 404 {\"errors\":[]}", tt.method, tt.path, resp.StatusCode, body)
+			}
+			continue
+		}
+		if resp.StatusCode != http.StatusOK || string(body.Data.Keys) != tt.want {
+			t.Errorf("%s %s: %d %s; want %s", tt.method, tt.path, resp.StatusCode, body.Data.Keys, tt.want)
+		}
 	}
 }

@@ -118,6 +118,32 @@ func (s *Server) capabilities(t *Token, path string) map[string]bool {
 	return caps
 }
 
+// exactCapabilities are the capabilities the token's wildcard-free rules
+// naming exactly path grant, and whether there is such a rule.
+func (s *Server) exactCapabilities(t *Token, path string) (map[string]bool, bool) {
+	if slices.Contains(t.Policies, "root") {
+		return s.capabilities(t, path), true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	caps, found := map[string]bool{}, false
+	for _, name := range t.Policies {
+		for _, r := range s.policies[name] {
+			if r.pattern.raw != path || r.pattern.firstWildcard() != len(r.pattern.raw) {
+				continue
+			}
+			found = true
+			for _, c := range r.caps {
+				caps[c] = true
+			}
+		}
+	}
+	if caps[CapDeny] {
+		return map[string]bool{}, found
+	}
+	return caps, found
+}
+
 // errPermissionDenied is Vault's answer to a call the token may not make,
 // to a missing or unknown token and to a revoked one alike.
 var errPermissionDenied = errors.New("permission denied")

@@ -62,6 +62,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply{status: http.StatusMethodNotAllowed, errs: []string{err.Error()}}.write(w, c.id, "")
 		return
 	}
+	if c.op == OpList && !strings.HasSuffix(c.path, "/") {
+		c.path += "/" // Vault lists folders: its HTTP layer adds the slash
+	}
 	if p := readCallData(w, c, s.opts.MaxRequestSize); p.status != 0 {
 		p.write(w, c.id, "")
 		return
@@ -186,6 +189,13 @@ func remoteAddr(r *http.Request, trustXFF bool) (string, int) {
 // include the operation's (and sudo when the route needs it).
 func (s *Server) allowedOp(c *call, sudo bool) bool {
 	caps := s.capabilities(c.token, c.path)
+	if c.op == OpList {
+		// Vault first looks for an exact rule naming the folder without
+		// its slash ("kv/metadata/apps" grants LIST kv/metadata/apps/).
+		if exact, found := s.exactCapabilities(c.token, strings.TrimSuffix(c.path, "/")); found {
+			caps = exact
+		}
+	}
 	if sudo && !caps[CapSudo] {
 		return false
 	}

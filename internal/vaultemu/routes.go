@@ -45,7 +45,6 @@ func (s *Server) noRoute(c *call) route {
 
 func (s *Server) sysRoute(c *call, rest string) route {
 	rt := route{mountPoint: "sys/", mountType: "system", mountAccessor: sysAccessor}
-	rt.authorize = func(c *call) bool { return s.allowedOp(c, rt.sudo) }
 	name, isAudit := strings.CutPrefix(rest, "audit/")
 	hashName, isHash := strings.CutPrefix(rest, "audit-hash/")
 	uiPath, isUI := strings.CutPrefix(rest, "internal/ui/mounts/")
@@ -73,6 +72,10 @@ func (s *Server) sysRoute(c *call, rest string) route {
 			return errReply(http.StatusNotFound, "unsupported path")
 		}
 	}
+	if rt.authorize == nil {
+		sudo := rt.sudo
+		rt.authorize = func(c *call) bool { return s.allowedOp(c, sudo) }
+	}
 	return rt
 }
 
@@ -81,10 +84,7 @@ func (s *Server) sysRoute(c *call, rest string) route {
 func (s *Server) kvRoute(c *call, m *mount, rest string) route {
 	rt := route{mountPoint: m.path, mountType: "kv", mountAccessor: m.accessor}
 	rt.authorize = func(c *call) bool { return s.allowedOp(c, false) }
-	kind, p, _ := strings.Cut(rest, "/")
-	if strings.HasSuffix(c.path, "/") && p != "" {
-		p += "/" // a list of a folder keeps its slash
-	}
+	kind, p, _ := strings.Cut(rest, "/") // a folder's p keeps its trailing slash
 	h := kvHandler{s: s, m: m, path: p}
 	switch kind {
 	case "data", "metadata":
