@@ -189,7 +189,7 @@ func TestFileAuditEntriesFieldByField(t *testing.T) {
 		t.Errorf("denied response.data.error %v; want HMAC(permission denied)", got)
 	}
 	for k, want := range map[string]any{
-		"auth.display_name": "token-ci-runner", "auth.entity_id": tok.EntityID, "auth.policies": []any{"apps-reader"},
+		"auth.display_name": "token-ci-runner", "auth.entity_id": tok.EntityID, "auth.policies": []any{"apps-reader", "default"},
 		"auth.policy_results.allowed": false, "auth.accessor": hash(tok.Accessor), "request.client_token": hash(tok.ID),
 	} {
 		if got := get(denied[0], strings.Split(k, ".")...); !reflect.DeepEqual(got, want) {

@@ -23,7 +23,9 @@ func (s *Server) resolve(c *call) route {
 	if c.path == "auth/token/lookup-self" {
 		return route{
 			handle: s.lookupSelf, mountPoint: "auth/token/", mountType: "token", mountAccessor: tokenAccessor,
-			authorize: func(c *call) bool { return c.op == OpRead }, // the default policy's grant
+			authorize: func(c *call) bool { // the default policy's grant, or an explicit one
+				return c.op == OpRead && slices.Contains(c.token.Policies, "default") || s.allowedOp(c, false)
+			},
 		}
 	}
 	if m, rest := s.mountFor(c.path); m != nil {

@@ -92,7 +92,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	root, err := s.newToken(TokenOptions{ID: opts.RootToken, DisplayName: "root", Policies: []string{"root"}})
+	root, err := s.newToken(TokenOptions{ID: opts.RootToken, DisplayName: "root", Policies: []string{"root"}, NoDefaultPolicy: true})
 	if err != nil {
 		return nil, err
 	}

@@ -29,13 +29,17 @@ type TokenOptions struct {
 	// DisplayName names the caller in audit entries; empty means "token".
 	DisplayName string
 	// Policies are the token's policy names; each must exist (or be
-	// "root" or "default"). "root" grants everything.
+	// "root" or "default"). "root" grants everything; "default" (added
+	// unless NoDefaultPolicy) grants auth/token/lookup-self.
 	Policies []string
 	// EntityID is the identity entity the token belongs to; empty for a
 	// token of no entity (as the token store's own tokens are).
 	EntityID string
 	// Metadata is shown, in clear, in audit entries' auth.metadata.
 	Metadata map[string]string
+	// NoDefaultPolicy leaves out the "default" policy Vault attaches to
+	// every token but root's (its -no-default-policy flag).
+	NoDefaultPolicy bool
 }
 
 // CreateToken makes a token from the emulator's Go API (there is no
@@ -74,6 +78,9 @@ func (s *Server) newToken(o TokenOptions) (*Token, error) {
 		o.DisplayName = "token"
 	}
 	pols := slices.Clone(o.Policies)
+	if !o.NoDefaultPolicy && !slices.Contains(pols, "root") {
+		pols = append(pols, "default")
+	}
 	slices.Sort(pols)
 	t := &Token{
 		ID: o.ID, Accessor: randomString(24), DisplayName: o.DisplayName, Policies: slices.Compact(pols),
