@@ -193,4 +193,25 @@ func TestPolicyAndTokenValidation(t *testing.T) {
 	if _, err := s.CreateToken(vaultemu.TokenOptions{Policies: []string{"nosuch"}}); err == nil {
 		t.Error("a token with an unknown policy was created")
 	}
+	// Without the default policy a token may not even look itself up.
+	bare, err := s.CreateToken(vaultemu.TokenOptions{NoDefaultPolicy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bare.Policies) != 0 {
+		t.Errorf("policies %v; want none", bare.Policies)
+	}
+	if _, err := client(t, s, bare.ID).Auth().Token().LookupSelf(); statusOf(err) != http.StatusForbidden {
+		t.Errorf("lookup-self without the default policy: %v; want 403", err)
+	}
+	withDefault, err := s.CreateToken(vaultemu.TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(withDefault.Policies, []string{"default"}) {
+		t.Errorf("policies %v; want [default]", withDefault.Policies)
+	}
+	if _, err := s.CreateToken(vaultemu.TokenOptions{ID: withDefault.ID}); err == nil {
+		t.Error("a second token with the same value was created")
+	}
 }
