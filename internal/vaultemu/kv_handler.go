@@ -3,6 +3,7 @@ package vaultemu
 import (
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -23,6 +24,9 @@ func (h kvHandler) dispatch(kind string) func(*call) reply {
 	return func(c *call) reply {
 		if kind == "config" && h.path == "" {
 			return h.config(c)
+		}
+		if !slices.Contains(kvKinds, kind) {
+			return errReply(http.StatusNotFound, "unsupported path")
 		}
 		if c.op != OpList && !validSecretPath(h.path) {
 			return errReply(http.StatusBadRequest, "invalid secret path "+quote(h.path))
@@ -48,19 +52,19 @@ func (h kvHandler) dispatch(kind string) func(*call) reply {
 			return h.list(c, false)
 		case "detailed-metadata list":
 			return h.list(c, true)
-		case "delete update", "delete create":
+		case "delete update": // these paths have no existence check: always update
 			return h.versionsOp(c, (*kvVersion).softDelete)
-		case "undelete update", "undelete create":
+		case "undelete update":
 			return h.versionsOp(c, (*kvVersion).undelete)
-		case "destroy update", "destroy create":
+		case "destroy update":
 			return h.versionsOp(c, (*kvVersion).destroy)
 		}
-		if kind == "data" || kind == "metadata" || kind == "detailed-metadata" || kind == "delete" || kind == "undelete" || kind == "destroy" {
-			return errReply(http.StatusMethodNotAllowed, "unsupported operation")
-		}
-		return errReply(http.StatusNotFound, "unsupported path")
+		return errReply(http.StatusMethodNotAllowed, "unsupported operation")
 	}
 }
+
+// kvKinds are the path segments after a KV v2 mount that name a secret.
+var kvKinds = []string{"data", "metadata", "detailed-metadata", "delete", "undelete", "destroy"}
 
 // validSecretPath accepts a non-empty path of non-empty segments, none
 // "." or "..".

@@ -120,6 +120,9 @@ func (h kvHandler) metadataWrite(c *call) reply {
 	if err == nil && st.customSent {
 		err = checkCustom(st.custom)
 	}
+	if m, _ := c.data["custom_metadata"].(map[string]any); err == nil && len(m) != len(st.custom) {
+		err = fmt.Errorf("custom_metadata values must be strings (null deletes a key only in a PATCH)")
+	}
 	if err != nil {
 		return errReply(http.StatusBadRequest, err.Error())
 	}

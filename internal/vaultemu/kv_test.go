@@ -127,6 +127,10 @@ func TestKVv2MetadataAndCustomMetadata(t *testing.T) {
 	if statusOf(err) != http.StatusBadRequest {
 		t.Errorf("non-string custom metadata: %v; want 400", err)
 	}
+	_, err = c.Logical().Write("kv/metadata/ci/github/deploy-key", map[string]any{"max_versions": 5, "custom_metadata": map[string]any{"n": nil}})
+	if statusOf(err) != http.StatusBadRequest {
+		t.Errorf("null custom metadata value in a write: %v; want 400", err)
+	}
 	md, _ = kv.GetMetadata(ctx, "ci/github/deploy-key")
 	if md.MaxVersions != 2 {
 		t.Errorf("a refused write changed max_versions to %d", md.MaxVersions)
