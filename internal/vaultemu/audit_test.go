@@ -88,6 +88,9 @@ func TestFileAuditEntriesFieldByField(t *testing.T) {
 		t.Fatal(err)
 	}
 	rootAccessor := self.Data["accessor"].(string)
+	if info, found := s.LookupToken(s.RootToken()); !found || info.Accessor != rootAccessor || info.DisplayName != "root" {
+		t.Errorf("LookupToken(root) = %+v, %v; want accessor %s", info, found, rootAccessor)
+	}
 	kv := root.KVv2("secret")
 	if _, err := kv.Put(ctx, "apps/payments/db", map[string]any{"password": "s3cr3t"}); err != nil {
 		t.Fatal(err)

@@ -60,6 +60,16 @@ func (s *Server) CreateToken(o TokenOptions) (Token, error) {
 	return t.clone(), nil
 }
 
+// LookupToken returns the token whose value is id (its accessor, entity
+// and policies: what an allow-list or a test needs), false when none.
+func (s *Server) LookupToken(id string) (Token, bool) {
+	t := s.lookupToken(id)
+	if t == nil {
+		return Token{}, false
+	}
+	return t.clone(), true
+}
+
 // RevokeToken forgets a token: later requests with it are denied.
 func (s *Server) RevokeToken(id string) {
 	s.mu.Lock()
