@@ -1,17 +1,19 @@
 // Package vaultemu is a HashiCorp Vault / OpenBao emulator for the KV v2
 // secrets engine and audit devices, that the official Go client
-// (github.com/hashicorp/vault/api) and the vault/bao CLIs talk to
-// unchanged. Like kvemu for Azure Key Vault, it is the independent oracle
+// (github.com/hashicorp/vault/api) talks to unchanged (the vault and bao
+// CLIs use the same paths; no CLI is tested here). Like kvemu for Azure Key Vault, it is the independent oracle
 // honeyvault's Vault audit parser and planter are tested against, so it
 // imports nothing of honeyvault and nothing outside the standard library
 // (see the import-boundary test); it is built from the facts of
 // shared/reference/vault-and-aws.md §1, §2 and §6.
 //
-// One listener on 127.0.0.1 ([Server.Start] for HTTP, [Server.StartTLS]
-// for HTTPS with a fresh CA: [Server.CertPool], [Server.CACertPEM]) serves
-// /v1/. Tokens come from the Go API ([Server.CreateToken], the root token
-// [Server.RootToken]) and are sent as X-Vault-Token or Authorization:
-// Bearer. Policies ([Server.SetPolicy]) are Vault's path stanzas as Go
+// One listener on 127.0.0.1 ([NewServer] or [Server.Start] for HTTP,
+// [NewTLSServer] or [Server.StartTLS] for HTTPS with a fresh CA that
+// [Server.CertPool], [Server.CACertPEM] and [Server.HTTPClient] trust)
+// serves /v1/. Tokens come from the Go API ([Server.CreateToken], the root
+// token [Server.RootToken], [Server.LookupToken]) and are sent as
+// X-Vault-Token or Authorization: Bearer; every token but root's holds the
+// "default" policy (which grants lookup-self) unless told otherwise. Policies ([Server.SetPolicy]) are Vault's path stanzas as Go
 // values: globs with a final "*" and "+" segments, capabilities read,
 // list, create, update, delete, patch, sudo and deny, the most specific
 // pattern winning by Vault's priority rules and the stanzas of one
@@ -39,7 +41,8 @@
 //	sys/health, sys/seal-status  GET, with no token and no audit entry, as in Vault
 //
 // Mounts are configured (Options.Mounts, [Server.AddMount]; paths may hold
-// slashes, "kv/team-a/") with max_versions and cas_required; secrets keep
+// slashes, "kv/team-a/") with max_versions, cas_required and
+// delete_version_after; secrets keep
 // versions, soft deletion, destruction, custom_metadata (returned on data
 // reads too), max_versions and delete_version_after (applied lazily, on
 // the next access). A deleted or destroyed version reads as 404 with
@@ -49,7 +52,8 @@
 // and socket (address, socket_type tcp|udp|unix, write_timeout), with
 // prefix, log_raw, hmac_accessor and elide_list_responses; format json
 // only. Enabling a device writes the test probe (a request entry, update
-// of sys/audit/test, no auth) to it. Every request then writes a request
+// of sys/audit/test, no auth) to it; enabled through the API, it then
+// also gets the response entry of the call that enabled it. Every request then writes a request
 // entry to every device before it runs and a response entry after it ran
 // and before the client gets the answer, both with the same request.id:
 // one compact JSON object and "\n" per entry, the prefix before it. The
