@@ -46,7 +46,9 @@
 // versions, soft deletion, destruction, custom_metadata (returned on data
 // reads too), max_versions and delete_version_after (applied lazily, on
 // the next access). A deleted or destroyed version reads as 404 with
-// {"data":{"data":null,"metadata":{…}}}.
+// {"data":{"data":null,"metadata":{…}}}. A path without data/, metadata/,
+// … (KV v1's shape, `vault read secret/foo`) is 404 with null data and
+// Vault's "Invalid path for a versioned K/V secrets engine" warning.
 //
 // Audit devices: file (file_path, "stdout" and "discard" included, mode)
 // and socket (address, socket_type tcp|udp|unix, write_timeout), with

@@ -26,7 +26,7 @@ func (h kvHandler) dispatch(kind string) func(*call) reply {
 			return h.config(c)
 		}
 		if !slices.Contains(kvKinds, kind) {
-			return errReply(http.StatusNotFound, "unsupported path")
+			return versionedPathWarning(c.op)
 		}
 		if c.op != OpList && !validSecretPath(h.path) {
 			return errReply(http.StatusBadRequest, "invalid secret path "+quote(h.path))
@@ -61,6 +61,16 @@ func (h kvHandler) dispatch(kind string) func(*call) reply {
 		}
 		return errReply(http.StatusMethodNotAllowed, "unsupported operation")
 	}
+}
+
+// versionedPathWarning is a KV v2 mount's answer to a path without data/,
+// metadata/, …: KV v1's shape (`vault read secret/foo`). Vault answers
+// 404 with null data and a warning naming the `vault kv` subcommand.
+func versionedPathWarning(op string) reply {
+	sub := map[string]string{OpCreate: "put", OpUpdate: "put", OpPatch: "patch", OpRead: "get", OpList: "list", OpDelete: "delete"}[op]
+	return reply{status: http.StatusNotFound, warnings: []string{
+		"Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv " + sub + "' for this operation.",
+	}}
 }
 
 // kvKinds are the path segments after a KV v2 mount that name a secret.

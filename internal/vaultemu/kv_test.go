@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -326,5 +327,26 @@ func TestKVv2ListSpellings(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || string(body.Data.Keys) != tt.want {
 			t.Errorf("%s %s: %d %s; want %s", tt.method, tt.path, resp.StatusCode, body.Data.Keys, tt.want)
 		}
+	}
+}
+
+// A KV v1-shaped path on a v2 mount (`vault read secret/foo`): 404 with
+// Vault's warning, which the client returns as a secret with warnings.
+func TestKVv1PathOnV2Mount(t *testing.T) {
+	_, c := start(t, vaultemu.Options{})
+	if _, err := c.KVv2("secret").Put(context.Background(), "apps/db", map[string]any{"v": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Logical().Read("secret/apps/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv get' for this operation."
+	if s == nil || s.Data != nil || len(s.Warnings) != 1 || s.Warnings[0] != want {
+		t.Errorf("read of a v1 path = %+v; want no data and the warning", s)
+	}
+	s, err = c.Logical().Write("secret/apps/db", map[string]any{"v": "y"}) // the client returns the 404 error beside the secret
+	if statusOf(err) != http.StatusNotFound || s == nil || len(s.Warnings) != 1 || s.Warnings[0] != strings.Replace(want, "kv get", "kv put", 1) {
+		t.Errorf("write to a v1 path = %+v, %v; want the put warning", s, err)
 	}
 }

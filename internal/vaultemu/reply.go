@@ -17,7 +17,8 @@ type reply struct {
 	// errs are the messages of an error answer ({"errors":[...]}); nil
 	// with a status ≥ 400 means {"errors":[]}.
 	errs []string
-	// warnings are returned beside data.
+	// warnings are returned beside data; an error status with warnings
+	// and no data still answers with the envelope (data null).
 	warnings []string
 }
 
@@ -48,7 +49,7 @@ func (p reply) write(w http.ResponseWriter, requestID, mountType string) {
 	var body any
 	switch {
 	case p.status == http.StatusNoContent:
-	case p.status >= 400 && p.data == nil:
+	case p.status >= 400 && p.data == nil && p.warnings == nil:
 		errs := p.errs
 		if errs == nil {
 			errs = []string{}
