@@ -44,19 +44,20 @@ type AuditPolicyResult struct {
 // mount fields are clear, ClientToken, ClientTokenAccessor and every
 // string of Data HMAC'd.
 type AuditRequest struct {
-	ID                  string          `json:"id,omitempty"`
-	ClientID            string          `json:"client_id,omitempty"` // the entity id, when the token has one
-	Operation           string          `json:"operation,omitempty"`
-	MountPoint          string          `json:"mount_point,omitempty"`
-	MountType           string          `json:"mount_type,omitempty"`
-	MountAccessor       string          `json:"mount_accessor,omitempty"`
-	ClientToken         string          `json:"client_token,omitempty"`
-	ClientTokenAccessor string          `json:"client_token_accessor,omitempty"`
-	Namespace           *AuditNamespace `json:"namespace,omitempty"`
-	Path                string          `json:"path,omitempty"`
-	Data                map[string]any  `json:"data,omitempty"`
-	RemoteAddress       string          `json:"remote_address,omitempty"`
-	RemotePort          int             `json:"remote_port,omitempty"`
+	ID                  string              `json:"id,omitempty"`
+	ClientID            string              `json:"client_id,omitempty"` // the entity id, when the token has one
+	Operation           string              `json:"operation,omitempty"`
+	MountPoint          string              `json:"mount_point,omitempty"`
+	MountType           string              `json:"mount_type,omitempty"`
+	MountAccessor       string              `json:"mount_accessor,omitempty"`
+	ClientToken         string              `json:"client_token,omitempty"`
+	ClientTokenAccessor string              `json:"client_token_accessor,omitempty"`
+	Namespace           *AuditNamespace     `json:"namespace,omitempty"`
+	Path                string              `json:"path,omitempty"`
+	Data                map[string]any      `json:"data,omitempty"`
+	RemoteAddress       string              `json:"remote_address,omitempty"`
+	RemotePort          int                 `json:"remote_port,omitempty"`
+	Headers             map[string][]string `json:"headers,omitempty"` // only those configured for audit
 }
 
 // AuditNamespace is the request's namespace; always the root here.
@@ -124,6 +125,18 @@ func (d *auditDevice) format(typ string, in logInput, now time.Time) AuditEntry 
 	}
 	if d, ok := hashStrings(c.data, hash).(map[string]any); ok && len(d) > 0 {
 		e.Request.Data = d
+	}
+	for name, hv := range c.headers {
+		if e.Request.Headers == nil {
+			e.Request.Headers = map[string][]string{}
+		}
+		vs := slices.Clone(hv.values)
+		if hv.hmac {
+			for i, v := range vs {
+				vs[i] = hash(v)
+			}
+		}
+		e.Request.Headers[name] = vs
 	}
 	if in.reply != nil {
 		e.Response = &AuditResponse{MountPoint: rt.mountPoint, MountType: rt.mountType, MountAccessor: rt.mountAccessor, Warnings: in.reply.warnings}

@@ -37,6 +37,7 @@
 //	sys/internal/ui/mounts/{path}  GET (what `vault kv` asks first)
 //	sys/audit                 GET;  sys/audit/{name} PUT|POST {"type","options"}, DELETE
 //	sys/audit-hash/{name}     PUT|POST {"input"} → {"hash":"hmac-sha256:…"}
+//	sys/config/auditing/request-headers[/{name}]  GET; PUT|POST {"hmac"}, DELETE (headers entries carry)
 //	auth/token/lookup-self    GET (the caller's accessor and entity, for an allow-list)
 //	sys/health, sys/seal-status  GET, with no token and no audit entry, as in Vault
 //
@@ -83,7 +84,10 @@
 // A body that is not one JSON object is refused with 400 before any audit
 // entry (Vault's HTTP layer rejects it before the request is audited).
 //
-// request.client_id is the token's entity id (Vault derives it from the
+// Entries carry no request header unless it is configured for audit
+// (request.headers, lower-cased names, lists of values, HMAC'd on
+// request; [Server.AuditRequestHeader]). request.client_id is the token's
+// entity id (Vault derives it from the
 // entity when there is one); with Options.TrustForwardedFor the first
 // X-Forwarded-For address is the caller's remote_address.
 //
@@ -92,7 +96,7 @@
 // than lookup-self, leases, response wrapping, KV v1, OpenBao's SCAN,
 // OpenBao's refusal of API-created audit devices
 // (unsafe_allow_api_audit_creation), the syslog and http audit devices,
-// the jsonx format, audited headers, the client_id of a token without an
+// the jsonx format, the client_id of a token without an
 // entity, and request forwarding. Time in answers and entries comes from
 // Options.Now.
 //

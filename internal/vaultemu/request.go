@@ -20,6 +20,7 @@ type call struct {
 	token    *Token         // nil when missing or unknown
 	remote   string
 	port     int
+	headers  map[string]headerValues // the audited request headers present
 }
 
 // route is what serves a path: its handler, the mount it belongs to, and
@@ -57,6 +58,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &call{r: r, id: newUUID(), path: path, rawToken: requestToken(r)}
 	c.remote, c.port = remoteAddr(r, s.opts.TrustForwardedFor)
+	c.headers = s.auditedHeaderValues(r)
 	var err error
 	if c.op, err = operation(r); err != nil {
 		reply{status: http.StatusMethodNotAllowed, errs: []string{err.Error()}}.write(w, c.id, "")

@@ -51,7 +51,11 @@ func (s *Server) sysRoute(c *call, rest string) route {
 	hashName, isHash := strings.CutPrefix(rest, "audit-hash/")
 	uiPath, isUI := strings.CutPrefix(rest, "internal/ui/mounts/")
 	mountPath, isMount := strings.CutPrefix(rest, "mounts/")
+	header, isHeaders := strings.CutPrefix(rest+"/", "config/auditing/request-headers/")
 	switch {
+	case isHeaders:
+		header = strings.TrimSuffix(header, "/")
+		rt.sudo, rt.handle = true, func(c *call) reply { return s.headersCall(c, header) }
 	case isMount && mountPath != "" && c.op == OpUpdate:
 		rt.handle = func(c *call) reply { return s.enableMountCall(mountPath, c.data) }
 	case isMount && mountPath != "" && c.op == OpDelete:

@@ -54,6 +54,7 @@ type Server struct {
 	tokens   map[string]*Token         // by token value
 	policies map[string][]compiledRule // by policy name
 	root     *Token
+	headers  auditedHeaders // request headers audit entries carry
 
 	audit auditBroker
 
