@@ -112,6 +112,8 @@ func TestNoWorkingAuditDeviceRefusesRequests(t *testing.T) {
 	if err := s.EnableSocketAudit("socket", "tcp", col.ln.Addr().String(), vaultemu.AuditOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	col.next(t) // the probe
+	<-col.conns // its connection is in the accepted list: closeAccepted closes it
 	col.ln.Close()
 	closeAccepted(col)
 	// Wait until the device notices: the first writes after the peer
