@@ -10,11 +10,10 @@ import (
 )
 
 // An estate is what a mount of a real organisation holds: secrets in one
-// consistent layout (apps/{app}/{kind}, ci/{system}/{kind},
-// teams/{team}/{kind}, infra/{provider}/{kind}), with realistic values,
-// owners in custom_metadata and a few old versions. It is deterministic
-// from the seed and the mount's path, so a planter's decoys can be
-// checked against the same layout in every run.
+// consistent layout per mount (see LayoutGroups and LayoutEnvs), with
+// realistic values, owners in custom_metadata and a few old versions. It
+// is deterministic from the seed and the mount's path, so a planter's
+// decoys can be checked against the same layout in every run.
 
 var (
 	estateApps  = []string{"payments", "checkout", "orders", "search", "auth", "notifications", "billing", "inventory", "catalog", "shipping"}
@@ -38,20 +37,77 @@ var (
 	}
 )
 
-// EstateSecrets generates a mount's estate: the same seed and mount path
-// give the same secrets, a different mount a different (but alike) set.
-func EstateSecrets(mountPath string, seed uint64) []SecretSeed {
+// Estate layouts: how the team that owns a mount names its paths. Each
+// mount keeps to one, so a planter has a style to blend into.
+const (
+	// LayoutGroups: apps/{app}/{kind}, ci/{system}/{kind},
+	// teams/{team}/{kind}, infra/{provider}/{kind}.
+	LayoutGroups = "groups"
+	// LayoutEnvs: {env}/{app}/{kind} (prod/payments/db,
+	// staging/payments/db), the same apps and kinds in every environment.
+	LayoutEnvs = "envs"
+)
+
+// EstateLayout is the layout EstateSecrets uses for the mount and seed.
+func EstateLayout(mountPath string, seed uint64) string {
+	if newEstateGen(mountPath, seed).r.IntN(3) == 0 {
+		return LayoutEnvs
+	}
+	return LayoutGroups
+}
+
+func newEstateGen(mountPath string, seed uint64) estateGen {
 	h := fnv.New64a()
 	h.Write([]byte(mountPath))
-	g := estateGen{r: rand.New(rand.NewPCG(seed, h.Sum64()))}
+	return estateGen{r: rand.New(rand.NewPCG(seed, h.Sum64()))}
+}
+
+// EstateSecrets generates a mount's estate: the same seed and mount path
+// give the same secrets, a different mount a different (but alike) set,
+// in the layout EstateLayout names.
+func EstateSecrets(mountPath string, seed uint64) []SecretSeed {
+	g := newEstateGen(mountPath, seed)
+	if g.r.IntN(3) == 0 { // the draw EstateLayout makes
+		return g.envEstate()
+	}
+	return g.groupEstate()
+}
+
+// appKinds picks the secrets an app keeps: always its database, one or
+// two more, and Stripe keys where money moves.
+func (g estateGen) appKinds(app string) []string {
+	kinds := append([]string{"db"}, g.pick(estateKinds[1:], 1+g.r.IntN(2))...)
+	if app == "payments" || app == "billing" || app == "checkout" {
+		kinds = append(kinds, "stripe")
+	}
+	return kinds
+}
+
+func (g estateGen) envEstate() []SecretSeed {
+	envs := []string{"prod", "staging"}
+	if g.r.IntN(2) == 0 {
+		envs = append(envs, "dev")
+	}
 	var out []SecretSeed
-	apps := g.pick(estateApps, 3+g.r.IntN(3))
-	for _, app := range apps {
-		kinds := append([]string{"db"}, g.pick(estateKinds[1:], 1+g.r.IntN(2))...)
-		if app == "payments" || app == "billing" || app == "checkout" {
-			kinds = append(kinds, "stripe")
+	apps := g.pick(estateApps, 2+g.r.IntN(3))
+	kinds := make([][]string, len(apps))
+	for i, app := range apps {
+		kinds[i] = g.appKinds(app)
+	}
+	for _, env := range envs {
+		for i, app := range apps {
+			for _, k := range kinds[i] {
+				out = append(out, g.secret(env+"/"+app+"/"+k, k, app))
+			}
 		}
-		for _, k := range kinds {
+	}
+	return out
+}
+
+func (g estateGen) groupEstate() []SecretSeed {
+	var out []SecretSeed
+	for _, app := range g.pick(estateApps, 3+g.r.IntN(3)) {
+		for _, k := range g.appKinds(app) {
 			out = append(out, g.secret("apps/"+app+"/"+k, k, app))
 		}
 	}

@@ -18,35 +18,52 @@ func TestEstateIsDeterministicAndConsistent(t *testing.T) {
 	if reflect.DeepEqual(a, vaultemu.EstateSecrets("kv/team-b/", 7)) || reflect.DeepEqual(a, vaultemu.EstateSecrets("kv/team-a/", 8)) {
 		t.Error("another mount or seed gave the same estate")
 	}
-	for _, seed := range []uint64{1, 2, 3, 42} {
-		secrets := vaultemu.EstateSecrets("secret/", seed)
-		if len(secrets) < 10 {
-			t.Errorf("seed %d: only %d secrets", seed, len(secrets))
+	layouts := map[string]bool{}
+	for _, mount := range []string{"secret/", "kv/", "kv/team-a/"} {
+		for _, seed := range []uint64{1, 2, 3, 42} {
+			layout := vaultemu.EstateLayout(mount, seed)
+			layouts[layout] = true
+			checkEstate(t, mount, seed, layout, vaultemu.EstateSecrets(mount, seed))
 		}
-		var hasApp, hasCI, hasTeam bool
-		for _, s := range secrets {
-			parts := strings.Split(s.Path, "/")
-			if len(parts) != 3 {
-				t.Errorf("seed %d: %q is not {group}/{owner}/{kind}", seed, s.Path)
-			}
-			switch parts[0] {
-			case "apps":
-				hasApp = true
-			case "ci":
-				hasCI = true
-			case "teams":
-				hasTeam = true
-			case "infra":
-			default:
-				t.Errorf("seed %d: unknown group in %q", seed, s.Path)
-			}
-			if s.CustomMetadata["owner"] != "team-"+parts[1] || len(s.Versions) == 0 {
-				t.Errorf("seed %d: %q owner %q, %d versions", seed, s.Path, s.CustomMetadata["owner"], len(s.Versions))
-			}
+	}
+	if !layouts[vaultemu.LayoutGroups] || !layouts[vaultemu.LayoutEnvs] {
+		t.Errorf("layouts seen %v; want both", layouts)
+	}
+}
+
+// checkEstate checks one estate keeps to its layout: three segments,
+// the first a group (or an environment), the owner the second.
+func checkEstate(t *testing.T, mount string, seed uint64, layout string, secrets []vaultemu.SecretSeed) {
+	t.Helper()
+	if len(secrets) < 8 {
+		t.Errorf("%s seed %d: only %d secrets", mount, seed, len(secrets))
+	}
+	firsts := map[string]bool{}
+	for _, s := range secrets {
+		parts := strings.Split(s.Path, "/")
+		if len(parts) != 3 {
+			t.Errorf("%s seed %d: %q has not three segments", mount, seed, s.Path)
+			continue
 		}
-		if !hasApp || !hasCI || !hasTeam {
-			t.Errorf("seed %d: apps %v ci %v teams %v; want all", seed, hasApp, hasCI, hasTeam)
+		firsts[parts[0]] = true
+		if s.CustomMetadata["owner"] != "team-"+parts[1] || len(s.Versions) == 0 {
+			t.Errorf("%s seed %d: %q owner %q, %d versions", mount, seed, s.Path, s.CustomMetadata["owner"], len(s.Versions))
 		}
+	}
+	allowed := map[string][]string{
+		vaultemu.LayoutGroups: {"apps", "ci", "teams", "infra"},
+		vaultemu.LayoutEnvs:   {"prod", "staging", "dev"},
+	}[layout]
+	for f := range firsts {
+		if !slices.Contains(allowed, f) {
+			t.Errorf("%s seed %d (%s): first segment %q", mount, seed, layout, f)
+		}
+	}
+	if layout == vaultemu.LayoutGroups && !(firsts["apps"] && firsts["ci"] && firsts["teams"]) {
+		t.Errorf("%s seed %d: groups %v; want apps, ci and teams", mount, seed, firsts)
+	}
+	if layout == vaultemu.LayoutEnvs && !(firsts["prod"] && firsts["staging"]) {
+		t.Errorf("%s seed %d: environments %v; want prod and staging", mount, seed, firsts)
 	}
 }
 
@@ -63,8 +80,16 @@ func TestSeedEstateServesThroughTheClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if keys := l.Data["keys"].([]any); !slices.Contains(keys, any("apps/")) || !slices.Contains(keys, any("ci/")) {
-		t.Errorf("top of the estate %v; want apps/ and ci/", keys)
+	var wantTop []any
+	for _, sd := range vaultemu.EstateSecrets("kv/team-a/", 42) {
+		top := strings.Split(sd.Path, "/")[0] + "/"
+		if !slices.Contains(wantTop, any(top)) {
+			wantTop = append(wantTop, top)
+		}
+	}
+	slices.SortFunc(wantTop, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+	if keys := l.Data["keys"]; !reflect.DeepEqual(keys, wantTop) {
+		t.Errorf("top of the estate %v; want %v", keys, wantTop)
 	}
 	want := vaultemu.EstateSecrets("kv/team-a/", 42)[0]
 	got, err := c.KVv2("kv/team-a").Get(context.Background(), want.Path)

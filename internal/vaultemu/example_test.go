@@ -24,7 +24,13 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.SeedEstate(1); err != nil {
+	if _, err := s.SeedEstate(1); err != nil { // an estate to hide in
+		log.Fatal(err)
+	}
+	if err := s.Seed("kv/team-a", vaultemu.SecretSeed{
+		Path: "apps/payments/db", Versions: []map[string]string{{"username": "payments_app", "password": "hunter2"}},
+		CustomMetadata: map[string]string{"owner": "team-payments"},
+	}); err != nil {
 		log.Fatal(err)
 	}
 	if err := s.SetPolicy(vaultemu.Policy{Name: "payments-reader", Rules: []vaultemu.PathRule{
