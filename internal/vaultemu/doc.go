@@ -77,9 +77,11 @@
 // unaudited).
 //
 // [Server.Seed] and [Server.SeedEstate] fill mounts without audit entries:
-// an estate is a consistent, seed-determined layout of realistic secrets
+// an estate is realistic secrets in one seed-determined layout per mount
 // (apps/payments/db, apps/payments/stripe, ci/github/deploy-key,
-// teams/data/snowflake, …) for a planter to blend decoys into.
+// teams/data/snowflake, …; or prod/payments/db, staging/payments/db, …)
+// with owners in custom_metadata and older versions, for a planter to
+// blend decoys into.
 //
 // A body that is not one JSON object is refused with 400 before any audit
 // entry (Vault's HTTP layer rejects it before the request is audited).
