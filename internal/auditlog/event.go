@@ -46,6 +46,12 @@ const (
 	ShapeAZKVAuditLogs    Shape = "AZKVAuditLogs"    // Log Analytics resource-specific table row
 	ShapeActivity         Shape = "Activity"         // Activity log: diagnostic export or REST event
 	ShapeAzureActivity    Shape = "AzureActivity"    // Activity log: Log Analytics row
+	// ShapeVaultAudit is a HashiCorp Vault / OpenBao audit-device entry
+	// (file, socket or syslog device: one JSON object a line).
+	ShapeVaultAudit Shape = "VaultAudit"
+	// ShapeCloudTrail is an AWS CloudTrail record (S3 log file, EventBridge
+	// event's detail, or one a line).
+	ShapeCloudTrail Shape = "CloudTrail"
 )
 
 // Event is one normalised audit or activity record. Every shape decodes to
@@ -57,24 +63,31 @@ type Event struct {
 
 	// VaultID is the vault's ARM id as the record spells it (upper-cased in
 	// diagnostic records, lower-cased in Log Analytics), "" when the record
-	// names no vault resource. For activity records on a vault's
+	// names no vault resource. For the other providers it is the store id
+	// (registry.Provider): vault://{cluster}/{mount} for a HashiCorp Vault
+	// entry, arn:aws:secretsmanager:{region}:{account} for CloudTrail. For activity records on a vault's
 	// sub-resource (a diagnostic setting, an access policy) it is the
 	// vault's part of ResourceID.
 	VaultID string
 	// VaultName is the lower-cased vault name: from VaultID, else the first
-	// label of a Key Vault host in ObjectURI or RequestURI.
+	// label of a Key Vault host in ObjectURI or RequestURI. For the other
+	// providers it is the store's name (registry.StoreID.Name).
 	VaultName string
 
 	// The object the request named, from ObjectURI when it names one, else
 	// from RequestURI. ObjectType is "" when the request named no object
 	// (list calls, vault operations).
 	ObjectType    registry.Type
-	ObjectName    string // as spelled in the record
+	ObjectName    string // as spelled in the record; a Vault secret's path under its mount, a Secrets Manager secret's name
 	ObjectVersion string // "" when the request named no version
 	Deleted       bool   // reached through /deletedsecrets, /deletedkeys or /deletedcertificates
 	Action        string // lower-cased verb segment after the object: backup, recover, sign, versions, ...
 
-	Operation       string // operationName (audit) or operationName.value (activity)
+	// Operation is operationName (audit) or operationName.value (activity);
+	// "vault:" and request.operation for a Vault entry (Action is then the
+	// KV v2 segment: data, metadata, delete, undelete, destroy, subkeys);
+	// eventName for CloudTrail.
+	Operation       string
 	Category        string // AuditEvent, Administrative, ...
 	ResultType      string // Success, Failure, ...
 	ResultSignature string // OK, Forbidden, Unauthorized, ...
@@ -84,7 +97,7 @@ type Event struct {
 	HTTPStatus        int // 0 when unknown
 	CorrelationID     string
 	RequestURI        string // what the caller sent (properties.requestUri, requestUri_s, RequestUri)
-	ObjectURI         string // what Key Vault returned (properties.id, id_s, Id)
+	ObjectURI         string // what Key Vault returned (properties.id, id_s, Id); the secret's ARN when a CloudTrail record named it by ARN
 
 	// ResourceID is the ARM id the record is about: the vault for audit
 	// records, the resource acted on for activity records.

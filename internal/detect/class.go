@@ -115,7 +115,9 @@ var actionClasses = map[string]Class{
 	"rotationpolicy": ClassMetadata, "pending": ClassMetadata, "policy": ClassMetadata, "attestation": ClassMetadata,
 }
 
-// Classify returns the class of an audit event's operation: by its name
+// Classify returns the class of an audit event's operation. Events of
+// HashiCorp Vault and AWS Secrets Manager stores are classified by their
+// own tables (class_providers.go); a Key Vault event by its name
 // (any case), else by the request path, else ClassOther — an unknown
 // operation that names a decoy still alerts. Key Vault's Event Grid
 // notifications (…EventGridNotification) are ClassNotification.
@@ -129,6 +131,9 @@ var actionClasses = map[string]Class{
 func Classify(ev *auditlog.Event) Class {
 	if ev.Kind == auditlog.KindCanary {
 		return ClassCanary // only honeyvault's own listeners make these
+	}
+	if c, ok := classifyProvider(ev); ok {
+		return c
 	}
 	op := strings.ToLower(ev.Operation)
 	if c, ok := operations[op]; ok {

@@ -43,6 +43,7 @@ type Index struct {
 	names   arena // object names
 	garbage int   // bytes of names no entry uses any more
 	vaults  vaultTable
+	stores  storeTable // decoys of the other providers
 }
 
 // entry is one decoy, compact: 24 bytes and its name in the arena.
@@ -88,11 +89,14 @@ func (ix *Index) Add(decoys ...registry.Decoy) error {
 	defer ix.mu.Unlock()
 	for _, d := range decoys {
 		d.Type, d.Status = normType(d.Type), normStatus(d.Status)
-		if d.Status == registry.Retired {
+		switch {
+		case d.Status == registry.Retired:
 			ix.removeLocked(d)
-			continue
+		case registry.ProviderOf(d.VaultID) != registry.AzureKeyVault:
+			ix.stores.add(d)
+		default:
+			ix.addLocked(d)
 		}
-		ix.addLocked(d)
 	}
 	return nil
 }
@@ -161,6 +165,9 @@ type vaultID struct{ sub, group, name string }
 // check is registry.Decoy.Validate without its regular expressions (a
 // million decoys are checked on every start).
 func check(d registry.Decoy) error {
+	if registry.ProviderOf(d.VaultID) != registry.AzureKeyVault {
+		return d.Validate() // few, and not worth a byte loop
+	}
 	id := parseVaultID(d.VaultID)
 	if id.sub == "" || id.group == "" || !validVaultName(id.name) {
 		return fmt.Errorf("%w: %q", registry.ErrBadVaultID, d.VaultID)
@@ -263,6 +270,9 @@ func (ix *Index) Remove(decoys ...registry.Decoy) int {
 
 func (ix *Index) removeLocked(d registry.Decoy) bool {
 	d.Type = normType(d.Type)
+	if registry.ProviderOf(d.VaultID) != registry.AzureKeyVault {
+		return ix.stores.remove(d)
+	}
 	id := parseVaultID(d.VaultID)
 	v, ok := ix.vaults.find(id)
 	if !ok {
@@ -325,7 +335,7 @@ func (ix *Index) compactNamesLocked() {
 func (ix *Index) Len() int {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return len(ix.entries)
+	return len(ix.entries) + len(ix.stores.decoys)
 }
 
 // Lookup returns the decoys an audit event touched: same vault (see Index),
@@ -334,10 +344,17 @@ func (ix *Index) Len() int {
 // PFX are reached as key and secret of the same name). Canary events
 // (auditlog.KindCanary: a decoy's value used outside Key Vault) name their
 // decoy the same way and match alike. It returns nil for activity events
-// and for events that name no object.
+// and for events that name no object. Decoys of the other providers
+// (HashiCorp Vault, AWS Secrets Manager) match by store id and exact name
+// (see storeTable.lookup).
 func (ix *Index) Lookup(ev *auditlog.Event) []registry.Decoy {
 	if ev.Kind != auditlog.KindAudit && ev.Kind != auditlog.KindCanary || ev.ObjectType == "" || ev.ObjectName == "" || ev.VaultName == "" {
 		return nil
+	}
+	if p := registry.ProviderOf(ev.VaultID); p != registry.AzureKeyVault && p != "" {
+		ix.mu.RLock()
+		defer ix.mu.RUnlock()
+		return ix.stores.lookup(ev)
 	}
 	h := hashKey(ev.VaultName, ev.ObjectName)
 	var want vaultID
@@ -372,6 +389,11 @@ func (ix *Index) Lookup(ev *auditlog.Event) []registry.Decoy {
 // or a sub-resource's id) holds decoys, and returns the id in
 // registry.VaultID's spelling and the vault's name.
 func (ix *Index) Vault(vaultID string) (id, name string, ok bool) {
+	if p := registry.ProviderOf(vaultID); p != registry.AzureKeyVault && p != "" {
+		ix.mu.RLock()
+		defer ix.mu.RUnlock()
+		return ix.stores.store(vaultID)
+	}
 	v := parseVaultID(strings.TrimRight(auditlog.VaultIDOf(vaultID), "/"))
 	if v.name == "" {
 		return "", "", false
@@ -395,6 +417,9 @@ func (ix *Index) Names(fn func(name string)) {
 	defer ix.mu.RUnlock()
 	for i := range ix.entries {
 		fn(string(ix.nameOf(&ix.entries[i])))
+	}
+	for _, d := range ix.stores.decoys {
+		fn(d.Name)
 	}
 }
 

@@ -75,24 +75,29 @@ type Decoy struct {
 
 // Validate reports the first thing wrong with d, naming the field. It fills
 // VaultName from VaultID when empty and Status with Active when empty.
+// VaultID is a store id of any provider (see Provider); the name and type
+// must be valid in that provider's stores.
 func (d *Decoy) Validate() error {
-	name, err := VaultNameFromID(d.VaultID)
+	id, err := ParseStoreID(d.VaultID)
 	if err != nil {
 		return err
 	}
 	if d.VaultName == "" {
-		d.VaultName = name
-	} else if !strings.EqualFold(d.VaultName, name) {
+		d.VaultName = id.Name
+	} else if !strings.EqualFold(d.VaultName, id.Name) {
 		return fmt.Errorf("registry: vault name %q does not match vault id %q", d.VaultName, d.VaultID)
 	}
-	if !ValidObjectName(d.Name) {
-		return fmt.Errorf("registry: invalid object name %q: want 1-127 letters, digits and dashes", d.Name)
+	if !id.Provider.ValidName(d.Name) {
+		return fmt.Errorf("registry: invalid object name %q: %s", d.Name, id.Provider.nameRule())
 	}
 	if IsHeartbeatName(d.Name) {
 		return fmt.Errorf("registry: object name %q: names starting %q are reserved for honeyvault's heartbeat", d.Name, HeartbeatPrefix)
 	}
 	if _, err := ParseType(string(d.Type)); err != nil {
 		return err
+	}
+	if id.Provider != AzureKeyVault && d.Type != Secret {
+		return fmt.Errorf("registry: a %s decoy is a secret, not a %s", id.Provider.Label(), d.Type)
 	}
 	if d.Status == "" {
 		d.Status = Active
@@ -103,21 +108,43 @@ func (d *Decoy) Validate() error {
 	return nil
 }
 
-// Key is the decoy's identity as Key Vault sees it: lower-cased vault id,
-// type and lower-cased name. Two decoys with the same Key are the same decoy.
+// Provider returns the provider of the decoy's store.
+func (d Decoy) Provider() Provider { return ProviderOf(d.VaultID) }
+
+// Key is the decoy's identity as its store sees it: the vault key, type
+// and name key (see VaultKey and NameKey). Two decoys with the same Key are
+// the same decoy.
 func (d Decoy) Key() string {
 	return KeyOf(d.VaultID, d.Type, d.Name)
 }
 
 // KeyOf builds the identity key of an object without a Decoy at hand.
 func KeyOf(vaultID string, t Type, name string) string {
-	return VaultKey(vaultID) + "|" + string(t) + "|" + strings.ToLower(name)
+	return VaultKey(vaultID) + "|" + string(t) + "|" + NameKey(vaultID, name)
 }
 
 // VaultKey is what every spelling of one vault's id has in common: the id
-// lower-cased, without a trailing slash. Decoys, findings and allow rules
-// are stored and looked up by it.
-func VaultKey(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
+// lower-cased, without a trailing slash — except a Vault store's mount,
+// which keeps its case (Vault tells mounts apart by case). Decoys,
+// findings and allow rules are stored and looked up by it.
+func VaultKey(id string) string {
+	id = strings.TrimRight(id, "/")
+	if ProviderOf(id) == HashiCorpVault {
+		cluster, mount, _ := strings.Cut(id[len(vaultScheme):], "/")
+		return vaultScheme + strings.ToLower(cluster) + "/" + mount
+	}
+	return strings.ToLower(id)
+}
+
+// NameKey is what every spelling of one object name in the store vaultID
+// names has in common: the name lower-cased in Key Vault, the name itself
+// in case-sensitive stores.
+func NameKey(vaultID, name string) string {
+	if ProviderOf(vaultID).CaseSensitive() {
+		return name
+	}
+	return strings.ToLower(name)
+}
 
 var objectNameRE = regexp.MustCompile(`^[0-9a-zA-Z-]{1,127}$`)
 
@@ -129,13 +156,20 @@ var vaultNameRE = regexp.MustCompile(`^[a-zA-Z0-9-]{3,24}$`)
 // ValidVaultName reports whether s is a valid vault name (a 3-24 character DNS label).
 func ValidVaultName(s string) bool { return vaultNameRE.MatchString(s) }
 
-// ErrBadVaultID is returned for a string that is not a Key Vault ARM id.
+// ErrBadVaultID is returned for a string that is not a store id.
 var ErrBadVaultID = errors.New("registry: not a Key Vault resource id")
 
-// VaultNameFromID returns the vault name of an ARM id of the form
+// VaultNameFromID returns the store name of a store id of any provider
+// (see ParseStoreID): for a Key Vault ARM id of the form
 // /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name},
-// in any letter case.
+// in any letter case, the vault's name.
 func VaultNameFromID(id string) (string, error) {
+	s, err := ParseStoreID(id)
+	return s.Name, err
+}
+
+// armVaultName is VaultNameFromID for Key Vault ARM ids.
+func armVaultName(id string) (string, error) {
 	p := strings.Split(strings.Trim(id, "/"), "/")
 	if len(p) != 8 || !strings.EqualFold(p[0], "subscriptions") || !strings.EqualFold(p[2], "resourceGroups") ||
 		!strings.EqualFold(p[4], "providers") || !strings.EqualFold(p[5], "Microsoft.KeyVault") ||
@@ -146,8 +180,15 @@ func VaultNameFromID(id string) (string, error) {
 	return p[7], nil
 }
 
-// SubscriptionFromID returns the subscription id of an ARM id, or "".
+// SubscriptionFromID returns the group of a store id (see StoreID.Group):
+// an ARM id's subscription, a Vault store's cluster, a Secrets Manager
+// store's account; "" for anything else.
 func SubscriptionFromID(id string) string {
+	switch ProviderOf(id) {
+	case HashiCorpVault, AWSSecretsManager:
+		s, _ := ParseStoreID(id)
+		return s.Group
+	}
 	p := strings.Split(strings.Trim(id, "/"), "/")
 	if len(p) >= 2 && strings.EqualFold(p[0], "subscriptions") {
 		return p[1]

@@ -14,7 +14,9 @@ import (
 // WatchlistHeader is the header row of Sentinel's HoneyTokens watchlist.
 var WatchlistHeader = []string{"ResourceProvider", "ResourceId", "HoneyToken", "Properties"}
 
-// WatchlistProvider is the ResourceProvider value of every row.
+// WatchlistProvider is the ResourceProvider value of a Key Vault decoy's
+// row (Sentinel's; other providers have their own, see
+// Provider.WatchlistName).
 const WatchlistProvider = "Microsoft.KeyVault"
 
 // maxWatchlistRows bounds an import so that a hostile file cannot exhaust memory.
@@ -186,8 +188,14 @@ func watchlistColumns(header []string) (map[string]int, error) {
 
 func watchlistRow(rec []string, col map[string]int) (Decoy, error) {
 	field := func(name string) string { return strings.TrimSpace(rec[col[strings.ToLower(name)]]) }
-	if p := field("ResourceProvider"); !strings.EqualFold(p, WatchlistProvider) {
-		return Decoy{}, fmt.Errorf("ResourceProvider %q: want %s", p, WatchlistProvider)
+	p := field("ResourceProvider")
+	provider, ok := providerOfWatchlistName(p)
+	if !ok {
+		return Decoy{}, fmt.Errorf("ResourceProvider %q: want %s, %s or %s", p,
+			AzureKeyVault.WatchlistName(), HashiCorpVault.WatchlistName(), AWSSecretsManager.WatchlistName())
+	}
+	if got := ProviderOf(field("ResourceId")); got != "" && got != provider {
+		return Decoy{}, fmt.Errorf("ResourceProvider %q but ResourceId %q is a %s store", p, field("ResourceId"), got.Label())
 	}
 	t, err := propertiesType(field("Properties"))
 	if err != nil {
@@ -235,7 +243,7 @@ func WriteWatchlist(w io.Writer, decoys []Decoy) error {
 	}
 	for _, d := range decoys {
 		props := `{"Type":"` + string(d.Type) + `"}`
-		if err := cw.Write([]string{WatchlistProvider, d.VaultID, d.Name, props}); err != nil {
+		if err := cw.Write([]string{d.Provider().WatchlistName(), d.VaultID, d.Name, props}); err != nil {
 			return err
 		}
 	}

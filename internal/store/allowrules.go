@@ -101,7 +101,7 @@ func insertAllowRule(ctx context.Context, tx *sql.Tx, r AllowRule, by string, no
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO allow_rules (identity, operations, vault_key, type, name_key, decoy_id, expires_at, note, created_at, created_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		strings.TrimSpace(r.Identity), strings.Join(r.Operations, ","), registry.VaultKey(r.VaultID), string(r.Type), strings.ToLower(r.Name),
+		strings.TrimSpace(r.Identity), strings.Join(r.Operations, ","), registry.VaultKey(r.VaultID), string(r.Type), registry.NameKey(r.VaultID, r.Name),
 		r.DecoyID, micros(r.Expires), storable.Text(r.Note), micros(now), storable.Text(by)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to add allow rule: %w", err)

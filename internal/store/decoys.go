@@ -60,7 +60,7 @@ func insertDecoy(ctx context.Context, tx *sql.Tx, d registry.Decoy, now time.Tim
 	q += " RETURNING id"
 	var id int64
 	err := tx.QueryRowContext(ctx, q, d.VaultID, registry.VaultKey(d.VaultID), d.VaultName,
-		strings.ToLower(registry.SubscriptionFromID(d.VaultID)), d.Name, strings.ToLower(d.Name), string(d.Type),
+		strings.ToLower(registry.SubscriptionFromID(d.VaultID)), d.Name, registry.NameKey(d.VaultID, d.Name), string(d.Type),
 		storable.Text(d.CreatedBy), micros(d.CreatedAt), string(d.Status), micros(now), storable.Text(d.Memo)).Scan(&id)
 	if skipExisting && errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
@@ -109,7 +109,7 @@ func (s *Store) ListDecoys(ctx context.Context, f DecoyFilter) ([]registry.Decoy
 	}
 	if v := strings.TrimSpace(f.Search); v != "" {
 		like := p.add("%" + likeEscaper.Replace(strings.ToLower(v)) + "%")
-		where = append(where, "(name_key LIKE "+like+" ESCAPE '!' OR LOWER(vault_name) LIKE "+like+" ESCAPE '!')")
+		where = append(where, "(LOWER(name) LIKE "+like+" ESCAPE '!' OR LOWER(vault_name) LIKE "+like+" ESCAPE '!')")
 	}
 	if f.AfterID > 0 {
 		where = append(where, "id > "+p.add(f.AfterID))

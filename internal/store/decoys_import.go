@@ -253,7 +253,7 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, full *sql.Stmt, dec
 			created = now
 		}
 		args = append(args, d.VaultID, registry.VaultKey(d.VaultID), d.VaultName,
-			strings.ToLower(registry.SubscriptionFromID(d.VaultID)), d.Name, strings.ToLower(d.Name), string(d.Type),
+			strings.ToLower(registry.SubscriptionFromID(d.VaultID)), d.Name, registry.NameKey(d.VaultID, d.Name), string(d.Type),
 			storable.Text(d.CreatedBy), micros(created), string(d.Status), micros(now), storable.Text(d.Memo))
 	}
 	var res sql.Result

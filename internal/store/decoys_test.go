@@ -63,6 +63,35 @@ func TestDecoyUniqueCaseInsensitive(t *testing.T) {
 	})
 }
 
+// Vault and Secrets Manager tell names apart by case: two decoys whose
+// names differ only in case are two rows, found under their own spelling.
+func TestDecoyUniqueCaseSensitiveProviders(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		for _, store := range []string{"vault://prod/secret", "arn:aws:secretsmanager:eu-west-1:111122223333"} {
+			for _, name := range []string{"apps/payments/db", "apps/payments/DB"} {
+				if err := s.AddDecoy(ctx, &registry.Decoy{VaultID: store, Name: name, Type: registry.Secret}); err != nil {
+					t.Fatalf("%s %s: %v", store, name, err)
+				}
+			}
+			if err := s.AddDecoy(ctx, &registry.Decoy{VaultID: store, Name: "apps/payments/db", Type: registry.Secret}); !errors.Is(err, ErrConflict) {
+				t.Errorf("%s: same decoy again: got %v; want ErrConflict", store, err)
+			}
+			got, err := s.ListDecoys(ctx, DecoyFilter{VaultID: store})
+			if err != nil || len(got) != 2 {
+				t.Fatalf("%s: ListDecoys = %+v, %v", store, got, err)
+			}
+			found, err := s.ListDecoys(ctx, DecoyFilter{Search: "payments/db"})
+			if err != nil || len(found) < 2 {
+				t.Errorf("search = %d decoys, %v; want both spellings", len(found), err)
+			}
+		}
+		if err := s.AddDecoy(ctx, &registry.Decoy{VaultID: "vault://prod/secret", Name: "apps/db", Type: registry.Key}); err == nil {
+			t.Error("a Vault key decoy was accepted")
+		}
+	})
+}
+
 func TestAddDecoyRejectsInvalid(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
