@@ -22,6 +22,9 @@ type Options struct {
 	// Mounts are the KV v2 mounts to create ("kv/", "kv/team-a/"); empty
 	// means one mount, "secret/", as `vault server -dev` has.
 	Mounts []string
+	// ClusterName is what sys/health reports as cluster_name (a planter
+	// may name the server by it); empty means "vault-cluster-vaultemu".
+	ClusterName string
 	// RootToken is the root token's value; empty means a random "hvs."
 	// token (see Server.RootToken).
 	RootToken string
@@ -69,6 +72,9 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
+	}
+	if opts.ClusterName == "" {
+		opts.ClusterName = "vault-cluster-vaultemu"
 	}
 	if opts.MaxRequestSize <= 0 {
 		opts.MaxRequestSize = defaultMaxRequestSize

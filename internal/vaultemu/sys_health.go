@@ -21,7 +21,7 @@ func (s *Server) servePublic(w http.ResponseWriter, r *http.Request, path string
 		body = map[string]any{
 			"initialized": true, "sealed": false, "standby": false, "performance_standby": false,
 			"replication_performance_mode": "disabled", "replication_dr_mode": "disabled",
-			"server_time_utc": s.Now().Unix(), "version": emulatedVersion, "cluster_name": "vault-cluster-vaultemu",
+			"server_time_utc": s.Now().Unix(), "version": emulatedVersion, "cluster_name": s.opts.ClusterName,
 		}
 	case "sys/seal-status":
 		body = map[string]any{

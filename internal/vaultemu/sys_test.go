@@ -13,7 +13,7 @@ import (
 )
 
 func TestPlainHTTPAndUnauditedHealth(t *testing.T) {
-	s, err := vaultemu.NewServer(vaultemu.Options{RootToken: "hvs.root-for-test"})
+	s, err := vaultemu.NewServer(vaultemu.Options{RootToken: "hvs.root-for-test", ClusterName: "vault-prod-eu"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestPlainHTTPAndUnauditedHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !h.Initialized || h.Sealed || h.Version == "" {
+	if !h.Initialized || h.Sealed || h.Version == "" || h.ClusterName != "vault-prod-eu" {
 		t.Errorf("health %+v", h)
 	}
 	st, err := c.Sys().SealStatus()
