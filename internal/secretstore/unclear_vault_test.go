@@ -1,5 +1,3 @@
-//go:build vaultemu
-
 package secretstore_test
 
 import (

@@ -1,5 +1,3 @@
-//go:build vaultemu
-
 package vault_test
 
 import (
