@@ -5,12 +5,15 @@
 // What it sends, and why:
 //   - Stores: GET sys/mounts; every mount of type kv with options.version 2
 //     is a store, vault://{Cluster}/{mount}.
-//   - Inventory: LIST {mount}/metadata/{dir} recursively (paged with
-//     OpenBao's after/limit when the server honours them, bounded by
-//     MaxSecrets), then GET {mount}/metadata/{path} of each real secret for
-//     its custom_metadata, times and version. Never a data read: that
-//     would read a real secret's value for nothing. honeyvault's own
+//   - Inventory: on OpenBao, LIST {mount}/detailed-metadata/{dir}
+//     recursively, which gives every secret's custom_metadata, times and
+//     version with no call naming a secret. Elsewhere (or without that
+//     capability) LIST {mount}/metadata/{dir} recursively, then GET
+//     {mount}/metadata/{path} of each real secret; honeyvault's own
 //     decoys are listed by name only (a metadata read naming one alerts).
+//     Lists are paged with OpenBao's after/limit when the server honours
+//     them and bounded by MaxSecrets. Never a data read: that would read a
+//     real secret's value for nothing.
 //   - Create: PUT {mount}/data/{path} with options.cas 0, so that a path
 //     someone else took since the inventory is refused (ErrConflict) and
 //     never overwritten, then POST {mount}/metadata/{path} with the
@@ -28,6 +31,7 @@
 //	path "secret/metadata/*" { capabilities = ["list", "read", "create", "update", "delete"] }
 //	path "secret/data/*" { capabilities = ["create"] }
 //	path "auth/token/lookup-self" { capabilities = ["read"] }
+//	path "secret/detailed-metadata/*" { capabilities = ["list"] }  # OpenBao only: no metadata reads
 package vault
 
 import (

@@ -3,6 +3,7 @@ package vault_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -242,5 +243,52 @@ func TestNewChecksConfig(t *testing.T) {
 	}
 	if registry.HashiCorpVault.Types()[0] != registry.Secret {
 		t.Fatal("the registry changed: Vault holds secrets only")
+	}
+}
+
+// TestInventoryByDetailedMetadata: where the token may use OpenBao's
+// detailed-metadata list, that list alone describes every secret, decoys
+// included, and nothing names a secret.
+func TestInventoryByDetailedMetadata(t *testing.T) {
+	e := startEmu(t)
+	p := plantPolicy("secret")
+	p.Rules = append(p.Rules, vaultemu.PathRule{Path: "secret/detailed-metadata/*", Capabilities: []string{"list"}})
+	if err := e.SetPolicy(p); err != nil {
+		t.Fatal(err)
+	}
+	seeds := vaultemu.EstateSecrets("secret/", 5)
+	if err := e.Seed("secret/", seeds...); err != nil {
+		t.Fatal(err)
+	}
+	deleted := seeds[1].Path
+	if err := e.root.KVv2("secret").Delete(context.Background(), deleted); err != nil {
+		t.Fatal(err)
+	}
+	entries := e.auditFile(t)
+	decoy := seeds[0].Path
+	inv, err := e.provider(t, e.planter.ID).Inventory(context.Background(), secretID, func(n string) bool { return n == decoy })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv) != len(seeds) {
+		t.Fatalf("%d secrets; want %d", len(inv), len(seeds))
+	}
+	bySeed := map[string]vaultemu.SecretSeed{}
+	for _, s := range seeds {
+		bySeed[s.Path] = s
+	}
+	for _, s := range inv {
+		sd := bySeed[s.Name]
+		if !reflect.DeepEqual(s.Tags, sd.CustomMetadata) || s.Version != fmt.Sprint(len(sd.Versions)) || s.Created.IsZero() || s.Updated.IsZero() {
+			t.Errorf("%s: tags %v version %q created %v: want custom_metadata %v, version %d", s.Name, s.Tags, s.Version, s.Created, sd.CustomMetadata, len(sd.Versions))
+		}
+		if s.Deleted != (s.Name == deleted) {
+			t.Errorf("%s: deleted %v", s.Name, s.Deleted)
+		}
+	}
+	for _, a := range entries() {
+		if a.Auth.EntityID == "ent-planter" && a.Request.Operation != "list" {
+			t.Errorf("inventory made a %s of %s: want lists only", a.Request.Operation, a.Request.Path)
+		}
 	}
 }
