@@ -64,6 +64,15 @@ func (p *Planner) planPaths(inv Inventory, prov registry.Provider, planted []reg
 	return plan, nil
 }
 
+// arnSuffixLike reports a name ending in a dash and six characters, which
+// AWS asks not to use (CreateSecret's Name): it reads as the random suffix
+// of a secret's ARN, and a partial ARN naming the secret could resolve to
+// another one.
+func arnSuffixLike(name string) bool {
+	i := strings.LastIndexByte(name, '-')
+	return i >= 0 && len(name)-i-1 == 6
+}
+
 // pathTaken holds a store's taken paths: exactly, and lower-cased, as a
 // path equal to another but for case reads as its copy even where the
 // store tells them apart.
@@ -107,8 +116,13 @@ func (pp *pathPlanner) decoy(rng *rand.Rand, now time.Time) (Decoy, error) {
 			return Decoy{}, err
 		}
 		leaf = strings.ReplaceAll(leaf, "-", sep)
+		if pp.prov == registry.AWSSecretsManager && arnSuffixLike(leaf) {
+			// "api-secret" would read as the ARN suffix "-secret":
+			// "api-secret-2" does not, and numbered names are common.
+			leaf += sep + fmt.Sprint(2+rng.IntN(8))
+		}
 		name := dir + leaf
-		if !pp.prov.ValidName(name) || pp.taken.has(name) {
+		if !pp.prov.ValidName(name) || pp.taken.has(name) || pp.prov == registry.AWSSecretsManager && arnSuffixLike(name) {
 			continue
 		}
 		pp.taken.add(name)

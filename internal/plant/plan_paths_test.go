@@ -344,3 +344,25 @@ func TestPlanPathsIgnoresDecoysAndDeleted(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanSecretsManagerAvoidsARNSuffixLookalikes(t *testing.T) {
+	// Kebab leaves with six-letter last words ("api-secret", "db-tokens")
+	// are common; in Secrets Manager a name ending in -XXXXXX reads as an
+	// ARN's random suffix, so no decoy ends like that there.
+	objs := pathSecrets(nil, "prod/web/api-secret", "prod/web/db-access", "prod/web/stripe-tokens", "prod/web/smtp-passwd")
+	p := newTestPlanner(t, Settings{SecretKeywords: []string{"api-secret", "signing-secret", "client-secret", "access-tokens"}, Quantity: Quantity{P: 0.8, Max: 6}})
+	vaultSeen := false
+	for seed := range uint64(40) {
+		for _, d := range planStore(t, p, testSMID, objs, nil, seed).Decoys {
+			if arnSuffixLike(d.Name) {
+				t.Errorf("%q ends like an ARN's random suffix", d.Name)
+			}
+		}
+		for _, d := range planStore(t, p, testMountID, objs, nil, seed).Decoys {
+			vaultSeen = vaultSeen || arnSuffixLike(d.Name)
+		}
+	}
+	if !vaultSeen {
+		t.Error("no Vault decoy ended in -XXXXXX: the keywords do not exercise the rule")
+	}
+}
