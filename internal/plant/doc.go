@@ -45,6 +45,8 @@
 // a taken one, nor equal to one ignoring case, nor a leaf equal to a
 // neighbour or a subdirectory once case and separators are ignored. An
 // empty store gets apps/{app}/ (Vault) or {env}/{app}/ (Secrets Manager).
+// No Secrets Manager name ends in a dash and six characters, which AWS asks
+// to avoid (it reads as an ARN's random suffix).
 // Values are Fields (ValueSpec.Fields, ValueSpec.JSON): an RDS-style login
 // for databases, {"api_key"} for keys, and so on.
 //
