@@ -221,7 +221,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if s.heartbeats.every > 0 {
 		s.tasks = append(s.tasks, scheduled(s.heartbeats.loop))
 	}
-	detected.MustRegister(newVaultHealthCollector(st, log))
+	detected.MustRegister(newVaultHealthCollector(st, s.detection.matcher.Index(), log))
 	diag, err := newDiagnostics(cfg, st, inv, dest, log)
 	if err != nil {
 		return nil, err

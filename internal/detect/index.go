@@ -103,6 +103,7 @@ func (ix *Index) addLocked(d registry.Decoy) {
 	h := hashKey(id.name, d.Name)
 	if i := ix.find(h, v, d.Type, d.Name); i >= 0 {
 		e := &ix.entries[i]
+		ix.vaults.list[v].active += isActive(statusCodes[d.Status]) - isActive(e.status)
 		e.id, e.status = d.ID, statusCodes[d.Status]
 		return
 	}
@@ -116,6 +117,16 @@ func (ix *Index) addLocked(d registry.Decoy) {
 	})
 	ix.buckets[b] = int32(len(ix.entries) - 1)
 	ix.vaults.list[v].decoys++
+	ix.vaults.list[v].active += isActive(statusCodes[d.Status])
+}
+
+// isActive is 1 for an active decoy's status code, 0 for any other: what
+// a vault's count of active decoys changes by.
+func isActive(status uint8) int32 {
+	if status == statusCodes[registry.Active] {
+		return 1
+	}
+	return 0
 }
 
 // find returns the entry index of exactly this decoy (vault v), or -1.
@@ -275,6 +286,7 @@ func (ix *Index) removeLocked(d registry.Decoy) bool {
 	}
 	ix.unlink(h, i)
 	ix.vaults.list[v].decoys--
+	ix.vaults.list[v].active -= isActive(ix.entries[i].status)
 	ix.garbage += int(ix.entries[i].nameLen)
 	// Move the last entry into the hole so that entries stays dense.
 	last := int32(len(ix.entries) - 1)
