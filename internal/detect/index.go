@@ -43,6 +43,9 @@ type Index struct {
 	names   arena // object names
 	garbage int   // bytes of names no entry uses any more
 	vaults  vaultTable
+	// changes counts the adds, status changes and removals that changed
+	// the index (see Changes).
+	changes uint64
 }
 
 // entry is one decoy, compact: 24 bytes and its name in the arena.
@@ -103,10 +106,14 @@ func (ix *Index) addLocked(d registry.Decoy) {
 	h := hashKey(id.name, d.Name)
 	if i := ix.find(h, v, d.Type, d.Name); i >= 0 {
 		e := &ix.entries[i]
+		if e.status != statusCodes[d.Status] {
+			ix.changes++
+		}
 		ix.vaults.list[v].active += isActive(statusCodes[d.Status]) - isActive(e.status)
 		e.id, e.status = d.ID, statusCodes[d.Status]
 		return
 	}
+	ix.changes++
 	if len(ix.entries) >= len(ix.buckets) {
 		ix.rehashLocked(2 * len(ix.buckets))
 	}
@@ -285,6 +292,7 @@ func (ix *Index) removeLocked(d registry.Decoy) bool {
 		return false
 	}
 	ix.unlink(h, i)
+	ix.changes++
 	ix.vaults.list[v].decoys--
 	ix.vaults.list[v].active -= isActive(ix.entries[i].status)
 	ix.garbage += int(ix.entries[i].nameLen)
@@ -331,6 +339,16 @@ func (ix *Index) compactNamesLocked() {
 		e.name = fresh.add(string(ix.nameOf(e)))
 	}
 	ix.names, ix.garbage = fresh, 0
+}
+
+// Changes counts the decoys added, removed or whose status changed since
+// the index was made: a number that moves whenever what the index holds
+// does, and not when a sync reads a decoy again unchanged. What counts the
+// registry can keep its count until it moves.
+func (ix *Index) Changes() uint64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.changes
 }
 
 // Len returns how many decoys are indexed.

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -11,8 +12,9 @@ import (
 )
 
 // ActiveVaultNames follows every add, update (a status change, in any
-// case) and removal exactly as a count of the decoys would: checked after
-// each of many random changes against a map of decoy → status.
+// case) and removal exactly as a count of the decoys would, and Changes
+// moves exactly when what the index holds does: checked after each of
+// many random changes against a map of decoy → status.
 func TestActiveVaultNamesAgainstMap(t *testing.T) {
 	ix, err := NewIndex(nil)
 	if err != nil {
@@ -23,6 +25,7 @@ func TestActiveVaultNamesAgainstMap(t *testing.T) {
 	statuses := []registry.Status{registry.Active, registry.Missing, registry.Retired}
 	r := rand.New(rand.NewPCG(1, 2))
 	for step := range 3000 {
+		before, changes := maps.Clone(status), ix.Changes()
 		k := key{fmt.Sprintf("kv-%02d", r.IntN(12)), fmt.Sprintf("s-%d", r.IntN(6))}
 		id := "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/" + k.vault
 		if r.IntN(2) == 0 { // another spelling of the same vault
@@ -42,6 +45,9 @@ func TestActiveVaultNamesAgainstMap(t *testing.T) {
 			} else {
 				status[k] = st
 			}
+		}
+		if moved := ix.Changes() != changes; moved != !maps.Equal(before, status) {
+			t.Fatalf("step %d: Changes moved %v; the decoys changed %v", step, moved, !maps.Equal(before, status))
 		}
 		want := map[string]bool{}
 		for k, st := range status {
