@@ -160,8 +160,8 @@ func (s *Store) txOnConn(ctx context.Context, fn func(conn *sql.Conn, tx *sql.Tx
 	if err != nil {
 		return fmt.Errorf("store: unable to begin transaction: %w", err)
 	}
-	defer conn.Close()
 	durable, err := s.txAsyncOn(ctx, conn, func(tx *sql.Tx) error { return fn(conn, tx) }, false)
+	conn.Close() // back to the pool before waiting for the disk, as tx does
 	if err != nil {
 		return err
 	}
