@@ -29,8 +29,18 @@ import (
 // about 24 bytes each). This beat Aho–Corasick over lower-cased text by a
 // wide margin (see BenchmarkPrefilter and bench/BENCHMARKS.md).
 //
+// Names of the other providers (HashiCorp Vault paths, Secrets Manager
+// names) may hold bytes that are not name bytes ('/', '_', '.'): such a
+// name is filed under its leading run of name bytes ("apps" for
+// apps/payments_db), which a record naming it holds after a '/' just the
+// same (the path's segment before it), followed by a non-name byte. A
+// name that starts with a non-name byte (".env"), or whose leading run is
+// longer than 127 bytes, cannot be filed so: the prefilter then passes
+// every record.
+//
 // A Prefilter is immutable and safe for concurrent use.
 type Prefilter struct {
+	all       bool // some name cannot be filed: every record passes
 	bloom     []uint64
 	bloomMask uint64
 	table     []uint64 // open addressing; 0 is empty
@@ -63,7 +73,12 @@ func NewPrefilter(names []string) *Prefilter {
 	p.table = make([]uint64, tableSize)
 	p.tableMask = uint64(tableSize - 1)
 	for _, name := range names {
+		if len(name) == 0 {
+			continue
+		}
+		name = leadingRun(name)
 		if len(name) == 0 || len(name) > 127 {
+			p.all = true
 			continue
 		}
 		h := nameHash(name)
@@ -81,6 +96,16 @@ func NewPrefilter(names []string) *Prefilter {
 		}
 	}
 	return p
+}
+
+// leadingRun returns name up to its first byte that is not a name byte.
+func leadingRun(name string) string {
+	for i := 0; i < len(name); i++ {
+		if nameByte[name[i]] == 0 {
+			return name[:i]
+		}
+	}
+	return name
 }
 
 // nameHash is FNV-1a over the lower-cased name, never 0.
@@ -118,7 +143,7 @@ func (p *Prefilter) has(h uint64, n int) bool {
 // Prefilter). record is one record or one line; a false positive costs a
 // parse, a false negative never happens.
 func (p *Prefilter) Match(record []byte) bool {
-	if mayHideName(record) {
+	if p.all || mayHideName(record) {
 		return true
 	}
 	for i := 0; ; {
