@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"math/bits"
+	"strings"
 )
 
 // Prefilter tells, from a record's raw bytes and far faster than parsing
@@ -31,12 +32,14 @@ import (
 //
 // Names of the other providers (HashiCorp Vault paths, Secrets Manager
 // names) may hold bytes that are not name bytes ('/', '_', '.'): such a
-// name is filed under its leading run of name bytes ("apps" for
-// apps/payments_db), which a record naming it holds after a '/' just the
-// same (the path's segment before it), followed by a non-name byte. A
-// name that starts with a non-name byte (".env"), or whose leading run is
-// longer than 127 bytes, cannot be filed so: the prefilter then passes
-// every record.
+// name is filed under the leading run of name bytes of its last segment
+// that has one ("deploy" for ci/deploy_key.pem; the last, because a
+// decoy shares its folders with real secrets but not its own name). A
+// record naming it holds that run after a '/' just the same — the '/'
+// inside the name, or the one before it (a Vault path's {mount}/data/) —
+// followed by a non-name byte. A name with no such run (".env"), or
+// whose run is longer than 127 bytes, cannot be filed so: the prefilter
+// then passes every record.
 //
 // A Prefilter is immutable and safe for concurrent use.
 type Prefilter struct {
@@ -76,7 +79,7 @@ func NewPrefilter(names []string) *Prefilter {
 		if len(name) == 0 {
 			continue
 		}
-		name = leadingRun(name)
+		name = filedRun(name)
 		if len(name) == 0 || len(name) > 127 {
 			p.all = true
 			continue
@@ -98,14 +101,26 @@ func NewPrefilter(names []string) *Prefilter {
 	return p
 }
 
-// leadingRun returns name up to its first byte that is not a name byte.
-func leadingRun(name string) string {
-	for i := 0; i < len(name); i++ {
-		if nameByte[name[i]] == 0 {
-			return name[:i]
+// filedRun returns the run of name bytes a name is filed under (see
+// Prefilter): the name itself when it is all name bytes, else the
+// leading run of its last '/'-separated segment that starts with a name
+// byte; "" when none does.
+func filedRun(name string) string {
+	for rest := name; ; {
+		i := strings.LastIndexByte(rest, '/')
+		seg := rest[i+1:]
+		j := 0
+		for j < len(seg) && nameByte[seg[j]] != 0 {
+			j++
 		}
+		if j > 0 {
+			return seg[:j]
+		}
+		if i < 0 {
+			return ""
+		}
+		rest = rest[:i]
 	}
-	return name
 }
 
 // nameHash is FNV-1a over the lower-cased name, never 0.
