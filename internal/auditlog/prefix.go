@@ -14,10 +14,13 @@ const maxEntryPrefix = 1024
 // within maxEntryPrefix bytes and ends with '}' qualifies; any other text
 // outside a JSON value is still reported as such.
 func (d *Decoder) skipEntryPrefix() bool {
+	// Only within what a stream's buffer holds, so that a body in memory
+	// and the same bytes streamed read alike.
 	b := d.ahead(hasNewline)
+	b = b[:min(len(b), readBufSize)]
 	i := bytes.IndexByte(b, '\n')
 	if i < 0 {
-		if d.rerr == nil {
+		if d.rerr == nil || d.end-d.pos > len(b) {
 			return false // a line longer than the buffer
 		}
 		i = len(b)

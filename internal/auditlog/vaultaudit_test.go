@@ -214,3 +214,19 @@ func TestVaultNotKeyVault(t *testing.T) {
 		t.Errorf("got %+v, %v", ev, err)
 	}
 }
+
+// TestEntryPrefixLongLine checks that a prefixed entry longer than a
+// stream's buffer reads the same from memory and streamed: as text
+// outside a JSON value.
+func TestEntryPrefixLongLine(t *testing.T) {
+	long := `p: {"time":"2026-12-04T01:00:00Z","type":"request","request":{"operation":"read","path":"secret/data/a","x":"` + strings.Repeat("a", readBufSize) + `"}}` + "\n"
+	_, errMem := NewDecoderBytes([]byte(long), Position{}).Next()
+	_, errStream := NewDecoder(strings.NewReader(long), "").Next()
+	if errMem == nil || errStream == nil || errMem.Error() != errStream.Error() {
+		t.Errorf("in memory: %v; streamed: %v", errMem, errStream)
+	}
+	short := `p: {"time":"2026-12-04T01:00:00Z","type":"request","request":{"operation":"read","path":"secret/data/a"}}`
+	if ev, err := NewDecoder(strings.NewReader(short), "").Next(); err != nil || ev.ObjectName != "a" {
+		t.Errorf("prefixed entry at the end of input without a newline: %+v, %v", ev, err)
+	}
+}
