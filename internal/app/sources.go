@@ -99,7 +99,7 @@ func (s *Server) setupSources(reg prometheus.Registerer) error {
 		add(c.Name, "file", file.New(cfg, s.Store, s.log), c.PollInterval, defaultFileInterval)
 	}
 	for _, c := range in.VaultSockets {
-		cfg := vaultsocket.Config{Name: c.Name, Addr: c.Listen, VaultCluster: c.VaultCluster,
+		cfg := vaultsocket.Config{Name: c.Name, Network: c.Network, Addr: c.Listen, VaultCluster: c.VaultCluster,
 			MaxConnections: c.MaxConnections, MaxLineBytes: c.MaxLineBytes, AllowFrom: c.AllowFromPrefixes()}
 		add(c.Name, "vaultsocket", vaultsocket.New(cfg, s.log), 0, -1) // a poll waits for entries
 	}

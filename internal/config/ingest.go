@@ -151,10 +151,14 @@ type FileSource struct {
 // (vault audit enable socket address=HOST:PORT socket_type=tcp).
 type VaultSocketSource struct {
 	Name string `yaml:"name"`
-	// Listen is the TCP address (host:port) to listen on. Anyone who
+	// Listen is the address (host:port) to listen on. Anyone who
 	// reaches it can write audit entries: bind a private address, and
 	// list Vault's addresses in AllowFrom.
 	Listen string `yaml:"listen"`
+	// Network is tcp (default: Vault's socket device with
+	// socket_type=tcp, or a syslog relay's newline-framed TCP) or udp
+	// (socket_type=udp, or syslog over UDP: one entry a datagram).
+	Network string `yaml:"network"`
 	// VaultCluster names the cluster whose audit device connects
 	// (default "default"); see FileSource.VaultCluster.
 	VaultCluster string `yaml:"vault_cluster"`
@@ -368,6 +372,9 @@ func (in *Ingest) validate() error {
 		}
 		if s.VaultCluster != "" && !validVaultCluster.MatchString(s.VaultCluster) {
 			return &Error{Setting: p + ".vault_cluster", Err: fmt.Errorf("%q: use 1-63 letters, digits, '.' and '-'", s.VaultCluster)}
+		}
+		if s.Network != "" && s.Network != "tcp" && s.Network != "udp" {
+			return &Error{Setting: p + ".network", Err: fmt.Errorf("%q: want tcp or udp", s.Network)}
 		}
 		for _, a := range s.AllowFrom {
 			if _, err := parsePrefixOrAddr(a); err != nil {

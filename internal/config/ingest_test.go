@@ -102,6 +102,7 @@ func TestIngestBadSettingsNameTheSetting(t *testing.T) {
 		{name: "bad file vault cluster", file: "ingest:\n  files:\n    - name: f\n      path: /x\n      vault_cluster: a/b\n", setting: "ingest.files[0].vault_cluster", inMsg: "letters"},
 		{name: "vault socket without listen", file: "ingest:\n  vault_sockets:\n    - name: v\n", setting: "ingest.vault_sockets[0].listen", inMsg: "host:port"},
 		{name: "vault socket bad allow_from", file: "ingest:\n  vault_sockets:\n    - name: v\n      listen: 127.0.0.1:9090\n      allow_from: [10.0.0.0/33]\n", setting: "ingest.vault_sockets[0].allow_from", inMsg: "10.0.0.0/33"},
+		{name: "vault socket bad network", file: "ingest:\n  vault_sockets:\n    - name: v\n      listen: 127.0.0.1:514\n      network: unix\n", setting: "ingest.vault_sockets[0].network", inMsg: "tcp or udp"},
 		{name: "vault socket bad cluster", file: "ingest:\n  vault_sockets:\n    - name: v\n      listen: 127.0.0.1:9090\n      vault_cluster: x y\n", setting: "ingest.vault_sockets[0].vault_cluster", inMsg: "letters"},
 		{name: "vault socket name taken", file: "ingest:\n  files:\n    - name: v\n      path: /x\n  vault_sockets:\n    - name: V\n      listen: 127.0.0.1:9090\n", setting: "ingest.vault_sockets[0].name", inMsg: "already"},
 	}

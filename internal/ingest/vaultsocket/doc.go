@@ -2,7 +2,11 @@
 // from Vault's socket audit device: honeyvault listens on TCP, Vault
 // connects (vault audit enable socket address=HOST:PORT socket_type=tcp)
 // and writes one JSON entry a line over a long-lived connection,
-// reconnecting when a write fails.
+// reconnecting when a write fails. A syslog relay forwarding the syslog
+// device's messages works the same (newline-framed TCP, RFC 6587's
+// non-transparent framing): the syslog header before each entry's JSON
+// is skipped. Over UDP (Config.Network) each datagram is one entry, from
+// socket_type=udp or a syslog relay; see udp.go for what UDP can lose.
 //
 // The socket device has no acknowledgement: what Vault wrote is, for
 // Vault, delivered. So the source reads a connection only as fast as the

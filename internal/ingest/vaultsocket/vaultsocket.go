@@ -28,7 +28,12 @@ const (
 // Config says where to listen and what to accept.
 type Config struct {
 	Name string // the source's name (Batch.Source)
-	// Addr is the TCP address to listen on (host:port).
+	// Network is "tcp" (the default: Vault's socket device with
+	// socket_type=tcp, or a syslog relay's newline-framed TCP) or "udp"
+	// (socket_type=udp, or syslog over UDP: one entry a datagram; see
+	// udp.go).
+	Network string
+	// Addr is the address to listen on (host:port).
 	Addr string
 	// VaultCluster names the cluster whose audit device connects (see
 	// auditlog.ParseOptions); "" means auditlog.DefaultVaultCluster.
@@ -60,7 +65,7 @@ type Source struct {
 	wg      sync.WaitGroup
 
 	mu     sync.Mutex
-	ln     net.Listener
+	ln     endpoint      // a TCP listener or a UDP socket
 	failed chan struct{} // closed when the current listener stops accepting
 	err    error         // why it stopped
 	conns  map[net.Conn]struct{}
@@ -148,6 +153,17 @@ func (s *Source) listen() (<-chan struct{}, error) {
 	if s.ln != nil {
 		return s.failed, nil
 	}
+	if s.cfg.Network == "udp" {
+		pc, err := net.ListenPacket("udp", s.cfg.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("vault socket %s: %w", s.cfg.Name, err)
+		}
+		ep := packetEndpoint{pc}
+		s.ln, s.failed, s.err = ep, make(chan struct{}), nil
+		s.log.Info("vault socket: listening", "source", s.cfg.Name, "addr", pc.LocalAddr().String(), "network", "udp")
+		s.startUDP(ep, s.failed)
+		return s.failed, nil
+	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("vault socket %s: %w", s.cfg.Name, err)
@@ -166,13 +182,7 @@ func (s *Source) accept(ln net.Listener, failed chan struct{}) {
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
-			s.mu.Lock()
-			if s.ln == ln {
-				s.ln, s.err = nil, fmt.Errorf("vault socket %s: accept: %w", s.cfg.Name, err)
-				ln.Close()
-			}
-			s.mu.Unlock()
-			close(failed)
+			s.endpointFailed(ln, failed, fmt.Errorf("vault socket %s: accept: %w", s.cfg.Name, err))
 			return
 		}
 		if !s.admit(conn) {
@@ -185,6 +195,18 @@ func (s *Source) accept(ln net.Listener, failed chan struct{}) {
 			s.serve(conn)
 		}()
 	}
+}
+
+// endpointFailed forgets a listener that stopped (the next Poll opens
+// another) and tells Poll why.
+func (s *Source) endpointFailed(ep endpoint, failed chan struct{}, err error) {
+	s.mu.Lock()
+	if s.ln == ep {
+		s.ln, s.err = nil, err
+		ep.Close()
+	}
+	s.mu.Unlock()
+	close(failed)
 }
 
 // admit checks the peer and the connection bound, and registers conn.
@@ -209,8 +231,10 @@ func (s *Source) admit(conn net.Conn) bool {
 	return true
 }
 
-func remoteAddr(conn net.Conn) netip.Addr {
-	if ap, err := netip.ParseAddrPort(conn.RemoteAddr().String()); err == nil {
+func remoteAddr(conn net.Conn) netip.Addr { return addrOf(conn.RemoteAddr()) }
+
+func addrOf(a net.Addr) netip.Addr {
+	if ap, err := netip.ParseAddrPort(a.String()); err == nil {
 		return ap.Addr().Unmap()
 	}
 	return netip.Addr{}
@@ -299,12 +323,19 @@ func (s *Source) readBatch(r *lineReader, name string, dec source.Decoding) (sto
 	if len(bytes.TrimSpace(chunk)) == 0 {
 		return b, err
 	}
-	events, dead, derr := dec.Chunk(chunk, base)
-	if derr != nil {
-		return b, derr
+	return decodeLines(dec, chunk, base, b.DeadLetters), err
+}
+
+// decodeLines decodes a chunk of entry lines into a batch, with dead
+// letters for the lines that could not be read (and those given). Lines
+// that start like gzip make the decoder fail on the whole chunk: it is
+// then one dead letter, and the connection goes on.
+func decodeLines(dec source.Decoding, chunk []byte, base auditlog.Position, dead []store.DeadLetter) store.Batch {
+	events, bad, err := dec.Chunk(chunk, base)
+	if err != nil {
+		return store.Batch{DeadLetters: append(dead, store.DeadLetter{Source: dec.Source, Position: base.String(), Reason: err.Error()})}
 	}
-	b.Events, b.DeadLetters = events, append(dead, b.DeadLetters...)
-	return b, err
+	return store.Batch{Events: events, DeadLetters: append(bad, dead...)}
 }
 
 // Close stops listening, ends every connection and waits for their

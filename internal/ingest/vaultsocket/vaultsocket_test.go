@@ -153,3 +153,16 @@ func TestFailedStoreKeepsTheBatch(t *testing.T) {
 func closedByPeer(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
 }
+
+// TestLineLikeGzipCostsItself checks that a line starting with gzip's
+// magic bytes (which make the decoder read a chunk as compressed) is a
+// dead letter and the connection goes on.
+func TestLineLikeGzipCostsItself(t *testing.T) {
+	env := ingesttest.New(t)
+	_, addr := start(t, env, Config{}, nil)
+	c := dial(t, addr)
+	send(t, c, "\x1f\x8bnot gzip")
+	ingesttest.Eventually(t, waitFor, "a dead letter", func() bool { return len(env.DeadLetters()) == 1 })
+	send(t, c, entry(7, 1))
+	ingesttest.Eventually(t, waitFor, "the next entry stored", func() bool { return env.Events() == 1 })
+}
