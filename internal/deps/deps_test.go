@@ -14,7 +14,7 @@ const mod = "github.com/honeyvault/honeyvault/internal/"
 // rules: what each package must never import, directly or not.
 var rules = []struct {
 	pkg       string   // a package under internal/; "x/..." is x and every package below it
-	forbidden []string // package paths under internal/, or whole import paths of other modules (their first element has a dot); "*" means every honeyvault package
+	forbidden []string // package paths under internal/, or whole import paths of other modules (their first element has a dot); "*" means every honeyvault package, "non-std" every package outside the standard library
 	why       string
 }{
 	{"kvemu/...", []string{"*"}, "the emulator is the oracle the parser and matcher are checked against: a shared bug would hide in both"},
@@ -45,6 +45,16 @@ var rules = []struct {
 	{"azpolicy", []string{"*", "github.com/Azure"}, "the Azure Policy template is pure generation from its options"},
 	{"canary/...", []string{"store", "web", "app", "ingest", "incident", "notify", "kvemu", "lab"}, "the canary listeners face the internet and hand each hit to a Sink: what stores and raises it is wired in by app, so a listener reaches no state it could leak"},
 	{"armcheck", []string{"*"}, "a test helper that reads JSON: it must not pull a box into the tests that use it"},
+	{"awsemu/...", []string{"*"}, "the Secrets Manager emulator is the oracle the CloudTrail parser and matcher are checked against: a shared bug would hide in both"},
+	{"awsemu", []string{"github.com/aws/aws-sdk-go-v2/service/s3"}, "the core emulator links no S3 client: the S3 trail sink is awsemu/s3sink"},
+	{"auditlog", []string{"awsemu"}, "the CloudTrail parser is checked against the emulator, so it must not share the emulator's code"},
+	{"detect", []string{"awsemu"}, "matching CloudTrail records is checked against the emulator, so it must not share the emulator's code"},
+	{"app", []string{"awsemu"}, "serve must not carry the AWS emulator (the lab wires it)"},
+	{"vaultemu", []string{"*", "non-std"}, "the Vault/OpenBao emulator is the oracle the Vault audit parser and planter are checked against: it shares no code with them and, like a real server, links no client (its tests use github.com/hashicorp/vault/api)"},
+	{"auditlog", []string{"vaultemu"}, "the Vault audit parser must not lean on the emulator it is checked against"},
+	{"detect", []string{"vaultemu"}, "matching is checked against the Vault emulator's entries, not built from its code"},
+	{"scan", []string{"vaultemu"}, "the retro-hunt is auditlog → detect fed from files, nothing more"},
+	{"app", []string{"vaultemu"}, "serve must not carry the Vault emulator either"},
 }
 
 // leaves are packages every package may import, even one that may import
@@ -71,7 +81,7 @@ func TestImportBoundaries(t *testing.T) {
 					continue
 				}
 				for _, bad := range r.forbidden {
-					if external(bad) && within(dep, bad) || ours && (bad == "*" && !slices.Contains(leaves, rest) || within(rest, bad)) {
+					if bad == "non-std" && !ours && external(dep) || external(bad) && within(dep, bad) || ours && (bad == "*" && !slices.Contains(leaves, rest) || within(rest, bad)) {
 						t.Errorf("%s imports %s: %s", r.pkg, strings.TrimPrefix(dep, mod), r.why)
 					}
 				}
