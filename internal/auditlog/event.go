@@ -233,6 +233,9 @@ func activityStatusKey(s string) string {
 // alerts at once, and still alerts when the response never comes (Vault
 // died mid-call). A denied call's request entry already carries the
 // error. Without a request id the time keeps unrelated entries apart.
+// A Vault entry is told by its operation ("vault:read"), which the store
+// keeps (it does not keep Shape), so that a stored event's key is the
+// one it was stored under.
 func (e *Event) vaultCallKey() bool {
-	return e.Shape == ShapeVaultAudit && e.CorrelationID != ""
+	return e.Kind == KindAudit && strings.HasPrefix(e.Operation, vaultOperationPrefix) && e.CorrelationID != ""
 }
