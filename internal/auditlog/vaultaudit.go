@@ -48,9 +48,11 @@ func ValidVaultCluster(name string) error {
 
 // vaultEntry is a HashiCorp Vault / OpenBao audit entry's top level (the
 // members honeyvault reads; every other key is ignored).
+// Members are kept raw until the entry is known to be one, so that a
+// Vault entry with a wrong-typed member gets an error naming it.
 type vaultEntry struct {
-	Time    flexString      `json:"time"`
-	Type    flexString      `json:"type"`
+	Time    json.RawMessage `json:"time"`
+	Type    json.RawMessage `json:"type"`
 	Request json.RawMessage `json:"request"`
 	Auth    json.RawMessage `json:"auth"`
 	Error   json.RawMessage `json:"error"`
@@ -70,11 +72,20 @@ func parseVaultEntry(raw []byte, o ParseOptions) (ev Event, ok bool, err error) 
 		return Event{}, false, nil
 	}
 	var e vaultEntry
-	if json.Unmarshal(raw, &e) != nil || !isObject(e.Request) || e.Type != "request" && e.Type != "response" {
+	if json.Unmarshal(raw, &e) != nil || !isObject(e.Request) {
 		return Event{}, false, nil // the other shapes' parser says what is wrong
+	}
+	if typ := entryType(e.Type); typ != "request" && typ != "response" {
+		return Event{}, false, nil
 	}
 	ev, err = e.event(o)
 	return ev, true, err
+}
+
+// entryType reads an entry's "type" as text ("" when it is not text).
+func entryType(raw json.RawMessage) string {
+	t, _ := textField("type", raw)
+	return t
 }
 
 // vaultRequest is an audit entry's request object (the fields honeyvault
@@ -103,8 +114,12 @@ type vaultAuth struct {
 // for how the path names the store and the secret).
 func (w *vaultEntry) event(o ParseOptions) (Event, error) {
 	ev := Event{Kind: KindAudit, Shape: ShapeVaultAudit}
-	var err error
-	if ev.Time, err = parseTime(string(w.Time)); err != nil {
+	typ := entryType(w.Type)
+	at, err := textField("time", w.Time)
+	if err != nil {
+		return Event{}, err
+	}
+	if ev.Time, err = parseTime(at); err != nil {
 		return Event{}, err
 	}
 	var req vaultRequest
@@ -130,7 +145,7 @@ func (w *vaultEntry) event(o ParseOptions) (Event, error) {
 		return Event{}, errors.New("request.operation missing: not a Vault audit entry")
 	}
 	ev.Operation = vaultOperationPrefix + op
-	ev.Category = string(w.Type)
+	ev.Category = typ
 	ev.CorrelationID = strings.TrimSpace(string(req.ID))
 	ev.RequestURI = string(req.Path)
 	if errText, err := textField("error", w.Error); err != nil {
@@ -140,7 +155,7 @@ func (w *vaultEntry) event(o ParseOptions) (Event, error) {
 		if strings.Contains(errText, "permission denied") {
 			ev.HTTPStatus, ev.ResultSignature = 403, "Forbidden"
 		}
-	} else if w.Type == "response" {
+	} else if typ == "response" {
 		ev.ResultType = "Success" // Vault answered without an error; its status code is not logged
 	}
 

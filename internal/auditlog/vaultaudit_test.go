@@ -191,6 +191,7 @@ func TestVaultAuditFields(t *testing.T) {
 		{"path an object", entry("request", `"operation":"read","path":{}`, ""), nil, "request.path: an object where text belongs"},
 		{"auth an array", entry("request", `"operation":"read","path":"a"`, `,"auth":[1]`), nil, "auth: an array where an object belongs"},
 		{"error an object", entry("response", `"operation":"read","path":"a"`, `,"error":{}`), nil, "error: an object where text belongs"},
+		{"time an object", `{"time":{},"type":"request","request":{"operation":"read","path":"a"}}`, nil, "time: an object where text belongs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
