@@ -78,6 +78,10 @@ type Decoder struct {
 	// line without looking at its layout (for callers that split lines
 	// themselves).
 	JSONLines bool
+	// VaultCluster names the HashiCorp Vault / OpenBao cluster whose audit
+	// device wrote the input (see ParseOptions); "" means
+	// DefaultVaultCluster.
+	VaultCluster string
 
 	in      io.Reader
 	body    []byte // in-memory input (NewDecoderBytes), read in place
@@ -156,7 +160,7 @@ func (d *Decoder) Next() (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	ev, err := ParseRecord(raw)
+	ev, err := ParseRecordWith(raw, ParseOptions{VaultCluster: d.VaultCluster})
 	if err != nil {
 		return Event{}, &RecordError{Pos: pos, Err: err}
 	}
@@ -202,6 +206,9 @@ func (d *Decoder) NextRaw() ([]byte, Position, error) {
 				}
 			default:
 				if !d.JSONLines && d.off == d.lineOff && d.startCSV() {
+					continue
+				}
+				if d.off == d.lineOff && d.skipEntryPrefix() {
 					continue
 				}
 				pos := d.here()

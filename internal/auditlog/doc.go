@@ -9,8 +9,10 @@
 // AZKVAuditLogs, AzureActivity); the Log Analytics query API's
 // {"tables":[{"columns":[...],"rows":[...]}]} answers and the portal's CSV
 // exports of those tables, row by row; Activity-log records as exported by
-// diagnostic settings and as returned by the REST API; any of them
-// gzip-compressed.
+// diagnostic settings and as returned by the REST API; HashiCorp Vault /
+// OpenBao audit-device entries (vaultaudit.go: one JSON object a line,
+// with or without the device's prefix or a syslog header before it); any
+// of them gzip-compressed.
 //
 // Entry points:
 //   - Decoder streams records from an io.Reader with bounded memory

@@ -10,14 +10,28 @@ import (
 )
 
 // ParseRecord reads one record — an AuditEvent, an AzureDiagnostics or
-// AZKVAuditLogs row, or an Activity-log record — into an Event. It returns
-// an error saying what is wrong when raw is not a JSON object or not
-// recognisably one of those records. It does not unwrap {"records":[...]}
-// documents or arrays: use ParseBody or a Decoder for those.
+// AZKVAuditLogs row, an Activity-log record, or a HashiCorp Vault /
+// OpenBao audit entry — into an Event. It returns an error saying what is
+// wrong when raw is not a JSON object or not recognisably one of those
+// records. It does not unwrap {"records":[...]} documents or arrays: use
+// ParseBody or a Decoder for those. Vault entries get DefaultVaultCluster:
+// ParseRecordWith names another.
 func ParseRecord(raw []byte) (Event, error) {
+	return ParseRecordWith(raw, ParseOptions{})
+}
+
+// ParseRecordWith is ParseRecord with options.
+func ParseRecordWith(raw []byte, o ParseOptions) (Event, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
 		return Event{}, errors.New("not a JSON object")
+	}
+	if ev, ok, err := parseVaultEntry(raw, o); ok {
+		if err != nil {
+			return Event{}, err
+		}
+		ev.storable()
+		return ev, nil
 	}
 	var w wire
 	if err := json.Unmarshal(raw, &w); err != nil {

@@ -99,6 +99,12 @@ func TestIngestBadSettingsNameTheSetting(t *testing.T) {
 		{name: "no path", file: "ingest:\n  files:\n    - name: f\n", setting: "ingest.files[0].path", inMsg: "required"},
 		{name: "bad pattern", file: "ingest:\n  files:\n    - name: f\n      path: /x\n      patterns: ['[']\n", setting: "ingest.files[0].patterns", inMsg: "syntax"},
 		{name: "unknown key", file: "ingest:\n  files:\n    - name: f\n      pth: /x\n", setting: "config", inMsg: "pth"},
+		{name: "bad file vault cluster", file: "ingest:\n  files:\n    - name: f\n      path: /x\n      vault_cluster: a/b\n", setting: "ingest.files[0].vault_cluster", inMsg: "letters"},
+		{name: "vault socket without listen", file: "ingest:\n  vault_sockets:\n    - name: v\n", setting: "ingest.vault_sockets[0].listen", inMsg: "host:port"},
+		{name: "vault socket bad allow_from", file: "ingest:\n  vault_sockets:\n    - name: v\n      listen: 127.0.0.1:9090\n      allow_from: [10.0.0.0/33]\n", setting: "ingest.vault_sockets[0].allow_from", inMsg: "10.0.0.0/33"},
+		{name: "vault socket bad network", file: "ingest:\n  vault_sockets:\n    - name: v\n      listen: 127.0.0.1:514\n      network: unix\n", setting: "ingest.vault_sockets[0].network", inMsg: "tcp or udp"},
+		{name: "vault socket bad cluster", file: "ingest:\n  vault_sockets:\n    - name: v\n      listen: 127.0.0.1:9090\n      vault_cluster: x y\n", setting: "ingest.vault_sockets[0].vault_cluster", inMsg: "letters"},
+		{name: "vault socket name taken", file: "ingest:\n  files:\n    - name: v\n      path: /x\n  vault_sockets:\n    - name: V\n      listen: 127.0.0.1:9090\n", setting: "ingest.vault_sockets[0].name", inMsg: "already"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,8 +153,11 @@ func TestExampleIngestSectionLoads(t *testing.T) {
 		t.Fatalf("%v\n%s", err, yaml.String())
 	}
 	in := c.Ingest
-	if len(in.EventHubs) != 2 || len(in.Storage) != 1 || len(in.LogAnalytics) != 1 || len(in.Files) != 1 {
-		t.Errorf("got %d eventhubs, %d storage, %d loganalytics, %d files; want 2, 1, 1, 1",
-			len(in.EventHubs), len(in.Storage), len(in.LogAnalytics), len(in.Files))
+	if len(in.EventHubs) != 2 || len(in.Storage) != 1 || len(in.LogAnalytics) != 1 || len(in.Files) != 2 || len(in.VaultSockets) != 1 {
+		t.Errorf("got %d eventhubs, %d storage, %d loganalytics, %d files, %d vault sockets; want 2, 1, 1, 2, 1",
+			len(in.EventHubs), len(in.Storage), len(in.LogAnalytics), len(in.Files), len(in.VaultSockets))
+	}
+	if vs := in.VaultSockets; len(vs) == 1 && (vs[0].VaultCluster != "eu-prod" || len(vs[0].AllowFromPrefixes()) != 2) {
+		t.Errorf("vault socket %+v", vs[0])
 	}
 }

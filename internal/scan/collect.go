@@ -25,6 +25,7 @@ type collector struct {
 	pool    *sync.Pool
 	tokens  chan struct{} // one per block buffer out (see scanLines)
 	st      Stats
+	calls   map[string]bool // Vault calls alerted on, by DedupKey and decoy (see repeatCall)
 }
 
 type queued struct {
@@ -122,6 +123,14 @@ func (c *collector) emit(items []item, st Stats, base int64) {
 			c.s.malformed(it.bad)
 			continue
 		}
+		if c.repeatCall(it.alert) {
+			if it.alert.Suppressed {
+				st.Suppressed--
+			} else {
+				st.Alerts--
+			}
+			continue
+		}
 		it.alert.Event.Source.Line += base
 		if c.s.OnAlert != nil {
 			c.s.OnAlert(*it.alert)
@@ -177,18 +186,20 @@ func (c *collector) record(raw []byte, pos auditlog.Position, err error) {
 		return
 	}
 	c.st.Parsed++
-	ev, err := auditlog.ParseRecord(raw)
+	ev, err := auditlog.ParseRecordWith(raw, c.s.parseOptions())
 	if err != nil {
 		c.st.Malformed++
 		c.s.malformed(&auditlog.RecordError{Pos: pos, Err: err})
 		return
 	}
 	ev.Source = pos
-	if ev.VaultName != "" {
+	if isStoreRecord(&ev) {
 		c.v.seen.Store(true)
 	}
 	for _, a := range c.s.Matcher.Match(&ev) {
-		c.s.alert(&c.st, a)
+		if !c.repeatCall(&a) {
+			c.s.alert(&c.st, a)
+		}
 	}
 }
 

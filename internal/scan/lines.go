@@ -328,14 +328,14 @@ func (s *Scanner) scanLine(seg *segment, line, trimmed []byte, pos auditlog.Posi
 				continue
 			}
 			seg.st.Parsed++
-			ev, err := auditlog.ParseRecord(raw)
+			ev, err := auditlog.ParseRecordWith(raw, s.parseOptions())
 			if err != nil {
 				seg.st.Malformed++
 				seg.items = append(seg.items, item{bad: &auditlog.RecordError{Pos: rpos, Err: err}})
 				continue
 			}
 			ev.Source = rpos
-			if ev.VaultName != "" {
+			if isStoreRecord(&ev) {
 				v.seen.Store(true)
 			}
 			for _, a := range s.Matcher.Match(&ev) {
