@@ -40,7 +40,11 @@ func Identities() []string {
 // and uses the value outside Key Vault against the lab's listeners: a
 // request to the URL, a lookup of the host sent to the lab's DNS listener
 // (its resolver), a pgx connection. It prints every request and its
-// answer. Requests the vaults refuse are part of the attack, not errors;
+// answer. Step 6, unless o.Vault names one vault, goes beyond Azure: it
+// reads a decoy in the lab's HashiCorp Vault server with the official
+// client (KV v2) as the identity's Vault token, and one in the lab's AWS
+// Secrets Manager with aws-sdk-go-v2 (GetSecretValue) as the identity's
+// session of a role. Requests the vaults refuse are part of the attack, not errors;
 // Attack fails only when the lab cannot be reached.
 func Attack(ctx context.Context, o AttackOptions) error {
 	out := o.Out
@@ -159,13 +163,27 @@ func Attack(ctx context.Context, o AttackOptions) error {
 		}
 	}
 
+	if o.Vault == "" {
+		fmt.Fprintln(out, "\n6. Beyond Azure: read a decoy in HashiCorp Vault (KV v2, the official client) and in AWS Secrets Manager (aws-sdk-go-v2)")
+		vt, at := storeTargets(st)
+		if vt == nil && at == nil {
+			fmt.Fprintln(out, "  no decoy in the lab's Vault server or AWS account")
+		}
+		if vt != nil {
+			show(a.readVaultDecoy(ctx, st, *vt))
+		}
+		if at != nil {
+			show(a.getSecretValue(ctx, st, *at))
+		}
+	}
+
 	decoys := 0
 	for _, acc := range done {
 		if acc.Decoy {
 			decoys++
 		}
 	}
-	fmt.Fprintf(out, "\n%d requests, %d of them at a decoy, and %d uses of a decoy's value outside Key Vault. Each vault's audit log reaches honeyvault within a second", len(done), decoys, uses)
+	fmt.Fprintf(out, "\n%d requests, %d of them at a decoy, and %d uses of a decoy's value outside Key Vault. Each vault's audit log (Vault's audit device, the account's CloudTrail) reaches honeyvault within a second", len(done), decoys, uses)
 	if covered != "" {
 		fmt.Fprintf(out, " (%s's no longer: its setting is gone until the lab restarts)", covered)
 	}

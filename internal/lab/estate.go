@@ -163,9 +163,11 @@ var (
 	// separate process must.
 	outsiders = []outsider{
 		{Name: "contractor", About: "a guest user account whose password was phished",
-			Identity: kvemu.Identity{ObjectID: "e1a3c5e7-9b2d-4f6a-8c0e-2d4f6a8c0e19", UPN: "jdoe_fabrikam.com#EXT#@contoso.onmicrosoft.com", AppID: "1950a258-227b-4e31-a9cf-717495945fc2", IPAddress: "198.51.100.23"}},
+			Identity:  kvemu.Identity{ObjectID: "e1a3c5e7-9b2d-4f6a-8c0e-2d4f6a8c0e19", UPN: "jdoe_fabrikam.com#EXT#@contoso.onmicrosoft.com", AppID: "1950a258-227b-4e31-a9cf-717495945fc2", IPAddress: "198.51.100.23"},
+			VaultName: "oidc-jdoe@fabrikam.com", AWSSession: "jdoe@fabrikam.com"},
 		{Name: "ci-runner", About: "a CI/CD service principal whose secret leaked from a build log",
-			Identity: kvemu.Identity{ObjectID: "f2b4d6f8-0c3e-4a7b-9d1f-3e5a7b9d1f2a", AppID: "7c9e1a3b-5d7f-4b2d-8f0a-4b6d8f0a2c4e", IPAddress: "203.0.113.45"}},
+			Identity:  kvemu.Identity{ObjectID: "f2b4d6f8-0c3e-4a7b-9d1f-3e5a7b9d1f2a", AppID: "7c9e1a3b-5d7f-4b2d-8f0a-4b6d8f0a2c4e", IPAddress: "203.0.113.45"},
+			VaultName: "token-ci-runner", AWSSession: "ci-runner"},
 	}
 )
 
@@ -174,6 +176,11 @@ type outsider struct {
 	Name     string
 	About    string
 	Identity kvemu.Identity
+	// VaultName is the display name of the identity's Vault token (an
+	// OIDC login's names the user), AWSSession its session name in the
+	// AWS account's read role (stores.go).
+	VaultName  string
+	AWSSession string
 }
 
 // auditDestination is the Event Hubs authorization rule every vault's

@@ -18,9 +18,11 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/app"
+	"github.com/honeyvault/honeyvault/internal/awsemu"
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/vaultemu"
 )
 
 // Defaults of Options.
@@ -105,12 +107,21 @@ type Lab struct {
 	canaryCfg config.Canary
 	emu       *kvemu.Emulator
 	auditDest string          // where every vault's diagnostic setting sends its records
-	sinkHTTP  *http.Transport // the emulator's pushes to honeyvault
+	sinkHTTP  *http.Transport // the emulators' pushes to honeyvault
+
+	// The estate beyond Azure (stores.go): a Vault server and an AWS
+	// account, with the planter's credentials on each.
+	vaultEmu          *vaultemu.Server
+	awsEmu            *awsemu.Emulator
+	vaultPlanterToken string
+	awsPlanter        awsemu.Credentials
+	srv               *app.Server
 
 	stopServe context.CancelFunc
 	served    chan error
 
 	vaults   []Vault
+	stores   []Store
 	coverage api.CoverageCount // honeyvault's, once Start has waited for it
 	state    *state
 
@@ -149,7 +160,7 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 	if l.unlock, err = lockDir(filepath.Join(dir, lockFile)); err != nil {
 		return l, err
 	}
-	for _, name := range []string{dbFile, dbFile + "-wal", dbFile + "-shm", logFile, StateFile, caFile} {
+	for _, name := range []string{dbFile, dbFile + "-wal", dbFile + "-shm", logFile, StateFile, caFile, vaultCAFile, awsCAFile} {
 		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return l, fmt.Errorf("lab: clearing the previous lab: %w", err)
 		}
@@ -167,6 +178,11 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 	l.progress("lab: building the emulated estate: %d vaults in %d subscriptions", opts.Vaults, min(opts.Vaults, len(subscriptions)))
 	plans := planVaults(opts.Vaults)
 	if err := l.startEmulator(plans); err != nil {
+		return l, err
+	}
+	l.progress("lab: building a HashiCorp Vault server (%s) and an AWS account (%s in %s)",
+		strings.Join(vaultMounts, ", "), awsAccount, strings.Join(awsRegions, ", "))
+	if err := l.startStores(); err != nil {
 		return l, err
 	}
 	// Planting comes first, with the audit records held back, the way an
@@ -201,6 +217,21 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 	}
 	if st := l.emu.DeliveryStats(); st.Dropped > 0 {
 		return l, fmt.Errorf("lab: honeyvault refused %d audit records (see %s)", st.Dropped, filepath.Join(dir, logFile))
+	}
+	if err := l.connectStores(fctx); err != nil {
+		return l, err
+	}
+	if !opts.noPlant {
+		l.progress("lab: planting decoys into the Vault mounts and Secrets Manager regions as the planter")
+	}
+	if err := l.plantStores(ctx); err != nil {
+		return l, err
+	}
+	if err := l.awsEmu.Flush(fctx); err != nil {
+		return l, fmt.Errorf("lab: CloudTrail records did not reach honeyvault: %w", err)
+	}
+	if st := l.awsEmu.DeliveryStats(); st.Dropped > 0 {
+		return l, fmt.Errorf("lab: honeyvault refused %d CloudTrail records (see %s)", st.Dropped, filepath.Join(dir, logFile))
 	}
 	if err := l.awaitCoverage(ctx); err != nil {
 		return l, err
@@ -248,6 +279,7 @@ func (l *Lab) startServer(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}
+	l.srv = srv
 	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	l.stopServe, l.served = stop, make(chan error, 1)
 	go func() { l.served <- srv.Serve(sctx, l.ln) }()
@@ -285,6 +317,10 @@ func (l *Lab) config(listen string) config.Config {
 	// The canary listeners run on loopback; what the console plants
 	// points at them, as the lab's own planting does.
 	cfg.Canary = l.canaryCfg
+	// The Vault server's socket audit device streams to this source
+	// (connectStores), on a free loopback port, from loopback only.
+	cfg.Ingest.VaultSockets = []config.VaultSocketSource{{Name: vaultSocketSource, Listen: "127.0.0.1:0",
+		VaultCluster: vaultCluster, AllowFrom: []string{"127.0.0.1"}}}
 	return cfg
 }
 
@@ -366,6 +402,10 @@ func (l *Lab) writeState() error {
 		return err
 	}
 	l.state.CAFile = ca
+	if err := l.writeStoreCAs(); err != nil {
+		return err
+	}
+	l.state.Stores = l.stateStores()
 	l.state.Canaries = l.stateCanaries()
 	for _, v := range l.vaults {
 		sv := stateVault{Name: v.Name, ID: v.ID, URL: l.emu.VaultURL(v.Name), Subscription: v.SubscriptionID, RBAC: v.RBAC, OutsidersDenied: v.outsidersDenied}
@@ -398,7 +438,7 @@ func (l *Lab) Close() error {
 	l.closeOnce.Do(func() {
 		var errs []error
 		if l.state != nil {
-			for _, name := range []string{StateFile, caFile} {
+			for _, name := range []string{StateFile, caFile, vaultCAFile, awsCAFile} {
 				if err := os.Remove(filepath.Join(l.dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 					errs = append(errs, err)
 				}
@@ -415,6 +455,19 @@ func (l *Lab) Close() error {
 			if err := l.emu.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("lab: emulator: %w", err))
 			}
+		}
+		if l.vaultEmu != nil {
+			if err := l.vaultEmu.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("lab: Vault emulator: %w", err))
+			}
+		}
+		if l.awsEmu != nil {
+			// Delivers the CloudTrail records still queued first.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := l.awsEmu.Close(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("lab: AWS emulator: %w", err))
+			}
+			cancel()
 		}
 		if l.sinkHTTP != nil {
 			l.sinkHTTP.CloseIdleConnections()

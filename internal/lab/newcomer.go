@@ -80,6 +80,19 @@ func (l *Lab) unsettled(list api.VaultList) string {
 			return fmt.Sprintf("no record of vault %s has been stored", v.Name)
 		}
 	}
+	byID := map[string]api.Vault{}
+	for _, v := range list.Vaults {
+		byID[strings.ToLower(v.ID)] = v
+	}
+	for _, s := range l.stores {
+		got, ok := byID[strings.ToLower(s.ID)]
+		switch {
+		case !ok:
+			return fmt.Sprintf("store %s is not in the inventory", s.Name)
+		case len(s.Decoys) > 0 && got.LastRecord == nil && !l.opts.noIngest:
+			return fmt.Sprintf("no record of store %s has been stored", s.Name)
+		}
+	}
 	return ""
 }
 
@@ -88,6 +101,17 @@ func (l *Lab) applyCoverage(vaults []api.Vault) {
 	byName := map[string]api.Coverage{}
 	for _, v := range vaults {
 		byName[strings.ToLower(v.Name)] = v.Coverage
+	}
+	byID := map[string]api.Coverage{}
+	for _, v := range vaults {
+		byID[strings.ToLower(v.ID)] = v.Coverage
+	}
+	for i := range l.stores {
+		c := byID[strings.ToLower(l.stores[i].ID)]
+		l.stores[i].Coverage = c.State
+		if len(c.Reasons) > 0 {
+			l.stores[i].Why = c.Reasons[0]
+		}
 	}
 	for i := range l.vaults {
 		c := byName[strings.ToLower(l.vaults[i].Name)]

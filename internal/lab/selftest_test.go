@@ -30,7 +30,7 @@ func TestSelftestPasses(t *testing.T) {
 	if !rep.OK {
 		t.Fatalf("selftest failed: %v", rep.Problems)
 	}
-	if got, want := len(rep.Checks), 6; got != want {
+	if got, want := len(rep.Checks), 8; got != want {
 		t.Fatalf("got %d checks; want %d", got, want)
 	}
 	ops := []string{}
@@ -39,10 +39,16 @@ func TestSelftestPasses(t *testing.T) {
 		if c.IncidentID == nil || *c.IncidentID < 1 || c.SecondsToIncident == nil || *c.SecondsToIncident < 0 {
 			t.Errorf("%s: incident %v after %v", c.Operation, c.IncidentID, c.SecondsToIncident)
 		}
-		// A canary use has no identity: the listener names the address.
 		want := outsiders[0].Identity.UPN
-		if strings.HasPrefix(c.Operation, "canary:") {
+		switch {
+		case strings.HasPrefix(c.Operation, "canary:"):
+			// A canary use has no identity: the listener names the address.
 			want = "127.0.0.1"
+		case c.Operation == "vault:read":
+			// Vault names an OIDC login by its display name.
+			want = outsiders[0].VaultName
+		case c.Operation == "GetSecretValue":
+			want = "arn:aws:sts::" + awsAccount + ":assumed-role/" + awsReaderRole + "/" + outsiders[0].AWSSession
 		}
 		if got := c.Caller; got != want {
 			t.Errorf("%s: caller %q; want %q", c.Operation, got, want)
@@ -51,8 +57,17 @@ func TestSelftestPasses(t *testing.T) {
 			t.Errorf("%s: token %q, vault %q", c.Operation, c.Token, c.Vault)
 		}
 	}
-	if got, want := ops, []string{"KeyGet", "SecretGet", "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE", "canary:http", "canary:dns", "canary:postgres"}; !slices.Equal(got, want) {
+	if got, want := ops, []string{"KeyGet", "SecretGet", "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE", "canary:http", "canary:dns", "canary:postgres",
+		"vault:read", "GetSecretValue"}; !slices.Equal(got, want) {
 		t.Errorf("got operations %q; want %q", got, want)
+	}
+	// The reads beyond Azure name the store: a Vault mount of the lab's
+	// cluster, a region of its AWS account.
+	if v := rep.Checks[6].Vault; !strings.HasPrefix(v, vaultCluster+"/") {
+		t.Errorf("vault:read in %q; want a mount of %s", v, vaultCluster)
+	}
+	if v := rep.Checks[7].Vault; !strings.HasPrefix(v, awsAccount+"/") {
+		t.Errorf("GetSecretValue in %q; want a region of account %s", v, awsAccount)
 	}
 	// The deletion is in a vault of its own: the accesses' logs still flow,
 	// and its incident is the tamper alert's alone.
@@ -65,8 +80,13 @@ func TestSelftestPasses(t *testing.T) {
 	if !strings.Contains(text.String(), "PASS  MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE "+rep.Checks[2].Vault+"/audit-to-seclogs") {
 		t.Errorf("text report lacks the deletion's PASS:\n%s", text.String())
 	}
-	for _, c := range rep.Checks[3:] {
+	for _, c := range rep.Checks[3:6] {
 		if !strings.Contains(text.String(), "PASS  "+c.Operation+" the value of secret "+c.Vault+"/"+c.Token) {
+			t.Errorf("text report lacks %s's PASS:\n%s", c.Operation, text.String())
+		}
+	}
+	for _, c := range rep.Checks[6:] {
+		if !strings.Contains(text.String(), "PASS  "+c.Operation+" secret "+c.Vault+"/"+c.Token) {
 			t.Errorf("text report lacks %s's PASS:\n%s", c.Operation, text.String())
 		}
 	}
@@ -123,17 +143,18 @@ func TestSelftestFailsWithoutIngestion(t *testing.T) {
 	if rep.OK {
 		t.Fatal("selftest passed with ingestion off")
 	}
-	// The two accesses, the deletion of a diagnostic setting and a use of
-	// each canary kind.
-	if got, want := len(rep.Checks), 6; got != want {
+	// The two accesses, the deletion of a diagnostic setting, a use of
+	// each canary kind, and the reads in Vault and Secrets Manager (whose
+	// socket device and EventBridge rule send nothing either).
+	if got, want := len(rep.Checks), 8; got != want {
 		t.Fatalf("got %d checks; want %d", got, want)
 	}
-	for _, c := range rep.Checks[:3] {
+	for _, c := range append(rep.Checks[:3:3], rep.Checks[6:]...) {
 		if c.IncidentID != nil || c.SecondsToIncident != nil {
 			t.Errorf("%s: incident %d without ingestion", c.Operation, *c.IncidentID)
 		}
 	}
-	for _, c := range rep.Checks[3:] {
+	for _, c := range rep.Checks[3:6] {
 		if !strings.HasPrefix(c.Operation, "canary:") || c.IncidentID == nil {
 			t.Errorf("the canary use %+v; want its incident", c)
 		}
@@ -141,6 +162,11 @@ func TestSelftestFailsWithoutIngestion(t *testing.T) {
 	got := strings.Join(rep.Problems, "\n")
 	if !strings.Contains(got, "became no incident") || !strings.Contains(got, "deleting diagnostic setting audit-to-seclogs of") {
 		t.Errorf("problems %q do not say the accesses and the deletion became no incident", got)
+	}
+	for _, c := range rep.Checks[6:] {
+		if want := c.Operation + " of secret " + c.Token + " in " + c.Vault + " became no incident"; !strings.Contains(got, want) {
+			t.Errorf("problems %q lack %q", got, want)
+		}
 	}
 	if strings.Contains(got, "canary:") {
 		t.Errorf("problems %q name a canary use", got)
@@ -162,7 +188,8 @@ func TestSelftestFailsWithoutDecoys(t *testing.T) {
 		t.Fatal("selftest passed without decoys")
 	}
 	if got := strings.Join(rep.Problems, "\n"); !strings.Contains(got, "no decoy key") || !strings.Contains(got, "no decoy secret") ||
-		!strings.Contains(got, "no vault with decoys to cover tracks in") || !strings.Contains(got, "no decoy secret carrying a http canary") {
+		!strings.Contains(got, "no vault with decoys to cover tracks in") || !strings.Contains(got, "no decoy secret carrying a http canary") ||
+		!strings.Contains(got, "no decoy in the lab's Vault server to read") || !strings.Contains(got, "no decoy in the lab's AWS Secrets Manager to read") {
 		t.Errorf("problems %q", got)
 	}
 	if b, _ := json.Marshal(rep); string(b) != `{"ok":false,"checks":[]}` {
@@ -186,7 +213,7 @@ func TestSelftestFailsWhenTamperingGoesUnseen(t *testing.T) {
 	if rep.OK {
 		t.Fatal("selftest passed with the Activity logs unread")
 	}
-	if got, want := len(rep.Checks), 6; got != want {
+	if got, want := len(rep.Checks), 8; got != want {
 		t.Fatalf("got %d checks; want %d", got, want)
 	}
 	for _, c := range append(rep.Checks[:2:2], rep.Checks[3:]...) {

@@ -41,6 +41,46 @@ type state struct {
 	// Canaries are where the canary listeners answer; nil in a lab
 	// without them.
 	Canaries *stateCanaries `json:"canaries,omitempty"`
+	// Vault and AWS are the estate beyond Azure (stores.go); nil in a
+	// lab without it.
+	Vault *stateVaultServer `json:"vault,omitempty"`
+	AWS   *stateAWSAccount  `json:"aws,omitempty"`
+	// Stores are the Vault mounts and Secrets Manager regions with their
+	// decoys.
+	Stores []stateStore `json:"stores,omitempty"`
+}
+
+// stateVaultServer is the lab's HashiCorp Vault server.
+type stateVaultServer struct {
+	Address string `json:"address"`
+	CAFile  string `json:"ca_file"`
+	Cluster string `json:"cluster"`
+}
+
+// stateAWSAccount is the lab's AWS account.
+type stateAWSAccount struct {
+	Endpoint string   `json:"endpoint"`
+	CAFile   string   `json:"ca_file"`
+	Account  string   `json:"account"`
+	Regions  []string `json:"regions"`
+}
+
+// stateStore is a Vault mount or a Secrets Manager region with its
+// decoys' names (paths under the mount, secret names).
+type stateStore struct {
+	ID     string   `json:"id"`
+	Name   string   `json:"name"`
+	Mount  string   `json:"mount,omitempty"`  // a Vault mount's path, without the slash
+	Region string   `json:"region,omitempty"` // a Secrets Manager region
+	Decoys []string `json:"decoys"`
+}
+
+// stateAWSCredentials are an assumed-role session's temporary keys.
+type stateAWSCredentials struct {
+	AccessKeyID     string `json:"access_key_id"`
+	SecretAccessKey string `json:"secret_access_key"`
+	SessionToken    string `json:"session_token"`
+	ARN             string `json:"arn"`
 }
 
 // stateIdentity is an outside identity and how it signs in.
@@ -52,6 +92,12 @@ type stateIdentity struct {
 	ObjectID     string `json:"object_id"`
 	UPN          string `json:"upn,omitempty"`
 	IP           string `json:"ip"`
+	// VaultToken and VaultEntity are the identity's token on the lab's
+	// Vault server and the entity it belongs to.
+	VaultToken  string `json:"vault_token,omitempty"`
+	VaultEntity string `json:"vault_entity,omitempty"`
+	// AWS is the identity's session of a role in the lab's AWS account.
+	AWS *stateAWSCredentials `json:"aws,omitempty"`
 }
 
 // stateVault is one vault of the lab with its decoys. The lab's directory
