@@ -35,10 +35,12 @@ func TestLabSelftestJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
 	}
-	// The two accesses, the deleted diagnostic setting (token ""), then a
-	// canary value of each kind used outside Key Vault.
-	if !rep.OK || len(rep.Checks) != 6 || rep.Checks[2].Operation != "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE" ||
-		rep.Checks[3].Operation != "canary:http" || rep.Checks[4].Operation != "canary:dns" || rep.Checks[5].Operation != "canary:postgres" {
+	// The two accesses, the deleted diagnostic setting (token ""), a
+	// canary value of each kind used outside Key Vault, then a decoy read
+	// in HashiCorp Vault and one in AWS Secrets Manager.
+	if !rep.OK || len(rep.Checks) != 8 || rep.Checks[2].Operation != "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE" ||
+		rep.Checks[3].Operation != "canary:http" || rep.Checks[4].Operation != "canary:dns" || rep.Checks[5].Operation != "canary:postgres" ||
+		rep.Checks[6].Operation != "vault:read" || rep.Checks[7].Operation != "GetSecretValue" {
 		t.Fatalf("report: %s", stdout)
 	}
 	for i, c := range rep.Checks {

@@ -66,7 +66,7 @@ func TestLabConsoleInABrowser(t *testing.T) {
 	c.Step("sign in", chromedp.SendKeys(chromedp.ID("token"), l.AdminToken()), chromedp.Submit(chromedp.ID("token")),
 		chromedp.WaitVisible(chromedp.ID("home-coverage")))
 	// The home page at a glance: the lab's coverage, no incident yet.
-	contains(text(c, "home"), "home", "Welcome, bootstrap admin token", "admin", "6 of 7 vaults covered", "1 not covered",
+	contains(text(c, "home"), "home", "Welcome, bootstrap admin token", "admin", "10 of 11 vaults covered", "1 not covered",
 		"0 open incidents", "No incident yet")
 	if href := c.Read("not covered link", chromedp.Evaluate[string](`document.querySelector("#glance a.state.not-covered").getAttribute("href")`)); href != "/vaults?state=not-covered" {
 		t.Errorf("the home page's not covered count links %q", href)
@@ -74,7 +74,7 @@ func TestLabConsoleInABrowser(t *testing.T) {
 	c.Screenshot("lab-home")
 
 	c.Step("open /vaults", chromedp.Navigate(l.URL()+"/vaults"), chromedp.WaitVisible(chromedp.ID("coverage-headline")))
-	if got, want := c.Read("headline", chromedp.Text(chromedp.ID("coverage-headline"))), "6 of 7 vaults covered"; got != want {
+	if got, want := c.Read("headline", chromedp.Text(chromedp.ID("coverage-headline"))), "10 of 11 vaults covered"; got != want {
 		t.Errorf("/vaults headline %q; want %q", got, want)
 	}
 	vaults := text(c, "/vaults")
@@ -83,6 +83,12 @@ func TestLabConsoleInABrowser(t *testing.T) {
 	for _, v := range l.Vaults() {
 		contains(vaults, "/vaults", v.Name)
 	}
+	// Coverage lists the Vault mounts and Secrets Manager regions with
+	// the Key Vaults.
+	for _, s := range l.Stores() {
+		contains(vaults, "/vaults", s.Name)
+	}
+	contains(vaults, "/vaults", vaultGroupName+" — 2 of 2 vaults covered", awsGroupName+" — 2 of 2 vaults covered")
 	c.Screenshot("lab-vaults")
 
 	c.Step("open the new team's vault", chromedp.Click(chromedp.CSS(`a[href$="/vaults/`+newcomerVault+`"]`)), chromedp.WaitVisible(chromedp.ID("reasons")))
@@ -115,7 +121,7 @@ func TestLabConsoleInABrowser(t *testing.T) {
 	// planter's next calls, streamed by the emulator): wait for both.
 	awaitCovered(t, hv, newcomerVault)
 	c.Step("open /vaults again", chromedp.Navigate(l.URL()+"/vaults"), chromedp.WaitVisible(chromedp.ID("coverage-headline")))
-	if got, want := c.Read("headline", chromedp.Text(chromedp.ID("coverage-headline"))), "7 of 7 vaults covered"; got != want {
+	if got, want := c.Read("headline", chromedp.Text(chromedp.ID("coverage-headline"))), "11 of 11 vaults covered"; got != want {
 		t.Errorf("/vaults headline after the deploy %q; want %q", got, want)
 	}
 	c.Screenshot("lab-vaults-after-deploy")
@@ -193,7 +199,7 @@ func TestLabConsoleInABrowser(t *testing.T) {
 
 	// Home again: the incident is open, in words, a click away.
 	c.Step("open the home page", chromedp.Navigate(l.URL()+"/"), chromedp.WaitVisible(chromedp.ID("newest-incidents")))
-	contains(text(c, "home after the attack"), "home after the attack", "open incident", outsiders[0].Identity.UPN, "7 of 7 vaults covered")
+	contains(text(c, "home after the attack"), "home after the attack", "open incident", outsiders[0].Identity.UPN, "11 of 11 vaults covered")
 	// The home page words the five newest open incidents: the attack's
 	// canary uses and tamper move may have pushed the key's incident past
 	// them, so the page must list exactly the newest the API names.

@@ -114,6 +114,7 @@ type Lab struct {
 	vaultEmu          *vaultemu.Server
 	awsEmu            *awsemu.Emulator
 	vaultPlanterToken string
+	vaultSeeded       map[string][]string // the mounts' real secrets' paths, by mount
 	awsPlanter        awsemu.Credentials
 	srv               *app.Server
 

@@ -59,7 +59,7 @@ func TestCloseLeavesNothingRunning(t *testing.T) {
 		c.Close()
 		t.Errorf("the emulator still answers on %s", emuAddr)
 	}
-	for _, name := range []string{StateFile, caFile} {
+	for _, name := range []string{StateFile, caFile, vaultCAFile, awsCAFile} {
 		if _, err := os.Stat(filepath.Join(l.Dir(), name)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s left behind: %v", name, err)
 		}
@@ -71,9 +71,9 @@ func TestCloseLeavesNothingRunning(t *testing.T) {
 	if err != nil || !strings.Contains(string(logs), "honeyvault serving") {
 		t.Errorf("log file: %v\n%s", err, logs)
 	}
-	secrets := []string{l.AdminToken(), l.ingestToken, l.state.Planter.ClientSecret}
+	secrets := []string{l.AdminToken(), l.ingestToken, l.state.Planter.ClientSecret, l.vaultPlanterToken, l.awsPlanter.SecretAccessKey}
 	for _, id := range l.state.Identities {
-		secrets = append(secrets, id.ClientSecret)
+		secrets = append(secrets, id.ClientSecret, id.VaultToken, id.AWS.SecretAccessKey, id.AWS.SessionToken)
 	}
 	for _, s := range secrets {
 		if strings.Contains(string(logs), s) {
@@ -176,15 +176,18 @@ func TestAttackRaisesIncidents(t *testing.T) {
 	text := out.String()
 	for _, want := range []string{`playing "ci-runner"`, "KeyGet", "SecretList", "200 OK", "403 Forbidden", "<- decoy",
 		"4. Cover tracks", opDiagnosticSettingsDelete + " audit-to-seclogs", "200 OK (the audit log stops here)", tamperTitle,
-		"5. Use stolen values", "canary:http", "GET http://127.0.0.1:", "canary:dns", "NXDOMAIN", "canary:postgres", "28P01", "3 uses of a decoy's value outside Key Vault"} {
+		"5. Use stolen values", "canary:http", "GET http://127.0.0.1:", "canary:dns", "NXDOMAIN", "canary:postgres", "28P01", "3 uses of a decoy's value outside Key Vault",
+		"6. Beyond Azure", vaultCluster + "/", "vault:read", awsAccount + "/", "GetSecretValue"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("attack output lacks %q:\n%s", want, text)
 		}
 	}
-	// The vaults where the attack touched a decoy, from its own report.
+	// The Key Vaults where the attack touched a decoy, from its own report
+	// (a Vault mount's or Secrets Manager region's name has a slash: step
+	// 6's incidents are checked below).
 	touched := map[string]bool{}
 	for _, line := range strings.Split(text, "\n") {
-		if strings.HasSuffix(line, "<- decoy") {
+		if strings.HasSuffix(line, "<- decoy") && !strings.Contains(strings.Fields(line)[0], "/") {
 			touched[strings.Fields(line)[0]] = true
 		}
 	}
@@ -242,6 +245,10 @@ func TestAttackRaisesIncidents(t *testing.T) {
 	// Step 5's uses of the values it read: one alert each, from the
 	// address the listeners saw.
 	awaitCanaryAlerts(t, hv)
+	// Step 6's reads beyond Azure: an incident in a Vault mount naming
+	// ci-runner's entity, one in a Secrets Manager region naming its
+	// session.
+	awaitStoreAlerts(t, hv, outsiders[1])
 
 	// The setting stays deleted: a second attack says so.
 	out.Reset()
@@ -307,11 +314,30 @@ func TestLabDiscoversItsVaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list.Vaults) != len(l.Vaults()) || len(l.Vaults()) != DefaultVaults {
-		t.Fatalf("%d vaults discovered; the lab has %d", len(list.Vaults), len(l.Vaults()))
+	// The Key Vaults, and the Vault mounts and Secrets Manager regions
+	// recorded with secretstore.Discover.
+	stores := len(vaultMounts) + len(awsRegions)
+	if len(list.Vaults) != len(l.Vaults())+stores || len(l.Vaults()) != DefaultVaults || len(l.Stores()) != stores {
+		t.Fatalf("%d vaults discovered; the lab has %d and %d stores", len(list.Vaults), len(l.Vaults()), len(l.Stores()))
 	}
-	if len(list.Subscriptions) != 2 || list.Subscriptions[0].Name == "" {
-		t.Errorf("subscriptions: %+v", list.Subscriptions)
+	groups := map[string]string{}
+	for _, s := range list.Subscriptions {
+		groups[s.ID] = s.Name
+	}
+	if len(list.Subscriptions) != 4 || groups[vaultCluster] != vaultGroupName || groups[awsAccount] != awsGroupName {
+		t.Errorf("subscriptions: %+v; want the two subscriptions, the Vault cluster and the AWS account", list.Subscriptions)
+	}
+	providers := map[string]int{}
+	for _, v := range list.Vaults {
+		providers[v.Provider]++
+	}
+	if providers["hashicorp-vault"] != len(vaultMounts) || providers["aws-secretsmanager"] != len(awsRegions) {
+		t.Errorf("stores by provider %v; want %d Vault mounts and %d Secrets Manager regions", providers, len(vaultMounts), len(awsRegions))
+	}
+	for _, s := range l.Stores() {
+		if len(s.Decoys) == 0 {
+			t.Errorf("store %s: no decoy planted", s.Name)
+		}
 	}
 	newcomers := 0
 	for _, v := range list.Vaults {
@@ -330,13 +356,15 @@ func TestLabDiscoversItsVaults(t *testing.T) {
 	if newcomers != 1 {
 		t.Errorf("%d newcomer vaults in the inventory; want 1", newcomers)
 	}
-	if got, want := l.Coverage(), "6 of 7 vaults covered"; got != want {
+	if got, want := l.Coverage(), "10 of 11 vaults covered"; got != want {
 		t.Errorf("Coverage() = %q; want %q", got, want)
 	}
 	var sum strings.Builder
 	l.WriteSummary(&sum, "honeyvault")
 	for _, want := range []string{
-		"console:       " + l.URL() + "/vaults — 6 of 7 vaults covered",
+		"console:       " + l.URL() + "/vaults — 10 of 11 vaults covered",
+		"HashiCorp Vault " + vaultGroupName, vaultCluster + "/secret", vaultCluster + "/kv/platform",
+		"AWS Secrets Manager " + awsGroupName, awsAccount + "/eu-west-1", awsAccount + "/us-east-1",
 		"kv-fraud-ml-prod", "state:   not covered: no decoy planted",
 		"a new team created this vault after the planting",
 	} {
@@ -374,6 +402,45 @@ func awaitCanaryAlerts(t *testing.T, hv *client.Client) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("canary alerts %v; want one of each kind", got)
+		}
+		time.Sleep(pollEvery)
+	}
+}
+
+// awaitStoreAlerts waits (with a deadline) until the incidents hold a
+// vault:read alert naming o's Vault entity in a mount of the lab's
+// cluster and a GetSecretValue alert naming o's role session in a region
+// of the lab's account.
+func awaitStoreAlerts(t *testing.T, hv *client.Client, o outsider) {
+	t.Helper()
+	ctx := testContext(t)
+	session := "arn:aws:sts::" + awsAccount + ":assumed-role/" + awsReaderRole + "/" + o.AWSSession
+	deadline := time.Now().Add(DefaultWait)
+	for {
+		list, err := hv.ListIncidents(ctx, client.IncidentQuery{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vaultRead, getSecretValue := false, false
+		for _, inc := range list.Incidents {
+			d, err := hv.GetIncident(ctx, inc.ID, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, al := range d.Alerts {
+				switch {
+				case al.Operation == opVaultRead && al.Caller.ObjectID == vaultEntity(o) && strings.HasPrefix(al.VaultID, "vault://"+vaultCluster+"/"):
+					vaultRead = true
+				case al.Operation == opGetSecretValue && al.Caller.UPN == session && strings.HasPrefix(al.VaultID, "arn:aws:secretsmanager:") && strings.HasSuffix(al.VaultID, ":"+awsAccount):
+					getSecretValue = true
+				}
+			}
+		}
+		if vaultRead && getSecretValue {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("vault:read alert %v, GetSecretValue alert %v; want both naming %s", vaultRead, getSecretValue, o.Name)
 		}
 		time.Sleep(pollEvery)
 	}

@@ -23,6 +23,7 @@ type Store struct {
 	Name     string // as honeyvault's inventory names it: {cluster}/{mount}, {account}/{region}
 	Provider registry.Provider
 	Group    string // the inventory's group: the Vault cluster's, the account's display name
+	Existing int    // real secrets it held before planting
 	Decoys   []registry.Decoy
 	// Coverage and Why are honeyvault's assessment once the lab was up,
 	// as for a Vault.
@@ -88,7 +89,11 @@ func (l *Lab) plantStores(ctx context.Context) error {
 			continue
 		}
 		for _, s := range stores {
-			l.stores = append(l.stores, Store{ID: s.ID, Name: s.Name, Provider: p.Kind(), Group: group})
+			ls := Store{ID: s.ID, Name: s.Name, Provider: p.Kind(), Group: group}
+			if id, err := registry.ParseStoreID(s.ID); err == nil {
+				ls.Existing = len(l.vaultSeeded[id.Mount+"/"]) + len(awsEstate[id.Region])
+			}
+			l.stores = append(l.stores, ls)
 		}
 		if l.opts.noPlant {
 			continue

@@ -82,7 +82,7 @@ func (l *Lab) startStores() error {
 	if err := v.StartTLS(); err != nil {
 		return err
 	}
-	if _, err := v.SeedEstate(vaultEstateSeed); err != nil {
+	if l.vaultSeeded, err = v.SeedEstate(vaultEstateSeed); err != nil {
 		return err
 	}
 	var policies, readers []string
