@@ -103,7 +103,11 @@ func (r *Report) problem(format string, args ...any) {
 // the value — an HTTP request, a DNS lookup sent to the lab's DNS
 // listener, a pgx connection — and checks each use became an incident too
 // (operation canary:http, canary:dns, canary:postgres; caller the address
-// the listener saw). The error is for a lab that could not run at all,
+// the listener saw). Last, as lab attack's step 6, it reads a decoy in the
+// lab's Vault server (KV v2, the official client) and GetSecretValue's one
+// in its Secrets Manager (aws-sdk-go-v2), checks operation vault:read and
+// GetSecretValue, whose alerts must name the identity's Vault entity or
+// role session ARN and the mount or region. The error is for a lab that could not run at all,
 // or one of fewer than MinSelftestVaults vaults.
 func Selftest(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Vaults != 0 && opts.Vaults < MinSelftestVaults {
