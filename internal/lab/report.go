@@ -9,7 +9,7 @@ import (
 // WriteText writes the report for people: a line per check, then the
 // verdict.
 func (r *Report) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "honeyvault lab selftest: the original solution's own test, then covering its tracks and using stolen canary values, as an outside identity\n  (%s)\n\n", r.Caller)
+	fmt.Fprintf(w, "honeyvault lab selftest: the original solution's own test, then covering its tracks, using stolen canary values and reading decoys in HashiCorp Vault and AWS Secrets Manager, as an outside identity\n  (%s)\n\n", r.Caller)
 	for _, c := range r.Checks {
 		what := fmt.Sprintf("%-9s %s %s/%s", c.Operation, c.tokenType, c.Vault, c.Token)
 		if c.Operation == opDiagnosticSettingsDelete {
@@ -32,7 +32,7 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  %s  %-9s %s\n", verdict, o.What, o.Detail)
 	}
 	if r.OK {
-		fmt.Fprintln(w, "\nselftest passed: every access, the covering of tracks and every use of a decoy's value outside Key Vault became an incident naming the operation, the caller and the vault")
+		fmt.Fprintln(w, "\nselftest passed: every access (in Key Vault, Vault and Secrets Manager), the covering of tracks and every use of a decoy's value outside Key Vault became an incident naming the operation, the caller and the vault")
 		return
 	}
 	fmt.Fprintf(w, "\nselftest FAILED:\n  - %s\n", strings.Join(r.Problems, "\n  - "))
