@@ -24,13 +24,16 @@ func newLabCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "lab [--vaults N] [--listen ADDR] [--dir DIR] [--selftest] [--json] [--notify-webhook URL]...",
-		Short: "Run an emulated Key Vault estate with honeyvault watching it",
+		Short: "Run an emulated Key Vault, Vault and Secrets Manager estate with honeyvault watching it",
 		Long: `lab shows the whole loop on one machine. It starts the built-in Azure Key Vault emulator with
 N vaults in two subscriptions (both permission models, existing secrets, keys and certificates
 in each team's own naming style), a complete honeyvault server on SQLite in --dir, every
 vault's audit log streaming to honeyvault's ingest endpoint, and decoys planted into every
 vault by honeyvault's planter but a new team's, created after the planting (not covered in
-the console). It prints the vaults and their decoys, honeyvault's address with the console's
+the console). Beside them run a HashiCorp Vault server (two KV v2 mounts; its socket audit
+device streams to honeyvault) and an AWS account's Secrets Manager (two regions; CloudTrail
+pushed as EventBridge events to /api/v1/ingest/aws-cloudtrail), with decoy secrets planted
+by honeyvault's planter and listed in the console's coverage. It prints the vaults and their decoys, honeyvault's address with the console's
 coverage count, a token to sign in with and what to try next, then runs until Ctrl-C. Each
 start begins afresh: the previous lab's database in --dir is replaced.
 
@@ -38,13 +41,15 @@ start begins afresh: the previous lab's database in --dir is replaced.
 of a decoy key, read a decoy secret — as an outside identity, then covers its tracks as
 lab attack does (deletes a decoy vault's diagnostic setting, then reads a decoy there),
 then reads a decoy secret carrying a canary value of each kind and uses it (an HTTP request,
-a DNS lookup at the lab's DNS listener, a PostgreSQL connection), waits for the incidents
+a DNS lookup at the lab's DNS listener, a PostgreSQL connection), reads a decoy in the Vault
+server and one in Secrets Manager, waits for the incidents
 and exits 0 only if every access, the deletion and every use became an incident naming the
 operation, the caller and the vault (and a webhook received it). It needs --vaults 4 or more.
 --json prints
 {"ok": bool, "checks": [{operation, token, vault, caller, incident_id, seconds_to_incident}]};
 the deletion's check has operation MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE and token "";
-the uses' canary:http, canary:dns and canary:postgres, with caller 127.0.0.1.`,
+the uses' canary:http, canary:dns and canary:postgres, with caller 127.0.0.1; the reads
+beyond Azure vault:read and GetSecretValue.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if jsonOut && !selftest {
@@ -145,8 +150,11 @@ secret), then what an intruder does next (list a vault's secrets and read each),
 at a vault it has no permission on (403s, which honeyvault also alerts on when they name a
 decoy), and last it covers its tracks: it deletes a decoy vault's diagnostic setting through
 Resource Manager and reads a decoy there, which only honeyvault's tamper alert on the
-deletion catches (the setting stays deleted until the lab restarts). --vault keeps it to
-one vault. Identities (--as):
+deletion catches (the setting stays deleted until the lab restarts). Then it uses stolen
+canary values outside Key Vault, and reads a decoy in the lab's HashiCorp Vault (the
+official client, KV v2) and in its AWS Secrets Manager (aws-sdk-go-v2, GetSecretValue) as
+the identity's Vault token and role session. --vault keeps it to one vault (and to Key
+Vault). Identities (--as):
   ` + strings.Join(lab.Identities(), "\n  "),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
