@@ -334,3 +334,27 @@ func hasRow(table, cells string) bool {
 	}
 	return false
 }
+
+// --all takes every key vault and every configured store in one run: Key
+// Vault's plan and table as they were, then the stores'; one failed vault
+// makes the status 1 without stopping the stores.
+func TestPlantAllTakesKeyVaultAndStores(t *testing.T) {
+	_, _ = plantEstate(t)
+	e := newStoreEstate(t)
+	code, out, stderr := runNames(t, "", "plant", "--config", e.config, "--db", e.db, "--all", "--types", "secret")
+	if code != 1 {
+		t.Errorf("exit %d; want 1 (kv-locked fails)\n%s\n%s", code, out, stderr)
+	}
+	for _, want := range []string{"kv-orders-prod", "kv-locked", "decoys planted in 3 vaults", "STORE", "corp/secret", storesAccount + "/eu-west-1", "decoys planted in 2 stores"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	kinds := map[registry.Provider]int{}
+	for _, d := range registryOf(t, e.db) {
+		kinds[registry.ProviderOf(d.VaultID)]++
+	}
+	if kinds[registry.AzureKeyVault] != 2 || kinds[registry.HashiCorpVault] == 0 || kinds[registry.AWSSecretsManager] == 0 {
+		t.Errorf("decoys by provider %v; want 2 in key vaults and some in each store", kinds)
+	}
+}
