@@ -88,19 +88,28 @@ func (a *attacker) useCanary(ctx context.Context, cs *stateCanaries, t canaryTar
 }
 
 // callURL requests the URL the value is, with its credentials (a
-// basic-auth URL's are sent as the header).
+// basic-auth URL's are sent as the header); a storage connection string
+// is used as a storage client uses it: a request to its blob endpoint
+// signed with its account key.
 func callURL(ctx context.Context, value string) (target, answer string, err error) {
-	u, err := url.Parse(strings.TrimSpace(value))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", "", errors.New("the value is not a URL")
+	var req *http.Request
+	if acct, err := parseStorageConnection(value); err == nil {
+		if req, err = acct.listContainersRequest(ctx); err != nil {
+			return "", "", err
+		}
+		target = "list containers of account " + acct.Name + " at " + req.URL.Redacted() + " (SharedKey)"
+	} else {
+		u, err := url.Parse(strings.TrimSpace(value))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return "", "", errors.New("the value is neither a URL nor a storage connection string")
+		}
+		if req, err = http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil); err != nil {
+			return "", "", err
+		}
+		target = "GET " + u.Redacted()
 	}
-	target = "GET " + u.Redacted()
-	if !loopback(u.Host) {
-		return target, "", fmt.Errorf("%s is not on this machine: the lab uses values against its own listeners only", u.Host)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return target, "", err
+	if !loopback(req.URL.Host) {
+		return target, "", fmt.Errorf("%s is not on this machine: the lab uses values against its own listeners only", req.URL.Host)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

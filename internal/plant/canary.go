@@ -123,6 +123,11 @@ func CanaryKindFor(vk ValueKind, kinds []canary.Kind) canary.Kind {
 	switch {
 	case vk == KindPostgresConnection:
 		prefer = []canary.Kind{canary.KindPostgres, canary.KindDNS, canary.KindHTTP}
+	case vk == KindStorageConnection:
+		// A storage client signs its requests (SharedKey) and sends them
+		// to the blob endpoint: the HTTP listener sees the account name
+		// that names the decoy, where DNS would see only a lookup.
+		prefer = []canary.Kind{canary.KindHTTP, canary.KindDNS, canary.KindPostgres}
 	case vk.isConnection():
 		prefer = []canary.Kind{canary.KindDNS, canary.KindPostgres, canary.KindHTTP}
 	default:
@@ -173,11 +178,21 @@ func (v ValueSpec) CanaryValue(rng *rand.Rand, k canary.Kind, token string, t Ca
 }
 
 // httpCanary is a webhook-style URL with the token as a path segment, or,
-// where the vault holds connection strings and passwords, a basic-auth URL
-// whose password is the token.
+// where the vault holds storage connection strings, one whose blob
+// endpoint is the listener, or, where it holds other connection strings
+// and passwords, a basic-auth URL whose password is the token.
 func httpCanary(rng *rand.Rand, vk ValueKind, h ValueHints, token, base string) string {
 	u, _ := url.Parse(base) // checked by Validate
 	prefix := strings.TrimRight(u.Path, "/")
+	if vk == KindStorageConnection {
+		// The token is the account name, which a storage client sends in
+		// every request it signs ("Authorization: SharedKey NAME:SIG")
+		// and, the endpoint being path-style, as the path's first
+		// segment: the listener finds it whichever it reads. Account
+		// names are 3-24 lowercase letters and digits: a token is one.
+		u.Path = prefix + "/" + token
+		return storageConnectionTo(token, randBase64(rng, 64), u.String())
+	}
 	if vk.isConnection() || vk == KindPassword || vk == KindClientSecret {
 		u.User = url.UserPassword(oneOf(rng, []string{"svc-" + h.App, h.App + "-api", "deploy"}), token)
 		u.Path = prefix + "/" + oneOf(rng, []string{"api/v1/", "v2/", h.App + "/"})
@@ -204,6 +219,8 @@ func dnsCanary(rng *rand.Rand, vk ValueKind, h ValueHints, token, zone string) s
 	case KindMongoConnection:
 		return fmt.Sprintf("mongodb://%s:%s@db-%s.%s:10255/?ssl=true&replicaSet=globaldb&retrywrites=false",
 			h.App, url.QueryEscape(randBase64(rng, 32)), token, zone)
+	case KindStorageConnection:
+		return storageConnectionTo(storageAccountName(rng, h), randBase64(rng, 64), fmt.Sprintf("https://blob-%s.%s/", token, zone))
 	case KindStorageKey, KindSAS, KindAPIKey, KindSigningKey:
 		return fmt.Sprintf("https://api-%s.%s/%s/v1/", token, zone, h.App)
 	}

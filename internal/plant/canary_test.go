@@ -34,6 +34,10 @@ func TestCanaryValueShapes(t *testing.T) {
 		{KindSigningKey, canary.KindHTTP, regexp.MustCompile(`^https://hooks\.contoso-ops\.net/in/services/T[A-Z0189]{8}/TOKEN/`)},
 		{KindSQLConnection, canary.KindHTTP, regexp.MustCompile(`^https://[a-z0-9-]+:TOKEN@hooks\.contoso-ops\.net/in/[a-z0-9/]+$`)},
 		{KindPassword, canary.KindHTTP, regexp.MustCompile(`^https://[a-z0-9-]+:TOKEN@hooks\.contoso-ops\.net/`)},
+		{KindStorageConnection, canary.KindHTTP, regexp.MustCompile(`^DefaultEndpointsProtocol=https;AccountName=TOKEN;AccountKey=[A-Za-z0-9+/]{86}==;` +
+			`BlobEndpoint=https://hooks\.contoso-ops\.net/in/TOKEN;EndpointSuffix=core\.windows\.net$`)},
+		{KindStorageConnection, canary.KindDNS, regexp.MustCompile(`^DefaultEndpointsProtocol=https;AccountName=st[a-z0-9]{4,22};AccountKey=[A-Za-z0-9+/]{86}==;` +
+			`BlobEndpoint=https://blob-TOKEN\.svc\.contoso-ops\.net/;EndpointSuffix=core\.windows\.net$`)},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.kind)+"/"+string(tc.vk), func(t *testing.T) {
@@ -85,7 +89,8 @@ func TestCanaryValuesUnique(t *testing.T) {
 }
 
 // The kind that fits the value: a PostgreSQL connection string wants the
-// PostgreSQL listener, other connection strings a DNS name, the rest a URL;
+// PostgreSQL listener, a storage connection string the HTTP listener as
+// its blob endpoint, other connection strings a DNS name, the rest a URL;
 // a kind not in use is never picked.
 func TestCanaryKindFor(t *testing.T) {
 	all := canary.Kinds
@@ -96,6 +101,8 @@ func TestCanaryKindFor(t *testing.T) {
 	}{
 		{KindPostgresConnection, all, canary.KindPostgres},
 		{KindSQLConnection, all, canary.KindDNS},
+		{KindStorageConnection, all, canary.KindHTTP},
+		{KindStorageConnection, []canary.Kind{canary.KindDNS, canary.KindPostgres}, canary.KindDNS},
 		{KindRedisConnection, all, canary.KindDNS},
 		{KindAPIKey, all, canary.KindHTTP},
 		{KindPassword, all, canary.KindHTTP},
