@@ -255,6 +255,42 @@ func postgresCanary(rng *rand.Rand, vk ValueKind, h ValueHints, token, host stri
 type Canaries struct {
 	Kinds   []canary.Kind
 	Targets CanaryTargets
+	// EveryKind makes a vault's decoy secrets take the kinds in turn: each
+	// the best fit (CanaryKindFor) among the kinds not yet given in that
+	// vault, all of them again once each is used. A vault with as many
+	// decoy secrets as kinds then carries each. Off, each secret takes the
+	// kind that fits it best, whatever its neighbours took.
+	EveryKind bool
+}
+
+// KindTaker hands out the kinds of one vault's decoy secrets, one secret
+// after another, as c says (EveryKind or not). The zero value is not
+// usable: get one from c.Taker.
+type KindTaker struct {
+	c    Canaries
+	used []canary.Kind
+}
+
+// Taker returns a KindTaker for one vault's decoy secrets.
+func (c Canaries) Taker() *KindTaker { return &KindTaker{c: c} }
+
+// Next is the kind of the next decoy secret, whose value is of kind vk.
+func (t *KindTaker) Next(vk ValueKind) canary.Kind {
+	if !t.c.EveryKind {
+		return CanaryKindFor(vk, t.c.Kinds)
+	}
+	var left []canary.Kind
+	for _, k := range t.c.Kinds {
+		if !slices.Contains(t.used, k) {
+			left = append(left, k)
+		}
+	}
+	if len(left) == 0 {
+		t.used, left = nil, t.c.Kinds
+	}
+	k := CanaryKindFor(vk, left)
+	t.used = append(t.used, k)
+	return k
 }
 
 // NewCanaries checks kinds (canary.kinds) and their public names.

@@ -3,6 +3,7 @@ package plant
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -152,6 +153,31 @@ func TestNewCanaryToken(t *testing.T) {
 		tok := NewCanaryToken()
 		if !canary.ValidToken(tok) || hasGiveaway(tok) {
 			t.Fatalf("token %q", tok)
+		}
+	}
+}
+
+// With EveryKind a vault's secrets take the kinds in turn, each the best
+// fit among those not yet given, then all again; without, each the best
+// fit whatever the others took.
+func TestKindTaker(t *testing.T) {
+	vks := []ValueKind{KindSQLConnection, KindSQLConnection, KindSQLConnection, KindSQLConnection}
+	tests := []struct {
+		c    Canaries
+		want []canary.Kind
+	}{
+		{Canaries{Kinds: canary.Kinds, EveryKind: true}, []canary.Kind{canary.KindDNS, canary.KindPostgres, canary.KindHTTP, canary.KindDNS}},
+		{Canaries{Kinds: canary.Kinds}, []canary.Kind{canary.KindDNS, canary.KindDNS, canary.KindDNS, canary.KindDNS}},
+		{Canaries{Kinds: []canary.Kind{canary.KindHTTP, canary.KindPostgres}, EveryKind: true}, []canary.Kind{canary.KindPostgres, canary.KindHTTP, canary.KindPostgres, canary.KindHTTP}},
+	}
+	for _, tc := range tests {
+		taker := tc.c.Taker()
+		var got []canary.Kind
+		for _, vk := range vks {
+			got = append(got, taker.Next(vk))
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: kinds %v; want %v", tc.c, got, tc.want)
 		}
 	}
 }
