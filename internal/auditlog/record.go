@@ -25,7 +25,9 @@ func ParseRecord(raw []byte) (Event, error) {
 	}
 	var ev Event
 	var err error
-	if w.isActivity() {
+	if w.isSignIn() {
+		ev, err = w.signIn(raw) // signin.go
+	} else if w.isActivity() {
 		ev, err = w.activity()
 	} else {
 		ev, err = w.audit()
