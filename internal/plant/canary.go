@@ -297,6 +297,9 @@ func (t *KindTaker) Next(vk ValueKind) canary.Kind {
 func NewCanaries(kinds []string, t CanaryTargets) (Canaries, error) {
 	c := Canaries{Targets: t}
 	for _, k := range kinds {
+		if canary.Kind(k) == canary.KindEntra {
+			return Canaries{}, errors.New("plant: canary kind entra is planted with honeyvault plant entra, one app registration per decoy, not through canary.kinds (want http, dns or postgres)")
+		}
 		if !canary.Kind(k).Valid() {
 			return Canaries{}, fmt.Errorf("plant: unknown canary kind %q (want http, dns or postgres)", k)
 		}

@@ -137,6 +137,7 @@ func TestCanaryValueRefuses(t *testing.T) {
 		{"bad port", canary.KindPostgres, tok, CanaryTargets{PostgresHost: "pg.contoso-ops.net:99999"}, "bad port"},
 		{"no host", canary.KindPostgres, tok, CanaryTargets{}, "no public host"},
 		{"unknown kind", "smtp", tok, testTargets, "unknown canary kind"},
+		{"entra: no value of the planter's", canary.KindEntra, tok, testTargets, "unknown canary kind"},
 		{"bad token", canary.KindHTTP, "short", testTargets, "not a usable canary token"},
 	}
 	for _, tc := range bad {
@@ -179,5 +180,16 @@ func TestKindTaker(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%+v: kinds %v; want %v", tc.c, got, tc.want)
 		}
+	}
+}
+
+// canary.kinds takes the listeners' kinds only: entra is planted one app
+// at a time (plant entra), and saying so beats "unknown".
+func TestNewCanariesRefusesEntra(t *testing.T) {
+	if _, err := NewCanaries([]string{"http", "entra"}, testTargets); err == nil || !strings.Contains(err.Error(), "plant entra") {
+		t.Errorf("got %v; want entra refused, pointing at plant entra", err)
+	}
+	if _, err := NewCanaries([]string{"smtp"}, testTargets); err == nil || !strings.Contains(err.Error(), "unknown canary kind") {
+		t.Errorf("got %v; want smtp unknown", err)
 	}
 }
