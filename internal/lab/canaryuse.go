@@ -47,7 +47,7 @@ type canaryTarget struct {
 // vaults): the values an intruder would take away.
 func canaryTargets(vaults []stateVault, anyVault bool) []canaryTarget {
 	var out []canaryTarget
-	for _, k := range canary.Kinds {
+	for _, k := range append(slices.Clone(canary.Kinds), canary.KindEntra) {
 	next:
 		for _, v := range vaults {
 			if !anyVault && v.OutsidersDenied {
@@ -82,6 +82,8 @@ func (a *attacker) useCanary(ctx context.Context, cs *stateCanaries, t canaryTar
 		u.Target, u.Answer, u.Err = lookUp(ctx, value, cs)
 	case canary.KindPostgres:
 		u.Target, u.Answer, u.Err = connectPostgres(ctx, value)
+	case canary.KindEntra:
+		u.Target, u.Answer, u.Err = a.signInAs(ctx, value)
 	}
 	u.At = time.Now()
 	return u
@@ -202,6 +204,8 @@ func (u canaryUse) accepted() bool {
 		return strings.HasPrefix(u.Answer, "401") || strings.HasPrefix(u.Answer, "403")
 	case canary.KindDNS:
 		return u.Answer == "NXDOMAIN"
+	case canary.KindEntra:
+		return strings.HasPrefix(u.Answer, "signed in") || strings.HasPrefix(u.Answer, "refused: ")
 	}
 	return strings.Contains(u.Answer, "28P01")
 }

@@ -125,6 +125,9 @@ func (l *Lab) plant(ctx context.Context, plans []vaultTemplate) error {
 		rs, err := d.Deploy(ctx, groups[key], nil)
 		runs, errs = append(runs, rs...), append(errs, err)
 	}
+	if l.canaryCfg.HTTP.Listen != "" { // the lab runs its canaries: an Entra ID one too
+		errs = append(errs, l.plantEntra(ctx, d, vaults, plans, runs))
+	}
 	for _, r := range runs {
 		i, ok := index[strings.ToLower(r.Vault.Name)]
 		switch {
