@@ -48,7 +48,7 @@ func FuzzParseRecord(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if ev.Kind != KindAudit && ev.Kind != KindActivity {
+		if ev.Kind != KindAudit && ev.Kind != KindActivity && ev.Kind != KindSignIn {
 			t.Fatalf("kind %q", ev.Kind)
 		}
 		if ev.Shape == ShapeVaultAudit {

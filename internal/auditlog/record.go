@@ -39,7 +39,9 @@ func ParseRecordWith(raw []byte, o ParseOptions) (Event, error) {
 	}
 	var ev Event
 	var err error
-	if w.isActivity() {
+	if w.isSignIn() {
+		ev, err = w.signIn(raw) // signin.go
+	} else if w.isActivity() {
 		ev, err = w.activity()
 	} else {
 		ev, err = w.audit()

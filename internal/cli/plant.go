@@ -132,6 +132,7 @@ Exit status: 0 every vault and store planted (or covered), 1 some failed, 2 bad 
 	f.StringVar(&certKW, "certificate-keywords", "", "comma-separated `KEYWORDS` for certificate names")
 	f.IntVar(&concurrency, "concurrency", 0, "vaults worked on at once, `N` (default 8)")
 	f.BoolVar(&grant, "grant-temporary", false, "on access-policy vaults, grant honeyvault's identity what it lacks while planting, then remove it")
+	cmd.AddCommand(newPlantEntraCmd())
 	return cmd
 }
 

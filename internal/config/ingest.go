@@ -97,8 +97,9 @@ type StorageSource struct {
 type LogAnalyticsSource struct {
 	Name        string `yaml:"name"`
 	WorkspaceID string `yaml:"workspace_id"`
-	// Table is AZKVAuditLogs (resource-specific, the default) or
-	// AzureDiagnostics (legacy).
+	// Table is AZKVAuditLogs (resource-specific, the default),
+	// AzureDiagnostics (legacy) or AADServicePrincipalSignInLogs (Entra
+	// ID's service-principal sign-ins, for an Entra ID canary).
 	Table string `yaml:"table"`
 	// Filter is an extra KQL predicate (… | where FILTER), e.g. to read
 	// only some vaults.
@@ -320,9 +321,9 @@ func (in *Ingest) validate() error {
 			return &Error{Setting: p + ".workspace_id", Err: errors.New("required: the workspace's id (a GUID, on its Overview page)")}
 		}
 		switch strings.ToLower(s.Table) {
-		case "", "azkvauditlogs", "azurediagnostics":
+		case "", "azkvauditlogs", "azurediagnostics", "aadserviceprincipalsigninlogs":
 		default:
-			return &Error{Setting: p + ".table", Err: fmt.Errorf("%q: want AZKVAuditLogs or AzureDiagnostics", s.Table)}
+			return &Error{Setting: p + ".table", Err: fmt.Errorf("%q: want AZKVAuditLogs, AzureDiagnostics or AADServicePrincipalSignInLogs", s.Table)}
 		}
 		switch strings.ToLower(s.Cloud) {
 		case "", "public", "china", "usgovernment":
