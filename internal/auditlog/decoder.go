@@ -105,6 +105,10 @@ type Decoder struct {
 	done     bool
 	err      error
 
+	// parsed holds the events of the last record Next read; pending the
+	// ones it has not returned yet.
+	parsed, pending []Event
+
 	table *tableState // inside a query answer's tables
 	csv   *csvRows    // after a CSV export's header: every row is a record
 	obj   []byte      // a table's or CSV row rendered as a JSON object
@@ -151,17 +155,29 @@ func NewDecoderBytes(body []byte, base Position) *Decoder {
 // returns io.EOF. For a malformed record it returns a *RecordError and may
 // be called again. Any other error (a read or decompression error) ends the
 // stream.
+//
+// A record that is several events (see AppendEvents) comes out as several
+// calls' results, each with the record's position.
 func (d *Decoder) Next() (Event, error) {
+	if len(d.pending) > 0 {
+		ev := d.pending[0]
+		d.pending = d.pending[1:]
+		return ev, nil
+	}
 	raw, pos, err := d.NextRaw()
 	if err != nil {
 		return Event{}, err
 	}
-	ev, err := ParseRecord(raw)
+	events, err := AppendEvents(d.parsed[:0], raw)
 	if err != nil {
 		return Event{}, &RecordError{Pos: pos, Err: err}
 	}
-	ev.Source = pos
-	return ev, nil
+	for i := range events {
+		events[i].Source = pos
+	}
+	d.parsed = events
+	d.pending = events[1:]
+	return events[0], nil
 }
 
 // NextRaw returns the next record's bytes, unparsed, and where it starts —
@@ -260,7 +276,7 @@ func (d *Decoder) element() ([]byte, Position, error) {
 // lines itself (the retro-hunt's parallel path) may take over from there.
 // It is false inside a document and after a CSV header.
 func (d *Decoder) AtLineStart() (Position, bool) {
-	if !d.started || d.err != nil || d.csv != nil || d.state != stTop {
+	if !d.started || d.err != nil || d.csv != nil || d.state != stTop || len(d.pending) > 0 {
 		return Position{}, false
 	}
 	for d.off != d.lineOff {

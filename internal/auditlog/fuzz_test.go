@@ -50,8 +50,8 @@ func FuzzParseRecord(f *testing.F) {
 		if ev.Kind != KindAudit && ev.Kind != KindActivity {
 			t.Fatalf("kind %q", ev.Kind)
 		}
-		if ev.ObjectName != "" && !registry.ValidObjectName(ev.ObjectName) {
-			t.Fatalf("invalid object name %q accepted", ev.ObjectName)
+		if p := providerOf(&ev); ev.ObjectName != "" && !p.ValidName(ev.ObjectName) {
+			t.Fatalf("invalid %s object name %q accepted", p, ev.ObjectName)
 		}
 		if ev.VaultName != strings.ToLower(ev.VaultName) {
 			t.Fatalf("vault name %q not lower-cased", ev.VaultName)
