@@ -29,6 +29,10 @@ import (
 // about 24 bytes each). This beat Aho–Corasick over lower-cased text by a
 // wide margin (see BenchmarkPrefilter and bench/BENCHMARKS.md).
 //
+// Decoys of the other providers (HashiCorp Vault, AWS Secrets Manager) are
+// named in records differently — see storeNames for their check, which
+// runs only when there are such decoys.
+//
 // A Prefilter is immutable and safe for concurrent use.
 type Prefilter struct {
 	bloom     []uint64
@@ -36,6 +40,9 @@ type Prefilter struct {
 	table     []uint64 // open addressing; 0 is empty
 	tableMask uint64
 	lengths   [2]uint64 // bit n set when some name has n bytes
+	// stores checks the names of the other providers' decoys (see
+	// storeNames); nil when there are none.
+	stores *storeNames
 }
 
 // nameByte maps name bytes [0-9A-Za-z-] to their lower case, others to 0.
@@ -119,6 +126,9 @@ func (p *Prefilter) has(h uint64, n int) bool {
 // parse, a false negative never happens.
 func (p *Prefilter) Match(record []byte) bool {
 	if mayHideName(record) {
+		return true
+	}
+	if p.stores != nil && p.stores.match(record) {
 		return true
 	}
 	for i := 0; ; {
