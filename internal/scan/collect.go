@@ -25,6 +25,7 @@ type collector struct {
 	pool    *sync.Pool
 	tokens  chan struct{} // one per block buffer out (see scanLines)
 	st      Stats
+	events  []auditlog.Event // reused by record
 }
 
 type queued struct {
@@ -177,18 +178,20 @@ func (c *collector) record(raw []byte, pos auditlog.Position, err error) {
 		return
 	}
 	c.st.Parsed++
-	ev, err := auditlog.ParseRecord(raw)
+	events, err := auditlog.AppendEvents(c.events[:0], raw)
 	if err != nil {
 		c.st.Malformed++
 		c.s.malformed(&auditlog.RecordError{Pos: pos, Err: err})
 		return
 	}
-	ev.Source = pos
-	if ev.VaultName != "" {
-		c.v.seen.Store(true)
-	}
-	for _, a := range c.s.Matcher.Match(&ev) {
-		c.s.alert(&c.st, a)
+	c.events = events
+	for i := range events {
+		ev := &events[i]
+		ev.Source = pos
+		c.v.saw(ev)
+		for _, a := range c.s.Matcher.Match(ev) {
+			c.s.alert(&c.st, a)
+		}
 	}
 }
 

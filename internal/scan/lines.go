@@ -45,11 +45,21 @@ type result struct {
 	segs  []segment
 }
 
-// validity remembers whether an input has yielded a Key Vault record yet.
-// Until it has, every record is parsed — not only those the prefilter lets
-// through — so that an input with none (the wrong file) is recognised; the
-// first good record switches the workers to the fast path.
+// validity remembers whether an input has yielded a Key Vault record (or a
+// CloudTrail record) yet. Until it has, every record is parsed — not only
+// those the prefilter lets through — so that an input with none (the
+// wrong file) is recognised; the first good record switches the workers
+// to the fast path.
 type validity struct{ seen atomic.Bool }
+
+// saw notes a parsed event: one that names a vault or store, or any
+// CloudTrail record (a trail's log file may hold no Secrets Manager record
+// and is still the right kind of file).
+func (v *validity) saw(ev *auditlog.Event) {
+	if ev.VaultName != "" || ev.Shape == auditlog.ShapeCloudTrail {
+		v.seen.Store(true)
+	}
+}
 
 // scanLines is the retro-hunt's one path for every layout. A reader cuts
 // the input into blocks at line ends; workers, one per core, read the JSON
@@ -328,23 +338,25 @@ func (s *Scanner) scanLine(seg *segment, line, trimmed []byte, pos auditlog.Posi
 				continue
 			}
 			seg.st.Parsed++
-			ev, err := auditlog.ParseRecord(raw)
+			var one [1]auditlog.Event
+			events, err := auditlog.AppendEvents(one[:0], raw)
 			if err != nil {
 				seg.st.Malformed++
 				seg.items = append(seg.items, item{bad: &auditlog.RecordError{Pos: rpos, Err: err}})
 				continue
 			}
-			ev.Source = rpos
-			if ev.VaultName != "" {
-				v.seen.Store(true)
-			}
-			for _, a := range s.Matcher.Match(&ev) {
-				if a.Suppressed {
-					seg.st.Suppressed++
-				} else {
-					seg.st.Alerts++
+			for i := range events {
+				ev := &events[i]
+				ev.Source = rpos
+				v.saw(ev)
+				for _, a := range s.Matcher.Match(ev) {
+					if a.Suppressed {
+						seg.st.Suppressed++
+					} else {
+						seg.st.Alerts++
+					}
+					seg.items = append(seg.items, item{alert: &a})
 				}
-				seg.items = append(seg.items, item{alert: &a})
 			}
 		}
 	}
