@@ -99,6 +99,14 @@ func TestIngestBadSettingsNameTheSetting(t *testing.T) {
 		{name: "no path", file: "ingest:\n  files:\n    - name: f\n", setting: "ingest.files[0].path", inMsg: "required"},
 		{name: "bad pattern", file: "ingest:\n  files:\n    - name: f\n      path: /x\n      patterns: ['[']\n", setting: "ingest.files[0].patterns", inMsg: "syntax"},
 		{name: "unknown key", file: "ingest:\n  files:\n    - name: f\n      pth: /x\n", setting: "config", inMsg: "pth"},
+		{name: "cloudtrail no bucket", file: "ingest:\n  cloudtrail:\n    - name: ct\n      region: us-east-1\n", setting: "ingest.cloudtrail[0].bucket", inMsg: "bucket name"},
+		{name: "cloudtrail bucket URL", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: s3://logs\n      region: us-east-1\n", setting: "ingest.cloudtrail[0].bucket", inMsg: "bucket name"},
+		{name: "cloudtrail no region", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n", setting: "ingest.cloudtrail[0].region", inMsg: "us-east-1"},
+		{name: "cloudtrail prefix with AWSLogs", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n      region: us-east-1\n      prefix: audit/AWSLogs/\n", setting: "ingest.cloudtrail[0].prefix", inMsg: "without AWSLogs"},
+		{name: "cloudtrail key without secret", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n      region: us-east-1\n      access_key_id: AKIAEXAMPLE\n", setting: "ingest.cloudtrail[0].access_key_id", inMsg: "together"},
+		{name: "cloudtrail secret env unset", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n      region: us-east-1\n      access_key_id: AKIAEXAMPLE\n      secret_access_key_env: AWS_SECRET\n", setting: "ingest.cloudtrail[0].secret_access_key_env", inMsg: "AWS_SECRET is not set"},
+		{name: "cloudtrail bad endpoint", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n      region: us-east-1\n      endpoint_url: s3.local:4568\n", setting: "ingest.cloudtrail[0].endpoint_url", inMsg: "http(s) URL"},
+		{name: "cloudtrail fast poll", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n      region: us-east-1\n      poll_interval: 1ms\n", setting: "ingest.cloudtrail[0].poll_interval", inMsg: "at least"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,8 +155,8 @@ func TestExampleIngestSectionLoads(t *testing.T) {
 		t.Fatalf("%v\n%s", err, yaml.String())
 	}
 	in := c.Ingest
-	if len(in.EventHubs) != 2 || len(in.Storage) != 1 || len(in.LogAnalytics) != 1 || len(in.Files) != 1 {
-		t.Errorf("got %d eventhubs, %d storage, %d loganalytics, %d files; want 2, 1, 1, 1",
-			len(in.EventHubs), len(in.Storage), len(in.LogAnalytics), len(in.Files))
+	if len(in.EventHubs) != 2 || len(in.Storage) != 1 || len(in.LogAnalytics) != 1 || len(in.Files) != 1 || len(in.CloudTrail) != 1 {
+		t.Errorf("got %d eventhubs, %d storage, %d loganalytics, %d files, %d cloudtrail; want 2, 1, 1, 1, 1",
+			len(in.EventHubs), len(in.Storage), len(in.LogAnalytics), len(in.Files), len(in.CloudTrail))
 	}
 }
