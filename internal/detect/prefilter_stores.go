@@ -15,14 +15,18 @@ import "math/bits"
 // dash and six letters or digits. Unless a JSON escape hides a byte (which
 // Prefilter.Match passes to the parser anyway), the record's raw bytes
 // then hold the name as a suffix of a maximal run of store-name bytes
-// starting at the run's start or after a '/' within it, either ending the
-// run or followed by "-XXXXXX" that ends it. storeNames hashes every such
-// candidate, case-folded, and tests a Bloom filter and then the set.
+// starting at the run's start or after a '/' (or ':') within it, either
+// ending the run or followed by "-XXXXXX" that ends it. storeNames hashes
+// every such candidate, case-folded, and tests a Bloom filter and then the
+// set.
 type storeNames struct {
 	bloom   []uint64
 	mask    uint64
 	set     map[uint64]struct{}
 	lengths [maxStoreName/64 + 1]uint64 // bit n set when some name has n bytes
+	// minLen and maxLen bound the names' lengths: no candidate outside
+	// them is hashed.
+	minLen, maxLen int
 }
 
 // maxStoreName bounds the names storeNames holds (Secrets Manager allows
@@ -53,7 +57,7 @@ func newStoreNames(names []string) *storeNames {
 	if len(names) == 0 {
 		return nil
 	}
-	s := &storeNames{set: make(map[uint64]struct{}, len(names))}
+	s := &storeNames{set: make(map[uint64]struct{}, len(names)), minLen: maxStoreName}
 	size := min(max(1<<bits.Len(uint(len(names)*16)), 1<<12), 1<<24)
 	s.bloom, s.mask = make([]uint64, size/64), uint64(size-1)
 	for _, n := range names {
@@ -62,6 +66,7 @@ func newStoreNames(names []string) *storeNames {
 		}
 		h := storeHash(n)
 		s.set[h] = struct{}{}
+		s.minLen, s.maxLen = min(s.minLen, len(n)), max(s.maxLen, len(n))
 		s.lengths[len(n)/64] |= 1 << (len(n) % 64)
 		b := (h >> 32) & s.mask
 		s.bloom[b/64] |= 1 << (b % 64)
@@ -69,10 +74,13 @@ func newStoreNames(names []string) *storeNames {
 	return s
 }
 
-// storeHash is FNV-1a over the case-folded name, never 0.
+// storeHash is FNV-1a over the case-folded name read backwards, never
+// 0: every candidate of a run ends at one of two places (see run), so
+// hashing from there towards the run's start yields all of them in one
+// pass.
 func storeHash(name string) uint64 {
 	h := uint64(fnvOffset)
-	for i := 0; i < len(name); i++ {
+	for i := len(name) - 1; i >= 0; i-- {
 		c := storeNameByte[name[i]]
 		if c == 0 {
 			c = name[i]
@@ -115,27 +123,28 @@ func (s *storeNames) match(record []byte) bool {
 }
 
 // run checks the candidates of one run: every suffix that starts at the
-// run's start or after a '/' or ':', whole and without a final "-XXXXXX".
+// run's start or after a '/' or ':', whole and without a final "-XXXXXX",
+// no longer than the longest name. It hashes backwards from each of the
+// two ends, so the work is at most twice the longest name per run.
 func (s *storeNames) run(r []byte) bool {
-	cut := len(r) // where a full ARN's name would end
-	if len(r) >= 8 && r[len(r)-7] == '-' && alnum6(r[len(r)-6:]) {
-		cut = len(r) - 7
+	if len(r) < s.minLen {
+		return false
 	}
-	for start := 0; start < len(r); start++ {
-		if start > 0 && r[start-1] != '/' && r[start-1] != ':' {
-			continue
-		}
-		if len(r)-start > maxStoreName && cut-start > maxStoreName {
-			continue
-		}
-		h := uint64(fnvOffset)
-		for k := start; k < len(r); k++ {
-			if k == cut && k > start && s.has(h|1, k-start) {
-				return true
-			}
-			h = fnvAdd(h, storeNameByte[r[k]])
-		}
-		if s.has(h|1, len(r)-start) {
+	if s.suffix(r, len(r)) {
+		return true
+	}
+	if n := len(r); n >= 8 && r[n-7] == '-' && alnum6(r[n-6:]) {
+		return s.suffix(r, n-7)
+	}
+	return false
+}
+
+// suffix checks the candidates of r that end at end.
+func (s *storeNames) suffix(r []byte, end int) bool {
+	h := uint64(fnvOffset)
+	for k := end - 1; k >= 0 && end-k <= s.maxLen; k-- {
+		h = fnvAdd(h, storeNameByte[r[k]])
+		if (k == 0 || r[k-1] == '/' || r[k-1] == ':') && s.has(h|1, end-k) {
 			return true
 		}
 	}
