@@ -4,9 +4,12 @@ import "time"
 
 // Honeytoken is a decoy as GET /api/v1/honeytokens shows it.
 type Honeytoken struct {
-	ID        int64     `json:"id"`
-	VaultID   string    `json:"vault_id"`
-	Vault     string    `json:"vault"`
+	ID      int64  `json:"id"`
+	VaultID string `json:"vault_id"`
+	Vault   string `json:"vault"`
+	// Provider is the kind of store the decoy lives in: azure-keyvault,
+	// hashicorp-vault or aws-secretsmanager (README "Providers").
+	Provider  string    `json:"provider"`
 	Name      string    `json:"name"`
 	Type      string    `json:"type"`
 	Status    string    `json:"status"`

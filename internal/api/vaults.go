@@ -5,8 +5,11 @@ import "time"
 // Vault is a key vault of the inventory with its coverage, as GET
 // /api/v1/vaults and GET /api/v1/vaults/{id} show it.
 type Vault struct {
-	ID             string `json:"id"`
-	Name           string `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Provider is the kind of store: azure-keyvault, hashicorp-vault or
+	// aws-secretsmanager.
+	Provider       string `json:"provider"`
 	SubscriptionID string `json:"subscription_id"`
 	// Subscription is the subscription's display name, when known.
 	Subscription    string            `json:"subscription,omitempty"`

@@ -159,7 +159,9 @@ func (a *autoPlanter) lacksType(active map[registry.Type]int) bool {
 // mayPlant says whether v may be planted now: not known to be blocked, no
 // run under way there, and not waiting after a failed run.
 func (a *autoPlanter) mayPlant(v store.Vault) bool {
-	if v.PlantingBlocked != "" || !v.GoneAt.IsZero() || a.runs.Busy(v.ID) {
+	// Auto-planting deploys into Key Vaults; other stores are planted with
+	// honeyvault plant.
+	if registry.ProviderOf(v.ID) != registry.AzureKeyVault || v.PlantingBlocked != "" || !v.GoneAt.IsZero() || a.runs.Busy(v.ID) {
 		return false
 	}
 	a.mu.Lock()

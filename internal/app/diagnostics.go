@@ -92,6 +92,9 @@ func (dc *diagnostics) check(ctx context.Context, r *web.DiagnosticsReport) erro
 	}
 	for len(page) > 0 {
 		for _, v := range page {
+			if registry.ProviderOf(v.Key) != registry.AzureKeyVault {
+				continue // diagnostic settings are Azure's
+			}
 			if err := dc.checkVault(ctx, az, v.ID, r); err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/kvreview"
+	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -70,6 +71,9 @@ func (u *tagUpkeep) tag(ctx context.Context) (written, failed int, err error) {
 	}
 	in := make([]kvreview.Vault, 0, len(vaults))
 	for _, v := range vaults {
+		if registry.ProviderOf(v.ID) != registry.AzureKeyVault {
+			continue // the review tags are Azure resource tags
+		}
 		in = append(in, kvreview.Vault{ID: v.ID, Name: v.Name, Subscription: v.SubscriptionID, Tags: v.Tags, Active: active[v.Key()]})
 	}
 	plan := kvreview.Plan(u.settings, in)

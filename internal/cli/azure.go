@@ -121,6 +121,9 @@ func connectTargets(ctx context.Context, stderr io.Writer, sess *plantSession, s
 		return nil, &ExitError{Code: 1, Err: errors.New("azure connect: the registry holds no decoy: plant first, or name vaults with --vault")}
 	}
 	for _, id := range ids {
+		if registry.ProviderOf(id) != registry.AzureKeyVault {
+			continue // connect sets up Azure's delivery paths only
+		}
 		name, _ := registry.VaultNameFromID(id)
 		out = append(out, connect.Vault{ID: id, Name: name})
 	}

@@ -101,6 +101,28 @@ type Facts struct {
 	// AuditPath says why the diagnostics check doubts that the vault's
 	// AuditEvent reaches honeyvault ("" for OK or not checked).
 	AuditPath string
+	// Provider is the store's kind ("" for a Key Vault): it decides which
+	// of the policy's decoy types the store can hold (only secrets outside
+	// Key Vault) and how the reasons name its audit path.
+	Provider registry.Provider
+}
+
+// wants reports whether the policy asks a store of f's provider for a
+// decoy of type t: Vault and Secrets Manager hold only secrets.
+func (f Facts) wants(t registry.Type) bool {
+	return f.Provider == "" || slices.Contains(f.Provider.Types(), t)
+}
+
+// auditPathWords names where a store's audit records come from, for the
+// reasons that say none arrive.
+func (f Facts) auditPathWords() string {
+	switch f.Provider {
+	case registry.HashiCorpVault:
+		return "its audit device (file or socket)"
+	case registry.AWSSecretsManager:
+		return "its CloudTrail trail (read events included) and the S3 or EventBridge path"
+	}
+	return "its diagnostic setting"
 }
 
 // Assessment is a vault's coverage and why.
@@ -133,7 +155,7 @@ func Decide(p Policy, now time.Time, f Facts) (State, int) {
 		return AtRisk, active
 	}
 	for _, t := range p.Types {
-		if !holdsActive(f.Decoys, t) {
+		if f.wants(t) && !holdsActive(f.Decoys, t) {
 			return AtRisk, active
 		}
 	}
@@ -193,7 +215,7 @@ func Assess(p Policy, now time.Time, f Facts) Assessment {
 		risks = append(risks, "diagnostic settings: "+f.AuditPath)
 	}
 	for _, t := range p.Types {
-		if activeTypes[t] == 0 {
+		if f.wants(t) && activeTypes[t] == 0 {
 			risks = append(risks, fmt.Sprintf("no active %s decoy (plant.types asks for %s)", t, typeList(p.Types)))
 		}
 	}
@@ -205,10 +227,14 @@ func Assess(p Policy, now time.Time, f Facts) Assessment {
 	}
 	switch age := now.Sub(f.LastRecord); {
 	case f.LastRecord.IsZero():
-		risks = append(risks, "no audit record of this vault has reached honeyvault: check that its diagnostic setting sends AuditEvent logs to a source honeyvault reads")
+		if f.Provider == "" || f.Provider == registry.AzureKeyVault {
+			risks = append(risks, "no audit record of this vault has reached honeyvault: check that its diagnostic setting sends AuditEvent logs to a source honeyvault reads")
+		} else {
+			risks = append(risks, "no audit record of this vault has reached honeyvault: check that "+f.auditPathWords()+" reaches a source honeyvault reads")
+		}
 	case age > p.LateAfter:
-		risks = append(risks, fmt.Sprintf("no audit record for %s (late after %s): its diagnostic setting or the source that reads it may have stopped",
-			Span(age), Span(p.LateAfter)))
+		risks = append(risks, fmt.Sprintf("no audit record for %s (late after %s): %s or the source that reads it may have stopped",
+			Span(age), Span(p.LateAfter), f.auditPathWords()))
 	}
 	if !f.HeartbeatMissed.IsZero() {
 		risks = append(risks, heartbeatWords(now, f.HeartbeatMissed))

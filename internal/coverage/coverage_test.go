@@ -165,3 +165,37 @@ func TestDecideAgreesWithAssess(t *testing.T) {
 		t.Fatal("no case")
 	}
 }
+
+// A Vault or Secrets Manager store holds only secrets: a policy that asks
+// for keys too does not put it at risk for lacking one, and its reasons
+// name its own audit path, not a diagnostic setting.
+func TestAssessOtherProviders(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	p := Policy{Types: []registry.Type{registry.Secret, registry.Key}, LateAfter: time.Hour}
+	secrets := []DecoyCount{{Type: registry.Secret, Status: registry.Active, N: 2}}
+	for _, c := range []struct {
+		provider registry.Provider
+		words    string
+	}{
+		{registry.HashiCorpVault, "audit device"},
+		{registry.AWSSecretsManager, "CloudTrail"},
+	} {
+		f := Facts{Decoys: secrets, LastRecord: now.Add(-time.Minute), Provider: c.provider}
+		if a := Assess(p, now, f); a.State != Covered {
+			t.Errorf("%s with a fresh record: %s %v", c.provider, a.State, a.Reasons)
+		}
+		if s, _ := Decide(p, now, f); s != Covered {
+			t.Errorf("%s: Decide = %s", c.provider, s)
+		}
+		f.LastRecord = time.Time{}
+		a := Assess(p, now, f)
+		if a.State != AtRisk || len(a.Reasons) != 1 || !strings.Contains(a.Reasons[0], c.words) || strings.Contains(a.Reasons[0], "diagnostic") {
+			t.Errorf("%s with no record: %s %q", c.provider, a.State, a.Reasons)
+		}
+	}
+	// A Key Vault still needs its key decoy.
+	kv := Facts{Decoys: secrets, LastRecord: now.Add(-time.Minute)}
+	if a := Assess(p, now, kv); a.State != AtRisk {
+		t.Errorf("Key Vault without a key decoy: %s", a.State)
+	}
+}

@@ -58,8 +58,8 @@ func (d *Deployer) Reconcile(ctx context.Context, vaultIDs []string, progress fu
 	var order []string
 	for _, pd := range all {
 		k := registry.VaultKey(pd.VaultID)
-		if pd.Status == registry.Retired || len(only) > 0 && !only[k] {
-			continue
+		if pd.Status == registry.Retired || len(only) > 0 && !only[k] || registry.ProviderOf(pd.VaultID) != registry.AzureKeyVault {
+			continue // this deployer's list calls are Key Vault's
 		}
 		if _, ok := byVault[k]; !ok {
 			order = append(order, k)

@@ -69,7 +69,8 @@ func (d *Deployer) Refresh(ctx context.Context, fallback time.Duration) ([]Refre
 			names[k] = map[string]bool{}
 		}
 		names[k][strings.ToLower(pd.Name)] = true
-		if pd.Status != registry.Active || pd.Type != registry.Secret || pd.Planting == nil || pd.Planting.State != store.Planted {
+		if pd.Status != registry.Active || pd.Type != registry.Secret || pd.Planting == nil || pd.Planting.State != store.Planted ||
+			registry.ProviderOf(pd.VaultID) != registry.AzureKeyVault {
 			continue
 		}
 		if _, ok := byVault[k]; !ok {

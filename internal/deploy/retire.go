@@ -47,6 +47,10 @@ func (d *Deployer) Retire(ctx context.Context, decoys []registry.Decoy, purge bo
 			results[i].Note = "already retired"
 			continue
 		}
+		if p := dec.Provider(); p != registry.AzureKeyVault {
+			results[i].Err = fmt.Errorf("deploy: decoy %s in %s is in %s, which this deployer does not reach: retire it with its provider's planter", dec.Name, dec.VaultName, p.Label())
+			continue
+		}
 		k := registry.VaultKey(dec.VaultID)
 		if _, ok := byVault[k]; !ok {
 			order = append(order, k)

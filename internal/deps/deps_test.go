@@ -45,6 +45,11 @@ var rules = []struct {
 	{"azpolicy", []string{"*", "github.com/Azure"}, "the Azure Policy template is pure generation from its options"},
 	{"canary/...", []string{"store", "web", "app", "ingest", "incident", "notify", "kvemu", "lab"}, "the canary listeners face the internet and hand each hit to a Sink: what stores and raises it is wired in by app, so a listener reaches no state it could leak"},
 	{"armcheck", []string{"*"}, "a test helper that reads JSON: it must not pull a box into the tests that use it"},
+	{"awsemu/...", []string{"*"}, "the Secrets Manager emulator is the oracle the CloudTrail parser and matcher are checked against: a shared bug would hide in both"},
+	{"awsemu", []string{"github.com/aws/aws-sdk-go-v2/service/s3"}, "the core emulator links no S3 client: the S3 trail sink is awsemu/s3sink"},
+	{"auditlog", []string{"awsemu"}, "the CloudTrail parser is checked against the emulator, so it must not share the emulator's code"},
+	{"detect", []string{"awsemu"}, "matching CloudTrail records is checked against the emulator, so it must not share the emulator's code"},
+	{"app", []string{"awsemu"}, "serve must not carry the AWS emulator (the lab wires it)"},
 }
 
 // leaves are packages every package may import, even one that may import

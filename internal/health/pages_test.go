@@ -16,7 +16,8 @@ import (
 
 // Beat and Check read vaults a page at a time: across pages every vault
 // holding an active decoy gets exactly one heartbeat, a vault with none
-// gets none, and every missed heartbeat opens its vault's gap once.
+// (or a store of another provider) gets none, and every missed heartbeat
+// opens its vault's gap once.
 func TestBeatAndCheckPageThroughVaults(t *testing.T) {
 	eachStore(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
@@ -37,6 +38,13 @@ func TestBeatAndCheckPageThroughVaults(t *testing.T) {
 		}
 		if err := st.SetDecoyStatus(ctx, missing.ID, registry.Missing, nil, store.AuditEntry{Actor: "test", Action: "decoy.status"}); err != nil {
 			t.Fatal(err)
+		}
+		// Heartbeats are Key Vault GETs: stores of the other providers
+		// get none (and open no gap).
+		for _, id := range []string{"vault://prod/secret", "arn:aws:secretsmanager:eu-west-1:111122223333", "vault://prod/kv"} {
+			if err := st.AddDecoy(ctx, &registry.Decoy{VaultID: id, Name: "apps/db-password", Type: registry.Secret}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		clock := testenv.NewClock(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
 		var mu sync.Mutex

@@ -21,8 +21,8 @@ func (m *Monitor) decoyVaultsAfter(ctx context.Context, after string) (out []Vau
 		return nil, "", err
 	}
 	for _, d := range page {
-		if d.Inventoried && !d.GoneAt.IsZero() {
-			continue
+		if d.Inventoried && !d.GoneAt.IsZero() || registry.ProviderOf(d.Key) != registry.AzureKeyVault {
+			continue // heartbeats are Key Vault GETs
 		}
 		v := Vault{Key: d.Key, ID: d.InventoryID, Name: d.Name}
 		if !d.Inventoried {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/detect"
 	"github.com/honeyvault/honeyvault/internal/incident"
+	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -32,12 +33,15 @@ type Message struct {
 
 // IncidentInfo is the incident part of a Message.
 type IncidentInfo struct {
-	ID         int64     `json:"id"`
-	Title      string    `json:"title"`
-	Severity   string    `json:"severity"`
-	Status     string    `json:"status"`
-	VaultID    string    `json:"vault_id"`
-	Vault      string    `json:"vault"`
+	ID       int64  `json:"id"`
+	Title    string `json:"title"`
+	Severity string `json:"severity"`
+	Status   string `json:"status"`
+	VaultID  string `json:"vault_id"`
+	Vault    string `json:"vault"`
+	// Provider is the kind of store the vault is: azure-keyvault,
+	// hashicorp-vault or aws-secretsmanager.
+	Provider   string    `json:"provider"`
 	FirstSeen  time.Time `json:"first_seen"`
 	LastSeen   time.Time `json:"last_seen"`
 	AlertCount int       `json:"alert_count"`
@@ -115,7 +119,7 @@ func Render(ctx context.Context, st *store.Store, n store.Notification, baseURL 
 func incidentInfo(in store.Incident, baseURL string) IncidentInfo {
 	return IncidentInfo{
 		ID: in.ID, Title: in.Title, Severity: in.Severity, Status: in.Status, VaultID: in.VaultID, Vault: in.VaultName,
-		FirstSeen: in.FirstSeen, LastSeen: in.LastSeen, AlertCount: in.AlertCount, DecoyCount: in.DecoyCount,
+		Provider: string(registry.ProviderOf(in.VaultID)), FirstSeen: in.FirstSeen, LastSeen: in.LastSeen, AlertCount: in.AlertCount, DecoyCount: in.DecoyCount,
 		URL: IncidentURL(baseURL, in.ID),
 	}
 }

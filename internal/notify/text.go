@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/incident"
+	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
 // MaxListedAlerts bounds the alerts chat and mail messages list one by one.
@@ -45,8 +46,12 @@ func (m *Message) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", m.Summary())
 	in := m.Incident
+	vault := in.VaultID
+	if p := registry.Provider(in.Provider); p != "" && p != registry.AzureKeyVault {
+		vault = p.Label() + " " + vault // the id says it, but not in words
+	}
 	fmt.Fprintf(&b, "Incident:  %d (%s)\nSeverity:  %s\nVault:     %s\nSeen:      %s to %s\nAlerts:    %d on %d decoy(s)\n\n",
-		in.ID, in.Status, in.Severity, in.VaultID, in.FirstSeen.UTC().Format(time.RFC3339), in.LastSeen.UTC().Format(time.RFC3339),
+		in.ID, in.Status, in.Severity, vault, in.FirstSeen.UTC().Format(time.RFC3339), in.LastSeen.UTC().Format(time.RFC3339),
 		in.AlertCount, in.DecoyCount)
 	for i, a := range m.Alerts {
 		if i == MaxListedAlerts {

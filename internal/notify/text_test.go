@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,24 @@ func TestAlertLine(t *testing.T) {
 	for _, tt := range tests {
 		if got := AlertLine(alertInfo(tt.in)); got != tt.want {
 			t.Errorf("got  %q\nwant %q", got, tt.want)
+		}
+	}
+}
+
+// An incident in another provider's store names the provider, in the
+// message's JSON and in words in its text; a Key Vault's text is as before.
+func TestMessageNamesProvider(t *testing.T) {
+	for _, c := range []struct{ vaultID, provider, line string }{
+		{"vault://prod/secret", "hashicorp-vault", "Vault:     HashiCorp Vault vault://prod/secret\n"},
+		{"arn:aws:secretsmanager:eu-west-1:111122223333", "aws-secretsmanager", "Vault:     AWS Secrets Manager arn:aws:secretsmanager:eu-west-1:111122223333\n"},
+		{"/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv-a", "azure-keyvault", "Vault:     /subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv-a\n"},
+	} {
+		m := &Message{Incident: incidentInfo(store.Incident{ID: 7, VaultID: c.vaultID}, "https://hv.example")}
+		if m.Incident.Provider != c.provider {
+			t.Errorf("%s: provider %q, want %q", c.vaultID, m.Incident.Provider, c.provider)
+		}
+		if text := m.Text(); !strings.Contains(text, c.line) {
+			t.Errorf("%s: text lacks %q:\n%s", c.vaultID, c.line, text)
 		}
 	}
 }

@@ -56,10 +56,16 @@ func (h *handler) listVaults(w http.ResponseWriter, r *http.Request) {
 }
 
 // vaultIDFromPath reads the vault id of /.../vaults/{id...}: its ARM id,
-// with or without the leading slash, escaped or not.
+// with or without the leading slash, escaped or not; or another
+// provider's store id (vault://{cluster}/{mount}, whose "//" the router
+// may have cleaned to one slash, or a Secrets Manager ARN).
 func vaultIDFromPath(r *http.Request) (string, bool) {
 	id := r.PathValue("id")
-	if !strings.HasPrefix(id, "/") {
+	switch {
+	case strings.HasPrefix(id, "vault:/") && !strings.HasPrefix(id, "vault://"):
+		id = "vault://" + id[len("vault:/"):]
+	case strings.HasPrefix(id, "vault://"), strings.HasPrefix(id, "arn:"):
+	case !strings.HasPrefix(id, "/"):
 		id = "/" + id
 	}
 	if _, err := registry.VaultNameFromID(id); err != nil {
@@ -74,7 +80,7 @@ func vaultIDFromPath(r *http.Request) (string, bool) {
 func (h *handler) getVault(w http.ResponseWriter, r *http.Request) {
 	id, ok := vaultIDFromPath(r)
 	if !ok {
-		h.apiError(w, r, http.StatusBadRequest, "id: want a key vault's ARM id (/subscriptions/S/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/NAME)")
+		h.apiError(w, r, http.StatusBadRequest, "id: want a key vault's ARM id (/subscriptions/S/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/NAME), vault://CLUSTER/MOUNT or arn:aws:secretsmanager:REGION:ACCOUNT")
 		return
 	}
 	a, decoys, err := h.assessVault(r, id)
@@ -118,7 +124,8 @@ func (h *handler) assessVault(r *http.Request, id string) (assessed, []registry.
 	if err != nil {
 		return assessed{}, nil, err
 	}
-	facts := coverage.Facts{Decoys: coverage.CountDecoys(decoys), LastRecord: v.LastRecord, PlantingBlocked: v.PlantingBlocked, Gone: !v.GoneAt.IsZero()}
+	facts := coverage.Facts{Decoys: coverage.CountDecoys(decoys), LastRecord: v.LastRecord, PlantingBlocked: v.PlantingBlocked, Gone: !v.GoneAt.IsZero(),
+		Provider: registry.ProviderOf(v.ID)}
 	for _, fd := range findings {
 		facts.Findings = append(facts.Findings, coverage.Finding{Type: fd.Type, Kind: string(fd.Kind)})
 	}

@@ -112,7 +112,7 @@ func apiRelated(rel incident.Related) api.Related {
 
 func apiHoneytoken(d registry.Decoy, kind canary.Kind) api.Honeytoken {
 	return api.Honeytoken{
-		ID: d.ID, VaultID: d.VaultID, Vault: d.VaultName, Name: d.Name, Type: string(d.Type),
+		ID: d.ID, VaultID: d.VaultID, Vault: d.VaultName, Provider: string(d.Provider()), Name: d.Name, Type: string(d.Type),
 		Status: string(d.Status), CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, Memo: d.Memo, Canary: string(kind),
 	}
 }
@@ -170,7 +170,7 @@ func apiVault(a assessed) api.Vault {
 		tags = map[string]string{}
 	}
 	return api.Vault{
-		ID: a.ID, Name: a.Name, SubscriptionID: a.SubscriptionID, Subscription: a.SubscriptionName, ResourceGroup: a.ResourceGroup,
+		ID: a.ID, Name: a.Name, Provider: string(registry.ProviderOf(a.ID)), SubscriptionID: a.SubscriptionID, Subscription: a.SubscriptionName, ResourceGroup: a.ResourceGroup,
 		Location: a.Location, PermissionModel: model, Tags: tags, SoftDelete: a.SoftDelete, PurgeProtection: a.PurgeProtection,
 		FirstSeen: a.FirstSeen, LastSeen: a.LastSeen, GoneAt: optTime(a.GoneAt), LastRecord: optTime(a.LastRecord),
 		Coverage:    api.Coverage{State: string(a.Coverage.State), Reasons: nonNil(a.Coverage.Reasons), Decoys: a.Coverage.Active},

@@ -58,11 +58,17 @@ type vaultView struct {
 	Incidents     []vaultIncident
 	Records       []vaultRecord
 	ShowIncidents bool // the viewer may read incidents
-	// CanDeploy shows Plan deploy and, with Retirable decoys, Plan retire.
+	// CanDeploy shows Plan deploy and, with Retirable decoys, Plan retire
+	// (Key Vaults only: the other providers plant with honeyvault plant).
 	CanDeploy    bool
 	Retirable    int
-	PortalURL    string
+	PortalURL    string // "" outside Azure
 	Subscription string
+	// Provider names the kind of store for people ("HashiCorp Vault");
+	// Azure says whether it is a Key Vault, whose Azure-only facts
+	// (resource group, permission model, soft delete) the page shows.
+	Provider string
+	Azure    bool
 	// AuditPath is the diagnostics check's latest outcome; nil: not checked.
 	AuditPath *auditPathView
 	// Runs are the deploys and retires kept that include the vault (for
@@ -101,6 +107,11 @@ func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
 		FirstSeen: viewTime(a.FirstSeen, now), LastSeen: viewTime(a.LastSeen, now), GoneAt: viewTime(a.GoneAt, now),
 		LastRecord: viewTime(a.LastRecord, now), PortalURL: "https://portal.azure.com/#resource" + a.ID,
 		Subscription: a.SubscriptionName,
+	}
+	if p := registry.ProviderOf(a.ID); p != registry.AzureKeyVault {
+		v.PortalURL, v.Provider = "", p.Label()
+	} else {
+		v.Provider, v.Azure = p.Label(), true
 	}
 	if v.Subscription == "" {
 		v.Subscription = a.SubscriptionID
@@ -158,7 +169,7 @@ func (h *handler) vaultPage(w http.ResponseWriter, r *http.Request) {
 		v.Records = append(v.Records, rec)
 	}
 	p := principalFrom(r.Context())
-	v.CanDeploy = h.deployments != nil && p.Allows(auth.ManageDecoys) && a.GoneAt.IsZero()
+	v.CanDeploy = h.deployments != nil && p.Allows(auth.ManageDecoys) && a.GoneAt.IsZero() && v.Azure
 	if p.Allows(auth.ManageDecoys) {
 		v.Runs = h.vaultRuns(p, a.ID, now)
 	}

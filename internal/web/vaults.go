@@ -89,7 +89,7 @@ func (h *handler) assessVaults(ctx context.Context, p auth.Principal, f store.Va
 	for i, v := range vaults {
 		k := v.Key()
 		facts := coverage.Facts{Decoys: decoysOf[k], Findings: findingsOf[k], LastRecord: v.LastRecord,
-			PlantingBlocked: v.PlantingBlocked, Gone: !v.GoneAt.IsZero()}
+			PlantingBlocked: v.PlantingBlocked, Gone: !v.GoneAt.IsZero(), Provider: registry.ProviderOf(v.ID)}
 		facts.HeartbeatMissed = gaps[k]
 		var path *store.AuditPath
 		if ap, ok := paths[k]; ok {

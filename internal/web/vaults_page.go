@@ -277,8 +277,13 @@ func vaultsURL(vq vaultQuery, sortBy string, page int) string {
 	return "/vaults?" + q.Encode()
 }
 
-// vaultPageURL is the console page of the vault with ARM id id.
+// vaultPageURL is the console page of the vault with ARM id id (or
+// another provider's store id: a Vault store's "//" is closed up, as
+// the router would clean it, and vaultIDFromPath opens it again).
 func vaultPageURL(id string) string {
+	if rest, ok := strings.CutPrefix(id, "vault://"); ok {
+		id = "vault:/" + rest
+	}
 	return "/vaults" + (&url.URL{Path: "/" + strings.TrimPrefix(id, "/")}).EscapedPath()
 }
 
