@@ -245,14 +245,14 @@ func TestCloudTrailRecordFields(t *testing.T) {
 			for _, ev := range events {
 				got = append(got, ctSummary{Op: ev.Operation, Store: ev.VaultID, Name: ev.ObjectName, URI: ev.ObjectURI})
 			}
-			if g, w := jsonText(got), jsonText(tt.want); g != w {
+			if g, w := jsonOf(got), jsonOf(tt.want); g != w {
 				t.Errorf("got  %s\nwant %s", g, w)
 			}
 		})
 	}
 }
 
-func jsonText(v any) string { b, _ := json.Marshal(v); return string(b) }
+func jsonOf(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestCloudTrailBadRecords(t *testing.T) {
 	tests := []struct {
@@ -298,5 +298,20 @@ func TestKeyVaultRecordNamingEventSource(t *testing.T) {
 	}
 	if ev.Shape != ShapeAuditEvent || ev.ObjectName != "db-pass" || ev.VaultName != "kv1" {
 		t.Errorf("got %s %q in %q", ev.Shape, ev.ObjectName, ev.VaultName)
+	}
+}
+
+// Azure's REST activity events spell eventSource as an object: such a
+// record is no CloudTrail record and reads as before.
+func TestAzureEventSourceObjectIsNoCloudTrail(t *testing.T) {
+	raw := []byte(`{"eventTimestamp":"2026-11-20T08:00:00Z","eventSource":{"value":"Administrative","localizedValue":"Administrative"},` +
+		`"operationName":{"value":"Microsoft.Insights/diagnosticSettings/delete"},"status":{"value":"Succeeded"},"caller":"a@contoso.com",` +
+		`"resourceId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1/providers/microsoft.insights/diagnosticSettings/x"}`)
+	ev, err := ParseRecord(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Kind != KindActivity || ev.VaultName != "kv1" {
+		t.Errorf("got %s %s %q", ev.Kind, ev.Shape, ev.VaultName)
 	}
 }

@@ -45,6 +45,13 @@ func AppendEvents(dst []Event, raw []byte) ([]Event, error) {
 	}
 	ev, err := parseAzure(raw)
 	if err != nil {
+		// An EventBridge event whose detail is no CloudTrail record: say
+		// that rather than what a Key Vault record would lack.
+		if bytes.Contains(raw, ebDetailTypeKey) {
+			if _, ok, ctErr := appendCloudTrail(dst, raw); ok && ctErr != nil {
+				return dst, ctErr
+			}
+		}
 		return dst, err
 	}
 	return append(dst, ev), nil
