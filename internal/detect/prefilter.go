@@ -131,6 +131,9 @@ func (p *Prefilter) Match(record []byte) bool {
 	if p.stores != nil && p.stores.match(record) {
 		return true
 	}
+	if p.lengths == [2]uint64{} {
+		return false // no Key Vault names: nothing to look for after a '/'
+	}
 	for i := 0; ; {
 		j := bytes.IndexByte(record[i:], '/')
 		if j < 0 {

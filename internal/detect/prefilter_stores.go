@@ -1,6 +1,9 @@
 package detect
 
-import "math/bits"
+import (
+	"bytes"
+	"math/bits"
+)
 
 // storeNames is the Prefilter's check for decoys of the providers other
 // than Key Vault (HashiCorp Vault paths, Secrets Manager names), whose
@@ -9,16 +12,17 @@ import "math/bits"
 // secretId is the name, a partial ARN ends ":secret:{name}", a full ARN
 // ":secret:{name}-{6 chars}"; a Vault path is "{mount}/{segment}/{name}".
 //
-// Why it cannot miss. The parsers take such a name whole from a JSON
-// string — the string itself, its part after an ARN's "secret:", or its
-// part after a '/' — and a full ARN's name is the part before a final
-// dash and six letters or digits. Unless a JSON escape hides a byte (which
-// Prefilter.Match passes to the parser anyway), the record's raw bytes
-// then hold the name as a suffix of a maximal run of store-name bytes
-// starting at the run's start or after a '/' (or ':') within it, either
-// ending the run or followed by "-XXXXXX" that ends it. storeNames hashes
+// Why it cannot miss. The parsers take such a name whole from the end of
+// a JSON string — the string itself, its part after an ARN's "secret:",
+// or its part after a '/' — and a full ARN's name is the part before a
+// final dash and six letters or digits. Unless a JSON escape hides a byte
+// (which Prefilter.Match passes to the parser anyway), the record's raw
+// bytes then hold the name right before a '"' (or before "-XXXXXX" and
+// the '"'), as a suffix of the run of store-name bytes there that starts
+// at the run's start or after a '/' (or ':') within it. storeNames hashes
 // every such candidate, case-folded, and tests a Bloom filter and then the
-// set.
+// set. (A parser that took a name from the middle of a string would need
+// this check widened.)
 type storeNames struct {
 	bloom   []uint64
 	mask    uint64
@@ -27,6 +31,23 @@ type storeNames struct {
 	// minLen and maxLen bound the names' lengths: no candidate outside
 	// them is hashed.
 	minLen, maxLen int
+	// tails has a bit set for the last four bytes (case-folded) of every
+	// name, so that a run whose end no name shares is not hashed at all;
+	// anyTail is set when a name is shorter than four bytes.
+	tails   [1 << tailBits / 64]uint64
+	anyTail bool
+	// lasts has the last byte of every name (case-folded): a cheaper
+	// first test than tails, which turns away the opening quotes (after a
+	// ':' or ',') of JSON strings.
+	lasts [256]bool
+}
+
+const tailBits = 16
+
+// tailHash hashes the four bytes before end, case-folded.
+func tailHash(b []byte, end int) uint32 {
+	v := uint32(storeNameByte[b[end-4]])<<24 | uint32(storeNameByte[b[end-3]])<<16 | uint32(storeNameByte[b[end-2]])<<8 | uint32(storeNameByte[b[end-1]])
+	return v * 0x9E3779B1 >> (32 - tailBits)
 }
 
 // maxStoreName bounds the names storeNames holds (Secrets Manager allows
@@ -67,6 +88,13 @@ func newStoreNames(names []string) *storeNames {
 		h := storeHash(n)
 		s.set[h] = struct{}{}
 		s.minLen, s.maxLen = min(s.minLen, len(n)), max(s.maxLen, len(n))
+		s.lasts[storeNameByte[n[len(n)-1]]] = true
+		if len(n) < 4 {
+			s.anyTail = true
+		} else {
+			t := tailHash([]byte(n), len(n))
+			s.tails[t/64] |= 1 << (t % 64)
+		}
 		s.lengths[len(n)/64] |= 1 << (len(n) % 64)
 		b := (h >> 32) & s.mask
 		s.bloom[b/64] |= 1 << (b % 64)
@@ -103,23 +131,47 @@ func (s *storeNames) has(h uint64, n int) bool {
 }
 
 // match reports whether record holds a candidate (see storeNames) that is
-// one of the names.
+// one of the names. A name ends its JSON string, so only what comes before
+// each '"' (found with bytes.IndexByte) is looked at: first whether its
+// last four bytes (or the four before a final "-XXXXXX") end some name,
+// which turns nearly every string away at once; then the run of name
+// bytes there, as far back as the longest name reaches.
 func (s *storeNames) match(record []byte) bool {
-	for i := 0; i < len(record); {
-		if storeNameByte[record[i]] == 0 {
-			i++
+	for i := 0; ; {
+		j := bytes.IndexByte(record[i:], '"')
+		if j < 0 {
+			return false
+		}
+		end := i + j
+		i = end + 1
+		if end < s.minLen || !s.mayEnd(record, end) {
 			continue
 		}
-		end := i
-		for end < len(record) && storeNameByte[record[end]] != 0 {
-			end++
+		start := end
+		for start > 0 && end-start < s.maxLen+7 && storeNameByte[record[start-1]] != 0 {
+			start--
 		}
-		if s.run(record[i:end]) {
+		if s.run(record[start:end]) {
 			return true
 		}
-		i = end
 	}
-	return false
+}
+
+// mayEnd reports whether a name may end at end, or seven bytes before it
+// (a full ARN's "-XXXXXX"), by the tails of the names.
+func (s *storeNames) mayEnd(b []byte, end int) bool {
+	if s.anyTail {
+		return true
+	}
+	if end >= 4 && s.lasts[storeNameByte[b[end-1]]] && s.tail(b, end) {
+		return true
+	}
+	return end >= 11 && b[end-7] == '-' && s.lasts[storeNameByte[b[end-8]]] && s.tail(b, end-7)
+}
+
+func (s *storeNames) tail(b []byte, end int) bool {
+	t := tailHash(b, end)
+	return s.tails[t/64]&(1<<(t%64)) != 0
 }
 
 // run checks the candidates of one run: every suffix that starts at the
@@ -141,6 +193,9 @@ func (s *storeNames) run(r []byte) bool {
 
 // suffix checks the candidates of r that end at end.
 func (s *storeNames) suffix(r []byte, end int) bool {
+	if !s.anyTail && (end < 4 || !s.tail(r, end)) {
+		return false
+	}
 	h := uint64(fnvOffset)
 	for k := end - 1; k >= 0 && end-k <= s.maxLen; k-- {
 		h = fnvAdd(h, storeNameByte[r[k]])
