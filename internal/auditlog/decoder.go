@@ -183,7 +183,9 @@ func (d *Decoder) Next() (Event, error) {
 // NextRaw returns the next record's bytes, unparsed, and where it starts —
 // for callers that filter records before parsing them. The bytes are valid
 // until the next call. Errors are as for Next; a record NextRaw returns may
-// still fail ParseRecord.
+// still fail ParseRecord, and may be several events (AppendEvents). A
+// decoder is read with Next or with NextRaw, not both: NextRaw skips the
+// events of the last record Next has not returned yet.
 func (d *Decoder) NextRaw() ([]byte, Position, error) {
 	if !d.started {
 		d.start()
