@@ -112,9 +112,9 @@ type ctResource struct {
 }
 
 // appendCloudTrail reads a CloudTrail record or an EventBridge event into
-// its events. ok is false when raw is neither after all (no eventSource
-// and eventName, or no detail-type and detail): the caller reads it as a
-// Key Vault record.
+// its events. ok is false when raw is neither after all (no EventBridge
+// envelope, and eventSource is not text — Azure's REST activity events
+// spell it as an object): the caller reads it as a Key Vault record.
 func appendCloudTrail(dst []Event, raw []byte) (_ []Event, ok bool, err error) {
 	var env ebEvent
 	if bytes.Contains(raw, ebDetailTypeKey) {
