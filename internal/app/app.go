@@ -143,10 +143,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	reg, detected := prometheus.NewRegistry(), prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(newWALCollector(st))
-	detected.MustRegister(newDecoyCollector(st, log))
 	if s.detection, err = newDetection(ctx, st, cfg.Allow, reg, detected); err != nil {
 		return nil, err
 	}
+	detected.MustRegister(newDecoyCollector(st, s.detection.matcher.Index(), log))
 	// One view of where honeyvault reads audit logs, for the tamper rules
 	// and the diagnostics check alike.
 	dest := auditpath.FromConfig(cfg)
@@ -221,7 +221,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if s.heartbeats.every > 0 {
 		s.tasks = append(s.tasks, scheduled(s.heartbeats.loop))
 	}
-	detected.MustRegister(newVaultHealthCollector(st, log))
+	detected.MustRegister(newVaultHealthCollector(st, s.detection.matcher.Index(), log))
 	diag, err := newDiagnostics(cfg, st, inv, dest, log)
 	if err != nil {
 		return nil, err

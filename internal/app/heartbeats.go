@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -95,7 +96,43 @@ func (hb *heartbeats) run(ctx context.Context) {
 	if err != nil && ctx.Err() == nil {
 		hb.log.Warn("health: sending heartbeats", "err", err)
 	}
+	if beat.Failed > 0 && ctx.Err() == nil {
+		// One line a round, however many vaults failed: with Azure
+		// unreachable every vault does. Which vaults, at debug only.
+		hb.log.Warn("health: heartbeats not answered", "failed", beat.Failed, "sent", beat.Sent, "first_err", sendCause(beat.FirstErr))
+		hb.log.Debug("health: heartbeats not answered", "first_vaults", beat.FailedVaults, "first_err", beat.FirstErr)
+	}
 	hb.log.Debug("health: heartbeat run", "sent", beat.Sent, "failed", beat.Failed, "gaps_opened", checked.Opened, "gaps_ended", checked.Restored)
+}
+
+// sendCause is what went wrong with a heartbeat, without the names its
+// wrappers add (the vault's, the heartbeat secret's, in the request URL):
+// Key Vault's status and code when it answered, else the innermost error
+// down to the network's (a refused connection, a DNS failure).
+func sendCause(err error) string {
+	if code := azure.StatusCode(err); code != 0 {
+		return fmt.Sprintf("Key Vault answered %d %s", code, azure.ErrorCode(err))
+	}
+	for {
+		var next error
+		switch e := err.(type) {
+		case *net.OpError:
+			return e.Error() // an address, no name
+		case *net.DNSError:
+			return "DNS lookup: " + e.Err // e.Name is the vault's host
+		case interface{ Unwrap() error }:
+			next = e.Unwrap()
+		case interface{ Unwrap() []error }:
+			// health.ErrNotSent joined with the cause: the cause is last.
+			if errs := e.Unwrap(); len(errs) > 0 {
+				next = errs[len(errs)-1]
+			}
+		}
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
 }
 
 // loop runs every hb.every until ctx ends, the first time at once.

@@ -3,39 +3,77 @@ package app
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/honeyvault/honeyvault/internal/detect"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
-// decoyCollector reports the registry's size by status at scrape time.
+// decoyCollector reports the registry's size by status. Counting it reads
+// every decoy (a million rows, a fraction of a second), so the count is
+// kept and taken again only when detection's index changed since
+// (a decoy planted, retired, found missing: detect.Index.Changes) or
+// after recount at the latest — a change the index does not see, such as a
+// decoy stored already retired, shows within that. A scrape in between
+// costs nothing.
 type decoyCollector struct {
 	store *store.Store
+	index *detect.Index
 	log   *slog.Logger
 	desc  *prometheus.Desc
+	now   func() time.Time
+
+	mu      sync.Mutex
+	counts  map[registry.Status]int
+	changes uint64    // the index's Changes when counts were taken
+	at      time.Time // when counts were taken; zero: never
 }
 
-func newDecoyCollector(s *store.Store, log *slog.Logger) *decoyCollector {
-	return &decoyCollector{store: s, log: log, desc: prometheus.NewDesc(
+// recount is how long decoyCollector keeps a count the index says nothing
+// about.
+const recount = time.Minute
+
+func newDecoyCollector(s *store.Store, ix *detect.Index, log *slog.Logger) *decoyCollector {
+	return &decoyCollector{store: s, index: ix, log: log, now: time.Now, desc: prometheus.NewDesc(
 		"honeyvault_decoys", "Decoys in the registry by status.", []string{"status"}, nil)}
 }
 
 func (c *decoyCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *decoyCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	counts, err := c.store.CountDecoys(ctx)
-	if err != nil {
-		c.log.Warn("metrics: counting decoys", "err", err)
+	counts, ok := c.current()
+	if !ok {
 		return
 	}
 	for _, st := range []registry.Status{registry.Active, registry.Missing, registry.Retired} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[st]), string(st))
 	}
+}
+
+// current returns the counts, taken again when stale; ok is false when
+// they could not be.
+func (c *decoyCollector) current() (map[registry.Status]int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Read before counting: a change landing during the count moves it
+	// again, and the next scrape counts anew.
+	changes, now := c.index.Changes(), c.now()
+	if !c.at.IsZero() && changes == c.changes && now.Sub(c.at) < recount {
+		return c.counts, true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.store.CountDecoys(ctx)
+	if err != nil {
+		c.log.Warn("metrics: counting decoys", "err", err)
+		return nil, false
+	}
+	c.counts, c.changes, c.at = counts, changes, now
+	return counts, true
 }
 
 // walCollector reports how SQLite's write-ahead log is kept bounded (see

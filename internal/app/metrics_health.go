@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/honeyvault/honeyvault/internal/detect"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
@@ -16,14 +17,21 @@ import (
 // is and whether its heartbeat comes back. Registered on the protected
 // registry: which vaults hold decoys, and whether a vault's logging just
 // went blind, tell an attacker where to look and when to act.
+//
+// Which vaults hold an active decoy comes from detection's index, which
+// keeps a count per vault as the registry syncs (detect.Index's
+// ActiveVaultNames): a scrape costs a step per vault, where counting the
+// decoys by vault in the store read every decoy (a million rows) each time.
+// It follows plant and retire as detection does, within a sync.
 type vaultHealthCollector struct {
 	store     *store.Store
+	index     *detect.Index
 	log       *slog.Logger
 	age, beat *prometheus.Desc
 }
 
-func newVaultHealthCollector(s *store.Store, log *slog.Logger) *vaultHealthCollector {
-	return &vaultHealthCollector{store: s, log: log,
+func newVaultHealthCollector(s *store.Store, ix *detect.Index, log *slog.Logger) *vaultHealthCollector {
+	return &vaultHealthCollector{store: s, index: ix, log: log,
 		age: prometheus.NewDesc("honeyvault_vault_last_record_age_seconds",
 			"Age of the newest audit record stored for each vault (vaults with none are left out).", []string{"vault"}, nil),
 		beat: prometheus.NewDesc("honeyvault_vault_heartbeat_ok",
@@ -45,43 +53,33 @@ func (c *vaultHealthCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	now := time.Now()
-	nameOf := make(map[string]string, len(vaults))
 	for _, v := range vaults {
-		nameOf[v.Key()] = strings.ToLower(v.Name)
 		if !v.LastRecord.IsZero() {
 			ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, now.Sub(v.LastRecord).Seconds(), strings.ToLower(v.Name))
 		}
-	}
-	counts, err := c.store.CountDecoysByVault(ctx, store.VaultFilter{})
-	if err != nil {
-		c.log.Warn("metrics: counting decoys", "err", err)
-		return
 	}
 	gaps, err := c.store.HeartbeatGaps(ctx)
 	if err != nil {
 		c.log.Warn("metrics: reading monitoring gaps", "err", err)
 		return
 	}
+	// By name, as the label is: a vault's name is its DNS name, unique.
 	inGap := make(map[string]bool, len(gaps))
 	for _, g := range gaps {
-		inGap[g.VaultKey] = true
+		if name, err := registry.VaultNameFromID(g.VaultKey); err == nil {
+			inGap[strings.ToLower(name)] = true
+		}
 	}
 	done := map[string]bool{}
-	for _, dc := range counts {
-		if dc.Status != registry.Active || dc.N == 0 || done[dc.VaultKey] {
+	for _, name := range c.index.ActiveVaultNames() {
+		if done[name] {
 			continue
 		}
-		done[dc.VaultKey] = true
-		name := nameOf[dc.VaultKey]
-		if name == "" {
-			if name, err = registry.VaultNameFromID(dc.VaultKey); err != nil {
-				continue
-			}
-		}
+		done[name] = true
 		ok := 1.0
-		if inGap[dc.VaultKey] {
+		if inGap[name] {
 			ok = 0
 		}
-		ch <- prometheus.MustNewConstMetric(c.beat, prometheus.GaugeValue, ok, strings.ToLower(name))
+		ch <- prometheus.MustNewConstMetric(c.beat, prometheus.GaugeValue, ok, name)
 	}
 }

@@ -14,7 +14,7 @@ const mod = "github.com/honeyvault/honeyvault/internal/"
 // rules: what each package must never import, directly or not.
 var rules = []struct {
 	pkg       string   // a package under internal/; "x/..." is x and every package below it
-	forbidden []string // package paths under internal/, or whole import paths of other modules (their first element has a dot); "*" means every honeyvault package
+	forbidden []string // package paths under internal/, or whole import paths of other modules (their first element has a dot); "*" means every honeyvault package, "non-std" every package outside the standard library
 	why       string
 }{
 	{"kvemu/...", []string{"*"}, "the emulator is the oracle the parser and matcher are checked against: a shared bug would hide in both"},
@@ -32,8 +32,11 @@ var rules = []struct {
 	{"incident", []string{"web", "app", "notify", "ingest", "kvemu"}, "incidents are upstream of notification"},
 	{"notify", []string{"web", "app", "ingest", "kvemu"}, "notification is the end of the flow, not a caller of the web side"},
 	{"azure", []string{"store", "web", "app", "kvemu", "plant", "deploy"}, "the Azure layer wraps the SDK and knows nothing of honeyvault's state"},
-	{"plant", []string{"azure", "store", "deploy", "web", "app", "kvemu", "ingest", "incident", "notify", "github.com/Azure", "github.com/jackc/pgx", "modernc.org/sqlite"}, "planting is pure generation from what list calls returned: the deployer makes the calls and keeps the records"},
+	{"plant", []string{"azure", "store", "deploy", "web", "app", "kvemu", "ingest", "incident", "notify", "github.com/Azure", "github.com/jackc/pgx", "modernc.org/sqlite", "github.com/hashicorp", "github.com/aws"}, "planting is pure generation from what list calls returned: the deployer makes the calls and keeps the records"},
 	{"deploy", []string{"web", "app", "kvemu", "ingest", "incident", "notify"}, "the deployer talks to Azure through internal/azure; tests use the emulator"},
+	{"secretstore/...", []string{"web", "app", "kvemu", "ingest", "incident", "notify", "azure", "deploy", "github.com/Azure"}, "Vault and Secrets Manager planting reaches its stores through its own providers and links no Azure code nor any box downstream of the store"},
+	{"secretstore/awssm", []string{"detect", "scan", "awsemu", "github.com/hashicorp"}, "the Secrets Manager provider is the client side of planting: it must not share the matcher that judges what it did, nor carry the emulator its tests run against"},
+	{"secretstore/vault", []string{"detect", "scan", "vaultemu", "github.com/aws"}, "the Vault provider is the client side of planting: it must not share the matcher that judges what it did, nor carry the emulator its tests run against"},
 	{"auditpath", []string{"store", "web", "app", "azure", "deploy", "kvemu", "detect", "ingest", "incident", "notify", "github.com/Azure"}, "judging diagnostic settings is pure: the check and the tamper rule both ask it, and it reaches neither Azure nor the store"},
 	{"coverage", []string{"store", "web", "app", "azure", "deploy", "kvemu", "github.com/Azure", "github.com/jackc/pgx", "modernc.org/sqlite"}, "coverage is pure rules over facts the caller gathers: tested without a database, Azure or HTTP"},
 	{"api", []string{"*", "github.com/jackc/pgx", "modernc.org/sqlite"}, "wire types import nothing of honeyvault: whatever decodes the REST API links no store and no SQL driver"},
@@ -50,6 +53,11 @@ var rules = []struct {
 	{"auditlog", []string{"awsemu"}, "the CloudTrail parser is checked against the emulator, so it must not share the emulator's code"},
 	{"detect", []string{"awsemu"}, "matching CloudTrail records is checked against the emulator, so it must not share the emulator's code"},
 	{"app", []string{"awsemu"}, "serve must not carry the AWS emulator (the lab wires it)"},
+	{"vaultemu", []string{"*", "non-std"}, "the Vault/OpenBao emulator is the oracle the Vault audit parser and planter are checked against: it shares no code with them and, like a real server, links no client (its tests use github.com/hashicorp/vault/api)"},
+	{"auditlog", []string{"vaultemu"}, "the Vault audit parser must not lean on the emulator it is checked against"},
+	{"detect", []string{"vaultemu"}, "matching is checked against the Vault emulator's entries, not built from its code"},
+	{"scan", []string{"vaultemu"}, "the retro-hunt is auditlog → detect fed from files, nothing more"},
+	{"app", []string{"vaultemu"}, "serve must not carry the Vault emulator either"},
 }
 
 // leaves are packages every package may import, even one that may import
@@ -76,7 +84,7 @@ func TestImportBoundaries(t *testing.T) {
 					continue
 				}
 				for _, bad := range r.forbidden {
-					if external(bad) && within(dep, bad) || ours && (bad == "*" && !slices.Contains(leaves, rest) || within(rest, bad)) {
+					if bad == "non-std" && !ours && external(dep) || external(bad) && within(dep, bad) || ours && (bad == "*" && !slices.Contains(leaves, rest) || within(rest, bad)) {
 						t.Errorf("%s imports %s: %s", r.pkg, strings.TrimPrefix(dep, mod), r.why)
 					}
 				}

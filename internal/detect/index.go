@@ -44,6 +44,9 @@ type Index struct {
 	garbage int   // bytes of names no entry uses any more
 	vaults  vaultTable
 	stores  storeTable // decoys of the other providers
+	// changes counts the adds, status changes and removals that changed
+	// the index (see Changes).
+	changes uint64
 }
 
 // entry is one decoy, compact: 24 bytes and its name in the arena.
@@ -93,7 +96,9 @@ func (ix *Index) Add(decoys ...registry.Decoy) error {
 		case d.Status == registry.Retired:
 			ix.removeLocked(d)
 		case registry.ProviderOf(d.VaultID) != registry.AzureKeyVault:
-			ix.stores.add(d)
+			if ix.stores.add(d) {
+				ix.changes++
+			}
 		default:
 			ix.addLocked(d)
 		}
@@ -107,9 +112,14 @@ func (ix *Index) addLocked(d registry.Decoy) {
 	h := hashKey(id.name, d.Name)
 	if i := ix.find(h, v, d.Type, d.Name); i >= 0 {
 		e := &ix.entries[i]
+		if e.status != statusCodes[d.Status] {
+			ix.changes++
+		}
+		ix.vaults.list[v].active += isActive(statusCodes[d.Status]) - isActive(e.status)
 		e.id, e.status = d.ID, statusCodes[d.Status]
 		return
 	}
+	ix.changes++
 	if len(ix.entries) >= len(ix.buckets) {
 		ix.rehashLocked(2 * len(ix.buckets))
 	}
@@ -120,6 +130,16 @@ func (ix *Index) addLocked(d registry.Decoy) {
 	})
 	ix.buckets[b] = int32(len(ix.entries) - 1)
 	ix.vaults.list[v].decoys++
+	ix.vaults.list[v].active += isActive(statusCodes[d.Status])
+}
+
+// isActive is 1 for an active decoy's status code, 0 for any other: what
+// a vault's count of active decoys changes by.
+func isActive(status uint8) int32 {
+	if status == statusCodes[registry.Active] {
+		return 1
+	}
+	return 0
 }
 
 // find returns the entry index of exactly this decoy (vault v), or -1.
@@ -271,7 +291,11 @@ func (ix *Index) Remove(decoys ...registry.Decoy) int {
 func (ix *Index) removeLocked(d registry.Decoy) bool {
 	d.Type = normType(d.Type)
 	if registry.ProviderOf(d.VaultID) != registry.AzureKeyVault {
-		return ix.stores.remove(d)
+		if !ix.stores.remove(d) {
+			return false
+		}
+		ix.changes++
+		return true
 	}
 	id := parseVaultID(d.VaultID)
 	v, ok := ix.vaults.find(id)
@@ -284,7 +308,9 @@ func (ix *Index) removeLocked(d registry.Decoy) bool {
 		return false
 	}
 	ix.unlink(h, i)
+	ix.changes++
 	ix.vaults.list[v].decoys--
+	ix.vaults.list[v].active -= isActive(ix.entries[i].status)
 	ix.garbage += int(ix.entries[i].nameLen)
 	// Move the last entry into the hole so that entries stays dense.
 	last := int32(len(ix.entries) - 1)
@@ -329,6 +355,16 @@ func (ix *Index) compactNamesLocked() {
 		e.name = fresh.add(string(ix.nameOf(e)))
 	}
 	ix.names, ix.garbage = fresh, 0
+}
+
+// Changes counts the decoys added, removed or whose status changed since
+// the index was made: a number that moves whenever what the index holds
+// does, and not when a sync reads a decoy again unchanged. What counts the
+// registry can keep its count until it moves.
+func (ix *Index) Changes() uint64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.changes
 }
 
 // Len returns how many decoys are indexed.

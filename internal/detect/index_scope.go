@@ -32,6 +32,23 @@ func (ix *Index) VaultsUnder(sub, group string) []ScopedVault {
 	return out
 }
 
+// ActiveVaultNames returns the names, lower-cased, of the vaults holding
+// at least one active decoy (not missing; retired ones are not indexed), in
+// no order. Each vault keeps its count as decoys are added, updated and
+// removed, so the call costs one step per vault, not per decoy: /metrics
+// asks on every scrape.
+func (ix *Index) ActiveVaultNames() []string {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	var out []string
+	for i := range ix.vaults.list {
+		if ix.vaults.list[i].active > 0 {
+			out = append(out, strings.ToLower(string(ix.vaults.name(uint32(i)))))
+		}
+	}
+	return out
+}
+
 // broadScope reads a role assignment's scope from the ARM id an Activity
 // record names (the assignment's id, or the scope itself) when it is a
 // subscription or a resource group: sub and group ("" for a whole

@@ -25,7 +25,9 @@ type storeEntry struct {
 	decoys   int
 }
 
-func (t *storeTable) add(d registry.Decoy) {
+// add indexes d, or updates its id and status; it reports whether the
+// table changed.
+func (t *storeTable) add(d registry.Decoy) bool {
 	if t.decoys == nil {
 		t.decoys, t.stores = make(map[string]registry.Decoy), make(map[string]*storeEntry)
 	}
@@ -41,13 +43,15 @@ func (t *storeTable) add(d registry.Decoy) {
 		t.stores[vk] = s
 	}
 	if old, ok := t.decoys[key]; ok {
+		changed := old.Status != d.Status
 		old.ID, old.Status = d.ID, d.Status
 		t.decoys[key] = old
-		return
+		return changed
 	}
 	d.VaultID, d.VaultName = s.id, s.name
 	t.decoys[key] = d
 	s.decoys++
+	return true
 }
 
 func (t *storeTable) remove(d registry.Decoy) bool {

@@ -44,6 +44,7 @@ type vault struct {
 	nameLen    uint8
 	next       int32 // next vault in the same bucket, -1 at the end
 	decoys     int32 // decoys indexed in it
+	active     int32 // of them, active (not missing)
 }
 
 func hashVault(id vaultID) uint64 {

@@ -81,7 +81,18 @@ func (m *Monitor) now() time.Time {
 type Report struct {
 	Sent, Failed     int // heartbeats sent; of them, refused or not delivered
 	Opened, Restored int // monitoring gaps opened (alerted) and ended
+	// FirstErr is the first failed send of a Beat, and FailedVaults the
+	// names of the first few vaults whose heartbeat failed (at most
+	// failedSample): Beat logs nothing per vault — with Azure unreachable
+	// that was a line per vault, ten thousand a round — so that its caller
+	// logs the round once.
+	FirstErr     error
+	FailedVaults []string
 }
+
+// failedSample is how many failed vaults' names a Report keeps: enough to
+// start looking, few enough for one log line.
+const failedSample = 5
 
 // Beat sends one heartbeat to every vault holding an active decoy, each
 // stored before it is sent so that a record arriving at once finds it. A
@@ -157,7 +168,12 @@ func (m *Monitor) beat(ctx context.Context, vaults []Vault, r *Report) error {
 			continue
 		}
 		r.Failed++
-		m.log().Warn("health: heartbeat not answered", "vault", vaults[i].Name, "err", err)
+		if r.FirstErr == nil {
+			r.FirstErr = err
+		}
+		if len(r.FailedVaults) < failedSample {
+			r.FailedVaults = append(r.FailedVaults, vaults[i].Name)
+		}
 		if errors.Is(err, ErrNotSent) {
 			notSent = append(notSent, beats[i].Nonce)
 		}

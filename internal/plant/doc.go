@@ -31,6 +31,25 @@
 // inside another word. With the same Style, keywords, existing names and seed
 // it produces the same names.
 //
+// # HashiCorp Vault and AWS Secrets Manager
+//
+// For a store of these providers (registry.Provider; Object names are
+// paths under a KV mount or Secrets Manager names, Tags the secrets' custom
+// metadata or tags) Planner.Plan plans only secrets. Each decoy goes into a
+// directory real secrets live in, drawn with the weight of how many do
+// ("apps/payments/" more often than "ci/"); its leaf is named like the
+// directory's leaves (the store's when the directory has fewer than three)
+// by the same Style and Namer, which know only dashes: leaves are read
+// with their separator ("-", "_" or ".") mapped to a dash and names written
+// back with one drawn by how often the leaves use each. A new path is never
+// a taken one, nor equal to one ignoring case, nor a leaf equal to a
+// neighbour or a subdirectory once case and separators are ignored. An
+// empty store gets apps/{app}/ (Vault) or {env}/{app}/ (Secrets Manager).
+// No Secrets Manager name ends in a dash and six characters, which AWS asks
+// to avoid (it reads as an ARN's random suffix).
+// Values are Fields (ValueSpec.Fields, ValueSpec.JSON): an RDS-style login
+// for databases, {"api_key"} for keys, and so on.
+//
 // # Quantity
 //
 // For each decoy type enabled in Settings.Types (secret by default), a vault

@@ -84,6 +84,9 @@ type VaultPlan struct {
 	Decoys    []Decoy
 	Covered   []registry.Type // types left out: the vault already has an active decoy of each
 	Style     *Style          // how the vault names its secrets, for display
+	// Unsupported are types left out because the store holds none: Vault
+	// and Secrets Manager hold only secrets.
+	Unsupported []registry.Type `json:",omitempty"`
 }
 
 // Planner plans decoys for vaults. It is safe for concurrent use as long as
@@ -169,8 +172,18 @@ func (p *Planner) keywords(t registry.Type) []string {
 // in the vault whatever its type, deleted ones included (a soft-deleted name
 // cannot be reused until purged, and a certificate's name is a secret's and
 // a key's too). A nil rng means crypto randomness. Plan makes no Azure call.
+//
+// For a HashiCorp Vault or Secrets Manager store (inv.VaultID of its form;
+// Object names are paths, Tags its custom metadata or tags) a decoy goes
+// into a directory real secrets live in, drawn by how many do, with a leaf
+// in their style and separator; names differ from every taken path even
+// ignoring case. Only secrets are planned there; the store's metadata has
+// no content type or expiry.
 func (p *Planner) Plan(inv Inventory, planted []registry.Decoy, rng *rand.Rand) (*VaultPlan, error) {
 	rng = orCrypto(rng)
+	if prov := registry.ProviderOf(inv.VaultID); prov == registry.HashiCorpVault || prov == registry.AWSSecretsManager {
+		return p.planPaths(inv, prov, planted, rng)
+	}
 	vaultName, err := registry.VaultNameFromID(inv.VaultID)
 	if err != nil {
 		return nil, err

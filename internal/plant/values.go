@@ -19,6 +19,9 @@ type ValueHints struct {
 	Region         string // lower-case region, e.g. "weu"
 	TenantID       string // the vault's Entra tenant id
 	SubscriptionID string // the vault's subscription id
+	// AWSRegion is a Secrets Manager store's region (us-east-1): hosts in
+	// its values are AWS endpoints there.
+	AWSRegion string `json:",omitempty"`
 }
 
 // ValueSpec says how to make a decoy secret's value. It holds no value: the

@@ -10,7 +10,6 @@ package registry
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -146,15 +145,29 @@ func NameKey(vaultID, name string) string {
 	return strings.ToLower(name)
 }
 
-var objectNameRE = regexp.MustCompile(`^[0-9a-zA-Z-]{1,127}$`)
-
-// ValidObjectName reports whether s is a valid secret, key or certificate name.
-func ValidObjectName(s string) bool { return objectNameRE.MatchString(s) }
-
-var vaultNameRE = regexp.MustCompile(`^[a-zA-Z0-9-]{3,24}$`)
+// ValidObjectName reports whether s is a valid secret, key or certificate
+// name: 1-127 letters, digits and dashes.
+func ValidObjectName(s string) bool { return lettersDigitsDashes(s, 1, 127) }
 
 // ValidVaultName reports whether s is a valid vault name (a 3-24 character DNS label).
-func ValidVaultName(s string) bool { return vaultNameRE.MatchString(s) }
+func ValidVaultName(s string) bool { return lettersDigitsDashes(s, 3, 24) }
+
+// lettersDigitsDashes reports whether s is least to most ASCII letters,
+// digits and dashes. A loop, not a regular expression: a watchlist import
+// checks two names a row, a million rows, and the expressions were a
+// third of its reading.
+func lettersDigitsDashes(s string, least, most int) bool {
+	if len(s) < least || len(s) > most {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // ErrBadVaultID is returned for a string that is not a store id.
 var ErrBadVaultID = errors.New("registry: not a Key Vault resource id")
@@ -189,11 +202,13 @@ func SubscriptionFromID(id string) string {
 		s, _ := ParseStoreID(id)
 		return s.Group
 	}
-	p := strings.Split(strings.Trim(id, "/"), "/")
-	if len(p) >= 2 && strings.EqualFold(p[0], "subscriptions") {
-		return p[1]
+	// Cut, not Split: an import calls this for every row.
+	first, rest, ok := strings.Cut(strings.Trim(id, "/"), "/")
+	if !ok || !strings.EqualFold(first, "subscriptions") {
+		return ""
 	}
-	return ""
+	sub, _, _ := strings.Cut(rest, "/")
+	return sub
 }
 
 // VaultID builds a vault's ARM id from its parts.

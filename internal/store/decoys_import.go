@@ -130,6 +130,9 @@ func (s *Store) importFrom(ctx context.Context, next func() (registry.Decoy, err
 		}
 	}()
 	now := s.now()
+	if s.dialect.name() == "postgres" {
+		return s.importByCopy(ctx, batches, now, after)
+	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		var full *sql.Stmt // the INSERT of a whole batch, prepared once
 		defer func() {
@@ -248,13 +251,7 @@ func (s *Store) insertDecoysSQL(n int) string {
 func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, full *sql.Stmt, decoys []registry.Decoy, now time.Time) (int, error) {
 	args := make([]any, 0, 12*len(decoys))
 	for _, d := range decoys {
-		created := d.CreatedAt
-		if created.IsZero() {
-			created = now
-		}
-		args = append(args, d.VaultID, registry.VaultKey(d.VaultID), d.VaultName,
-			strings.ToLower(registry.SubscriptionFromID(d.VaultID)), d.Name, registry.NameKey(d.VaultID, d.Name), string(d.Type),
-			storable.Text(d.CreatedBy), micros(created), string(d.Status), micros(now), storable.Text(d.Memo))
+		args = appendImportRow(args, d, now)
 	}
 	var res sql.Result
 	var err error
@@ -268,4 +265,16 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, full *sql.Stmt, dec
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// appendImportRow appends d's values for decoyImportColumns, in order, to
+// args: now is the import's time (created_at when d has none, updated_at).
+func appendImportRow(args []any, d registry.Decoy, now time.Time) []any {
+	created := d.CreatedAt
+	if created.IsZero() {
+		created = now
+	}
+	return append(args, d.VaultID, registry.VaultKey(d.VaultID), d.VaultName,
+		strings.ToLower(registry.SubscriptionFromID(d.VaultID)), d.Name, registry.NameKey(d.VaultID, d.Name), string(d.Type),
+		storable.Text(d.CreatedBy), micros(created), string(d.Status), micros(now), storable.Text(d.Memo))
 }

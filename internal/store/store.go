@@ -145,8 +145,33 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // on PostgreSQL only a lazy one (synchronous_commit off), the others are
 // durable when they commit.
 func (s *Store) txAsync(ctx context.Context, fn func(*sql.Tx) error, lazy bool) (durable func() error, err error) {
+	return s.txAsyncOn(ctx, nil, fn, lazy)
+}
+
+// txOnConn is tx on a connection of its own, handed to fn with the
+// transaction: what needs the driver's connection inside the transaction
+// (PostgreSQL's COPY, through conn.Raw) reaches it there. Nothing else
+// may use conn while fn runs.
+func (s *Store) txOnConn(ctx context.Context, fn func(conn *sql.Conn, tx *sql.Tx) error) error {
+	// SQLite's writer pool has one connection: the WAL is bounded with it
+	// before conn takes it (runTx would wait for it forever).
+	s.boundWAL(ctx)
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: unable to begin transaction: %w", err)
+	}
+	durable, err := s.txAsyncOn(ctx, conn, func(tx *sql.Tx) error { return fn(conn, tx) }, false)
+	conn.Close() // back to the pool before waiting for the disk, as tx does
+	if err != nil {
+		return err
+	}
+	return durable()
+}
+
+// txAsyncOn is txAsync on conn (nil: any connection of the pool).
+func (s *Store) txAsyncOn(ctx context.Context, conn *sql.Conn, fn func(*sql.Tx) error, lazy bool) (durable func() error, err error) {
 	s.startWrite()
-	seq, err := s.runTx(ctx, fn, lazy)
+	seq, err := s.runTx(ctx, conn, fn, lazy)
 	s.noteWrite(err)
 	if err != nil {
 		return nil, err
@@ -163,11 +188,17 @@ func (s *Store) durable(seq uint64) error {
 	return s.walSync.wait(seq)
 }
 
-// runTx runs fn in a transaction and commits it; the number it returns
-// identifies the commit to walSync (0: durable already).
-func (s *Store) runTx(ctx context.Context, fn func(*sql.Tx) error, lazy bool) (uint64, error) {
-	s.boundWAL(ctx)
-	tx, err := s.w.BeginTx(ctx, nil)
+// runTx runs fn in a transaction on conn (nil: any of the pool's) and
+// commits it; the number it returns identifies the commit to walSync (0:
+// durable already).
+func (s *Store) runTx(ctx context.Context, conn *sql.Conn, fn func(*sql.Tx) error, lazy bool) (uint64, error) {
+	begin := s.w.BeginTx
+	if conn != nil {
+		begin = conn.BeginTx // txOnConn bounded the WAL
+	} else {
+		s.boundWAL(ctx)
+	}
+	tx, err := begin(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to begin transaction: %w", err)
 	}
