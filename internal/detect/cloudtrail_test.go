@@ -170,3 +170,36 @@ func TestCloudTrailCallerKey(t *testing.T) {
 		t.Errorf("an IAM user's key %q (role's %q)", u, a)
 	}
 }
+
+// The allow rule secretstore/awssm records when it plants — the
+// credentials' ARN as CloudTrail's userIdentity.arn gives it, operation
+// CreateSecret — suppresses the planter's create and nothing else.
+func TestCloudTrailPlanterAllowRule(t *testing.T) {
+	ix, err := NewIndex(ctDecoys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := "arn:aws:sts::111122223333:assumed-role/honeyvault-planter/honeyvault"
+	m := NewMatcher(ix, AllowList{{Identity: session, Operations: []string{"CreateSecret"}}})
+	planter := map[string]any{"type": "AssumedRole", "principalId": "AROAPLANTERROLE00001:honeyvault", "arn": session, "accountId": "111122223333",
+		"sessionContext": map[string]any{"sessionIssuer": map[string]any{"type": "Role", "principalId": "AROAPLANTERROLE00001", "arn": ctPlanter}}}
+	tests := []struct {
+		name       string
+		record     string
+		suppressed bool
+	}{
+		{"the planter's create", ctRecord("CreateSecret", map[string]any{"userIdentity": planter, "requestParameters": map[string]any{"name": "AppKey"}}), true},
+		{"the planter's read", ctRecord("GetSecretValue", map[string]any{"userIdentity": planter, "requestParameters": map[string]any{"secretId": "AppKey"}}), false},
+		{"another principal's create", ctRecord("CreateSecret", map[string]any{"requestParameters": map[string]any{"name": "AppKey"}}), false},
+	}
+	for _, tt := range tests {
+		events, err := auditlog.AppendEvents(nil, []byte(tt.record))
+		if err != nil {
+			t.Fatal(err)
+		}
+		alerts := m.Match(&events[0])
+		if len(alerts) != 1 || alerts[0].Decoy.ID != 4 || alerts[0].Suppressed != tt.suppressed {
+			t.Errorf("%s: alerts %+v; want one on AppKey, suppressed %v", tt.name, alerts, tt.suppressed)
+		}
+	}
+}
