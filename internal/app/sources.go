@@ -14,6 +14,7 @@ import (
 	"github.com/honeyvault/honeyvault/internal/ingest/loganalytics"
 	"github.com/honeyvault/honeyvault/internal/ingest/source"
 	"github.com/honeyvault/honeyvault/internal/ingest/storage"
+	"github.com/honeyvault/honeyvault/internal/ingest/vaultsocket"
 )
 
 // Poll intervals of the sources that poll, when the file sets none.
@@ -34,7 +35,9 @@ const sourceLeasePrefix = "source:"
 // reach its service backs off and reports it, without stopping the start.
 //
 // Event Hubs/Kafka sources run on every replica: the consumer group shares
-// the partitions among them. The pull sources — storage containers, Log
+// the partitions among them. So do Vault socket listeners: Vault connects
+// to whichever replica its address names, and a listener holds no
+// checkpoint another could race for. The pull sources — storage containers, Log
 // Analytics queries, files, CloudTrail buckets — cannot be shared (two readers would read
 // each item twice and race for its checkpoint), so each runs on the one
 // replica holding its lease, source:NAME, and passes to another when that
@@ -50,7 +53,7 @@ func (s *Server) setupSources(reg prometheus.Registerer) error {
 		}
 		r := &source.Runner{Name: name, Kind: kind, Poller: p, Submitter: s.Pipeline, Interval: iv, Log: s.log}
 		s.sources = append(s.sources, r)
-		if kind == "eventhubs" {
+		if kind == "eventhubs" || kind == "vaultsocket" {
 			s.tasks = append(s.tasks, r.Run)
 			return
 		}
@@ -102,8 +105,13 @@ func (s *Server) setupSources(reg prometheus.Registerer) error {
 		add(c.Name, "cloudtrail", cloudtrail.New(cloudtrail.FromConfig(c), client, s.Store, s.log), c.PollInterval, defaultCloudTrailInterval)
 	}
 	for _, c := range in.Files {
-		cfg := file.Config{Name: c.Name, Path: c.Path, Patterns: c.Patterns, Settle: time.Duration(c.Settle)}
+		cfg := file.Config{Name: c.Name, Path: c.Path, Patterns: c.Patterns, Settle: time.Duration(c.Settle), VaultCluster: c.VaultCluster}
 		add(c.Name, "file", file.New(cfg, s.Store, s.log), c.PollInterval, defaultFileInterval)
+	}
+	for _, c := range in.VaultSockets {
+		cfg := vaultsocket.Config{Name: c.Name, Network: c.Network, Addr: c.Listen, VaultCluster: c.VaultCluster,
+			MaxConnections: c.MaxConnections, MaxLineBytes: c.MaxLineBytes, AllowFrom: c.AllowFromPrefixes()}
+		add(c.Name, "vaultsocket", vaultsocket.New(cfg, s.log), 0, -1) // a poll waits for entries
 	}
 	if len(s.sources) > 0 {
 		reg.MustRegister(source.NewCollector(s.sources...))

@@ -78,6 +78,10 @@ type Decoder struct {
 	// line without looking at its layout (for callers that split lines
 	// themselves).
 	JSONLines bool
+	// VaultCluster names the HashiCorp Vault / OpenBao cluster whose audit
+	// device wrote the input (see ParseOptions); "" means
+	// DefaultVaultCluster.
+	VaultCluster string
 
 	in      io.Reader
 	body    []byte // in-memory input (NewDecoderBytes), read in place
@@ -168,7 +172,7 @@ func (d *Decoder) Next() (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	events, err := AppendEvents(d.parsed[:0], raw)
+	events, err := AppendEventsWith(d.parsed[:0], raw, ParseOptions{VaultCluster: d.VaultCluster})
 	if err != nil {
 		return Event{}, &RecordError{Pos: pos, Err: err}
 	}
@@ -220,6 +224,9 @@ func (d *Decoder) NextRaw() ([]byte, Position, error) {
 				}
 			default:
 				if !d.JSONLines && d.off == d.lineOff && d.startCSV() {
+					continue
+				}
+				if d.off == d.lineOff && d.skipEntryPrefix() {
 					continue
 				}
 				pos := d.here()

@@ -178,6 +178,10 @@ func (p Position) String() string {
 // records (an activity operation logs Started and Succeeded under one
 // correlation id), the status spelled alike in every shape (the REST API's
 // Succeeded is the export's Success). The key is 32 hex characters.
+//
+// A HashiCorp Vault call is logged twice, a request entry before Vault
+// acts and a response entry after, under one request id: their key leaves
+// the time out (see vaultCallKey), so that one call raises one alert.
 func (e *Event) DedupKey() string {
 	h := sha256.New()
 	field := func(s string) {
@@ -186,7 +190,9 @@ func (e *Event) DedupKey() string {
 	}
 	field(string(e.Kind))
 	field(strings.ToLower(e.CorrelationID))
-	field(e.Time.UTC().Truncate(100 * time.Nanosecond).Format(time.RFC3339Nano))
+	if !e.vaultCallKey() {
+		field(e.Time.UTC().Truncate(100 * time.Nanosecond).Format(time.RFC3339Nano))
+	}
 	field(strings.ToLower(e.Operation))
 	vault := registry.VaultKey(e.VaultID)
 	if vault == "" {
@@ -216,4 +222,20 @@ func activityStatusKey(s string) string {
 		return "failure"
 	}
 	return s
+}
+
+// vaultCallKey reports whether the event's DedupKey stands for the whole
+// Vault call rather than one entry: a Vault entry with a request id (a
+// random UUID per request) shares its key with the other entry of its
+// call. The events table keeps both (its key leads with the time), and
+// the alerts table, keyed by DedupKey and decoy, keeps the first: the
+// request entry, which Vault writes before it acts — so a decoy read
+// alerts at once, and still alerts when the response never comes (Vault
+// died mid-call). A denied call's request entry already carries the
+// error. Without a request id the time keeps unrelated entries apart.
+// A Vault entry is told by its operation ("vault:read"), which the store
+// keeps (it does not keep Shape), so that a stored event's key is the
+// one it was stored under.
+func (e *Event) vaultCallKey() bool {
+	return e.Kind == KindAudit && strings.HasPrefix(e.Operation, vaultOperationPrefix) && e.CorrelationID != ""
 }

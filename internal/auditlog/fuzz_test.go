@@ -20,7 +20,8 @@ import (
 func addFixtures(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.json")
 	csvs, _ := filepath.Glob("testdata/*.csv")
-	for _, name := range append(files, csvs...) {
+	vault, _ := filepath.Glob("testdata/vault/*.log")
+	for _, name := range append(append(files, csvs...), vault...) {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
@@ -50,11 +51,15 @@ func FuzzParseRecord(f *testing.F) {
 		if ev.Kind != KindAudit && ev.Kind != KindActivity {
 			t.Fatalf("kind %q", ev.Kind)
 		}
-		if p := providerOf(&ev); ev.ObjectName != "" && !p.ValidName(ev.ObjectName) {
-			t.Fatalf("invalid %s object name %q accepted", p, ev.ObjectName)
-		}
-		if ev.VaultName != strings.ToLower(ev.VaultName) {
-			t.Fatalf("vault name %q not lower-cased", ev.VaultName)
+		if ev.Shape == ShapeVaultAudit {
+			checkVaultEvent(t, &ev)
+		} else {
+			if p := providerOf(&ev); ev.ObjectName != "" && !p.ValidName(ev.ObjectName) {
+				t.Fatalf("invalid %s object name %q accepted", p, ev.ObjectName)
+			}
+			if ev.VaultName != strings.ToLower(ev.VaultName) {
+				t.Fatalf("vault name %q not lower-cased", ev.VaultName)
+			}
 		}
 		if f, v := unstorableField(reflect.ValueOf(ev), "Event"); f != "" {
 			t.Fatalf("%s = %q: a NUL or bytes that are not UTF-8, which PostgreSQL refuses", f, v)

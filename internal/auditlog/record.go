@@ -10,16 +10,23 @@ import (
 )
 
 // ParseRecord reads one record — an AuditEvent, an AzureDiagnostics or
-// AZKVAuditLogs row, an Activity-log record, or a CloudTrail record or
-// EventBridge event — into an Event. It returns an error saying what is
-// wrong when raw is not a JSON object or not recognisably one of those
-// records. It does not unwrap {"records":[...]} documents or arrays: use
-// ParseBody or a Decoder for those. A CloudTrail record that names several
-// secrets (BatchGetSecretValue) is several events: ParseRecord returns the
-// first, AppendEvents all of them.
+// AZKVAuditLogs row, an Activity-log record, a HashiCorp Vault / OpenBao
+// audit entry, or a CloudTrail record or EventBridge event — into an
+// Event. It returns an error saying what is wrong when raw is not a JSON
+// object or not recognisably one of those records. It does not unwrap
+// {"records":[...]} documents or arrays: use ParseBody or a Decoder for
+// those. Vault entries get DefaultVaultCluster: ParseRecordWith names
+// another. A CloudTrail record that names several secrets
+// (BatchGetSecretValue) is several events: ParseRecord returns the first,
+// AppendEvents all of them.
 func ParseRecord(raw []byte) (Event, error) {
+	return ParseRecordWith(raw, ParseOptions{})
+}
+
+// ParseRecordWith is ParseRecord with options.
+func ParseRecordWith(raw []byte, o ParseOptions) (Event, error) {
 	var one [1]Event
-	events, err := AppendEvents(one[:0], raw)
+	events, err := AppendEventsWith(one[:0], raw, o)
 	if err != nil {
 		return Event{}, err
 	}
@@ -30,9 +37,21 @@ func ParseRecord(raw []byte) (Event, error) {
 // to dst: one for every record but a CloudTrail record naming several
 // secrets, which yields one per secret. On error dst is returned as it was.
 func AppendEvents(dst []Event, raw []byte) ([]Event, error) {
+	return AppendEventsWith(dst, raw, ParseOptions{})
+}
+
+// AppendEventsWith is AppendEvents with options.
+func AppendEventsWith(dst []Event, raw []byte, o ParseOptions) ([]Event, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
 		return dst, errors.New("not a JSON object")
+	}
+	if ev, ok, err := parseVaultEntry(raw, o); ok {
+		if err != nil {
+			return dst, err
+		}
+		ev.storable()
+		return append(dst, ev), nil
 	}
 	if isCloudTrail(raw) {
 		out, ok, err := appendCloudTrail(dst, raw)

@@ -20,9 +20,9 @@ import (
 
 func newScanCmd() *cobra.Command {
 	var watchlists, allow []string
-	var format string
+	var format, vaultCluster string
 	cmd := &cobra.Command{
-		Use:   "scan [--watchlist CSV]... [--allow IDENTITY]... [--format text|jsonl] [PATH|-]...",
+		Use:   "scan [--watchlist CSV]... [--allow IDENTITY]... [--format text|jsonl] [--vault-cluster NAME] [PATH|-]...",
 		Short: "Retro-hunt: search audit-log archives for decoy accesses",
 		Long: `Search Key Vault audit logs for accesses to decoys. Inputs are files in any shape
 (AuditEvent records, {"records":[...]} documents pretty-printed or not, JSON lines,
@@ -40,19 +40,26 @@ only records that may touch a decoy are parsed in full: other JSON lines are che
 for framing (one JSON value, not cut off) and counted.
 Exit status: 0 no alert, 1 alerts found, 2 error — including an input from which no
 Key Vault audit record could be read (the wrong file), which is named with what it
-looks like.`,
+looks like.
+
+HashiCorp Vault / OpenBao audit logs (the file device's JSON lines, with or without
+the device's prefix or a syslog header before each entry) are read too. Their
+entries do not say which Vault cluster wrote them: --vault-cluster names it; by
+default it is the one cluster the watchlists' Vault decoys are in, else "default".
+A call logged as a request and a response entry alerts once.`,
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScan(cmd, watchlists, allow, format, args)
+			return runScan(cmd, watchlists, allow, format, vaultCluster, args)
 		},
 	}
 	cmd.Flags().StringArrayVar(&watchlists, "watchlist", nil, "Sentinel HoneyTokens watchlist CSV listing the decoys (repeatable)")
 	cmd.Flags().StringArrayVar(&allow, "allow", nil, "object id, app id or UPN whose accesses are suppressed (repeatable)")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or jsonl")
+	cmd.Flags().StringVar(&vaultCluster, "vault-cluster", "", "the Vault cluster whose audit logs are scanned (default: the watchlists' one Vault cluster, else \"default\")")
 	return cmd
 }
 
-func runScan(cmd *cobra.Command, watchlists, allow []string, format string, paths []string) error {
+func runScan(cmd *cobra.Command, watchlists, allow []string, format, vaultCluster string, paths []string) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if format != "text" && format != "jsonl" {
 		return &ExitError{Code: 2, Err: fmt.Errorf("scan: --format %q: want text or jsonl", format)}
@@ -73,12 +80,18 @@ func runScan(cmd *cobra.Command, watchlists, allow []string, format string, path
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
+	if vaultCluster == "" {
+		vaultCluster = onlyVaultCluster(decoys)
+	} else if err := auditlog.ValidVaultCluster(vaultCluster); err != nil {
+		return &ExitError{Code: 2, Err: fmt.Errorf("scan: --vault-cluster: %w", err)}
+	}
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	warn := bufio.NewWriter(stderr)
 	s := &scan.Scanner{
-		Matcher:   detect.NewMatcher(ix, rules),
-		Prefilter: ix.Prefilter(),
+		Matcher:      detect.NewMatcher(ix, rules),
+		Prefilter:    ix.Prefilter(),
+		VaultCluster: vaultCluster,
 		OnAlert: func(a detect.Alert) {
 			if a.Suppressed {
 				return
@@ -252,4 +265,22 @@ func byteSize(n int64) string {
 		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// onlyVaultCluster returns the cluster of the decoys' HashiCorp Vault
+// stores when they are all in one (the name their audit entries are read
+// under), "" (auditlog.DefaultVaultCluster) otherwise.
+func onlyVaultCluster(decoys []registry.Decoy) string {
+	cluster := ""
+	for _, d := range decoys {
+		if registry.ProviderOf(d.VaultID) != registry.HashiCorpVault {
+			continue
+		}
+		c := registry.SubscriptionFromID(d.VaultID)
+		if cluster != "" && !strings.EqualFold(c, cluster) {
+			return ""
+		}
+		cluster = c
+	}
+	return cluster
 }

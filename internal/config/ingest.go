@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -21,6 +23,9 @@ type Ingest struct {
 	LogAnalytics []LogAnalyticsSource `yaml:"loganalytics"`
 	Files        []FileSource         `yaml:"files"`
 	CloudTrail   []CloudTrailSource   `yaml:"cloudtrail"`
+	// VaultSockets receive HashiCorp Vault / OpenBao audit entries from
+	// Vault's socket audit device (none by default).
+	VaultSockets []VaultSocketSource `yaml:"vault_sockets"`
 }
 
 // EventHubsSource reads an Event Hub through its Kafka endpoint (or any
@@ -161,6 +166,65 @@ type FileSource struct {
 	// HeartbeatSLA is how long a heartbeat's record may take to come back
 	// through this source (0: the default, 20m); see heartbeat.go.
 	HeartbeatSLA Duration `yaml:"heartbeat_sla"`
+	// VaultCluster names the HashiCorp Vault / OpenBao cluster whose file
+	// audit device writes these files (default "default"): Vault's entries
+	// do not say which server wrote them, and a decoy's store id does
+	// (vault://{cluster}/{mount}).
+	VaultCluster string `yaml:"vault_cluster"`
+}
+
+// VaultSocketSource listens for Vault's socket audit device
+// (vault audit enable socket address=HOST:PORT socket_type=tcp).
+type VaultSocketSource struct {
+	Name string `yaml:"name"`
+	// Listen is the address (host:port) to listen on. Anyone who
+	// reaches it can write audit entries: bind a private address, and
+	// list Vault's addresses in AllowFrom.
+	Listen string `yaml:"listen"`
+	// Network is tcp (default: Vault's socket device with
+	// socket_type=tcp, or a syslog relay's newline-framed TCP) or udp
+	// (socket_type=udp, or syslog over UDP: one entry a datagram).
+	Network string `yaml:"network"`
+	// VaultCluster names the cluster whose audit device connects
+	// (default "default"); see FileSource.VaultCluster.
+	VaultCluster string `yaml:"vault_cluster"`
+	// AllowFrom lists the addresses or CIDRs that may connect (default:
+	// any).
+	AllowFrom []string `yaml:"allow_from"`
+	// MaxConnections bounds the connections served at once (default 16).
+	MaxConnections int `yaml:"max_connections"`
+	// MaxLineBytes bounds one audit entry (default 1 MiB).
+	MaxLineBytes int `yaml:"max_line_bytes"`
+}
+
+// validVaultCluster is the form of a cluster in a Vault store id
+// (vault://{cluster}/{mount}).
+var validVaultCluster = regexp.MustCompile(`^[a-zA-Z0-9.-]{1,63}$`)
+
+// AllowFromPrefixes returns AllowFrom as prefixes (an address is a
+// prefix of its full length); validate has checked them.
+func (s VaultSocketSource) AllowFromPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, a := range s.AllowFrom {
+		if p, err := parsePrefixOrAddr(a); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parsePrefixOrAddr(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // validSourceName keeps names usable as metric labels and checkpoint keys.
@@ -338,6 +402,32 @@ func (in *Ingest) validate() error {
 		if err := positive(p+".poll_interval", s.PollInterval, 10*time.Millisecond); err != nil {
 			return err
 		}
+		if s.VaultCluster != "" && !validVaultCluster.MatchString(s.VaultCluster) {
+			return &Error{Setting: p + ".vault_cluster", Err: fmt.Errorf("%q: use 1-63 letters, digits, '.' and '-'", s.VaultCluster)}
+		}
+	}
+	for i, s := range in.VaultSockets {
+		p := fmt.Sprintf("ingest.vault_sockets[%d]", i)
+		if err := name(p, s.Name); err != nil {
+			return err
+		}
+		if _, port, err := net.SplitHostPort(s.Listen); err != nil || port == "" {
+			return &Error{Setting: p + ".listen", Err: fmt.Errorf("%q is not host:port (the address Vault's socket device is given)", s.Listen)}
+		}
+		if s.VaultCluster != "" && !validVaultCluster.MatchString(s.VaultCluster) {
+			return &Error{Setting: p + ".vault_cluster", Err: fmt.Errorf("%q: use 1-63 letters, digits, '.' and '-'", s.VaultCluster)}
+		}
+		if s.Network != "" && s.Network != "tcp" && s.Network != "udp" {
+			return &Error{Setting: p + ".network", Err: fmt.Errorf("%q: want tcp or udp", s.Network)}
+		}
+		for _, a := range s.AllowFrom {
+			if _, err := parsePrefixOrAddr(a); err != nil {
+				return &Error{Setting: p + ".allow_from", Err: fmt.Errorf("%q is not an address or CIDR", a)}
+			}
+		}
+		if s.MaxConnections < 0 || s.MaxLineBytes < 0 {
+			return &Error{Setting: p + ".max_connections", Err: errors.New("max_connections and max_line_bytes must not be negative")}
+		}
 	}
 	return nil
 }
@@ -358,5 +448,8 @@ func (in *Ingest) normalize() {
 	}
 	if len(in.CloudTrail) == 0 {
 		in.CloudTrail = nil
+	}
+	if len(in.VaultSockets) == 0 {
+		in.VaultSockets = nil
 	}
 }

@@ -107,6 +107,12 @@ func TestIngestBadSettingsNameTheSetting(t *testing.T) {
 		{name: "cloudtrail secret env unset", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n      region: us-east-1\n      access_key_id: AKIAEXAMPLE\n      secret_access_key_env: AWS_SECRET\n", setting: "ingest.cloudtrail[0].secret_access_key_env", inMsg: "AWS_SECRET is not set"},
 		{name: "cloudtrail bad endpoint", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n      region: us-east-1\n      endpoint_url: s3.local:4568\n", setting: "ingest.cloudtrail[0].endpoint_url", inMsg: "http(s) URL"},
 		{name: "cloudtrail fast poll", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n      region: us-east-1\n      poll_interval: 1ms\n", setting: "ingest.cloudtrail[0].poll_interval", inMsg: "at least"},
+		{name: "bad file vault cluster", file: "ingest:\n  files:\n    - name: f\n      path: /x\n      vault_cluster: a/b\n", setting: "ingest.files[0].vault_cluster", inMsg: "letters"},
+		{name: "vault socket without listen", file: "ingest:\n  vault_sockets:\n    - name: v\n", setting: "ingest.vault_sockets[0].listen", inMsg: "host:port"},
+		{name: "vault socket bad allow_from", file: "ingest:\n  vault_sockets:\n    - name: v\n      listen: 127.0.0.1:9090\n      allow_from: [10.0.0.0/33]\n", setting: "ingest.vault_sockets[0].allow_from", inMsg: "10.0.0.0/33"},
+		{name: "vault socket bad network", file: "ingest:\n  vault_sockets:\n    - name: v\n      listen: 127.0.0.1:514\n      network: unix\n", setting: "ingest.vault_sockets[0].network", inMsg: "tcp or udp"},
+		{name: "vault socket bad cluster", file: "ingest:\n  vault_sockets:\n    - name: v\n      listen: 127.0.0.1:9090\n      vault_cluster: x y\n", setting: "ingest.vault_sockets[0].vault_cluster", inMsg: "letters"},
+		{name: "vault socket name taken", file: "ingest:\n  files:\n    - name: v\n      path: /x\n  vault_sockets:\n    - name: V\n      listen: 127.0.0.1:9090\n", setting: "ingest.vault_sockets[0].name", inMsg: "already"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,8 +161,11 @@ func TestExampleIngestSectionLoads(t *testing.T) {
 		t.Fatalf("%v\n%s", err, yaml.String())
 	}
 	in := c.Ingest
-	if len(in.EventHubs) != 2 || len(in.Storage) != 1 || len(in.LogAnalytics) != 1 || len(in.Files) != 1 || len(in.CloudTrail) != 1 {
-		t.Errorf("got %d eventhubs, %d storage, %d loganalytics, %d files, %d cloudtrail; want 2, 1, 1, 1, 1",
-			len(in.EventHubs), len(in.Storage), len(in.LogAnalytics), len(in.Files), len(in.CloudTrail))
+	if len(in.EventHubs) != 2 || len(in.Storage) != 1 || len(in.LogAnalytics) != 1 || len(in.Files) != 2 || len(in.VaultSockets) != 1 || len(in.CloudTrail) != 1 {
+		t.Errorf("got %d eventhubs, %d storage, %d loganalytics, %d files, %d vault sockets, %d cloudtrail; want 2, 1, 1, 2, 1, 1",
+			len(in.EventHubs), len(in.Storage), len(in.LogAnalytics), len(in.Files), len(in.VaultSockets), len(in.CloudTrail))
+	}
+	if vs := in.VaultSockets; len(vs) == 1 && (vs[0].VaultCluster != "eu-prod" || len(vs[0].AllowFromPrefixes()) != 2) {
+		t.Errorf("vault socket %+v", vs[0])
 	}
 }

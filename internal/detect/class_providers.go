@@ -26,6 +26,10 @@ var vaultClasses = map[string]map[string]Class{
 	"delete":            {"create": ClassDelete, "update": ClassDelete},
 	"undelete":          {"create": ClassRecover, "update": ClassRecover},
 	"destroy":           {"create": ClassPurge, "update": ClassPurge},
+	// No segment: the KV v1 form {mount}/{path}, which a KV v2 mount
+	// refuses but which names the secret all the same (an attacker's old
+	// habit): classed as what it tried.
+	"": {"read": ClassRead, "create": ClassWrite, "update": ClassWrite, "patch": ClassWrite, "delete": ClassDelete},
 }
 
 // secretsManagerClasses classifies AWS Secrets Manager CloudTrail events

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"math/bits"
+	"strings"
 )
 
 // Prefilter tells, from a record's raw bytes and far faster than parsing
@@ -29,12 +30,23 @@ import (
 // about 24 bytes each). This beat Aho–Corasick over lower-cased text by a
 // wide margin (see BenchmarkPrefilter and bench/BENCHMARKS.md).
 //
-// Decoys of the other providers (HashiCorp Vault, AWS Secrets Manager) are
-// named in records differently — see storeNames for their check, which
-// runs only when there are such decoys.
+// Names of the other providers (HashiCorp Vault paths, Secrets Manager
+// names) may hold bytes that are not name bytes ('/', '_', '.'): such a
+// name is filed under the leading run of name bytes of its last segment
+// that has one ("deploy" for ci/deploy_key.pem; the last, because a
+// decoy shares its folders with real secrets but not its own name). A
+// record naming it holds that run after a '/' just the same — the '/'
+// inside the name, or the one before it (a Vault path's {mount}/data/) —
+// followed by a non-name byte. A name with no such run (".env"), or
+// whose run is longer than 127 bytes, cannot be filed so: the prefilter
+// then passes every record. Index.Prefilter files Vault paths so, and
+// checks every other provider's name — Secrets Manager's, named after a
+// '"' or an ARN's ':' — with storeNames as well, which runs only when
+// there are such decoys.
 //
 // A Prefilter is immutable and safe for concurrent use.
 type Prefilter struct {
+	all       bool // some name cannot be filed: every record passes
 	bloom     []uint64
 	bloomMask uint64
 	table     []uint64 // open addressing; 0 is empty
@@ -70,7 +82,12 @@ func NewPrefilter(names []string) *Prefilter {
 	p.table = make([]uint64, tableSize)
 	p.tableMask = uint64(tableSize - 1)
 	for _, name := range names {
+		if len(name) == 0 {
+			continue
+		}
+		name = filedRun(name)
 		if len(name) == 0 || len(name) > 127 {
+			p.all = true
 			continue
 		}
 		h := nameHash(name)
@@ -88,6 +105,28 @@ func NewPrefilter(names []string) *Prefilter {
 		}
 	}
 	return p
+}
+
+// filedRun returns the run of name bytes a name is filed under (see
+// Prefilter): the name itself when it is all name bytes, else the
+// leading run of its last '/'-separated segment that starts with a name
+// byte; "" when none does.
+func filedRun(name string) string {
+	for rest := name; ; {
+		i := strings.LastIndexByte(rest, '/')
+		seg := rest[i+1:]
+		j := 0
+		for j < len(seg) && nameByte[seg[j]] != 0 {
+			j++
+		}
+		if j > 0 {
+			return seg[:j]
+		}
+		if i < 0 {
+			return ""
+		}
+		rest = rest[:i]
+	}
 }
 
 // nameHash is FNV-1a over the lower-cased name, never 0.
@@ -125,7 +164,7 @@ func (p *Prefilter) has(h uint64, n int) bool {
 // Prefilter). record is one record or one line; a false positive costs a
 // parse, a false negative never happens.
 func (p *Prefilter) Match(record []byte) bool {
-	if mayHideName(record) {
+	if p.all || mayHideName(record) {
 		return true
 	}
 	if p.stores != nil && p.stores.match(record) {

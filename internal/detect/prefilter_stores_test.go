@@ -10,7 +10,7 @@ func TestPrefilterStoreNames(t *testing.T) {
 	ix, err := NewIndex([]registry.Decoy{
 		{VaultID: "arn:aws:secretsmanager:us-east-1:111122223333", Name: "prod/db/admin-password", Type: registry.Secret},
 		{VaultID: "arn:aws:secretsmanager:us-east-1:111122223333", Name: "AppKey", Type: registry.Secret},
-		{VaultID: "vault://prod/secret", Name: "apps/payments/db", Type: registry.Secret},
+		{VaultID: "vault://prod/secret", Name: "apps/payments/ledger", Type: registry.Secret},
 		{VaultID: "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv-a", Name: "db-pass", Type: registry.Secret},
 	})
 	if err != nil {
@@ -27,8 +27,8 @@ func TestPrefilterStoreNames(t *testing.T) {
 		{`{"requestParameters":{"secretId":"arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db/admin-password"}}`, true},
 		{`{"resources":[{"ARN":"arn:aws:secretsmanager:us-east-1:111122223333:secret:AppKey-9zYx8W"}]}`, true},
 		{`{"requestParameters":{"secretIdList":["x","AppKey"]}}`, true},
-		{`{"request":{"path":"secret/data/apps/payments/db"}}`, true},
-		{`{"request":{"path":"secret/metadata/apps/payments/db"}}`, true},
+		{`{"request":{"path":"secret/data/apps/payments/ledger"}}`, true},
+		{`{"request":{"path":"secret/metadata/apps/payments/ledger"}}`, true},
 		{`{"properties":{"requestUri":"https://kv-a.vault.azure.net/secrets/db-pass"}}`, true},
 		{`{"requestParameters":{"secretId":"prod/db/admin-password2"}}`, false},
 		{`{"requestParameters":{"secretId":"prod/db/admin"}}`, false},

@@ -26,6 +26,7 @@ type collector struct {
 	tokens  chan struct{} // one per block buffer out (see scanLines)
 	st      Stats
 	events  []auditlog.Event // reused by record
+	calls   map[string]bool  // Vault calls alerted on, by DedupKey and decoy (see repeatCall)
 }
 
 type queued struct {
@@ -123,6 +124,14 @@ func (c *collector) emit(items []item, st Stats, base int64) {
 			c.s.malformed(it.bad)
 			continue
 		}
+		if c.repeatCall(it.alert) {
+			if it.alert.Suppressed {
+				st.Suppressed--
+			} else {
+				st.Alerts--
+			}
+			continue
+		}
 		it.alert.Event.Source.Line += base
 		if c.s.OnAlert != nil {
 			c.s.OnAlert(*it.alert)
@@ -178,7 +187,7 @@ func (c *collector) record(raw []byte, pos auditlog.Position, err error) {
 		return
 	}
 	c.st.Parsed++
-	events, err := auditlog.AppendEvents(c.events[:0], raw)
+	events, err := auditlog.AppendEventsWith(c.events[:0], raw, c.s.parseOptions())
 	if err != nil {
 		c.st.Malformed++
 		c.s.malformed(&auditlog.RecordError{Pos: pos, Err: err})
@@ -188,9 +197,13 @@ func (c *collector) record(raw []byte, pos auditlog.Position, err error) {
 	for i := range events {
 		ev := &events[i]
 		ev.Source = pos
-		c.v.saw(ev)
+		if isStoreRecord(ev) {
+			c.v.seen.Store(true)
+		}
 		for _, a := range c.s.Matcher.Match(ev) {
-			c.s.alert(&c.st, a)
+			if !c.repeatCall(&a) {
+				c.s.alert(&c.st, a)
+			}
 		}
 	}
 }

@@ -45,21 +45,12 @@ type result struct {
 	segs  []segment
 }
 
-// validity remembers whether an input has yielded a Key Vault record (or a
-// CloudTrail record) yet. Until it has, every record is parsed — not only
-// those the prefilter lets through — so that an input with none (the
-// wrong file) is recognised; the first good record switches the workers
-// to the fast path.
+// validity remembers whether an input has yielded a record of a store
+// honeyvault watches yet (see isStoreRecord). Until it has, every record
+// is parsed — not only those the prefilter lets through — so that an input
+// with none (the wrong file) is recognised; the first good record switches
+// the workers to the fast path.
 type validity struct{ seen atomic.Bool }
-
-// saw notes a parsed event: one that names a vault or store, or any
-// CloudTrail record (a trail's log file may hold no Secrets Manager record
-// and is still the right kind of file).
-func (v *validity) saw(ev *auditlog.Event) {
-	if ev.VaultName != "" || ev.Shape == auditlog.ShapeCloudTrail {
-		v.seen.Store(true)
-	}
-}
 
 // scanLines is the retro-hunt's one path for every layout. A reader cuts
 // the input into blocks at line ends; workers, one per core, read the JSON
@@ -339,7 +330,7 @@ func (s *Scanner) scanLine(seg *segment, line, trimmed []byte, pos auditlog.Posi
 			}
 			seg.st.Parsed++
 			var one [1]auditlog.Event
-			events, err := auditlog.AppendEvents(one[:0], raw)
+			events, err := auditlog.AppendEventsWith(one[:0], raw, s.parseOptions())
 			if err != nil {
 				seg.st.Malformed++
 				seg.items = append(seg.items, item{bad: &auditlog.RecordError{Pos: rpos, Err: err}})
@@ -348,7 +339,9 @@ func (s *Scanner) scanLine(seg *segment, line, trimmed []byte, pos auditlog.Posi
 			for i := range events {
 				ev := &events[i]
 				ev.Source = rpos
-				v.saw(ev)
+				if isStoreRecord(ev) {
+					v.seen.Store(true)
+				}
 				for _, a := range s.Matcher.Match(ev) {
 					if a.Suppressed {
 						seg.st.Suppressed++

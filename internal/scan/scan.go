@@ -70,6 +70,10 @@ type Scanner struct {
 	OnAlert func(detect.Alert)
 	// OnMalformed receives every malformed record, in input order.
 	OnMalformed func(*auditlog.RecordError)
+	// VaultCluster names the HashiCorp Vault / OpenBao cluster whose audit
+	// entries the inputs hold (auditlog.ParseOptions); "" means
+	// auditlog.DefaultVaultCluster.
+	VaultCluster string
 
 	pool *sync.Pool // block buffers, shared by the inputs of one ScanAll
 }

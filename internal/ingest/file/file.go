@@ -37,6 +37,10 @@ type Config struct {
 	Path     string   // a file, or a directory searched recursively
 	Patterns []string // base-name globs for files under a directory; nil: DefaultPatterns
 	Settle   time.Duration
+	// VaultCluster names the HashiCorp Vault / OpenBao cluster whose audit
+	// device writes the files (see auditlog.ParseOptions); "" means
+	// auditlog.DefaultVaultCluster. Key Vault records ignore it.
+	VaultCluster string
 }
 
 // Source follows the files of one Config. It is a source.Poller; it is not
@@ -293,7 +297,7 @@ func (s *Source) readLines(ctx context.Context, sub source.Submitter, f *os.File
 			if len(complete) == 0 {
 				complete = chunk // settled: the last line will get no line end
 			}
-			if b.Events, b.DeadLetters, err = source.DecodeChunk(s.cfg.Name, complete, base); err != nil {
+			if b.Events, b.DeadLetters, err = s.decoding().Chunk(complete, base); err != nil {
 				return err
 			}
 			read, lines = int64(len(complete)), int64(bytes.Count(complete, []byte{'\n'}))
@@ -372,7 +376,7 @@ func lineEnd(f *os.File, from, size int64) (end int64, found bool, err error) {
 func (s *Source) streamLine(ctx context.Context, sub source.Submitter, f *os.File, base auditlog.Position, end int64) (store.Batch, error) {
 	var last store.Batch
 	r := io.NewSectionReader(f, base.Offset, end-base.Offset)
-	err := source.DecodeStreamAt(s.cfg.Name, r, base, func(events []auditlog.Event, dead []store.DeadLetter, final bool) error {
+	err := s.decoding().StreamAt(r, base, func(events []auditlog.Event, dead []store.DeadLetter, final bool) error {
 		if final {
 			last = store.Batch{Events: events, DeadLetters: dead}
 			return nil
@@ -398,7 +402,7 @@ func (s *Source) readWhole(ctx context.Context, sub source.Submitter, f *os.File
 	cp.HeadLen = min(cp.Size, headLen)
 	cp.Head = hashHead(head[:cp.HeadLen])
 	r := io.NewSectionReader(f, 0, cp.Size)
-	err := source.DecodeStream(s.cfg.Name, r, path, func(events []auditlog.Event, dead []store.DeadLetter, last bool) error {
+	err := s.decoding().Stream(r, path, func(events []auditlog.Event, dead []store.DeadLetter, last bool) error {
 		b := store.Batch{Events: events, DeadLetters: dead}
 		if last {
 			b.Checkpoints = []store.Checkpoint{{Source: s.cfg.Name, Item: item(path), Value: cp.String()}}
@@ -418,4 +422,8 @@ func (s *Source) readWhole(ctx context.Context, sub source.Submitter, f *os.File
 		DeadLetters: []store.DeadLetter{{Position: path, Reason: err.Error()}},
 		Checkpoints: []store.Checkpoint{{Source: s.cfg.Name, Item: item(path), Value: cp.String()}},
 	})
+}
+
+func (s *Source) decoding() source.Decoding {
+	return source.Decoding{Source: s.cfg.Name, Options: auditlog.ParseOptions{VaultCluster: s.cfg.VaultCluster}}
 }

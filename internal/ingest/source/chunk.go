@@ -65,17 +65,32 @@ func DocumentComplete(b []byte) bool {
 	return len(t) > 0 && (t[len(t)-1] == '}' || t[len(t)-1] == ']')
 }
 
-// DecodeChunk parses an in-memory chunk of records (JSON lines or a whole
-// document) into events and dead letters for source, with positions
-// counted from base. It fails only on a decompression error.
+// Decoding says how a source's records are decoded: the source's name
+// (dead letters carry it) and what the records cannot say themselves
+// (the Vault cluster whose audit device wrote them). The zero Options
+// are the defaults.
+type Decoding struct {
+	Source  string
+	Options auditlog.ParseOptions
+}
+
+// DecodeChunk is Decoding{Source: source}.Chunk.
 func DecodeChunk(source string, chunk []byte, base auditlog.Position) ([]auditlog.Event, []store.DeadLetter, error) {
+	return Decoding{Source: source}.Chunk(chunk, base)
+}
+
+// Chunk parses an in-memory chunk of records (JSON lines or a whole
+// document) into events and dead letters, with positions counted from
+// base. It fails only on a decompression error.
+func (c Decoding) Chunk(chunk []byte, base auditlog.Position) ([]auditlog.Event, []store.DeadLetter, error) {
 	d := auditlog.NewDecoderBytes(chunk, base)
+	d.VaultCluster = c.Options.VaultCluster
 	var events []auditlog.Event
 	var bad []*auditlog.RecordError
 	for {
 		ev, err := d.Next()
 		if err == io.EOF {
-			return events, ingest.DeadLetters(source, chunk, base, bad), nil
+			return events, ingest.DeadLetters(c.Source, chunk, base, bad), nil
 		}
 		var re *auditlog.RecordError
 		if errors.As(err, &re) {
@@ -92,23 +107,34 @@ func DecodeChunk(source string, chunk []byte, base auditlog.Position) ([]auditlo
 // StreamBatch is how many events DecodeStream hands over at a time.
 const StreamBatch = 5000
 
-// DecodeStream parses a stream of records of any shape (gzip or not) with
+// DecodeStream is Decoding{Source: source}.Stream.
+func DecodeStream(source string, r io.Reader, file string, emit func(events []auditlog.Event, dead []store.DeadLetter, last bool) error) error {
+	return Decoding{Source: source}.Stream(r, file, emit)
+}
+
+// Stream parses a stream of records of any shape (gzip or not) with
 // bounded memory, calling emit with at most StreamBatch events at a time
 // and once more, with last set, at the end (possibly empty). Dead letters
 // carry position and reason but not the raw record, which the stream no
 // longer holds.
-func DecodeStream(source string, r io.Reader, file string, emit func(events []auditlog.Event, dead []store.DeadLetter, last bool) error) error {
-	return decodeStream(source, auditlog.NewDecoder(r, file), emit)
+func (c Decoding) Stream(r io.Reader, file string, emit func(events []auditlog.Event, dead []store.DeadLetter, last bool) error) error {
+	return c.decode(auditlog.NewDecoder(r, file), emit)
 }
 
-// DecodeStreamAt is DecodeStream for a part of an object that starts at a
-// line, at base (see auditlog.NewDecoderAt): r is not compressed and has
-// no byte-order mark.
+// DecodeStreamAt is Decoding{Source: source}.StreamAt.
 func DecodeStreamAt(source string, r io.Reader, base auditlog.Position, emit func(events []auditlog.Event, dead []store.DeadLetter, last bool) error) error {
-	return decodeStream(source, auditlog.NewDecoderAt(r, base), emit)
+	return Decoding{Source: source}.StreamAt(r, base, emit)
 }
 
-func decodeStream(source string, d *auditlog.Decoder, emit func(events []auditlog.Event, dead []store.DeadLetter, last bool) error) error {
+// StreamAt is Stream for a part of an object that starts at a line, at
+// base (see auditlog.NewDecoderAt): r is not compressed and has no
+// byte-order mark.
+func (c Decoding) StreamAt(r io.Reader, base auditlog.Position, emit func(events []auditlog.Event, dead []store.DeadLetter, last bool) error) error {
+	return c.decode(auditlog.NewDecoderAt(r, base), emit)
+}
+
+func (c Decoding) decode(d *auditlog.Decoder, emit func(events []auditlog.Event, dead []store.DeadLetter, last bool) error) error {
+	d.VaultCluster = c.Options.VaultCluster
 	var events []auditlog.Event
 	var dead []store.DeadLetter
 	for {
@@ -119,7 +145,7 @@ func decodeStream(source string, d *auditlog.Decoder, emit func(events []auditlo
 		var re *auditlog.RecordError
 		switch {
 		case errors.As(err, &re):
-			dead = append(dead, store.DeadLetter{Source: source, Position: re.Pos.String(), Reason: re.Err.Error()})
+			dead = append(dead, store.DeadLetter{Source: c.Source, Position: re.Pos.String(), Reason: re.Err.Error()})
 		case err != nil:
 			return err
 		default:
