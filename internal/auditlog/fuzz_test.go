@@ -54,8 +54,8 @@ func FuzzParseRecord(f *testing.F) {
 		if ev.Shape == ShapeVaultAudit {
 			checkVaultEvent(t, &ev)
 		} else {
-			if ev.ObjectName != "" && !registry.ValidObjectName(ev.ObjectName) {
-				t.Fatalf("invalid object name %q accepted", ev.ObjectName)
+			if p := providerOf(&ev); ev.ObjectName != "" && !p.ValidName(ev.ObjectName) {
+				t.Fatalf("invalid %s object name %q accepted", p, ev.ObjectName)
 			}
 			if ev.VaultName != strings.ToLower(ev.VaultName) {
 				t.Fatalf("vault name %q not lower-cased", ev.VaultName)

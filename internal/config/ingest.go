@@ -22,6 +22,7 @@ type Ingest struct {
 	Storage      []StorageSource      `yaml:"storage"`
 	LogAnalytics []LogAnalyticsSource `yaml:"loganalytics"`
 	Files        []FileSource         `yaml:"files"`
+	CloudTrail   []CloudTrailSource   `yaml:"cloudtrail"`
 	// VaultSockets receive HashiCorp Vault / OpenBao audit entries from
 	// Vault's socket audit device (none by default).
 	VaultSockets []VaultSocketSource `yaml:"vault_sockets"`
@@ -65,6 +66,31 @@ type EventHubsSource struct {
 	// default the namespace of the connection string's or brokers' host
 	// (NAMESPACE.servicebus.windows.net).
 	Namespace string `yaml:"namespace"`
+}
+
+// CloudTrailSource polls the CloudTrail log files a trail delivers to an
+// S3 bucket (AWS Secrets Manager decoys).
+type CloudTrailSource struct {
+	Name   string `yaml:"name"`
+	Bucket string `yaml:"bucket"`
+	// Prefix is the trail's S3 key prefix, if it has one: the source
+	// reads {prefix}/AWSLogs/.
+	Prefix string `yaml:"prefix"`
+	// Region is the bucket's region.
+	Region string `yaml:"region"`
+	// EndpointURL replaces the S3 endpoint (an S3-compatible store, a VPC
+	// endpoint's URL); addressed path-style.
+	EndpointURL string `yaml:"endpoint_url"`
+	// AccessKeyID and SecretAccessKey (or the environment variable
+	// SecretAccessKeyEnv names) are static credentials; without them the
+	// SDK's default chain (AWS_* environment, shared config and
+	// credentials files, web identity, ECS or EC2 instance role).
+	AccessKeyID        string   `yaml:"access_key_id"`
+	SecretAccessKey    string   `yaml:"secret_access_key"`
+	SecretAccessKeyEnv string   `yaml:"secret_access_key_env"`
+	PollInterval       Duration `yaml:"poll_interval"`
+	// MaxAge skips log files last modified longer ago (0: read them all).
+	MaxAge Duration `yaml:"max_age"`
 }
 
 // StorageSource polls the append blobs diagnostic settings write to a
@@ -235,6 +261,12 @@ func (in *Ingest) resolveSecrets(getenv func(string) string) error {
 			return err
 		}
 	}
+	for i := range in.CloudTrail {
+		s := &in.CloudTrail[i]
+		if err := resolve(fmt.Sprintf("ingest.cloudtrail[%d].secret_access_key", i), &s.SecretAccessKey, s.SecretAccessKeyEnv); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -343,6 +375,18 @@ func (in *Ingest) validate() error {
 	if err := in.validateSourceDestinations(); err != nil {
 		return err
 	}
+	for i, s := range in.CloudTrail {
+		p := fmt.Sprintf("ingest.cloudtrail[%d]", i)
+		if err := name(p, s.Name); err != nil {
+			return err
+		}
+		if err := s.validate(p); err != nil {
+			return err
+		}
+		if err := positive(p+".poll_interval", s.PollInterval, time.Second); err != nil {
+			return err
+		}
+	}
 	for i, s := range in.Files {
 		p := fmt.Sprintf("ingest.files[%d]", i)
 		if err := name(p, s.Name); err != nil {
@@ -402,6 +446,9 @@ func (in *Ingest) normalize() {
 	}
 	if len(in.Files) == 0 {
 		in.Files = nil
+	}
+	if len(in.CloudTrail) == 0 {
+		in.CloudTrail = nil
 	}
 	if len(in.VaultSockets) == 0 {
 		in.VaultSockets = nil
