@@ -17,7 +17,7 @@ type Honeytoken struct {
 	CreatedAt time.Time `json:"created_at"`
 	Memo      string    `json:"memo,omitempty"`
 	// Canary is the kind of tripwire the decoy's newest value carries
-	// (http, dns or postgres; README "Canary values"), absent when its
+	// (http, dns, postgres or entra; README "Canary values"), absent when its
 	// value is plain. Never the token: it is as sensitive as the name.
 	Canary string `json:"canary,omitempty"`
 }

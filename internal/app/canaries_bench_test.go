@@ -33,9 +33,13 @@ const benchBurst = 20
 // real client's use of a planted canary value against serve's listener on
 // loopback (SQLite) to the webhook receiving the incident. Each use names
 // a decoy of its own vault, so it opens an incident whose first alert is
-// sent at once (README "Notifications"). Run it with a fixed count, e.g.
+// sent at once (README "Notifications"). Background ingest traffic runs
+// meanwhile, 1,000 records a second unless HONEYVAULT_BENCH_BACKGROUND_RATE
+// says otherwise (0: none). Run it with a fixed count, e.g.
 //
 //	go test ./internal/app/ -run '^$' -bench CanaryUseToWebhook -benchtime 60x
+//
+// or bench/canary/run.sh, which runs it with and without the traffic.
 func BenchmarkCanaryUseToWebhook(b *testing.B) {
 	for _, k := range canary.Kinds {
 		b.Run(string(k), func(b *testing.B) { benchCanaryKind(b, k) })
@@ -65,6 +69,7 @@ func benchCanaryKind(b *testing.B, k canary.Kind) {
 	withListeners(&cfg)
 	names, tokens := plantBenchDecoys(b, cfg.DB, k, b.N)
 	srv := serveInBackground(b, cfg, nil)
+	backgroundIngest(b, srv, cfg.IngestToken, backgroundRate(b))
 	targets := plant.CanaryTargets{HTTPURL: "http://" + srv.CanaryAddr(canary.KindHTTP), DNSZone: canaryZone, PostgresHost: srv.CanaryAddr(canary.KindPostgres)}
 
 	lat := make([]time.Duration, 0, b.N)

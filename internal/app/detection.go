@@ -97,6 +97,10 @@ func (d *detection) hook(ctx context.Context, tx *store.Tx, fresh []store.Fresh)
 	if err != nil {
 		return err
 	}
+	// Sign-ins of an Entra ID canary's app are uses of its decoy.
+	if fresh, err = d.resolveEntraSignIns(ctx, tx, fresh); err != nil {
+		return err
+	}
 	alerts := d.match(fresh)
 	if len(alerts) > 0 {
 		if err := d.loadRules(ctx, tx); err != nil {

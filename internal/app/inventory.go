@@ -15,6 +15,8 @@ import (
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/deploy"
 	"github.com/honeyvault/honeyvault/internal/registry"
+	"github.com/honeyvault/honeyvault/internal/secretstore"
+	"github.com/honeyvault/honeyvault/internal/secretstore/storeset"
 	"github.com/honeyvault/honeyvault/internal/store"
 	"github.com/honeyvault/honeyvault/internal/web"
 )
@@ -34,6 +36,9 @@ type inventory struct {
 	// afterDiscover, if set, runs after each discovery that recorded
 	// its vaults (the KVReview upkeep).
 	afterDiscover func(context.Context)
+	// stores are the Vault clusters and the AWS account configured: each
+	// run records their stores too (secretstore.Discover).
+	stores []storeset.Entry
 
 	run sync.Mutex // held for a whole run
 
@@ -51,7 +56,16 @@ func newInventory(cfg config.Config, st *store.Store, over deploy.Overrides, log
 	if err != nil {
 		return nil, err
 	}
-	return &inventory{st: st, log: log, plant: cfg.Plant, over: over, every: every, types: settings.Types}, nil
+	// Building the providers sends nothing; a bad vault or aws section
+	// stops the start like any bad setting.
+	stores, err := storeset.Open(context.Background(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings() {
+		log.Warn("config: " + w)
+	}
+	return &inventory{st: st, log: log, plant: cfg.Plant, over: over, every: every, types: settings.Types, stores: stores}, nil
 }
 
 // azureClient builds the Azure client once: the overrides' credential (the
@@ -107,6 +121,10 @@ func (inv *inventory) Discover(ctx context.Context) (web.DiscoveryReport, error)
 	if err != nil {
 		r.Errors = append(r.Errors, err.Error())
 	}
+	// Key Vault's follow-ups (KVReview tags, auto-planting) go by Key
+	// Vault's own listing, not the other stores'.
+	azureSeen := r.Result.Seen
+	inv.discoverStores(ctx, &r)
 	r.Finished = time.Now().UTC()
 	inv.mu.Lock()
 	inv.last = r
@@ -117,7 +135,7 @@ func (inv *inventory) Discover(ctx context.Context) (web.DiscoveryReport, error)
 	}
 	inv.log.Log(ctx, level, "inventory: discovery done", "vaults", r.Result.Seen, "new", r.Result.New,
 		"gone", r.Result.Gone, "back", r.Result.Back, "subscriptions", r.Subscriptions, "errors", strings.Join(r.Errors, "; "))
-	if err == nil && r.Result.Seen > 0 && inv.afterDiscover != nil {
+	if err == nil && azureSeen > 0 && inv.afterDiscover != nil {
 		inv.afterDiscover(ctx)
 	}
 	return r, err
@@ -188,6 +206,23 @@ func (inv *inventory) discover(ctx context.Context) (web.DiscoveryReport, error)
 	res, err := inv.st.RecordDiscovery(ctx, d)
 	r.Result = res
 	return r, err
+}
+
+// discoverStores records the stores of every configured Vault cluster
+// and AWS account, adding to r; a provider that cannot be listed is an
+// error of r and changes nothing.
+func (inv *inventory) discoverStores(ctx context.Context, r *web.DiscoveryReport) {
+	for _, e := range inv.stores {
+		res, err := secretstore.Discover(ctx, e.Provider, inv.st, e.Name, time.Now().UTC())
+		if err != nil {
+			r.Errors = append(r.Errors, e.Name+": "+err.Error())
+			continue
+		}
+		r.Result.Seen += res.Seen
+		r.Result.New += res.New
+		r.Result.Back += res.Back
+		r.Result.Gone += res.Gone
+	}
 }
 
 // loop discovers now and then every inv.every until ctx ends.

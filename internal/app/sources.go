@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/honeyvault/honeyvault/internal/config"
+	"github.com/honeyvault/honeyvault/internal/ingest/cloudtrail"
 	"github.com/honeyvault/honeyvault/internal/ingest/eventhubs"
 	"github.com/honeyvault/honeyvault/internal/ingest/file"
 	"github.com/honeyvault/honeyvault/internal/ingest/loganalytics"
@@ -21,6 +22,8 @@ const (
 	defaultStorageInterval      = 30 * time.Second
 	defaultLogAnalyticsInterval = time.Minute
 	defaultFileInterval         = 5 * time.Second
+	// CloudTrail delivers a region's log file about every five minutes.
+	defaultCloudTrailInterval = time.Minute
 )
 
 // sourceLeasePrefix names a pull source's lease: source:NAME.
@@ -35,7 +38,7 @@ const sourceLeasePrefix = "source:"
 // the partitions among them. So do Vault socket listeners: Vault connects
 // to whichever replica its address names, and a listener holds no
 // checkpoint another could race for. The pull sources — storage containers, Log
-// Analytics queries, files — cannot be shared (two readers would read
+// Analytics queries, files, CloudTrail buckets — cannot be shared (two readers would read
 // each item twice and race for its checkpoint), so each runs on the one
 // replica holding its lease, source:NAME, and passes to another when that
 // replica stops or its lease expires; what it stores is fenced by the
@@ -93,6 +96,13 @@ func (s *Server) setupSources(reg prometheus.Registerer) error {
 			return &config.Error{Setting: fmt.Sprintf("ingest.loganalytics[%d]", i), Err: err}
 		}
 		add(c.Name, "loganalytics", loganalytics.New(loganalytics.FromConfig(c), client, s.Store, s.log), c.PollInterval, defaultLogAnalyticsInterval)
+	}
+	for i, c := range in.CloudTrail {
+		client, err := cloudtrail.NewClient(context.Background(), c)
+		if err != nil {
+			return &config.Error{Setting: fmt.Sprintf("ingest.cloudtrail[%d]", i), Err: err}
+		}
+		add(c.Name, "cloudtrail", cloudtrail.New(cloudtrail.FromConfig(c), client, s.Store, s.log), c.PollInterval, defaultCloudTrailInterval)
 	}
 	for _, c := range in.Files {
 		cfg := file.Config{Name: c.Name, Path: c.Path, Patterns: c.Patterns, Settle: time.Duration(c.Settle), VaultCluster: c.VaultCluster}

@@ -109,6 +109,10 @@ type Decoder struct {
 	done     bool
 	err      error
 
+	// parsed holds the events of the last record Next read; pending the
+	// ones it has not returned yet.
+	parsed, pending []Event
+
 	table *tableState // inside a query answer's tables
 	csv   *csvRows    // after a CSV export's header: every row is a record
 	obj   []byte      // a table's or CSV row rendered as a JSON object
@@ -155,23 +159,37 @@ func NewDecoderBytes(body []byte, base Position) *Decoder {
 // returns io.EOF. For a malformed record it returns a *RecordError and may
 // be called again. Any other error (a read or decompression error) ends the
 // stream.
+//
+// A record that is several events (see AppendEvents) comes out as several
+// calls' results, each with the record's position.
 func (d *Decoder) Next() (Event, error) {
+	if len(d.pending) > 0 {
+		ev := d.pending[0]
+		d.pending = d.pending[1:]
+		return ev, nil
+	}
 	raw, pos, err := d.NextRaw()
 	if err != nil {
 		return Event{}, err
 	}
-	ev, err := ParseRecordWith(raw, ParseOptions{VaultCluster: d.VaultCluster})
+	events, err := AppendEventsWith(d.parsed[:0], raw, ParseOptions{VaultCluster: d.VaultCluster})
 	if err != nil {
 		return Event{}, &RecordError{Pos: pos, Err: err}
 	}
-	ev.Source = pos
-	return ev, nil
+	for i := range events {
+		events[i].Source = pos
+	}
+	d.parsed = events
+	d.pending = events[1:]
+	return events[0], nil
 }
 
 // NextRaw returns the next record's bytes, unparsed, and where it starts —
 // for callers that filter records before parsing them. The bytes are valid
 // until the next call. Errors are as for Next; a record NextRaw returns may
-// still fail ParseRecord.
+// still fail ParseRecord, and may be several events (AppendEvents). A
+// decoder is read with Next or with NextRaw, not both: NextRaw skips the
+// events of the last record Next has not returned yet.
 func (d *Decoder) NextRaw() ([]byte, Position, error) {
 	if !d.started {
 		d.start()
@@ -267,7 +285,7 @@ func (d *Decoder) element() ([]byte, Position, error) {
 // lines itself (the retro-hunt's parallel path) may take over from there.
 // It is false inside a document and after a CSV header.
 func (d *Decoder) AtLineStart() (Position, bool) {
-	if !d.started || d.err != nil || d.csv != nil || d.state != stTop {
+	if !d.started || d.err != nil || d.csv != nil || d.state != stTop || len(d.pending) > 0 {
 		return Position{}, false
 	}
 	for d.off != d.lineOff {

@@ -1,5 +1,6 @@
 // Package auditlog turns every shape of Azure Key Vault audit record — and
-// Azure Activity-log records — into one normalised Event.
+// Azure Activity-log records, HashiCorp Vault audit entries and AWS
+// CloudTrail records — into one normalised Event.
 //
 // Shapes, detected per record (see ParseRecord) and per top-level value of
 // a stream (see Decoder), so one input may mix them: raw AuditEvent records
@@ -11,8 +12,11 @@
 // exports of those tables, row by row; Activity-log records as exported by
 // diagnostic settings and as returned by the REST API; HashiCorp Vault /
 // OpenBao audit-device entries (vaultaudit.go: one JSON object a line,
-// with or without the device's prefix or a syslog header before it); any
-// of them gzip-compressed.
+// with or without the device's prefix or a syslog header before it); AWS
+// CloudTrail records (S3 log files' {"Records":[...]}, one a line,
+// EventBridge events alone or in arrays: see cloudtrail.go), of which a
+// Secrets Manager record yields one event per secret it names; any of them
+// gzip-compressed.
 //
 // Entry points:
 //   - Decoder streams records from an io.Reader with bounded memory

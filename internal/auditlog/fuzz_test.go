@@ -48,14 +48,14 @@ func FuzzParseRecord(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if ev.Kind != KindAudit && ev.Kind != KindActivity {
+		if ev.Kind != KindAudit && ev.Kind != KindActivity && ev.Kind != KindSignIn {
 			t.Fatalf("kind %q", ev.Kind)
 		}
 		if ev.Shape == ShapeVaultAudit {
 			checkVaultEvent(t, &ev)
 		} else {
-			if ev.ObjectName != "" && !registry.ValidObjectName(ev.ObjectName) {
-				t.Fatalf("invalid object name %q accepted", ev.ObjectName)
+			if p := providerOf(&ev); ev.ObjectName != "" && !p.ValidName(ev.ObjectName) {
+				t.Fatalf("invalid %s object name %q accepted", p, ev.ObjectName)
 			}
 			if ev.VaultName != strings.ToLower(ev.VaultName) {
 				t.Fatalf("vault name %q not lower-cased", ev.VaultName)

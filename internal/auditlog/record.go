@@ -10,36 +10,83 @@ import (
 )
 
 // ParseRecord reads one record — an AuditEvent, an AzureDiagnostics or
-// AZKVAuditLogs row, an Activity-log record, or a HashiCorp Vault /
-// OpenBao audit entry — into an Event. It returns an error saying what is
-// wrong when raw is not a JSON object or not recognisably one of those
-// records. It does not unwrap {"records":[...]} documents or arrays: use
-// ParseBody or a Decoder for those. Vault entries get DefaultVaultCluster:
-// ParseRecordWith names another.
+// AZKVAuditLogs row, an Activity-log record, a HashiCorp Vault / OpenBao
+// audit entry, or a CloudTrail record or EventBridge event — into an
+// Event. It returns an error saying what is wrong when raw is not a JSON
+// object or not recognisably one of those records. It does not unwrap
+// {"records":[...]} documents or arrays: use ParseBody or a Decoder for
+// those. Vault entries get DefaultVaultCluster: ParseRecordWith names
+// another. A CloudTrail record that names several secrets
+// (BatchGetSecretValue) is several events: ParseRecord returns the first,
+// AppendEvents all of them.
 func ParseRecord(raw []byte) (Event, error) {
 	return ParseRecordWith(raw, ParseOptions{})
 }
 
 // ParseRecordWith is ParseRecord with options.
 func ParseRecordWith(raw []byte, o ParseOptions) (Event, error) {
+	var one [1]Event
+	events, err := AppendEventsWith(one[:0], raw, o)
+	if err != nil {
+		return Event{}, err
+	}
+	return events[0], nil
+}
+
+// AppendEvents reads one record (see ParseRecord) and appends its events
+// to dst: one for every record but a CloudTrail record naming several
+// secrets, which yields one per secret. On error dst is returned as it was.
+func AppendEvents(dst []Event, raw []byte) ([]Event, error) {
+	return AppendEventsWith(dst, raw, ParseOptions{})
+}
+
+// AppendEventsWith is AppendEvents with options.
+func AppendEventsWith(dst []Event, raw []byte, o ParseOptions) ([]Event, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
-		return Event{}, errors.New("not a JSON object")
+		return dst, errors.New("not a JSON object")
 	}
 	if ev, ok, err := parseVaultEntry(raw, o); ok {
 		if err != nil {
-			return Event{}, err
+			return dst, err
 		}
 		ev.storable()
-		return ev, nil
+		return append(dst, ev), nil
 	}
+	if isCloudTrail(raw) {
+		out, ok, err := appendCloudTrail(dst, raw)
+		if err != nil {
+			return dst, err
+		}
+		if ok {
+			return out, nil
+		}
+	}
+	ev, err := parseAzure(raw)
+	if err != nil {
+		// An EventBridge event whose detail is no CloudTrail record: say
+		// that rather than what a Key Vault record would lack.
+		if bytes.Contains(raw, ebDetailTypeKey) {
+			if _, ok, ctErr := appendCloudTrail(dst, raw); ok && ctErr != nil {
+				return dst, ctErr
+			}
+		}
+		return dst, err
+	}
+	return append(dst, ev), nil
+}
+
+// parseAzure reads a Key Vault or Activity-log record.
+func parseAzure(raw []byte) (Event, error) {
 	var w wire
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return Event{}, fieldError(err, "")
 	}
 	var ev Event
 	var err error
-	if w.isActivity() {
+	if w.isSignIn() {
+		ev, err = w.signIn(raw) // signin.go
+	} else if w.isActivity() {
 		ev, err = w.activity()
 	} else {
 		ev, err = w.audit()

@@ -33,11 +33,15 @@ const (
 	KindPostgres Kind = "postgres"
 )
 
-// Kinds lists every kind, in a stable order.
+// Kinds lists every kind a listener catches, in a stable order (KindEntra
+// is known too, but no listener's).
 var Kinds = []Kind{KindHTTP, KindDNS, KindPostgres}
 
-// Valid reports whether k is a known kind.
+// Valid reports whether k is a known kind: one of Kinds, or KindEntra.
 func (k Kind) Valid() bool {
+	if k == KindEntra {
+		return true
+	}
 	for _, x := range Kinds {
 		if k == x {
 			return true
@@ -48,7 +52,7 @@ func (k Kind) Valid() bool {
 
 // Operation is the operation an alert of a hit of this kind carries, as
 // the SPEC's stable interfaces name it: "canary:http", "canary:dns",
-// "canary:postgres".
+// "canary:postgres" (and "canary:entra").
 func (k Kind) Operation() string { return "canary:" + string(k) }
 
 // TokenLen is the length of a token: 20 characters of lowercase base32

@@ -44,7 +44,8 @@ then reads a decoy secret carrying a canary value of each kind and uses it (an H
 a DNS lookup at the lab's DNS listener, a PostgreSQL connection), reads a decoy in the Vault
 server and one in Secrets Manager, waits for the incidents
 and exits 0 only if every access, the deletion and every use became an incident naming the
-operation, the caller and the vault (and a webhook received it). It needs --vaults 4 or more.
+operation, the caller and the vault (and a webhook received it). Any --vaults will do: with
+fewer than three the outside identities may read, one vault holds a canary of several kinds.
 --json prints
 {"ok": bool, "checks": [{operation, token, vault, caller, incident_id, seconds_to_incident}]};
 the deletion's check has operation MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE and token "";

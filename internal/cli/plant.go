@@ -18,15 +18,15 @@ import (
 func newPlantCmd() *cobra.Command {
 	var (
 		pf                             plantFlags
-		vaults                         []string
+		vaults, stores, providers      []string
 		all, dryRun, grant             bool
 		types, secretKW, keyKW, certKW string
 		probability                    float64
 		maxDecoys, concurrency         int
 	)
 	cmd := &cobra.Command{
-		Use:   "plant (--vault NAME|ID ... | --all) [--dry-run] [--types secret,key,certificate] [--subscription S]...",
-		Short: "Plant decoys into one vault, some or all",
+		Use:   "plant (--vault NAME|ID ... | --store ID ... | --provider P ... | --all) [--dry-run] [--types secret,key,certificate] [--subscription S]...",
+		Short: "Plant decoys into one vault or store, some or all",
 		Long: `plant puts decoys into key vaults: names in each vault's own style built from keywords,
 values and metadata that look real, recorded in the registry at once and allow-listed for
 their own create operation only.
@@ -46,11 +46,26 @@ into its emulator as its planter, recorded in its database, and waits until the 
 honeyvault watches the new decoys (lab attack then plays against them too). retire and
 reconcile take --lab as well.
 
-Exit status: 0 every vault planted (or covered), 1 some vault failed, 2 bad usage.`,
+HashiCorp Vault / OpenBao KV v2 mounts and AWS Secrets Manager regions configured in the
+vault and aws sections of the config file are planted the same way (secrets only; no grant):
+--store vault://prod/secret (or prod/secret, or arn:aws:secretsmanager:REGION:ACCOUNT) picks
+stores, --provider hashicorp-vault|aws-secretsmanager every store of a provider
+(--provider azure-keyvault every key vault), and --all every key vault and every store of
+every configured provider. Their plan and table follow Key Vault's.
+
+Exit status: 0 every vault and store planted (or covered), 1 some failed, 2 bad usage.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if all == (len(vaults) > 0) {
-				return usageErr("plant: name vaults with --vault or use --all (not both)")
+			kvAll, others, err := parseProviders(providers)
+			if err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
+			chosen := len(vaults) > 0 || len(stores) > 0 || len(providers) > 0
+			if all == chosen {
+				return usageErr("plant: name vaults with --vault or use --all (not both); --store and --provider choose Vault and Secrets Manager stores")
+			}
+			if kvAll && len(vaults) > 0 {
+				return usageErr("plant: --provider azure-keyvault already takes every vault: leave out --vault")
 			}
 			if _, _, err := deploy.ParseSelectors(vaults); err != nil {
 				return &ExitError{Code: 2, Err: err}
@@ -91,13 +106,23 @@ Exit status: 0 every vault planted (or covered), 1 some vault failed, 2 bad usag
 			if _, err := deploy.PlannerSettings(cfg.Plant); err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
-			return runPlant(cmd, &pf, cfg, vaults, all, dryRun)
+			var kvErr error
+			if all || kvAll || len(vaults) > 0 {
+				kvErr = runPlant(cmd, &pf, cfg, vaults, all || kvAll, dryRun)
+			}
+			sc := storeChoice{selectors: stores, providers: others, all: all}
+			if !sc.any() || all && len(cfg.Vault.Clusters) == 0 && !cfg.AWS.Enabled() {
+				return kvErr // Key Vault alone, as it always was
+			}
+			return joinExit(kvErr, runStorePlant(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cfg, sc, dryRun))
 		},
 	}
 	pf.register(cmd)
 	f := cmd.Flags()
 	f.StringArrayVar(&vaults, "vault", nil, "`VAULT` name or ARM id to plant into (repeatable)")
-	f.BoolVar(&all, "all", false, "plant into every vault of the subscriptions")
+	f.BoolVar(&all, "all", false, "plant into every vault of the subscriptions and every configured Vault and Secrets Manager store")
+	f.StringArrayVar(&stores, "store", nil, "Vault or Secrets Manager `STORE` id or name to plant into, e.g. vault://prod/secret (repeatable)")
+	f.StringArrayVar(&providers, "provider", nil, "plant into every store of `PROVIDER`: hashicorp-vault, aws-secretsmanager or azure-keyvault (repeatable)")
 	f.BoolVar(&dryRun, "dry-run", false, "check and print the plan; change nothing")
 	f.StringVar(&types, "types", "", "decoy `TYPES` each vault gets: secret,key,certificate (default secret,key)")
 	f.Float64Var(&probability, "probability", 0, "chance `P` (0-1) of each additional decoy of a type")
@@ -107,6 +132,7 @@ Exit status: 0 every vault planted (or covered), 1 some vault failed, 2 bad usag
 	f.StringVar(&certKW, "certificate-keywords", "", "comma-separated `KEYWORDS` for certificate names")
 	f.IntVar(&concurrency, "concurrency", 0, "vaults worked on at once, `N` (default 8)")
 	f.BoolVar(&grant, "grant-temporary", false, "on access-policy vaults, grant honeyvault's identity what it lacks while planting, then remove it")
+	cmd.AddCommand(newPlantEntraCmd())
 	return cmd
 }
 

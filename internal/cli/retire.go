@@ -34,6 +34,10 @@ and keeps their registry rows, marked retired, so their names are never planted 
 honeyvault's own deletes are allow-listed first, decoy by decoy. A decoy whose vault no
 longer exists is marked retired with a note. --dry-run lists what would be retired.
 
+Decoys in HashiCorp Vault / OpenBao and AWS Secrets Manager are deleted for good through
+the vault and aws sections of the config file (every version and the metadata; without a
+recovery window): --purge changes nothing there. --vault takes a store's id or name too.
+
 Exit status: 0 every decoy retired, 1 some could not be, 2 bad usage.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -70,19 +74,42 @@ Exit status: 0 every decoy retired, 1 some could not be, 2 bad usage.`,
 				printDecoys(stdout, decoys, purge)
 				return nil
 			}
+			kvDecoys, others := splitKeyVault(decoys)
+			view := newProgressView(stderr, isTerminal(stderr), "retired", countVaults(decoys))
+			var res []deploy.RetireResult
+			if len(others) > 0 {
+				// Vault and Secrets Manager decoys go to their own
+				// providers; no Azure sign-in is needed for them.
+				sres, err := retireStores(ctx, cfg, st, others, view, stderr)
+				if err != nil {
+					view.Finish()
+					return &ExitError{Code: 1, Err: err}
+				}
+				res = sres
+				if len(kvDecoys) == 0 {
+					view.Finish()
+					return printRetired(stdout, res)
+				}
+			}
 			st.Close()
 			sess, err := pf.open(ctx, cfg, stderr)
 			if err != nil {
+				view.Finish()
+				if len(res) > 0 {
+					printRetired(stdout, res)
+				}
 				return &ExitError{Code: 1, Err: err}
 			}
 			defer sess.Close()
-			view := newProgressView(stderr, isTerminal(stderr), "retired", countVaults(decoys))
-			res, err := sess.deployer.Retire(ctx, decoys, purge, view.Update)
+			kres, err := sess.deployer.Retire(ctx, kvDecoys, purge, view.Update)
 			view.Finish()
 			if err != nil {
+				if len(res) > 0 {
+					printRetired(stdout, res)
+				}
 				return &ExitError{Code: 1, Err: err}
 			}
-			perr := printRetired(stdout, res)
+			perr := printRetired(stdout, append(res, kres...))
 			if err := sess.settle(ctx, stderr); err != nil {
 				return &ExitError{Code: 1, Err: err}
 			}

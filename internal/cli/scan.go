@@ -27,7 +27,9 @@ func newScanCmd() *cobra.Command {
 		Long: `Search Key Vault audit logs for accesses to decoys. Inputs are files in any shape
 (AuditEvent records, {"records":[...]} documents pretty-printed or not, JSON lines,
 AzureDiagnostics or AZKVAuditLogs rows, the Log Analytics query API's {"tables":[...]}
-answer, the portal's CSV export of those tables), gzip-compressed or not; the layout
+answer, the portal's CSV export of those tables; for AWS Secrets Manager decoys,
+CloudTrail log files as S3 holds them (.json.gz), CloudTrail records one a line and
+EventBridge events), gzip-compressed or not; the layout
 is decided per record, so a file may switch between them. "-" or no path reads
 standard input. Decoys come from Sentinel HoneyTokens watchlist CSVs. Accesses by an
 --allow identity (object id, app id or UPN) are suppressed: counted, not printed.
@@ -224,7 +226,12 @@ func writeAlertText(w io.Writer, a *detect.Alert) {
 	if ev.ObjectType != a.Decoy.Type {
 		fmt.Fprintf(&b, " (as %s)", ev.ObjectType)
 	}
-	fmt.Fprintf(&b, " status=%d", ev.HTTPStatus)
+	if ev.Shape == auditlog.ShapeCloudTrail {
+		// CloudTrail logs no HTTP status: the error code, or Success.
+		fmt.Fprintf(&b, " result=%s", first(ev.ResultSignature, ev.ResultType))
+	} else {
+		fmt.Fprintf(&b, " status=%d", ev.HTTPStatus)
+	}
 	for _, kv := range [][2]string{{"upn", ev.Caller.UPN}, {"oid", ev.Caller.ObjectID}, {"appid", ev.Caller.AppID},
 		{"ip", ev.Caller.IP}, {"correlation", ev.CorrelationID}} {
 		if kv[1] != "" {
@@ -233,6 +240,14 @@ func writeAlertText(w io.Writer, a *detect.Alert) {
 	}
 	b.WriteByte('\n')
 	io.WriteString(w, b.String())
+}
+
+// first returns the first of a and b that is not empty.
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func orDash(s string) string {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -164,5 +165,58 @@ func TestScanJSONL(t *testing.T) {
 	sort.Strings(tokens)
 	if got, want := strings.Join(tokens, ", "), "certificate/web-tls as secret, key/signing-key as key, secret/db-password as secret"; got != want {
 		t.Errorf("tokens %s; want %s", got, want)
+	}
+}
+
+// TestScanCloudTrail scans a CloudTrail log file as S3 holds it (gzip of
+// {"Records":[...]}) and EventBridge events one a line, for Secrets
+// Manager decoys listed in a watchlist.
+func TestScanCloudTrail(t *testing.T) {
+	wl := writeFile(t, "wl.csv", "ResourceProvider,ResourceId,HoneyToken,Properties\r\n"+
+		`AWS.SecretsManager,arn:aws:secretsmanager:us-east-1:111122223333,prod/payments/stripe-api-key,"{""Type"":""secret""}"`+"\r\n"+
+		`AWS.SecretsManager,arn:aws:secretsmanager:us-east-1:111122223333,prod/db/admin-password,"{""Type"":""secret""}"`+"\r\n"+
+		`AWS.SecretsManager,arn:aws:secretsmanager:eu-west-1:444455556666,ops/GitHubDeployKey,"{""Type"":""secret""}"`+"\r\n")
+	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "internal", "auditlog", "testdata", "cloudtrail-s3.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write(raw)
+	zw.Close()
+	logFile := writeFile(t, "111122223333_CloudTrail_us-east-1_20240731T1235Z_a1b2c3d4e5f6g7h8.json.gz", zb.String())
+	bridge, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "internal", "auditlog", "testdata", "cloudtrail-eventbridge.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := writeFile(t, "eventbridge.jsonl", string(bridge)+string(bridge))
+
+	code, stdout, stderr := runCLI("", "scan", "--watchlist", wl, logFile, events)
+	if code != 1 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	wantLines := []string{
+		logFile + ":1: 2024-07-31T12:36:52Z high GetSecretValue vault=111122223333/us-east-1 secret=prod/payments/stripe-api-key result=Success upn=arn:aws:sts::111122223333:assumed-role/ci-deployer/build-42 oid=AROAEXAMPLEROLEID1234 appid=arn:aws:iam::111122223333:role/ci-deployer ip=203.0.113.7 correlation=6c9b5f2e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+		logFile + ":1: 2024-07-31T12:37:10Z high BatchGetSecretValue vault=111122223333/us-east-1 secret=prod/payments/stripe-api-key result=Success",
+		logFile + ":1: 2024-07-31T12:37:10Z high BatchGetSecretValue vault=111122223333/us-east-1 secret=prod/db/admin-password result=Success",
+		events + ":1: 2025-03-02T09:15:06Z medium DescribeSecret vault=444455556666/eu-west-1 secret=ops/GitHubDeployKey result=Success",
+		events + ":2: 2025-03-02T09:15:06Z medium DescribeSecret vault=444455556666/eu-west-1 secret=ops/GitHubDeployKey result=Success",
+	}
+	got := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(got) != len(wantLines) {
+		t.Fatalf("%d alerts; want %d:\n%s", len(got), len(wantLines), stdout)
+	}
+	for i, w := range wantLines {
+		if !strings.HasPrefix(got[i], w) {
+			t.Errorf("alert %d:\n got  %s\n want %s…", i, got[i], w)
+		}
+	}
+	if !strings.Contains(stderr, "2 files, 8 records, 0 malformed, 5 alerts, 0 suppressed; 3 decoys") {
+		t.Errorf("summary:\n%s", stderr)
+	}
+	// The planter's role, allow-listed by its ARN, is suppressed.
+	code, _, stderr = runCLI("", "scan", "--watchlist", wl, "--allow", "arn:aws:iam::111122223333:role/ci-deployer", logFile)
+	if code != 1 || !strings.Contains(stderr, "2 alerts, 1 suppressed") {
+		t.Errorf("exit %d\n%s", code, stderr)
 	}
 }

@@ -66,6 +66,10 @@ type Config struct {
 	Canary Canary `yaml:"canary"`
 	// Cluster configures how replicas sharing a database hand work over.
 	Cluster Cluster `yaml:"cluster"`
+	// Vault and AWS are the secret stores beyond Key Vault that plant,
+	// retire, reconcile and discovery reach; see secretstores.go.
+	Vault Vault `yaml:"vault"`
+	AWS   AWS   `yaml:"aws"`
 }
 
 // Cluster configures the leases of replicas sharing one database.
@@ -222,6 +226,12 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Canary.validate(); err != nil {
+		return err
+	}
+	if err := c.Vault.validate(); err != nil {
+		return err
+	}
+	if err := c.AWS.validate(); err != nil {
 		return err
 	}
 	return c.validateHeartbeat()

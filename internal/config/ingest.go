@@ -22,6 +22,7 @@ type Ingest struct {
 	Storage      []StorageSource      `yaml:"storage"`
 	LogAnalytics []LogAnalyticsSource `yaml:"loganalytics"`
 	Files        []FileSource         `yaml:"files"`
+	CloudTrail   []CloudTrailSource   `yaml:"cloudtrail"`
 	// VaultSockets receive HashiCorp Vault / OpenBao audit entries from
 	// Vault's socket audit device (none by default).
 	VaultSockets []VaultSocketSource `yaml:"vault_sockets"`
@@ -67,6 +68,31 @@ type EventHubsSource struct {
 	Namespace string `yaml:"namespace"`
 }
 
+// CloudTrailSource polls the CloudTrail log files a trail delivers to an
+// S3 bucket (AWS Secrets Manager decoys).
+type CloudTrailSource struct {
+	Name   string `yaml:"name"`
+	Bucket string `yaml:"bucket"`
+	// Prefix is the trail's S3 key prefix, if it has one: the source
+	// reads {prefix}/AWSLogs/.
+	Prefix string `yaml:"prefix"`
+	// Region is the bucket's region.
+	Region string `yaml:"region"`
+	// EndpointURL replaces the S3 endpoint (an S3-compatible store, a VPC
+	// endpoint's URL); addressed path-style.
+	EndpointURL string `yaml:"endpoint_url"`
+	// AccessKeyID and SecretAccessKey (or the environment variable
+	// SecretAccessKeyEnv names) are static credentials; without them the
+	// SDK's default chain (AWS_* environment, shared config and
+	// credentials files, web identity, ECS or EC2 instance role).
+	AccessKeyID        string   `yaml:"access_key_id"`
+	SecretAccessKey    string   `yaml:"secret_access_key"`
+	SecretAccessKeyEnv string   `yaml:"secret_access_key_env"`
+	PollInterval       Duration `yaml:"poll_interval"`
+	// MaxAge skips log files last modified longer ago (0: read them all).
+	MaxAge Duration `yaml:"max_age"`
+}
+
 // StorageSource polls the append blobs diagnostic settings write to a
 // storage account.
 type StorageSource struct {
@@ -97,8 +123,9 @@ type StorageSource struct {
 type LogAnalyticsSource struct {
 	Name        string `yaml:"name"`
 	WorkspaceID string `yaml:"workspace_id"`
-	// Table is AZKVAuditLogs (resource-specific, the default) or
-	// AzureDiagnostics (legacy).
+	// Table is AZKVAuditLogs (resource-specific, the default),
+	// AzureDiagnostics (legacy) or AADServicePrincipalSignInLogs (Entra
+	// ID's service-principal sign-ins, for an Entra ID canary).
 	Table string `yaml:"table"`
 	// Filter is an extra KQL predicate (… | where FILTER), e.g. to read
 	// only some vaults.
@@ -234,6 +261,12 @@ func (in *Ingest) resolveSecrets(getenv func(string) string) error {
 			return err
 		}
 	}
+	for i := range in.CloudTrail {
+		s := &in.CloudTrail[i]
+		if err := resolve(fmt.Sprintf("ingest.cloudtrail[%d].secret_access_key", i), &s.SecretAccessKey, s.SecretAccessKeyEnv); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -320,9 +353,9 @@ func (in *Ingest) validate() error {
 			return &Error{Setting: p + ".workspace_id", Err: errors.New("required: the workspace's id (a GUID, on its Overview page)")}
 		}
 		switch strings.ToLower(s.Table) {
-		case "", "azkvauditlogs", "azurediagnostics":
+		case "", "azkvauditlogs", "azurediagnostics", "aadserviceprincipalsigninlogs":
 		default:
-			return &Error{Setting: p + ".table", Err: fmt.Errorf("%q: want AZKVAuditLogs or AzureDiagnostics", s.Table)}
+			return &Error{Setting: p + ".table", Err: fmt.Errorf("%q: want AZKVAuditLogs, AzureDiagnostics or AADServicePrincipalSignInLogs", s.Table)}
 		}
 		switch strings.ToLower(s.Cloud) {
 		case "", "public", "china", "usgovernment":
@@ -341,6 +374,18 @@ func (in *Ingest) validate() error {
 	}
 	if err := in.validateSourceDestinations(); err != nil {
 		return err
+	}
+	for i, s := range in.CloudTrail {
+		p := fmt.Sprintf("ingest.cloudtrail[%d]", i)
+		if err := name(p, s.Name); err != nil {
+			return err
+		}
+		if err := s.validate(p); err != nil {
+			return err
+		}
+		if err := positive(p+".poll_interval", s.PollInterval, time.Second); err != nil {
+			return err
+		}
 	}
 	for i, s := range in.Files {
 		p := fmt.Sprintf("ingest.files[%d]", i)
@@ -401,6 +446,9 @@ func (in *Ingest) normalize() {
 	}
 	if len(in.Files) == 0 {
 		in.Files = nil
+	}
+	if len(in.CloudTrail) == 0 {
+		in.CloudTrail = nil
 	}
 	if len(in.VaultSockets) == 0 {
 		in.VaultSockets = nil

@@ -99,6 +99,14 @@ func TestIngestBadSettingsNameTheSetting(t *testing.T) {
 		{name: "no path", file: "ingest:\n  files:\n    - name: f\n", setting: "ingest.files[0].path", inMsg: "required"},
 		{name: "bad pattern", file: "ingest:\n  files:\n    - name: f\n      path: /x\n      patterns: ['[']\n", setting: "ingest.files[0].patterns", inMsg: "syntax"},
 		{name: "unknown key", file: "ingest:\n  files:\n    - name: f\n      pth: /x\n", setting: "config", inMsg: "pth"},
+		{name: "cloudtrail no bucket", file: "ingest:\n  cloudtrail:\n    - name: ct\n      region: us-east-1\n", setting: "ingest.cloudtrail[0].bucket", inMsg: "bucket name"},
+		{name: "cloudtrail bucket URL", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: s3://logs\n      region: us-east-1\n", setting: "ingest.cloudtrail[0].bucket", inMsg: "bucket name"},
+		{name: "cloudtrail no region", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n", setting: "ingest.cloudtrail[0].region", inMsg: "us-east-1"},
+		{name: "cloudtrail prefix with AWSLogs", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n      region: us-east-1\n      prefix: audit/AWSLogs/\n", setting: "ingest.cloudtrail[0].prefix", inMsg: "without AWSLogs"},
+		{name: "cloudtrail key without secret", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n      region: us-east-1\n      access_key_id: AKIAEXAMPLE\n", setting: "ingest.cloudtrail[0].access_key_id", inMsg: "together"},
+		{name: "cloudtrail secret env unset", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n      region: us-east-1\n      access_key_id: AKIAEXAMPLE\n      secret_access_key_env: AWS_SECRET\n", setting: "ingest.cloudtrail[0].secret_access_key_env", inMsg: "AWS_SECRET is not set"},
+		{name: "cloudtrail bad endpoint", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n      region: us-east-1\n      endpoint_url: s3.local:4568\n", setting: "ingest.cloudtrail[0].endpoint_url", inMsg: "http(s) URL"},
+		{name: "cloudtrail fast poll", file: "ingest:\n  cloudtrail:\n    - name: ct\n      bucket: org-trail-logs\n      region: us-east-1\n      poll_interval: 1ms\n", setting: "ingest.cloudtrail[0].poll_interval", inMsg: "at least"},
 		{name: "bad file vault cluster", file: "ingest:\n  files:\n    - name: f\n      path: /x\n      vault_cluster: a/b\n", setting: "ingest.files[0].vault_cluster", inMsg: "letters"},
 		{name: "vault socket without listen", file: "ingest:\n  vault_sockets:\n    - name: v\n", setting: "ingest.vault_sockets[0].listen", inMsg: "host:port"},
 		{name: "vault socket bad allow_from", file: "ingest:\n  vault_sockets:\n    - name: v\n      listen: 127.0.0.1:9090\n      allow_from: [10.0.0.0/33]\n", setting: "ingest.vault_sockets[0].allow_from", inMsg: "10.0.0.0/33"},
@@ -153,9 +161,9 @@ func TestExampleIngestSectionLoads(t *testing.T) {
 		t.Fatalf("%v\n%s", err, yaml.String())
 	}
 	in := c.Ingest
-	if len(in.EventHubs) != 2 || len(in.Storage) != 1 || len(in.LogAnalytics) != 1 || len(in.Files) != 2 || len(in.VaultSockets) != 1 {
-		t.Errorf("got %d eventhubs, %d storage, %d loganalytics, %d files, %d vault sockets; want 2, 1, 1, 2, 1",
-			len(in.EventHubs), len(in.Storage), len(in.LogAnalytics), len(in.Files), len(in.VaultSockets))
+	if len(in.EventHubs) != 2 || len(in.Storage) != 1 || len(in.LogAnalytics) != 1 || len(in.Files) != 2 || len(in.VaultSockets) != 1 || len(in.CloudTrail) != 1 {
+		t.Errorf("got %d eventhubs, %d storage, %d loganalytics, %d files, %d vault sockets, %d cloudtrail; want 2, 1, 1, 2, 1, 1",
+			len(in.EventHubs), len(in.Storage), len(in.LogAnalytics), len(in.Files), len(in.VaultSockets), len(in.CloudTrail))
 	}
 	if vs := in.VaultSockets; len(vs) == 1 && (vs[0].VaultCluster != "eu-prod" || len(vs[0].AllowFromPrefixes()) != 2) {
 		t.Errorf("vault socket %+v", vs[0])

@@ -86,6 +86,13 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 	if err := c.Ingest.resolveSecrets(getenv); err != nil {
 		return Config{}, err
 	}
+	if err := c.resolveSecretStores(getenv); err != nil {
+		var ce *Error
+		if errors.As(err, &ce) && ce.Source == "" {
+			ce.Source = source[ce.Setting]
+		}
+		return Config{}, err
+	}
 	if err := c.Validate(); err != nil {
 		var ce *Error
 		if errors.As(err, &ce) && ce.Source == "" {
@@ -111,6 +118,12 @@ func (c *Config) normalize() {
 	}
 	if len(c.Allow) == 0 {
 		c.Allow = nil
+	}
+	if len(c.Vault.Clusters) == 0 {
+		c.Vault.Clusters = nil
+	}
+	if len(c.AWS.Regions) == 0 {
+		c.AWS.Regions = nil
 	}
 	if len(c.Notify.Channels) == 0 {
 		c.Notify.Channels = nil

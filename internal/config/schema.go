@@ -193,6 +193,18 @@ var Settings = []Setting{
 		field: func(c *Config) any { return &c.Canary.Postgres.PublicHost }},
 	// Planting (honeyvault plant, retire, reconcile; the console's deploy).
 	// No serve flags: the plant verbs have their own.
+	{Key: "aws.account", Env: "HONEYVAULT_AWS_ACCOUNT",
+		Usage: "AWS account id whose Secrets Manager decoys are planted into (empty: AWS off)",
+		field: func(c *Config) any { return &c.AWS.Account }},
+	{Key: "aws.regions", Env: "HONEYVAULT_AWS_REGIONS",
+		Usage: "AWS regions to plant into (comma-separated)",
+		field: func(c *Config) any { return &c.AWS.Regions }},
+	{Key: "aws.principal_arn", Env: "HONEYVAULT_AWS_PRINCIPAL_ARN",
+		Usage: "ARN CloudTrail names honeyvault's AWS credentials by (the allow rule of its own creates)",
+		field: func(c *Config) any { return &c.AWS.PrincipalARN }},
+	{Key: "aws.endpoint", Env: "HONEYVAULT_AWS_ENDPOINT",
+		Usage: "Secrets Manager endpoint override (a VPC endpoint, an emulator); empty: AWS's",
+		field: func(c *Config) any { return &c.AWS.Endpoint }},
 	{Key: "plant.subscriptions", Env: "HONEYVAULT_PLANT_SUBSCRIPTIONS",
 		Usage: "subscription ids to find vaults in (comma-separated; empty: all the identity can see)",
 		field: func(c *Config) any { return &c.Plant.Subscriptions }},

@@ -42,12 +42,13 @@ func (d *Deployer) apply(ctx context.Context, r *VaultRun, progress func(Progres
 	}
 	records := make([]registry.Decoy, len(decoys))
 	ps := make([]store.NewPlanting, len(decoys))
+	kinds := d.Canaries.Taker()
 	for i, dec := range decoys {
 		records[i] = dec.Record(r.Vault.ID, d.Planter.String(), now)
 		ps[i] = store.NewPlanting{Decoy: &records[i], PlantedBy: d.Planter.ObjectID, Allow: &store.AllowRule{
 			Identity: d.Planter.ObjectID, Operations: []string{CreateOperation(dec.Type)},
 			Expires: now.Add(allowFor), Note: "honeyvault planting by " + d.Planter.String(),
-		}, Canary: d.canaryFor(dec)}
+		}, Canary: d.canaryFor(dec, kinds)}
 	}
 	if err := d.Store.BeginPlanting(ctx, ps); err != nil {
 		r.Err = fmt.Errorf("deploy: vault %s: recording the decoys: %w", r.Vault.Name, err)
@@ -161,13 +162,14 @@ func isTooLong(err error) bool {
 }
 
 // canaryFor is the canary a planned decoy's value carries: a new token of
-// the kind that fits its value, for a secret when canaries are on; nil
-// otherwise.
-func (d *Deployer) canaryFor(dec plant.Decoy) *store.NewCanary {
+// the kind kinds hands out for its value (the one that fits it, or with
+// plant.Canaries.EveryKind the next in turn), for a secret when canaries
+// are on; nil otherwise.
+func (d *Deployer) canaryFor(dec plant.Decoy, kinds *plant.KindTaker) *store.NewCanary {
 	if dec.Type != registry.Secret || dec.Value == nil || !d.Canaries.On() {
 		return nil
 	}
-	return &store.NewCanary{Kind: plant.CanaryKindFor(dec.Value.Kind, d.Canaries.Kinds), Token: plant.NewCanaryToken()}
+	return &store.NewCanary{Kind: kinds.Next(dec.Value.Kind), Token: plant.NewCanaryToken()}
 }
 
 // createOnce sends one create. A secret's value is made here — carrying

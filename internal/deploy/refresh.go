@@ -45,7 +45,9 @@ type RefreshResult struct {
 // an expiry as far out as the old one was); a canary decoy's new value
 // carries a new token of the same kind, recorded before the write (the
 // old tokens keep naming the decoy). The planter's write is allow-listed
-// by a rule for that decoy, and its new version becomes reconcile's
+// by a rule for that decoy, also added before the write (its audit record
+// may arrive before the vault's answer); a write that fails takes both
+// back (settleFailedRefresh), and its new version becomes reconcile's
 // baseline, audited as "decoy.refresh". A decoy the vault no longer holds
 // as honeyvault left it (deleted, disabled, a version of someone else's)
 // is left to reconcile.
@@ -186,6 +188,9 @@ func (d *Deployer) refreshDecoy(ctx context.Context, vc *azure.VaultClient, v az
 		VaultID: pd.VaultID, Type: pd.Type, Name: pd.Name, DecoyID: pd.ID,
 		Expires: now.Add(cmp.Or(d.AllowFor, DefaultAllowFor)), Note: "honeyvault refreshing a decoy as " + d.Planter.String()}
 	if err := d.Store.AddAllowRule(ctx, allow, d.who("refresh: the planter's new version of the decoy")); err != nil {
+		if can != nil { // nothing written: the token must not stay
+			err = errors.Join(err, d.Store.AbandonRefresh(context.WithoutCancel(ctx), pd.ID, can.Token, 0, "its allow rule could not be added", d.who("refresh: taken back")))
+		}
 		return "", err
 	}
 	params := azure.SecretParams{ContentType: o.ContentType, Tags: o.Tags}
@@ -201,7 +206,11 @@ func (d *Deployer) refreshDecoy(ctx context.Context, vc *azure.VaultClient, v az
 		nv, err = vc.SetSecret(ctx, pd.Name, value, params)
 		return err
 	}); err != nil {
-		return "", fmt.Errorf("deploy: vault %s: a new version of decoy %d: %w", v.Name, pd.ID, err)
+		landed, serr := d.settleFailedRefresh(ctx, vc, v, pd, o, can, allow, err)
+		if serr != nil {
+			return "", serr
+		}
+		nv = *landed
 	}
 	obj := store.PlantedObject{ValueHash: hash, Version: nv.Version, Created: nv.Created, Updated: nv.Updated, Enabled: nv.Enabled}
 	if err := d.Store.CompleteRefresh(context.WithoutCancel(ctx), pd.ID, obj, d.who("refresh")); err != nil {

@@ -169,3 +169,100 @@ func TestRefreshLeavesADecoyChangedOutsideHoneyvault(t *testing.T) {
 		t.Errorf("SecretSet of the decoy went from %d to %d; want no write", before, after)
 	}
 }
+
+// A refresh whose write the vault turns away (here throttled for longer
+// than honeyvault waits, by the emulator's per-vault create limit) leaves
+// nothing behind: the new value's token names nothing, the planter's
+// allow rule for the write is gone, the audit trail says why, and the
+// vault holds the old value. The next run, the vault willing, refreshes
+// as if the failed one never happened.
+func TestRefreshWhoseWriteFailsTakesBackItsTokenAndAllowRule(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	v := e.vault(kvemu.VaultSpec{Name: "kv-billing-prod", AccessPolicies: policyFor(planterID, allPerms)}, "billing-webhook-url")
+	d := e.deployer(plant.Settings{Types: []registry.Type{registry.Secret}, Quantity: plant.Quantity{P: 0, Max: 1}})
+	cans, err := CanariesOf(config.Canary{Kinds: []string{"http"}, HTTP: config.CanaryHTTP{PublicURL: "https://hooks.contoso-ops.net"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Canaries = cans
+	if runs, err := d.Deploy(ctx, []azure.Vault{v}, nil); err != nil || runs[0].Err != nil {
+		t.Fatalf("%v %v", err, runs)
+	}
+	dec := e.decoys(v.Name)[0]
+	before, err := e.store.DecoyCanary(ctx, dec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldValue, err := e.emu.SecretValue(v.Name, dec.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refreshRules := func() int {
+		t.Helper()
+		rules, err := e.store.AllowRules(ctx, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range rules {
+			if r.DecoyID == dec.ID && strings.Contains(r.Note, "refresh") {
+				n++
+			}
+		}
+		return n
+	}
+
+	// The planting's SecretSet fills a one-a-day create limit: the
+	// refresh's write is answered 429 with a Retry-After of about a day.
+	if err := e.emu.SetFaults(v.Name, kvemu.Faults{Limits: kvemu.Limits{SecretCreate: 1, Window: 24 * time.Hour}}); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(100 * 24 * time.Hour)
+	d.Now = func() time.Time { return later }
+	res, err := d.Refresh(ctx, 30*24*time.Hour)
+	if err != nil || len(res) != 1 || res[0].Err == nil || len(res[0].Refreshed) != 0 {
+		t.Fatalf("refresh into a throttled vault: %v %+v; want an error and nothing refreshed", err, res)
+	}
+	if got, err := e.store.DecoyCanary(ctx, dec.ID); err != nil || got.Token != before.Token {
+		t.Errorf("after the failed write the decoy's newest token is %v (%v); want the planted one: the new token must be gone", got.ID, err)
+	}
+	if n := refreshRules(); n != 0 {
+		t.Errorf("%d allow rules for the failed refresh; want 0", n)
+	}
+	entries, err := e.store.ListAudit(ctx, store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(entries, func(a store.AuditEntry) bool {
+		return a.Action == "decoy.refresh-abandoned" && strings.Contains(a.Detail, "refused") && strings.Contains(a.Detail, "token removed")
+	}) {
+		t.Error("no decoy.refresh-abandoned row saying the write was refused and the token removed")
+	}
+	if value, err := e.emu.SecretValue(v.Name, dec.Name); err != nil || value != oldValue {
+		t.Errorf("the vault's value changed (%v)", err)
+	}
+
+	// The vault willing again: one new version, one new token, one rule.
+	// (A new deployer: this one holds the vault for the day the 429 asked.)
+	if err := e.emu.SetFaults(v.Name, kvemu.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	d = e.deployer(plant.Settings{Types: []registry.Type{registry.Secret}, Quantity: plant.Quantity{P: 0, Max: 1}})
+	d.Canaries, d.Now = cans, func() time.Time { return later }
+	res, err = d.Refresh(ctx, 30*24*time.Hour)
+	if err != nil || res[0].Err != nil || len(res[0].Refreshed) != 1 {
+		t.Fatalf("refresh after the fault: %v %+v; want the decoy refreshed", err, res)
+	}
+	after, err := e.store.DecoyCanary(ctx, dec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newValue, err := e.emu.SecretValue(v.Name, dec.Name)
+	if err != nil || canary.FindToken(newValue) != after.Token || after.Token == before.Token {
+		t.Errorf("the new value carries %q; want the decoy's newest token, a new one (%v)", canary.FindToken(newValue), err)
+	}
+	if n := refreshRules(); n != 1 {
+		t.Errorf("%d allow rules for the refresh; want 1", n)
+	}
+}

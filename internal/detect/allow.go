@@ -48,13 +48,15 @@ func (s Scope) IsZero() bool { return s == Scope{} }
 
 // Covers reports whether d is in the scope.
 func (s Scope) Covers(d registry.Decoy) bool {
-	if s.VaultID != "" && !strings.EqualFold(strings.TrimRight(s.VaultID, "/"), strings.TrimRight(d.VaultID, "/")) {
+	if s.VaultID != "" && registry.VaultKey(s.VaultID) != registry.VaultKey(d.VaultID) {
 		return false
 	}
 	if s.Type != "" && s.Type != d.Type {
 		return false
 	}
-	return s.Name == "" || strings.EqualFold(s.Name, d.Name)
+	// Names compare as the decoy's store compares them: exactly in Vault
+	// and Secrets Manager, in any case in Key Vault.
+	return s.Name == "" || registry.NameKey(d.VaultID, s.Name) == registry.NameKey(d.VaultID, d.Name)
 }
 
 // Validate reports what is wrong with the rule.

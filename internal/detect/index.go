@@ -462,9 +462,27 @@ func (ix *Index) Names(fn func(name string)) {
 // Prefilter returns a prefilter of the indexed decoys' names, for bulk
 // scans (it does not follow later changes to the index).
 func (ix *Index) Prefilter() *Prefilter {
-	var names []string
-	ix.Names(func(n string) { names = append(names, n) })
-	return NewPrefilter(names)
+	ix.mu.RLock()
+	names := make([]string, 0, len(ix.entries))
+	for i := range ix.entries {
+		names = append(names, string(ix.nameOf(&ix.entries[i])))
+	}
+	// Every other provider's name goes to storeNames; a Vault path is also
+	// filed in the table by its leading run (see Prefilter). A Secrets
+	// Manager name is not: its record names it after a '"' or ':' rather
+	// than a '/', so filing it would only make CloudTrail records walk the
+	// table for nothing.
+	stores := make([]string, 0, len(ix.stores.decoys))
+	for _, d := range ix.stores.decoys {
+		stores = append(stores, d.Name)
+		if registry.ProviderOf(d.VaultID) == registry.HashiCorpVault {
+			names = append(names, d.Name)
+		}
+	}
+	ix.mu.RUnlock()
+	p := NewPrefilter(names)
+	p.stores = newStoreNames(stores)
+	return p
 }
 
 // compatible reports whether an access to an object of type got can touch

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
@@ -110,6 +111,30 @@ func TestClassifyOtherProviders(t *testing.T) {
 		ev := &auditlog.Event{Kind: auditlog.KindAudit, VaultID: c.store, Operation: c.op, Action: c.action}
 		if got := Classify(ev); got != c.want {
 			t.Errorf("Classify(%s %s %s) = %s, want %s", c.store, c.op, c.action, got, c.want)
+		}
+	}
+}
+
+// An allow rule's name compares as the decoy's store compares names.
+func TestAllowScopeNameCase(t *testing.T) {
+	kv := "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv-a"
+	for _, c := range []struct {
+		vault, rule, decoy string
+		want               bool
+	}{
+		{kv, "db-password", "DB-Password", true},
+		{testVaultStore, "apps/db", "apps/DB", false},
+		{testVaultStore, "apps/db", "apps/db", true},
+		{testAWSStore, "prod/Stripe", "prod/stripe", false},
+		{"vault://PROD/secret", "apps/db", "apps/db", true}, // the cluster is ours: any case
+	} {
+		s := Scope{VaultID: c.vault, Name: c.rule}
+		d := registry.Decoy{VaultID: strings.ToLower(c.vault[:1]) + c.vault[1:], Name: c.decoy, Type: registry.Secret}
+		if c.vault == "vault://PROD/secret" {
+			d.VaultID = testVaultStore
+		}
+		if got := s.Covers(d); got != c.want {
+			t.Errorf("rule %s %q covers %q: %v, want %v", c.vault, c.rule, c.decoy, got, c.want)
 		}
 	}
 }

@@ -39,7 +39,10 @@ import (
 // inside the name, or the one before it (a Vault path's {mount}/data/) —
 // followed by a non-name byte. A name with no such run (".env"), or
 // whose run is longer than 127 bytes, cannot be filed so: the prefilter
-// then passes every record.
+// then passes every record. Index.Prefilter files Vault paths so, and
+// checks every other provider's name — Secrets Manager's, named after a
+// '"' or an ARN's ':' — with storeNames as well, which runs only when
+// there are such decoys.
 //
 // A Prefilter is immutable and safe for concurrent use.
 type Prefilter struct {
@@ -49,6 +52,9 @@ type Prefilter struct {
 	table     []uint64 // open addressing; 0 is empty
 	tableMask uint64
 	lengths   [2]uint64 // bit n set when some name has n bytes
+	// stores checks the names of the other providers' decoys (see
+	// storeNames); nil when there are none.
+	stores *storeNames
 }
 
 // nameByte maps name bytes [0-9A-Za-z-] to their lower case, others to 0.
@@ -160,6 +166,12 @@ func (p *Prefilter) has(h uint64, n int) bool {
 func (p *Prefilter) Match(record []byte) bool {
 	if p.all || mayHideName(record) {
 		return true
+	}
+	if p.stores != nil && p.stores.match(record) {
+		return true
+	}
+	if p.lengths == [2]uint64{} {
+		return false // no Key Vault names: nothing to look for after a '/'
 	}
 	for i := 0; ; {
 		j := bytes.IndexByte(record[i:], '/')

@@ -158,6 +158,9 @@ func (e *Emulator) handleVault(r *http.Request, v *vault, in *auditInput) (int, 
 		}
 		return fail(ae)
 	}
+	if lost := v.loseAnswer(spec.class); lost != nil {
+		return fail(lost) // it ran: its answer is what is lost
+	}
 	in.objectID = res.id
 	if res.body == nil {
 		return res.status, nil, nil

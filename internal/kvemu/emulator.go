@@ -69,6 +69,7 @@ type Emulator struct {
 
 	delivery *dispatcher
 	apps     apps           // client credentials for the emulated token endpoint
+	signIns  signIns        // canary apps whose sign-ins are logged (signin.go)
 	activity activityStore  // recent Activity-log events for the REST API
 	regions  regionLimiters // subscription-wide limits per region
 

@@ -27,6 +27,14 @@ type Faults struct {
 	ServerErrorRate   float64
 	ServerErrorNext   int
 	ServerErrorStatus int
+	// CreateErrorNext fails exactly the next n creates (secret sets and
+	// restores, key and certificate creates and imports), and nothing
+	// else, with ServerErrorStatus before they run; CreateAnswerLostNext
+	// runs the next n creates and then answers each with
+	// ServerErrorStatus, as when the answer of a write that happened is
+	// lost: a 5xx leaves it open whether a write ran, and a client must
+	// find out.
+	CreateErrorNext, CreateAnswerLostNext int
 	// Latency is added to every request of the vault.
 	Latency time.Duration
 	// Seed, when non-zero, makes the rate-based faults repeatable: the
@@ -116,7 +124,8 @@ func (l *limiter) take(lim Limits, c limitClass, now time.Time) (ok bool, wait t
 
 // faultCounters remember how many of the "next n" faults are used.
 type faultCounters struct {
-	throttled, failed int
+	throttled, failed        int
+	createFailed, createLost int
 }
 
 // SetFaults replaces a vault's fault configuration.
@@ -161,6 +170,10 @@ func (v *vault) injectFault(c limitClass, now time.Time) (time.Duration, Limits,
 		}
 		return f.Latency, f.Limits, &apiError{status: status, code: "ServiceUnavailable", message: "The service is temporarily unavailable. Please try again later."}
 	}
+	if c != classOther && v.faultCounts.createFailed < f.CreateErrorNext {
+		v.faultCounts.createFailed++
+		return f.Latency, f.Limits, serverError(f)
+	}
 	if v.faultCounts.throttled < f.ThrottleNext || (f.ThrottleRate > 0 && draw() < f.ThrottleRate) {
 		v.faultCounts.throttled++
 		ra := f.RetryAfter
@@ -173,6 +186,28 @@ func (v *vault) injectFault(c limitClass, now time.Time) (time.Duration, Limits,
 		return f.Latency, f.Limits, errThrottled(wait)
 	}
 	return f.Latency, f.Limits, nil
+}
+
+// loseAnswer reports whether the answer of a create of class c that ran
+// is to be lost (Faults.CreateAnswerLostNext), and the error to answer
+// with instead.
+func (v *vault) loseAnswer(c limitClass) *apiError {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if c == classOther || v.faultCounts.createLost >= v.faults.CreateAnswerLostNext {
+		return nil
+	}
+	v.faultCounts.createLost++
+	return serverError(&v.faults)
+}
+
+// serverError is the answer of a server error fault.
+func serverError(f *Faults) *apiError {
+	status := f.ServerErrorStatus
+	if status == 0 {
+		status = http.StatusServiceUnavailable
+	}
+	return &apiError{status: status, code: "ServiceUnavailable", message: "The service is temporarily unavailable. Please try again later."}
 }
 
 // regionLimiters count transactions of all the vaults of a subscription in

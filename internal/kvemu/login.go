@@ -88,7 +88,9 @@ func (e *Emulator) serveLogin(w http.ResponseWriter, r *http.Request) {
 			"tenant_region_scope":                   "EU",
 		})
 	case len(segs) == 4 && segs[1] == "oauth2" && segs[2] == "v2.0" && segs[3] == "token" && r.Method == http.MethodPost:
-		e.issueToken(w, r, segs[0])
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		e.issueToken(sw, r, segs[0])
+		e.logSignIn(r, segs[0], sw.status) // signin.go: a canary app's sign-ins are logged
 	default:
 		writeLoginJSON(w, http.StatusNotFound, tokenError{Error: "not_found", Description: "The emulator serves only client-credential sign-in."})
 	}

@@ -145,7 +145,7 @@ func Attack(ctx context.Context, o AttackOptions) error {
 		fmt.Fprintln(out, "  no vault with decoys to cover tracks in")
 	}
 
-	fmt.Fprintln(out, "\n5. Use stolen values outside Key Vault: read decoy secrets, then call the URL, look up the host, connect to the database")
+	fmt.Fprintln(out, "\n5. Use stolen values outside Key Vault: read decoy secrets, then call the URL, look up the host, connect to the database, sign in as the app")
 	uses := 0
 	switch {
 	case st.Canaries == nil:

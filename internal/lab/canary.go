@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/honeyvault/honeyvault/internal/app"
@@ -56,24 +57,43 @@ func (l *Lab) bindCanaries() error {
 }
 
 // canariesFor are the canaries the planter puts into vault v's decoy
-// secrets. The vaults the outside identities may read take one kind each
-// in turn (http, dns, postgres, http, …), so that with three or more of
-// them every kind is there to be read and used; the others take every
-// kind, each secret the one that fits its value.
+// secrets. The vaults the outside identities may read share the kinds out
+// so that every kind is there to be read and used: with three or more of
+// them, one kind each in turn (http, dns, postgres, http, …); with fewer,
+// the kinds dealt round them (one vault: all three; two: http and postgres,
+// then dns), a vault with several taking them in turn over as many decoy
+// secrets (plant.Canaries.EveryKind; secretsFor plants that many). The
+// other vaults take every kind, each secret the one that fits its value.
 func (l *Lab) canariesFor(plans []vaultTemplate, vault string) plant.Canaries {
 	all, _ := deploy.CanariesOf(l.canaryCfg) // checked by bindCanaries
-	readable := 0
+	var readable []string
 	for _, p := range plans {
-		if p.newcomer || p.outsidersDenied {
-			continue
+		if !p.newcomer && !p.outsidersDenied {
+			readable = append(readable, p.name)
 		}
-		if strings.EqualFold(p.name, vault) {
-			all.Kinds = []canary.Kind{canary.Kinds[readable%len(canary.Kinds)]}
-			break
-		}
-		readable++
 	}
+	i := slices.IndexFunc(readable, func(name string) bool { return strings.EqualFold(name, vault) })
+	if i < 0 {
+		return all
+	}
+	var kinds []canary.Kind
+	for j, k := range canary.Kinds {
+		if j%len(readable) == i%len(canary.Kinds) {
+			kinds = append(kinds, k)
+		}
+	}
+	all.Kinds, all.EveryKind = kinds, len(kinds) > 1
 	return all
+}
+
+// secretsFor is how many decoy secrets (and keys) a vault planted with c
+// gets: as many as its kinds when it must carry each (EveryKind), else
+// labSettings' draw (0).
+func secretsFor(c plant.Canaries) int {
+	if c.EveryKind {
+		return len(c.Kinds)
+	}
+	return 0
 }
 
 // stateCanaries is what the state file says of the listeners.

@@ -176,7 +176,8 @@ func TestAttackRaisesIncidents(t *testing.T) {
 	text := out.String()
 	for _, want := range []string{`playing "ci-runner"`, "KeyGet", "SecretList", "200 OK", "403 Forbidden", "<- decoy",
 		"4. Cover tracks", opDiagnosticSettingsDelete + " audit-to-seclogs", "200 OK (the audit log stops here)", tamperTitle,
-		"5. Use stolen values", "canary:http", "GET http://127.0.0.1:", "canary:dns", "NXDOMAIN", "canary:postgres", "28P01", "3 uses of a decoy's value outside Key Vault",
+		"5. Use stolen values", "canary:http", "GET http://127.0.0.1:", "canary:dns", "NXDOMAIN", "canary:postgres", "28P01",
+		"canary:entra", "sign in as app ", "signed in (a service principal with no permissions)", "4 uses of a decoy's value outside Key Vault",
 		"6. Beyond Azure", vaultCluster + "/", "vault:read", awsAccount + "/", "GetSecretValue"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("attack output lacks %q:\n%s", want, text)
@@ -375,7 +376,8 @@ func TestLabDiscoversItsVaults(t *testing.T) {
 }
 
 // awaitCanaryAlerts waits (with a deadline) until the incidents hold an
-// alert of each canary kind from 127.0.0.1, and fails on more than one.
+// alert of each canary kind from 127.0.0.1 — the Entra ID canary's from
+// the emulator's sign-in log — and fails on more than one.
 func awaitCanaryAlerts(t *testing.T, hv *client.Client) {
 	t.Helper()
 	ctx := testContext(t)
@@ -397,7 +399,7 @@ func awaitCanaryAlerts(t *testing.T, hv *client.Client) {
 				}
 			}
 		}
-		if got["canary:http"] == 1 && got["canary:dns"] == 1 && got["canary:postgres"] == 1 {
+		if got["canary:http"] == 1 && got["canary:dns"] == 1 && got["canary:postgres"] == 1 && got["canary:entra"] == 1 {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -86,10 +86,6 @@ func (l *Lab) plant(ctx context.Context, plans []vaultTemplate) error {
 	if err = errors.Join(append(warnings, err)...); err != nil {
 		return fmt.Errorf("lab: vault discovery: %w", err)
 	}
-	planner, err := plant.NewPlanner(labSettings)
-	if err != nil {
-		return err
-	}
 	// The registry is honeyvault's database, opened here before the server
 	// starts (see Start).
 	st, err := store.Open(ctx, l.dsn())
@@ -98,10 +94,11 @@ func (l *Lab) plant(ctx context.Context, plans []vaultTemplate) error {
 	}
 	defer st.Close()
 	d := &deploy.Deployer{
-		Azure: az, Store: st, Planner: planner, Planter: who,
+		Azure: az, Store: st, Planter: who,
 		GrantTemporary: true, Log: l.log.With("component", "plant"),
 	}
-	// One deploy per set of canary kinds (canariesFor), vaults in order.
+	// One deploy per set of canary kinds (canariesFor), vaults in order,
+	// each with as many secrets as its kinds need (secretsFor).
 	var runs []*deploy.VaultRun
 	var errs []error
 	var order []string
@@ -109,7 +106,7 @@ func (l *Lab) plant(ctx context.Context, plans []vaultTemplate) error {
 	canaries := map[string]plant.Canaries{}
 	for _, v := range vaults {
 		c := l.canariesFor(plans, v.Name)
-		key := fmt.Sprint(c.Kinds)
+		key := fmt.Sprint(c.Kinds, c.EveryKind)
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
 			canaries[key] = c
@@ -117,9 +114,19 @@ func (l *Lab) plant(ctx context.Context, plans []vaultTemplate) error {
 		groups[key] = append(groups[key], v)
 	}
 	for _, key := range order {
+		settings := labSettings
+		if n := secretsFor(canaries[key]); n > 0 {
+			settings.Quantity = plant.Quantity{P: 1, Max: n} // exactly n: one secret per kind
+		}
+		if d.Planner, err = plant.NewPlanner(settings); err != nil {
+			return err
+		}
 		d.Canaries = canaries[key]
 		rs, err := d.Deploy(ctx, groups[key], nil)
 		runs, errs = append(runs, rs...), append(errs, err)
+	}
+	if l.canaryCfg.HTTP.Listen != "" { // the lab runs its canaries: an Entra ID one too
+		errs = append(errs, l.plantEntra(ctx, d, vaults, plans, runs))
 	}
 	for _, r := range runs {
 		i, ok := index[strings.ToLower(r.Vault.Name)]

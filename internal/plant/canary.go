@@ -123,6 +123,11 @@ func CanaryKindFor(vk ValueKind, kinds []canary.Kind) canary.Kind {
 	switch {
 	case vk == KindPostgresConnection:
 		prefer = []canary.Kind{canary.KindPostgres, canary.KindDNS, canary.KindHTTP}
+	case vk == KindStorageConnection:
+		// A storage client signs its requests (SharedKey) and sends them
+		// to the blob endpoint: the HTTP listener sees the account name
+		// that names the decoy, where DNS would see only a lookup.
+		prefer = []canary.Kind{canary.KindHTTP, canary.KindDNS, canary.KindPostgres}
 	case vk.isConnection():
 		prefer = []canary.Kind{canary.KindDNS, canary.KindPostgres, canary.KindHTTP}
 	default:
@@ -173,11 +178,21 @@ func (v ValueSpec) CanaryValue(rng *rand.Rand, k canary.Kind, token string, t Ca
 }
 
 // httpCanary is a webhook-style URL with the token as a path segment, or,
-// where the vault holds connection strings and passwords, a basic-auth URL
-// whose password is the token.
+// where the vault holds storage connection strings, one whose blob
+// endpoint is the listener, or, where it holds other connection strings
+// and passwords, a basic-auth URL whose password is the token.
 func httpCanary(rng *rand.Rand, vk ValueKind, h ValueHints, token, base string) string {
 	u, _ := url.Parse(base) // checked by Validate
 	prefix := strings.TrimRight(u.Path, "/")
+	if vk == KindStorageConnection {
+		// The token is the account name, which a storage client sends in
+		// every request it signs ("Authorization: SharedKey NAME:SIG")
+		// and, the endpoint being path-style, as the path's first
+		// segment: the listener finds it whichever it reads. Account
+		// names are 3-24 lowercase letters and digits: a token is one.
+		u.Path = prefix + "/" + token
+		return storageConnectionTo(token, randBase64(rng, 64), u.String())
+	}
 	if vk.isConnection() || vk == KindPassword || vk == KindClientSecret {
 		u.User = url.UserPassword(oneOf(rng, []string{"svc-" + h.App, h.App + "-api", "deploy"}), token)
 		u.Path = prefix + "/" + oneOf(rng, []string{"api/v1/", "v2/", h.App + "/"})
@@ -204,6 +219,8 @@ func dnsCanary(rng *rand.Rand, vk ValueKind, h ValueHints, token, zone string) s
 	case KindMongoConnection:
 		return fmt.Sprintf("mongodb://%s:%s@db-%s.%s:10255/?ssl=true&replicaSet=globaldb&retrywrites=false",
 			h.App, url.QueryEscape(randBase64(rng, 32)), token, zone)
+	case KindStorageConnection:
+		return storageConnectionTo(storageAccountName(rng, h), randBase64(rng, 64), fmt.Sprintf("https://blob-%s.%s/", token, zone))
 	case KindStorageKey, KindSAS, KindAPIKey, KindSigningKey:
 		return fmt.Sprintf("https://api-%s.%s/%s/v1/", token, zone, h.App)
 	}
@@ -238,12 +255,51 @@ func postgresCanary(rng *rand.Rand, vk ValueKind, h ValueHints, token, host stri
 type Canaries struct {
 	Kinds   []canary.Kind
 	Targets CanaryTargets
+	// EveryKind makes a vault's decoy secrets take the kinds in turn: each
+	// the best fit (CanaryKindFor) among the kinds not yet given in that
+	// vault, all of them again once each is used. A vault with as many
+	// decoy secrets as kinds then carries each. Off, each secret takes the
+	// kind that fits it best, whatever its neighbours took.
+	EveryKind bool
+}
+
+// KindTaker hands out the kinds of one vault's decoy secrets, one secret
+// after another, as c says (EveryKind or not). The zero value is not
+// usable: get one from c.Taker.
+type KindTaker struct {
+	c    Canaries
+	used []canary.Kind
+}
+
+// Taker returns a KindTaker for one vault's decoy secrets.
+func (c Canaries) Taker() *KindTaker { return &KindTaker{c: c} }
+
+// Next is the kind of the next decoy secret, whose value is of kind vk.
+func (t *KindTaker) Next(vk ValueKind) canary.Kind {
+	if !t.c.EveryKind {
+		return CanaryKindFor(vk, t.c.Kinds)
+	}
+	var left []canary.Kind
+	for _, k := range t.c.Kinds {
+		if !slices.Contains(t.used, k) {
+			left = append(left, k)
+		}
+	}
+	if len(left) == 0 {
+		t.used, left = nil, t.c.Kinds
+	}
+	k := CanaryKindFor(vk, left)
+	t.used = append(t.used, k)
+	return k
 }
 
 // NewCanaries checks kinds (canary.kinds) and their public names.
 func NewCanaries(kinds []string, t CanaryTargets) (Canaries, error) {
 	c := Canaries{Targets: t}
 	for _, k := range kinds {
+		if canary.Kind(k) == canary.KindEntra {
+			return Canaries{}, errors.New("plant: canary kind entra is planted with honeyvault plant entra, one app registration per decoy, not through canary.kinds (want http, dns or postgres)")
+		}
 		if !canary.Kind(k).Valid() {
 			return Canaries{}, fmt.Errorf("plant: unknown canary kind %q (want http, dns or postgres)", k)
 		}

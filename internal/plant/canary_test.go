@@ -3,6 +3,7 @@ package plant
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,6 +35,10 @@ func TestCanaryValueShapes(t *testing.T) {
 		{KindSigningKey, canary.KindHTTP, regexp.MustCompile(`^https://hooks\.contoso-ops\.net/in/services/T[A-Z0189]{8}/TOKEN/`)},
 		{KindSQLConnection, canary.KindHTTP, regexp.MustCompile(`^https://[a-z0-9-]+:TOKEN@hooks\.contoso-ops\.net/in/[a-z0-9/]+$`)},
 		{KindPassword, canary.KindHTTP, regexp.MustCompile(`^https://[a-z0-9-]+:TOKEN@hooks\.contoso-ops\.net/`)},
+		{KindStorageConnection, canary.KindHTTP, regexp.MustCompile(`^DefaultEndpointsProtocol=https;AccountName=TOKEN;AccountKey=[A-Za-z0-9+/]{86}==;` +
+			`BlobEndpoint=https://hooks\.contoso-ops\.net/in/TOKEN;EndpointSuffix=core\.windows\.net$`)},
+		{KindStorageConnection, canary.KindDNS, regexp.MustCompile(`^DefaultEndpointsProtocol=https;AccountName=st[a-z0-9]{4,22};AccountKey=[A-Za-z0-9+/]{86}==;` +
+			`BlobEndpoint=https://blob-TOKEN\.svc\.contoso-ops\.net/;EndpointSuffix=core\.windows\.net$`)},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.kind)+"/"+string(tc.vk), func(t *testing.T) {
@@ -85,7 +90,8 @@ func TestCanaryValuesUnique(t *testing.T) {
 }
 
 // The kind that fits the value: a PostgreSQL connection string wants the
-// PostgreSQL listener, other connection strings a DNS name, the rest a URL;
+// PostgreSQL listener, a storage connection string the HTTP listener as
+// its blob endpoint, other connection strings a DNS name, the rest a URL;
 // a kind not in use is never picked.
 func TestCanaryKindFor(t *testing.T) {
 	all := canary.Kinds
@@ -96,6 +102,8 @@ func TestCanaryKindFor(t *testing.T) {
 	}{
 		{KindPostgresConnection, all, canary.KindPostgres},
 		{KindSQLConnection, all, canary.KindDNS},
+		{KindStorageConnection, all, canary.KindHTTP},
+		{KindStorageConnection, []canary.Kind{canary.KindDNS, canary.KindPostgres}, canary.KindDNS},
 		{KindRedisConnection, all, canary.KindDNS},
 		{KindAPIKey, all, canary.KindHTTP},
 		{KindPassword, all, canary.KindHTTP},
@@ -129,6 +137,7 @@ func TestCanaryValueRefuses(t *testing.T) {
 		{"bad port", canary.KindPostgres, tok, CanaryTargets{PostgresHost: "pg.contoso-ops.net:99999"}, "bad port"},
 		{"no host", canary.KindPostgres, tok, CanaryTargets{}, "no public host"},
 		{"unknown kind", "smtp", tok, testTargets, "unknown canary kind"},
+		{"entra: no value of the planter's", canary.KindEntra, tok, testTargets, "unknown canary kind"},
 		{"bad token", canary.KindHTTP, "short", testTargets, "not a usable canary token"},
 	}
 	for _, tc := range bad {
@@ -146,5 +155,41 @@ func TestNewCanaryToken(t *testing.T) {
 		if !canary.ValidToken(tok) || hasGiveaway(tok) {
 			t.Fatalf("token %q", tok)
 		}
+	}
+}
+
+// With EveryKind a vault's secrets take the kinds in turn, each the best
+// fit among those not yet given, then all again; without, each the best
+// fit whatever the others took.
+func TestKindTaker(t *testing.T) {
+	vks := []ValueKind{KindSQLConnection, KindSQLConnection, KindSQLConnection, KindSQLConnection}
+	tests := []struct {
+		c    Canaries
+		want []canary.Kind
+	}{
+		{Canaries{Kinds: canary.Kinds, EveryKind: true}, []canary.Kind{canary.KindDNS, canary.KindPostgres, canary.KindHTTP, canary.KindDNS}},
+		{Canaries{Kinds: canary.Kinds}, []canary.Kind{canary.KindDNS, canary.KindDNS, canary.KindDNS, canary.KindDNS}},
+		{Canaries{Kinds: []canary.Kind{canary.KindHTTP, canary.KindPostgres}, EveryKind: true}, []canary.Kind{canary.KindPostgres, canary.KindHTTP, canary.KindPostgres, canary.KindHTTP}},
+	}
+	for _, tc := range tests {
+		taker := tc.c.Taker()
+		var got []canary.Kind
+		for _, vk := range vks {
+			got = append(got, taker.Next(vk))
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: kinds %v; want %v", tc.c, got, tc.want)
+		}
+	}
+}
+
+// canary.kinds takes the listeners' kinds only: entra is planted one app
+// at a time (plant entra), and saying so beats "unknown".
+func TestNewCanariesRefusesEntra(t *testing.T) {
+	if _, err := NewCanaries([]string{"http", "entra"}, testTargets); err == nil || !strings.Contains(err.Error(), "plant entra") {
+		t.Errorf("got %v; want entra refused, pointing at plant entra", err)
+	}
+	if _, err := NewCanaries([]string{"smtp"}, testTargets); err == nil || !strings.Contains(err.Error(), "unknown canary kind") {
+		t.Errorf("got %v; want smtp unknown", err)
 	}
 }

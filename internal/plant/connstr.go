@@ -46,6 +46,14 @@ func storageConnection(rng *rand.Rand, h ValueHints) string {
 		storageAccountName(rng, h), randBase64(rng, 64))
 }
 
+// storageConnectionTo is a storage connection string whose blob endpoint
+// is blobEndpoint, as the portal writes one for an account with a custom
+// domain or a private endpoint: clients send blob requests there.
+func storageConnectionTo(account, key, blobEndpoint string) string {
+	return fmt.Sprintf("DefaultEndpointsProtocol=https;AccountName=%s;AccountKey=%s;BlobEndpoint=%s;EndpointSuffix=core.windows.net",
+		account, key, blobEndpoint)
+}
+
 func serviceBusConnection(rng *rand.Rand, h ValueHints, eventHub bool) string {
 	prefix, keyName := "sb", oneOf(rng, []string{"RootManageSharedAccessKey", "RootManageSharedAccessKey", h.App + "-sender", "listen-send"})
 	if eventHub {

@@ -25,7 +25,8 @@ type collector struct {
 	pool    *sync.Pool
 	tokens  chan struct{} // one per block buffer out (see scanLines)
 	st      Stats
-	calls   map[string]bool // Vault calls alerted on, by DedupKey and decoy (see repeatCall)
+	events  []auditlog.Event // reused by record
+	calls   map[string]bool  // Vault calls alerted on, by DedupKey and decoy (see repeatCall)
 }
 
 type queued struct {
@@ -186,19 +187,23 @@ func (c *collector) record(raw []byte, pos auditlog.Position, err error) {
 		return
 	}
 	c.st.Parsed++
-	ev, err := auditlog.ParseRecordWith(raw, c.s.parseOptions())
+	events, err := auditlog.AppendEventsWith(c.events[:0], raw, c.s.parseOptions())
 	if err != nil {
 		c.st.Malformed++
 		c.s.malformed(&auditlog.RecordError{Pos: pos, Err: err})
 		return
 	}
-	ev.Source = pos
-	if isStoreRecord(&ev) {
-		c.v.seen.Store(true)
-	}
-	for _, a := range c.s.Matcher.Match(&ev) {
-		if !c.repeatCall(&a) {
-			c.s.alert(&c.st, a)
+	c.events = events
+	for i := range events {
+		ev := &events[i]
+		ev.Source = pos
+		if isStoreRecord(ev) {
+			c.v.seen.Store(true)
+		}
+		for _, a := range c.s.Matcher.Match(ev) {
+			if !c.repeatCall(&a) {
+				c.s.alert(&c.st, a)
+			}
 		}
 	}
 }

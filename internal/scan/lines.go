@@ -45,10 +45,11 @@ type result struct {
 	segs  []segment
 }
 
-// validity remembers whether an input has yielded a Key Vault record yet.
-// Until it has, every record is parsed — not only those the prefilter lets
-// through — so that an input with none (the wrong file) is recognised; the
-// first good record switches the workers to the fast path.
+// validity remembers whether an input has yielded a record of a store
+// honeyvault watches yet (see isStoreRecord). Until it has, every record
+// is parsed — not only those the prefilter lets through — so that an input
+// with none (the wrong file) is recognised; the first good record switches
+// the workers to the fast path.
 type validity struct{ seen atomic.Bool }
 
 // scanLines is the retro-hunt's one path for every layout. A reader cuts
@@ -328,23 +329,27 @@ func (s *Scanner) scanLine(seg *segment, line, trimmed []byte, pos auditlog.Posi
 				continue
 			}
 			seg.st.Parsed++
-			ev, err := auditlog.ParseRecordWith(raw, s.parseOptions())
+			var one [1]auditlog.Event
+			events, err := auditlog.AppendEventsWith(one[:0], raw, s.parseOptions())
 			if err != nil {
 				seg.st.Malformed++
 				seg.items = append(seg.items, item{bad: &auditlog.RecordError{Pos: rpos, Err: err}})
 				continue
 			}
-			ev.Source = rpos
-			if isStoreRecord(&ev) {
-				v.seen.Store(true)
-			}
-			for _, a := range s.Matcher.Match(&ev) {
-				if a.Suppressed {
-					seg.st.Suppressed++
-				} else {
-					seg.st.Alerts++
+			for i := range events {
+				ev := &events[i]
+				ev.Source = rpos
+				if isStoreRecord(ev) {
+					v.seen.Store(true)
 				}
-				seg.items = append(seg.items, item{alert: &a})
+				for _, a := range s.Matcher.Match(ev) {
+					if a.Suppressed {
+						seg.st.Suppressed++
+					} else {
+						seg.st.Alerts++
+					}
+					seg.items = append(seg.items, item{alert: &a})
+				}
 			}
 		}
 	}

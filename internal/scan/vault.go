@@ -12,9 +12,11 @@ func (s *Scanner) parseOptions() auditlog.ParseOptions {
 // isStoreRecord reports whether an event shows the input is an audit log
 // of a store honeyvault watches: a Key Vault record names its vault; a
 // Vault audit entry is one even when it names no KV mount (a log may
-// start with the device's test probe or hold no KV access at all).
+// start with the device's test probe or hold no KV access at all); so is
+// any CloudTrail record (a trail's log file may hold no Secrets Manager
+// record and is still the right kind of file).
 func isStoreRecord(ev *auditlog.Event) bool {
-	return ev.VaultName != "" || ev.Shape == auditlog.ShapeVaultAudit
+	return ev.VaultName != "" || ev.Shape == auditlog.ShapeVaultAudit || ev.Shape == auditlog.ShapeCloudTrail
 }
 
 // repeatCall reports whether a is the second alert of one Vault call on

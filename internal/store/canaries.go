@@ -21,9 +21,12 @@ type NewCanary struct {
 
 func (c NewCanary) validate() error {
 	if !c.Kind.Valid() {
-		return fmt.Errorf("store: unknown canary kind %q (want http, dns or postgres)", c.Kind)
+		return fmt.Errorf("store: unknown canary kind %q (want http, dns, postgres or entra)", c.Kind)
 	}
-	if !canary.ValidToken(c.Token) {
+	if c.Kind == canary.KindEntra && !canary.ValidAppID(c.Token) {
+		return errors.New("store: an entra canary's token is its app id, a GUID in lower case")
+	}
+	if !c.Kind.ValidTokenOf(c.Token) {
 		return errors.New("store: a canary token must be 20 characters of lowercase base32 (canary.NewToken)")
 	}
 	return nil
@@ -48,7 +51,7 @@ func insertCanary(ctx context.Context, tx *sql.Tx, decoyID int64, c NewCanary, n
 // ErrNotFound: a token the registry does not know (a scan of a listener,
 // a guess) names nothing.
 func (s *Store) CanaryByToken(ctx context.Context, token string) (Canary, registry.Decoy, error) {
-	if !canary.ValidToken(token) {
+	if !canary.ValidToken(token) && !canary.ValidAppID(token) {
 		return Canary{}, registry.Decoy{}, fmt.Errorf("%w: not a canary token", ErrNotFound)
 	}
 	var c Canary

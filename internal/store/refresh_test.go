@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/canary"
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
@@ -53,6 +54,75 @@ func TestCompleteRefresh(t *testing.T) {
 		}
 		if refreshes != 1 {
 			t.Errorf("%d decoy.refresh rows; want 1 (refused ones leave none)", refreshes)
+		}
+	})
+}
+
+// A refresh taken back removes exactly its token and allow rule, with one
+// audit row, in one transaction: a token or rule of another decoy (or
+// none) is ErrNotFound and changes nothing.
+func TestAbandonRefresh(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		planted, other := canary.NewToken(), canary.NewToken()
+		d := &registry.Decoy{VaultID: vaultA, Name: "orders-webhook-url", Type: registry.Secret, CreatedBy: "planter"}
+		o := &registry.Decoy{VaultID: vaultA, Name: "billing-webhook-url", Type: registry.Secret, CreatedBy: "planter"}
+		if err := s.BeginPlanting(ctx, []NewPlanting{{Decoy: d, PlantedBy: "oid-planter", Canary: &NewCanary{Kind: canary.KindHTTP, Token: planted}},
+			{Decoy: o, PlantedBy: "oid-planter", Canary: &NewCanary{Kind: canary.KindHTTP, Token: other}}}); err != nil {
+			t.Fatal(err)
+		}
+		who := AuditEntry{Actor: "system (scheduled refresh)"}
+		fresh := canary.NewToken()
+		if err := s.AddCanary(ctx, d.ID, NewCanary{Kind: canary.KindHTTP, Token: fresh}); err != nil {
+			t.Fatal(err)
+		}
+		rule := &AllowRule{Identity: "oid-planter", Operations: []string{"SecretSet"}, VaultID: vaultA, Type: registry.Secret, Name: d.Name, DecoyID: d.ID, Note: "refresh"}
+		if err := s.AddAllowRule(ctx, rule, who); err != nil {
+			t.Fatal(err)
+		}
+		rulesBefore, _ := s.AllowRules(ctx, time.Time{})
+		for name, try := range map[string]func() error{
+			"another decoy's token": func() error { return s.AbandonRefresh(ctx, d.ID, other, rule.ID, "x", who) },
+			"another decoy's rule":  func() error { return s.AbandonRefresh(ctx, o.ID, "", rule.ID, "x", who) },
+			"no actor":              func() error { return s.AbandonRefresh(ctx, d.ID, fresh, rule.ID, "x", AuditEntry{}) },
+		} {
+			if err := try(); err == nil {
+				t.Errorf("%s: taken back", name)
+			}
+		}
+		if c, err := s.DecoyCanary(ctx, d.ID); err != nil || c.Token != fresh {
+			t.Fatalf("after refused attempts the newest token is %v (%v); want the fresh one still", c.ID, err)
+		}
+		if rules, _ := s.AllowRules(ctx, time.Time{}); len(rules) != len(rulesBefore) {
+			t.Fatalf("%d allow rules after refused attempts; want %d", len(rules), len(rulesBefore))
+		}
+
+		if err := s.AbandonRefresh(ctx, d.ID, fresh, rule.ID, "the vault refused the write", who); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.CanaryByToken(ctx, fresh); !errors.Is(err, ErrNotFound) {
+			t.Errorf("the abandoned token still names a decoy: %v", err)
+		}
+		for _, tok := range []string{planted, other} {
+			if _, _, err := s.CanaryByToken(ctx, tok); err != nil {
+				t.Errorf("a planted token was taken too: %v", err)
+			}
+		}
+		if rules, _ := s.AllowRules(ctx, time.Time{}); len(rules) != len(rulesBefore)-1 {
+			t.Errorf("%d allow rules; want %d", len(rules), len(rulesBefore)-1)
+		}
+		entries, err := s.ListAudit(ctx, AuditFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range entries {
+			if e.Action == "decoy.refresh-abandoned" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d decoy.refresh-abandoned rows; want 1", n)
 		}
 	})
 }

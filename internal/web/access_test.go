@@ -26,6 +26,7 @@ var (
 		{"GET", "/api/v1/honeytokens?vault_id=" + url.QueryEscape(envVaultHR), ""},
 		{"GET", "/api/v1/honeytokens/watchlist.csv", ""},
 		{"POST", "/api/v1/ingest/azure-keyvault", `{"records":[]}`},
+		{"POST", "/api/v1/ingest/aws-cloudtrail", `{"Records":[]}`},
 		{"GET", "/api/v1/ingest/status", ""},
 		{"GET", "/api/v1/dead-letters", ""},
 		{"GET", "/api/v1/tokens", ""},

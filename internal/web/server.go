@@ -146,6 +146,9 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /api/v1/honeytokens", h.require(auth.ReadDecoys, h.listHoneytokens))
 	mux.Handle("GET /api/v1/honeytokens/watchlist.csv", h.require(auth.ReadDecoys, h.exportWatchlist))
 	mux.Handle("POST /api/v1/ingest/azure-keyvault", h.require(auth.WriteRecords, h.ingestRecords))
+	// The same endpoint under a name that says AWS, for EventBridge API
+	// destinations and CloudTrail forwarders: every shape goes to either.
+	mux.Handle("POST /api/v1/ingest/aws-cloudtrail", h.require(auth.WriteRecords, h.ingestRecords))
 	mux.Handle("GET /api/v1/ingest/status", h.require(auth.ReadIncidents, h.ingestStatus))
 	mux.Handle("GET /api/v1/cluster", h.require(auth.ReadMetrics, h.cluster))
 	mux.Handle("GET /api/v1/dead-letters", h.require(auth.ManageSettings, h.listDeadLetters))

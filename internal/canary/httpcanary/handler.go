@@ -29,6 +29,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.rec.Record(r.Context(), hitOf(r)) // the answer is the same whatever the outcome
 
 	h := w.Header()
+	if storageRequest(r) {
+		answerStorage(w)
+		return
+	}
 	if s.cfg.ServerName != "" {
 		h.Set("Server", s.cfg.ServerName)
 	}

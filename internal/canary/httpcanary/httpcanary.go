@@ -12,9 +12,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
-
-	"golang.org/x/net/netutil"
 
 	"github.com/honeyvault/honeyvault/internal/canary"
 )
@@ -23,7 +22,6 @@ import (
 const (
 	maxHeaderBytes = 8 << 10
 	maxBodyBytes   = 4 << 10 // read (and thrown away) so keep-alive works; more closes the connection
-	maxConns       = 256
 	readTimeout    = 10 * time.Second
 	writeTimeout   = 10 * time.Second
 	idleTimeout    = 30 * time.Second
@@ -36,6 +34,10 @@ type Config struct {
 	// PerAddress limits the hits one source address records; requests
 	// beyond it get the same answer and record nothing.
 	PerAddress canary.Limit
+	// Conns bounds the connections served at once, in all and per source
+	// address (canary.DefaultConnLimit when zero); one beyond is closed
+	// unserved.
+	Conns canary.ConnLimit
 	// ServerName, when set, is sent as the Server header (e.g. "nginx"),
 	// so the listener looks like the service its URLs imitate.
 	ServerName string
@@ -85,7 +87,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			srv.Close()
 		}
 	}()
-	err := srv.Serve(netutil.LimitListener(l, maxConns))
+	err := srv.Serve(canary.LimitConns(l, s.cfg.Conns, func(remote netip.AddrPort) {
+		s.log.Debug("httpcanary: connection refused, over the limit", "remote", remote)
+	}))
 	close(done)
 	<-stopped
 	if errors.Is(err, http.ErrServerClosed) {

@@ -197,3 +197,24 @@ func TestOversizedHeadersAreRefused(t *testing.T) {
 		t.Errorf("after it: status %d, %d hits; want 403 and one hit", got.status, len(sink.Hits()))
 	}
 }
+
+// A flood of connections from one address is capped at its share — the
+// ones beyond are closed unserved — while another address still gets in
+// and its use is a hit. Without a share per address the flood would hold
+// every connection the listener serves.
+func TestConnectionFloodFromOneAddressIsCapped(t *testing.T) {
+	sink := &canarytest.Sink{}
+	base := start(t, Config{Conns: canary.ConnLimit{Total: 4, PerAddress: 2}}, sink)
+	addr := strings.TrimPrefix(base, "http://")
+	canarytest.HoldConns(t, "127.0.0.2", addr, 2)
+	for _, c := range canarytest.HoldConns(t, "127.0.0.2", addr, 3) {
+		canarytest.Closed(t, c)
+	}
+	tok := canary.NewToken()
+	if got := do(t, clientFrom("127.0.0.1"), newRequest(t, "GET", base+"/k/"+tok, nil)); got.status != http.StatusForbidden {
+		t.Fatalf("status %d; want 403", got.status)
+	}
+	if hits := sink.Hits(); len(hits) != 1 || hits[0].Token != tok || hits[0].Remote.Addr() != netip.MustParseAddr("127.0.0.1") {
+		t.Errorf("hits %+v; want one from 127.0.0.1 with its token", hits)
+	}
+}

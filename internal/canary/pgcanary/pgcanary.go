@@ -18,6 +18,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -26,10 +27,10 @@ import (
 
 // Bounds on the work one client can cause.
 const (
-	maxConns      = 128
-	maxBodyLen    = 4 << 10 // a password message; startup packets are bounded by pgproto3 (10,000 bytes)
-	connTimeout   = 10 * time.Second
-	maxNegotiates = 4 // SSLRequest/GSSENCRequest rounds before a startup message
+	defaultMaxConns = 128     // in all, when Config.Conns sets none
+	maxBodyLen      = 4 << 10 // a password message; startup packets are bounded by pgproto3 (10,000 bytes)
+	connTimeout     = 10 * time.Second
+	maxNegotiates   = 4 // SSLRequest/GSSENCRequest rounds before a startup message
 )
 
 // Config is the listener's settings. The zero value is a valid
@@ -38,13 +39,17 @@ type Config struct {
 	// PerAddress limits the hits one source address records; attempts
 	// beyond it fail the same way and record nothing.
 	PerAddress canary.Limit
+	// Conns bounds the connections served at once, in all and per source
+	// address (128 in all and canary.DefaultConnLimit's share when
+	// zero); one beyond is closed unserved, as an overloaded server would.
+	Conns canary.ConnLimit
 }
 
 // Server is a PostgreSQL canary listener.
 type Server struct {
 	rec   *canary.Recorder
 	log   *slog.Logger
-	slots chan struct{} // one per connection being served
+	conns canary.ConnLimit
 }
 
 // New returns a Server handing its hits to sink. A nil log discards.
@@ -52,7 +57,10 @@ func New(cfg Config, sink canary.Sink, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{rec: canary.NewRecorder(sink, cfg.PerAddress, log), log: log, slots: make(chan struct{}, maxConns)}
+	if cfg.Conns.Total <= 0 {
+		cfg.Conns.Total = defaultMaxConns
+	}
+	return &Server{rec: canary.NewRecorder(sink, cfg.PerAddress, log), log: log, conns: cfg.Conns}
 }
 
 // Serve accepts connections on l until ctx ends, then closes l, waits for
@@ -60,6 +68,9 @@ func New(cfg Config, sink canary.Sink, log *slog.Logger) *Server {
 // It returns another error when l fails.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { l.Close() })
+	l = canary.LimitConns(l, s.conns, func(remote netip.AddrPort) {
+		s.log.Debug("pgcanary: connection refused, over the limit", "remote", remote)
+	})
 	defer stop()
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -85,14 +96,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			continue
 		}
 		backoff = 0
-		select {
-		case s.slots <- struct{}{}:
-		default:
-			conn.Close() // full: a refused connection is what an overloaded server gives
-			continue
-		}
 		wg.Go(func() {
-			defer func() { <-s.slots }()
 			s.serveConn(context.WithoutCancel(ctx), conn)
 		})
 	}

@@ -163,39 +163,28 @@ func TestFloodFromOneAddressIsLimited(t *testing.T) {
 	}
 }
 
-func TestConnectionsBeyondTheBoundAreClosed(t *testing.T) {
-	addr := start(t, Config{}, &canarytest.Sink{})
-	var idle []net.Conn
-	t.Cleanup(func() {
-		for _, c := range idle {
-			c.Close()
-		}
-	})
-	for range maxConns { // each holds a slot, waiting for its startup message
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		idle = append(idle, c)
+// A flood of connections from one address is capped at its share — the
+// ones beyond are closed unserved — while another address still connects
+// and its attempt is a hit; a connection closed frees its place.
+func TestConnectionFloodFromOneAddressIsCapped(t *testing.T) {
+	sink := &canarytest.Sink{}
+	addr := start(t, Config{Conns: canary.ConnLimit{Total: 4, PerAddress: 2}}, sink)
+	held := canarytest.HoldConns(t, "127.0.0.2", addr, 2) // each waits for its startup message
+	for _, c := range canarytest.HoldConns(t, "127.0.0.2", addr, 3) {
+		canarytest.Closed(t, c)
 	}
-	extra, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
+	tok := canary.NewToken()
+	if e := connect(t, "postgres://app:"+tok+"@"+addr+"/db?sslmode=disable&connect_timeout=60", "127.0.0.1"); e.Code != "28P01" {
+		t.Fatalf("attempt from another address failed with %s; want 28P01", e.Code)
 	}
-	defer extra.Close()
-	extra.SetDeadline(time.Now().Add(time.Minute))
-	// Accepted after the others, it finds every slot taken.
-	if n, err := extra.Read(make([]byte, 1)); err != io.EOF {
-		t.Fatalf("connection %d: read %d bytes, %v; want it closed", maxConns+1, n, err)
+	if hits := sink.Hits(); len(hits) != 1 || hits[0].Token != tok || hits[0].Remote.Addr() != netip.MustParseAddr("127.0.0.1") {
+		t.Errorf("hits %+v; want one from 127.0.0.1 with its token", hits)
 	}
-	// A slot freed is a slot for the next client.
-	idle[0].Close()
+	// A place freed is a place for the flooding address's next client.
+	held[0].Close()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := canarytest.HoldConns(t, "127.0.0.2", addr, 1)[0]
 		fe := pgproto3.NewFrontend(c, c)
 		fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "u"}})
 		fe.Flush()
@@ -206,7 +195,7 @@ func TestConnectionsBeyondTheBoundAreClosed(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no slot came free after one client left: %v", err)
+			t.Fatalf("no place came free after one client left: %v", err)
 		}
 	}
 }

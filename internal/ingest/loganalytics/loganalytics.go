@@ -29,7 +29,7 @@ const (
 type Config struct {
 	Name            string // the source's name (Batch.Source, checkpoint key)
 	WorkspaceID     string
-	Table           string // TableAZKVAuditLogs (default) or TableAzureDiagnostics
+	Table           string // TableAZKVAuditLogs (default), TableAzureDiagnostics or TableAADServicePrincipalSignInLogs
 	Filter          string // extra KQL predicate
 	Overlap         time.Duration
 	MaxDelay        time.Duration
@@ -76,6 +76,8 @@ func New(cfg Config, client Querier, cps source.Checkpoints, log *slog.Logger) *
 		cfg.Table = TableAzureDiagnostics
 	} else if strings.EqualFold(cfg.Table, TableAZKVAuditLogs) {
 		cfg.Table = TableAZKVAuditLogs
+	} else if strings.EqualFold(cfg.Table, TableAADServicePrincipalSignInLogs) {
+		cfg.Table = TableAADServicePrincipalSignInLogs
 	}
 	if cfg.Overlap <= 0 {
 		cfg.Overlap = DefaultOverlap

@@ -10,6 +10,10 @@ import (
 const (
 	TableAZKVAuditLogs    = "AZKVAuditLogs"
 	TableAzureDiagnostics = "AzureDiagnostics"
+	// TableAADServicePrincipalSignInLogs holds Entra ID's service-principal
+	// sign-ins: what an Entra ID canary's use leaves (README "Entra ID
+	// canary"; auditlog/signin.go reads its rows).
+	TableAADServicePrincipalSignInLogs = "AADServicePrincipalSignInLogs"
 )
 
 // ingestionColumn is the column the query adds with each row's ingestion

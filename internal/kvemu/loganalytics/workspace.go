@@ -61,6 +61,12 @@ func (w *Workspace) Write(_ context.Context, b kvemu.Batch) error {
 				return fmt.Errorf("loganalytics: workspace: %w", err)
 			}
 			w.tables["AzureActivity"] = append(w.tables["AzureActivity"], laRow{AzureActivityRow(a), now})
+		case kvemu.CategorySignIns:
+			var s kvemu.SignInRecord
+			if err := json.Unmarshal(r.JSON, &s); err != nil {
+				return fmt.Errorf("loganalytics: workspace: %w", err)
+			}
+			w.tables["AADServicePrincipalSignInLogs"] = append(w.tables["AADServicePrincipalSignInLogs"], laRow{AADServicePrincipalSignInLogsRow(s), now})
 		}
 	}
 	return nil
@@ -74,7 +80,8 @@ func (w *Workspace) Rows(table string) int {
 }
 
 var tableColumns = map[string][]Column{
-	"AzureDiagnostics": AzureDiagnosticsColumns,
-	"AZKVAuditLogs":    AZKVAuditLogsColumns,
-	"AzureActivity":    AzureActivityColumns,
+	"AzureDiagnostics":              AzureDiagnosticsColumns,
+	"AZKVAuditLogs":                 AZKVAuditLogsColumns,
+	"AzureActivity":                 AzureActivityColumns,
+	"AADServicePrincipalSignInLogs": AADServicePrincipalSignInLogsColumns,
 }
