@@ -2,7 +2,9 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/vaultemu"
@@ -40,6 +42,32 @@ func (l *Lab) awaitVaultSocket(ctx context.Context) (string, error) {
 		select {
 		case <-ctx.Done():
 			return "", fmt.Errorf("lab: honeyvault's Vault socket source did not listen: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// awaitWatched waits until honeyvault's detection has synced the registry
+// since committed: the stores' decoys are planted while it serves, and a
+// read of one before the sync would match nothing (records are matched
+// once, on arrival).
+func (l *Lab) awaitWatched(ctx context.Context, committed time.Time) error {
+	want := float64(committed.UnixNano()) / 1e9
+	c := &http.Client{Timeout: 5 * time.Second}
+	defer c.CloseIdleConnections()
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		got, err := scrapeGauge(ctx, c, l.url+"/metrics", syncedMetric)
+		if err == nil && got > want {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = errors.New("its registry sync has not run since the planting")
+			}
+			return fmt.Errorf("lab: honeyvault does not watch the Vault and Secrets Manager decoys: %w", err)
 		case <-tick.C:
 		}
 	}

@@ -219,16 +219,24 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 	if st := l.emu.DeliveryStats(); st.Dropped > 0 {
 		return l, fmt.Errorf("lab: honeyvault refused %d audit records (see %s)", st.Dropped, filepath.Join(dir, logFile))
 	}
-	if err := l.connectStores(fctx); err != nil {
+	// Vault and Secrets Manager are planted while honeyvault serves: their
+	// audit paths need it listening, and the planter's records then reach
+	// it as any other (allow-listed, or before the sync matching nothing).
+	sctx, scancel := context.WithTimeout(ctx, DefaultWait)
+	defer scancel()
+	if err := l.connectStores(sctx); err != nil {
 		return l, err
 	}
 	if !opts.noPlant {
 		l.progress("lab: planting decoys into the Vault mounts and Secrets Manager regions as the planter")
 	}
-	if err := l.plantStores(ctx); err != nil {
+	if err := l.plantStores(sctx); err != nil {
 		return l, err
 	}
-	if err := l.awsEmu.Flush(fctx); err != nil {
+	if err := l.awaitWatched(sctx, time.Now()); err != nil {
+		return l, err
+	}
+	if err := l.awsEmu.Flush(sctx); err != nil {
 		return l, fmt.Errorf("lab: CloudTrail records did not reach honeyvault: %w", err)
 	}
 	if st := l.awsEmu.DeliveryStats(); st.Dropped > 0 {

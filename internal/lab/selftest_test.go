@@ -260,7 +260,8 @@ func TestSelftestPassesWithFewVaults(t *testing.T) {
 					t.Errorf("%s: no incident", c.Operation)
 				}
 			}
-			if want := []string{"KeyGet", "SecretGet", "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE", "canary:http", "canary:dns", "canary:postgres"}; !slices.Equal(ops, want) {
+			if want := []string{"KeyGet", "SecretGet", "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE", "canary:http", "canary:dns", "canary:postgres",
+				"vault:read", "GetSecretValue"}; !slices.Equal(ops, want) {
 				t.Errorf("operations %q; want %q", ops, want)
 			}
 		})
