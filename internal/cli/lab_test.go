@@ -59,7 +59,7 @@ func TestLabSelftestJSON(t *testing.T) {
 	if err := dec.Decode(&rep); err != nil {
 		t.Fatalf("stdout is not the report: %v", err)
 	}
-	if rep.OK == nil || !*rep.OK || len(rep.Checks) != 6 {
+	if rep.OK == nil || !*rep.OK || len(rep.Checks) != 8 {
 		t.Fatalf("report %+v", rep)
 	}
 	// The tamper move: the deleted diagnostic setting became an incident.
@@ -70,6 +70,13 @@ func TestLabSelftestJSON(t *testing.T) {
 	for i, op := range []string{"canary:http", "canary:dns", "canary:postgres"} {
 		if c := rep.Checks[3+i]; c["operation"] != op || c["token"] == "" || c["caller"] != "127.0.0.1" {
 			t.Errorf("check %d %v; want %s from 127.0.0.1", 3+i, c, op)
+		}
+	}
+	// The reads beyond Azure: a decoy in the lab's Vault server, one in
+	// its Secrets Manager.
+	for i, op := range []string{"vault:read", "GetSecretValue"} {
+		if c := rep.Checks[6+i]; c["operation"] != op || c["token"] == "" || c["vault"] == "" || c["caller"] == "" {
+			t.Errorf("check %d %v; want %s", 6+i, c, op)
 		}
 	}
 	for _, c := range rep.Checks {
