@@ -114,7 +114,15 @@ Exit status: 0 every vault and store planted (or covered), 1 some failed, 2 bad 
 			if !sc.any() || all && len(cfg.Vault.Clusters) == 0 && !cfg.AWS.Enabled() {
 				return kvErr // Key Vault alone, as it always was
 			}
-			return joinExit(kvErr, runStorePlant(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cfg, sc, dryRun))
+			serr := runStorePlant(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cfg, sc, dryRun)
+			if serr == nil && !dryRun {
+				// With --lab, the running lab watches the new decoys
+				// (runPlant settled for the Key Vaults already).
+				if err := pf.settleStores(cmd.Context(), cmd.ErrOrStderr()); err != nil {
+					serr = &ExitError{Code: 1, Err: err}
+				}
+			}
+			return joinExit(kvErr, serr)
 		},
 	}
 	pf.register(cmd)

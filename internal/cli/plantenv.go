@@ -58,6 +58,9 @@ func (f *plantFlags) load(cmd *cobra.Command, apply func(*config.Plant) error) (
 		}
 		// The lab's emulator knows nothing of the file's subscriptions.
 		cfg.Plant.Subscriptions = f.subscriptions
+		// Nor of its Vault clusters and AWS account: the lab's own, as its
+		// planter.
+		cfg.Vault, cfg.AWS = lab.SecretStores(f.lab)
 	}
 	if apply != nil {
 		if err := apply(&cfg.Plant); err != nil {
@@ -161,4 +164,20 @@ func splitList(s string) []string {
 // usageErr is a bad-usage exit (status 2).
 func usageErr(format string, args ...any) error {
 	return &ExitError{Code: 2, Err: fmt.Errorf(format, args...)}
+}
+
+// settleStores, with --lab, settles the running lab after a change to its
+// Vault or Secrets Manager decoys alone (no Key Vault session was opened):
+// its honeyvault watches the change, and lab attack plays against it.
+func (f *plantFlags) settleStores(ctx context.Context, stderr io.Writer) error {
+	if f.lab == "" {
+		return nil
+	}
+	t, err := lab.Connect(ctx, f.lab)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	fmt.Fprintln(stderr, "waiting for the lab's honeyvault to pick up the change...")
+	return t.Settle(context.WithoutCancel(ctx))
 }

@@ -88,7 +88,11 @@ Exit status: 0 every decoy retired, 1 some could not be, 2 bad usage.`,
 				res = sres
 				if len(kvDecoys) == 0 {
 					view.Finish()
-					return printRetired(stdout, res)
+					perr := printRetired(stdout, res)
+					if err := pf.settleStores(ctx, stderr); err != nil {
+						return &ExitError{Code: 1, Err: err}
+					}
+					return perr
 				}
 			}
 			st.Close()

@@ -117,6 +117,17 @@ func (t *Target) Settle(ctx context.Context) error {
 		}
 		slices.SortFunc(v.Decoys, func(a, b stateDecoy) int { return strings.Compare(string(a.Type)+a.Name, string(b.Type)+b.Name) })
 	}
+	// The Vault mounts' and Secrets Manager regions' decoys, for step 6.
+	for i := range s.Stores {
+		ss := &s.Stores[i]
+		ss.Decoys = ss.Decoys[:0]
+		for _, d := range decoys {
+			if registry.VaultKey(d.VaultID) == registry.VaultKey(ss.ID) {
+				ss.Decoys = append(ss.Decoys, d.Name)
+			}
+		}
+		slices.Sort(ss.Decoys)
+	}
 	return writeState(t.dir, s)
 }
 

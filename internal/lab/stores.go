@@ -115,6 +115,7 @@ func (l *Lab) startStores() error {
 		return err
 	}
 	l.vaultPlanterToken = tok.ID
+	l.state.Planter.VaultToken, l.state.Planter.VaultEntity = tok.ID, vaultPlanter.EntityID
 
 	a, err := awsemu.New(awsemu.Options{AccountID: awsAccount, Regions: awsRegions, Logger: l.log.With("component", "awsemu")})
 	if err != nil {
@@ -138,6 +139,7 @@ func (l *Lab) startStores() error {
 	if l.awsPlanter, err = a.NewAccessKey(awsPlanterUser); err != nil {
 		return err
 	}
+	l.state.Planter.AWS = &stateAWSCredentials{AccessKeyID: l.awsPlanter.AccessKeyID, SecretAccessKey: l.awsPlanter.SecretAccessKey, ARN: l.awsPlanter.ARN}
 	if err := a.PutRole(awsReaderRole, awsemu.Policy{Statements: []awsemu.Statement{
 		{Effect: awsemu.Allow, Actions: []string{"secretsmanager:ListSecrets"}, Resources: []string{"*"}},
 		{Effect: awsemu.Allow, Actions: []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
