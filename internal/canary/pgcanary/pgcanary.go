@@ -67,10 +67,12 @@ func New(cfg Config, sink canary.Sink, log *slog.Logger) *Server {
 // the connections under way (each bounded by a deadline) and returns nil.
 // It returns another error when l fails.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	stop := context.AfterFunc(ctx, func() { l.Close() })
+	// Wrapped before the closer is armed: the closer runs on another
+	// goroutine and must see the listener it closes already set.
 	l = canary.LimitConns(l, s.conns, func(remote netip.AddrPort) {
 		s.log.Debug("pgcanary: connection refused, over the limit", "remote", remote)
 	})
+	stop := context.AfterFunc(ctx, func() { l.Close() })
 	defer stop()
 	var wg sync.WaitGroup
 	defer wg.Wait()
