@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"sync"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/emucert"
 )
 
 // DefaultAccountID is the account emulated when Options names none.
@@ -53,7 +55,7 @@ var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 // New, then Start. All methods are safe for concurrent use.
 type Emulator struct {
 	opts Options
-	ca   *certAuthority
+	ca   *emucert.Authority
 	log  *slog.Logger
 
 	mu      sync.Mutex
@@ -144,7 +146,7 @@ func (e *Emulator) Start() error {
 	e.srv = &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{e.ca.leaf}, MinVersion: tls.VersionTLS12},
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{e.ca.Leaf}, MinVersion: tls.VersionTLS12},
 		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelDebug),
 	}
 	e.ln = ln
@@ -174,7 +176,7 @@ func (e *Emulator) HTTPClient() *http.Client {
 	defer e.lnMu.Unlock()
 	if e.transport == nil {
 		e.transport = &http.Transport{
-			TLSClientConfig:     &tls.Config{RootCAs: e.ca.pool, MinVersion: tls.VersionTLS12},
+			TLSClientConfig:     &tls.Config{RootCAs: e.ca.Pool, MinVersion: tls.VersionTLS12},
 			ForceAttemptHTTP2:   true,
 			MaxIdleConnsPerHost: 16,
 			IdleConnTimeout:     30 * time.Second,
@@ -184,7 +186,7 @@ func (e *Emulator) HTTPClient() *http.Client {
 }
 
 // CACertPEM is the PEM of the CA that signed the listener's certificate.
-func (e *Emulator) CACertPEM() []byte { return append([]byte(nil), e.ca.caPEM...) }
+func (e *Emulator) CACertPEM() []byte { return append([]byte(nil), e.ca.CAPEM...) }
 
 // Close stops the listener and delivers the records still queued (sinks
 // that buffer are flushed), waiting at most until ctx ends.

@@ -40,7 +40,7 @@ func (e *Emulator) HTTPClient() *http.Client {
 				}
 				return d.DialContext(ctx, "tcp", addr)
 			},
-			TLSClientConfig:     &tls.Config{RootCAs: e.ca.pool, MinVersion: tls.VersionTLS12},
+			TLSClientConfig:     &tls.Config{RootCAs: e.ca.Pool, MinVersion: tls.VersionTLS12},
 			ForceAttemptHTTP2:   true,
 			MaxIdleConns:        256,
 			MaxIdleConnsPerHost: 16,

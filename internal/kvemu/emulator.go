@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/emucert"
 )
 
 // DefaultTenantID is the tenant of vaults and identities that name none.
@@ -53,7 +55,7 @@ type Options struct {
 // All methods are safe for concurrent use.
 type Emulator struct {
 	opts      Options
-	ca        *certAuthority
+	ca        *emucert.Authority
 	tokenKey  []byte // HMAC key of minted bearer tokens
 	backupKey []byte // AES key sealing backup blobs
 	log       *slog.Logger
@@ -147,7 +149,7 @@ func (e *Emulator) Start() error {
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: &tls.Config{
-			Certificates: []tls.Certificate{e.ca.leaf},
+			Certificates: []tls.Certificate{e.ca.Leaf},
 			MinVersion:   tls.VersionTLS12,
 		},
 		ErrorLog: slog.NewLogLogger(e.log.Handler(), slog.LevelDebug),
@@ -211,7 +213,7 @@ func (e *Emulator) TenantID() string { return e.opts.TenantID }
 // returns the file's path.
 func (e *Emulator) WriteCACert(dir string) (string, error) {
 	path := filepath.Join(dir, "kvemu-ca.pem")
-	if err := os.WriteFile(path, e.ca.caPEM, 0o644); err != nil {
+	if err := os.WriteFile(path, e.ca.CAPEM, 0o644); err != nil {
 		return "", fmt.Errorf("kvemu: write CA: %w", err)
 	}
 	return path, nil

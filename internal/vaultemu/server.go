@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/honeyvault/honeyvault/internal/emucert"
 )
 
 // Options configure a Server. The zero value is a valid configuration: a
@@ -50,7 +52,7 @@ type Options struct {
 type Server struct {
 	opts Options
 	log  *slog.Logger
-	ca   *certAuthority
+	ca   *emucert.Authority
 
 	mu       sync.Mutex
 	mounts   map[string]*mount         // by path with trailing slash
@@ -151,7 +153,7 @@ func (s *Server) start(useTLS bool) error {
 		}
 		s.ca = ca
 		s.scheme = "https"
-		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{ca.leaf}, MinVersion: tls.VersionTLS12}
+		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{ca.Leaf}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, s.srv.TLSConfig)
 	}
 	s.ln = ln
@@ -182,7 +184,7 @@ func (s *Server) CertPool() *x509.CertPool {
 	if s.ca == nil {
 		return nil
 	}
-	return s.ca.pool
+	return s.ca.Pool
 }
 
 // CACertPEM is that CA in PEM (for api.TLSConfig.CACertBytes or
@@ -193,7 +195,7 @@ func (s *Server) CACertPEM() []byte {
 	if s.ca == nil {
 		return nil
 	}
-	return s.ca.caPEM
+	return s.ca.CAPEM
 }
 
 // Close stops the listener and closes every audit device.
