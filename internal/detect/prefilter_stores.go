@@ -5,12 +5,13 @@ import (
 	"math/bits"
 )
 
-// storeNames is the Prefilter's check for decoys of the providers other
-// than Key Vault (HashiCorp Vault paths, Secrets Manager names), whose
-// names hold bytes Key Vault's do not (/ _ + = . @) and appear in records
-// as JSON strings rather than after a '/' in a URI: a Secrets Manager
-// secretId is the name, a partial ARN ends ":secret:{name}", a full ARN
-// ":secret:{name}-{6 chars}"; a Vault path is "{mount}/{segment}/{name}".
+// storeNames is the Prefilter's check for names that hold bytes Key
+// Vault's do not (/ _ + = . @) and appear in records as JSON strings
+// rather than after a '/' in a URI: Secrets Manager's, whose secretId is
+// the name, a partial ARN ending ":secret:{name}", a full ARN
+// ":secret:{name}-{6 chars}". (It would hold a Vault path, the end of
+// "{mount}/{segment}/{name}", just as well; Index.Prefilter files those
+// in the Prefilter's table instead, which is faster.)
 //
 // Why it cannot miss. The parsers take such a name whole from the end of
 // a JSON string — the string itself, its part after an ARN's "secret:",
