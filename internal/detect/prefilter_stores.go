@@ -1,9 +1,12 @@
 package detect
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"math/bits"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
 )
 
 // storeNames is the Prefilter's check for names that hold bytes Key
@@ -334,6 +337,55 @@ func (s *storeNames) suffix(r []byte, end int) bool {
 func alnum6(b []byte) bool {
 	for _, c := range b {
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// mentionsSecretsManager reports whether record may be one from which the
+// parser reads a Secrets Manager secret: auditlog reads one only from a
+// CloudTrail record whose eventSource is auditlog.SecretsManagerSource
+// under strings.EqualFold (an EventBridge event's detail included), so
+// the record's raw bytes hold that text in some ASCII letter case —
+// unless an escape hides a byte (Prefilter.Match passes those on before
+// this) or a letter is spelled by a non-ASCII rune that folds to it: of
+// its letters only 's' has one, U+017F, whose UTF-8 starts with 0xC5.
+// Most of an S3 trail file's records are other services': this turns
+// them away before storeNames looks at their every quote. The search
+// goes by the source's 'z' (in "amazonaws"), in either case: a byte
+// CloudTrail records hold a few of, where 's' or '.' come by the dozen.
+func mentionsSecretsManager(record []byte) bool {
+	if bytes.IndexByte(record, 0xC5) >= 0 {
+		return true
+	}
+	return sourceAt(record, 'z') || sourceAt(record, 'Z')
+}
+
+// sourceAt reports whether Secrets Manager's eventSource, in some ASCII
+// letter case, holds one of record's bytes z (its 'z', as spelled).
+func sourceAt(record []byte, z byte) bool {
+	const src = auditlog.SecretsManagerSource
+	const at = len("secretsmanager.ama")
+	for i := 0; ; {
+		j := bytes.IndexByte(record[i:], z)
+		if j < 0 {
+			return false
+		}
+		start := i + j - at
+		if start >= 0 && start+len(src) <= len(record) && foldedEqual(record[start:start+len(src)], src) {
+			return true
+		}
+		i += j + 1
+	}
+}
+
+// foldedEqual reports whether b is lower, a lower-case ASCII text, in
+// some letter case (or with a byte that differs by 0x20 elsewhere: more
+// than needed, never less).
+func foldedEqual(b []byte, lower string) bool {
+	for i := range len(lower) {
+		if b[i]|0x20 != lower[i]|0x20 {
 			return false
 		}
 	}

@@ -26,21 +26,28 @@ func TestPrefilterStoreNames(t *testing.T) {
 		record string
 		want   bool
 	}{
-		{`{"requestParameters":{"secretId":"prod/db/admin-password"}}`, true},
-		{`{"requestParameters":{"secretId":"PROD/DB/ADMIN-PASSWORD"}}`, true}, // folded: the matcher decides case
-		{`{"requestParameters":{"secretId":"arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db/admin-password-AbC123"}}`, true},
-		{`{"requestParameters":{"secretId":"arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db/admin-password"}}`, true},
-		{`{"resources":[{"ARN":"arn:aws:secretsmanager:us-east-1:111122223333:secret:AppKey-9zYx8W"}]}`, true},
-		{`{"requestParameters":{"secretIdList":["x","AppKey"]}}`, true},
+		{`{"eventSource":"secretsmanager.amazonaws.com","requestParameters":{"secretId":"prod/db/admin-password"}}`, true},
+		{`{"eventSource":"secretsmanager.amazonaws.com","requestParameters":{"secretId":"PROD/DB/ADMIN-PASSWORD"}}`, true}, // folded: the matcher decides case
+		{`{"eventSource":"secretsmanager.amazonaws.com","requestParameters":{"secretId":"arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db/admin-password-AbC123"}}`, true},
+		{`{"eventSource":"secretsmanager.amazonaws.com","requestParameters":{"secretId":"arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db/admin-password"}}`, true},
+		{`{"eventSource":"secretsmanager.amazonaws.com","resources":[{"ARN":"arn:aws:secretsmanager:us-east-1:111122223333:secret:AppKey-9zYx8W"}]}`, true},
+		{`{"eventSource":"secretsmanager.amazonaws.com","requestParameters":{"secretIdList":["x","AppKey"]}}`, true},
 		{`{"request":{"path":"secret/data/apps/payments/ledger"}}`, true},
 		{`{"request":{"path":"secret/metadata/apps/payments/ledger"}}`, true},
 		{`{"properties":{"requestUri":"https://kv-a.vault.azure.net/secrets/db-pass"}}`, true},
-		{`{"requestParameters":{"secretId":"prod/db/admin-password2"}}`, false},
-		{`{"requestParameters":{"secretId":"prod/db/admin"}}`, false},
-		{`{"requestParameters":{"secretId":"AppKeys"}}`, false},
-		{`{"requestParameters":{"secretId":"arn:aws:secretsmanager:us-east-1:111122223333:secret:AppKey-v2-9zYx8W"}}`, false},
-		{`{"eventName":"ListSecrets","requestParameters":{"maxResults":100}}`, false},
-		{`{"requestParameters":{"secretId":"App\u004bey"}}`, true}, // an escape may hide a name: parse it
+		{`{"eventSource":"secretsmanager.amazonaws.com","requestParameters":{"secretId":"prod/db/admin-password2"}}`, false},
+		{`{"eventSource":"secretsmanager.amazonaws.com","requestParameters":{"secretId":"prod/db/admin"}}`, false},
+		{`{"eventSource":"secretsmanager.amazonaws.com","requestParameters":{"secretId":"AppKeys"}}`, false},
+		{`{"eventSource":"secretsmanager.amazonaws.com","requestParameters":{"secretId":"arn:aws:secretsmanager:us-east-1:111122223333:secret:AppKey-v2-9zYx8W"}}`, false},
+		{`{"eventSource":"secretsmanager.amazonaws.com","eventName":"ListSecrets","requestParameters":{"maxResults":100}}`, false},
+		{`{"eventSource":"secretsmanager.amazonaws.com","requestParameters":{"secretId":"App\u004bey"}}`, true}, // an escape may hide a name: parse it
+		// Only a Secrets Manager record names a Secrets Manager secret
+		// (auditlog compares its eventSource with strings.EqualFold).
+		{`{"eventSource":"kms.amazonaws.com","requestParameters":{"secretId":"AppKey"}}`, false},
+		{`{"eventSource":"secretsmanager.amazonaws.com.evil","requestParameters":{"secretId":"AppKey"}}`, true}, // more than needed
+		{`{"eventSource":"SecretsManager.AmazonAWS.com","requestParameters":{"secretId":"AppKey"}}`, true},
+		{`{"detail":{"eventSource":"secretsmanager.amazonaws.com","requestParameters":{"secretId":"AppKey"}}}`, true},
+		{"{\"eventSource\":\"\u017fecretsmanager.amazonaws.com\",\"requestParameters\":{\"secretId\":\"AppKey\"}}", true}, // ſ folds to s
 	}
 	for _, tt := range tests {
 		if got := p.Match([]byte(tt.record)); got != tt.want {
@@ -155,6 +162,42 @@ func TestNameStartIsExactlyLettersDigitsAndColon(t *testing.T) {
 		want := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == ':'
 		if nameStart(byte(c)) != want {
 			t.Errorf("nameStart(%q) = %v", byte(c), !want)
+		}
+	}
+}
+
+// TestPrefilterSecretsManagerGateFollowsTheParser: the records the
+// prefilter lets through for their eventSource are those from which the
+// parser reads a secret, in every spelling the parser accepts.
+func TestPrefilterSecretsManagerGateFollowsTheParser(t *testing.T) {
+	const store = "arn:aws:secretsmanager:us-east-1:111122223333"
+	ix, err := NewIndex([]registry.Decoy{{VaultID: store, Name: "AppKey", Type: registry.Secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ix.Prefilter()
+	rest := `","eventName":"GetSecretValue","eventTime":"2024-07-31T12:36:52Z","awsRegion":"us-east-1","recipientAccountId":"111122223333","requestParameters":{"secretId":"AppKey"}}`
+	for _, tt := range []struct {
+		source string
+		decoy  bool
+	}{
+		{"secretsmanager.amazonaws.com", true},
+		{"SECRETSMANAGER.AMAZONAWS.COM", true},
+		{"\u017fecretsmanager.amazonaws.com", true},
+		{"secret\u017fmanager.amazonaws.com", true},
+		{"kms.amazonaws.com", false},
+		{"secretsmanager.amazonaws.co", false},
+	} {
+		record := []byte(`{"eventSource":"` + tt.source + rest)
+		events, err := auditlog.AppendEvents(nil, record)
+		if err != nil || len(events) != 1 {
+			t.Fatalf("%s: %v, %v", record, events, err)
+		}
+		if got := len(ix.Lookup(&events[0])) == 1; got != tt.decoy {
+			t.Fatalf("%s: parser names the decoy: %v, want %v", record, got, tt.decoy)
+		}
+		if got := p.Match(record); got != tt.decoy {
+			t.Errorf("Match(%s) = %v, want %v", record, got, tt.decoy)
 		}
 	}
 }
