@@ -467,16 +467,21 @@ func (ix *Index) Prefilter() *Prefilter {
 	for i := range ix.entries {
 		names = append(names, string(ix.nameOf(&ix.entries[i])))
 	}
-	// Every other provider's name goes to storeNames; a Vault path is also
-	// filed in the table by its leading run (see Prefilter). A Secrets
-	// Manager name is not: its record names it after a '"' or ':' rather
-	// than a '/', so filing it would only make CloudTrail records walk the
-	// table for nothing.
+	// A Vault path is filed in the table by its leading run (see
+	// Prefilter), which is enough: the parser takes the name from the
+	// request path after the mount's '/', so its last segment follows a
+	// '/' in the record. Checking it with storeNames as well would look
+	// at every '"' of every entry for nothing, which made the Vault
+	// retro-hunt half as fast (bench/BENCHMARKS.md). Every other
+	// provider's name (Secrets Manager's) goes to storeNames only: its
+	// record names it after a '"' or ':' rather than a '/', so filing it
+	// would only make CloudTrail records walk the table for nothing.
 	stores := make([]string, 0, len(ix.stores.decoys))
 	for _, d := range ix.stores.decoys {
-		stores = append(stores, d.Name)
 		if registry.ProviderOf(d.VaultID) == registry.HashiCorpVault {
 			names = append(names, d.Name)
+		} else {
+			stores = append(stores, d.Name)
 		}
 	}
 	ix.mu.RUnlock()

@@ -39,10 +39,11 @@ import (
 // inside the name, or the one before it (a Vault path's {mount}/data/) —
 // followed by a non-name byte. A name with no such run (".env"), or
 // whose run is longer than 127 bytes, cannot be filed so: the prefilter
-// then passes every record. Index.Prefilter files Vault paths so, and
-// checks every other provider's name — Secrets Manager's, named after a
-// '"' or an ARN's ':' — with storeNames as well, which runs only when
-// there are such decoys.
+// then passes every record. Index.Prefilter files Vault paths so (and
+// only so), and checks Secrets Manager's names — named after a '"' or an
+// ARN's ':', not a '/' — with storeNames, which runs only when there are
+// such decoys and the record may be a Secrets Manager one
+// (mentionsSecretsManager).
 //
 // A Prefilter is immutable and safe for concurrent use.
 type Prefilter struct {
@@ -167,7 +168,7 @@ func (p *Prefilter) Match(record []byte) bool {
 	if p.all || mayHideName(record) {
 		return true
 	}
-	if p.stores != nil && p.stores.match(record) {
+	if p.stores != nil && mentionsSecretsManager(record) && p.stores.match(record) {
 		return true
 	}
 	if p.lengths == [2]uint64{} {

@@ -2,15 +2,20 @@ package detect
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"math/bits"
+
+	"github.com/honeyvault/honeyvault/internal/auditlog"
 )
 
-// storeNames is the Prefilter's check for decoys of the providers other
-// than Key Vault (HashiCorp Vault paths, Secrets Manager names), whose
-// names hold bytes Key Vault's do not (/ _ + = . @) and appear in records
-// as JSON strings rather than after a '/' in a URI: a Secrets Manager
-// secretId is the name, a partial ARN ends ":secret:{name}", a full ARN
-// ":secret:{name}-{6 chars}"; a Vault path is "{mount}/{segment}/{name}".
+// storeNames is the Prefilter's check for names that hold bytes Key
+// Vault's do not (/ _ + = . @) and appear in records as JSON strings
+// rather than after a '/' in a URI: Secrets Manager's, whose secretId is
+// the name, a partial ARN ending ":secret:{name}", a full ARN
+// ":secret:{name}-{6 chars}". (It would hold a Vault path, the end of
+// "{mount}/{segment}/{name}", just as well; Index.Prefilter files those
+// in the Prefilter's table instead, which is faster.)
 //
 // Why it cannot miss. The parsers take such a name whole from the end of
 // a JSON string — the string itself, its part after an ARN's "secret:",
@@ -36,10 +41,17 @@ type storeNames struct {
 	// anyTail is set when a name is shorter than four bytes.
 	tails   [1 << tailBits / 64]uint64
 	anyTail bool
-	// lasts has the last byte of every name (case-folded): a cheaper
-	// first test than tails, which turns away the opening quotes (after a
-	// ':' or ',') of JSON strings.
-	lasts [256]bool
+	// pairs has a bit set for the last two bytes of every name, in each
+	// spelling storeNameByte folds alike, as the record's bytes read them
+	// (a little-endian uint16): the first test at each '"', one load and
+	// one bit, cheaper than tails, which turns away nearly every string
+	// and every opening quote (after a ':' or ','). anyPair is set when
+	// a name is shorter than two bytes.
+	pairs   [1 << 16 / 64]uint64
+	anyPair bool
+	// bare is set when a name is a JSON number or boolean (see
+	// matchBare).
+	bare bool
 }
 
 const tailBits = 16
@@ -88,7 +100,8 @@ func newStoreNames(names []string) *storeNames {
 		h := storeHash(n)
 		s.set[h] = struct{}{}
 		s.minLen, s.maxLen = min(s.minLen, len(n)), max(s.maxLen, len(n))
-		s.lasts[storeNameByte[n[len(n)-1]]] = true
+		s.addPair(n)
+		s.bare = s.bare || json.Valid([]byte(n))
 		if len(n) < 4 {
 			s.anyTail = true
 		} else {
@@ -100,6 +113,40 @@ func newStoreNames(names []string) *storeNames {
 		s.bloom[b/64] |= 1 << (b % 64)
 	}
 	return s
+}
+
+// addPair sets the bits of pairs for the last two bytes of name.
+func (s *storeNames) addPair(name string) {
+	if len(name) < 2 {
+		s.anyPair = true
+		return
+	}
+	for _, a := range spellings(name[len(name)-2]) {
+		for _, b := range spellings(name[len(name)-1]) {
+			k := uint16(a) | uint16(b)<<8
+			s.pairs[k/64] |= 1 << (k % 64)
+		}
+	}
+}
+
+// spellings returns the bytes storeNameByte folds as it folds c: c's
+// upper and lower case for a letter, c itself for another name byte, and
+// for a byte it maps to 0 every such byte (more than needed, and rare).
+func spellings(c byte) []byte {
+	var out []byte
+	for x := range 256 {
+		if storeNameByte[x] == storeNameByte[c] {
+			out = append(out, byte(x))
+		}
+	}
+	return out
+}
+
+// pairAt reports whether the two bytes before end end some name (see
+// pairs); end must be at least 2.
+func (s *storeNames) pairAt(b []byte, end int) bool {
+	k := uint16(b[end-2]) | uint16(b[end-1])<<8
+	return s.pairs[k/64]&(1<<(k%64)) != 0
 }
 
 // storeHash is FNV-1a over the case-folded name read backwards, never
@@ -132,29 +179,110 @@ func (s *storeNames) has(h uint64, n int) bool {
 
 // match reports whether record holds a candidate (see storeNames) that is
 // one of the names. A name ends its JSON string, so only what comes before
-// each '"' (found with bytes.IndexByte) is looked at: first whether its
-// last four bytes (or the four before a final "-XXXXXX") end some name,
-// which turns nearly every string away at once; then the run of name
-// bytes there, as far back as the longest name reaches.
+// each '"' is looked at: first whether the two bytes there (or before a
+// final "-XXXXXX") end some name (pairs), which turns nearly every string
+// away at once; then the run of name bytes there, as far back as the
+// longest name reaches.
+//
+// Only the quotes that may close a string value are looked at: in JSON
+// the parser accepts, a value's closing quote is followed by a blank,
+// ',', '}', ']' or the end (and in a CSV export's doubled quotes by
+// another '"'), never by a letter, a digit or ':' — the first byte of a
+// string after its opening quote, or what follows a key, and no parser
+// takes a name from a key. That skips three quotes in four.
+//
+// They are found eight bytes at a time (quotes, nameStarts), not with
+// bytes.IndexByte: a CloudTrail record has a '"' every nine bytes or so,
+// too close together for IndexByte's vector loop to pay for its call —
+// that call was a third of the CloudTrail retro-hunt's time.
 func (s *storeNames) match(record []byte) bool {
-	for i := 0; ; {
-		j := bytes.IndexByte(record[i:], '"')
-		if j < 0 {
-			return false
+	if s.bare {
+		return s.matchBare(record)
+	}
+	i := 0
+	for ; i+9 <= len(record); i += 8 {
+		q := quotes(binary.LittleEndian.Uint64(record[i:])) &^ nameStarts(binary.LittleEndian.Uint64(record[i+1:]))
+		for ; q != 0; q &= q - 1 {
+			end := i + bits.TrailingZeros64(q)>>3
+			// pairs first, here rather than in endsAt, so that the
+			// common case is inlined: neither the string's end nor the
+			// two bytes before a full ARN's "-XXXXXX" end a name.
+			if end >= 9 && !s.anyPair && !s.pairAt(record, end) && (record[end-7] != '-' || !s.pairAt(record, end-7)) {
+				continue
+			}
+			if s.endsAt(record, end) {
+				return true
+			}
 		}
-		end := i + j
-		i = end + 1
-		if end < s.minLen || !s.mayEnd(record, end) {
-			continue
-		}
-		start := end
-		for start > 0 && end-start < s.maxLen+7 && storeNameByte[record[start-1]] != 0 {
-			start--
-		}
-		if s.run(record[start:end]) {
+	}
+	for ; i < len(record); i++ {
+		if record[i] == '"' && (i+1 == len(record) || !nameStart(record[i+1])) && s.endsAt(record, i) {
 			return true
 		}
 	}
+	return false
+}
+
+// matchBare is match for names a JSON number or boolean spells ("12345",
+// "true"): the CloudTrail parser reads such a bare value as its text, so
+// the name may end before a ',', '}', ']' or blank as well as a '"'.
+// Decoys are not named so in practice; this path is only correct, not
+// fast.
+func (s *storeNames) matchBare(record []byte) bool {
+	for i, c := range record {
+		switch c {
+		case '"', ',', '}', ']', ' ', '\t', '\r', '\n':
+			if s.endsAt(record, i) {
+				return true
+			}
+		}
+	}
+	return s.endsAt(record, len(record))
+}
+
+// quotes returns the high bit of every byte of w that is '"', and no
+// other bit. (The exact form of the zero-byte test: the high bit of
+// (x&0x7f)+0x7f, or of x itself, is set exactly when a byte x is not 0,
+// and the sum never carries into the next byte.)
+func quotes(w uint64) uint64 {
+	x := w ^ 0x2222222222222222
+	return ^((x & lows) + lows | x) & highs
+}
+
+const lows, highs = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+
+// nameStarts returns the high bit of every byte of w that is a letter, a
+// digit or ':' (see nameStart), and no other bit.
+func nameStarts(w uint64) uint64 {
+	return (inRange(w, '0', ':') | inRange(w|0x2020202020202020, 'a', 'z')) &^ w & highs
+}
+
+// inRange returns, for the bytes of w below 0x80, the high bit of those
+// in [lo, hi] (and junk in the high bits of the others, which callers
+// clear). Adding to a byte's low seven bits never carries out of it.
+func inRange(w uint64, lo, hi byte) uint64 {
+	const ones = 0x0101010101010101
+	t := w & lows
+	return (t + ones*uint64(0x80-lo)) &^ (t + ones*uint64(0x7f-hi)) & highs
+}
+
+// nameStart reports whether c is a letter, a digit or ':', which follow
+// an opening quote or a key, never a string value's closing quote.
+func nameStart(c byte) bool {
+	return c >= '0' && c <= ':' || c|0x20 >= 'a' && c|0x20 <= 'z'
+}
+
+// endsAt reports whether a candidate that is one of the names ends at the
+// '"' at end.
+func (s *storeNames) endsAt(record []byte, end int) bool {
+	if end < s.minLen || !s.mayEnd(record, end) {
+		return false
+	}
+	start := end
+	for start > 0 && end-start < s.maxLen+7 && storeNameByte[record[start-1]] != 0 {
+		start--
+	}
+	return s.run(record[start:end])
 }
 
 // mayEnd reports whether a name may end at end, or seven bytes before it
@@ -163,10 +291,10 @@ func (s *storeNames) mayEnd(b []byte, end int) bool {
 	if s.anyTail {
 		return true
 	}
-	if end >= 4 && s.lasts[storeNameByte[b[end-1]]] && s.tail(b, end) {
+	if end >= 4 && (s.anyPair || s.pairAt(b, end)) && s.tail(b, end) {
 		return true
 	}
-	return end >= 11 && b[end-7] == '-' && s.lasts[storeNameByte[b[end-8]]] && s.tail(b, end-7)
+	return end >= 11 && b[end-7] == '-' && (s.anyPair || s.pairAt(b, end-7)) && s.tail(b, end-7)
 }
 
 func (s *storeNames) tail(b []byte, end int) bool {
@@ -209,6 +337,55 @@ func (s *storeNames) suffix(r []byte, end int) bool {
 func alnum6(b []byte) bool {
 	for _, c := range b {
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// mentionsSecretsManager reports whether record may be one from which the
+// parser reads a Secrets Manager secret: auditlog reads one only from a
+// CloudTrail record whose eventSource is auditlog.SecretsManagerSource
+// under strings.EqualFold (an EventBridge event's detail included), so
+// the record's raw bytes hold that text in some ASCII letter case —
+// unless an escape hides a byte (Prefilter.Match passes those on before
+// this) or a letter is spelled by a non-ASCII rune that folds to it: of
+// its letters only 's' has one, U+017F, whose UTF-8 starts with 0xC5.
+// Most of an S3 trail file's records are other services': this turns
+// them away before storeNames looks at their every quote. The search
+// goes by the source's 'z' (in "amazonaws"), in either case: a byte
+// CloudTrail records hold a few of, where 's' or '.' come by the dozen.
+func mentionsSecretsManager(record []byte) bool {
+	if bytes.IndexByte(record, 0xC5) >= 0 {
+		return true
+	}
+	return sourceAt(record, 'z') || sourceAt(record, 'Z')
+}
+
+// sourceAt reports whether Secrets Manager's eventSource, in some ASCII
+// letter case, holds one of record's bytes z (its 'z', as spelled).
+func sourceAt(record []byte, z byte) bool {
+	const src = auditlog.SecretsManagerSource
+	const at = len("secretsmanager.ama")
+	for i := 0; ; {
+		j := bytes.IndexByte(record[i:], z)
+		if j < 0 {
+			return false
+		}
+		start := i + j - at
+		if start >= 0 && start+len(src) <= len(record) && foldedEqual(record[start:start+len(src)], src) {
+			return true
+		}
+		i += j + 1
+	}
+}
+
+// foldedEqual reports whether b is lower, a lower-case ASCII text, in
+// some letter case (or with a byte that differs by 0x20 elsewhere: more
+// than needed, never less).
+func foldedEqual(b []byte, lower string) bool {
+	for i := range len(lower) {
+		if b[i]|0x20 != lower[i]|0x20 {
 			return false
 		}
 	}
