@@ -180,7 +180,15 @@ func TestLabConsoleInABrowser(t *testing.T) {
 	c.Step("open the list", chromedp.Navigate(l.URL()+"/incidents"), chromedp.WaitVisible(chromedp.CSS("table.incidents")))
 	c.Step("open the incident", chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/incidents/%d"]`, id))), chromedp.WaitVisible(chromedp.CSS("h1.sentence")))
 	sentence := c.Read("sentence", chromedp.Text(chromedp.CSS("h1.sentence")))
-	contains(sentence, "the incident's first line", outsiders[0].Identity.UPN, "decoy key", key.vault.Name, outsiders[0].Identity.IPAddress)
+	want := []string{outsiders[0].Identity.UPN, "decoy key", key.vault.Name}
+	// The attack also uses a canary value read in this vault; when its
+	// hit is grouped into this incident (it is, once the read it follows
+	// is in), the incident has two addresses and its first line names
+	// neither. Which comes first is the pipeline's timing.
+	if !strings.Contains(sentence, "outside Key Vault") {
+		want = append(want, outsiders[0].Identity.IPAddress)
+	}
+	contains(sentence, "the incident's first line", want...)
 	incident := text(c, "the incident page")
 	contains(incident, "the incident page", "What the caller did around it", key.name, "KeyGet", "SecretGet", "SecretList", "403 Forbidden")
 	for _, v := range reached {
