@@ -121,11 +121,6 @@ func (c Decoding) Stream(r io.Reader, file string, emit func(events []auditlog.E
 	return c.decode(auditlog.NewDecoder(r, file), emit)
 }
 
-// DecodeStreamAt is Decoding{Source: source}.StreamAt.
-func DecodeStreamAt(source string, r io.Reader, base auditlog.Position, emit func(events []auditlog.Event, dead []store.DeadLetter, last bool) error) error {
-	return Decoding{Source: source}.StreamAt(r, base, emit)
-}
-
 // StreamAt is Stream for a part of an object that starts at a line, at
 // base (see auditlog.NewDecoderAt): r is not compressed and has no
 // byte-order mark.

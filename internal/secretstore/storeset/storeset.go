@@ -76,13 +76,3 @@ func Open(ctx context.Context, cfg config.Config) ([]Entry, error) {
 	return out, nil
 }
 
-// For returns the entry whose provider serves storeID; ok is false when
-// none is configured for it.
-func For(entries []Entry, storeID string) (Entry, bool) {
-	for _, e := range entries {
-		if e.Owns(storeID) {
-			return e, true
-		}
-	}
-	return Entry{}, false
-}
