@@ -75,4 +75,3 @@ func Open(ctx context.Context, cfg config.Config) ([]Entry, error) {
 	}
 	return out, nil
 }
-
