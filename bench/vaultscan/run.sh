@@ -18,39 +18,8 @@ cd "$(dirname "$0")/../.."
 SIZE=${SIZE:-600000000}
 ROUNDS=${ROUNDS:-3}
 OUT=${BENCH_DIR:-bench/out/vaultscan}
-mkdir -p "$OUT"
-
-if [[ ! -s $OUT/audit.log || $(cat "$OUT/size" 2>/dev/null) != "$SIZE" ]]; then
-	echo "generating a ${SIZE}-byte Vault audit log in $OUT ..." >&2
-	go run ./bench/vaultscan/gencorpus -out "$OUT" -size "$SIZE" >/dev/null
-	echo "$SIZE" >"$OUT/size"
-fi
-BIN=${HONEYVAULT_BIN:-}
-if [[ -z $BIN ]]; then
-	go build -o "$OUT/honeyvault" ./cmd/honeyvault
-	BIN=$OUT/honeyvault
-fi
-
-declare -A exp
-while IFS='=' read -r k v; do exp[$k]=$v; done <"$OUT/expected.txt"
-bytes=$(stat -c %s "$OUT/audit.log")
-cat "$OUT/audit.log" >/dev/null # into the page cache, for both tools alike
-
-now() { echo "$EPOCHREALTIME"; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-mbps() { awk -v n="$bytes" -v s="$1" 'BEGIN { printf "%.0f", n / 1e6 / s }'; }
-
-ok=1
-check() { # name got want
-	if [[ $2 == "$3" ]]; then
-		printf '  %-34s %s (as expected)\n' "$1" "$2"
-	else
-		printf '  %-34s %s, expected %s  MISMATCH\n' "$1" "$2" "$3"
-		ok=0
-	fi
-}
-
-best_grep=999999 best_hv=999999
+source bench/scan/lib.sh
+scan_setup audit.log bench/vaultscan/gencorpus "Vault audit log"
 printf 'log: %s bytes, %s entries, %s decoys in %s mounts, %s decoy calls (request + response entries), %s look-alike calls\n' \
 	"$bytes" "${exp[records]}" "${exp[decoys]}" "${exp[mounts]}" "${exp[alerts]}" "${exp[lookalikes]}"
 printf 'machine: %s cores, %s GiB; %s\n\n' "$(nproc)" "$(awk '/MemTotal/ { printf "%d", $2 / 1048576 }' /proc/meminfo)" "$(date -u +%F)"
