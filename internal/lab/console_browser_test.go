@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/honeyvault/honeyvault/internal/registry"
+
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/chromedp/chromedp"
 
@@ -90,6 +92,28 @@ func TestLabConsoleInABrowser(t *testing.T) {
 	}
 	contains(vaults, "/vaults", vaultGroupName+" — 2 of 2 vaults covered", awsGroupName+" — 2 of 2 vaults covered")
 	c.Screenshot("lab-vaults")
+
+	// A Vault mount's page, reached from the coverage list: its provider
+	// named, its decoys listed, no Azure-only facts or portal link.
+	var store Store
+	for _, s := range l.Stores() {
+		if s.Provider == registry.HashiCorpVault && len(s.Decoys) > 0 {
+			store = s
+			break
+		}
+	}
+	if store.ID == "" {
+		t.Fatal("the lab has no Vault mount with decoys")
+	}
+	storeLink := "/vaults/vault:/" + strings.TrimPrefix(store.ID, "vault://")
+	c.Step("open a Vault mount", chromedp.Click(chromedp.CSS(`a[href="`+storeLink+`"]`)), chromedp.WaitVisible(chromedp.ID("vault-provider")))
+	storePage := text(c, store.Name)
+	contains(storePage, store.Name+"'s page", "HashiCorp Vault", "Store id", store.ID, store.Decoys[0].Name)
+	if strings.Contains(storePage, "Azure portal") || strings.Contains(storePage, "Resource group") {
+		t.Errorf("%s's page shows Azure-only facts:\n%s", store.Name, storePage)
+	}
+	c.Screenshot("lab-vault-store")
+	c.Step("back to /vaults", chromedp.Navigate(l.URL()+"/vaults"), chromedp.WaitVisible(chromedp.ID("coverage-headline")))
 
 	c.Step("open the new team's vault", chromedp.Click(chromedp.CSS(`a[href$="/vaults/`+newcomerVault+`"]`)), chromedp.WaitVisible(chromedp.ID("reasons")))
 	if state := c.Read("state", chromedp.Text(chromedp.ID("vault-state"))); !strings.Contains(state, "not covered") {
