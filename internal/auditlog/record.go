@@ -46,6 +46,15 @@ func AppendEventsWith(dst []Event, raw []byte, o ParseOptions) ([]Event, error) 
 	if len(raw) == 0 || raw[0] != '{' {
 		return dst, errors.New("not a JSON object")
 	}
+	if ev, ok := fastAuditEvent(raw); ok { // fastaudit.go
+		return append(dst, ev), nil
+	}
+	return appendEventsGeneral(dst, raw, o)
+}
+
+// appendEventsGeneral is AppendEventsWith for a trimmed record starting
+// with '{', by the general path: every shape, through encoding/json.
+func appendEventsGeneral(dst []Event, raw []byte, o ParseOptions) ([]Event, error) {
 	if ev, ok, err := parseVaultEntry(raw, o); ok {
 		if err != nil {
 			return dst, err
