@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/storable"
@@ -183,29 +184,50 @@ func (p Position) String() string {
 // acts and a response entry after, under one request id: their key leaves
 // the time out (see vaultCallKey), so that one call raises one alert.
 func (e *Event) DedupKey() string {
-	h := sha256.New()
-	field := func(s string) {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	field(string(e.Kind))
-	field(strings.ToLower(e.CorrelationID))
+	// One buffer hashed at once: the same bytes as writing each field to
+	// a running hash, without its allocations (this runs for every record).
+	var buf [512]byte
+	b := appendKeyField(buf[:0], string(e.Kind), false)
+	b = appendKeyField(b, e.CorrelationID, true)
 	if !e.vaultCallKey() {
-		field(e.Time.UTC().Truncate(100 * time.Nanosecond).Format(time.RFC3339Nano))
+		b = e.Time.UTC().Truncate(100*time.Nanosecond).AppendFormat(b, time.RFC3339Nano)
+		b = append(b, 0)
 	}
-	field(strings.ToLower(e.Operation))
+	b = appendKeyField(b, e.Operation, true)
 	vault := registry.VaultKey(e.VaultID)
 	if vault == "" {
 		vault = e.VaultName
 	}
-	field(vault)
+	b = appendKeyField(b, vault, false)
 	if e.Kind == KindActivity {
-		field(strings.ToLower(strings.TrimRight(e.ResourceID, "/")))
-		field(activityStatusKey(e.Status))
+		b = appendKeyField(b, strings.TrimRight(e.ResourceID, "/"), true)
+		b = appendKeyField(b, activityStatusKey(e.Status), false)
 	} else {
-		field(e.RequestURI)
+		b = appendKeyField(b, e.RequestURI, false)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// appendKeyField appends a field of DedupKey's input, lower-cased as
+// strings.ToLower does when lower is set, and its NUL terminator.
+func appendKeyField(b []byte, s string, lower bool) []byte {
+	if !lower {
+		return append(append(b, s...), 0)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return append(append(b, strings.ToLower(s)...), 0)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return append(b, 0)
 }
 
 // activityStatusKey spells an activity status as the diagnostic export

@@ -160,7 +160,7 @@ func (f *fastAudit) member(s *jsonScan) func(key []byte) bool {
 			return false
 		}
 		var ok bool
-		*dst, ok = s.text()
+		*dst, ok = s.value()
 		return ok
 	}
 }
@@ -194,7 +194,7 @@ func (f *fastAudit) properties(s *jsonScan) func(key []byte) bool {
 			return false
 		}
 		var ok bool
-		*dst, ok = s.text()
+		*dst, ok = s.value()
 		return ok
 	}
 }
@@ -246,7 +246,7 @@ func (f *fastAudit) claim(s *jsonScan) func(key []byte) bool {
 		}
 		f.claimSeen |= 1 << i
 		var ok bool
-		f.claims[i], ok = s.text()
+		f.claims[i], ok = s.value()
 		return ok
 	}
 }

@@ -49,6 +49,7 @@ func checkFastAgrees(t *testing.T, raw []byte) (taken bool) {
 	if got, err := AppendEvents(nil, raw); err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("AppendEvents(%q) = %+v, %v; general path %+v", raw, got, err, want)
 	}
+	checkDedupKey(t, &ev)
 	return true
 }
 

@@ -8,6 +8,10 @@ package auditlog
 type jsonScan struct {
 	b []byte
 	i int
+	// text is b as a string, made once (see value): the text of a value without
+	// escapes is a slice of it, so that a record costs one allocation for
+	// all of them (and keeps the record's bytes while any is held).
+	text string
 }
 
 // maxFastDepth bounds the nesting the fast path walks through; deeper
@@ -49,45 +53,56 @@ func (s *jsonScan) eat(c byte) bool {
 // quotes included, whether it holds escapes and whether it holds bytes
 // that are not ASCII. Control characters are invalid JSON; bytes that are
 // not UTF-8 are not (encoding/json takes them).
-func (s *jsonScan) str() (lit []byte, escaped, nonASCII, ok bool) {
+func (s *jsonScan) str() (start, end int, escaped, nonASCII, ok bool) {
 	if s.peek() != '"' {
-		return nil, false, false, false
+		return 0, 0, false, false, false
 	}
-	start := s.i
+	start = s.i
 	s.i++
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
+	for {
+		for s.i < len(s.b) && !strStop[s.b[s.i]] {
+			s.i++
+		}
+		if s.i >= len(s.b) {
+			return 0, 0, false, false, false
+		}
+		switch c := s.b[s.i]; {
 		case c == '"':
 			s.i++
-			return s.b[start:s.i], escaped, nonASCII, true
+			return start, s.i, escaped, nonASCII, true
 		case c == '\\':
 			escaped = true
 			if s.i+1 >= len(s.b) {
-				return nil, false, false, false
+				return 0, 0, false, false, false
 			}
 			switch s.b[s.i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				s.i += 2
 			case 'u':
 				if s.i+6 > len(s.b) || !isHex4(s.b[s.i+2:s.i+6]) {
-					return nil, false, false, false
+					return 0, 0, false, false, false
 				}
 				s.i += 6
 			default:
-				return nil, false, false, false
+				return 0, 0, false, false, false
 			}
 		case c < 0x20:
-			return nil, false, false, false
-		default:
-			if c >= 0x80 {
-				nonASCII = true
-			}
+			return 0, 0, false, false, false
+		default: // not ASCII
+			nonASCII = true
 			s.i++
 		}
 	}
-	return nil, false, false, false
 }
+
+// strStop marks the bytes str must look at: the end of the string, an
+// escape, a control character (invalid) and bytes that are not ASCII.
+var strStop = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80
+	}
+	return t
+}()
 
 func isHex4(b []byte) bool {
 	for _, c := range b[:4] {
@@ -156,7 +171,7 @@ func (s *jsonScan) literal(word string) bool {
 func (s *jsonScan) skip(depth int) bool {
 	switch s.peek() {
 	case '"':
-		_, _, _, ok := s.str()
+		_, _, _, _, ok := s.str()
 		return ok
 	case '{':
 		return s.skipObject(depth + 1)
@@ -181,7 +196,7 @@ func (s *jsonScan) skipObject(depth int) bool {
 		return true
 	}
 	for {
-		if _, _, _, ok := s.str(); !ok || !s.eat(':') || !s.skip(depth) {
+		if _, _, _, _, ok := s.str(); !ok || !s.eat(':') || !s.skip(depth) {
 			return false
 		}
 		if s.eat('}') {
@@ -226,8 +241,8 @@ func (s *jsonScan) members(member func(key []byte) bool) bool {
 		return true
 	}
 	for {
-		lit, escaped, nonASCII, ok := s.str()
-		if !ok || escaped || nonASCII || !s.eat(':') || !member(lit[1:len(lit)-1]) {
+		start, end, escaped, nonASCII, ok := s.str()
+		if !ok || escaped || nonASCII || !s.eat(':') || !member(s.b[start+1:end-1]) {
 			return false
 		}
 		if s.eat('}') {
@@ -239,16 +254,19 @@ func (s *jsonScan) members(member func(key []byte) bool) bool {
 	}
 }
 
-// text consumes a string value and returns its text as encoding/json hands
-// it to a flexString (see unquote); any other value is not handled.
-func (s *jsonScan) text() (string, bool) {
-	lit, escaped, _, ok := s.str()
+// value consumes a string value and returns its text as encoding/json
+// hands it to a flexString (see unquote); any other value is not handled.
+func (s *jsonScan) value() (string, bool) {
+	start, end, escaped, _, ok := s.str()
 	if !ok {
 		return "", false
 	}
 	if !escaped {
-		return string(lit[1 : len(lit)-1]), true
+		if s.text == "" { // made at the first value: most records declined are declined by a key before
+			s.text = string(s.b)
+		}
+		return s.text[start+1 : end-1], true
 	}
-	t, err := unquote(lit)
+	t, err := unquote(s.b[start:end])
 	return t, err == nil
 }

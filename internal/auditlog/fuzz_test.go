@@ -64,7 +64,7 @@ func FuzzParseRecord(f *testing.F) {
 		if f, v := unstorableField(reflect.ValueOf(ev), "Event"); f != "" {
 			t.Fatalf("%s = %q: a NUL or bytes that are not UTF-8, which PostgreSQL refuses", f, v)
 		}
-		_ = ev.DedupKey()
+		checkDedupKey(t, &ev)
 	})
 }
 

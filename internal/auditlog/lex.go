@@ -101,6 +101,9 @@ func (d *Decoder) scanComposite() error {
 	}
 }
 
+// stringSpecial marks the bytes scanString must look at.
+var stringSpecial = [256]bool{'"': true, '\\': true, '\n': true}
+
 // scanString consumes a string, leaving its first bytes in d.key (enough to
 // recognise "records").
 func (d *Decoder) scanString() error {
@@ -111,10 +114,7 @@ func (d *Decoder) scanString() error {
 			return errCutEOF
 		}
 		i := d.pos
-		for i < d.end {
-			if c := d.buf[i]; c == '"' || c == '\\' || c == '\n' {
-				break
-			}
+		for i < d.end && !stringSpecial[d.buf[i]] {
 			i++
 		}
 		if n := i - d.pos; n > 0 {

@@ -294,9 +294,8 @@ func (w *wire) activity() (Event, error) {
 // within a Key Vault.
 func VaultIDOf(rid string) string {
 	rid = strings.TrimSpace(rid)
-	lower := asciiLower(rid) // same length as rid: its indexes apply to rid
 	const marker = "/providers/microsoft.keyvault/vaults/"
-	i := strings.Index(lower, marker)
+	i := indexFoldASCII(rid, marker)
 	if i < 0 {
 		return ""
 	}
@@ -313,9 +312,39 @@ func VaultIDOf(rid string) string {
 	return id
 }
 
+// indexFoldASCII is strings.Index(asciiLower(s), lower) without the copy:
+// lower is in lower case, and only ASCII letters fold (so a byte's place in
+// s is its place in the lower-cased s).
+func indexFoldASCII(s, lower string) int {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		j := 0
+		for j < len(lower) {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != lower[j] {
+				break
+			}
+			j++
+		}
+		if j == len(lower) {
+			return i
+		}
+	}
+	return -1
+}
+
 // asciiLower lower-cases ASCII letters only, keeping every byte's place
 // (strings.ToLower may change the length of text that is not valid UTF-8).
 func asciiLower(s string) string {
+	i := 0
+	for i < len(s) && !('A' <= s[i] && s[i] <= 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s // nothing to lower: no copy
+	}
 	b := []byte(s)
 	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {

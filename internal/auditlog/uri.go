@@ -84,7 +84,8 @@ func ParseObjectURI(s string) ObjectRef {
 	if i := strings.IndexAny(rest, "?#"); i >= 0 {
 		rest = rest[:i]
 	}
-	segs := pathSegments(strings.ReplaceAll(percentDecode(rest), "\\", "/"))
+	var segBuf [8]string // most paths: no allocation for the list
+	segs := pathSegments(segBuf[:0], strings.ReplaceAll(percentDecode(rest), "\\", "/"))
 	if len(segs) == 0 {
 		return ref
 	}
@@ -129,9 +130,9 @@ func VaultNameFromHost(host string) string {
 	return ""
 }
 
-// pathSegments splits a decoded path into segments, resolving dot segments.
-func pathSegments(path string) []string {
-	var segs []string
+// pathSegments appends the segments of a decoded path to segs, resolving
+// dot segments.
+func pathSegments(segs []string, path string) []string {
 	for seg := range strings.SplitSeq(path, "/") {
 		switch seg {
 		case "", ".":
