@@ -36,6 +36,12 @@
 // port, sovereign-cloud host, /deleted* path). The vault comes from the
 // record's ARM resource id, else from the host.
 //
+// Every record goes through one general path (encoding/json into a union
+// of every shape's fields), except Key Vault's diagnostic-export AuditEvent
+// records, nearly all live traffic, which a single-pass reader takes first
+// (fastaudit.go) when it is certain to read them exactly as the general
+// path does; it hands every other record to the general path.
+//
 // This package must not import internal/store, internal/web or
 // internal/kvemu (an import-boundary test checks it): it is the parser the
 // emulator is an oracle for, and it sits upstream of persistence.

@@ -181,3 +181,32 @@ func FuzzFastAudit(f *testing.F) {
 		checkFastAgrees(t, b)
 	})
 }
+
+// FuzzFastAuditMember puts one member, its key and value as the fuzzer
+// spells them, at each level the fast path reads (the record, properties,
+// identity, identity.claim) and in place of a text field's value, and
+// checks the paths agree: FuzzFastAudit's mutations of whole records seldom
+// keep one the fast path takes.
+func FuzzFastAuditMember(f *testing.F) {
+	for _, key := range []string{"time", "Time", "resourceId", "requestUri", "REQUESTURI", "id", "ID", "claim", "Claims", "oid", "OID", "upn",
+		"appid", "ipaddr", "httpStatusCode", "identity", "properties", "\u017Fource", "\u212Aind", `\u0074ime`, "x", "request", "eventSource"} {
+		for _, value := range []string{`"x"`, `"  https://kv9.vault.azure.net/secrets/db-pass/v2 "`, `1`, `-0.5e+3`, `null`, `true`, `{}`, `[]`, `{"a":[1,{"b":null}]}`,
+			`"\u0000\ud800\n"`, "\"\xff\"", `200`, `"200"`, `"a\/b"`, `"SecretGet/x"`} {
+			f.Add(key, value)
+		}
+	}
+	const head = `{"time":"2026-11-20T08:00:01Z","operationName":"SecretGet",`
+	f.Fuzz(func(t *testing.T, key, value string) {
+		member := `"` + key + `":` + value
+		for _, raw := range []string{
+			fastBase + `,` + member + `}`,
+			head + `"properties":{"requestUri":"https://kv.vault.azure.net/secrets/x",` + member + `}}`,
+			head + `"identity":{` + member + `}}`,
+			head + `"identity":{"claim":{"oid":"o",` + member + `}}}`,
+			`{"time":"2026-11-20T08:00:01Z","properties":{"requestUri":"https://kv.vault.azure.net/secrets/x"},"operationName":` + value + `}`,
+			head + `"properties":{"httpStatusCode":` + value + `,"id":"https://kv.vault.azure.net/keys/k"}}`,
+		} {
+			checkFastAgrees(t, []byte(raw))
+		}
+	})
+}
