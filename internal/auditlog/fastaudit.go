@@ -97,7 +97,7 @@ func jsonKeys(t reflect.Type) map[string]bool {
 func isFieldKey(keys map[string]bool, key []byte) bool {
 	var buf [128]byte
 	if len(key) > len(buf) {
-		return false // longer than any field's name
+		return keys[asciiLower(string(key))]
 	}
 	low := buf[:len(key)]
 	for i, c := range key {
