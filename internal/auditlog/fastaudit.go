@@ -1,7 +1,6 @@
 package auditlog
 
 import (
-	"bytes"
 	"reflect"
 	"strings"
 )
@@ -112,14 +111,19 @@ func isFieldKey(keys map[string]bool, key []byte) bool {
 // fastAuditEvent reads raw (trimmed, starting with '{') as an AuditEvent
 // record; ok is false when the general path must read it.
 func fastAuditEvent(raw []byte) (ev Event, ok bool) {
-	// The general path tries these shapes first: leave it every record
-	// that might be one (their checks are byte searches, as there).
-	if bytes.Contains(raw, vaultRequestKey) || isCloudTrail(raw) {
-		return Event{}, false
-	}
 	var f fastAudit
 	s := &jsonScan{b: raw}
 	if !s.members(f.member(s)) || s.i != len(raw) {
+		return Event{}, false
+	}
+	// The general path tries Vault entries and CloudTrail records first,
+	// on finding `"request"` or `"eventSource"` anywhere in raw: leave it
+	// every record holding either. In valid JSON such bytes can only end
+	// a string literal — the key or value itself, or a string's escaped
+	// quote and what follows, up to its closing quote (after a closing
+	// quote only white space or punctuation may come) — and the scanner
+	// checks the end of every literal (jsonScan.otherShape).
+	if s.otherShape {
 		return Event{}, false
 	}
 	return f.event()

@@ -34,6 +34,14 @@ func checkFastAgrees(t *testing.T, raw []byte) (taken bool) {
 		AppendEvents(nil, raw)
 		return false
 	}
+	// The scanner's check for the other shapes' keys is the byte searches
+	// the general path makes, on every record it scans whole.
+	var f fastAudit
+	if s := (&jsonScan{b: trimmed}); s.members(f.member(s)) && s.i == len(trimmed) {
+		if want := bytes.Contains(trimmed, vaultRequestKey) || isCloudTrail(trimmed); s.otherShape != want {
+			t.Fatalf("scanner: other shape %v; byte searches %v, in %q", s.otherShape, want, raw)
+		}
+	}
 	ev, taken := fastAuditEvent(trimmed)
 	if !taken {
 		AppendEvents(nil, raw)
@@ -130,6 +138,9 @@ var fastCases = []struct {
 	{"sign-in category", `{"time":"2026-11-20T08:00:01Z","operationName":"SecretGet","category":"ServicePrincipalSignInLogs"}`, false},
 	{"Vault entry key", fastBase + `,"request":{}}`, false},
 	{"CloudTrail key", fastBase + `,"eventSource":"secretsmanager.amazonaws.com"}`, false},
+	{"Vault entry key's bytes ending a value", fastBase + `,"ua":"a \"request"}`, false},
+	{"CloudTrail key's bytes ending a value", fastBase + `,"ua":"\"eventSource"}`, false},
+	{"CloudTrail key's bytes inside a value", fastBase + `,"ua":"\"eventSource\" x"}`, true},
 	{"no time", `{"operationName":"SecretGet"}`, false},
 	{"nothing to read", `{"time":"2026-11-20T08:00:01Z"}`, false},
 }
@@ -191,7 +202,7 @@ func FuzzFastAuditMember(f *testing.F) {
 	for _, key := range []string{"time", "Time", "resourceId", "requestUri", "REQUESTURI", "id", "ID", "claim", "Claims", "oid", "OID", "upn",
 		"appid", "ipaddr", "httpStatusCode", "identity", "properties", "\u017Fource", "\u212Aind", `\u0074ime`, "x", "request", "eventSource"} {
 		for _, value := range []string{`"x"`, `"  https://kv9.vault.azure.net/secrets/db-pass/v2 "`, `1`, `-0.5e+3`, `null`, `true`, `{}`, `[]`, `{"a":[1,{"b":null}]}`,
-			`"\u0000\ud800\n"`, "\"\xff\"", `200`, `"200"`, `"a\/b"`, `"SecretGet/x"`} {
+			`"\u0000\ud800\n"`, "\"\xff\"", `200`, `"200"`, `"a\/b"`, `"SecretGet/x"`, `"x\"request"`, `"\"eventSource"`, `["\"eventSource"]`} {
 			f.Add(key, value)
 		}
 	}
