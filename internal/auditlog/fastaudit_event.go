@@ -46,17 +46,35 @@ func (f *fastAudit) fillClaims(c *Caller) {
 	if f.claimSeen == 0 {
 		return
 	}
-	setIfEmpty(&c.ObjectID, f.firstClaim(claimObjectID))
-	setIfEmpty(&c.UPN, f.firstClaim(claimUPN))
-	setIfEmpty(&c.UPN, f.firstClaim(claimUniqueName))
-	setIfEmpty(&c.AppID, f.firstClaim(claimAppID))
-	setIfEmpty(&c.TenantID, f.firstClaim(claimTenantID))
-	setIfEmpty(&c.IP, f.firstClaim(claimIPAddr))
+	setIfEmpty(&c.ObjectID, f.firstClaim(claimSlots.objectID))
+	setIfEmpty(&c.UPN, f.firstClaim(claimSlots.upn))
+	setIfEmpty(&c.UPN, f.firstClaim(claimSlots.uniqueName))
+	setIfEmpty(&c.AppID, f.firstClaim(claimSlots.appID))
+	setIfEmpty(&c.TenantID, f.firstClaim(claimSlots.tenantID))
+	setIfEmpty(&c.IP, f.firstClaim(claimSlots.ipAddr))
 }
 
-func (f *fastAudit) firstClaim(names []string) string {
-	for _, n := range names {
-		if v := strings.TrimSpace(f.claims[fastClaimIndex[n]]); v != "" {
+// claimSlots are claimSet.fill's lists of names as slots of
+// fastAudit.claims, looked up once.
+var claimSlots = struct{ objectID, upn, uniqueName, appID, tenantID, ipAddr []int }{
+	slotsOf(claimObjectID), slotsOf(claimUPN), slotsOf(claimUniqueName), slotsOf(claimAppID), slotsOf(claimTenantID), slotsOf(claimIPAddr),
+}
+
+func slotsOf(names []string) []int {
+	slots := make([]int, len(names))
+	for i, n := range names {
+		slot, ok := fastClaimIndex[n]
+		if !ok {
+			panic("auditlog: claim " + n + " missing from fastClaimNames")
+		}
+		slots[i] = slot
+	}
+	return slots
+}
+
+func (f *fastAudit) firstClaim(slots []int) string {
+	for _, i := range slots {
+		if v := strings.TrimSpace(f.claims[i]); v != "" {
 			return v
 		}
 	}

@@ -221,3 +221,16 @@ func FuzzFastAuditMember(f *testing.F) {
 		}
 	})
 }
+
+// TestFastClaimNames checks the fast path reads the claims the general
+// path reads, no more, no fewer.
+func TestFastClaimNames(t *testing.T) {
+	if len(fastClaimIndex) != len(readClaims) {
+		t.Fatalf("fast path reads %d claims; the general path %d", len(fastClaimIndex), len(readClaims))
+	}
+	for n := range readClaims {
+		if _, ok := fastClaimIndex[n]; !ok {
+			t.Errorf("claim %q not read by the fast path", n)
+		}
+	}
+}
