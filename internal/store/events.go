@@ -411,12 +411,19 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]StoredEvent, e
 // hold the writer long enough to stall ingestion. Call it until it returns 0.
 // The vaults whose records it deletes have their newest record time
 // recomputed from what is left, in the same transaction.
+//
+// It looks at the limit oldest ids and deletes those received before
+// cutoff: ids grow as records are received, so the oldest records have the
+// lowest ids and no index on received_at is needed (an insert fewer per
+// stored record). An old event whose id lies beyond limit younger ones
+// (the clock stepped back, or replicas' clocks differ on PostgreSQL) waits
+// until those are old too; no event is deleted before its time.
 func (s *Store) PruneEvents(ctx context.Context, cutoff time.Time, limit int) (int, error) {
 	var n int
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		n = 0
-		rows, err := tx.QueryContext(ctx, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < $1 ORDER BY received_at LIMIT $2) RETURNING vault_name",
-			micros(cutoff), limit)
+		rows, err := tx.QueryContext(ctx, `DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT $1)
+			AND received_at < $2 RETURNING vault_name`, limit, micros(cutoff))
 		if err != nil {
 			return fmt.Errorf("store: unable to prune events: %w", err)
 		}
