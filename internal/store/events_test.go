@@ -273,3 +273,52 @@ func TestDeleteCheckpoints(t *testing.T) {
 		}
 	})
 }
+
+// A commit of any size goes as full chunks and then as INSERTs of
+// power-of-two sizes, all prepared at Open: every row stored once, each
+// fresh id the id of its own event's row.
+func TestAcceptAnyNumberOfRows(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		next := 0
+		for _, n := range []int{1, 2, 3, 255, 257, eventChunk - 1, eventChunk, eventChunk + 1, 3*eventChunk + 237} {
+			evs := make([]auditlog.Event, n)
+			for i := range evs {
+				evs[i] = testEvent(next, fmt.Sprintf("u%d", next%5))
+				next++
+			}
+			var fresh []Fresh
+			got, err := s.Accept(ctx, []Batch{{Source: "http", Events: append(evs, evs[n/2])}}, func(_ context.Context, _ *Tx, f []Fresh) error {
+				fresh = f
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("%d rows: %v", n, err)
+			}
+			if got[0].New != n || got[0].Duplicate != 1 || len(fresh) != n {
+				t.Fatalf("%d rows: %+v, %d fresh; want %d new, 1 duplicate", n, got[0], len(fresh), n)
+			}
+			first := fresh[0].ID
+			for _, f := range fresh {
+				first = min(first, f.ID)
+			}
+			stored, err := s.ListEvents(ctx, EventFilter{ByID: true, AfterID: first - 1, Limit: 2 * n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			byID := make(map[int64]string, len(stored))
+			for _, se := range stored {
+				byID[se.ID] = se.Event.ObjectName
+			}
+			for _, f := range fresh {
+				if got, want := byID[f.ID], f.Event.ObjectName; got != want {
+					t.Fatalf("%d rows: id %d holds %q; fresh says %q", n, f.ID, got, want)
+				}
+			}
+		}
+		if c, _ := s.CountEvents(ctx); c != int64(next) {
+			t.Errorf("%d events; want %d", c, next)
+		}
+	})
+}
