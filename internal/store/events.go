@@ -243,13 +243,17 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, b *Batch, now time
 }
 
 // insertEventsStmt returns the INSERT for n rows (see insertRows) bound to
-// tx.
+// tx: the one Open prepared, or, in a Store Open did not make (tests of
+// this package), one prepared for the transaction.
 func (s *Store) insertEventsStmt(ctx context.Context, tx *sql.Tx, n int) (*sql.Stmt, error) {
-	stmt, ok := s.inserts[n]
-	if !ok {
-		return nil, fmt.Errorf("store: no event insert prepared for %d rows", n)
+	if stmt, ok := s.inserts[n]; ok {
+		return tx.StmtContext(ctx, stmt), nil
 	}
-	return tx.StmtContext(ctx, stmt), nil
+	stmt, err := tx.PrepareContext(ctx, insertEventsSQL(s.dialect, n))
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to prepare event insert: %w", err)
+	}
+	return stmt, nil
 }
 
 // insertRows is how many of left rows the next INSERT takes: a full chunk,
