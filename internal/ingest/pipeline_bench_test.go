@@ -3,7 +3,9 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -45,10 +47,17 @@ func benchBatches(b *testing.B, n, size int) []store.Batch {
 // bench/ingest's loadgen posts them, committed in groups by the one
 // writer, each acknowledged once durable. Parsing is done before the
 // clock starts; no hook (detection) runs.
-// `go test ./internal/ingest -run XXX -bench PipelineSQLite -benchtime 100x`.
+// `go test ./internal/ingest -run XXX -bench PipelineSQLite -benchtime 100x`;
+// with HONEYVAULT_BENCH_FILLED_DB set, on a copy of that database (one
+// BenchmarkAcceptSQLiteFilled of internal/store built, a million events
+// already stored): the sustained case.
 func BenchmarkPipelineSQLite(b *testing.B) {
 	const size, sources = 500, 8
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(b.TempDir(), "hv.db"))
+	path := filepath.Join(b.TempDir(), "hv.db")
+	if filled := os.Getenv("HONEYVAULT_BENCH_FILLED_DB"); filled != "" {
+		copyFilled(b, filled, path)
+	}
+	st, err := store.Open(context.Background(), "sqlite:"+path)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -79,4 +88,24 @@ func BenchmarkPipelineSQLite(b *testing.B) {
 	close(next)
 	wg.Wait()
 	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "records/s")
+}
+
+// copyFilled copies the database file src to dst.
+func copyFilled(b *testing.B, src, dst string) {
+	b.Helper()
+	in, err := os.Open(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		b.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		b.Fatal(err)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -206,21 +205,16 @@ func BenchmarkAcceptSQLite(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
+	benchAccept(b, s)
+}
+
+// benchAccept stores b.N commits of 500 realistic records into s, parsed
+// before the clock starts.
+func benchAccept(b *testing.B, s *Store) {
 	const batch = 500
 	batches := make([][]auditlog.Event, b.N)
 	for i := range batches {
-		var body strings.Builder
-		for j := 0; j < batch; j++ {
-			n := i*batch + j
-			fmt.Fprintf(&body, `{"time":"%s","resourceId":"/SUBSCRIPTIONS/0B1F6471-1BF0-4DDA-AEC3-CB9272F09590/RESOURCEGROUPS/RG-APPS/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV-APP%03d-PROD",`+
-				`"operationName":"SecretGet","operationVersion":"7.4","category":"AuditEvent","resultType":"Success","resultSignature":"OK","durationMs":"11",`+
-				`"callerIpAddress":"10.1.2.3","correlationId":"%08x-5d0f-4c59-9f4b-0b3a4f0d2b11","identity":{"claim":{"oid":"5c3f1a2b-9d4e-4f6a-8b7c-%012x","appid":"04b07795-8ddb-461a-bbee-02f9e1bf7b46"}},`+
-				`"properties":{"id":"https://kv-app%03d-prod.vault.azure.net/secrets/app-setting-%d/9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c","clientInfo":"azsdk-go-azsecrets/v1.5.1 (go1.26.8; linux)",`+
-				`"requestUri":"https://kv-app%03d-prod.vault.azure.net/secrets/app-setting-%d/?api-version=7.4","httpStatusCode":200}}`+"\n",
-				time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC).Add(time.Duration(n)*time.Millisecond).Format("2006-01-02T15:04:05.0000000Z"),
-				n%200, n, n%1000, n%200, n%40, n%200, n%40)
-		}
-		evs, bad, err := auditlog.ParseBody([]byte(body.String()))
+		evs, bad, err := auditlog.ParseBody(benchAuditBody(i*batch, batch, time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)))
 		if err != nil || len(bad) > 0 || len(evs) != batch {
 			b.Fatalf("corpus: %v %v %d", err, bad, len(evs))
 		}
@@ -276,6 +270,55 @@ func TestDeleteCheckpoints(t *testing.T) {
 		file, _ := s.Checkpoints(ctx, "file")
 		if len(blob) != 1 || blob["b"] != "2" || file["a"] != "3" {
 			t.Errorf("after deleting blob/a: blob %v, file %v", blob, file)
+		}
+	})
+}
+
+// A commit of any size goes as full chunks and then as INSERTs of
+// power-of-two sizes, all prepared at Open: every row stored once, each
+// fresh id the id of its own event's row.
+func TestAcceptAnyNumberOfRows(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		next := 0
+		for _, n := range []int{1, 2, 3, 255, 257, eventChunk - 1, eventChunk, eventChunk + 1, 3*eventChunk + 237} {
+			evs := make([]auditlog.Event, n)
+			for i := range evs {
+				evs[i] = testEvent(next, fmt.Sprintf("u%d", next%5))
+				next++
+			}
+			var fresh []Fresh
+			got, err := s.Accept(ctx, []Batch{{Source: "http", Events: append(evs, evs[n/2])}}, func(_ context.Context, _ *Tx, f []Fresh) error {
+				fresh = f
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("%d rows: %v", n, err)
+			}
+			if got[0].New != n || got[0].Duplicate != 1 || len(fresh) != n {
+				t.Fatalf("%d rows: %+v, %d fresh; want %d new, 1 duplicate", n, got[0], len(fresh), n)
+			}
+			first := fresh[0].ID
+			for _, f := range fresh {
+				first = min(first, f.ID)
+			}
+			stored, err := s.ListEvents(ctx, EventFilter{ByID: true, AfterID: first - 1, Limit: 2 * n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			byID := make(map[int64]string, len(stored))
+			for _, se := range stored {
+				byID[se.ID] = se.Event.ObjectName
+			}
+			for _, f := range fresh {
+				if got, want := byID[f.ID], f.Event.ObjectName; got != want {
+					t.Fatalf("%d rows: id %d holds %q; fresh says %q", n, f.ID, got, want)
+				}
+			}
+		}
+		if c, _ := s.CountEvents(ctx); c != int64(next) {
+			t.Errorf("%d events; want %d", c, next)
 		}
 	})
 }

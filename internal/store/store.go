@@ -51,11 +51,11 @@ type Store struct {
 	// refusals counts what fences refused (fence.go).
 	refusals  refusals
 	closeOnce sync.Once
-	// insertFull is the prepared INSERT of a full chunk of events (see
-	// insertEventsStmt). It is prepared after the migrations, outside any
-	// transaction: SQLite's writer pool has one connection, which a
+	// inserts are the prepared INSERTs of events, by row count (see
+	// insertEventsStmt). They are prepared after the migrations, outside
+	// any transaction: SQLite's writer pool has one connection, which a
 	// transaction holds.
-	insertFull *sql.Stmt
+	inserts map[int]*sql.Stmt
 }
 
 // Open connects to dsn ("sqlite:PATH" or "postgres://..."), applies pending
@@ -79,17 +79,17 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	if s.insertFull, err = s.w.PrepareContext(ctx, insertEventsSQL(s.dialect, eventChunk)); err != nil {
+	if err := s.prepareInserts(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("store: unable to prepare event insert: %w", err)
+		return nil, err
 	}
 	return s, nil
 }
 
 // Close releases the database.
 func (s *Store) Close() error {
-	if s.insertFull != nil {
-		s.insertFull.Close()
+	for _, stmt := range s.inserts {
+		stmt.Close()
 	}
 	if s.stopCheckpoints != nil {
 		s.closeOnce.Do(func() { close(s.stopCheckpoints) })
