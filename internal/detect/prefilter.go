@@ -43,7 +43,8 @@ import (
 // only so), and checks Secrets Manager's names — named after a '"' or an
 // ARN's ':', not a '/' — with storeNames, which runs only when there are
 // such decoys and the record may be a Secrets Manager one
-// (mentionsSecretsManager).
+// (mentionsSecretsManager), and only in the values the parser reads
+// names from (matchKeyed).
 //
 // A Prefilter is immutable and safe for concurrent use.
 type Prefilter struct {
@@ -168,7 +169,7 @@ func (p *Prefilter) Match(record []byte) bool {
 	if p.all || mayHideName(record) {
 		return true
 	}
-	if p.stores != nil && mentionsSecretsManager(record) && p.stores.match(record) {
+	if p.stores != nil && mentionsSecretsManager(record) && p.stores.matchKeyed(record) {
 		return true
 	}
 	if p.lengths == [2]uint64{} {

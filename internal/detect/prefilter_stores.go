@@ -207,7 +207,7 @@ func (s *storeNames) match(record []byte) bool {
 			// pairs first, here rather than in endsAt, so that the
 			// common case is inlined: neither the string's end nor the
 			// two bytes before a full ARN's "-XXXXXX" end a name.
-			if end >= 9 && !s.anyPair && !s.pairAt(record, end) && (record[end-7] != '-' || !s.pairAt(record, end-7)) {
+			if end >= 9 && !s.anyPair && !s.pairAt(record, end) && (record[end-7] != '-' || !s.pairAt(record, end-7)) && record[end-1] != '\\' {
 				continue
 			}
 			if s.endsAt(record, end) {
@@ -273,8 +273,13 @@ func nameStart(c byte) bool {
 }
 
 // endsAt reports whether a candidate that is one of the names ends at the
-// '"' at end.
+// '"' at end. A '\' before it is where the string ends: a string holding
+// JSON (requestParameters may be sent so, and objectField reads it) quotes
+// its strings with \", and no name holds a '\'.
 func (s *storeNames) endsAt(record []byte, end int) bool {
+	if end > 0 && record[end-1] == '\\' {
+		end--
+	}
 	if end < s.minLen || !s.mayEnd(record, end) {
 		return false
 	}
