@@ -222,3 +222,35 @@ func FuzzPrefilterKeyed(f *testing.F) {
 		}
 	})
 }
+
+// TestPrefilterOfIsIndexPrefilter: the prefilter built from the decoys
+// (for a scan to build it beside the index) lets the same records through
+// as the index's own, retired decoys left out by both.
+func TestPrefilterOfIsIndexPrefilter(t *testing.T) {
+	decoys := []registry.Decoy{
+		{VaultID: keyedStore, Name: "AppKey", Type: registry.Secret},
+		{VaultID: keyedStore, Name: "Old/Key", Type: registry.Secret, Status: registry.Retired},
+		{VaultID: "vault://prod/secret", Name: "apps/payments/ledger", Type: registry.Secret},
+		{VaultID: "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv-a", Name: "db-pass", Type: registry.Secret},
+		{VaultID: "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv-a", Name: "gone-key", Type: registry.Key, Status: registry.Retired},
+	}
+	ix, err := NewIndex(decoys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got := ix.Prefilter(), PrefilterOf(decoys)
+	const sm = `{"eventSource":"secretsmanager.amazonaws.com","requestParameters":{"secretId":"%s"}}`
+	for _, record := range []string{
+		fmt.Sprintf(sm, "AppKey"), fmt.Sprintf(sm, "Old/Key"), fmt.Sprintf(sm, "other"),
+		`{"request":{"path":"secret/data/apps/payments/ledger"}}`, `{"request":{"path":"secret/data/apps/payments/other"}}`,
+		`{"properties":{"requestUri":"https://kv-a.vault.azure.net/secrets/db-pass"}}`,
+		`{"properties":{"requestUri":"https://kv-a.vault.azure.net/keys/gone-key"}}`,
+	} {
+		if g, w := got.Match([]byte(record)), want.Match([]byte(record)); g != w {
+			t.Errorf("PrefilterOf(...).Match(%s) = %v; Index.Prefilter's %v", record, g, w)
+		}
+	}
+	if !got.Match([]byte(fmt.Sprintf(sm, "AppKey"))) || got.Match([]byte(fmt.Sprintf(sm, "Old/Key"))) {
+		t.Error("PrefilterOf: want the active decoy passed, the retired one not")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math/bits"
+	"strings"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 )
@@ -101,7 +102,7 @@ func newStoreNames(names []string) *storeNames {
 		s.set[h] = struct{}{}
 		s.minLen, s.maxLen = min(s.minLen, len(n)), max(s.maxLen, len(n))
 		s.addPair(n)
-		s.bare = s.bare || json.Valid([]byte(n))
+		s.bare = s.bare || mayBeBare(n) && json.Valid([]byte(n))
 		if len(n) < 4 {
 			s.anyTail = true
 		} else {
@@ -132,14 +133,27 @@ func (s *storeNames) addPair(name string) {
 // spellings returns the bytes storeNameByte folds as it folds c: c's
 // upper and lower case for a letter, c itself for another name byte, and
 // for a byte it maps to 0 every such byte (more than needed, and rare).
-func spellings(c byte) []byte {
-	var out []byte
-	for x := range 256 {
-		if storeNameByte[x] == storeNameByte[c] {
-			out = append(out, byte(x))
+func spellings(c byte) []byte { return spellingsOf[c] }
+
+// spellingsOf is spellings for every byte, worked out once: two loops over
+// 256 bytes for each of 10,000 names were a tenth of a scan's start-up.
+var spellingsOf = func() (t [256][]byte) {
+	for c := range 256 {
+		for x := range 256 {
+			if storeNameByte[x] == storeNameByte[c] {
+				t[c] = append(t[c], byte(x))
+			}
 		}
 	}
-	return out
+	return t
+}()
+
+// mayBeBare reports whether name may be a JSON number or boolean (or
+// null), by its first byte (or a blank before it): json.Valid, which
+// allocates an error for every name that is not, need not run for the
+// others.
+func mayBeBare(name string) bool {
+	return name != "" && strings.IndexByte("-0123456789tfn \t\r\n", name[0]) >= 0
 }
 
 // pairAt reports whether the two bytes before end end some name (see
