@@ -65,6 +65,9 @@ func (c *collector) run(ctx context.Context) error {
 			return nil // the caller reports ctx.Err()
 		}
 		qb := c.q[0]
+		if qb.err != nil {
+			return qb.err
+		}
 		if qb.b.tooLong {
 			if cursor <= qb.b.offset {
 				c.st.Records++
