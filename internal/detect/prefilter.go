@@ -166,11 +166,16 @@ func (p *Prefilter) has(h uint64, n int) bool {
 // Prefilter). record is one record or one line; a false positive costs a
 // parse, a false negative never happens.
 func (p *Prefilter) Match(record []byte) bool {
-	if p.all || mayHideName(record) {
+	hide, backslash := mayHideName(record)
+	if p.all || hide {
 		return true
 	}
-	if p.stores != nil && mentionsSecretsManager(record) && p.stores.matchKeyed(record) {
-		return true
+	if p.stores != nil {
+		// The searches for a '\\' and a ſ tell matchKeyed too whether it
+		// may look at requestParameters and resources alone.
+		if mentions, c5 := mentionsSecretsManager(record); mentions && p.stores.matchKeyed(record, backslash || c5) {
+			return true
+		}
 	}
 	if p.lengths == [2]uint64{} {
 		return false // no Key Vault names: nothing to look for after a '/'
@@ -200,33 +205,34 @@ func (p *Prefilter) Match(record []byte) bool {
 
 // mayHideName reports whether record holds an escape that could spell a
 // name byte, '/' or '\' in the decoded URI: \u, \/ and \\ in JSON, or a
-// %XX escape of such a byte.
-func mayHideName(record []byte) bool {
+// %XX escape of such a byte; and whether it holds a '\' at all.
+func mayHideName(record []byte) (hide, backslash bool) {
 	for i := 0; ; {
 		j := bytes.IndexByte(record[i:], '\\')
 		if j < 0 {
 			break
 		}
+		backslash = true
 		k := i + j + 1
 		if k >= len(record) {
 			break
 		}
 		switch record[k] {
 		case 'u', 'U', '/', '\\':
-			return true
+			return true, true
 		}
 		i = k + 1
 	}
 	for i := 0; ; {
 		j := bytes.IndexByte(record[i:], '%')
 		if j < 0 {
-			return false
+			return false, backslash
 		}
 		k := i + j
 		var c [1]byte
 		if k+2 < len(record) {
 			if _, err := hex.Decode(c[:], record[k+1:k+3]); err == nil && (nameByte[c[0]] != 0 || c[0] == '/' || c[0] == '\\') {
-				return true
+				return true, backslash
 			}
 		}
 		i = k + 1

@@ -17,7 +17,8 @@ import "bytes"
 // folds to 'k', in none of them). So:
 //   - a text with a '\' goes to match whole: an escape could spell a
 //     member's name unseen, or hide a quote (a string holding
-//     requestParameters' object); and so does one with a ſ (byte 0xC5);
+//     requestParameters' object); and so does one with a ſ (byte 0xC5).
+//     The caller, which searched for both already, says so with whole;
 //   - otherwise no string holds a '"', so a '"' always opens or closes a
 //     string, and the member is the name in some ASCII case between two
 //     quotes, blanks, ':', blanks and its value's first byte — '{' or '[',
@@ -33,8 +34,8 @@ import "bytes"
 // a Log Analytics query answer ({"tables":[...]}), which the decoder
 // assembles from the columns' names and the rows' values: a text with a
 // member tables holding an array goes to match whole.
-func (s *storeNames) matchKeyed(text []byte) bool {
-	if bytes.IndexByte(text, '\\') >= 0 || bytes.IndexByte(text, 0xC5) >= 0 {
+func (s *storeNames) matchKeyed(text []byte, whole bool) bool {
+	if whole {
 		return s.match(text)
 	}
 	for _, open := range [...]byte{'{', '['} {

@@ -374,11 +374,13 @@ func alnum6(b []byte) bool {
 // them away before storeNames looks at their every quote. The search
 // goes by the source's 'z' (in "amazonaws"), in either case: a byte
 // CloudTrail records hold a few of, where 's' or '.' come by the dozen.
-func mentionsSecretsManager(record []byte) bool {
+//
+// c5 reports whether record holds a byte 0xC5 (see matchKeyed).
+func mentionsSecretsManager(record []byte) (mentions, c5 bool) {
 	if bytes.IndexByte(record, 0xC5) >= 0 {
-		return true
+		return true, true
 	}
-	return sourceAt(record, 'z') || sourceAt(record, 'Z')
+	return sourceAt(record, 'z') || sourceAt(record, 'Z'), false
 }
 
 // sourceAt reports whether Secrets Manager's eventSource, in some ASCII
