@@ -115,7 +115,7 @@ func (s *Scanner) scanLines(ctx context.Context, r io.Reader, mapped []byte, nam
 		close(results)
 	}()
 
-	c := &collector{s: s, name: name, results: results, pending: map[int]*result{}, v: v, pool: pool, tokens: tokens}
+	c := &collector{s: s, name: name, results: results, pending: map[int]*result{}, v: v, pool: pool, tokens: tokens, mapped: mapped}
 	if mapped != nil {
 		err = c.runGuarded(ctx)
 	} else {

@@ -26,3 +26,16 @@ func mapFile(f *os.File) (data []byte, unmap func(), ok bool) {
 	}
 	return data, func() { syscall.Munmap(data) }, true
 }
+
+// dropMapped lets the pages of a mapped input that lie wholly in
+// data[from:to] go from the process (they stay in the page cache): a block
+// the scan is done with no longer counts in its resident memory, which
+// otherwise grows to the size of the file.
+func dropMapped(data []byte, from, to int) {
+	page := os.Getpagesize()
+	from = (from + page - 1) / page * page
+	to = to / page * page
+	if from < to {
+		_ = syscall.Madvise(data[from:to], syscall.MADV_DONTNEED)
+	}
+}
