@@ -166,8 +166,11 @@ func (p *Prefilter) has(h uint64, n int) bool {
 // Prefilter). record is one record or one line; a false positive costs a
 // parse, a false negative never happens.
 func (p *Prefilter) Match(record []byte) bool {
-	hide, backslash := mayHideName(record)
-	if p.all || hide {
+	hide, backslash := jsonEscapeMayHide(record)
+	// A %XX escape hides a byte only from the '/' table's parsers (the
+	// request URI's and the Vault path's): with no names there, as in a
+	// hunt for Secrets Manager decoys alone, the search is skipped.
+	if p.all || hide || p.lengths != [2]uint64{} && percentMayHide(record) {
 		return true
 	}
 	if p.stores != nil {
@@ -203,19 +206,19 @@ func (p *Prefilter) Match(record []byte) bool {
 	}
 }
 
-// mayHideName reports whether record holds an escape that could spell a
-// name byte, '/' or '\' in the decoded URI: \u, \/ and \\ in JSON, or a
-// %XX escape of such a byte; and whether it holds a '\' at all.
-func mayHideName(record []byte) (hide, backslash bool) {
+// jsonEscapeMayHide reports whether record holds a JSON escape that could
+// spell a name byte, '/' or '\' in the decoded URI (\u, \/ and \\); and
+// whether it holds a '\' at all.
+func jsonEscapeMayHide(record []byte) (hide, backslash bool) {
 	for i := 0; ; {
 		j := bytes.IndexByte(record[i:], '\\')
 		if j < 0 {
-			break
+			return false, backslash
 		}
 		backslash = true
 		k := i + j + 1
 		if k >= len(record) {
-			break
+			return false, backslash
 		}
 		switch record[k] {
 		case 'u', 'U', '/', '\\':
@@ -223,16 +226,21 @@ func mayHideName(record []byte) (hide, backslash bool) {
 		}
 		i = k + 1
 	}
+}
+
+// percentMayHide reports whether record holds a %XX escape of a name
+// byte, '/' or '\', which the request URI's parser decodes.
+func percentMayHide(record []byte) bool {
 	for i := 0; ; {
 		j := bytes.IndexByte(record[i:], '%')
 		if j < 0 {
-			return false, backslash
+			return false
 		}
 		k := i + j
 		var c [1]byte
 		if k+2 < len(record) {
 			if _, err := hex.Decode(c[:], record[k+1:k+3]); err == nil && (nameByte[c[0]] != 0 || c[0] == '/' || c[0] == '\\') {
-				return true, backslash
+				return true
 			}
 		}
 		i = k + 1
