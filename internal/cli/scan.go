@@ -76,6 +76,10 @@ func runScan(cmd *cobra.Command, watchlists, allow []string, format, vaultCluste
 		}
 		rules = append(rules, r)
 	}
+	// The prefilter is built on the other core while the index is: both
+	// are start-up time, before the first byte is read.
+	prefilter := make(chan *detect.Prefilter, 1)
+	go func() { prefilter <- detect.PrefilterOf(decoys) }()
 	ix, err := detect.NewIndex(decoys)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
@@ -90,7 +94,7 @@ func runScan(cmd *cobra.Command, watchlists, allow []string, format, vaultCluste
 	warn := bufio.NewWriter(stderr)
 	s := &scan.Scanner{
 		Matcher:      detect.NewMatcher(ix, rules),
-		Prefilter:    ix.Prefilter(),
+		Prefilter:    <-prefilter,
 		VaultCluster: vaultCluster,
 		OnAlert: func(a detect.Alert) {
 			if a.Suppressed {

@@ -459,37 +459,6 @@ func (ix *Index) Names(fn func(name string)) {
 	}
 }
 
-// Prefilter returns a prefilter of the indexed decoys' names, for bulk
-// scans (it does not follow later changes to the index).
-func (ix *Index) Prefilter() *Prefilter {
-	ix.mu.RLock()
-	names := make([]string, 0, len(ix.entries))
-	for i := range ix.entries {
-		names = append(names, string(ix.nameOf(&ix.entries[i])))
-	}
-	// A Vault path is filed in the table by its leading run (see
-	// Prefilter), which is enough: the parser takes the name from the
-	// request path after the mount's '/', so its last segment follows a
-	// '/' in the record. Checking it with storeNames as well would look
-	// at every '"' of every entry for nothing, which made the Vault
-	// retro-hunt half as fast (bench/BENCHMARKS.md). Every other
-	// provider's name (Secrets Manager's) goes to storeNames only: its
-	// record names it after a '"' or ':' rather than a '/', so filing it
-	// would only make CloudTrail records walk the table for nothing.
-	stores := make([]string, 0, len(ix.stores.decoys))
-	for _, d := range ix.stores.decoys {
-		if registry.ProviderOf(d.VaultID) == registry.HashiCorpVault {
-			names = append(names, d.Name)
-		} else {
-			stores = append(stores, d.Name)
-		}
-	}
-	ix.mu.RUnlock()
-	p := NewPrefilter(names)
-	p.stores = newStoreNames(stores)
-	return p
-}
-
 // compatible reports whether an access to an object of type got can touch
 // a decoy of type decoy.
 func compatible(decoy, got registry.Type) bool {

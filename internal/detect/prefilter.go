@@ -43,7 +43,8 @@ import (
 // only so), and checks Secrets Manager's names — named after a '"' or an
 // ARN's ':', not a '/' — with storeNames, which runs only when there are
 // such decoys and the record may be a Secrets Manager one
-// (mentionsSecretsManager).
+// (mentionsSecretsManager), and only in the values the parser reads
+// names from (matchKeyed).
 //
 // A Prefilter is immutable and safe for concurrent use.
 type Prefilter struct {
@@ -165,11 +166,19 @@ func (p *Prefilter) has(h uint64, n int) bool {
 // Prefilter). record is one record or one line; a false positive costs a
 // parse, a false negative never happens.
 func (p *Prefilter) Match(record []byte) bool {
-	if p.all || mayHideName(record) {
+	hide, backslash := jsonEscapeMayHide(record)
+	// A %XX escape hides a byte only from the '/' table's parsers (the
+	// request URI's and the Vault path's): with no names there, as in a
+	// hunt for Secrets Manager decoys alone, the search is skipped.
+	if p.all || hide || p.lengths != [2]uint64{} && percentMayHide(record) {
 		return true
 	}
-	if p.stores != nil && mentionsSecretsManager(record) && p.stores.match(record) {
-		return true
+	if p.stores != nil {
+		// The searches for a '\\' and a ſ tell matchKeyed too whether it
+		// may look at requestParameters and resources alone.
+		if mentions, c5 := mentionsSecretsManager(record); mentions && p.stores.matchKeyed(record, backslash || c5) {
+			return true
+		}
 	}
 	if p.lengths == [2]uint64{} {
 		return false // no Key Vault names: nothing to look for after a '/'
@@ -197,25 +206,31 @@ func (p *Prefilter) Match(record []byte) bool {
 	}
 }
 
-// mayHideName reports whether record holds an escape that could spell a
-// name byte, '/' or '\' in the decoded URI: \u, \/ and \\ in JSON, or a
-// %XX escape of such a byte.
-func mayHideName(record []byte) bool {
+// jsonEscapeMayHide reports whether record holds a JSON escape that could
+// spell a name byte, '/' or '\' in the decoded URI (\u, \/ and \\); and
+// whether it holds a '\' at all.
+func jsonEscapeMayHide(record []byte) (hide, backslash bool) {
 	for i := 0; ; {
 		j := bytes.IndexByte(record[i:], '\\')
 		if j < 0 {
-			break
+			return false, backslash
 		}
+		backslash = true
 		k := i + j + 1
 		if k >= len(record) {
-			break
+			return false, backslash
 		}
 		switch record[k] {
 		case 'u', 'U', '/', '\\':
-			return true
+			return true, true
 		}
 		i = k + 1
 	}
+}
+
+// percentMayHide reports whether record holds a %XX escape of a name
+// byte, '/' or '\', which the request URI's parser decodes.
+func percentMayHide(record []byte) bool {
 	for i := 0; ; {
 		j := bytes.IndexByte(record[i:], '%')
 		if j < 0 {

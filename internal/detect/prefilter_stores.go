@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math/bits"
+	"strings"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
 )
@@ -101,7 +102,7 @@ func newStoreNames(names []string) *storeNames {
 		s.set[h] = struct{}{}
 		s.minLen, s.maxLen = min(s.minLen, len(n)), max(s.maxLen, len(n))
 		s.addPair(n)
-		s.bare = s.bare || json.Valid([]byte(n))
+		s.bare = s.bare || mayBeBare(n) && json.Valid([]byte(n))
 		if len(n) < 4 {
 			s.anyTail = true
 		} else {
@@ -132,14 +133,27 @@ func (s *storeNames) addPair(name string) {
 // spellings returns the bytes storeNameByte folds as it folds c: c's
 // upper and lower case for a letter, c itself for another name byte, and
 // for a byte it maps to 0 every such byte (more than needed, and rare).
-func spellings(c byte) []byte {
-	var out []byte
-	for x := range 256 {
-		if storeNameByte[x] == storeNameByte[c] {
-			out = append(out, byte(x))
+func spellings(c byte) []byte { return spellingsOf[c] }
+
+// spellingsOf is spellings for every byte, worked out once: two loops over
+// 256 bytes for each of 10,000 names were a tenth of a scan's start-up.
+var spellingsOf = func() (t [256][]byte) {
+	for c := range 256 {
+		for x := range 256 {
+			if storeNameByte[x] == storeNameByte[c] {
+				t[c] = append(t[c], byte(x))
+			}
 		}
 	}
-	return out
+	return t
+}()
+
+// mayBeBare reports whether name may be a JSON number or boolean (or
+// null), by its first byte (or a blank before it): json.Valid, which
+// allocates an error for every name that is not, need not run for the
+// others.
+func mayBeBare(name string) bool {
+	return name != "" && strings.IndexByte("-0123456789tfn \t\r\n", name[0]) >= 0
 }
 
 // pairAt reports whether the two bytes before end end some name (see
@@ -207,7 +221,7 @@ func (s *storeNames) match(record []byte) bool {
 			// pairs first, here rather than in endsAt, so that the
 			// common case is inlined: neither the string's end nor the
 			// two bytes before a full ARN's "-XXXXXX" end a name.
-			if end >= 9 && !s.anyPair && !s.pairAt(record, end) && (record[end-7] != '-' || !s.pairAt(record, end-7)) {
+			if end >= 9 && !s.anyPair && !s.pairAt(record, end) && (record[end-7] != '-' || !s.pairAt(record, end-7)) && record[end-1] != '\\' {
 				continue
 			}
 			if s.endsAt(record, end) {
@@ -273,8 +287,13 @@ func nameStart(c byte) bool {
 }
 
 // endsAt reports whether a candidate that is one of the names ends at the
-// '"' at end.
+// '"' at end. A '\' before it is where the string ends: a string holding
+// JSON (requestParameters may be sent so, and objectField reads it) quotes
+// its strings with \", and no name holds a '\'.
 func (s *storeNames) endsAt(record []byte, end int) bool {
+	if end > 0 && record[end-1] == '\\' {
+		end--
+	}
 	if end < s.minLen || !s.mayEnd(record, end) {
 		return false
 	}
@@ -355,11 +374,13 @@ func alnum6(b []byte) bool {
 // them away before storeNames looks at their every quote. The search
 // goes by the source's 'z' (in "amazonaws"), in either case: a byte
 // CloudTrail records hold a few of, where 's' or '.' come by the dozen.
-func mentionsSecretsManager(record []byte) bool {
+//
+// c5 reports whether record holds a byte 0xC5 (see matchKeyed).
+func mentionsSecretsManager(record []byte) (mentions, c5 bool) {
 	if bytes.IndexByte(record, 0xC5) >= 0 {
-		return true
+		return true, true
 	}
-	return sourceAt(record, 'z') || sourceAt(record, 'Z')
+	return sourceAt(record, 'z') || sourceAt(record, 'Z'), false
 }
 
 // sourceAt reports whether Secrets Manager's eventSource, in some ASCII

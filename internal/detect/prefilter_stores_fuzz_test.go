@@ -24,6 +24,10 @@ func FuzzPrefilterStores(f *testing.F) {
 		`{"eventTime":"2024-07-31T12:36:52Z","eventSource":"secretsmanager.amazonaws.com","eventName":"GetSecretValue","awsRegion":"us-east-1","recipientAccountId":"111122223333","requestParameters":{"secretId":12345}}`,
 		`{"eventTime":"2024-07-31T12:36:52Z","eventSource":"secretsmanager.amazonaws.com","eventName":"GetSecretValue","awsRegion":"us-east-1","recipientAccountId":"111122223333","requestParameters":{"secretIdList":[ true , "a:b" ]}}`,
 		`{"eventTime":"2024-07-31T12:36:52Z","eventSource":"secretsmanager.amazonaws.com","eventName":"DescribeSecret","awsRegion":"us-east-1","recipientAccountId":"111122223333","requestParameters":{ "secretId" : "prod/x-AbC123" }, "resources":[{"ARN":"arn:aws:secretsmanager:us-east-1:111122223333:secret:Z9-Ab12Cd"}]}`,
+		// requestParameters sent as JSON text (objectField reads it), a
+		// member in capitals after blanks.
+		`{"eventTime":"2024-07-31T12:36:52Z","eventSource":"secretsmanager.amazonaws.com","eventName":"GetSecretValue","awsRegion":"us-east-1","recipientAccountId":"111122223333","requestParameters":"{\"secretId\":\"prod/x-AbC123\"}"}`,
+		`{"eventTime":"2024-07-31T12:36:52Z","eventSource":"secretsmanager.amazonaws.com","eventName":"GetSecretValue","awsRegion":"us-east-1","recipientAccountId":"111122223333", "REQUESTPARAMETERS" :{"secretId":"a"}}`,
 		// Vault audit entries: the path's tail after the mount and KV segment.
 		`{"type":"request","time":"2026-12-04T01:00:00Z","request":{"operation":"read","path":"kv/data/apps/payments/DB","mount_point":"kv/","mount_type":"kv"}}`,
 		`{"type":"response","time":"2026-12-04T01:00:00Z","request":{"operation":"read","path":"kv/metadata/ci/deploy_key.pem","mount_point":"kv/","mount_type":"kv"}}`,

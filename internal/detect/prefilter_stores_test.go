@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -198,6 +199,24 @@ func TestPrefilterSecretsManagerGateFollowsTheParser(t *testing.T) {
 		}
 		if got := p.Match(record); got != tt.decoy {
 			t.Errorf("Match(%s) = %v, want %v", record, got, tt.decoy)
+		}
+	}
+}
+
+// TestMayBeBareKeepsEveryJSONValue: the first-byte test in front of
+// json.Valid turns away no name that is a JSON value.
+func TestMayBeBareKeepsEveryJSONValue(t *testing.T) {
+	for _, name := range []string{"12345", "-1", "0.5", "1e3", "true", "false", "null", " 7", "\t1"} {
+		if !json.Valid([]byte(name)) {
+			t.Fatalf("%q is not JSON", name)
+		}
+		if !mayBeBare(name) {
+			t.Errorf("mayBeBare(%q) = false", name)
+		}
+	}
+	for c := range 256 {
+		if json.Valid([]byte{byte(c)}) && !mayBeBare(string(rune(c))) {
+			t.Errorf("mayBeBare(%q) = false", byte(c))
 		}
 	}
 }

@@ -24,6 +24,7 @@ type collector struct {
 	v       *validity
 	pool    *sync.Pool
 	tokens  chan struct{} // one per block buffer out (see scanLines)
+	mapped  []byte        // the input mapped in memory, nil when it is read
 	st      Stats
 	events  []auditlog.Event // reused by record
 	calls   map[string]bool  // Vault calls alerted on, by DedupKey and decoy (see repeatCall)
@@ -65,6 +66,9 @@ func (c *collector) run(ctx context.Context) error {
 			return nil // the caller reports ctx.Err()
 		}
 		qb := c.q[0]
+		if qb.err != nil {
+			return qb.err
+		}
 		if qb.b.tooLong {
 			if cursor <= qb.b.offset {
 				c.st.Records++
@@ -254,8 +258,11 @@ func (c *collector) tooLongAt(off int64) bool {
 	return false
 }
 
-// release puts a block's buffer back.
+// release puts a block's buffer back, or drops a mapped block's pages.
 func (c *collector) release(r *result) {
+	if c.mapped != nil && !r.b.tooLong {
+		dropMapped(c.mapped, int(r.b.offset), int(r.b.offset)+len(r.b.data))
+	}
 	if r.b.buf != nil {
 		c.pool.Put(r.b.buf)
 		r.b.buf = nil

@@ -43,6 +43,7 @@ type result struct {
 	b     *block
 	lines int64 // lines in the block
 	segs  []segment
+	err   error // ends the input: its bytes could not be read (errShrank)
 }
 
 // validity remembers whether an input has yielded a record of a store
@@ -64,7 +65,10 @@ type validity struct{ seen atomic.Bool }
 // the decoder; a file that switches between them is read by each in turn.
 //
 // seen reports whether the input yielded a Key Vault record.
-func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (st Stats, seen bool, err error) {
+//
+// When mapped is not nil it is the whole input, mapped in memory, and r is
+// not read: the blocks are cut from it (cutBlocks).
+func (s *Scanner) scanLines(ctx context.Context, r io.Reader, mapped []byte, name string) (st Stats, seen bool, err error) {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	workers := s.workers()
@@ -86,7 +90,11 @@ func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (st S
 	var readErr error
 	var bytesRead int64
 	go func() {
-		bytesRead, readErr = s.readBlocks(ctx, r, blocks, pool, tokens)
+		if mapped != nil {
+			bytesRead, readErr = s.cutBlocks(ctx, mapped, blocks)
+		} else {
+			bytesRead, readErr = s.readBlocks(ctx, r, blocks, pool, tokens)
+		}
 		close(blocks)
 	}()
 	var wg sync.WaitGroup
@@ -94,8 +102,11 @@ func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (st S
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if mapped != nil {
+				defer guardFaults()()
+			}
 			for b := range blocks {
-				results <- s.scanBlock(b, name, v)
+				results <- s.scanBlockGuarded(b, name, v)
 			}
 		}()
 	}
@@ -104,8 +115,12 @@ func (s *Scanner) scanLines(ctx context.Context, r io.Reader, name string) (st S
 		close(results)
 	}()
 
-	c := &collector{s: s, name: name, results: results, pending: map[int]*result{}, v: v, pool: pool, tokens: tokens}
-	err = c.run(ctx)
+	c := &collector{s: s, name: name, results: results, pending: map[int]*result{}, v: v, pool: pool, tokens: tokens, mapped: mapped}
+	if mapped != nil {
+		err = c.runGuarded(ctx)
+	} else {
+		err = c.run(ctx)
+	}
 	cancel()
 	for res := range results { // let the reader and the workers finish
 		c.release(res)

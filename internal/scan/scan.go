@@ -120,6 +120,14 @@ func (s *Scanner) Scan(ctx context.Context, r io.Reader, name string) (Stats, er
 	if s.Matcher == nil {
 		return Stats{}, errors.New("scan: Scanner without a Matcher")
 	}
+	if f, ok := r.(*os.File); ok {
+		if data, unmap, ok := mapFile(f); ok {
+			defer unmap()
+			if st, done, err := s.scanMapped(ctx, data, name); done {
+				return st, err
+			}
+		}
+	}
 	src, err := auditlog.Decompress(r)
 	if err != nil {
 		return Stats{Files: 1}, fmt.Errorf("scan: %s: %w", name, err)
@@ -127,7 +135,27 @@ func (s *Scanner) Scan(ctx context.Context, r io.Reader, name string) (Stats, er
 	br := bufio.NewReaderSize(src, 64<<10)
 	peek, _ := br.Peek(64 << 10)
 	prefix := bytes.Clone(peek) // to say what the input looks like when it yields nothing
-	st, seen, err := s.scanLines(ctx, br, name)
+	st, seen, err := s.scanLines(ctx, br, nil, name)
+	return s.finish(st, seen, err, name, prefix)
+}
+
+// scanMapped is Scan over a file mapped in memory; done is false when the
+// file is to be read instead (gzip).
+func (s *Scanner) scanMapped(ctx context.Context, data []byte, name string) (st Stats, done bool, err error) {
+	prefix, err := mappedPrefix(data)
+	if err != nil {
+		return Stats{Files: 1}, true, fmt.Errorf("scan: %s: %w", name, err)
+	}
+	if auditlog.IsGzip(prefix) {
+		return Stats{}, false, nil
+	}
+	st, seen, err := s.scanLines(ctx, nil, data, name)
+	st, err = s.finish(st, seen, err, name, prefix)
+	return st, true, err
+}
+
+// finish counts the input and says why it failed, if it did.
+func (s *Scanner) finish(st Stats, seen bool, err error, name string, prefix []byte) (Stats, error) {
 	st.Files = 1
 	switch {
 	case err != nil:
