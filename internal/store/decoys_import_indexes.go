@@ -73,10 +73,17 @@ func (s *Store) deferIndexes(ctx context.Context, tx *sql.Tx, estimate int) (*de
 	if s.dialect.name() == "postgres" || estimate == unknownRows {
 		limit = 0
 	}
-	if more, err := hasMoreRows(ctx, tx, limit); err != nil || more {
-		return nil, err
-	}
-	if s.dialect.name() == "postgres" {
+	if s.dialect.name() != "postgres" {
+		if more, err := hasMoreRows(ctx, tx, limit); err != nil || more {
+			return nil, err
+		}
+	} else {
+		// Asked outside the transaction first: a read in it would hold
+		// a lock (ACCESS SHARE) that two imports starting together
+		// could not both trade up for LOCK TABLE's: a deadlock.
+		if more, err := hasMoreRows(ctx, s.w, 0); err != nil || more {
+			return nil, err
+		}
 		if _, err := tx.ExecContext(ctx, "LOCK TABLE decoys IN ACCESS EXCLUSIVE MODE"); err != nil {
 			return nil, fmt.Errorf("store: unable to import decoys: %w", err)
 		}
@@ -170,9 +177,11 @@ func buildIdentity(ctx context.Context, s *Store, tx *sql.Tx, def string) (remov
 
 // hasMoreRows reports whether decoys holds more than limit rows, reading
 // at most limit+1 of them.
-func hasMoreRows(ctx context.Context, tx *sql.Tx, limit int) (bool, error) {
+func hasMoreRows(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, limit int) (bool, error) {
 	var n int
-	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM decoys LIMIT $1) AS stored", limit+1).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM decoys LIMIT $1) AS stored", limit+1).Scan(&n); err != nil {
 		return false, fmt.Errorf("store: unable to import decoys: %w", err)
 	}
 	return n > limit, nil

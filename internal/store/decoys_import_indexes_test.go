@@ -306,3 +306,37 @@ func TestEstimateRows(t *testing.T) {
 		t.Errorf("estimate of a stream: %d; want %d", got, unknownRows)
 	}
 }
+
+// Two imports of one file into an empty registry at once (serve
+// --watchlist on replicas starting together) both succeed and add each
+// decoy once between them: on PostgreSQL one rebuilds under its lock, the
+// other finds the table filled once it has the lock and adds nothing.
+func TestConcurrentImportsIntoAnEmptyTable(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		const n = 2*importBatch + 3
+		type result struct {
+			added int
+			err   error
+		}
+		results := make(chan result, 2)
+		for range 2 {
+			go func() {
+				_, added, err := s.ImportWatchlist(ctx, watchlistRows(n, 0), "watchlist:a.csv", AuditEntry{Actor: "cli:alice"})
+				results <- result{added, err}
+			}()
+		}
+		total := 0
+		for range 2 {
+			r := <-results
+			if r.err != nil {
+				t.Errorf("import: %v", r.err)
+			}
+			total += r.added
+		}
+		if total != n || countAll(t, s) != n {
+			t.Errorf("added %d between them, %d stored; want %d", total, countAll(t, s), n)
+		}
+		checkIndexes(t, s)
+	})
+}
