@@ -118,9 +118,11 @@ func (s *Store) auditImport(ctx context.Context, createdBy string, who AuditEntr
 // valid) in one transaction, importBatch at a time, leaving those already
 // stored alone; then calls after, in the transaction, with the number of
 // decoys read and added. estimate is about how many next will yield
-// (unknownRows: not known): see deferIndexes. Any error from next or the database rolls
-// everything back. next runs in a goroutine of its own, a batch ahead of
-// the inserts, so that reading a file and writing the database overlap.
+// (unknownRows: not known), which decides whether the table's indexes are
+// built afresh at the end (deferIndexes). Any error from next or the
+// database rolls everything back. next runs in a goroutine of its own, a
+// batch ahead of the inserts, so that reading a file and writing the
+// database overlap.
 func (s *Store) importFrom(ctx context.Context, estimate int, next func() (registry.Decoy, error), after func(tx *sql.Tx, rows, added int) error) (rows, added int, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -32,8 +32,9 @@ const copyTable = "decoys_import"
 // temporary table (local buffers) is never read in parallel nor by a
 // synchronized scan that starts mid-table, and is written once, by COPY,
 // appending. An ORDER BY over a sequence column said so explicitly but
-// sorted the whole file on disk (work_mem is 4 MB): a fifth of the
-// import's time. TestImportWatchlistKeepsFileOrder checks it. The client
+// sorted the whole file on disk (work_mem is 4 MB): 2.3 s of a 5.7 s
+// INSERT ... SELECT of 300,000 rows. TestImportWatchlistKeepsFileOrder
+// checks the order. The client
 // holds a batch or two, whatever the file's size; the staging rows are
 // the server's (temp_buffers, then disk).
 func (s *Store) importByCopy(ctx context.Context, estimate int, batches <-chan decoyBatch, now time.Time, after func(tx *sql.Tx, rows, added int) error) (rows, added int, err error) {
