@@ -69,11 +69,11 @@ func (s *Store) deferIndexes(ctx context.Context, tx *sql.Tx, estimate int) (*de
 	if estimate != unknownRows && estimate < importBatch {
 		return nil, nil
 	}
-	limit := estimate // more than estimate rows stored: keep the indexes
-	if s.dialect.name() == "postgres" || estimate == unknownRows {
-		limit = 0
-	}
 	if s.dialect.name() != "postgres" {
+		limit := estimate // more rows stored than the import brings: keep the indexes
+		if estimate == unknownRows {
+			limit = 0
+		}
 		if more, err := hasMoreRows(ctx, tx, limit); err != nil || more {
 			return nil, err
 		}
