@@ -40,7 +40,7 @@ func (s *Store) importDecoys(ctx context.Context, decoys []registry.Decoy, after
 		}
 	}
 	next := 0
-	_, added, err = s.importFrom(ctx, func() (registry.Decoy, error) {
+	_, added, err = s.importFrom(ctx, len(decoys), func() (registry.Decoy, error) {
 		if next == len(decoys) {
 			return registry.Decoy{}, io.EOF
 		}
@@ -75,7 +75,7 @@ func (s *Store) ImportWatchlist(ctx context.Context, r io.Reader, createdBy stri
 	if err != nil {
 		return 0, 0, err
 	}
-	return s.importFrom(ctx, func() (registry.Decoy, error) {
+	return s.importFrom(ctx, estimateRows(r), func() (registry.Decoy, error) {
 		d, err := wr.Next()
 		d.CreatedBy = createdBy
 		return d, err
@@ -117,10 +117,13 @@ func (s *Store) auditImport(ctx context.Context, createdBy string, who AuditEntr
 // importFrom inserts every decoy next yields (until io.EOF; each already
 // valid) in one transaction, importBatch at a time, leaving those already
 // stored alone; then calls after, in the transaction, with the number of
-// decoys read and added. Any error from next or the database rolls
-// everything back. next runs in a goroutine of its own, a batch ahead of
-// the inserts, so that reading a file and writing the database overlap.
-func (s *Store) importFrom(ctx context.Context, next func() (registry.Decoy, error), after func(tx *sql.Tx, rows, added int) error) (rows, added int, err error) {
+// decoys read and added. estimate is about how many next will yield
+// (unknownRows: not known), which decides whether the table's indexes are
+// built afresh at the end (deferIndexes). Any error from next or the
+// database rolls everything back. next runs in a goroutine of its own, a
+// batch ahead of the inserts, so that reading a file and writing the
+// database overlap.
+func (s *Store) importFrom(ctx context.Context, estimate int, next func() (registry.Decoy, error), after func(tx *sql.Tx, rows, added int) error) (rows, added int, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := readBatches(ctx, next)
@@ -131,9 +134,10 @@ func (s *Store) importFrom(ctx context.Context, next func() (registry.Decoy, err
 	}()
 	now := s.now()
 	if s.dialect.name() == "postgres" {
-		return s.importByCopy(ctx, batches, now, after)
+		return s.importByCopy(ctx, estimate, batches, now, after)
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	ready := func(conn *sql.Conn) func() { return s.dialect.sorting(ctx, conn) }
+	err = s.txOnReadiedConn(ctx, ready, func(_ *sql.Conn, tx *sql.Tx) error {
 		var full *sql.Stmt // the INSERT of a whole batch, prepared once
 		defer func() {
 			if full != nil {
@@ -141,6 +145,10 @@ func (s *Store) importFrom(ctx context.Context, next func() (registry.Decoy, err
 			}
 		}()
 		rows, added = 0, 0
+		deferred, err := s.deferIndexes(ctx, tx, estimate)
+		if err != nil {
+			return err
+		}
 		for b := range batches {
 			if b.err != nil {
 				return b.err
@@ -160,6 +168,13 @@ func (s *Store) importFrom(ctx context.Context, next func() (registry.Decoy, err
 		}
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if deferred != nil {
+			removed, err := deferred.rebuild(ctx, s, tx)
+			if err != nil {
+				return err
+			}
+			added -= removed
 		}
 		if after != nil {
 			return after(tx, rows, added)
@@ -224,7 +239,7 @@ func readBatches(ctx context.Context, next func() (registry.Decoy, error)) <-cha
 // stored. Placeholders come from the dialect: SQLite's driver looks $N up
 // by linear search, quadratic over a statement of thousands.
 func (s *Store) insertDecoysSQL(n int) string {
-	insert, onConflict := s.dialect.insertIgnoring("vault_key, type, name_key")
+	insert, onConflict := s.dialect.insertIgnoring(identityColumns)
 	var b strings.Builder
 	b.WriteString(insert + " INTO decoys (" + decoyImportColumns + ") VALUES ")
 	p := 0

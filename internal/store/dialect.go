@@ -53,6 +53,19 @@ type dialect interface {
 	// cache is the server's.
 	scanning(ctx context.Context, conn *sql.Conn)
 	scanned(conn *sql.Conn)
+	// sorting readies conn, outside a transaction, for building indexes
+	// of a large table, and returns what undoes it: SQLite's sorter keeps
+	// everything it sorts in memory when temporary files are kept there
+	// (temp_store MEMORY, set for the small temporary structures of
+	// everyday queries), so for a build they go to disk; nothing on
+	// PostgreSQL, whose sorts are the server's (maintenance_work_mem).
+	sorting(ctx context.Context, conn *sql.Conn) (undo func())
+	// bulkLoading readies tx, on a connection readied by sorting, for
+	// appending rows to a table without indexes and building them after:
+	// on SQLite a small page cache, since appends and a build's passes
+	// touch few pages again, and the sorter holds runs of a page cache's
+	// size (sorting's undo restores it); nothing on PostgreSQL.
+	bulkLoading(ctx context.Context, tx *sql.Tx) error
 	// unindexed writes column so that no index serves a condition on it,
 	// where the planner would otherwise pick a worse plan (see
 	// IncidentCharts): "+column" on SQLite; as is on PostgreSQL, whose
@@ -115,6 +128,23 @@ func (sqliteDialect) scanning(ctx context.Context, conn *sql.Conn) {
 func (sqliteDialect) scanned(conn *sql.Conn) {
 	conn.ExecContext(context.Background(), "PRAGMA cache_size = "+sqliteCache)
 	conn.ExecContext(context.Background(), "PRAGMA shrink_memory")
+}
+
+func (sqliteDialect) sorting(ctx context.Context, conn *sql.Conn) func() {
+	conn.ExecContext(ctx, "PRAGMA temp_store = FILE")
+	return func() {
+		conn.ExecContext(context.Background(), "PRAGMA temp_store = MEMORY")
+		conn.ExecContext(context.Background(), "PRAGMA cache_size = "+sqliteCache)
+	}
+}
+
+// sqliteBulkCache is the page cache of an import that builds its indexes
+// afterwards, in KiB (see bulkLoading).
+const sqliteBulkCache = "-16384"
+
+func (sqliteDialect) bulkLoading(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, "PRAGMA cache_size = "+sqliteBulkCache)
+	return err
 }
 
 func (sqliteDialect) forUpdate() string { return "" }
@@ -180,6 +210,10 @@ func (postgresDialect) placeholder(n int) string { return "$" + strconv.Itoa(n) 
 
 func (postgresDialect) scanning(context.Context, *sql.Conn) {}
 func (postgresDialect) scanned(*sql.Conn)                   {}
+
+func (postgresDialect) sorting(context.Context, *sql.Conn) func() { return func() {} }
+
+func (postgresDialect) bulkLoading(context.Context, *sql.Tx) error { return nil }
 
 func (postgresDialect) insertIgnoring(conflictKey string) (string, string) {
 	return "INSERT", " ON CONFLICT (" + conflictKey + ") DO NOTHING"

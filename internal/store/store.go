@@ -153,6 +153,13 @@ func (s *Store) txAsync(ctx context.Context, fn func(*sql.Tx) error, lazy bool) 
 // (PostgreSQL's COPY, through conn.Raw) reaches it there. Nothing else
 // may use conn while fn runs.
 func (s *Store) txOnConn(ctx context.Context, fn func(conn *sql.Conn, tx *sql.Tx) error) error {
+	return s.txOnReadiedConn(ctx, nil, fn)
+}
+
+// txOnReadiedConn is txOnConn calling ready (when not nil) on conn before
+// the transaction begins, for what cannot be set inside one, and what it
+// returns after the transaction ended.
+func (s *Store) txOnReadiedConn(ctx context.Context, ready func(*sql.Conn) (undo func()), fn func(conn *sql.Conn, tx *sql.Tx) error) error {
 	// SQLite's writer pool has one connection: the WAL is bounded with it
 	// before conn takes it (runTx would wait for it forever).
 	s.boundWAL(ctx)
@@ -160,7 +167,12 @@ func (s *Store) txOnConn(ctx context.Context, fn func(conn *sql.Conn, tx *sql.Tx
 	if err != nil {
 		return fmt.Errorf("store: unable to begin transaction: %w", err)
 	}
+	undo := func() {}
+	if ready != nil {
+		undo = ready(conn)
+	}
 	durable, err := s.txAsyncOn(ctx, conn, func(tx *sql.Tx) error { return fn(conn, tx) }, false)
+	undo()
 	conn.Close() // back to the pool before waiting for the disk, as tx does
 	if err != nil {
 		return err
