@@ -10,13 +10,15 @@ import (
 
 // minMemoryHeadroom is the least room serve's default soft memory target
 // leaves the heap above what is live: with a million decoys the live heap
-// is about 100 MB (the index 81 MB), and ingesting at full speed makes a
-// few hundred MB of garbage a second, so a collection every 64 MB costs
-// a few percent of one core (bench/BENCHMARKS.md, "Fourth pass").
-const minMemoryHeadroom = 64 << 20
+// while ingesting is 95–115 MB (the index 89 MB), and what is outside Go's
+// count (SQLite's page caches, the binary) 50–80 MB, so 48 MiB keeps the
+// process under 256 MB where 64 MiB reached 262 MB once; collections come
+// every 48 MB of garbage, a few a second at full ingest, each cheap (the
+// index holds almost no pointers). See bench/BENCHMARKS.md, "Fourth pass".
+const minMemoryHeadroom = 48 << 20
 
 // memoryHeadroom is the room left above a live heap of live bytes: a
-// quarter of it, at least minMemoryHeadroom. Below 64 MiB live, Go's own
+// quarter of it, at least minMemoryHeadroom. Below 48 MiB live, Go's own
 // pacing (a heap of twice the live set) comes first and the target changes
 // nothing; above, the heap grows by a bounded share instead of doubling,
 // and collections come at most four times as often as Go's default would
@@ -56,7 +58,7 @@ func followMemory(log *slog.Logger) *memoryTarget {
 		t.samples = append(t.samples, metrics.Sample{Name: name})
 	}
 	t.update()
-	log.Info("memory: soft limit follows the live heap", "bytes", t.current(), "from", "live heap + max(64MiB, 25%)")
+	log.Info("memory: soft limit follows the live heap", "bytes", t.current(), "from", "live heap + max(48MiB, 25%)")
 	t.arm()
 	return t
 }

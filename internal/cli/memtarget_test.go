@@ -11,9 +11,9 @@ import (
 
 func TestMemoryHeadroom(t *testing.T) {
 	tests := []struct{ live, want uint64 }{
-		{0, 64 << 20},
-		{100 << 20, 64 << 20}, // a million decoys: 64 MiB over ~100 MB live
-		{256 << 20, 64 << 20}, // a quarter equals the floor here
+		{0, 48 << 20},
+		{100 << 20, 48 << 20}, // a million decoys: 48 MiB over ~100 MB live
+		{192 << 20, 48 << 20}, // a quarter equals the floor here
 		{1 << 30, 256 << 20},  // a quarter of a large live set
 	}
 	for _, tt := range tests {
@@ -21,7 +21,7 @@ func TestMemoryHeadroom(t *testing.T) {
 			t.Errorf("memoryHeadroom(%d) = %d; want %d", tt.live, got, tt.want)
 		}
 	}
-	if got, want := memoryTargetFor(100<<20, 10<<20), uint64(174<<20); got != want {
+	if got, want := memoryTargetFor(100<<20, 10<<20), uint64(158<<20); got != want {
 		t.Errorf("memoryTargetFor = %d; want %d", got, want)
 	}
 }
