@@ -10,8 +10,9 @@
 #           the largest resident set sampled every 100 ms while a separate
 #           load generator posts RECORDS (default 100,000) AuditEvent
 #           records, and the process's high-water mark (VmHWM) at the end;
-#           serve runs twice, with Go's defaults and with GOMEMLIMIT=MEMLIMIT
-#           (default 200MiB), the runtime's soft memory limit.
+#           serve runs twice, with serve's defaults (no cgroup limit here:
+#           its soft memory limit follows the live heap) and with
+#           GOMEMLIMIT=MEMLIMIT (default 200MiB), a fixed soft limit.
 # Scheduled per-vault work is off (discovery, heartbeats, the diagnostics
 # check: no Azure here, and their cost grows with vaults, not decoys).
 #   bench/scale/run.sh            (env: DECOYS, ROUNDS, RECORDS, MEMLIMIT, SKIP_POSTGRES=1)

@@ -64,15 +64,12 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 		return nil, err
 	}
 	start := time.Now()
-	// Reading a million decoys makes several times the index's size in
-	// garbage (the rows as the driver returns them): collected at Go's
-	// default pace, the heap would peak at three times the index. The
-	// index holds almost no pointers (an arena and slices of integers),
-	// so collecting often while it is built costs little; the pages are
-	// given back after, rather than carried while ingesting.
-	gcPercent := debug.SetGCPercent(10)
-	err = loadIndex(ctx, st, ix, time.Time{})
-	debug.SetGCPercent(gcPercent)
+	// The index is built with the heap kept a fixed headroom above what
+	// is live (detection_pace.go), and the pages the read's garbage took
+	// are given back after, rather than carried while ingesting.
+	pace := startBuildPacing()
+	err = loadIndex(ctx, st, ix, time.Time{}, pace.step)
+	pace.stop()
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +137,7 @@ func (d *detection) sync(ctx context.Context, st *store.Store) error {
 	}
 	// Streamed, not listed: after an import of a million decoys every one
 	// of them is a change.
-	if err := loadIndex(ctx, st, d.matcher.Index(), d.synced.Add(-syncOverlap)); err != nil {
+	if err := loadIndex(ctx, st, d.matcher.Index(), d.synced.Add(-syncOverlap), nil); err != nil {
 		return err
 	}
 	d.setSynced(start)

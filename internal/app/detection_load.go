@@ -19,8 +19,9 @@ const loadBatch = 4096
 // (zero: all) to ix, reading the store in one goroutine while the index is
 // built in this one: on two cores the start takes as long as the slower of
 // the two, not their sum. Nothing but the batches in flight is held
-// besides the index itself.
-func loadIndex(ctx context.Context, st *store.Store, ix *detect.Index, changedAfter time.Time) error {
+// besides the index itself. afterBatch, when not nil, is called after each
+// batch is indexed.
+func loadIndex(ctx context.Context, st *store.Store, ix *detect.Index, changedAfter time.Time, afterBatch func()) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan []registry.Decoy, 1)
@@ -56,6 +57,9 @@ func loadIndex(ctx context.Context, st *store.Store, ix *detect.Index, changedAf
 			for range batches { // let the reader end
 			}
 			return fmt.Errorf("detection: %w", err)
+		}
+		if afterBatch != nil {
+			afterBatch()
 		}
 	}
 	return <-read

@@ -62,7 +62,7 @@ func TestDecoyCountKeptUntilTheIndexChanges(t *testing.T) {
 	}
 	sync := func() {
 		t.Helper()
-		if err := loadIndex(ctx, st, ix, time.Time{}); err != nil {
+		if err := loadIndex(ctx, st, ix, time.Time{}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,7 +10,8 @@ import (
 )
 
 // serve's soft memory limit: GOMEMLIMIT wins, then limits.memory_limit,
-// then 90 % of the cgroup's memory.max; "max" or no cgroup file sets none.
+// then 90 % of the cgroup's memory.max; "max" or no cgroup file sets none
+// at start and asks to follow the live heap.
 func TestApplyMemoryLimit(t *testing.T) {
 	prev := debug.SetMemoryLimit(-1)
 	t.Cleanup(func() { debug.SetMemoryLimit(prev) })
@@ -26,11 +27,12 @@ func TestApplyMemoryLimit(t *testing.T) {
 	tests := []struct {
 		name, gomemlimit, setting, cgroup string
 		want                              int64 // what applyMemoryLimit sets; 0: none
+		follow                            bool  // the live heap is to be followed
 	}{
 		{name: "setting", setting: "300MiB", cgroup: "1073741824\n", want: 300 << 20},
 		{name: "cgroup", cgroup: "1073741824\n", want: 966367638},
-		{name: "cgroup without a limit", cgroup: "max\n"},
-		{name: "no cgroup file"},
+		{name: "cgroup without a limit", cgroup: "max\n", follow: true},
+		{name: "no cgroup file", follow: true},
 		{name: "off", setting: "off", cgroup: "1073741824\n"},
 		{name: "GOMEMLIMIT wins", gomemlimit: "100MiB", setting: "300MiB", cgroup: "1073741824\n"},
 	}
@@ -42,8 +44,9 @@ func TestApplyMemoryLimit(t *testing.T) {
 			if tt.cgroup != "" {
 				path = cgroup(tt.cgroup)
 			}
-			if got := applyMemoryLimit(tt.setting, path, log); got != tt.want {
-				t.Errorf("applyMemoryLimit = %d; want %d", got, tt.want)
+			got, follow := applyMemoryLimit(tt.setting, path, log)
+			if got != tt.want || follow != tt.follow {
+				t.Errorf("applyMemoryLimit = %d, %v; want %d, %v", got, follow, tt.want, tt.follow)
 			}
 			want := tt.want
 			if want == 0 {

@@ -32,12 +32,17 @@ Settings without a flag:
 				return &ExitError{Code: 2, Err: err}
 			}
 			log := newLogger(cfg.Log, cmd.ErrOrStderr())
-			applyMemoryLimit(cfg.Limits.MemoryLimit, cgroupMemoryMax, log)
+			_, follow := applyMemoryLimit(cfg.Limits.MemoryLimit, cgroupMemoryMax, log)
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			srv, err := app.New(ctx, cfg, log)
 			if err != nil {
 				return &ExitError{Code: 1, Err: err}
+			}
+			if follow {
+				// After the start: its garbage (the registry's read)
+				// is gone and the live heap is what serving holds.
+				defer followMemory(log).stop()
 			}
 			if err := srv.ListenAndServe(ctx); err != nil {
 				return &ExitError{Code: 1, Err: err}

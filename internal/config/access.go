@@ -71,8 +71,9 @@ type Limits struct {
 	// group, what a decoy access arriving meanwhile may wait for.
 	IngestChunkRecords int `yaml:"ingest_chunk_records"`
 	// MemoryLimit is serve's soft memory limit (ParseMemoryLimit): ""
-	// for 90 % of the cgroup's memory.max when there is one, "off", or a
-	// size. GOMEMLIMIT, when set, wins over it.
+	// for 90 % of the cgroup's memory.max when there is one (else a target
+	// following the live heap), "off", or a size. GOMEMLIMIT, when set,
+	// wins over it.
 	MemoryLimit string `yaml:"memory_limit"`
 }
 

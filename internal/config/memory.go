@@ -22,7 +22,8 @@ var memoryUnits = []struct {
 const minMemoryLimit = 64 << 20
 
 // ParseMemoryLimit reads limits.memory_limit: "" (automatic, 0: 90 % of
-// the cgroup's memory.max when there is one), "off" (MemoryLimitOff), or a
+// the cgroup's memory.max when there is one, else serve follows its live
+// heap), "off" (MemoryLimitOff), or a
 // size as GOMEMLIMIT spells it ("200MiB", "2GiB"; at least 64MiB).
 func ParseMemoryLimit(s string) (int64, error) {
 	s = strings.TrimSpace(s)

@@ -131,7 +131,7 @@ var Settings = []Setting{
 		Usage: "records of an ingest body per chunk, each durable before the next is stored: smaller chunks let a decoy access arriving meanwhile through sooner",
 		field: func(c *Config) any { return &c.Limits.IngestChunkRecords }},
 	{Key: "limits.memory_limit", Env: "HONEYVAULT_LIMITS_MEMORY_LIMIT", Flag: "memory-limit",
-		Usage: "serve's soft memory limit, as GOMEMLIMIT spells it (512MiB, 2GiB) or off; unset: 90% of the cgroup's memory.max when there is one; GOMEMLIMIT wins",
+		Usage: "serve's soft memory limit, as GOMEMLIMIT spells it (512MiB, 2GiB) or off; unset: 90% of the cgroup's memory.max when there is one, else the live heap + max(48MiB, 25%), followed after each collection; GOMEMLIMIT wins",
 		field: func(c *Config) any { return &c.Limits.MemoryLimit }},
 	{Key: "inventory.interval", Env: "HONEYVAULT_INVENTORY_INTERVAL", Flag: "inventory-interval",
 		Usage: "how often serve discovers the vaults of plant.subscriptions for coverage (a duration, or off)",

@@ -84,7 +84,10 @@ func NewIndex(decoys []registry.Decoy) (*Index, error) {
 // and adding one removes it.
 func (ix *Index) Add(decoys ...registry.Decoy) error {
 	for i, d := range decoys {
-		if err := check(d); err != nil {
+		// Decoys come vault by vault: a vault id and name spelled exactly
+		// as the previous decoy's were checked with it.
+		sameVault := i > 0 && d.VaultID == decoys[i-1].VaultID && d.VaultName == decoys[i-1].VaultName
+		if err := check(d, sameVault); err != nil {
 			return fmt.Errorf("detect: decoy %d (%s %q): %w", i+1, d.Type, d.Name, err)
 		}
 	}
@@ -107,9 +110,8 @@ func (ix *Index) Add(decoys ...registry.Decoy) error {
 }
 
 func (ix *Index) addLocked(d registry.Decoy) {
-	id := parseVaultID(d.VaultID)
-	v := ix.vaults.intern(id)
-	h := hashKey(id.name, d.Name)
+	v, vh := ix.vaults.internID(d.VaultID)
+	h := foldInto(vh, d.Name) // hashKey(vault name, d.Name)
 	if i := ix.find(h, v, d.Type, d.Name); i >= 0 {
 		e := &ix.entries[i]
 		if e.status != statusCodes[d.Status] {
@@ -183,17 +185,20 @@ func (ix *Index) hashEntry(e *entry) uint64 {
 type vaultID struct{ sub, group, name string }
 
 // check is registry.Decoy.Validate without its regular expressions (a
-// million decoys are checked on every start).
-func check(d registry.Decoy) error {
+// million decoys are checked on every start). With vaultChecked the vault
+// id and name are known good (an earlier decoy had them).
+func check(d registry.Decoy, vaultChecked bool) error {
 	if registry.ProviderOf(d.VaultID) != registry.AzureKeyVault {
 		return d.Validate() // few, and not worth a byte loop
 	}
-	id := parseVaultID(d.VaultID)
-	if id.sub == "" || id.group == "" || !validVaultName(id.name) {
-		return fmt.Errorf("%w: %q", registry.ErrBadVaultID, d.VaultID)
-	}
-	if d.VaultName != "" && !strings.EqualFold(d.VaultName, id.name) { // as the registry compares
-		return fmt.Errorf("vault name %q does not match vault id %q", d.VaultName, d.VaultID)
+	if !vaultChecked {
+		id := parseVaultID(d.VaultID)
+		if id.sub == "" || id.group == "" || !validVaultName(id.name) {
+			return fmt.Errorf("%w: %q", registry.ErrBadVaultID, d.VaultID)
+		}
+		if d.VaultName != "" && !strings.EqualFold(d.VaultName, id.name) { // as the registry compares
+			return fmt.Errorf("vault name %q does not match vault id %q", d.VaultName, d.VaultID)
+		}
 	}
 	if len(d.Name) == 0 || len(d.Name) > 127 {
 		return fmt.Errorf("invalid object name %q: want 1-127 letters, digits and dashes", d.Name)

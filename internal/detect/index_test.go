@@ -243,10 +243,51 @@ func FuzzCheck(f *testing.F) {
 	f.Add("/subscriptions//resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1", "", "x", "certificate", "retired")
 	f.Fuzz(func(t *testing.T, vaultID, vaultName, name, typ, status string) {
 		d := registry.Decoy{VaultID: vaultID, VaultName: vaultName, Name: name, Type: registry.Type(typ), Status: registry.Status(status)}
-		got := check(d) == nil
+		got := check(d, false) == nil
 		want := d.Validate() == nil
 		if got != want {
 			t.Errorf("check(%+v) ok = %v; registry says %v", d, got, want)
 		}
 	})
+}
+
+// Decoys of one vault are interned and checked once for the run of them
+// (Add skips parsing an id spelled as the last one's): a vault of the same
+// name in another subscription between two runs, a removal between two
+// adds, and a bad vault name after a good one are each still told apart.
+func TestIndexAddVaultByVault(t *testing.T) {
+	other := strings.Replace(vaultPay, "/subscriptions/", "/subscriptions/9", 1)
+	ix, err := NewIndex([]registry.Decoy{
+		{ID: 1, VaultID: vaultPay, Name: "a", Type: registry.Secret},
+		{ID: 2, VaultID: vaultPay, Name: "b", Type: registry.Secret},
+		{ID: 3, VaultID: other, Name: "a", Type: registry.Secret},
+		{ID: 4, VaultID: vaultPay, Name: "c", Type: registry.Secret},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Remove(registry.Decoy{VaultID: other, Name: "a", Type: registry.Secret})
+	if err := ix.Add(registry.Decoy{ID: 5, VaultID: other, Name: "d", Type: registry.Secret}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		vault, name string
+		want        int64 // 0: no hit
+	}{{vaultPay, "a", 1}, {vaultPay, "b", 2}, {vaultPay, "c", 4}, {other, "a", 0}, {other, "d", 5}, {vaultPay, "d", 0}} {
+		ev := event(t, c.vault, "SecretGet", "", "https://kv-pay.vault.azure.net/secrets/"+c.name, 200)
+		got := ix.Lookup(&ev)
+		switch {
+		case c.want == 0 && len(got) != 0:
+			t.Errorf("%s in %s: %+v; want no hit", c.name, c.vault, got)
+		case c.want != 0 && (len(got) != 1 || got[0].ID != c.want || !strings.EqualFold(got[0].VaultID, c.vault)):
+			t.Errorf("%s in %s: %+v; want decoy %d", c.name, c.vault, got, c.want)
+		}
+	}
+	err = ix.Add(
+		registry.Decoy{VaultID: vaultPay, VaultName: "kv-pay", Name: "e", Type: registry.Secret},
+		registry.Decoy{VaultID: vaultPay, VaultName: "kv-other", Name: "f", Type: registry.Secret},
+	)
+	if err == nil || !strings.Contains(err.Error(), "decoy 2") {
+		t.Errorf("a vault name that does not match the id after one that does: err %v", err)
+	}
 }

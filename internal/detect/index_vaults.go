@@ -33,6 +33,11 @@ type vaultTable struct {
 	subs    names   // subscription ids
 	groups  names   // resource group names
 	last    uint32  // the vault interned last: decoys come vault by vault
+	// lastID is the ARM id the vault last was interned by, as spelled
+	// (internID), and lastHash the hash of its name; lastID is "" when
+	// last was interned otherwise.
+	lastID   string
+	lastHash uint64
 }
 
 // vault is one vault, compact: its ARM id is interned subscription and
@@ -66,8 +71,23 @@ func (t *vaultTable) find(id vaultID) (uint32, bool) {
 	return 0, false
 }
 
+// internID interns the vault of an Azure decoy's ARM id (already
+// checked) and returns it with hashKey's hash of its name, before the
+// object name. An id spelled exactly as the last one is that vault again,
+// found without parsing it: a million decoys come vault by vault.
+func (t *vaultTable) internID(raw string) (uint32, uint64) {
+	if raw == t.lastID && raw != "" && int(t.last) < len(t.list) {
+		return t.last, t.lastHash
+	}
+	id := parseVaultID(raw)
+	v := t.intern(id)
+	t.lastID, t.lastHash = raw, fnvAdd(foldInto(fnvOffset, id.name), '|')
+	return v, t.lastHash
+}
+
 // intern returns the vault id names, adding it when new.
 func (t *vaultTable) intern(id vaultID) uint32 {
+	t.lastID = ""
 	if int(t.last) < len(t.list) && t.is(t.last, id) {
 		return t.last
 	}
