@@ -128,6 +128,26 @@ func driftRecoveryClearsCoverage(t *testing.T, l *driftLab) {
 	if c := l.coverageOf(t); len(driftReasons(c)) != 0 {
 		t.Errorf("after retiring the keys: %+v; want no change outside honeyvault left", c)
 	}
+	// Retiring closed their findings; the next run notes it on their
+	// incidents, in those words.
+	if open, _ := l.srv.Store.ListFindings(ctx, store.FindingFilter{VaultID: kvDriftID, OpenOnly: true}); len(open) != 0 {
+		t.Errorf("open findings after the retirement: %+v", open)
+	}
+	if rep := reconcileNow(t, l.srv); rep.Recovered != 2 || rep.Alerted != 0 {
+		t.Errorf("the run after the retirement: %+v; want 2 notes, no alert", rep)
+	}
+	notes := 0
+	ins, err := l.srv.Store.ListIncidents(ctx, store.IncidentFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range ins {
+		hist, _ := l.srv.Store.IncidentHistory(ctx, in.ID)
+		notes += strings.Count(historyOf(hist, "recovered"), "the decoy key was retired")
+	}
+	if notes != 2 {
+		t.Errorf("%d incidents noted that their key was retired; want 2", notes)
+	}
 
 	// Planted afresh, the vault is covered again.
 	if code, body := apiJSON(t, l.srv, "POST", "/api/v1/deploys", adminToken, api.DeployRequest{Vaults: []string{"kv-drift"}}, &run); code != http.StatusAccepted {
@@ -147,7 +167,7 @@ func driftRecoveryClearsCoverage(t *testing.T, l *driftLab) {
 	if n, _ := l.srv.Store.ListNotifications(ctx, "", "", 100); len(n) != 4 {
 		t.Errorf("%d notifications queued; want the 4 of the drift", len(n))
 	}
-	ins, err := l.srv.Store.ListIncidents(ctx, store.IncidentFilter{})
+	ins, err = l.srv.Store.ListIncidents(ctx, store.IncidentFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,5 +178,35 @@ func driftRecoveryClearsCoverage(t *testing.T, l *driftLab) {
 	}
 	if len(ins) != 4 {
 		t.Errorf("%d incidents; want 4", len(ins))
+	}
+}
+
+// A finding recorded by honeyvault reconcile (no alert yet) whose decoy a
+// person retires before serve's next run is still raised by that run,
+// once: the change happened whatever was done about it since.
+func TestDriftFindingRetiredBeforeItsAlertIsRaised(t *testing.T) {
+	l := newDriftLab(t)
+	ctx := context.Background()
+	byType := l.plant(t)
+	d := byType[registry.Key][0]
+	who := store.AuditEntry{Actor: "alice@contoso.com"}
+	f := store.Finding{DecoyID: d.ID, VaultID: kvDriftID, Kind: store.FindingGone, Detail: "key neither in the vault nor among its deleted objects (purged)"}
+	if _, err := l.srv.Store.AddFinding(ctx, &f, who); err != nil {
+		t.Fatal(err)
+	}
+	memo := "purged"
+	who.Action = "decoy.retire"
+	if err := l.srv.Store.SetDecoyStatus(ctx, d.ID, registry.Retired, &memo, who); err != nil {
+		t.Fatal(err)
+	}
+	if rep := reconcileNow(t, l.srv); rep.Alerted != 1 {
+		t.Fatalf("the run after the retirement: %+v; want the finding raised", rep)
+	}
+	ingesttest.Eventually(t, 30*time.Second, "one webhook delivery", func() bool { return len(l.inbox.titles()) == 1 })
+	if got, want := l.inbox.titles()[0], "high Decoy key purged outside honeyvault in kv-drift (caller unknown: found by reconcile)"; got != want {
+		t.Errorf("delivered %q; want %q", got, want)
+	}
+	if rep := reconcileNow(t, l.srv); rep.Alerted != 0 {
+		t.Errorf("raised twice: %+v", rep)
 	}
 }
