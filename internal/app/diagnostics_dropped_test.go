@@ -4,14 +4,21 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/honeyvault/honeyvault/internal/testenv"
 )
 
 // A setting changed to drop AuditEvent: exactly one alert, incident and
 // notification naming the change; the next check finds the vault at risk
 // with the fix; the owner putting AuditEvent back raises nothing and the
-// next check clears the vault's finding.
+// next check clears the vault's finding. On SQLite and PostgreSQL.
 func TestDiagnosticsSettingDroppedAndRestored(t *testing.T) {
-	env := newDiagEnv(t)
+	t.Run("sqlite", func(t *testing.T) { diagnosticsSettingDroppedAndRestored(t, newDiagEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { diagnosticsSettingDroppedAndRestored(t, newDiagEnvOn(t, testenv.Postgres(t))) })
+}
+
+func diagnosticsSettingDroppedAndRestored(t *testing.T, env *tamperEnv) {
+	t.Helper()
 	if got := env.check(t); got.State != "ok" {
 		t.Fatalf("healthy vault: %+v", got)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/honeyvault/honeyvault/internal/store"
+	"github.com/honeyvault/honeyvault/internal/testenv"
 )
 
 // An access-policy grant and a role assignment on a decoy vault, each by
@@ -14,9 +15,14 @@ import (
 // serve: exactly one alert and one notification per change (on one
 // incident: same vault, same caller), and the vault's coverage is what it
 // was — the audit path is intact, so the grant is an incident to explain,
-// not a blind vault.
+// not a blind vault. On SQLite and PostgreSQL.
 func TestTamperGrantsAlertOnceAndLeaveCoverage(t *testing.T) {
-	env := newDiagEnv(t)
+	t.Run("sqlite", func(t *testing.T) { tamperGrantsAlertOnceAndLeaveCoverage(t, newDiagEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { tamperGrantsAlertOnceAndLeaveCoverage(t, newDiagEnvOn(t, testenv.Postgres(t))) })
+}
+
+func tamperGrantsAlertOnceAndLeaveCoverage(t *testing.T, env *tamperEnv) {
+	t.Helper()
 	if got := env.check(t); got.State != "ok" {
 		t.Fatalf("healthy vault: %+v", got)
 	}
