@@ -11,6 +11,7 @@ import (
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/ingest/ingesttest"
 	"github.com/honeyvault/honeyvault/internal/kvemu"
+	"github.com/honeyvault/honeyvault/internal/testenv"
 )
 
 const (
@@ -26,9 +27,19 @@ const (
 // check run only when asked (POST /api/v1/diagnostics).
 func newDiagEnv(t *testing.T) *tamperEnv {
 	t.Helper()
+	return newDiagEnvOn(t, "")
+}
+
+// newDiagEnvOn is newDiagEnv with serve's database at db (SQLite in a
+// temporary directory when empty).
+func newDiagEnvOn(t *testing.T, db string) *tamperEnv {
+	t.Helper()
 	env := newTamperEnvWith(t, func(c *config.Config) {
 		c.Diagnostics.Destinations = []string{socNamespace}
 		c.Diagnostics.Interval, c.Reconcile.Interval = "off", "off"
+		if db != "" {
+			c.DB = db
+		}
 	})
 	ingesttest.Eventually(t, time.Minute, "kv-pay discovered", func() bool {
 		_, err := env.srv.Store.GetVault(context.Background(), kvPayID)
@@ -86,8 +97,14 @@ func doubted(v api.Vault) string {
 // A healthy vault has no finding; deleting its setting alerts once and the
 // check then finds no setting, shows the fix in the API and on the vault
 // page, and marks the vault at risk; putting the setting back clears it.
+// On SQLite and PostgreSQL.
 func TestDiagnosticsSettingDeletedAndFixed(t *testing.T) {
-	env := newDiagEnv(t)
+	t.Run("sqlite", func(t *testing.T) { diagnosticsSettingDeletedAndFixed(t, newDiagEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { diagnosticsSettingDeletedAndFixed(t, newDiagEnvOn(t, testenv.Postgres(t))) })
+}
+
+func diagnosticsSettingDeletedAndFixed(t *testing.T, env *tamperEnv) {
+	t.Helper()
 	if got := env.check(t); got.State != "ok" || got.Reason != "" || got.Fix != "" {
 		t.Fatalf("healthy vault: %+v", got)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/incident"
+	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 	"github.com/honeyvault/honeyvault/internal/web"
 )
@@ -91,7 +92,7 @@ func (dr *drift) reconcile(ctx context.Context, actor string, r *web.ReconcileRe
 		}
 	}
 	var errs []error
-	if r.Alerted, err = dr.raise(ctx); err != nil {
+	if r.Alerted, err = dr.raise(ctx, r.Started); err != nil {
 		errs = append(errs, err)
 	}
 	if r.Recovered, err = dr.noteRecoveries(ctx, r.Started); err != nil {
@@ -104,11 +105,19 @@ func (dr *drift) reconcile(ctx context.Context, actor string, r *web.ReconcileRe
 // run's, and any an earlier run, honeyvault reconcile or a failed
 // transaction left — each in its own transaction with its claim, so that
 // none is raised twice and a rolled-back one is raised by the next run.
-func (dr *drift) raise(ctx context.Context) (int, error) {
+// A finding closed by retiring its decoy before any alert was raised for
+// it (honeyvault reconcile found it, a person retired the decoy before
+// serve's next run) is raised too: the change still happened.
+func (dr *drift) raise(ctx context.Context, started time.Time) (int, error) {
 	fs, err := dr.st.ListFindings(ctx, store.FindingFilter{OpenOnly: true, Unalerted: true})
 	if err != nil {
 		return 0, err
 	}
+	closed, err := dr.st.ListFindings(ctx, store.FindingFilter{Unalerted: true, ResolvedAfter: started.Add(-recoveryLookback)})
+	if err != nil {
+		return 0, err
+	}
+	fs = append(fs, closed...)
 	raised := 0
 	var errs []error
 	for _, f := range fs {
@@ -122,6 +131,9 @@ func (dr *drift) raise(ctx context.Context) (int, error) {
 		if err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		if !f.ResolvedAt.IsZero() && d.Status != registry.Retired {
+			continue // the decoy came back before anyone was told: as before
 		}
 		var in store.Incident
 		var claimed bool

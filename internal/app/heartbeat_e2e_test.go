@@ -13,6 +13,7 @@ import (
 	"github.com/honeyvault/honeyvault/internal/kvemu"
 	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
+	"github.com/honeyvault/honeyvault/internal/testenv"
 )
 
 // A healthy vault: its heartbeat comes back through the push endpoint, it
@@ -93,9 +94,14 @@ func TestHeartbeatShapedNamesNeverAlert(t *testing.T) {
 
 // Logs cut: several heartbeats missed make one monitoring gap — one
 // alert, one incident, one notification — and the vault at risk; when
-// the records flow again, one recovery notice.
+// the records flow again, one recovery notice. On SQLite and PostgreSQL.
 func TestHeartbeatLogsCut(t *testing.T) {
-	env := newBeatEnv(t)
+	t.Run("sqlite", func(t *testing.T) { heartbeatLogsCut(t, newBeatEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { heartbeatLogsCut(t, newBeatEnvOn(t, false, testenv.Postgres(t))) })
+}
+
+func heartbeatLogsCut(t *testing.T, env *beatEnv) {
+	t.Helper()
 	env.beat(t)
 	env.waitAllSeen(t)
 	env.check(t, 5*time.Minute)

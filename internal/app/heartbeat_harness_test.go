@@ -73,6 +73,12 @@ func newBeatEnv(t *testing.T) *beatEnv { return newBeatEnvVia(t, false) }
 // instead of being pushed.
 func newBeatEnvVia(t *testing.T, eventHubs bool) *beatEnv {
 	t.Helper()
+	return newBeatEnvOn(t, eventHubs, "sqlite:"+filepath.Join(t.TempDir(), "hv.db"))
+}
+
+// newBeatEnvOn is newBeatEnvVia with serve's database at db.
+func newBeatEnvOn(t *testing.T, eventHubs bool, db string) *beatEnv {
+	t.Helper()
 	e, err := kvemu.New(kvemu.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +99,7 @@ func newBeatEnvVia(t *testing.T, eventHubs bool) *beatEnv {
 	t.Cleanup(hook.Close)
 
 	cfg := config.Default()
-	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "hv.db")
+	cfg.DB = db
 	cfg.AdminToken, cfg.IngestToken, cfg.MetricsToken = adminToken, "ingest-token-for-heartbeats", beatMetricsToken
 	cfg.Notify.Webhooks = []string{hook.URL + "/hv"}
 	cfg.Incidents.BatchInterval = 0 // the recovery's update is sent at once

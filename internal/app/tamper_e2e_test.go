@@ -56,7 +56,8 @@ func newTamperEnv(t *testing.T, moreDecoyVaults ...string) *tamperEnv {
 }
 
 // newTamperEnvWith is newTamperEnv with the configuration changed by edit
-// and, when edit is set, serve signed in to the emulator as the planter
+// (before the decoys are stored: edit may move the database) and, when
+// edit is set, serve signed in to the emulator as the planter
 // (WithAzure), for discovery and the diagnostics check; each of
 // moreDecoyVaults holds a decoy too.
 func newTamperEnvWith(t *testing.T, edit func(*config.Config), moreDecoyVaults ...string) *tamperEnv {
@@ -76,6 +77,11 @@ func newTamperEnvWith(t *testing.T, edit func(*config.Config), moreDecoyVaults .
 	cfg.ExternalURL = "https://hv.example.com"
 	// Updates to an incident are sent at once, not batched for 30 s.
 	cfg.Incidents.BatchInterval = 0
+	var opts []Option
+	if edit != nil {
+		edit(&cfg)
+		opts = append(opts, WithAzure(over))
+	}
 	st, err := store.Open(context.Background(), cfg.DB)
 	if err != nil {
 		t.Fatal(err)
@@ -89,11 +95,6 @@ func newTamperEnvWith(t *testing.T, edit func(*config.Config), moreDecoyVaults .
 		}
 	}
 	st.Close()
-	var opts []Option
-	if edit != nil {
-		edit(&cfg)
-		opts = append(opts, WithAzure(over))
-	}
 	env.srv = serveInBackground(t, cfg, nil, opts...)
 
 	sink := &kvemu.HTTPSink{URL: env.srv.url("/api/v1/ingest/azure-keyvault"), BearerToken: cfg.IngestToken}

@@ -113,7 +113,8 @@ func (dr *DriftRecorder) Raise(ctx context.Context, tx *store.Tx, f store.Findin
 }
 
 // Recovered adds a recovery note to the incident of finding f, which a
-// later reconcile resolved (the decoy is back, enabled): the incident is
+// later reconcile resolved (the decoy is back, enabled) or a retirement
+// closed (the note says which): the incident is
 // left open for the analyst, because the change itself still happened
 // and still needs explaining. The note is written once, however many runs
 // or replicas see the recovery. It reports whether it wrote one.
@@ -138,8 +139,13 @@ func (dr *DriftRecorder) Recovered(ctx context.Context, tx *store.Tx, f store.Fi
 	if at.IsZero() {
 		at = tx.Now()
 	}
-	detail := fmt.Sprintf("finding %d (%s) resolved at %s: reconcile found the decoy %s back; the incident stays as it is for the analyst to close",
-		f.ID, f.Kind, at.UTC().Format(time.RFC3339), d.Type)
+	how := fmt.Sprintf("reconcile found the decoy %s back", d.Type)
+	if d.Status == registry.Retired {
+		// Retiring closes a decoy's findings: it did not come back.
+		how = fmt.Sprintf("the decoy %s was retired", d.Type)
+	}
+	detail := fmt.Sprintf("finding %d (%s) resolved at %s: %s; the incident stays as it is for the analyst to close",
+		f.ID, f.Kind, at.UTC().Format(time.RFC3339), how)
 	return true, tx.AddHistory(ctx, store.HistoryEntry{IncidentID: in.ID, Actor: SystemActor, Time: tx.Now(), Action: "recovered",
 		NewValue: mark, Detail: detail})
 }

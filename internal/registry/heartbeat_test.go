@@ -36,3 +36,21 @@ func TestDecoyRefusesHeartbeatName(t *testing.T) {
 		}
 	}
 }
+
+// A watchlist row naming a heartbeat-shaped secret is refused with its
+// line, and the rest of the file still read (ReadWatchlistRows).
+func TestWatchlistRefusesHeartbeatName(t *testing.T) {
+	csv := "ResourceProvider,ResourceId,HoneyToken,Properties\n" +
+		row("orders-db-password", `{"Type":"secret"}`) + "\n" +
+		row("Honeyvault-Heartbeat-0123456789abcdef0123456789abcdef", `{"Type":"secret"}`) + "\n"
+	decoys, invalid, err := ReadWatchlistRows(strings.NewReader(csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(decoys) != 1 || decoys[0].Name != "orders-db-password" {
+		t.Errorf("decoys read: %+v; want the other row alone", decoys)
+	}
+	if len(invalid) != 1 || !strings.Contains(invalid[0].Error(), "reserved for honeyvault's heartbeat") || invalid[0].Line != 3 {
+		t.Errorf("invalid rows: %v; want line 3's reserved name", invalid)
+	}
+}

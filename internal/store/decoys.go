@@ -141,6 +141,8 @@ func (s *Store) ListDecoys(ctx context.Context, f DecoyFilter) ([]registry.Decoy
 // and records it in the audit trail in the same transaction: who.Action
 // ("decoy.retire"; default "decoy.status"), target "decoy:ID", a detail
 // naming the decoy, its vault and the old and new status, then who.Detail.
+// Retiring a decoy also closes its open findings, audited as
+// ResolveFindings does, in the same transaction.
 func (s *Store) SetDecoyStatus(ctx context.Context, id int64, st registry.Status, memo *string, who AuditEntry) error {
 	if _, err := registry.ParseStatus(string(st)); err != nil {
 		return err
@@ -168,7 +170,17 @@ func (s *Store) SetDecoyStatus(ctx context.Context, id int64, st registry.Status
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("store: unable to update decoy %d: %w", id, err)
 		}
-		return s.auditDecoyTx(ctx, tx, who, action, id, fmt.Sprintf("status %s → %s", old, st))
+		if err := s.auditDecoyTx(ctx, tx, who, action, id, fmt.Sprintf("status %s → %s", old, st)); err != nil {
+			return err
+		}
+		if st != registry.Retired {
+			return nil
+		}
+		// A retired decoy is watched no more: whatever reconcile found
+		// wrong with it is settled by the person who retired it (a purged
+		// or overwritten decoy cannot come back, and retiring is its fix).
+		_, err = s.resolveFindingsTx(ctx, tx, id, s.now(), who)
+		return err
 	})
 }
 

@@ -82,41 +82,48 @@ func (s *Store) ResolveFindings(ctx context.Context, decoyID int64, at time.Time
 	if err := checkActor(who); err != nil {
 		return 0, err
 	}
+	var closed int
+	err := s.tx(ctx, func(tx *sql.Tx) (err error) {
+		closed, err = s.resolveFindingsTx(ctx, tx, decoyID, at, who, kinds...)
+		return err
+	})
+	return closed, err
+}
+
+// resolveFindingsTx is ResolveFindings in tx: SetDecoyStatus closes a
+// retired decoy's findings with it.
+func (s *Store) resolveFindingsTx(ctx context.Context, tx *sql.Tx, decoyID int64, at time.Time, who AuditEntry, kinds ...FindingKind) (int, error) {
 	var p params
 	where := " WHERE decoy_id = " + p.add(decoyID) + " AND resolved_at = 0"
 	if len(kinds) > 0 {
 		where += " AND kind IN (" + list(&p, kinds) + ")"
 	}
+	rows, err := tx.QueryContext(ctx, "SELECT id, kind FROM decoy_findings"+where+" ORDER BY id", p...)
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to resolve findings: %w", err)
+	}
 	var closed []string
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		closed = nil
-		rows, err := tx.QueryContext(ctx, "SELECT id, kind FROM decoy_findings"+where+" ORDER BY id", p...)
-		if err != nil {
-			return fmt.Errorf("store: unable to resolve findings: %w", err)
+	for rows.Next() {
+		var id int64
+		var kind string
+		if err := rows.Scan(&id, &kind); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("store: unable to resolve findings: %w", err)
 		}
-		for rows.Next() {
-			var id int64
-			var kind string
-			if err := rows.Scan(&id, &kind); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: unable to resolve findings: %w", err)
-			}
-			closed = append(closed, fmt.Sprintf("finding %d: %s", id, kind))
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("store: unable to resolve findings: %w", err)
-		}
-		if len(closed) == 0 {
-			return nil
-		}
-		set := append(params(nil), p...)
-		if _, err := tx.ExecContext(ctx, "UPDATE decoy_findings SET resolved_at = "+set.add(micros(at))+where, set...); err != nil {
-			return fmt.Errorf("store: unable to resolve findings: %w", err)
-		}
-		return s.auditDecoyTx(ctx, tx, who, "decoy.finding_resolved", decoyID, strings.Join(closed, ", "))
-	})
-	return len(closed), err
+		closed = append(closed, fmt.Sprintf("finding %d: %s", id, kind))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store: unable to resolve findings: %w", err)
+	}
+	if len(closed) == 0 {
+		return 0, nil
+	}
+	set := append(params(nil), p...)
+	if _, err := tx.ExecContext(ctx, "UPDATE decoy_findings SET resolved_at = "+set.add(micros(at))+where, set...); err != nil {
+		return 0, fmt.Errorf("store: unable to resolve findings: %w", err)
+	}
+	return len(closed), s.auditDecoyTx(ctx, tx, who, "decoy.finding_resolved", decoyID, strings.Join(closed, ", "))
 }
 
 // FindingFilter selects findings; the zero value selects all.
