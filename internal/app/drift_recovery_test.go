@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/honeyvault/honeyvault/internal/api"
@@ -60,33 +59,12 @@ func TestDriftRecoveryClearsCoverage(t *testing.T) {
 func driftRecoveryClearsCoverage(t *testing.T, l *driftLab) {
 	ctx := context.Background()
 	byType := l.plant(t)
-	rec := fmt.Sprintf(`{"time":%q,"resourceId":"%s","operationName":"SecretList","category":"AuditEvent","resultType":"Success",`+
-		`"correlationId":"corr-drift-recovery","callerIpAddress":"10.0.0.1","identity":{"claim":{"oid":"app-oid"}},`+
-		`"properties":{"requestUri":"https://kv-drift.vault.azure.net/secrets?api-version=7.4","httpStatusCode":200}}`,
-		time.Now().UTC().Format(time.RFC3339), strings.ToUpper(kvDriftID))
-	if code, body := apiJSON(t, l.srv, "POST", "/api/v1/ingest/azure-keyvault", adminToken, rec, nil); code != http.StatusAccepted {
-		t.Fatalf("ingest: %d %s", code, body)
-	}
+	l.recordReaches(t, "corr-drift-recovery")
 	if c := l.coverageOf(t); c.State != "covered" {
 		t.Fatalf("before the drift: %+v", c)
 	}
 
-	l.skew.Store(int64(time.Minute))
-	secrets, keys := l.clients(t)
-	must := func(_ any, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	deleted, disabled := byType[registry.Secret][0], byType[registry.Secret][1]
-	purged, overwritten := byType[registry.Key][0], byType[registry.Key][1]
-	must(secrets.DeleteSecret(ctx, deleted.Name, nil))
-	must(secrets.UpdateSecretProperties(ctx, disabled.Name, "", azsecrets.UpdateSecretPropertiesParameters{
-		SecretAttributes: &azsecrets.SecretAttributes{Enabled: to.Ptr(false)}}, nil))
-	must(keys.DeleteKey(ctx, purged.Name, nil))
-	must(keys.PurgeDeletedKey(ctx, purged.Name, nil))
-	must(keys.CreateKey(ctx, overwritten.Name, azkeys.CreateKeyParameters{Kty: to.Ptr(azkeys.KeyTypeEC), Curve: to.Ptr(azkeys.CurveNameP256)}, nil))
+	deleted, disabled, purged, overwritten := l.changeAllFour(t, byType)
 	if rep := reconcileNow(t, l.srv); rep.Alerted != 4 {
 		t.Fatalf("after the drift: %+v; want 4 alerted", rep)
 	}
@@ -98,6 +76,8 @@ func driftRecoveryClearsCoverage(t *testing.T, l *driftLab) {
 
 	// The deleted secret is recovered, the disabled one enabled again.
 	l.skew.Store(int64(2 * time.Minute))
+	secrets, _ := l.clients(t)
+	must := mustOK(t)
 	must(secrets.RecoverDeletedSecret(ctx, deleted.Name, nil))
 	ingesttest.Eventually(t, 30*time.Second, "the secret recovered", func() bool {
 		o, ok, err := l.e.Object("kv-drift", kvemu.TypeSecret, deleted.Name)

@@ -184,6 +184,51 @@ func (l *driftLab) clients(t *testing.T) (*azsecrets.Client, *azkeys.Client) {
 	return secrets, keys
 }
 
+// recordReaches ingests one of kv-drift's audit records (a SecretList by
+// an application), so that the vault's logs are known to reach honeyvault.
+func (l *driftLab) recordReaches(t *testing.T, correlationID string) {
+	t.Helper()
+	rec := fmt.Sprintf(`{"time":%q,"resourceId":"%s","operationName":"SecretList","category":"AuditEvent","resultType":"Success",`+
+		`"correlationId":%q,"callerIpAddress":"10.0.0.1","identity":{"claim":{"oid":"app-oid"}},`+
+		`"properties":{"requestUri":"https://kv-drift.vault.azure.net/secrets?api-version=7.4","httpStatusCode":200}}`,
+		time.Now().UTC().Format(time.RFC3339), strings.ToUpper(kvDriftID), correlationID)
+	if code, body := apiJSON(t, l.srv, "POST", "/api/v1/ingest/azure-keyvault", adminToken, rec, nil); code != http.StatusAccepted {
+		t.Fatalf("ingest: %d %s", code, body)
+	}
+}
+
+// changeAllFour has eve, a minute later by the lab's clock, delete the
+// first secret, disable the second, purge the first key and give the
+// second a new version, all through kv-drift's data plane; it returns
+// those four decoys.
+func (l *driftLab) changeAllFour(t *testing.T, byType map[registry.Type][]registry.Decoy) (deleted, disabled, purged, overwritten registry.Decoy) {
+	t.Helper()
+	ctx := context.Background()
+	l.skew.Store(int64(time.Minute))
+	secrets, keys := l.clients(t)
+	must := mustOK(t)
+	deleted, disabled = byType[registry.Secret][0], byType[registry.Secret][1]
+	purged, overwritten = byType[registry.Key][0], byType[registry.Key][1]
+	must(secrets.DeleteSecret(ctx, deleted.Name, nil))
+	must(secrets.UpdateSecretProperties(ctx, disabled.Name, "", azsecrets.UpdateSecretPropertiesParameters{
+		SecretAttributes: &azsecrets.SecretAttributes{Enabled: to.Ptr(false)}}, nil))
+	must(keys.DeleteKey(ctx, purged.Name, nil))
+	must(keys.PurgeDeletedKey(ctx, purged.Name, nil))
+	must(keys.CreateKey(ctx, overwritten.Name, azkeys.CreateKeyParameters{Kty: to.Ptr(azkeys.KeyTypeEC), Curve: to.Ptr(azkeys.CurveNameP256)}, nil))
+	return deleted, disabled, purged, overwritten
+}
+
+// mustOK returns a function that ends t on a call's error, for calls
+// whose other result the test does not need.
+func mustOK(t *testing.T) func(any, error) {
+	return func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // reconcileNow runs POST /api/v1/reconcile as the admin.
 func reconcileNow(t *testing.T, srv *background) api.ReconcileReport {
 	t.Helper()
@@ -208,13 +253,7 @@ func TestDriftBecomesOneAlertPerFinding(t *testing.T) {
 	ctx := context.Background()
 	byType := l.plant(t)
 	// Its records reach honeyvault: covered.
-	rec := fmt.Sprintf(`{"time":%q,"resourceId":"%s","operationName":"SecretList","category":"AuditEvent","resultType":"Success",`+
-		`"correlationId":"corr-drift","callerIpAddress":"10.0.0.1","identity":{"claim":{"oid":"app-oid"}},`+
-		`"properties":{"requestUri":"https://kv-drift.vault.azure.net/secrets?api-version=7.4","httpStatusCode":200}}`,
-		time.Now().UTC().Format(time.RFC3339), strings.ToUpper(kvDriftID))
-	if code, body := apiJSON(t, srv, "POST", "/api/v1/ingest/azure-keyvault", adminToken, rec, nil); code != http.StatusAccepted {
-		t.Fatalf("ingest: %d %s", code, body)
-	}
+	l.recordReaches(t, "corr-drift")
 	if rep := reconcileNow(t, srv); len(rep.Findings) != 0 || rep.Alerted != 0 || len(rep.Vaults) != 1 || rep.Vaults[0].Checked != 4 || rep.Vaults[0].Error != "" {
 		t.Fatalf("clean estate: %+v", rep)
 	}
@@ -225,22 +264,7 @@ func TestDriftBecomesOneAlertPerFinding(t *testing.T) {
 	}
 
 	// Eve changes all four a minute later.
-	skew.Store(int64(time.Minute))
-	secrets, keys := l.clients(t)
-	must := func(_ any, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	deleted, disabled := byType[registry.Secret][0], byType[registry.Secret][1]
-	purged, overwritten := byType[registry.Key][0], byType[registry.Key][1]
-	must(secrets.DeleteSecret(ctx, deleted.Name, nil))
-	must(secrets.UpdateSecretProperties(ctx, disabled.Name, "", azsecrets.UpdateSecretPropertiesParameters{
-		SecretAttributes: &azsecrets.SecretAttributes{Enabled: to.Ptr(false)}}, nil))
-	must(keys.DeleteKey(ctx, purged.Name, nil))
-	must(keys.PurgeDeletedKey(ctx, purged.Name, nil))
-	must(keys.CreateKey(ctx, overwritten.Name, azkeys.CreateKeyParameters{Kty: to.Ptr(azkeys.KeyTypeEC), Curve: to.Ptr(azkeys.CurveNameP256)}, nil))
+	deleted, disabled, purged, overwritten := l.changeAllFour(t, byType)
 
 	rep := reconcileNow(t, srv)
 	kinds := map[int64]string{}
@@ -316,6 +340,8 @@ func TestDriftBecomesOneAlertPerFinding(t *testing.T) {
 	// The deleted secret comes back, the disabled one is enabled again
 	// (which is no change of its own to raise).
 	skew.Store(int64(2 * time.Minute))
+	secrets, _ := l.clients(t)
+	must := mustOK(t)
 	must(secrets.RecoverDeletedSecret(ctx, deleted.Name, nil))
 	ingesttest.Eventually(t, 30*time.Second, "the secret recovered", func() bool {
 		o, ok, err := e.Object("kv-drift", kvemu.TypeSecret, deleted.Name)
