@@ -86,6 +86,23 @@ func (b *background) page(t *testing.T, path string) string {
 	return string(body)
 }
 
+// metrics is a scrape of /metrics with token ("" for none): with the
+// metrics token it holds the series that reveal detection too.
+func (b *background) metrics(t *testing.T, token string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", b.url("/metrics"), nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
+}
+
 // stop ends Serve's context and returns what Serve returned. A minute is
 // a failure bound: a Serve that has not returned by then never will.
 func (b *background) stop() error {

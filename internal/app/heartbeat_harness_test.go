@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -250,17 +249,7 @@ func vaultPage(id string) string { return "/vaults" + id }
 func (env *beatEnv) heartbeatMetric(t *testing.T) (open, protected string) {
 	t.Helper()
 	scrape := func(token string) string {
-		req, _ := http.NewRequest("GET", env.srv.url("/metrics"), nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		for _, line := range strings.Split(string(body), "\n") {
+		for _, line := range strings.Split(env.srv.metrics(t, token), "\n") {
 			if strings.HasPrefix(line, `honeyvault_vault_heartbeat_ok{vault="kv-beat"}`) {
 				return strings.Fields(line)[1]
 			}

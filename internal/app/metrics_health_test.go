@@ -3,9 +3,7 @@ package app
 import (
 	"context"
 	"database/sql"
-	"io"
 	"maps"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,16 +21,8 @@ import (
 // protected scrape, by vault.
 func heartbeatMetrics(t *testing.T, srv *background, token string) map[string]string {
 	t.Helper()
-	req, _ := http.NewRequest("GET", srv.url("/metrics"), nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
 	out := map[string]string{}
-	for _, line := range strings.Split(string(body), "\n") {
+	for _, line := range strings.Split(srv.metrics(t, token), "\n") {
 		if rest, ok := strings.CutPrefix(line, `honeyvault_vault_heartbeat_ok{vault="`); ok {
 			name, value, _ := strings.Cut(rest, `"} `)
 			out[name] = value

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,17 +12,7 @@ import (
 // /metrics shows it with token ("" for none), and whether it is there.
 func (env *beatEnv) lastRecordAge(t *testing.T, token string) (float64, bool) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", env.srv.url("/metrics"), nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(body), "\n") {
+	for _, line := range strings.Split(env.srv.metrics(t, token), "\n") {
 		if rest, ok := strings.CutPrefix(line, `honeyvault_vault_last_record_age_seconds{vault="kv-beat"} `); ok {
 			v, err := strconv.ParseFloat(rest, 64)
 			if err != nil {

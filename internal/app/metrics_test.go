@@ -1,8 +1,6 @@
 package app
 
 import (
-	"io"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,18 +29,8 @@ func TestOpenMetricsAreOnlyTheListedOnes(t *testing.T) {
 	srv := serveInBackground(t, cfg, nil)
 	scrape := func(token string) map[string]bool {
 		t.Helper()
-		req, _ := http.NewRequest("GET", srv.url("/metrics"), nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
 		names := map[string]bool{}
-		for _, line := range strings.Split(string(body), "\n") {
+		for _, line := range strings.Split(srv.metrics(t, token), "\n") {
 			if name, ok := strings.CutPrefix(line, "# TYPE "); ok {
 				names[strings.Fields(name)[0]] = true
 			}
