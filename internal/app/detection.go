@@ -11,6 +11,7 @@ import (
 	"github.com/honeyvault/honeyvault/internal/config"
 	"github.com/honeyvault/honeyvault/internal/detect"
 	"github.com/honeyvault/honeyvault/internal/health"
+	"github.com/honeyvault/honeyvault/internal/registry"
 	"github.com/honeyvault/honeyvault/internal/store"
 )
 
@@ -26,18 +27,17 @@ type AlertRecorder interface {
 type detection struct {
 	matcher  *detect.Matcher
 	recorder AlertRecorder
-	synced   time.Time // registry changes up to here are indexed
+	synced   time.Time // registry changes committed before this are indexed
+	// seq is the registry's change number the last read saw: every
+	// change numbered up to it is indexed, and the next sync reads those
+	// after it (store.EachDecoyChangedAfter), each change exactly once.
+	seq int64
 	// syncedGauge publishes synced, so that a process that just changed the
 	// registry (plant --lab) can wait until detection watches the change.
 	syncedGauge prometheus.Gauge
 	hits        *prometheus.CounterVec
 	configRules detect.AllowList // the configuration's; the database's are loaded after them
 }
-
-// syncOverlap re-reads registry changes this far back on every sync: a slow
-// transaction elsewhere may commit a change stamped a little before the last
-// sync. Adding a decoy twice is harmless.
-const syncOverlap = time.Minute
 
 // newDetection builds the index from the registry. The sync time is
 // registered on reg (open: a process that planted waits on it); the hits on
@@ -68,7 +68,7 @@ func newDetection(ctx context.Context, st *store.Store, allow []config.Allow, re
 	// is live (detection_pace.go), and the pages the read's garbage took
 	// are given back after, rather than carried while ingesting.
 	pace := startBuildPacing()
-	err = loadIndex(ctx, st, ix, time.Time{}, pace.step)
+	d.seq, _, err = loadIndex(ctx, st.EachDecoy, ix, pace.step)
 	pace.stop()
 	if err != nil {
 		return nil, err
@@ -126,22 +126,27 @@ func (d *detection) match(fresh []store.Fresh) []detect.Alert {
 	return alerts
 }
 
-// sync indexes registry changes made since the last sync. The allow rules
-// are reloaded first: planting commits a decoy's rule with (or before) the
-// decoy, so a decoy is never watched before the rule that covers its own
-// creation is known.
-func (d *detection) sync(ctx context.Context, st *store.Store) error {
+// sync indexes the registry changes committed since the last read, and
+// returns how many decoys it read. The allow rules are reloaded first:
+// planting commits a decoy's rule with (or before) the decoy, so a decoy
+// is never watched before the rule that covers its own creation is known.
+func (d *detection) sync(ctx context.Context, st *store.Store) (read int, err error) {
 	start := time.Now()
 	if err := d.loadRules(ctx, st); err != nil {
-		return err
+		return 0, err
 	}
 	// Streamed, not listed: after an import of a million decoys every one
-	// of them is a change.
-	if err := loadIndex(ctx, st, d.matcher.Index(), d.synced.Add(-syncOverlap), nil); err != nil {
-		return err
+	// of them is a change (once: the sync after reads none of them).
+	changedAfter := func(ctx context.Context, fn func(registry.Decoy) error) (int64, error) {
+		return st.EachDecoyChangedAfter(ctx, d.seq, fn)
 	}
+	seq, read, err := loadIndex(ctx, changedAfter, d.matcher.Index(), nil)
+	if err != nil {
+		return 0, err
+	}
+	d.seq = seq
 	d.setSynced(start)
-	return nil
+	return read, nil
 }
 
 func (d *detection) setSynced(t time.Time) {
@@ -158,7 +163,7 @@ func (s *Server) syncDecoys(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.detection.sync(ctx, s.Store); err != nil && ctx.Err() == nil {
+			if _, err := s.detection.sync(ctx, s.Store); err != nil && ctx.Err() == nil {
 				s.log.Warn("detection: registry sync failed", "err", err)
 			}
 		}

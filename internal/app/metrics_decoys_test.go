@@ -62,7 +62,7 @@ func TestDecoyCountKeptUntilTheIndexChanges(t *testing.T) {
 	}
 	sync := func() {
 		t.Helper()
-		if err := loadIndex(ctx, st, ix, time.Time{}, nil); err != nil {
+		if _, _, err := loadIndex(ctx, st.EachDecoy, ix, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -37,7 +37,11 @@ func (s *Store) AddDecoy(ctx context.Context, d *registry.Decoy) error {
 		d.CreatedAt = s.now()
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		id, err := insertDecoy(ctx, tx, *d, s.now(), false)
+		seq, err := takeChangeSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
+		id, err := insertDecoy(ctx, tx, *d, s.now(), seq, false)
 		if err != nil {
 			if s.dialect.isUniqueViolation(err) {
 				return fmt.Errorf("%w: %s %q in %s", ErrConflict, d.Type, d.Name, d.VaultName)
@@ -49,11 +53,12 @@ func (s *Store) AddDecoy(ctx context.Context, d *registry.Decoy) error {
 	})
 }
 
-// insertDecoy inserts d and returns its id; with skipExisting an existing
-// decoy is left alone and 0 is returned.
-func insertDecoy(ctx context.Context, tx *sql.Tx, d registry.Decoy, now time.Time, skipExisting bool) (int64, error) {
-	q := `INSERT INTO decoys (vault_id, vault_key, vault_name, subscription_key, name, name_key, type, created_by, created_at, status, updated_at, memo)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+// insertDecoy inserts d, stamped with tx's change number seq
+// (takeChangeSeq), and returns its id; with skipExisting an existing decoy
+// is left alone and 0 is returned.
+func insertDecoy(ctx context.Context, tx *sql.Tx, d registry.Decoy, now time.Time, seq int64, skipExisting bool) (int64, error) {
+	q := `INSERT INTO decoys (vault_id, vault_key, vault_name, subscription_key, name, name_key, type, created_by, created_at, status, updated_at, memo, change_seq)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
 	if skipExisting {
 		q += " ON CONFLICT (vault_key, type, name_key) DO NOTHING"
 	}
@@ -61,7 +66,7 @@ func insertDecoy(ctx context.Context, tx *sql.Tx, d registry.Decoy, now time.Tim
 	var id int64
 	err := tx.QueryRowContext(ctx, q, d.VaultID, registry.VaultKey(d.VaultID), d.VaultName,
 		strings.ToLower(registry.SubscriptionFromID(d.VaultID)), d.Name, registry.NameKey(d.VaultID, d.Name), string(d.Type),
-		storable.Text(d.CreatedBy), micros(d.CreatedAt), string(d.Status), micros(now), storable.Text(d.Memo)).Scan(&id)
+		storable.Text(d.CreatedBy), micros(d.CreatedAt), string(d.Status), micros(now), storable.Text(d.Memo), seq).Scan(&id)
 	if skipExisting && errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -155,17 +160,21 @@ func (s *Store) SetDecoyStatus(ctx context.Context, id int64, st registry.Status
 		action = "decoy.status"
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		seq, err := takeChangeSeq(ctx, tx) // before the read: see takeChangeSeq
+		if err != nil {
+			return err
+		}
 		var old string
-		err := tx.QueryRowContext(ctx, "SELECT status FROM decoys WHERE id = $1", id).Scan(&old)
+		err = tx.QueryRowContext(ctx, "SELECT status FROM decoys WHERE id = $1", id).Scan(&old)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%w: decoy %d", ErrNotFound, id)
 		}
 		if err != nil {
 			return fmt.Errorf("store: unable to update decoy %d: %w", id, err)
 		}
-		q, args := "UPDATE decoys SET status = $1, updated_at = $2 WHERE id = $3", []any{string(st), micros(s.now()), id}
+		q, args := "UPDATE decoys SET status = $1, updated_at = $2, change_seq = $4 WHERE id = $3", []any{string(st), micros(s.now()), id, seq}
 		if memo != nil {
-			q, args = "UPDATE decoys SET status = $1, updated_at = $2, memo = $4 WHERE id = $3", append(args, storable.Text(*memo))
+			q, args = "UPDATE decoys SET status = $1, updated_at = $2, change_seq = $4, memo = $5 WHERE id = $3", append(args, storable.Text(*memo))
 		}
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("store: unable to update decoy %d: %w", id, err)

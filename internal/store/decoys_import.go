@@ -13,14 +13,18 @@ import (
 	"github.com/honeyvault/honeyvault/internal/storable"
 )
 
-// importBatch is how many decoys one INSERT carries: 12 parameters each,
+// importBatch is how many decoys one INSERT carries: 13 parameters each,
 // well within both databases' bound on parameters per statement (SQLite
 // 32,766, PostgreSQL 65,535), and few enough that the batches in flight
 // stay a few hundred kilobytes whatever the size of the file.
 const importBatch = 1000
 
-// decoyImportColumns are the columns an import writes, in insertBatch's order.
-const decoyImportColumns = "vault_id, vault_key, vault_name, subscription_key, name, name_key, type, created_by, created_at, status, updated_at, memo"
+// decoyImportColumns are the columns an import writes, in insertBatch's
+// order (appendImportRow's); importColumnCount is how many.
+const (
+	decoyImportColumns = "vault_id, vault_key, vault_name, subscription_key, name, name_key, type, created_by, created_at, status, updated_at, memo, change_seq"
+	importColumnCount  = 13
+)
 
 // ImportDecoys stores every decoy that is not there yet, in one transaction:
 // all or nothing. Decoys already present (same vault, type and name in any
@@ -117,7 +121,8 @@ func (s *Store) auditImport(ctx context.Context, createdBy string, who AuditEntr
 // importFrom inserts every decoy next yields (until io.EOF; each already
 // valid) in one transaction, importBatch at a time, leaving those already
 // stored alone; then calls after, in the transaction, with the number of
-// decoys read and added. estimate is about how many next will yield
+// decoys read and added. Every decoy added is stamped with the
+// transaction's change number, taken first (takeChangeSeq). estimate is about how many next will yield
 // (unknownRows: not known), which decides whether the table's indexes are
 // built afresh at the end (deferIndexes). Any error from next or the
 // database rolls everything back. next runs in a goroutine of its own, a
@@ -145,6 +150,10 @@ func (s *Store) importFrom(ctx context.Context, estimate int, next func() (regis
 			}
 		}()
 		rows, added = 0, 0
+		seq, err := takeChangeSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
 		deferred, err := s.deferIndexes(ctx, tx, estimate)
 		if err != nil {
 			return err
@@ -159,7 +168,7 @@ func (s *Store) importFrom(ctx context.Context, estimate int, next func() (regis
 					return fmt.Errorf("store: unable to import decoys: %w", err)
 				}
 			}
-			n, err := s.insertBatch(ctx, tx, full, b.decoys, now)
+			n, err := s.insertBatch(ctx, tx, full, b.decoys, now, seq)
 			if err != nil {
 				return fmt.Errorf("store: unable to import decoys: %w", err)
 			}
@@ -248,7 +257,7 @@ func (s *Store) insertDecoysSQL(n int) string {
 			b.WriteByte(',')
 		}
 		b.WriteByte('(')
-		for c := 0; c < 12; c++ {
+		for c := 0; c < importColumnCount; c++ {
 			if c > 0 {
 				b.WriteByte(',')
 			}
@@ -262,11 +271,12 @@ func (s *Store) insertDecoysSQL(n int) string {
 }
 
 // insertBatch inserts decoys, with full (prepared for a whole batch) when
-// they are one, and returns how many were new.
-func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, full *sql.Stmt, decoys []registry.Decoy, now time.Time) (int, error) {
-	args := make([]any, 0, 12*len(decoys))
+// they are one, each stamped with the change number seq, and returns how
+// many were new.
+func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, full *sql.Stmt, decoys []registry.Decoy, now time.Time, seq int64) (int, error) {
+	args := make([]any, 0, importColumnCount*len(decoys))
 	for _, d := range decoys {
-		args = appendImportRow(args, d, now)
+		args = appendImportRow(args, d, now, seq)
 	}
 	var res sql.Result
 	var err error
@@ -283,13 +293,14 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, full *sql.Stmt, dec
 }
 
 // appendImportRow appends d's values for decoyImportColumns, in order, to
-// args: now is the import's time (created_at when d has none, updated_at).
-func appendImportRow(args []any, d registry.Decoy, now time.Time) []any {
+// args: now is the import's time (created_at when d has none, updated_at),
+// seq its change number.
+func appendImportRow(args []any, d registry.Decoy, now time.Time, seq int64) []any {
 	created := d.CreatedAt
 	if created.IsZero() {
 		created = now
 	}
 	return append(args, d.VaultID, registry.VaultKey(d.VaultID), d.VaultName,
 		strings.ToLower(registry.SubscriptionFromID(d.VaultID)), d.Name, registry.NameKey(d.VaultID, d.Name), string(d.Type),
-		storable.Text(d.CreatedBy), micros(created), string(d.Status), micros(now), storable.Text(d.Memo))
+		storable.Text(d.CreatedBy), micros(created), string(d.Status), micros(now), storable.Text(d.Memo), seq)
 }

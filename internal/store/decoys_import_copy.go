@@ -39,6 +39,12 @@ const copyTable = "decoys_import"
 // the server's (temp_buffers, then disk).
 func (s *Store) importByCopy(ctx context.Context, estimate int, batches <-chan decoyBatch, now time.Time, after func(tx *sql.Tx, rows, added int) error) (rows, added int, err error) {
 	err = s.txOnConn(ctx, func(conn *sql.Conn, tx *sql.Tx) error {
+		// The change number first, before deferIndexes' LOCK TABLE:
+		// every writer of decoys queues on it in that order.
+		seq, err := takeChangeSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
 		deferred, err := s.deferIndexes(ctx, tx, estimate)
 		if err != nil {
 			return err
@@ -51,7 +57,7 @@ func (s *Store) importByCopy(ctx context.Context, estimate int, batches <-chan d
 				return fmt.Errorf("store: unable to import decoys: %w", err)
 			}
 		}
-		src := &copySource{batches: batches, now: now}
+		src := &copySource{batches: batches, now: now, seq: seq}
 		err = conn.Raw(func(dc any) error {
 			pc, ok := dc.(*stdlib.Conn)
 			if !ok {
@@ -106,6 +112,7 @@ func (s *Store) importByCopy(ctx context.Context, estimate int, batches <-chan d
 type copySource struct {
 	batches <-chan decoyBatch
 	now     time.Time
+	seq     int64 // the import's change number
 	batch   []registry.Decoy
 	rows    int // rows handed to COPY so far
 	err     error
@@ -133,7 +140,7 @@ func (c *copySource) Next() bool {
 
 func (c *copySource) Values() ([]any, error) {
 	c.rows++
-	c.values = appendImportRow(c.values[:0], c.batch[0], c.now)
+	c.values = appendImportRow(c.values[:0], c.batch[0], c.now, c.seq)
 	return c.values, nil
 }
 

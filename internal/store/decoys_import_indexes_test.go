@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
@@ -18,12 +17,13 @@ import (
 // indexUses are queries each of decoys' indexes serves, by index name: a
 // read in key order for the identity (a lookup by key would not tell it
 // from the coverage index, which shares its first two columns), the
-// others as the console's coverage, the vault scopes and detection's sync
-// use them.
+// others as the console's coverage, the vault scopes, the registry's
+// filter by time changed and detection's sync use them.
 var indexUses = map[string]string{
 	"decoys_identity":     "SELECT vault_key, type, name_key FROM decoys ORDER BY vault_key, type, name_key LIMIT 5",
 	"decoys_subscription": "SELECT id FROM decoys WHERE subscription_key = 's'",
 	"decoys_updated":      "SELECT id FROM decoys WHERE updated_at > 5 ORDER BY updated_at",
+	"decoys_change_seq":   "SELECT id FROM decoys WHERE change_seq > 5 ORDER BY change_seq",
 	"decoys_coverage":     "SELECT vault_key, type, status, COUNT(*) FROM decoys GROUP BY vault_key, type, status ORDER BY vault_key, type, status",
 }
 
@@ -54,7 +54,7 @@ func checkIndexes(t *testing.T, s *Store) {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	want := []string{"decoys_coverage", "decoys_identity", "decoys_subscription", "decoys_updated"}
+	want := []string{"decoys_change_seq", "decoys_coverage", "decoys_identity", "decoys_subscription", "decoys_updated"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("indexes of decoys %v; want %v", names, want)
 	}
@@ -208,7 +208,7 @@ func TestImportWatchlistKeepsFileOrder(t *testing.T) {
 			t.Helper()
 			i := 0
 			var last int64
-			err := s.EachDecoy(ctx, time.Time{}, func(d registry.Decoy) error {
+			_, err := s.EachDecoy(ctx, func(d registry.Decoy) error {
 				if name := fmt.Sprintf("db-password-%06d", i); d.Name != name || d.ID <= last {
 					return fmt.Errorf("decoy %d: %q id %d after %d; want %q", i, d.Name, d.ID, last, name)
 				}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
@@ -108,7 +107,7 @@ func TestEachDecoy(t *testing.T) {
 		}
 		var n int
 		var last int64
-		err := s.EachDecoy(ctx, time.Time{}, func(d registry.Decoy) error {
+		seq, err := s.EachDecoy(ctx, func(d registry.Decoy) error {
 			if d.ID <= last || d.VaultName == "" || d.Status != registry.Active || d.Key() != registry.KeyOf(d.VaultID, d.Type, d.Name) {
 				return fmt.Errorf("decoy %d after %d: %+v", n, last, d)
 			}
@@ -119,19 +118,19 @@ func TestEachDecoy(t *testing.T) {
 			n++
 			return nil
 		})
-		if err != nil || n != 2500 {
-			t.Fatalf("read %d decoys, %v; want 2500, nil", n, err)
+		if err != nil || n != 2500 || seq != 1 {
+			t.Fatalf("read %d decoys, %v, change number %d; want 2500, nil, 1 (the import's)", n, err, seq)
 		}
 		stop := errors.New("enough")
 		n = 0
-		err = s.EachDecoy(ctx, time.Time{}, func(registry.Decoy) error { n++; return stop })
+		_, err = s.EachDecoy(ctx, func(registry.Decoy) error { n++; return stop })
 		if !errors.Is(err, stop) || n != 1 {
 			t.Errorf("fn's error: read %d, %v; want 1, %v", n, err, stop)
 		}
 		n = 0
-		err = s.EachDecoy(ctx, time.Now().Add(time.Hour), func(registry.Decoy) error { n++; return nil })
-		if err != nil || n != 0 {
-			t.Errorf("changed after an hour from now: read %d, %v; want 0, nil", n, err)
+		after, err := s.EachDecoyChangedAfter(ctx, seq, func(registry.Decoy) error { n++; return nil })
+		if err != nil || n != 0 || after != seq {
+			t.Errorf("changed after %d: read %d, %v, change number %d; want 0, nil, %d", seq, n, err, after, seq)
 		}
 	})
 }

@@ -2,38 +2,68 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
 
-// EachDecoy calls fn with every decoy the registry holds, reading them as it goes instead of into a list: the matcher's index is
-// built from a million of them at start, and after an import of a million
-// the next sync reads them all again. With changedAfter not zero, only
-// decoys changed after that time. Only the identity fields are read (ID,
-// VaultID, VaultName, Name, Type, Status). fn must not use the store: on
-// SQLite the read holds a reader connection until it ends. An error from
-// fn stops the read and is returned as it is.
-func (s *Store) EachDecoy(ctx context.Context, changedAfter time.Time, fn func(registry.Decoy) error) error {
-	// A sync's few changes come by the updated_at index, in no order: in
-	// id order SQLite would scan the whole table every few seconds, and
-	// fill a reader's page cache with it.
-	q, args := "SELECT id, vault_id, vault_name, name, type, status FROM decoys ORDER BY id", []any(nil)
-	if !changedAfter.IsZero() {
-		q, args = "SELECT id, vault_id, vault_name, name, type, status FROM decoys WHERE updated_at > $1", []any{micros(changedAfter)}
-	}
+// EachDecoy calls fn with every decoy the registry holds, in id order,
+// reading them as it goes instead of into a list: the matcher's index is
+// built from a million of them at start. It returns the registry's change
+// number (migration 0023) as of the read: every change numbered up to it
+// was read, none after; EachDecoyChangedAfter with it reads what changed
+// since. Only the identity fields are read (ID, VaultID, VaultName, Name,
+// Type, Status). fn must not use the store: on SQLite the read holds a
+// reader connection until it ends. An error from fn stops the read and is
+// returned as it is.
+func (s *Store) EachDecoy(ctx context.Context, fn func(registry.Decoy) error) (seq int64, err error) {
+	return s.eachDecoy(ctx, "SELECT id, vault_id, vault_name, name, type, status FROM decoys ORDER BY id", nil, fn)
+}
+
+// EachDecoyChangedAfter is EachDecoy for the decoys added or changed by
+// transactions numbered after seq (a number EachDecoy or this returned),
+// in no order. It is exact: a transaction that took its number before the
+// last read and committed after it is read now, and a change already read
+// is not read again, however long ago it was made. Decoys removed are not
+// reported.
+func (s *Store) EachDecoyChangedAfter(ctx context.Context, seq int64, fn func(registry.Decoy) error) (int64, error) {
+	// By the change_seq index: a sync's few changes, not the table.
+	return s.eachDecoy(ctx, "SELECT id, vault_id, vault_name, name, type, status FROM decoys WHERE change_seq > $1", []any{seq}, fn)
+}
+
+// eachDecoy runs q (whose columns are EachDecoy's) and reads the change
+// number in one read transaction, so that both come from the same
+// snapshot of the database (dialect.snapshot).
+func (s *Store) eachDecoy(ctx context.Context, q string, args []any, fn func(registry.Decoy) error) (int64, error) {
 	// A read of the whole table on one connection, whose page cache is
 	// kept small meanwhile (a sequential read gains nothing from it) and
-	// emptied after: SQLite keeps each reader's cache until it closes.
+	// emptied after, once the transaction has ended: SQLite keeps each
+	// reader's cache until it closes.
 	conn, err := s.r.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("store: unable to read decoys: %w", err)
+		return 0, fmt.Errorf("store: unable to read decoys: %w", err)
 	}
 	defer conn.Close()
 	defer s.dialect.scanned(conn)
 	s.dialect.scanning(ctx, conn)
-	rows, err := conn.QueryContext(ctx, q, args...)
+	tx, err := conn.BeginTx(ctx, s.dialect.snapshot())
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to read decoys: %w", err)
+	}
+	defer tx.Rollback() // read only: nothing to commit
+	var seq int64
+	if err := tx.QueryRowContext(ctx, "SELECT seq FROM registry_changes WHERE id = 1").Scan(&seq); err != nil {
+		return 0, fmt.Errorf("store: unable to read the registry's change number: %w", err)
+	}
+	if err := scanDecoyIdentities(ctx, tx, q, args, fn); err != nil {
+		return 0, err
+	}
+	return seq, nil
+}
+
+func scanDecoyIdentities(ctx context.Context, tx *sql.Tx, q string, args []any, fn func(registry.Decoy) error) error {
+	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("store: unable to read decoys: %w", err)
 	}

@@ -53,6 +53,12 @@ type dialect interface {
 	// cache is the server's.
 	scanning(ctx context.Context, conn *sql.Conn)
 	scanned(conn *sql.Conn)
+	// snapshot is the options of a read transaction all of whose
+	// statements see the same committed state: SQLite's deferred BEGIN
+	// (nil), whose WAL snapshot is taken at the first read and kept to
+	// the end; PostgreSQL's REPEATABLE READ, READ ONLY (READ COMMITTED,
+	// its default, takes a snapshot per statement).
+	snapshot() *sql.TxOptions
 	// sorting readies conn, outside a transaction, for building indexes
 	// of a large table, and returns what undoes it: SQLite's sorter keeps
 	// everything it sorts in memory when temporary files are kept there
@@ -129,6 +135,8 @@ func (sqliteDialect) scanned(conn *sql.Conn) {
 	conn.ExecContext(context.Background(), "PRAGMA cache_size = "+sqliteCache)
 	conn.ExecContext(context.Background(), "PRAGMA shrink_memory")
 }
+
+func (sqliteDialect) snapshot() *sql.TxOptions { return nil }
 
 func (sqliteDialect) sorting(ctx context.Context, conn *sql.Conn) func() {
 	conn.ExecContext(ctx, "PRAGMA temp_store = FILE")
@@ -210,6 +218,10 @@ func (postgresDialect) placeholder(n int) string { return "$" + strconv.Itoa(n) 
 
 func (postgresDialect) scanning(context.Context, *sql.Conn) {}
 func (postgresDialect) scanned(*sql.Conn)                   {}
+
+func (postgresDialect) snapshot() *sql.TxOptions {
+	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+}
 
 func (postgresDialect) sorting(context.Context, *sql.Conn) func() { return func() {} }
 

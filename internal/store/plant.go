@@ -95,6 +95,10 @@ func (s *Store) BeginPlanting(ctx context.Context, ps []NewPlanting) error {
 	now := s.now()
 	ids := make([]int64, len(ps))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		seq, err := takeChangeSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for i, p := range ps {
 			d := *p.Decoy
 			if d.CreatedAt.IsZero() {
@@ -103,7 +107,7 @@ func (s *Store) BeginPlanting(ctx context.Context, ps []NewPlanting) error {
 			if d.Status == "" {
 				d.Status = registry.Active
 			}
-			id, err := insertDecoy(ctx, tx, d, now, false)
+			id, err := insertDecoy(ctx, tx, d, now, seq, false)
 			if err != nil {
 				if s.dialect.isUniqueViolation(err) {
 					return fmt.Errorf("%w: %s %q in %s", ErrConflict, d.Type, d.Name, d.VaultName)
