@@ -120,11 +120,20 @@ func (sqliteDialect) placeholder(int) string { return "?" }
 
 func (sqliteDialect) insertIgnoring(string) (string, string) { return "INSERT OR IGNORE", "" }
 
-// sqliteScanCache is a reader's page cache during a whole-table read, in
-// KiB (negative, as PRAGMA cache_size takes it); sqliteCache its usual size.
+// Page caches, in KiB (negative, as PRAGMA cache_size takes it):
+// sqliteReaderCache is a reader's (the console's queries), sqliteScanCache
+// a reader's during a whole-table read, sqliteWriterCache the writer's and
+// the checkpointer's. The writer's is small because a larger one buys
+// nothing: in WAL mode the pages it drops are read back from the WAL or
+// the database through the OS's cache, and with 64 MB a million-record
+// ingest ran no faster (31,077–31,896 records/s against 32,056–33,674 with
+// 16 MB) while the process held ~95 MB more, all of it SQLite's C memory
+// outside Go's heap and its memory target (bench/BENCHMARKS.md, "the
+// writer's page cache").
 const (
-	sqliteScanCache = "-2048"
-	sqliteCache     = "-65536"
+	sqliteScanCache   = "-2048"
+	sqliteReaderCache = "-65536"
+	sqliteWriterCache = "-16384"
 )
 
 func (sqliteDialect) scanning(ctx context.Context, conn *sql.Conn) {
@@ -132,7 +141,7 @@ func (sqliteDialect) scanning(ctx context.Context, conn *sql.Conn) {
 }
 
 func (sqliteDialect) scanned(conn *sql.Conn) {
-	conn.ExecContext(context.Background(), "PRAGMA cache_size = "+sqliteCache)
+	conn.ExecContext(context.Background(), "PRAGMA cache_size = "+sqliteReaderCache)
 	conn.ExecContext(context.Background(), "PRAGMA shrink_memory")
 }
 
@@ -142,7 +151,7 @@ func (sqliteDialect) sorting(ctx context.Context, conn *sql.Conn) func() {
 	conn.ExecContext(ctx, "PRAGMA temp_store = FILE")
 	return func() {
 		conn.ExecContext(context.Background(), "PRAGMA temp_store = MEMORY")
-		conn.ExecContext(context.Background(), "PRAGMA cache_size = "+sqliteCache)
+		conn.ExecContext(context.Background(), "PRAGMA cache_size = "+sqliteWriterCache) // sorting readies the writer
 	}
 }
 
@@ -308,14 +317,15 @@ func openSQLiteBounded(path string, walLimit int64) (*Store, error) {
 		}
 	}
 	wal := newWALBound(path+"-wal", walLimit)
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(" + sqliteCache + ")"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=temp_store(MEMORY)"
+	writerCache, readerCache := "&_pragma=cache_size("+sqliteWriterCache+")", "&_pragma=cache_size("+sqliteReaderCache+")"
 	// The writer never checkpoints the WAL by itself (wal_autocheckpoint(0)):
 	// a checkpoint copies pages into the database and syncs it, and doing
 	// that inside an ingest commit would stall every source. checkpointWAL
 	// copies beside the writer instead, and the writer only starts the log
 	// over between transactions (restartWAL), after which journal_size_limit
 	// cuts the file back to where restarts begin.
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.FormatInt(wal.restartAt, 10)+")")
+	w, err := sql.Open("sqlite", base+writerCache+"&_txlock=immediate&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.FormatInt(wal.restartAt, 10)+")")
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
@@ -324,13 +334,13 @@ func openSQLiteBounded(path string, walLimit int64) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", base+readerCache+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
-	ck, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)")
+	ck, err := sql.Open("sqlite", base+writerCache+"&_pragma=synchronous(FULL)")
 	if err != nil {
 		w.Close()
 		r.Close()
