@@ -147,8 +147,16 @@ func (sqliteDialect) scanned(conn *sql.Conn) {
 
 func (sqliteDialect) snapshot() *sql.TxOptions { return nil }
 
+// sqliteImportCache is the writer's page cache during an import: one that
+// keeps the indexes up row by row (into a registry it does not double)
+// inserts into them at random pages, and keeps the cache the writer had
+// before its own became small; one that builds them afterwards lowers it
+// again (bulkLoading).
+const sqliteImportCache = "-65536"
+
 func (sqliteDialect) sorting(ctx context.Context, conn *sql.Conn) func() {
 	conn.ExecContext(ctx, "PRAGMA temp_store = FILE")
+	conn.ExecContext(ctx, "PRAGMA cache_size = "+sqliteImportCache)
 	return func() {
 		conn.ExecContext(context.Background(), "PRAGMA temp_store = MEMORY")
 		conn.ExecContext(context.Background(), "PRAGMA cache_size = "+sqliteWriterCache) // sorting readies the writer
