@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/honeyvault/honeyvault/internal/auditlog"
-	"github.com/honeyvault/honeyvault/internal/testenv"
 )
 
 // Retention pages by id (migration 0022 dropped the received_at index):
@@ -43,52 +41,45 @@ func TestPruneEventsNeverDeletesAYoungEvent(t *testing.T) {
 // Events stored before migration 0022 stay findable, deduplicated and
 // prunable after it.
 func TestEventsMigratedToRetentionByID(t *testing.T) {
-	backends := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "hv.db") },
-		"postgres": func(t *testing.T) string { return testenv.Postgres(t) },
-	}
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			dsn := backends[name](t)
-			evs := []auditlog.Event{testEvent(1, "u1"), testEvent(2, "u2"), testEvent(3, "u1")}
-			received := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-			s, err := Open(ctx, dsn)
-			if err != nil {
+	eachDSN(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		evs := []auditlog.Event{testEvent(1, "u1"), testEvent(2, "u2"), testEvent(3, "u1")}
+		received := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		s, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Back to the schema before 0022, then the events, as a
+		// database of an older release holds them.
+		for _, q := range []string{"CREATE INDEX events_received ON events (received_at)", "DELETE FROM schema_migrations WHERE version = 22"} {
+			if _, err := s.w.ExecContext(ctx, q); err != nil {
 				t.Fatal(err)
 			}
-			// Back to the schema before 0022, then the events, as a
-			// database of an older release holds them.
-			for _, q := range []string{"CREATE INDEX events_received ON events (received_at)", "DELETE FROM schema_migrations WHERE version = 22"} {
-				if _, err := s.w.ExecContext(ctx, q); err != nil {
-					t.Fatal(err)
-				}
-			}
-			s.now = func() time.Time { return received }
-			if got, err := s.Accept(ctx, []Batch{{Source: "http", Events: evs}}, nil); err != nil || got[0].New != 3 {
-				t.Fatalf("accept before the migration: %+v, %v", got, err)
-			}
-			s.Close()
+		}
+		s.now = func() time.Time { return received }
+		if got, err := s.Accept(ctx, []Batch{{Source: "http", Events: evs}}, nil); err != nil || got[0].New != 3 {
+			t.Fatalf("accept before the migration: %+v, %v", got, err)
+		}
+		s.Close()
 
-			s, err = Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if v, err := s.SchemaVersion(ctx); err != nil || v < 22 {
-				t.Fatalf("schema version %d, %v; want 0022 applied", v, err)
-			}
-			got, err := s.Accept(ctx, []Batch{{Source: "http", Events: append(evs, testEvent(4, "u1"))}}, nil)
-			if err != nil || got[0].New != 1 || got[0].Duplicate != 3 {
-				t.Fatalf("accept after the migration: %+v, %v; want the old 3 duplicates, 1 new", got, err)
-			}
-			byCaller, err := s.ListEvents(ctx, EventFilter{CallerKey: evs[0].Caller.Key()})
-			if err != nil || len(byCaller) != 3 {
-				t.Fatalf("caller u1: %d events, %v; want 3", len(byCaller), err)
-			}
-			if n, err := s.PruneEvents(ctx, received.Add(time.Hour), 100); err != nil || n != 3 {
-				t.Errorf("pruned %d, %v; want the 3 received before the migration", n, err)
-			}
-		})
-	}
+		s, err = Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if v, err := s.SchemaVersion(ctx); err != nil || v < 22 {
+			t.Fatalf("schema version %d, %v; want 0022 applied", v, err)
+		}
+		got, err := s.Accept(ctx, []Batch{{Source: "http", Events: append(evs, testEvent(4, "u1"))}}, nil)
+		if err != nil || got[0].New != 1 || got[0].Duplicate != 3 {
+			t.Fatalf("accept after the migration: %+v, %v; want the old 3 duplicates, 1 new", got, err)
+		}
+		byCaller, err := s.ListEvents(ctx, EventFilter{CallerKey: evs[0].Caller.Key()})
+		if err != nil || len(byCaller) != 3 {
+			t.Fatalf("caller u1: %d events, %v; want 3", len(byCaller), err)
+		}
+		if n, err := s.PruneEvents(ctx, received.Add(time.Hour), 100); err != nil || n != 3 {
+			t.Errorf("pruned %d, %v; want the 3 received before the migration", n, err)
+		}
+	})
 }

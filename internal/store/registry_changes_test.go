@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
-	"github.com/honeyvault/honeyvault/internal/testenv"
 )
 
 // changesAfter reads the decoys changed after seq and returns their names,
@@ -128,51 +126,44 @@ func TestDecoyCommittedAfterAReadIsReadNext(t *testing.T) {
 // migrates with its decoys numbered 0: the whole read returns them all
 // and change number 0, from which a later read returns only what changed.
 func TestDecoysMigratedToChangeSeq(t *testing.T) {
-	backends := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "hv.db") },
-		"postgres": func(t *testing.T) string { return testenv.Postgres(t) },
-	}
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			dsn := backends[name](t)
-			s, err := Open(ctx, dsn)
-			if err != nil {
+	eachDSN(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Back to the schema before 0023, then decoys as an older
+		// release wrote them.
+		for _, q := range []string{"DROP INDEX decoys_change_seq", "ALTER TABLE decoys DROP COLUMN change_seq",
+			"DROP TABLE registry_changes", "DELETE FROM schema_migrations WHERE version = 23"} {
+			if _, err := s.w.ExecContext(ctx, q); err != nil {
 				t.Fatal(err)
 			}
-			// Back to the schema before 0023, then decoys as an older
-			// release wrote them.
-			for _, q := range []string{"DROP INDEX decoys_change_seq", "ALTER TABLE decoys DROP COLUMN change_seq",
-				"DROP TABLE registry_changes", "DELETE FROM schema_migrations WHERE version = 23"} {
-				if _, err := s.w.ExecContext(ctx, q); err != nil {
-					t.Fatal(err)
-				}
+		}
+		for _, name := range []string{"old-a", "old-b"} {
+			if _, err := s.w.ExecContext(ctx, `INSERT INTO decoys (vault_id, vault_key, vault_name, subscription_key, name, name_key, type, created_by, created_at, status, updated_at)
+				VALUES ($1, $2, 'kv-a', '', $3, $4, 'secret', 'test', 1, 'active', 1)`,
+				vaultA, registry.VaultKey(vaultA), name, registry.NameKey(vaultA, name)); err != nil {
+				t.Fatal(err)
 			}
-			for _, name := range []string{"old-a", "old-b"} {
-				if _, err := s.w.ExecContext(ctx, `INSERT INTO decoys (vault_id, vault_key, vault_name, subscription_key, name, name_key, type, created_by, created_at, status, updated_at)
-					VALUES ($1, $2, 'kv-a', '', $3, $4, 'secret', 'test', 1, 'active', 1)`,
-					vaultA, registry.VaultKey(vaultA), name, registry.NameKey(vaultA, name)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			s.Close()
+		}
+		s.Close()
 
-			s, err = Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			var all []string
-			seq, err := s.EachDecoy(ctx, func(d registry.Decoy) error { all = append(all, d.Name); return nil })
-			if err != nil || !slices.Equal(all, []string{"old-a", "old-b"}) || seq != 0 {
-				t.Fatalf("whole read after the migration: %v, change number %d, %v; want [old-a old-b], 0", all, seq, err)
-			}
-			if err := s.AddDecoy(ctx, &registry.Decoy{VaultID: vaultA, Name: "new", Type: registry.Secret}); err != nil {
-				t.Fatal(err)
-			}
-			if names, after := changesAfter(t, s, seq); !slices.Equal(names, []string{"new"}) || after != 1 {
-				t.Fatalf("changes after the migration: %v, change number %d; want [new], 1", names, after)
-			}
-		})
-	}
+		s, err = Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var all []string
+		seq, err := s.EachDecoy(ctx, func(d registry.Decoy) error { all = append(all, d.Name); return nil })
+		if err != nil || !slices.Equal(all, []string{"old-a", "old-b"}) || seq != 0 {
+			t.Fatalf("whole read after the migration: %v, change number %d, %v; want [old-a old-b], 0", all, seq, err)
+		}
+		if err := s.AddDecoy(ctx, &registry.Decoy{VaultID: vaultA, Name: "new", Type: registry.Secret}); err != nil {
+			t.Fatal(err)
+		}
+		if names, after := changesAfter(t, s, seq); !slices.Equal(names, []string{"new"}) || after != 1 {
+			t.Fatalf("changes after the migration: %v, change number %d; want [new], 1", names, after)
+		}
+	})
 }

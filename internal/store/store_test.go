@@ -15,19 +15,27 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 // PostgreSQL server: the same suite for both backends.
 func eachStore(t *testing.T, fn func(t *testing.T, s *Store)) {
 	t.Helper()
+	eachDSN(t, func(t *testing.T, dsn string) {
+		s, err := Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		fn(t, s)
+	})
+}
+
+// eachDSN runs fn with the DSN of a fresh SQLite file and of a fresh
+// database on a real PostgreSQL server, not yet opened: for tests that
+// open, close and reopen the store themselves (migrations).
+func eachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Helper()
 	backends := map[string]func(t *testing.T) string{
 		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "hv.db") },
 		"postgres": func(t *testing.T) string { return testenv.Postgres(t) },
 	}
 	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			s, err := Open(context.Background(), backends[name](t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			fn(t, s)
-		})
+		t.Run(name, func(t *testing.T) { fn(t, backends[name](t)) })
 	}
 }
 
