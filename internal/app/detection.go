@@ -39,6 +39,12 @@ type detection struct {
 	configRules detect.AllowList // the configuration's; the database's are loaded after them
 }
 
+// unnumberedOverlap is how far back before the last sync a sync reads
+// decoys written without a change number (by an older honeyvault during a
+// rolling upgrade; store.EachDecoyChangedAfter): their time stamps are
+// taken before their transactions commit.
+const unnumberedOverlap = time.Minute
+
 // newDetection builds the index from the registry. The sync time is
 // registered on reg (open: a process that planted waits on it); the hits on
 // detected (protected: they say when a decoy was touched).
@@ -138,7 +144,7 @@ func (d *detection) sync(ctx context.Context, st *store.Store) (read int, err er
 	// Streamed, not listed: after an import of a million decoys every one
 	// of them is a change (once: the sync after reads none of them).
 	changedAfter := func(ctx context.Context, fn func(registry.Decoy) error) (int64, error) {
-		return st.EachDecoyChangedAfter(ctx, d.seq, fn)
+		return st.EachDecoyChangedAfter(ctx, d.seq, d.synced.Add(-unnumberedOverlap), fn)
 	}
 	seq, read, err := loadIndex(ctx, changedAfter, d.matcher.Index(), nil)
 	if err != nil {

@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/honeyvault/honeyvault/internal/api"
 	"github.com/honeyvault/honeyvault/internal/testenv"
 )
 
@@ -15,6 +17,22 @@ import (
 func TestDiagnosticsSettingDroppedAndRestored(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { diagnosticsSettingDroppedAndRestored(t, newDiagEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { diagnosticsSettingDroppedAndRestored(t, newDiagEnvOn(t, testenv.Postgres(t))) })
+}
+
+// noWorseCoverage reports whether after is before's state with none but
+// before's reasons: the records a change brings (its Activity records) may
+// settle "no audit record of this vault has reached honeyvault", depending
+// on when the vault's newest record is read, but must add nothing.
+func noWorseCoverage(before, after api.Coverage) bool {
+	if after.State != before.State {
+		return false
+	}
+	for _, r := range after.Reasons {
+		if !slices.Contains(before.Reasons, r) {
+			return false
+		}
+	}
+	return true
 }
 
 func diagnosticsSettingDroppedAndRestored(t *testing.T, env *tamperEnv) {
@@ -46,8 +64,7 @@ func diagnosticsSettingDroppedAndRestored(t *testing.T, env *tamperEnv) {
 	if got := env.check(t); got.State != "ok" || got.Fix != "" {
 		t.Errorf("check after the owner's fix: %+v", got)
 	}
-	after := env.vault(t).Coverage
-	if doubted(env.vault(t)) != "" || after.State != before.State || strings.Join(after.Reasons, "|") != strings.Join(before.Reasons, "|") {
+	if after := env.vault(t).Coverage; doubted(env.vault(t)) != "" || !noWorseCoverage(before, after) {
 		t.Errorf("coverage after the fix: %+v; want as before the change: %+v", after, before)
 	}
 	if ins := env.incidents(t); len(ins) != 1 || ins[0].AlertCount != 1 {

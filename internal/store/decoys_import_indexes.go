@@ -78,10 +78,15 @@ func (s *Store) deferIndexes(ctx context.Context, tx *sql.Tx, estimate int) (*de
 			return nil, err
 		}
 	} else {
-		// Asked outside the transaction first: a read in it would hold
-		// a lock (ACCESS SHARE) that two imports starting together
-		// could not both trade up for LOCK TABLE's: a deadlock.
-		if more, err := hasMoreRows(ctx, s.w, 0); err != nil || more {
+		// Asked in the transaction before LOCK TABLE: its read holds
+		// ACCESS SHARE until it is traded up, which two imports could
+		// not both do at once — but imports never run at once here, as
+		// each took the registry's change number first
+		// (takeChangeSeq), which the other waits for. (Asked on
+		// another connection instead, the check would wait for a free
+		// one of the pool while this transaction holds the number every
+		// other writer of decoys in the pool waits for.)
+		if more, err := hasMoreRows(ctx, tx, 0); err != nil || more {
 			return nil, err
 		}
 		if _, err := tx.ExecContext(ctx, "LOCK TABLE decoys IN ACCESS EXCLUSIVE MODE"); err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
@@ -128,7 +129,7 @@ func TestEachDecoy(t *testing.T) {
 			t.Errorf("fn's error: read %d, %v; want 1, %v", n, err, stop)
 		}
 		n = 0
-		after, err := s.EachDecoyChangedAfter(ctx, seq, func(registry.Decoy) error { n++; return nil })
+		after, err := s.EachDecoyChangedAfter(ctx, seq, time.Now(), func(registry.Decoy) error { n++; return nil })
 		if err != nil || n != 0 || after != seq {
 			t.Errorf("changed after %d: read %d, %v, change number %d; want 0, nil, %d", seq, n, err, after, seq)
 		}

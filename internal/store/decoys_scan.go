@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
@@ -26,10 +27,19 @@ func (s *Store) EachDecoy(ctx context.Context, fn func(registry.Decoy) error) (s
 // in no order. It is exact: a transaction that took its number before the
 // last read and committed after it is read now, and a change already read
 // is not read again, however long ago it was made. Decoys removed are not
-// reported.
-func (s *Store) EachDecoyChangedAfter(ctx context.Context, seq int64, fn func(registry.Decoy) error) (int64, error) {
-	// By the change_seq index: a sync's few changes, not the table.
-	return s.eachDecoy(ctx, "SELECT id, vault_id, vault_name, name, type, status FROM decoys WHERE change_seq > $1", []any{seq}, fn)
+// reported. Decoys written without a number — by an older honeyvault
+// still running beside this one during a rolling upgrade, which leaves
+// change_seq 0 — are read by time instead, when updated after
+// unnumberedAfter (the caller leaves room for commits slower than its
+// syncs); an older release's status change to a numbered decoy is not
+// seen until the next start.
+func (s *Store) EachDecoyChangedAfter(ctx context.Context, seq int64, unnumberedAfter time.Time, fn func(registry.Decoy) error) (int64, error) {
+	// Both by the (change_seq, updated_at) index: a sync's few changes,
+	// not the table, however many decoys still carry 0 from before the
+	// migration (their updated_at is older).
+	const cols = "SELECT id, vault_id, vault_name, name, type, status FROM decoys"
+	return s.eachDecoy(ctx, cols+" WHERE change_seq > $1 UNION ALL "+cols+" WHERE change_seq = 0 AND updated_at > $2",
+		[]any{seq, micros(unnumberedAfter)}, fn)
 }
 
 // eachDecoy runs q (whose columns are EachDecoy's) and reads the change

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/honeyvault/honeyvault/internal/registry"
 )
@@ -13,7 +14,7 @@ import (
 func changesAfter(t *testing.T, s *Store, seq int64) ([]string, int64) {
 	t.Helper()
 	var names []string
-	after, err := s.EachDecoyChangedAfter(context.Background(), seq, func(d registry.Decoy) error {
+	after, err := s.EachDecoyChangedAfter(context.Background(), seq, time.Now(), func(d registry.Decoy) error {
 		names = append(names, d.Name)
 		return nil
 	})
@@ -60,7 +61,7 @@ func TestDecoyChangesAreReadOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		var status registry.Status
-		if _, err := s.EachDecoyChangedAfter(ctx, seq, func(got registry.Decoy) error { status = got.Status; return nil }); err != nil || status != registry.Retired {
+		if _, err := s.EachDecoyChangedAfter(ctx, seq, time.Now(), func(got registry.Decoy) error { status = got.Status; return nil }); err != nil || status != registry.Retired {
 			t.Fatalf("after a retire: read status %q, %v; want retired", status, err)
 		}
 		_, seq = changesAfter(t, s, seq)
@@ -164,6 +165,42 @@ func TestDecoysMigratedToChangeSeq(t *testing.T) {
 		}
 		if names, after := changesAfter(t, s, seq); !slices.Equal(names, []string{"new"}) || after != 1 {
 			t.Fatalf("changes after the migration: %v, change number %d; want [new], 1", names, after)
+		}
+	})
+}
+
+// During a rolling upgrade an older honeyvault beside this one writes
+// decoys without a change number (0): a sync reads those by time, those
+// updated after the bound it gives, and never the numbered ones again.
+func TestDecoysAnOlderReleaseWroteAreReadByTime(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if err := s.AddDecoy(ctx, &registry.Decoy{VaultID: vaultA, Name: "numbered", Type: registry.Secret}); err != nil {
+			t.Fatal(err)
+		}
+		seq, err := s.EachDecoy(ctx, func(registry.Decoy) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		// The older release's INSERT names no change_seq.
+		if _, err := s.w.ExecContext(ctx, `INSERT INTO decoys (vault_id, vault_key, vault_name, subscription_key, name, name_key, type, created_by, created_at, status, updated_at)
+			VALUES ($1, $2, 'kv-a', '', 'older-release', $3, 'secret', 'test', $4, 'active', $4)`,
+			vaultA, registry.VaultKey(vaultA), registry.NameKey(vaultA, "older-release"), micros(now)); err != nil {
+			t.Fatal(err)
+		}
+		read := func(after time.Time) []string {
+			var names []string
+			if _, err := s.EachDecoyChangedAfter(ctx, seq, after, func(d registry.Decoy) error { names = append(names, d.Name); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			return names
+		}
+		if got := read(now.Add(-time.Minute)); !slices.Equal(got, []string{"older-release"}) {
+			t.Errorf("changes after %d with unnumbered ones from a minute back: %v; want [older-release]", seq, got)
+		}
+		if got := read(now.Add(time.Minute)); len(got) != 0 {
+			t.Errorf("changes after %d with unnumbered ones from a minute ahead: %v; want none", seq, got)
 		}
 	})
 }
