@@ -128,8 +128,8 @@ func (sqliteDialect) insertIgnoring(string) (string, string) { return "INSERT OR
 // the database through the OS's cache, and with 64 MB a million-record
 // ingest ran no faster (31,077–31,896 records/s against 32,056–33,674 with
 // 16 MB) while the process held ~95 MB more, all of it SQLite's C memory
-// outside Go's heap and its memory target (bench/BENCHMARKS.md, "the
-// writer's page cache").
+// outside Go's heap and its memory target (bench/BENCHMARKS.md, "Fifth pass"
+// under "One replica at scale").
 const (
 	sqliteScanCache   = "-2048"
 	sqliteReaderCache = "-65536"

@@ -13,8 +13,15 @@ import (
 // sorted, and the change number the read saw.
 func changesAfter(t *testing.T, s *Store, seq int64) ([]string, int64) {
 	t.Helper()
+	return changesSince(t, s, seq, time.Now())
+}
+
+// changesSince is changesAfter also reading the decoys written without a
+// change number after unnumberedAfter.
+func changesSince(t *testing.T, s *Store, seq int64, unnumberedAfter time.Time) ([]string, int64) {
+	t.Helper()
 	var names []string
-	after, err := s.EachDecoyChangedAfter(context.Background(), seq, time.Now(), func(d registry.Decoy) error {
+	after, err := s.EachDecoyChangedAfter(context.Background(), seq, unnumberedAfter, func(d registry.Decoy) error {
 		names = append(names, d.Name)
 		return nil
 	})
@@ -189,17 +196,10 @@ func TestDecoysAnOlderReleaseWroteAreReadByTime(t *testing.T) {
 			vaultA, registry.VaultKey(vaultA), registry.NameKey(vaultA, "older-release"), micros(now)); err != nil {
 			t.Fatal(err)
 		}
-		read := func(after time.Time) []string {
-			var names []string
-			if _, err := s.EachDecoyChangedAfter(ctx, seq, after, func(d registry.Decoy) error { names = append(names, d.Name); return nil }); err != nil {
-				t.Fatal(err)
-			}
-			return names
-		}
-		if got := read(now.Add(-time.Minute)); !slices.Equal(got, []string{"older-release"}) {
+		if got, _ := changesSince(t, s, seq, now.Add(-time.Minute)); !slices.Equal(got, []string{"older-release"}) {
 			t.Errorf("changes after %d with unnumbered ones from a minute back: %v; want [older-release]", seq, got)
 		}
-		if got := read(now.Add(time.Minute)); len(got) != 0 {
+		if got, _ := changesSince(t, s, seq, now.Add(time.Minute)); len(got) != 0 {
 			t.Errorf("changes after %d with unnumbered ones from a minute ahead: %v; want none", seq, got)
 		}
 	})
