@@ -19,8 +19,11 @@ import (
 // reader connection until it ends. An error from fn stops the read and is
 // returned as it is.
 func (s *Store) EachDecoy(ctx context.Context, fn func(registry.Decoy) error) (seq int64, err error) {
-	return s.eachDecoy(ctx, "SELECT id, vault_id, vault_name, name, type, status FROM decoys ORDER BY id", nil, fn)
+	return s.eachDecoy(ctx, selectDecoyIdentities+" ORDER BY id", nil, fn)
 }
+
+// selectDecoyIdentities reads the columns eachDecoy scans.
+const selectDecoyIdentities = "SELECT id, vault_id, vault_name, name, type, status FROM decoys"
 
 // EachDecoyChangedAfter is EachDecoy for the decoys added or changed by
 // transactions numbered after seq (a number EachDecoy or this returned),
@@ -37,8 +40,7 @@ func (s *Store) EachDecoyChangedAfter(ctx context.Context, seq int64, unnumbered
 	// Both by the (change_seq, updated_at) index: a sync's few changes,
 	// not the table, however many decoys still carry 0 from before the
 	// migration (their updated_at is older).
-	const cols = "SELECT id, vault_id, vault_name, name, type, status FROM decoys"
-	return s.eachDecoy(ctx, cols+" WHERE change_seq > $1 UNION ALL "+cols+" WHERE change_seq = 0 AND updated_at > $2",
+	return s.eachDecoy(ctx, selectDecoyIdentities+" WHERE change_seq > $1 UNION ALL "+selectDecoyIdentities+" WHERE change_seq = 0 AND updated_at > $2",
 		[]any{seq, micros(unnumberedAfter)}, fn)
 }
 
